@@ -1,0 +1,55 @@
+import { type CommandIo, parseCommandArgs } from './cli/args.js';
+import { commands } from './cli/commands.js';
+import { UsageError, VeritermError } from './errors.js';
+
+function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.name.length), 4);
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    'Usage: veriterm <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    "Run 'veriterm <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+/** Entry point of the `veriterm` command. Resolves to the exit code (2 = usage error). */
+export async function main(
+  argv: string[],
+  io: CommandIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.stdout.write(helpText());
+      return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-v') {
+      parseCommandArgs('--version', rest, {}, { allowPositionals: false });
+      const { createRequire } = await import('node:module');
+      const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
+      io.stdout.write(`${pkg.version}\n`);
+      return 0;
+    }
+    const entry = commands.find((c) => c.name === name);
+    if (!entry) {
+      const known = commands.map((c) => c.name).join(', ');
+      throw new UsageError(`veriterm: unknown command '${name}'. Expected one of: ${known}`);
+    }
+    const command = await entry.load();
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof VeritermError) {
+      io.stderr.write(`veriterm ${name}: ${error.message} [${error.code}]\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `node:util` parseArgs in strict mode, with its errors turned into UsageError (exit 2)
+ * that names the command, the offending flag and what was expected.
+ */
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  { allowPositionals = true }: { allowPositionals?: boolean } = {},
+) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (error) {
+    const known = Object.keys(options)
+      .map((name) => `--${name}`)
+      .join(', ');
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`veriterm ${command}: ${reason}. Known flags: ${known || '(none)'}`);
+  }
+}
+
+/** Output streams a command writes to; tests pass their own. */
+export interface CommandIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+/** One `veriterm <name>` subcommand. Resolves to the process exit code. */
+export interface CommandModule {
+  run(argv: string[], io: CommandIo): Promise<number>;
+}

@@ -1,0 +1,15 @@
+import type { CommandModule } from './args.js';
+
+export interface CommandEntry {
+  name: string;
+  /** One line for `veriterm --help`. */
+  summary: string;
+  /** Loaded lazily so that `veriterm parse` does not pay for the HTTP server's imports. */
+  load: () => Promise<CommandModule>;
+}
+
+/**
+ * Every `veriterm` subcommand. Only commands that work are listed here: add a line when a
+ * command lands, never before.
+ */
+export const commands: CommandEntry[] = [];

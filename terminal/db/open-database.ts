@@ -1,0 +1,50 @@
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Open read-only (no migrations, no pragmas that write). @default false */
+  readonly?: boolean;
+  /**
+   * `FULL` makes every commit durable against power loss in WAL mode (SQLite docs, "WAL mode
+   * synchronous"); ledger and queue databases need it. @default 'FULL'
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL';
+  /** How long a writer waits for another connection's lock. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+/** Opens a SQLite file in WAL mode with the pragmas every veriterm database uses. */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
+  const db = new Database(file, {
+    readonly: options.readonly ?? false,
+    timeout: options.busyTimeoutMs ?? 5000,
+  });
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
+ * Applies a module's schema steps once each, in order, inside one transaction per step.
+ * Each module (ledger, print queue, query log, …) owns its own tables and its own step list;
+ * steps are append-only: never edit a step that has shipped.
+ */
+export function migrate(db: SqliteDatabase, module: string, steps: readonly string[]): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, step INTEGER NOT NULL, PRIMARY KEY (module, step))',
+  );
+  const done = db.prepare('SELECT COUNT(*) AS n FROM schema_migrations WHERE module = ?').get(module) as {
+    n: number;
+  };
+  const record = db.prepare('INSERT INTO schema_migrations (module, step) VALUES (?, ?)');
+  for (let step = done.n; step < steps.length; step++) {
+    db.transaction(() => {
+      db.exec(steps[step]!);
+      record.run(module, step);
+    })();
+  }
+}
