@@ -1,0 +1,44 @@
+/**
+ * The ledger's contract with the rest of the terminal. Every sale, write-off, return, alert and
+ * printed receipt is a record: ULID id, per-terminal gap-free sequence, hash of the previous
+ * record, Ed25519 signature by the terminal's key. It is durable (committed with
+ * synchronous=FULL, its outbox row in the same transaction) when `append` returns.
+ */
+export type RecordType = 'sale' | 'write_off' | 'return' | 'alert' | 'receipt_printed';
+
+export type AlertKind = 'clone' | 'unknown_code' | 'suspicious_report' | 'sync_gap';
+
+export interface LedgerRecord<P = Record<string, unknown>> {
+  id: string;
+  seq: number;
+  type: RecordType;
+  /** ISO timestamp from the terminal clock. */
+  at: string;
+  storeId: string;
+  terminalId: string;
+  payload: P;
+  /** hex SHA-256 of the previous record's canonical bytes (64 zeros for the first). */
+  prevHash: string;
+  /** hex SHA-256 of this record's canonical bytes (everything but hash and signature). */
+  hash: string;
+  /** base64 Ed25519 signature over `hash`. */
+  signature: string;
+}
+
+export interface RecordAppender {
+  append<P extends Record<string, unknown>>(type: RecordType, payload: P): LedgerRecord<P>;
+}
+
+/** Local write-off state, for verification (already_sold here). */
+export interface LocalLedgerView {
+  writeOffOf(key: string): { at: string; saleId: string; storeId: string; terminalId: string } | undefined;
+}
+
+/** What sync drains. Rows leave the outbox only when upstream acknowledged their sequence. */
+export interface OutboxReader {
+  /** Unacknowledged records in sequence order, starting after `afterSeq`. */
+  pending(afterSeq: number, limit: number): LedgerRecord[];
+  /** Marks every record with seq <= `seq` acknowledged (upstream's highest contiguous). */
+  acknowledge(seq: number): void;
+  stats(): { pending: number; oldestPendingAt?: string; lastAckedSeq: number };
+}
