@@ -1,0 +1,10 @@
+export { decideVerdict, type PolicyConfig, type PolicyInput, registryStaleness } from './policy.js';
+export { type CheckEntry, type CheckRow, QueryLog } from './query-log.js';
+export type * from './types.js';
+export {
+  type VerifiedCheck,
+  Verifier,
+  type VerifierConfig,
+  type VerifierDeps,
+  type VerifyOptions,
+} from './verifier.js';

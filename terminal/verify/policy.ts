@@ -1,0 +1,128 @@
+import type { ParseResult } from '../codes/types.js';
+import type { LookupResult, RegistryState } from '../registry/types.js';
+import type { CheckHistory, SoldInfo, Verdict, VerdictKind } from './types.js';
+
+/** What the policy may be configured with (a slice of the terminal config). */
+export interface PolicyConfig {
+  /** Registry older than this (from its `asOf`) cannot confirm a unit. DOMAIN.md: Chestny Znak's local module stops at 72 h. */
+  maxRegistryAgeMs: number;
+  /** Whether checkout may sell an expired unit without an override. DOMAIN.md: the 2008 terminal refused. */
+  expiredPolicy: 'block' | 'allow';
+  /** Whether checkout may sell a unit that cannot be confirmed (registry stale, product not covered). */
+  unverifiablePolicy: 'block' | 'allow';
+}
+
+/** Everything the decision depends on; gathered by the Verifier, or by a test. */
+export interface PolicyInput {
+  parse: ParseResult;
+  /** Registry lookup of the parsed key (product filled by product key when the unit is absent). */
+  lookup: LookupResult;
+  /** This terminal's own write-off of the key, from the ledger (already sold here). */
+  localWriteOff?: { at: string; saleId: string; storeId: string; terminalId: string };
+  /** Registry state; undefined when none has been imported. */
+  registry: RegistryState | undefined;
+  now: Date;
+  /** Today's date (YYYY-MM-DD) in the terminal's time zone, for expiry. */
+  today: string;
+  history: CheckHistory;
+  config: PolicyConfig;
+}
+
+const STATUS_VERDICT: Partial<Record<string, VerdictKind>> = {
+  recalled: 'recalled',
+  withdrawn: 'withdrawn',
+  stolen: 'stolen',
+  destroyed: 'destroyed',
+  locked: 'locked',
+};
+
+/**
+ * Freshness of the registry: `undefined` when it can confirm units, else the reason why not.
+ * Metadata past `expires` is refused (a frozen feed, DESIGN.md "Trust"); past `maxRegistryAgeMs`
+ * from `asOf` it is too old to say a code was not sold elsewhere since.
+ */
+export function registryStaleness(
+  registry: RegistryState | undefined,
+  now: Date,
+  maxRegistryAgeMs: number,
+): 'no_registry' | 'registry_expired' | 'registry_stale' | undefined {
+  if (!registry) return 'no_registry';
+  if (now.getTime() > Date.parse(registry.expires)) return 'registry_expired';
+  if (now.getTime() - Date.parse(registry.asOf) > maxRegistryAgeMs) return 'registry_stale';
+  return undefined;
+}
+
+/**
+ * The one verification policy (DESIGN.md "Verdicts"), shared by kiosk and checkout. Pure.
+ *
+ * Order matters and is deliberate:
+ * 1. unreadable → `malformed`;
+ * 2. known negatives win even on a stale registry (a recall or a write-off is never undone by age):
+ *    written off here, withdrawn product, stored status, recalled batch, sold upstream;
+ * 3. expiry from the batch or the code's own AI 17 (date facts do not need a fresh registry);
+ * 4. only then can a stale/expired registry stop a positive answer → `unverifiable`;
+ * 5. product-only (GTIN) scans are never `genuine`: there is no unit serial to check;
+ * 6. a well-formed unit missing from a covered product is `unknown` (possible counterfeit).
+ */
+export function decideVerdict(input: PolicyInput): Verdict {
+  const { parse, lookup, history, config } = input;
+  const checkedAt = input.now.toISOString();
+  const base = { history, checkedAt };
+  if (!parse.ok) {
+    return {
+      ...base,
+      verdict: 'malformed',
+      reason: parse.error.code,
+      sellable: false,
+      parseError: parse.error,
+    };
+  }
+  const { unit, product, batch } = lookup;
+  const facts = { ...base, code: parse, unit, product, batch };
+  const make = (verdict: VerdictKind, reason: string, extra: { sold?: SoldInfo } = {}): Verdict => ({
+    ...facts,
+    ...extra,
+    verdict,
+    reason,
+    sellable: sellableFor(verdict, config),
+  });
+
+  if (input.localWriteOff && parse.kind !== 'gtin') {
+    const w = input.localWriteOff;
+    return make('already_sold', 'written_off_here', {
+      sold: { where: 'here', storeId: w.storeId, terminalId: w.terminalId, at: w.at, saleId: w.saleId },
+    });
+  }
+  if (product?.withdrawn) return make('withdrawn', 'product_withdrawn');
+  if (unit) {
+    const byStatus = STATUS_VERDICT[unit.status];
+    if (byStatus) return make(byStatus, `status_${unit.status}`);
+    if (batch?.recalled) return make('recalled', 'batch_recalled');
+    if (unit.status === 'sold') {
+      const sold: SoldInfo = {
+        where: 'upstream',
+        storeId: unit.soldAt?.store ?? '',
+        at: unit.soldAt?.at ?? '',
+      };
+      return make('already_sold', 'sold_upstream', { sold });
+    }
+  }
+  const expiry = batch?.expiryDate ?? parse.expiry;
+  if (expiry && expiry < input.today) return make('expired', 'past_expiry');
+
+  const stale = registryStaleness(input.registry, input.now, config.maxRegistryAgeMs);
+  if (stale) return make('unverifiable', stale);
+  if (parse.kind === 'gtin') return make('unverifiable', product ? 'no_serial' : 'product_not_in_registry');
+  if (!product || !product.covered) {
+    return make('unverifiable', product ? 'product_not_covered' : 'product_not_in_registry');
+  }
+  if (!unit) return make('unknown', 'not_in_registry');
+  return make('genuine', unit.status === 'received' ? 'received_here' : 'active');
+}
+
+function sellableFor(verdict: VerdictKind, config: PolicyConfig): boolean {
+  if (verdict === 'genuine') return true;
+  if (verdict === 'expired') return config.expiredPolicy === 'allow';
+  if (verdict === 'unverifiable') return config.unverifiablePolicy === 'allow';
+  return false;
+}

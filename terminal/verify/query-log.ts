@@ -1,0 +1,118 @@
+import { migrate, type SqliteDatabase } from '../db/open-database.js';
+import type { CheckHistory, VerdictKind } from './types.js';
+
+/**
+ * Schema of the query log (module `verify`; append-only steps). `verify_checks` keeps every check
+ * (for the manager's per-hour charts); `verify_code_stats` keeps per-code counters so that reading a
+ * code's history is one primary-key lookup however often it was scanned.
+ */
+const STEPS = [
+  `CREATE TABLE verify_checks (
+     id INTEGER PRIMARY KEY,
+     key TEXT,
+     verdict TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     source TEXT NOT NULL,
+     device_id TEXT,
+     checked_at TEXT NOT NULL
+   );
+   CREATE INDEX verify_checks_at ON verify_checks (checked_at);
+   CREATE TABLE verify_code_stats (
+     key TEXT PRIMARY KEY,
+     checks INTEGER NOT NULL,
+     first_at TEXT NOT NULL,
+     last_at TEXT NOT NULL
+   ) WITHOUT ROWID;`,
+];
+
+export interface CheckEntry {
+  /** Canonical key; undefined for unreadable scans (still counted for the charts). */
+  key: string | undefined;
+  verdict: VerdictKind;
+  reason: string;
+  /** Where the check came from: `kiosk`, `checkout`, `api`, `wedge`, … */
+  source: string;
+  deviceId?: string;
+  checkedAt: string;
+}
+
+export interface CheckRow extends CheckEntry {
+  id: number;
+}
+
+/**
+ * Every verification is recorded here: how often and when a code was checked at this terminal
+ * (the classic sign of a copied code is many checks of one code).
+ */
+export class QueryLog {
+  readonly #history;
+  readonly #insert;
+  readonly #recent;
+  readonly #perHour;
+
+  constructor(db: SqliteDatabase) {
+    migrate(db, 'verify', STEPS);
+    this.#history = db.prepare<[string], { checks: number; first_at: string; last_at: string }>(
+      'SELECT checks, first_at, last_at FROM verify_code_stats WHERE key = ?',
+    );
+    const insert = db.prepare(
+      'INSERT INTO verify_checks (key, verdict, reason, source, device_id, checked_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const bump = db.prepare(
+      `INSERT INTO verify_code_stats (key, checks, first_at, last_at) VALUES (?, 1, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET checks = checks + 1, last_at = excluded.last_at`,
+    );
+    this.#insert = db.transaction((e: CheckEntry): number => {
+      const info = insert.run(e.key ?? null, e.verdict, e.reason, e.source, e.deviceId ?? null, e.checkedAt);
+      if (e.key !== undefined) bump.run(e.key, e.checkedAt, e.checkedAt);
+      return Number(info.lastInsertRowid);
+    });
+    this.#recent = db.prepare<[number], RawRow>(
+      'SELECT id, key, verdict, reason, source, device_id, checked_at FROM verify_checks ORDER BY id DESC LIMIT ?',
+    );
+    this.#perHour = db.prepare<[string], { hour: string; verdict: string; n: number }>(
+      `SELECT substr(checked_at, 1, 13) AS hour, verdict, COUNT(*) AS n FROM verify_checks
+       WHERE checked_at >= ? GROUP BY hour, verdict ORDER BY hour`,
+    );
+  }
+
+  /** History of a code before the current check (checks here, first and last). */
+  history(key: string): CheckHistory {
+    const row = this.#history.get(key);
+    if (!row) return { checksHere: 0 };
+    return { checksHere: row.checks, firstCheckedAt: row.first_at, lastCheckedAt: row.last_at };
+  }
+
+  /** Records one check; returns its id. */
+  record(entry: CheckEntry): number {
+    return this.#insert(entry);
+  }
+
+  /** The most recent checks, newest first (manager page). */
+  recent(limit = 50): CheckRow[] {
+    return this.#recent.all(limit).map((r) => ({
+      id: r.id,
+      key: r.key ?? undefined,
+      verdict: r.verdict as VerdictKind,
+      reason: r.reason,
+      source: r.source,
+      ...(r.device_id ? { deviceId: r.device_id } : {}),
+      checkedAt: r.checked_at,
+    }));
+  }
+
+  /** Checks per hour and verdict since an ISO time (manager charts). Hours are `YYYY-MM-DDTHH` (UTC). */
+  perHour(sinceIso: string): { hour: string; verdict: string; n: number }[] {
+    return this.#perHour.all(sinceIso);
+  }
+}
+
+interface RawRow {
+  id: number;
+  key: string | null;
+  verdict: string;
+  reason: string;
+  source: string;
+  device_id: string | null;
+  checked_at: string;
+}

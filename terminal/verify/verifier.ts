@@ -1,0 +1,99 @@
+import type { ParsedCode, ParseResult } from '../codes/types.js';
+import type { LocalLedgerView } from '../ledger/types.js';
+import type { LookupResult, RegistryReader } from '../registry/types.js';
+import { decideVerdict, type PolicyConfig } from './policy.js';
+import type { QueryLog } from './query-log.js';
+import type { Verdict } from './types.js';
+
+export interface VerifierConfig extends PolicyConfig {
+  /** IANA zone whose calendar day decides expiry. @default the system zone */
+  timeZone?: string;
+}
+
+export interface VerifierDeps {
+  /** `parseCode` from terminal/codes (injected so tests and the bench can pin options). */
+  parse: (input: string) => ParseResult;
+  /** `productKeyOf` from terminal/codes: the registry product key of a parsed code. */
+  productKeyOf: (code: ParsedCode) => string | undefined;
+  registry: RegistryReader;
+  /** Local write-offs (already sold here); absent on a kiosk-only terminal without a ledger. */
+  ledger?: LocalLedgerView;
+  queryLog: QueryLog;
+  config: VerifierConfig;
+  clock?: () => Date;
+}
+
+export interface VerifyOptions {
+  /** Where the check came from (`kiosk`, `checkout`, `api`, `wedge`). @default 'api' */
+  source?: string;
+  deviceId?: string;
+  /** Record this check in the query log. Checkout re-checks at completion pass false. @default true */
+  record?: boolean;
+}
+
+/** A verdict plus the id of its query-log row (0 when not recorded). */
+export type VerifiedCheck = Verdict & { checkId: number };
+
+/**
+ * Parse → look up → policy → query log. The history attached to a verdict counts the checks
+ * *before* this one, so a first-ever scan says "never checked before".
+ */
+export class Verifier {
+  readonly #deps: VerifierDeps;
+  readonly #day: Intl.DateTimeFormat;
+
+  constructor(deps: VerifierDeps) {
+    this.#deps = deps;
+    // en-CA formats as YYYY-MM-DD, which compares as text with registry dates.
+    this.#day = new Intl.DateTimeFormat('en-CA', {
+      timeZone: deps.config.timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
+  }
+
+  verify(input: string, options: VerifyOptions = {}): VerifiedCheck {
+    const { parse, registry, ledger, queryLog, config } = this.#deps;
+    const now = (this.#deps.clock ?? (() => new Date()))();
+    const parsed = parse(input);
+    let lookup: LookupResult = {};
+    let key: string | undefined;
+    if (parsed.ok) {
+      key = parsed.key;
+      lookup = registry.lookup(parsed.key);
+      if (!lookup.product) {
+        const productKey = this.#deps.productKeyOf(parsed);
+        const product = productKey === undefined ? undefined : registry.lookupProduct(productKey);
+        if (product) lookup = { ...lookup, product };
+      }
+    }
+    const verdict = decideVerdict({
+      parse: parsed,
+      lookup,
+      localWriteOff: key === undefined ? undefined : ledger?.writeOffOf(key),
+      registry: registry.state(),
+      now,
+      today: this.#day.format(now),
+      history: withUpstream(key === undefined ? { checksHere: 0 } : queryLog.history(key), lookup),
+      config,
+    });
+    let checkId = 0;
+    if (options.record !== false) {
+      checkId = queryLog.record({
+        key,
+        verdict: verdict.verdict,
+        reason: verdict.reason,
+        source: options.source ?? 'api',
+        ...(options.deviceId ? { deviceId: options.deviceId } : {}),
+        checkedAt: verdict.checkedAt,
+      });
+    }
+    return { ...verdict, checkId };
+  }
+}
+
+function withUpstream(history: Verdict['history'], lookup: LookupResult): Verdict['history'] {
+  const upstream = lookup.unit?.upstreamChecks;
+  return upstream === undefined ? history : { ...history, upstreamChecks: upstream };
+}

@@ -1,0 +1,153 @@
+/**
+ * Small in-test fakes of the contracts the kiosk depends on (RegistryReader, LocalLedgerView,
+ * the code parser), with one code per verdict. Used by verify/http unit tests and the kiosk
+ * integration tests; e2e and the demo use the real registry and parser.
+ */
+import type { ParsedCode, ParseResult } from '../../../terminal/codes/types.js';
+import type { LocalLedgerView } from '../../../terminal/ledger/types.js';
+import type {
+  LookupResult,
+  RegistryBatch,
+  RegistryProduct,
+  RegistryReader,
+  RegistryState,
+  RegistryUnit,
+} from '../../../terminal/registry/types.js';
+
+export const SAMPLE = {
+  genuine: '69012340000000011234',
+  soldUpstream: '69012340000000021234',
+  soldHere: '69012340000000031234',
+  recalled: '69012340000000041234',
+  stolen: '69012340000000051234',
+  expired: '69012340000000061234',
+  unknown: '69012349999999991234',
+  uncovered: '69099990000000011234',
+  gtinOnly: '6901234567892',
+  malformed: 'hello?',
+} as const;
+
+const products: RegistryProduct[] = [
+  {
+    key: '6901234',
+    names: { 'zh-CN': '金龙鱼花生油 5升', en: 'Golden Peanut Oil 5 L' },
+    manufacturer: 'Golden Grain Oils Co.',
+    covered: true,
+  },
+  { key: '6909999', names: { 'zh-CN': '散装大米', en: 'Loose rice' }, manufacturer: 'Farm', covered: false },
+  {
+    key: '0106901234567892',
+    names: { 'zh-CN': '矿泉水', en: 'Mineral water' },
+    manufacturer: 'Spring',
+    covered: true,
+  },
+];
+const batches: RegistryBatch[] = [
+  {
+    productKey: '6901234',
+    number: 'B1',
+    productionDate: '2026-01-10',
+    expiryDate: '2099-01-09',
+    recalled: false,
+  },
+  { productKey: '6901234', number: 'B2', recalled: true, recallReason: 'contamination' },
+  {
+    productKey: '6901234',
+    number: 'B3',
+    productionDate: '2018-01-01',
+    expiryDate: '2020-01-01',
+    recalled: false,
+  },
+];
+const units: RegistryUnit[] = [
+  { key: SAMPLE.genuine, status: 'active', productKey: '6901234', batchNumber: 'B1', upstreamChecks: 3 },
+  {
+    key: SAMPLE.soldUpstream,
+    status: 'sold',
+    productKey: '6901234',
+    batchNumber: 'B1',
+    soldAt: { store: 'S-0042', at: '2026-11-01T09:30:00.000Z' },
+  },
+  { key: SAMPLE.soldHere, status: 'active', productKey: '6901234', batchNumber: 'B1' },
+  { key: SAMPLE.recalled, status: 'active', productKey: '6901234', batchNumber: 'B2' },
+  { key: SAMPLE.stolen, status: 'stolen', productKey: '6901234', batchNumber: 'B1' },
+  { key: SAMPLE.expired, status: 'active', productKey: '6901234', batchNumber: 'B3' },
+];
+
+export class FakeRegistry implements RegistryReader {
+  registryState: RegistryState | undefined;
+
+  constructor(now = new Date()) {
+    this.registryState = {
+      scope: 'demo',
+      version: 7,
+      asOf: new Date(now.getTime() - 60_000).toISOString(),
+      expires: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+      units: units.length,
+      contentHash: 'f'.repeat(64),
+    };
+  }
+
+  lookup(key: string): LookupResult {
+    const unit = units.find((u) => u.key === key);
+    if (!unit) {
+      const product = products.find((p) => p.key === key);
+      return product ? { product } : {};
+    }
+    return {
+      unit,
+      product: products.find((p) => p.key === unit.productKey),
+      batch: batches.find((b) => b.productKey === unit.productKey && b.number === unit.batchNumber),
+    };
+  }
+
+  lookupProduct(productKey: string): RegistryProduct | undefined {
+    return products.find((p) => p.key === productKey);
+  }
+
+  state(): RegistryState | undefined {
+    return this.registryState;
+  }
+}
+
+export class FakeLedgerView implements LocalLedgerView {
+  readonly writeOffs = new Map([
+    [
+      SAMPLE.soldHere,
+      { at: '2026-11-20T08:00:00.000Z', saleId: 'SALE-1', storeId: 'S-0001', terminalId: 'T-01' },
+    ],
+  ]);
+
+  writeOffOf(key: string) {
+    return this.writeOffs.get(key);
+  }
+}
+
+/** Enough of the code reader for these fixtures: cn20, EAN-13, `01…21…` element strings. */
+export function fakeParse(input: string): ParseResult {
+  if (input === '') return { ok: false, error: { code: 'empty', message: 'Nothing was scanned' } };
+  if (/^\d{20}$/.test(input)) {
+    return {
+      ok: true,
+      kind: 'cn20',
+      key: input,
+      productCode: input.slice(0, 7),
+      serial: input.slice(7, 16),
+      attributes: {},
+    };
+  }
+  if (/^\d{13}$/.test(input)) {
+    const gtin = `0${input}`;
+    return { ok: true, kind: 'gtin', key: `01${gtin}`, gtin, attributes: {} };
+  }
+  const gs1 = /^01(\d{14})21(.+)$/.exec(input);
+  if (gs1) {
+    const gtin = gs1[1]!;
+    return { ok: true, kind: 'gs1', key: `01${gtin}21${gs1[2]}`, gtin, serial: gs1[2], attributes: {} };
+  }
+  return { ok: false, error: { code: 'unrecognised', message: `Not a unit code: ${JSON.stringify(input)}` } };
+}
+
+export function fakeProductKeyOf(code: ParsedCode): string | undefined {
+  return code.kind === 'cn20' ? code.productCode : code.gtin ? `01${code.gtin}` : undefined;
+}

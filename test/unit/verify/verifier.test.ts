@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase, type SqliteDatabase } from '../../../terminal/db/open-database.js';
+import { QueryLog } from '../../../terminal/verify/query-log.js';
+import { Verifier } from '../../../terminal/verify/verifier.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+import {
+  FakeLedgerView,
+  FakeRegistry,
+  fakeParse,
+  fakeProductKeyOf,
+  SAMPLE,
+} from '../../integration/kiosk/fixtures.js';
+
+describe('Verifier', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let db: SqliteDatabase;
+  let clock: Date;
+  let verifier: Verifier;
+  let log: QueryLog;
+
+  beforeEach(() => {
+    tmp = makeTempDir();
+    db = openDatabase(join(tmp.dir, 'terminal.db'));
+    log = new QueryLog(db);
+    clock = new Date('2026-11-28T06:00:00.000Z');
+    verifier = new Verifier({
+      parse: fakeParse,
+      productKeyOf: fakeProductKeyOf,
+      registry: new FakeRegistry(clock),
+      ledger: new FakeLedgerView(),
+      queryLog: log,
+      clock: () => clock,
+      config: {
+        maxRegistryAgeMs: 6 * 3_600_000,
+        expiredPolicy: 'block',
+        unverifiablePolicy: 'block',
+        timeZone: 'UTC',
+      },
+    });
+  });
+  afterEach(() => {
+    db.close();
+    tmp.cleanup();
+  });
+
+  it('records every check and reports the history before this one, plus upstream figures', () => {
+    const first = verifier.verify(SAMPLE.genuine, { source: 'kiosk', deviceId: 'sim:1' });
+    expect(first.verdict).toBe('genuine');
+    expect(first.history).toEqual({ checksHere: 0, upstreamChecks: 3 });
+    clock = new Date('2026-11-28T07:00:00.000Z');
+    verifier.verify(SAMPLE.genuine);
+    clock = new Date('2026-11-28T07:30:00.000Z');
+    const third = verifier.verify(SAMPLE.genuine);
+    expect(third.history).toEqual({
+      checksHere: 2,
+      firstCheckedAt: '2026-11-28T06:00:00.000Z',
+      lastCheckedAt: '2026-11-28T07:00:00.000Z',
+      upstreamChecks: 3,
+    });
+    expect(third.checkId).toBeGreaterThan(first.checkId);
+    expect(log.recent(1)[0]).toMatchObject({ key: SAMPLE.genuine, verdict: 'genuine', source: 'api' });
+  });
+
+  it('record:false checks leave no trace; malformed scans are logged without a key', () => {
+    verifier.verify(SAMPLE.genuine, { record: false });
+    expect(log.history(SAMPLE.genuine).checksHere).toBe(0);
+    const bad = verifier.verify(SAMPLE.malformed, { source: 'wedge' });
+    expect(bad.verdict).toBe('malformed');
+    expect(log.recent(5)).toHaveLength(1);
+    expect(log.recent(1)[0]).toMatchObject({ verdict: 'malformed', source: 'wedge' });
+    expect(log.recent(1)[0]!.key).toBeUndefined();
+    expect(log.perHour('2026-11-28T00')).toEqual([{ hour: '2026-11-28T06', verdict: 'malformed', n: 1 }]);
+  });
+
+  it('uses the local ledger for already_sold here and the product key for unknown units', () => {
+    expect(verifier.verify(SAMPLE.soldHere).verdict).toBe('already_sold');
+    const unknown = verifier.verify(SAMPLE.unknown);
+    expect(unknown.verdict).toBe('unknown');
+    expect(unknown.product?.key).toBe('6901234');
+  });
+
+  it('the history survives reopening the database (query log is on disk)', () => {
+    verifier.verify(SAMPLE.stolen);
+    db.close();
+    db = openDatabase(join(tmp.dir, 'terminal.db'));
+    expect(new QueryLog(db).history(SAMPLE.stolen).checksHere).toBe(1);
+  });
+});
