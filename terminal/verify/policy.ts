@@ -113,7 +113,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
   const stale = registryStaleness(input.registry, input.now, config.maxRegistryAgeMs);
   if (stale) return make('unverifiable', stale);
   if (parse.kind === 'gtin') return make('unverifiable', product ? 'no_serial' : 'product_not_in_registry');
-  if (!product || !product.covered) {
+  if (!product?.covered) {
     return make('unverifiable', product ? 'product_not_covered' : 'product_not_in_registry');
   }
   if (!unit) return make('unknown', 'not_in_registry');

@@ -111,7 +111,7 @@ export class FakeRegistry implements RegistryReader {
 }
 
 export class FakeLedgerView implements LocalLedgerView {
-  readonly writeOffs = new Map([
+  readonly writeOffs = new Map<string, { at: string; saleId: string; storeId: string; terminalId: string }>([
     [
       SAMPLE.soldHere,
       { at: '2026-11-20T08:00:00.000Z', saleId: 'SALE-1', storeId: 'S-0001', terminalId: 'T-01' },
