@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import { VeritermError } from '../errors.js';
+import type { LedgerRecord } from './types.js';
+
+/**
+ * Canonical JSON, the byte form every record hash and signature is computed over. It is the
+ * JSON Canonicalization Scheme (RFC 8785) restricted to what records carry:
+ * - objects: members sorted by key (UTF-16 code unit order, as `Array.prototype.sort`), no
+ *   whitespace; members whose value is `undefined` are left out;
+ * - arrays keep their order; strings as `JSON.stringify` writes them (RFC 8785 §3.2.2.2);
+ * - numbers must be finite and are written as ECMAScript writes them (RFC 8785 §3.2.2.3);
+ *   `NaN`, `Infinity`, bigint, functions, symbols, Dates and class instances are refused;
+ * - the text is encoded as UTF-8.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, '$');
+}
+
+function write(value: unknown, path: string): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw refuse(path, `a finite number, got ${value}`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        return `[${value.map((item, i) => (item === undefined ? 'null' : write(item, `${path}[${i}]`))).join(',')}]`;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        throw refuse(path, `a plain object, got ${proto?.constructor?.name ?? 'an exotic object'}`);
+      }
+      const entries = Object.keys(value as object)
+        .sort()
+        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+        .map(
+          (key) =>
+            `${JSON.stringify(key)}:${write((value as Record<string, unknown>)[key], `${path}.${key}`)}`,
+        );
+      return `{${entries.join(',')}}`;
+    }
+    default:
+      throw refuse(path, `JSON data, got ${typeof value}`);
+  }
+}
+
+function refuse(path: string, expected: string): VeritermError {
+  return new VeritermError('ledger_payload_invalid', `Record payload at ${path}: expected ${expected}`);
+}
+
+/** Record format version, part of the hashed bytes so a future format cannot be confused with this one. */
+export const RECORD_FORMAT = 1;
+
+/**
+ * The bytes a record's `hash` is the SHA-256 of: the canonical JSON of
+ * `{ v: 1, id, seq, type, at, storeId, terminalId, prevHash, payload }` (everything except
+ * `hash` and `signature`), UTF-8 encoded.
+ */
+export function canonicalRecordBytes(record: Omit<LedgerRecord, 'hash' | 'signature'>): Buffer {
+  return Buffer.from(canonicalRecordText(record), 'utf8');
+}
+
+/** As `canonicalRecordBytes`, but `payload` already in canonical JSON text (avoids re-serialising). */
+export function canonicalRecordText(
+  record: Omit<LedgerRecord, 'hash' | 'signature' | 'payload'> & { payload: unknown },
+  payloadJson = canonicalJson(record.payload),
+): string {
+  // Keys in sorted order by hand: at, id, payload, prevHash, seq, storeId, terminalId, type, v.
+  return (
+    `{"at":${JSON.stringify(record.at)},"id":${JSON.stringify(record.id)},"payload":${payloadJson},` +
+    `"prevHash":${JSON.stringify(record.prevHash)},"seq":${canonicalJson(record.seq)},` +
+    `"storeId":${JSON.stringify(record.storeId)},"terminalId":${JSON.stringify(record.terminalId)},` +
+    `"type":${JSON.stringify(record.type)},"v":${RECORD_FORMAT}}`
+  );
+}
+
+/** hex SHA-256 of a record's canonical bytes. */
+export function recordHash(record: Omit<LedgerRecord, 'hash' | 'signature'>, payloadJson?: string): string {
+  return createHash('sha256').update(canonicalRecordText(record, payloadJson), 'utf8').digest('hex');
+}
+
+/** The prevHash of the first record. */
+export const GENESIS_HASH = '0'.repeat(64);

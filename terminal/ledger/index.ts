@@ -1,0 +1,16 @@
+/**
+ * The ledger module's public surface. See README "Checkout" for the canonical form and rules.
+ */
+export { canonicalJson, canonicalRecordBytes, GENESIS_HASH, RECORD_FORMAT, recordHash } from './canonical.js';
+export { Ledger, type LedgerOptions } from './ledger.js';
+export {
+  type ActiveWriteOff,
+  LedgerReads,
+  type RecordRow,
+  rowToRecord,
+  type StoredSale,
+} from './ledger-reads.js';
+export type * from './payloads.js';
+export { LEDGER_MIGRATIONS, migrateLedger } from './schema.js';
+export type * from './types.js';
+export { type ChainProblem, type ChainResult, verifyChain, verifyRecord } from './verify-chain.js';

@@ -1,0 +1,180 @@
+import type { SqliteDatabase } from '../db/open-database.js';
+import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import type { LedgerRecord, RecordType } from './types.js';
+
+export interface RecordRow {
+  seq: number;
+  id: string;
+  type: string;
+  at: string;
+  store_id: string;
+  terminal_id: string;
+  payload: string;
+  prev_hash: string;
+  hash: string;
+  signature: string;
+}
+
+export function rowToRecord<P = Record<string, unknown>>(row: RecordRow): LedgerRecord<P> {
+  return {
+    id: row.id,
+    seq: row.seq,
+    type: row.type as RecordType,
+    at: row.at,
+    storeId: row.store_id,
+    terminalId: row.terminal_id,
+    payload: JSON.parse(row.payload) as P,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+    signature: row.signature,
+  };
+}
+
+/** An active (not returned) write-off of a code, with the record that made it. */
+export interface ActiveWriteOff {
+  at: string;
+  saleId: string;
+  storeId: string;
+  terminalId: string;
+  writeOffId: string;
+  writeOffSeq: number;
+}
+
+export interface StoredSale {
+  sale: LedgerRecord<SalePayload>;
+  writeOffs: LedgerRecord<WriteOffPayload>[];
+}
+
+const COLUMNS =
+  'r.seq, r.id, r.type, r.at, r.store_id, r.terminal_id, r.payload, r.prev_hash, r.hash, r.signature';
+
+/** The read side of the ledger; every query is a single statement (a consistent WAL snapshot). */
+export class LedgerReads {
+  private readonly q;
+
+  constructor(readonly db: SqliteDatabase) {
+    this.q = {
+      writeOff: db.prepare(
+        `SELECT at, sale_id, store_id, terminal_id, record_id, seq FROM ledger_write_offs
+         WHERE code_key = ? AND returned_seq IS NULL`,
+      ),
+      pending: db.prepare(
+        `SELECT ${COLUMNS} FROM ledger_outbox o JOIN ledger_records r ON r.seq = o.seq
+         WHERE o.seq > ? ORDER BY o.seq LIMIT ?`,
+      ),
+      pendingStats: db.prepare(
+        `SELECT COUNT(*) AS n, MIN(r.at) AS oldest FROM ledger_outbox o JOIN ledger_records r ON r.seq = o.seq`,
+      ),
+      meta: db.prepare('SELECT value FROM ledger_meta WHERE key = ?'),
+      headSeq: db.prepare('SELECT IFNULL(MAX(seq), 0) AS seq FROM ledger_records'),
+      head: db.prepare('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1'),
+      records: db.prepare(`SELECT ${COLUMNS} FROM ledger_records r WHERE r.seq > ? ORDER BY r.seq LIMIT ?`),
+      byId: db.prepare(`SELECT ${COLUMNS} FROM ledger_records r WHERE r.id = ?`),
+      bySeq: db.prepare(`SELECT ${COLUMNS} FROM ledger_records r WHERE r.seq = ?`),
+      saleByRef: db.prepare('SELECT sale_id FROM ledger_sales WHERE external_ref = ?'),
+      returnByRef: db.prepare(
+        `SELECT ${COLUMNS} FROM ledger_returns x JOIN ledger_records r ON r.seq = x.seq WHERE x.external_ref = ?`,
+      ),
+      saleWriteOffs: db.prepare(
+        `SELECT ${COLUMNS} FROM ledger_write_offs w JOIN ledger_records r ON r.seq = w.seq WHERE w.sale_id = ? ORDER BY w.seq`,
+      ),
+      between: db.prepare(
+        `SELECT ${COLUMNS} FROM ledger_records r WHERE r.at >= ? AND r.at < ? ORDER BY r.seq`,
+      ),
+    };
+  }
+
+  /** The active write-off of a code here (undefined when never sold here or returned since). */
+  writeOffOf(key: string): ActiveWriteOff | undefined {
+    const row = this.q.writeOff.get(key) as
+      | { at: string; sale_id: string; store_id: string; terminal_id: string; record_id: string; seq: number }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      at: row.at,
+      saleId: row.sale_id,
+      storeId: row.store_id,
+      terminalId: row.terminal_id,
+      writeOffId: row.record_id,
+      writeOffSeq: row.seq,
+    };
+  }
+
+  pending(afterSeq: number, limit: number): LedgerRecord[] {
+    return (this.q.pending.all(afterSeq, limit) as RecordRow[]).map((row) => rowToRecord(row));
+  }
+
+  stats(): { pending: number; oldestPendingAt?: string; lastAckedSeq: number } {
+    const row = this.q.pendingStats.get() as { n: number; oldest: string | null };
+    return {
+      pending: row.n,
+      ...(row.oldest !== null ? { oldestPendingAt: row.oldest } : {}),
+      lastAckedSeq: this.lastAckedSeq(),
+    };
+  }
+
+  lastAckedSeq(): number {
+    return Number(this.meta('last_acked_seq') ?? 0);
+  }
+
+  headSeq(): number {
+    return (this.q.headSeq.get() as { seq: number }).seq;
+  }
+
+  /** Sequence and hash of the newest record (seq 0 and undefined hash when empty). */
+  head(): { seq: number; hash?: string } {
+    const row = this.q.head.get() as { seq: number; hash: string } | undefined;
+    return row ?? { seq: 0 };
+  }
+
+  meta(key: string): string | undefined {
+    return (this.q.meta.get(key) as { value: string } | undefined)?.value;
+  }
+
+  /** Records after `afterSeq` in sequence order. */
+  records(afterSeq = 0, limit = 1000): LedgerRecord[] {
+    return (this.q.records.all(afterSeq, limit) as RecordRow[]).map((row) => rowToRecord(row));
+  }
+
+  /** Every record, streamed in sequence order. */
+  *iterate(): Generator<LedgerRecord> {
+    for (const row of this.db.prepare(`SELECT ${COLUMNS} FROM ledger_records r ORDER BY r.seq`).iterate()) {
+      yield rowToRecord(row as RecordRow);
+    }
+  }
+
+  /** Records whose `at` is in [fromIso, toIso) in sequence order. */
+  recordsBetween(fromIso: string, toIso: string): LedgerRecord[] {
+    return (this.q.between.all(fromIso, toIso) as RecordRow[]).map((row) => rowToRecord(row));
+  }
+
+  record(id: string): LedgerRecord | undefined {
+    const row = this.q.byId.get(id) as RecordRow | undefined;
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  recordAt(seq: number): LedgerRecord | undefined {
+    const row = this.q.bySeq.get(seq) as RecordRow | undefined;
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  /** A sale with its write-off records, by sale id. */
+  sale(saleId: string): StoredSale | undefined {
+    const sale = this.record(saleId);
+    if (sale?.type !== 'sale') return undefined;
+    const writeOffs = (this.q.saleWriteOffs.all(saleId) as RecordRow[]).map((row) =>
+      rowToRecord<WriteOffPayload>(row),
+    );
+    return { sale: sale as LedgerRecord<SalePayload>, writeOffs };
+  }
+
+  saleByExternalRef(externalRef: string): StoredSale | undefined {
+    const row = this.q.saleByRef.get(externalRef) as { sale_id: string } | undefined;
+    return row ? this.sale(row.sale_id) : undefined;
+  }
+
+  returnByExternalRef(externalRef: string): LedgerRecord<ReturnPayload> | undefined {
+    const row = this.q.returnByRef.get(externalRef) as RecordRow | undefined;
+    return row ? rowToRecord<ReturnPayload>(row) : undefined;
+  }
+}

@@ -1,0 +1,257 @@
+import type { KeyObject } from 'node:crypto';
+import { monotonicFactory } from 'ulid';
+import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
+import { VeritermError } from '../errors.js';
+import type { TerminalIdentity } from '../identity/terminal-key.js';
+import { canonicalJson, GENESIS_HASH, recordHash } from './canonical.js';
+import { LedgerReads, type RecordRow, rowToRecord } from './ledger-reads.js';
+import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import { migrateLedger } from './schema.js';
+import type { LedgerRecord, LocalLedgerView, OutboxReader, RecordAppender, RecordType } from './types.js';
+import { type ChainResult, verifyChain } from './verify-chain.js';
+
+export interface LedgerOptions {
+  /** An open database (shared with other modules) or a file to open with WAL + synchronous=FULL. */
+  db?: SqliteDatabase;
+  file?: string;
+  identity: TerminalIdentity;
+  storeId: string;
+  terminalId: string;
+  /** @default () => new Date() */
+  clock?: () => Date;
+}
+
+const RECORD_TYPES: ReadonlySet<string> = new Set([
+  'sale',
+  'write_off',
+  'return',
+  'alert',
+  'receipt_printed',
+]);
+
+/**
+ * The terminal's tamper-evident ledger. `append` and `transaction` are the only writers; every
+ * commit is durable (WAL, synchronous=FULL) before they return, with each record's outbox row
+ * and projections in the same SQLite transaction. Several processes may share one file: a
+ * transaction takes the write lock first (BEGIN IMMEDIATE) and reads the chain head under it.
+ */
+export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerView, OutboxReader {
+  readonly storeId: string;
+  readonly terminalId: string;
+  readonly identity: TerminalIdentity;
+  private readonly clock: () => Date;
+  private readonly nextId = monotonicFactory();
+  private readonly ownsDb: boolean;
+  private readonly stmts;
+
+  constructor(options: LedgerOptions) {
+    const db = options.db ?? (options.file ? openDatabase(options.file) : undefined);
+    if (!db) throw new VeritermError('ledger_options', 'Ledger needs `db` or `file`');
+    migrateLedger(db);
+    super(db);
+    this.ownsDb = options.db === undefined;
+    this.identity = options.identity;
+    this.storeId = options.storeId;
+    this.terminalId = options.terminalId;
+    this.clock = options.clock ?? (() => new Date());
+    this.stmts = {
+      head: db.prepare('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1'),
+      insert: db.prepare(
+        `INSERT INTO ledger_records (seq, id, type, at, store_id, terminal_id, payload, prev_hash, hash, signature)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      outbox: db.prepare('INSERT INTO ledger_outbox (seq) VALUES (?)'),
+      sale: db.prepare('INSERT INTO ledger_sales (sale_id, seq, external_ref, at) VALUES (?, ?, ?, ?)'),
+      writeOff: db.prepare(
+        `INSERT INTO ledger_write_offs (seq, record_id, code_key, sale_id, at, store_id, terminal_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      reactivate: db.prepare(
+        'UPDATE ledger_write_offs SET returned_seq = ? WHERE seq = ? AND code_key = ? AND returned_seq IS NULL',
+      ),
+      ret: db.prepare('INSERT INTO ledger_returns (return_id, seq, external_ref, at) VALUES (?, ?, ?, ?)'),
+      ack: db.prepare('DELETE FROM ledger_outbox WHERE seq <= ?'),
+      setMeta: db.prepare(
+        'INSERT INTO ledger_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+    };
+    this.bindKey();
+  }
+
+  /** Opens (creating if needed) a ledger database file. */
+  static open(options: Omit<LedgerOptions, 'db'> & { file: string }): Ledger {
+    return new Ledger(options);
+  }
+
+  /** Appends one record in its own durable transaction (or inside the caller's `transaction`). */
+  append<P extends Record<string, unknown>>(type: RecordType, payload: P): LedgerRecord<P> {
+    return this.transaction(() => this.appendInTransaction(type, payload));
+  }
+
+  /**
+   * Runs `fn` in one BEGIN IMMEDIATE transaction: every `append` inside commits together or not
+   * at all. Nested calls join the outer transaction (SQLite savepoints).
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.db.inTransaction) return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  /** Marks every record with seq <= `seq` acknowledged by upstream (removes their outbox rows). */
+  acknowledge(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq < 0) {
+      throw new VeritermError(
+        'ledger_ack_invalid',
+        `Expected a non-negative integer seq to acknowledge, got ${seq}`,
+      );
+    }
+    this.transaction(() => {
+      const head = this.headSeq();
+      if (seq > head) {
+        throw new VeritermError(
+          'ledger_ack_ahead',
+          `Cannot acknowledge seq ${seq}: the ledger ends at ${head}`,
+        );
+      }
+      if (seq <= this.lastAckedSeq()) return;
+      this.stmts.ack.run(seq);
+      this.stmts.setMeta.run('last_acked_seq', String(seq));
+    });
+  }
+
+  /** Verifies this ledger's whole chain and signatures (with the key the chain is bound to by default). */
+  verifyChain(
+    publicKey: string | KeyObject = this.meta('public_key') ?? this.identity.publicKeyRaw,
+  ): ChainResult {
+    return verifyChain(this.iterate(), publicKey);
+  }
+
+  close(): void {
+    if (this.ownsDb) this.db.close();
+  }
+
+  private appendInTransaction<P extends Record<string, unknown>>(
+    type: RecordType,
+    payload: P,
+  ): LedgerRecord<P> {
+    if (!RECORD_TYPES.has(type)) {
+      throw new VeritermError(
+        'ledger_type_invalid',
+        `Unknown record type '${type}'; expected one of ${[...RECORD_TYPES].join(', ')}`,
+      );
+    }
+    const payloadJson = canonicalJson(payload);
+    const head = this.stmts.head.get() as { seq: number; hash: string } | undefined;
+    const body = {
+      id: this.nextId(this.clock().getTime()),
+      seq: (head?.seq ?? 0) + 1,
+      type,
+      at: this.clock().toISOString(),
+      storeId: this.storeId,
+      terminalId: this.terminalId,
+      prevHash: head?.hash ?? GENESIS_HASH,
+      payload,
+    };
+    const hash = recordHash(body, payloadJson);
+    const signature = this.identity.sign(Buffer.from(hash, 'hex')).toString('base64');
+    const s = this.stmts;
+    s.insert.run(
+      body.seq,
+      body.id,
+      type,
+      body.at,
+      body.storeId,
+      body.terminalId,
+      payloadJson,
+      body.prevHash,
+      hash,
+      signature,
+    );
+    s.outbox.run(body.seq);
+    this.project({ ...body, hash, signature } as LedgerRecord);
+    return { ...body, payload: JSON.parse(payloadJson) as P, hash, signature };
+  }
+
+  /** Keeps the projections in step with the record just inserted (same transaction). */
+  private project(record: LedgerRecord): void {
+    const s = this.stmts;
+    if (record.type === 'sale') {
+      const p = record.payload as SalePayload;
+      s.sale.run(record.id, record.seq, p.externalRef ?? null, record.at);
+    } else if (record.type === 'write_off') {
+      const p = record.payload as WriteOffPayload;
+      requireString(p.codeKey, 'write_off payload.codeKey');
+      requireString(p.saleId, 'write_off payload.saleId');
+      s.writeOff.run(
+        record.seq,
+        record.id,
+        p.codeKey,
+        p.saleId,
+        record.at,
+        record.storeId,
+        record.terminalId,
+      );
+    } else if (record.type === 'return') {
+      const p = record.payload as ReturnPayload;
+      if (!Array.isArray(p.lines))
+        throw new VeritermError('ledger_payload_invalid', 'return payload.lines: expected an array');
+      for (const line of p.lines) {
+        if (s.reactivate.run(record.seq, line.writeOffSeq, line.codeKey).changes !== 1) {
+          throw new VeritermError(
+            'not_written_off',
+            `Code ${line.codeKey} has no active write-off at seq ${line.writeOffSeq}`,
+          );
+        }
+      }
+      s.ret.run(record.id, record.seq, p.externalRef ?? null, record.at);
+    }
+  }
+
+  /** Remembers the key the chain is signed with; refuses to continue a chain with another key. */
+  private bindKey(): void {
+    const stored = this.meta('public_key');
+    if (stored === undefined) {
+      this.transaction(() => {
+        if (this.meta('public_key') === undefined)
+          this.stmts.setMeta.run('public_key', this.identity.publicKeyRaw);
+      });
+    } else if (stored !== this.identity.publicKeyRaw) {
+      throw new VeritermError(
+        'ledger_key_mismatch',
+        `This ledger is signed by another terminal key (stored key id differs from ${this.identity.keyId})`,
+      );
+    }
+  }
+}
+
+function requireString(value: unknown, what: string): void {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new VeritermError(
+      'ledger_payload_invalid',
+      `${what}: expected a non-empty string, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+/** SQLite constraint failures become the domain faults they stand for. */
+function translate(error: unknown): unknown {
+  const message = error instanceof Error ? error.message : '';
+  if (error instanceof VeritermError) return error;
+  if (message.includes('ledger_write_offs.code_key')) {
+    return new VeritermError(
+      'already_written_off',
+      'A code in this transaction already has an active write-off',
+      { cause: error },
+    );
+  }
+  if (message.includes('ledger_sales.external_ref') || message.includes('ledger_returns.external_ref')) {
+    return new VeritermError('external_ref_taken', 'externalRef already used by another record', {
+      cause: error,
+    });
+  }
+  return error;
+}

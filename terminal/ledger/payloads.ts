@@ -1,0 +1,84 @@
+import type { VerdictKind } from '../verify/types.js';
+import type { AlertKind } from './types.js';
+
+/**
+ * Payloads of the record types the ledger itself interprets (its projections read them).
+ * All fields are JSON; optional fields are left out of the canonical form when undefined.
+ */
+
+/** Who approved a supervisor override or a return, and why (recorded, never a PIN). */
+export interface Approval {
+  by: string;
+  reason: string;
+}
+
+export interface SaleLinePayload {
+  codeKey: string;
+  /** Last characters of the code, as printed on the receipt. */
+  codeTail: string;
+  productKey?: string;
+  productName?: { 'zh-CN': string; en: string };
+  verdict: VerdictKind;
+  reason: string;
+  /** Only for `unverifiable` lines sold on a supervisor's authority. */
+  override?: Approval;
+}
+
+export interface SalePayload {
+  externalRef?: string;
+  cashier?: string;
+  lines: SaleLinePayload[];
+  [key: string]: unknown;
+}
+
+/** One per sold code, in the same transaction as its sale. */
+export interface WriteOffPayload {
+  codeKey: string;
+  saleId: string;
+  /** 0-based index of the line in the sale. */
+  line: number;
+  [key: string]: unknown;
+}
+
+export interface ReturnLinePayload {
+  codeKey: string;
+  saleId: string;
+  writeOffId: string;
+  writeOffSeq: number;
+}
+
+/** Re-activates the listed write-offs; the write-off records themselves stay. */
+export interface ReturnPayload {
+  externalRef?: string;
+  approvedBy: string;
+  reason?: string;
+  lines: ReturnLinePayload[];
+  [key: string]: unknown;
+}
+
+/** Context of a previous write-off, for clone alerts. */
+export interface SoldContext {
+  where: 'here' | 'upstream';
+  storeId: string;
+  terminalId?: string;
+  at: string;
+  saleId?: string;
+}
+
+export interface AlertPayload {
+  kind: AlertKind;
+  codeKey?: string;
+  verdict?: VerdictKind;
+  note?: string;
+  /** Clone alerts: the earlier sale of this code. */
+  previous?: SoldContext;
+  /** Clone/unknown alerts: the attempt that met it. */
+  attempt?: { externalRef?: string; cashier?: string; at: string; storeId: string; terminalId: string };
+  [key: string]: unknown;
+}
+
+export interface ReceiptPrintedPayload {
+  saleId: string;
+  jobId?: string;
+  [key: string]: unknown;
+}

@@ -1,0 +1,188 @@
+import { chmodSync, copyFileSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createTerminalKey,
+  loadOrCreateTerminalKey,
+  type TerminalIdentity,
+} from '../../../terminal/identity/index.js';
+import { canonicalJson, GENESIS_HASH, Ledger, verifyChain } from '../../../terminal/ledger/index.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+let temp: ReturnType<typeof makeTempDir>;
+let identity: TerminalIdentity;
+let ledger: Ledger;
+const file = () => join(temp.dir, 'ledger.db');
+
+beforeEach(() => {
+  temp = makeTempDir();
+  identity = loadOrCreateTerminalKey(join(temp.dir, 'identity', 'key.pem'));
+  ledger = Ledger.open({ file: file(), identity, storeId: 's1', terminalId: 't1' });
+});
+afterEach(() => {
+  ledger.close();
+  temp.cleanup();
+});
+
+function sell(code: string, saleRef = `ref-${code}`) {
+  return ledger.transaction(() => {
+    const sale = ledger.append('sale', { externalRef: saleRef, lines: [{ codeKey: code }] });
+    ledger.append('write_off', { codeKey: code, saleId: sale.id, line: 0 });
+    return sale;
+  });
+}
+
+describe('canonical JSON', () => {
+  it('sorts keys, drops undefined members, keeps array order', () => {
+    expect(canonicalJson({ b: 1, a: [3, { y: 'x', x: undefined, w: null }], c: 'é"' })).toBe(
+      '{"a":[3,{"w":null,"y":"x"}],"b":1,"c":"é\\""}',
+    );
+  });
+  it('refuses values JSON cannot carry, naming where', () => {
+    expect(() => canonicalJson({ a: { b: Number.NaN } })).toThrow(/\$\.a\.b: expected a finite number/);
+    expect(() => canonicalJson({ d: new Date(0) })).toThrow(/plain object, got Date/);
+    expect(() => canonicalJson({ n: 1n })).toThrow(/JSON data, got bigint/);
+  });
+});
+
+describe('Ledger', () => {
+  it('appends a gap-free, hash-linked, signed chain with an outbox row per record', () => {
+    const a = ledger.append('alert', { kind: 'suspicious_report', codeKey: 'k1', note: 'torn seal' });
+    const b = ledger.append('alert', { kind: 'unknown_code', codeKey: 'k2' });
+    expect([a.seq, b.seq]).toEqual([1, 2]);
+    expect(a.prevHash).toBe(GENESIS_HASH);
+    expect(b.prevHash).toBe(a.hash);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2, headSeq: 2, headHash: b.hash });
+    expect(ledger.pending(0, 10).map((r) => r.id)).toEqual([a.id, b.id]);
+    expect(ledger.record(a.id)).toEqual(a);
+    expect(ledger.stats()).toEqual({ pending: 2, oldestPendingAt: a.at, lastAckedSeq: 0 });
+  });
+
+  it('acknowledges up to a sequence and never goes back or ahead', () => {
+    for (let i = 0; i < 5; i++) ledger.append('alert', { kind: 'suspicious_report', codeKey: `k${i}` });
+    ledger.acknowledge(3);
+    expect(ledger.pending(0, 10).map((r) => r.seq)).toEqual([4, 5]);
+    expect(ledger.pending(4, 10).map((r) => r.seq)).toEqual([5]);
+    ledger.acknowledge(2);
+    expect(ledger.stats()).toMatchObject({ pending: 2, lastAckedSeq: 3 });
+    expect(() => ledger.acknowledge(9)).toThrow(/ends at 5/);
+    expect(ledger.records(0, 100)).toHaveLength(5);
+  });
+
+  it('commits a sale and its write-offs together or not at all', () => {
+    const sale = sell('c1');
+    expect(ledger.writeOffOf('c1')).toMatchObject({ saleId: sale.id, storeId: 's1', terminalId: 't1' });
+    expect(() =>
+      ledger.transaction(() => {
+        const s = ledger.append('sale', { lines: [] });
+        ledger.append('write_off', { codeKey: 'c2', saleId: s.id, line: 0 });
+        throw new Error('printer exploded');
+      }),
+    ).toThrow('printer exploded');
+    expect(ledger.headSeq()).toBe(2);
+    expect(ledger.writeOffOf('c2')).toBeUndefined();
+    expect(ledger.stats().pending).toBe(2);
+  });
+
+  it('refuses a second active write-off of a code at the database level', () => {
+    sell('c1');
+    expect(() => sell('c1', 'other')).toThrow(expect.objectContaining({ code: 'already_written_off' }));
+    expect(ledger.headSeq()).toBe(2);
+    expect(ledger.saleByExternalRef('other')).toBeUndefined();
+  });
+
+  it('a return re-activates a code without deleting its write-off record', () => {
+    const sale = sell('c1');
+    const wo = ledger.writeOffOf('c1')!;
+    ledger.append('return', {
+      approvedBy: 'm1',
+      lines: [{ codeKey: 'c1', saleId: sale.id, writeOffId: wo.writeOffId, writeOffSeq: wo.writeOffSeq }],
+    });
+    expect(ledger.writeOffOf('c1')).toBeUndefined();
+    expect(ledger.record(wo.writeOffId)?.type).toBe('write_off');
+    expect(ledger.sale(sale.id)?.writeOffs).toHaveLength(1);
+    const again = sell('c1', 'second');
+    expect(ledger.writeOffOf('c1')?.saleId).toBe(again.id);
+    expect(() =>
+      ledger.append('return', {
+        approvedBy: 'm1',
+        lines: [{ codeKey: 'c1', saleId: sale.id, writeOffId: wo.writeOffId, writeOffSeq: wo.writeOffSeq }],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'not_written_off' }));
+  });
+
+  it('records are append-only: UPDATE and DELETE are refused by the database', () => {
+    ledger.append('alert', { kind: 'suspicious_report' });
+    expect(() => ledger.db.prepare("UPDATE ledger_records SET payload = '{}'").run()).toThrow(
+      /ledger_append_only/,
+    );
+    expect(() => ledger.db.prepare('DELETE FROM ledger_records').run()).toThrow(/ledger_append_only/);
+  });
+
+  it('detects an altered record, a removed record and a foreign signature', () => {
+    for (let i = 0; i < 4; i++) sell(`c${i}`);
+    ledger.close();
+    const tampered = join(temp.dir, 'tampered.db');
+    copyFileSync(file(), tampered);
+    const raw = new Database(tampered);
+    raw.exec('DROP TRIGGER ledger_records_no_update; DROP TRIGGER ledger_records_no_delete');
+    raw.prepare(`UPDATE ledger_records SET payload = replace(payload, 'c2', 'c9') WHERE seq = 5`).run();
+    raw.close();
+    const t = Ledger.open({ file: tampered, identity, storeId: 's1', terminalId: 't1' });
+    expect(t.verifyChain()).toMatchObject({ ok: false, seq: 5, problem: 'hash_mismatch' });
+    t.close();
+    ledger = Ledger.open({ file: file(), identity, storeId: 's1', terminalId: 't1' });
+    const other = createTerminalKey(join(temp.dir, 'other.pem'));
+    expect(verifyChain(ledger.iterate(), other.publicKeyPem)).toMatchObject({
+      ok: false,
+      seq: 1,
+      problem: 'bad_signature',
+    });
+    const records = [...ledger.iterate()];
+    records.splice(3, 1);
+    expect(verifyChain(records, identity.publicKeyRaw)).toMatchObject({
+      ok: false,
+      seq: 5,
+      problem: 'seq_gap',
+    });
+  });
+
+  it('refuses to continue a chain with a different terminal key', () => {
+    ledger.append('alert', { kind: 'suspicious_report' });
+    const other = createTerminalKey(join(temp.dir, 'other.pem'));
+    expect(() => Ledger.open({ file: file(), identity: other, storeId: 's1', terminalId: 't1' })).toThrow(
+      expect.objectContaining({ code: 'ledger_key_mismatch' }),
+    );
+  });
+
+  it('two connections on one file interleave into one valid chain', () => {
+    const second = Ledger.open({ file: file(), identity, storeId: 's1', terminalId: 't1' });
+    for (let i = 0; i < 20; i++)
+      (i % 2 === 0 ? ledger : second).append('alert', { kind: 'suspicious_report', n: i });
+    second.close();
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 20 });
+  });
+});
+
+describe('terminal identity', () => {
+  it('creates the key with mode 0600, reloads the same key, never prints the private half', () => {
+    const keyFile = join(temp.dir, 'identity', 'key.pem');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const again = loadOrCreateTerminalKey(keyFile);
+    expect(again.publicKeyRaw).toBe(identity.publicKeyRaw);
+    const pem = readFileSync(keyFile, 'utf8');
+    const body = pem.split('\n')[1]!;
+    expect(JSON.stringify(identity)).not.toContain(body);
+    expect(inspect(identity, { showHidden: true, depth: 5 })).not.toContain(body);
+    expect(Object.keys(identity)).not.toContain('sign');
+  });
+  it('refuses a key file others can read', () => {
+    const keyFile = join(temp.dir, 'identity', 'key.pem');
+    chmodSync(keyFile, 0o644);
+    expect(() => loadOrCreateTerminalKey(keyFile)).toThrow(
+      expect.objectContaining({ code: 'identity_key_permissions' }),
+    );
+  });
+});
