@@ -4,7 +4,7 @@ import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
 import { VeritermError } from '../errors.js';
 import type { TerminalIdentity } from '../identity/terminal-key.js';
 import { canonicalJson, GENESIS_HASH, recordHash } from './canonical.js';
-import { LedgerReads, type RecordRow, rowToRecord } from './ledger-reads.js';
+import { LedgerReads } from './ledger-reads.js';
 import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
 import { migrateLedger } from './schema.js';
 import type { LedgerRecord, LocalLedgerView, OutboxReader, RecordAppender, RecordType } from './types.js';
