@@ -23,6 +23,13 @@ const STEPS = [
      first_at TEXT NOT NULL,
      last_at TEXT NOT NULL
    ) WITHOUT ROWID;`,
+  // Suspicious-pack reports: one alert record per check, so a double tap does not file two alerts.
+  `CREATE TABLE verify_reports (
+     check_id INTEGER PRIMARY KEY,
+     record_id TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     reported_at TEXT NOT NULL
+   );`,
 ];
 
 export interface CheckEntry {
@@ -49,6 +56,9 @@ export class QueryLog {
   readonly #insert;
   readonly #recent;
   readonly #perHour;
+  readonly #get;
+  readonly #reportOf;
+  readonly #saveReport;
 
   constructor(db: SqliteDatabase) {
     migrate(db, 'verify', STEPS);
@@ -70,10 +80,35 @@ export class QueryLog {
     this.#recent = db.prepare<[number], RawRow>(
       'SELECT id, key, verdict, reason, source, device_id, checked_at FROM verify_checks ORDER BY id DESC LIMIT ?',
     );
+    this.#get = db.prepare<[number], RawRow>(
+      'SELECT id, key, verdict, reason, source, device_id, checked_at FROM verify_checks WHERE id = ?',
+    );
+    this.#reportOf = db.prepare<[number], { record_id: string; seq: number }>(
+      'SELECT record_id, seq FROM verify_reports WHERE check_id = ?',
+    );
+    this.#saveReport = db.prepare(
+      'INSERT INTO verify_reports (check_id, record_id, seq, reported_at) VALUES (?, ?, ?, ?)',
+    );
     this.#perHour = db.prepare<[string], { hour: string; verdict: string; n: number }>(
       `SELECT substr(checked_at, 1, 13) AS hour, verdict, COUNT(*) AS n FROM verify_checks
        WHERE checked_at >= ? GROUP BY hour, verdict ORDER BY hour`,
     );
+  }
+
+  /** One check by id (reports refer to checks, so a page cannot claim a verdict it was not given). */
+  get(id: number): CheckRow | undefined {
+    const row = this.#get.get(id);
+    return row ? toRow(row) : undefined;
+  }
+
+  /** The alert record already filed for a check, if any. */
+  reportOf(checkId: number): { recordId: string; seq: number } | undefined {
+    const row = this.#reportOf.get(checkId);
+    return row ? { recordId: row.record_id, seq: row.seq } : undefined;
+  }
+
+  saveReport(checkId: number, recordId: string, seq: number, at: string): void {
+    this.#saveReport.run(checkId, recordId, seq, at);
   }
 
   /** History of a code before the current check (checks here, first and last). */
@@ -90,21 +125,25 @@ export class QueryLog {
 
   /** The most recent checks, newest first (manager page). */
   recent(limit = 50): CheckRow[] {
-    return this.#recent.all(limit).map((r) => ({
-      id: r.id,
-      key: r.key ?? undefined,
-      verdict: r.verdict as VerdictKind,
-      reason: r.reason,
-      source: r.source,
-      ...(r.device_id ? { deviceId: r.device_id } : {}),
-      checkedAt: r.checked_at,
-    }));
+    return this.#recent.all(limit).map(toRow);
   }
 
   /** Checks per hour and verdict since an ISO time (manager charts). Hours are `YYYY-MM-DDTHH` (UTC). */
   perHour(sinceIso: string): { hour: string; verdict: string; n: number }[] {
     return this.#perHour.all(sinceIso);
   }
+}
+
+function toRow(r: RawRow): CheckRow {
+  return {
+    id: r.id,
+    key: r.key ?? undefined,
+    verdict: r.verdict as VerdictKind,
+    reason: r.reason,
+    source: r.source,
+    ...(r.device_id ? { deviceId: r.device_id } : {}),
+    checkedAt: r.checked_at,
+  };
 }
 
 interface RawRow {

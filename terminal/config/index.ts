@@ -1,0 +1,9 @@
+export {
+  type ConfigIssue,
+  type ConfigResult,
+  ENV_OVERRIDES,
+  formatConfigIssues,
+  loadConfigFile,
+  validateConfig,
+} from './load-config.js';
+export { type Config, type ConfigInput, configSchema, type Locale } from './schema.js';

@@ -1,0 +1,114 @@
+import type { ScannerSource } from '../../drivers/scanner/types.js';
+import type { RegistryReader } from '../registry/types.js';
+import { registryStaleness } from '../verify/policy.js';
+import type { HealthReporter } from './types.js';
+
+/**
+ * Feeds a scanner's connection state into health: `scanner:<deviceId>`. Returns the unsubscribe.
+ * A disconnected scanner is a FAIL: the kiosk cannot do its job without it.
+ */
+export function watchScanner(
+  scanner: ScannerSource,
+  health: HealthReporter,
+  clock = () => new Date(),
+): () => void {
+  const id = `scanner:${scanner.deviceId}`;
+  let lastScanAt: string | undefined;
+  const details = () => ({
+    deviceId: scanner.deviceId,
+    state: scanner.state,
+    ...(lastScanAt ? { lastScanAt } : {}),
+  });
+  const connected = () => health.report(id, { level: 'ok', reason: 'Connected', details: details() });
+  const disconnected = ({ reason }: { reason: string }) =>
+    health.report(id, { level: 'fail', reason: `Scanner disconnected: ${reason}`, details: details() });
+  const scanned = () => {
+    lastScanAt = clock().toISOString();
+  };
+  const errored = ({ message }: { message: string }) =>
+    health.report(id, {
+      level: 'warn',
+      reason: `Unreadable data from scanner: ${message}`,
+      details: details(),
+    });
+  scanner.on('connected', connected);
+  scanner.on('disconnected', disconnected);
+  scanner.on('scan', scanned);
+  scanner.on('error', errored);
+  if (scanner.state === 'connected') connected();
+  else health.report(id, { level: 'warn', reason: `Scanner ${scanner.state}`, details: details() });
+  return () => {
+    scanner.off('connected', connected);
+    scanner.off('disconnected', disconnected);
+    scanner.off('scan', scanned);
+    scanner.off('error', errored);
+  };
+}
+
+/**
+ * Reports the registry's version and age against the allowed maximum (`registry`): WARN past half the
+ * allowed age (time to sync), FAIL when verdicts have become `unverifiable`.
+ */
+export function reportRegistry(
+  registry: RegistryReader,
+  health: HealthReporter,
+  maxAgeMs: number,
+  now = new Date(),
+): void {
+  const state = registry.state();
+  if (!state) {
+    health.report('registry', { level: 'fail', reason: 'No registry imported: codes cannot be confirmed' });
+    return;
+  }
+  const ageMs = now.getTime() - Date.parse(state.asOf);
+  const details = {
+    scope: state.scope,
+    version: state.version,
+    asOf: state.asOf,
+    expires: state.expires,
+    ageMs,
+    maxAgeMs,
+    units: state.units,
+  };
+  const stale = registryStaleness(state, now, maxAgeMs);
+  const hours = (ageMs / 3_600_000).toFixed(1);
+  if (stale === 'registry_expired') {
+    health.report('registry', {
+      level: 'fail',
+      reason: `Registry v${state.version} expired at ${state.expires}`,
+      details,
+    });
+  } else if (stale) {
+    health.report('registry', {
+      level: 'fail',
+      reason: `Registry v${state.version} is ${hours} h old (too old)`,
+      details,
+    });
+  } else if (ageMs > maxAgeMs / 2) {
+    health.report('registry', {
+      level: 'warn',
+      reason: `Registry v${state.version} is ${hours} h old`,
+      details,
+    });
+  } else {
+    health.report('registry', { level: 'ok', reason: `Registry v${state.version}, ${hours} h old`, details });
+  }
+}
+
+/** Process uptime and memory (`process`); WARN above `maxRssBytes`. */
+export function reportProcess(health: HealthReporter, maxRssBytes = 512 * 1024 * 1024): void {
+  const memory = process.memoryUsage();
+  const details = {
+    uptimeS: Math.round(process.uptime()),
+    rssBytes: memory.rss,
+    heapUsedBytes: memory.heapUsed,
+    pid: process.pid,
+  };
+  const mb = Math.round(memory.rss / 1048576);
+  health.report(
+    'process',
+    memory.rss > maxRssBytes
+      ? { level: 'warn', reason: `High memory use: ${mb} MB`, details }
+      : { level: 'ok', reason: `Running, ${mb} MB`, details },
+  );
+}

@@ -1,0 +1,8 @@
+export { reportProcess, reportRegistry, watchScanner } from './feeders.js';
+export {
+  type HealthEntry,
+  HealthModel,
+  type HealthModelEvents,
+  type HealthSnapshot,
+} from './health-model.js';
+export type * from './types.js';

@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { requireRole } from '../auth/require-role.js';
+import { sendError } from '../errors.js';
+import type { HttpDeps } from '../server.js';
+import type { KioskSettings, ReportResult, VerifyResult } from '../wire-types.js';
+
+/** A scan is at most a few hundred characters; 4096 leaves room for long Digital Link URLs. */
+const verifyBody = z.strictObject({
+  data: z.string().max(4096),
+  source: z.enum(['wedge', 'manual', 'api']).optional(),
+});
+const reportBody = z.strictObject({
+  checkId: z.number().int().positive(),
+  note: z.string().max(500).optional(),
+});
+
+/** Zod issues as one readable line: "data: expected string, received number". */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const path = i.path.join('.') || 'body';
+      const extra = i.code === 'unrecognized_keys' ? ` (${i.keys.join(', ')})` : '';
+      return `${path}: ${i.message}${extra}`;
+    })
+    .join('; ');
+}
+
+/** Kiosk endpoints: read a verdict, report a pack, read settings. Nothing here writes off or changes state. */
+export function kioskRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const kioskOnly = { preHandler: requireRole('kiosk') };
+
+  app.post('/api/v1/verify', kioskOnly, async (request, reply) => {
+    if (request.body === undefined || request.body === null || request.body === '') {
+      return sendError(
+        reply,
+        400,
+        'empty_body',
+        'The request body is empty; expected {"data": "<raw scan>"}',
+      );
+    }
+    const body = verifyBody.safeParse(request.body);
+    if (!body.success) {
+      return sendError(
+        reply,
+        400,
+        'bad_request',
+        `Expected {"data": "<raw scan>"}: ${describeIssues(body.error)}`,
+      );
+    }
+    const result: VerifyResult = deps.verifier.verify(body.data.data, { source: body.data.source ?? 'api' });
+    return { status: 'ok', data: result };
+  });
+
+  app.post('/api/v1/reports', kioskOnly, async (request, reply) => {
+    const body = reportBody.safeParse(request.body ?? undefined);
+    if (!body.success) {
+      return sendError(
+        reply,
+        400,
+        'bad_request',
+        `Expected {"checkId": <number>, "note"?: "…"}: ${describeIssues(body.error)}`,
+      );
+    }
+    const outcome = deps.reports.report(body.data.checkId, body.data.note);
+    if (!outcome.ok)
+      return sendError(reply, outcome.code === 'unknown_check' ? 404 : 503, outcome.code, outcome.message);
+    const data: ReportResult = { reportId: outcome.reportId, seq: outcome.seq, duplicate: outcome.duplicate };
+    return reply.code(outcome.duplicate ? 200 : 201).send({ status: 'ok', data });
+  });
+
+  app.get('/api/v1/kiosk/settings', kioskOnly, async () => {
+    const { config } = deps;
+    const data: KioskSettings = {
+      defaultLocale: config.kiosk.defaultLocale,
+      hotline: config.kiosk.hotline,
+      idleTimeoutMs: config.kiosk.idleTimeoutMs,
+      storeId: config.terminal.storeId,
+      terminalId: config.terminal.terminalId,
+      demo: config.kiosk.demo,
+      samples: config.kiosk.demo ? deps.demoSamples : [],
+    };
+    return { status: 'ok', data };
+  });
+}
