@@ -62,3 +62,17 @@ export interface ParseFailure {
 }
 
 export type ParseResult = ParsedCode | ParseFailure;
+
+/** Options of `parseCode`. All optional; the defaults suit a till scanner. */
+export interface ParseOptions {
+  /**
+   * Extra stand-in the scanner sends for GS (0x1D), e.g. `'~'` or `'|'` (1–8 characters, no
+   * digits). `<GS>`, `\u001d`, `\x1d` and `␝` are always recognised.
+   * @default undefined
+   */
+  gs?: string;
+  /** Year that two-digit YY dates are resolved against (GS1 GenSpec §7.12). @default the current UTC year */
+  referenceYear?: number;
+  /** Input cap in characters (string) or bytes (Uint8Array); cannot exceed 4096. @default 4096 */
+  maxLength?: number;
+}

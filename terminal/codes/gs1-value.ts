@@ -1,0 +1,115 @@
+import { DIGIT, describeChar, LAYOUT_HINT, SET39, SET82 } from './charset.js';
+import { gs1CheckDigit } from './check-digit.js';
+import { failAt, type ParseContext } from './context.js';
+import { checkHhmm, checkYymmdd } from './dates.js';
+import type { AiComponent, AiDefinition } from './gs1-ai.js';
+import type { ParseFailure } from './types.js';
+
+const SET64 = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  if (/[A-Za-z0-9_=-]/.test(ch)) SET64[c] = 1;
+}
+const CLASS_TABLE = { N: DIGIT, X: SET82, Y: SET39, Z: SET64 } as const;
+const CLASS_NAME = {
+  N: 'a digit',
+  X: 'a GS1 character set 82 character',
+  Y: 'a GS1 character set 39 character',
+  Z: 'a base64url character',
+} as const;
+
+/** Names a key AI's check-digit kind for messages. */
+const KEY_NAMES: Record<string, string> = {
+  '00': 'SSCC',
+  '01': 'GTIN',
+  '02': 'GTIN',
+  '03': 'GTIN',
+  '8006': 'GTIN',
+};
+
+/**
+ * Checks that text[from, to) is a valid value of `def` (character classes, component lengths,
+ * check digits, dates). Returns undefined when valid. Offsets in messages are input offsets.
+ */
+export function checkAiValue(
+  ctx: ParseContext,
+  def: AiDefinition,
+  from: number,
+  to: number,
+): ParseFailure | undefined {
+  const { text } = ctx;
+  const what = `AI ${def.ai} (${def.title})`;
+  const length = to - from;
+  if (length < def.minLength || length > def.maxLength) {
+    const expected =
+      def.minLength === def.maxLength ? `${def.maxLength}` : `${def.minLength} to ${def.maxLength}`;
+    return failAt(
+      ctx,
+      'bad_length',
+      from,
+      what,
+      `value has ${length} characters, expected ${expected} (format ${def.format})`,
+    );
+  }
+  let at = from;
+  const components = def.components;
+  for (let k = 0; k < components.length; k++) {
+    const comp = components[k] as AiComponent;
+    const last = k === components.length - 1;
+    const end = last ? to : Math.min(to, at + comp.max);
+    const table = CLASS_TABLE[comp.cls];
+    for (let i = at; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 128 && table[c] === 1) continue;
+      const shown = describeChar(text, i);
+      const bad = c >= 128 || SET82[c] !== 1 ? 'bad_character' : 'bad_syntax';
+      const hint = bad === 'bad_character' ? `; ${LAYOUT_HINT}` : '';
+      return failAt(
+        ctx,
+        bad,
+        i,
+        what,
+        `${shown} is not ${CLASS_NAME[comp.cls]} (format ${def.format})${hint}`,
+      );
+    }
+    if (end - at < comp.min) {
+      return failAt(
+        ctx,
+        'bad_length',
+        at,
+        what,
+        `component has ${end - at} characters, expected at least ${comp.min} (format ${def.format})`,
+      );
+    }
+    if (comp.checkDigit) {
+      const expected = gs1CheckDigit(text.slice(at, end - 1));
+      const actual = text.charCodeAt(end - 1) - 48;
+      if (expected !== actual) {
+        const name = KEY_NAMES[def.ai] ?? 'key';
+        return failAt(
+          ctx,
+          'bad_check_digit',
+          end - 1,
+          what,
+          `${name} check digit is ${actual}, expected ${expected} (GS1 mod-10)`,
+        );
+      }
+    }
+    if (comp.date) {
+      const problem =
+        checkYymmdd(text, at, comp.date === 'yymmd0', ctx.referenceYear) ??
+        (comp.date === 'yymmddhhmm' ? shift(checkHhmm(text, at + 6), 6) : undefined);
+      if (problem) {
+        const format = comp.date === 'yymmddhhmm' ? 'YYMMDDhhmm' : 'YYMMDD';
+        return failAt(ctx, 'bad_date', at + problem.offset, what, `${problem.problem} (expected ${format})`);
+      }
+    }
+    at = end;
+  }
+  return undefined;
+}
+
+function shift<T extends { offset: number }>(p: T | undefined, by: number): T | undefined {
+  if (p) p.offset += by;
+  return p;
+}

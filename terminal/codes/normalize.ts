@@ -1,0 +1,109 @@
+import { readAim } from './aim.js';
+import { failure, type ParseContext } from './context.js';
+import type { AimId, ParseFailure } from './types.js';
+
+/** Input cap (4 KiB): larger than any 2D code a till scanner reads (DataMatrix max 3116 chars). */
+export const MAX_INPUT_LENGTH = 4096;
+
+const latin1 = new TextDecoder('latin1');
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+/** Scanner bytes to text: pure ASCII as is, anything else as UTF-8 (invalid bytes become U+FFFD). */
+export function decodeBytes(bytes: Uint8Array): string {
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! >= 0x80) return utf8.decode(bytes);
+  }
+  return latin1.decode(bytes);
+}
+
+/** Padding and scanner suffixes: CR, LF, Tab, space and other C0 controls, but never GS (0x1D). */
+function isPad(c: number): boolean {
+  return c <= 0x20 && c !== 0x1d;
+}
+
+/** Escaped and visible stand-ins for GS that scanners, wedges and copy-paste produce. */
+const SUBSTITUTES = ['<GS>', '<gs>', '\\u001d', '\\u001D', '\\x1d', '\\x1D', '\\X1D', '\u241d', '{GS}'];
+
+/**
+ * Replaces GS substitutes by 0x1D, keeping map[i] = input offset of out[i] so errors still
+ * point into what the user sent. Returns undefined when there is nothing to replace.
+ */
+function replaceSubstitutes(
+  text: string,
+  base: number,
+  extra: string | undefined,
+): { text: string; map: Int32Array } | undefined {
+  const candidates = extra ? [...SUBSTITUTES, extra] : SUBSTITUTES;
+  let found = false;
+  for (const s of candidates) {
+    if (text.indexOf(s) >= 0) {
+      found = true;
+      break;
+    }
+  }
+  if (!found) return undefined;
+  let out = '';
+  const map = new Int32Array(text.length + 1);
+  let k = 0;
+  for (let i = 0; i < text.length; ) {
+    let hit = '';
+    for (const s of candidates) {
+      if (text.startsWith(s, i) && s.length > hit.length) hit = s;
+    }
+    map[k++] = base + i;
+    if (hit) {
+      out += '\x1d';
+      i += hit.length;
+    } else {
+      out += text[i];
+      i++;
+    }
+  }
+  map[k] = base + text.length;
+  return { text: out, map };
+}
+
+export interface NormaliseOptions {
+  gs?: string | undefined;
+  referenceYear: number;
+  maxLength: number;
+}
+
+/**
+ * Raw scan → parse context: caps the length, strips padding/suffixes, reads and removes the AIM
+ * prefix, replaces GS substitutes.
+ */
+export function normalise(
+  input: string | Uint8Array,
+  options: NormaliseOptions,
+): ParseContext | ParseFailure {
+  const units = input.length;
+  if (units > options.maxLength) {
+    const unit = typeof input === 'string' ? 'characters' : 'bytes';
+    return failure(
+      'too_long',
+      `input is ${units} ${unit}, more than the ${options.maxLength} allowed: not a code a scanner reads`,
+      options.maxLength,
+    );
+  }
+  const raw = typeof input === 'string' ? input : decodeBytes(input);
+  let start = 0;
+  let end = raw.length;
+  while (start < end && isPad(raw.charCodeAt(start))) start++;
+  while (end > start && isPad(raw.charCodeAt(end - 1))) end--;
+  if (start === end)
+    return failure('empty', 'no data: the scan is empty or only whitespace/suffix characters');
+  const aim: AimId | undefined = readAim(raw, start, end);
+  const origin = aim ? start + 3 : 0;
+  if (aim) start += 3;
+  if (start === end)
+    return failure('empty', `no data after the AIM symbology identifier ${aim?.raw}`, 0, aim);
+  let text = start === 0 && end === raw.length ? raw : raw.slice(start, end);
+  let map: Int32Array | null = null;
+  const replaced = replaceSubstitutes(text, start - origin, options.gs);
+  if (replaced) {
+    text = replaced.text;
+    map = replaced.map;
+  }
+  return { text, base: start - origin, map, referenceYear: options.referenceYear, aim };
+}
