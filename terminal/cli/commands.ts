@@ -12,4 +12,6 @@ export interface CommandEntry {
  * Every `veriterm` subcommand. Only commands that work are listed here: add a line when a
  * command lands, never before.
  */
-export const commands: CommandEntry[] = [];
+export const commands: CommandEntry[] = [
+  { name: 'parse', summary: 'read scanner data into a unit code', load: () => import('./commands/parse.js') },
+];
