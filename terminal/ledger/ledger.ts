@@ -42,6 +42,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   private readonly clock: () => Date;
   private readonly nextId = monotonicFactory();
   private readonly ownsDb: boolean;
+  private now: Date | undefined;
   private readonly stmts;
 
   constructor(options: LedgerOptions) {
@@ -94,8 +95,18 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
    */
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) return this.db.transaction(fn)();
+    // One time for every record of the transaction (a sale and its write-offs share `at`), taken
+    // once the write lock is held so `at` follows `seq` across processes.
+    const pinned = () => {
+      this.now = this.clock();
+      try {
+        return fn();
+      } finally {
+        this.now = undefined;
+      }
+    };
     try {
-      return this.db.transaction(fn).immediate();
+      return this.db.transaction(pinned).immediate();
     } catch (error) {
       throw translate(error);
     }
@@ -146,11 +157,12 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     }
     const payloadJson = canonicalJson(payload);
     const head = this.stmts.head.get() as { seq: number; hash: string } | undefined;
+    const now = this.now ?? this.clock();
     const body = {
-      id: this.nextId(this.clock().getTime()),
+      id: this.nextId(now.getTime()),
       seq: (head?.seq ?? 0) + 1,
       type,
-      at: this.clock().toISOString(),
+      at: now.toISOString(),
       storeId: this.storeId,
       terminalId: this.terminalId,
       prevHash: head?.hash ?? GENESIS_HASH,

@@ -1,0 +1,279 @@
+import type { Ledger } from '../ledger/ledger.js';
+import type { StoredSale } from '../ledger/ledger-reads.js';
+import type { AlertPayload, SaleLinePayload, SalePayload, SoldContext } from '../ledger/payloads.js';
+import type { Logger } from '../logger.js';
+import type { Verdict } from '../verify/types.js';
+import { buildSaleReceipt, codeTail } from './checkout-receipt.js';
+import type { CheckoutDeps, RefusedLine, SaleInput, SaleOutcome, SaleView } from './checkout-types.js';
+
+/** A line that passed the rules, ready to be written. */
+interface Accepted {
+  line: number;
+  payload: SaleLinePayload;
+}
+
+/** A refused line with what the ledger must remember about it (clone/unknown alerts). */
+interface Refusal extends RefusedLine {
+  alert?: AlertPayload;
+}
+
+/**
+ * Completes sales: verify every line with the shared policy, refuse what cannot be sold (with a
+ * reason per line), then write the sale, one write-off per code and their outbox rows in ONE
+ * durable transaction, and only then hand the receipt to the print queue.
+ */
+export class CheckoutService {
+  private readonly ledger: Ledger;
+  private readonly clock: () => Date;
+  private readonly log: Logger | undefined;
+
+  constructor(private readonly deps: CheckoutDeps) {
+    this.ledger = deps.ledger;
+    this.clock = deps.clock ?? (() => new Date());
+    this.log = deps.logger?.child({ module: 'checkout' });
+  }
+
+  /** Verifies one scan for the basket (recorded in the query log as a `checkout` check). */
+  check(data: string, options: { deviceId?: string } = {}): Verdict {
+    return this.deps.verifier.verify(data, { source: 'checkout', ...options });
+  }
+
+  completeSale(input: SaleInput): SaleOutcome {
+    const invalid = validateSale(input, this.deps.config?.maxLines ?? 200);
+    if (invalid) return { ok: false, code: 'invalid_sale', message: invalid };
+    const replay = this.replay(input);
+    if (replay) return replay;
+
+    const { accepted, refused } = this.judge(input);
+    const outcome = this.ledger.transaction((): SaleOutcome => {
+      // Re-read under the write lock: another lane or a retry may have committed since `judge`.
+      const again = this.replay(input);
+      if (again) return again;
+      for (const line of accepted) {
+        const sold = this.ledger.writeOffOf(line.payload.codeKey);
+        if (!sold) continue;
+        const previous: SoldContext = {
+          where: 'here',
+          storeId: sold.storeId,
+          terminalId: sold.terminalId,
+          at: sold.at,
+          saleId: sold.saleId,
+        };
+        refused.push(
+          this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'),
+        );
+      }
+      if (refused.length > 0) return this.refuse(refused);
+      const sale = this.ledger.append<SalePayload>('sale', {
+        externalRef: input.externalRef,
+        cashier: input.cashier,
+        lines: accepted.map((a) => a.payload),
+      });
+      const writeOffs = accepted.map((a) =>
+        this.ledger.append('write_off', { codeKey: a.payload.codeKey, saleId: sale.id, line: a.line }),
+      );
+      return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
+    });
+    if (outcome.ok) this.printReceipt(outcome.sale);
+    return outcome;
+  }
+
+  /** Records that the print queue printed a sale's receipt. */
+  markReceiptPrinted(saleId: string, jobId?: string): void {
+    this.ledger.append('receipt_printed', { saleId, jobId });
+  }
+
+  /** A stored sale by id, as the API shows it. */
+  sale(saleId: string): SaleView | undefined {
+    const stored = this.ledger.sale(saleId);
+    return stored ? toView(stored) : undefined;
+  }
+
+  private replay(input: SaleInput): SaleOutcome | undefined {
+    if (input.externalRef === undefined) return undefined;
+    const stored = this.ledger.saleByExternalRef(input.externalRef);
+    if (!stored) return undefined;
+    const view = toView(stored);
+    const before = view.lines
+      .map((l) => l.codeKey)
+      .sort()
+      .join('\n');
+    const now = input.lines
+      .map((l) => this.deps.verifier.verify(l.data, { record: false }).code?.key ?? '')
+      .sort()
+      .join('\n');
+    if (before !== now) {
+      return {
+        ok: false,
+        code: 'idempotency_conflict',
+        message: `externalRef '${input.externalRef}' was already used for sale ${view.saleId} with other lines`,
+      };
+    }
+    return { ok: true, replayed: true, sale: view };
+  }
+
+  /** Applies the rules to every line; nothing is written here. */
+  private judge(input: SaleInput): { accepted: Accepted[]; refused: Refusal[] } {
+    const accepted: Accepted[] = [];
+    const refused: Refusal[] = [];
+    const seen = new Set<string>();
+    input.lines.forEach((lineInput, line) => {
+      const verdict = this.deps.verifier.verify(lineInput.data, { source: 'checkout', record: false });
+      const key = verdict.code?.key;
+      const refuse = (reason: string, message: string, extra: Partial<Refusal> = {}) =>
+        refused.push({
+          line,
+          ...(key ? { codeKey: key } : {}),
+          verdict: verdict.verdict,
+          reason,
+          message,
+          overridable: false,
+          ...extra,
+        });
+      if (key !== undefined && seen.has(key)) {
+        refuse('duplicate_line', `Line ${line + 1} scans the same unit as an earlier line`);
+        return;
+      }
+      if (key !== undefined) seen.add(key);
+      const override =
+        verdict.verdict === 'unverifiable' && lineInput.override ? lineInput.override : undefined;
+      if (!verdict.sellable && !override) {
+        if (verdict.verdict === 'already_sold' && key && verdict.sold) {
+          refused.push(this.cloneRefusal(line, key, verdict.sold, input, verdict.reason));
+        } else if (verdict.verdict === 'unknown' && key) {
+          refuse(verdict.reason, describe(verdict), {
+            alert: this.alert('unknown_code', key, verdict, input),
+          });
+        } else {
+          refuse(verdict.reason, describe(verdict), { overridable: verdict.verdict === 'unverifiable' });
+        }
+        return;
+      }
+      accepted.push({
+        line,
+        payload: {
+          codeKey: key!,
+          codeTail: codeTail(key!),
+          productKey: verdict.product?.key,
+          productName: verdict.product?.names,
+          verdict: verdict.verdict,
+          reason: verdict.reason,
+          override,
+        },
+      });
+    });
+    return { accepted, refused };
+  }
+
+  private cloneRefusal(
+    line: number,
+    key: string,
+    sold: SoldContext,
+    input: SaleInput,
+    reason: string,
+  ): Refusal {
+    const when = sold.at ? ` on ${sold.at}` : '';
+    return {
+      line,
+      codeKey: key,
+      verdict: 'already_sold',
+      reason,
+      message: `Already sold${when} at store ${sold.storeId || '?'}${sold.saleId ? ` (sale ${sold.saleId})` : ''}: possible copied code`,
+      overridable: false,
+      alert: { ...this.alert('clone', key, undefined, input), verdict: 'already_sold', previous: sold },
+    };
+  }
+
+  private alert(
+    kind: AlertPayload['kind'],
+    key: string,
+    verdict: Verdict | undefined,
+    input: SaleInput,
+  ): AlertPayload {
+    return {
+      kind,
+      codeKey: key,
+      verdict: verdict?.verdict,
+      attempt: {
+        externalRef: input.externalRef,
+        cashier: input.cashier,
+        at: this.clock().toISOString(),
+        storeId: this.ledger.storeId,
+        terminalId: this.ledger.terminalId,
+      },
+    };
+  }
+
+  /** Inside the transaction: keep the alerts, write nothing else. */
+  private refuse(refused: Refusal[]): SaleOutcome {
+    const alertIds = refused.flatMap((r) => (r.alert ? [this.ledger.append('alert', r.alert).id] : []));
+    const lines = refused.map(({ alert: _alert, ...line }) => line).sort((a, b) => a.line - b.line);
+    return {
+      ok: false,
+      code: 'lines_refused',
+      message: `${lines.length} line(s) cannot be sold; nothing was written off`,
+      refused: lines,
+      alertIds,
+    };
+  }
+
+  private printReceipt(sale: SaleView): void {
+    const sink = this.deps.receipts;
+    if (!sink) return;
+    const document = buildSaleReceipt({
+      saleId: sale.saleId,
+      at: sale.at,
+      storeName: this.deps.config?.storeName ?? this.ledger.storeId,
+      terminalId: this.ledger.terminalId,
+      cashier: sale.cashier,
+      lines: sale.lines,
+    });
+    try {
+      const queued = sink.enqueue(document, { saleId: sale.saleId, kind: 'sale' });
+      if (queued instanceof Promise) queued.catch((error: unknown) => this.printFailed(sale.saleId, error));
+    } catch (error) {
+      this.printFailed(sale.saleId, error);
+    }
+  }
+
+  private printFailed(saleId: string, error: unknown): void {
+    // The sale is committed; the receipt can be reprinted from the ledger.
+    this.log?.error({ saleId, err: error }, 'receipt could not be queued');
+  }
+}
+
+function describe(verdict: Verdict): string {
+  return `${verdict.verdict.replace('_', ' ')} (${verdict.reason})`;
+}
+
+function validateSale(input: SaleInput, maxLines: number): string | undefined {
+  if (!Array.isArray(input.lines) || input.lines.length === 0)
+    return 'Expected `lines` to hold at least one line';
+  if (input.lines.length > maxLines) return `Expected at most ${maxLines} lines, got ${input.lines.length}`;
+  for (const [i, line] of input.lines.entries()) {
+    if (typeof line.data !== 'string') return `Expected lines[${i}].data to be a string`;
+    if (line.override && (!line.override.by || !line.override.reason?.trim())) {
+      return `Expected lines[${i}].override to name who approved (by) and why (reason)`;
+    }
+  }
+  if (
+    input.externalRef !== undefined &&
+    (typeof input.externalRef !== 'string' || input.externalRef.length === 0)
+  ) {
+    return 'Expected `externalRef` to be a non-empty string';
+  }
+  return undefined;
+}
+
+export function toView(stored: StoredSale): SaleView {
+  const p = stored.sale.payload;
+  return {
+    saleId: stored.sale.id,
+    seq: stored.sale.seq,
+    at: stored.sale.at,
+    ...(p.externalRef !== undefined ? { externalRef: p.externalRef } : {}),
+    ...(p.cashier !== undefined ? { cashier: p.cashier } : {}),
+    lines: p.lines,
+    writeOffs: stored.writeOffs.map((w) => ({ codeKey: w.payload.codeKey, recordId: w.id, seq: w.seq })),
+  };
+}
