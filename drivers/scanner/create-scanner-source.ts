@@ -1,12 +1,13 @@
 import type { BaseScannerDeps } from './base-scanner.js';
 import { type ScannerOptions, type ScannerOptionsInput, scannerOptionsSchema } from './options.js';
 import { ScannerError } from './scanner-error.js';
+import { SerialScanner, type SerialScannerDeps } from './serial/serial-scanner.js';
 import { SimulatedScanner } from './simulated-scanner.js';
 import { StdinScanner } from './stream-scanner.js';
 import type { ScannerSource } from './types.js';
 
 /** Everything a source may need from outside; tests inject fakes, production passes nothing. */
-export interface ScannerSourceDeps extends BaseScannerDeps {
+export interface ScannerSourceDeps extends BaseScannerDeps, SerialScannerDeps {
   /** Line input for `stdin` sources. @default process.stdin */
   input?: NodeJS.ReadableStream;
 }
@@ -36,6 +37,8 @@ export function createScannerSource(
       return new SimulatedScanner(o, deps);
     case 'stdin':
       return new StdinScanner(o, deps);
+    case 'serial':
+      return new SerialScanner(o, deps);
     default:
       throw new ScannerError('unsupported_scanner_type', `Scanner type '${o.type}' is not available yet`);
   }
