@@ -156,7 +156,7 @@ describe('checkout: completing a sale', () => {
     if (!sold.ok) throw new Error('override sale failed');
     expect(sold.sale.lines[0]).toMatchObject({ verdict: 'unverifiable', override });
     expect(sold.sale.lines[1]?.override).toBeUndefined();
-    expect((t.ledger.sale(sold.sale.saleId)?.sale.payload as SalePayload).lines[0]?.override).toEqual(
+    expect((t.ledger.sale(sold.sale.saleId)!.sale.payload as SalePayload).lines[0]?.override).toEqual(
       override,
     );
     expect(JSON.stringify(printed[0]?.doc)).toContain('[!]');
