@@ -1,9 +1,10 @@
 /**
- * Small in-test fakes of the contracts the kiosk depends on (RegistryReader, LocalLedgerView,
- * the code parser), with one code per verdict. Used by verify/http unit tests and the kiosk
+ * Small in-test fakes of the contracts the kiosk depends on (RegistryReader, LocalLedgerView),
+ * with one code per verdict, read by the real code reader. Used by verify/http unit tests and the kiosk
  * integration tests; e2e and the demo use the real registry and parser.
  */
-import type { ParsedCode, ParseResult } from '../../../terminal/codes/types.js';
+import { parseCode, productKeyOf } from '../../../terminal/codes/index.js';
+import type { ParseResult } from '../../../terminal/codes/types.js';
 import type { LocalLedgerView } from '../../../terminal/ledger/types.js';
 import type {
   LookupResult,
@@ -123,31 +124,9 @@ export class FakeLedgerView implements LocalLedgerView {
   }
 }
 
-/** Enough of the code reader for these fixtures: cn20, EAN-13, `01…21…` element strings. */
-export function fakeParse(input: string): ParseResult {
-  if (input === '') return { ok: false, error: { code: 'empty', message: 'Nothing was scanned' } };
-  if (/^\d{20}$/.test(input)) {
-    return {
-      ok: true,
-      kind: 'cn20',
-      key: input,
-      productCode: input.slice(0, 7),
-      serial: input.slice(7, 16),
-      attributes: {},
-    };
-  }
-  if (/^\d{13}$/.test(input)) {
-    const gtin = `0${input}`;
-    return { ok: true, kind: 'gtin', key: `01${gtin}`, gtin, attributes: {} };
-  }
-  const gs1 = /^01(\d{14})21(.+)$/.exec(input);
-  if (gs1) {
-    const gtin = gs1[1]!;
-    return { ok: true, kind: 'gs1', key: `01${gtin}21${gs1[2]}`, gtin, serial: gs1[2], attributes: {} };
-  }
-  return { ok: false, error: { code: 'unrecognised', message: `Not a unit code: ${JSON.stringify(input)}` } };
+/** The real code reader (terminal/codes landed), bound to default options. */
+export function parse(input: string): ParseResult {
+  return parseCode(input);
 }
 
-export function fakeProductKeyOf(code: ParsedCode): string | undefined {
-  return code.kind === 'cn20' ? code.productCode : code.gtin ? `01${code.gtin}` : undefined;
-}
+export { productKeyOf };

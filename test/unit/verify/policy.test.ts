@@ -3,8 +3,8 @@ import { decideVerdict, type PolicyConfig, type PolicyInput } from '../../../ter
 import {
   FakeLedgerView,
   FakeRegistry,
-  fakeParse,
-  fakeProductKeyOf,
+  parse,
+  productKeyOf,
   SAMPLE,
 } from '../../integration/kiosk/fixtures.js';
 
@@ -17,16 +17,16 @@ const config: PolicyConfig = {
 
 function input(data: string, over: Partial<PolicyInput> = {}): PolicyInput {
   const registry = new FakeRegistry(NOW);
-  const parse = fakeParse(data);
-  let lookup = parse.ok ? registry.lookup(parse.key) : {};
-  if (parse.ok && !lookup.product) {
-    const product = registry.lookupProduct(fakeProductKeyOf(parse) ?? '');
+  const parsed = parse(data);
+  let lookup = parsed.ok ? registry.lookup(parsed.key) : {};
+  if (parsed.ok && !lookup.product) {
+    const product = registry.lookupProduct(productKeyOf(parsed));
     if (product) lookup = { ...lookup, product };
   }
   return {
-    parse,
+    parse: parsed,
     lookup,
-    localWriteOff: parse.ok ? new FakeLedgerView().writeOffOf(parse.key) : undefined,
+    localWriteOff: parsed.ok ? new FakeLedgerView().writeOffOf(parsed.key) : undefined,
     registry: registry.state(),
     now: NOW,
     today: '2026-11-28',
@@ -85,7 +85,7 @@ describe('decideVerdict', () => {
   it('expiry: the expiry day itself is still fine; the code’s own AI 17 counts without a batch', () => {
     expect(decideVerdict(input(SAMPLE.expired, { today: '2020-01-01' })).verdict).toBe('genuine');
     expect(decideVerdict(input(SAMPLE.expired, { today: '2020-01-02' })).verdict).toBe('expired');
-    const parsed = fakeParse(SAMPLE.genuine);
+    const parsed = parse(SAMPLE.genuine);
     if (!parsed.ok) throw new Error('fixture');
     const noBatch = input(SAMPLE.genuine);
     const v = decideVerdict({

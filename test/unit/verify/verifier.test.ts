@@ -7,8 +7,8 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 import {
   FakeLedgerView,
   FakeRegistry,
-  fakeParse,
-  fakeProductKeyOf,
+  parse,
+  productKeyOf,
   SAMPLE,
 } from '../../integration/kiosk/fixtures.js';
 
@@ -25,8 +25,8 @@ describe('Verifier', () => {
     log = new QueryLog(db);
     clock = new Date('2026-11-28T06:00:00.000Z');
     verifier = new Verifier({
-      parse: fakeParse,
-      productKeyOf: fakeProductKeyOf,
+      parse: parse,
+      productKeyOf: productKeyOf,
       registry: new FakeRegistry(clock),
       ledger: new FakeLedgerView(),
       queryLog: log,
