@@ -1,0 +1,81 @@
+import type { PrinterStatus } from './types.js';
+
+/**
+ * DLE EOT n, "Transmit real-time status" (ESC/POS). The printer answers each with one byte whose
+ * bits 0 and 7 are 0 and bits 1 and 4 are 1, even while it is offline or out of paper.
+ *   n=1 printer status:  bit 3 offline
+ *   n=2 offline cause:   bit 2 cover open, bit 3 feeding by button, bit 5 stopped on paper end, bit 6 error
+ *   n=4 paper sensor:    bits 2–3 roll near end, bits 5–6 roll end (no paper)
+ */
+export const DLE_EOT_PRINTER = Uint8Array.of(0x10, 0x04, 0x01);
+export const DLE_EOT_OFFLINE_CAUSE = Uint8Array.of(0x10, 0x04, 0x02);
+export const DLE_EOT_PAPER = Uint8Array.of(0x10, 0x04, 0x04);
+/** The three requests a status poll sends, in the order their answers arrive. */
+export const STATUS_QUERY = Uint8Array.of(...DLE_EOT_PRINTER, ...DLE_EOT_OFFLINE_CAUSE, ...DLE_EOT_PAPER);
+
+/** Whether a byte has the fixed bits of a DLE EOT answer (0xx1xx10). */
+export function isStatusByte(byte: number): boolean {
+  return (byte & 0x93) === 0x12;
+}
+
+export function parseStatus(printer: number, offlineCause: number, paper: number): PrinterStatus {
+  const coverOpen = (offlineCause & 0x04) !== 0;
+  const paperOut = (paper & 0x60) !== 0 || (offlineCause & 0x20) !== 0;
+  const paperNearEnd = (paper & 0x0c) !== 0;
+  const error = (offlineCause & 0x40) !== 0;
+  const online = (printer & 0x08) === 0;
+  return withDetail({ online, coverOpen, paperNearEnd, paperOut, error });
+}
+
+/** Status bytes for a printer state (the inverse of parseStatus; used by the fakes). */
+export function encodeStatus(state: {
+  coverOpen: boolean;
+  paperOut: boolean;
+  paperNearEnd: boolean;
+  error: boolean;
+}): [number, number, number] {
+  const offline = state.coverOpen || state.paperOut || state.error;
+  return [
+    0x12 | (offline ? 0x08 : 0),
+    0x12 | (state.coverOpen ? 0x04 : 0) | (state.paperOut ? 0x20 : 0) | (state.error ? 0x40 : 0),
+    0x12 | (state.paperNearEnd || state.paperOut ? 0x0c : 0) | (state.paperOut ? 0x60 : 0),
+  ];
+}
+
+export function unreachableStatus(reason: string): PrinterStatus {
+  return {
+    online: false,
+    coverOpen: false,
+    paperNearEnd: false,
+    paperOut: false,
+    error: false,
+    detail: reason,
+  };
+}
+
+/** Whether a job can be sent now. */
+export function isReady(status: PrinterStatus): boolean {
+  return status.online && !status.paperOut && !status.coverOpen && !status.error;
+}
+
+function withDetail(status: Omit<PrinterStatus, 'detail'>): PrinterStatus {
+  const reasons: string[] = [];
+  if (status.paperOut) reasons.push('Paper out');
+  if (status.coverOpen) reasons.push('Cover open');
+  if (status.error) reasons.push('Printer error');
+  if (!status.online && reasons.length === 0) reasons.push('Offline');
+  if (status.paperNearEnd && !status.paperOut) reasons.push('Paper near end');
+  return reasons.length > 0 ? { ...status, detail: reasons.join(', ') } : status;
+}
+
+export function sameStatus(a: PrinterStatus | undefined, b: PrinterStatus): boolean {
+  return (
+    a !== undefined &&
+    a.online === b.online &&
+    a.coverOpen === b.coverOpen &&
+    a.paperNearEnd === b.paperNearEnd &&
+    a.paperOut === b.paperOut &&
+    a.error === b.error &&
+    a.detail === b.detail
+  );
+}

@@ -1,0 +1,219 @@
+import { EventEmitter } from 'node:events';
+import { PrinterError } from './errors.js';
+import { isStatusByte, parseStatus, STATUS_QUERY, sameStatus, unreachableStatus } from './status.js';
+import type { PrinterEvents, PrinterStatus, ReceiptPrinter } from './types.js';
+
+/** An open byte pipe to a printer (TCP socket, serial port, USB bulk endpoints, in-memory). */
+export interface PrinterLink {
+  /** Resolves when the transport accepted every byte. */
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LinkHandlers {
+  /** Bytes the printer sent back (status answers). */
+  onData(bytes: Uint8Array): void;
+  /** The link went away (unplugged, socket closed). */
+  onClose(error?: Error): void;
+}
+
+/** Opens a link; rejects when the printer cannot be reached. */
+export type Connector = (handlers: LinkHandlers) => Promise<PrinterLink>;
+
+export interface StreamPrinterOptions {
+  /** How often `start()`ed printers poll DLE EOT (and reconnect when down). @default 2000 */
+  pollIntervalMs?: number;
+  /** How long a status query waits for its three answer bytes. @default 1000 */
+  statusTimeoutMs?: number;
+  /** Default timeout of one `write`. @default 10000 */
+  writeTimeoutMs?: number;
+  /** The transport has no back-channel (file): status is "online" while the link opens. */
+  noStatus?: boolean;
+}
+
+/**
+ * A ReceiptPrinter over any byte pipe. It serialises every write and status query (one owner
+ * per printer), reconnects on the next poll after the link drops, and emits `status` whenever
+ * the real-time status changes. `start()` never throws because a printer is unreachable: the
+ * status just says so and the poll keeps trying.
+ */
+export class StreamPrinter extends EventEmitter<PrinterEvents> implements ReceiptPrinter {
+  readonly id: string;
+  private link: PrinterLink | undefined;
+  private connecting: Promise<PrinterLink> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private waiters: ((byte: number) => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastStatus: PrinterStatus | undefined;
+  private running = false;
+  private readonly options: Required<StreamPrinterOptions>;
+
+  constructor(
+    id: string,
+    private readonly connector: Connector,
+    options: StreamPrinterOptions = {},
+  ) {
+    super();
+    this.id = id;
+    this.options = {
+      pollIntervalMs: options.pollIntervalMs ?? 2000,
+      statusTimeoutMs: options.statusTimeoutMs ?? 1000,
+      writeTimeoutMs: options.writeTimeoutMs ?? 10_000,
+      noStatus: options.noStatus ?? false,
+    };
+  }
+
+  /** The last status seen (undefined before the first query). */
+  get currentStatus(): PrinterStatus | undefined {
+    return this.lastStatus;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.status().catch(() => undefined);
+    this.schedulePoll();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.chain.catch(() => undefined);
+    await this.dropLink();
+  }
+
+  write(bytes: Uint8Array, options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<void> {
+    return this.serialised(async () => {
+      options.signal?.throwIfAborted();
+      const link = await this.ensureLink();
+      await this.withTimeout(
+        link.write(bytes),
+        options.timeoutMs ?? this.options.writeTimeoutMs,
+        options.signal,
+      );
+    });
+  }
+
+  /** Queries DLE EOT 1, 2 and 4. An unreachable printer resolves to `online: false`, never rejects. */
+  status(options: { timeoutMs?: number } = {}): Promise<PrinterStatus> {
+    return this.serialised(async () => {
+      let status: PrinterStatus;
+      try {
+        const link = await this.ensureLink();
+        status = this.options.noStatus
+          ? { online: true, coverOpen: false, paperNearEnd: false, paperOut: false, error: false }
+          : await this.queryStatus(link, options.timeoutMs ?? this.options.statusTimeoutMs);
+      } catch (error) {
+        status = unreachableStatus(`Unreachable: ${(error as Error).message}`);
+      }
+      this.publish(status);
+      return status;
+    });
+  }
+
+  private async queryStatus(link: PrinterLink, timeoutMs: number): Promise<PrinterStatus> {
+    const answers = [0, 1, 2].map(() => new Promise<number>((resolve) => this.waiters.push(resolve)));
+    try {
+      await this.withTimeout(
+        (async () => {
+          await link.write(STATUS_QUERY);
+          return Promise.all(answers);
+        })(),
+        timeoutMs,
+      );
+    } catch (error) {
+      // A printer that stops answering real-time status is treated as gone: drop the link so
+      // late answers cannot be mistaken for the next query's.
+      this.waiters = [];
+      await this.dropLink();
+      throw error;
+    }
+    const [printer, offline, paper] = await Promise.all(answers);
+    return parseStatus(printer!, offline!, paper!);
+  }
+
+  private onData(bytes: Uint8Array): void {
+    for (const byte of bytes) {
+      // Anything that is not a status answer (automatic status back, noise) is ignored.
+      if (!isStatusByte(byte)) continue;
+      this.waiters.shift()?.(byte);
+    }
+  }
+
+  private async ensureLink(): Promise<PrinterLink> {
+    if (this.link) return this.link;
+    this.connecting ??= this.connector({
+      onData: (bytes) => this.onData(bytes),
+      onClose: () => {
+        this.link = undefined;
+        this.waiters = [];
+        if (this.running) this.publish(unreachableStatus('Connection lost'));
+      },
+    }).finally(() => {
+      this.connecting = undefined;
+    });
+    this.link = await this.connecting;
+    return this.link;
+  }
+
+  private async dropLink(): Promise<void> {
+    const link = this.link;
+    this.link = undefined;
+    await link?.close().catch(() => undefined);
+  }
+
+  private publish(status: PrinterStatus): void {
+    if (sameStatus(this.lastStatus, status)) return;
+    this.lastStatus = status;
+    this.emit('status', status);
+  }
+
+  private schedulePoll(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      void this.status()
+        .catch(() => undefined)
+        .finally(() => this.schedulePoll());
+    }, this.options.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async withTimeout<T>(work: Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const failure = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new PrinterError('printer_timeout', `Printer ${this.id} did not answer within ${timeoutMs} ms`),
+          ),
+        timeoutMs,
+      );
+      onAbort = () => reject(new PrinterError('printer_aborted', `Write to printer ${this.id} aborted`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, failure]);
+    } catch (error) {
+      if (error instanceof PrinterError && error.code !== 'printer_timeout') throw error;
+      if (error instanceof PrinterError) {
+        await this.dropLink();
+        throw error;
+      }
+      await this.dropLink();
+      throw new PrinterError('printer_write_failed', `Printer ${this.id}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}

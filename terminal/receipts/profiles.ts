@@ -1,0 +1,97 @@
+import { VeritermError } from '../errors.js';
+
+/**
+ * What the renderer needs to know about a printer family. Capabilities not listed here (codepage
+ * tables, barcode symbologies) come from @point-of-sale/receipt-printer-encoder's model database
+ * through `encoderModel`.
+ */
+export interface PrinterProfile {
+  id: ProfileId;
+  name: string;
+  /** Characters per line in font A (12×24 dots) at magnification 1. */
+  columns: number;
+  /** Printable width in dots (raster images and QR centring). */
+  widthDots: number;
+  dpi: number;
+  /**
+   * The printer has a GB18030 Chinese font: text goes out as GB18030 after FS & (select Kanji /
+   * Chinese character mode). Without one, lines holding CJK are printed as raster images.
+   */
+  chineseFont: boolean;
+  /** ESC t n code table for non-Chinese text, and the iconv-lite encoding that matches it. */
+  codepage: { escT: number; encoding: string };
+  /** Model id in @point-of-sale/receipt-printer-encoder used for QR, barcode and image commands. */
+  encoderModel: string | undefined;
+  /** Lines fed before a cut so the last line clears the cutter. */
+  feedBeforeCut: number;
+}
+
+export type ProfileId = 'epson-tm-t88' | 'xprinter-58' | 'xprinter-80' | 'generic';
+
+export const PROFILE_IDS = ['epson-tm-t88', 'xprinter-58', 'xprinter-80', 'generic'] as const;
+
+const profiles: Record<ProfileId, PrinterProfile> = {
+  // Epson TM-T88 class: 80 mm, 180 dpi, 512 printable dots; 48 columns as the brief asks (the
+  // TM-T88V/VI ship in 42-column mode: set `columns: 42` with profileOverrides when it is so).
+  // No Chinese font on the international models: CJK lines go out as raster images.
+  // Code page 19 is PC858 (CP850 with €), per the Epson ESC t table.
+  'epson-tm-t88': {
+    id: 'epson-tm-t88',
+    name: 'Epson TM-T88 class (80 mm)',
+    columns: 48,
+    widthDots: 512,
+    dpi: 180,
+    chineseFont: false,
+    codepage: { escT: 19, encoding: 'cp858' },
+    encoderModel: 'epson-tm-t88vi',
+    feedBeforeCut: 4,
+  },
+  // Xprinter XP-58 class: 58 mm, 203 dpi, 384 dots, 32 columns, GB18030 font built in.
+  'xprinter-58': {
+    id: 'xprinter-58',
+    name: 'Xprinter-class 58 mm with Chinese font',
+    columns: 32,
+    widthDots: 384,
+    dpi: 203,
+    chineseFont: true,
+    codepage: { escT: 0, encoding: 'cp437' },
+    encoderModel: 'pos-5890',
+    feedBeforeCut: 4,
+  },
+  // Xprinter XP-80/N160II class: 80 mm, 203 dpi, 576 dots, 48 columns, GB18030 font built in.
+  'xprinter-80': {
+    id: 'xprinter-80',
+    name: 'Xprinter-class 80 mm with Chinese font',
+    columns: 48,
+    widthDots: 576,
+    dpi: 203,
+    chineseFont: true,
+    codepage: { escT: 0, encoding: 'cp437' },
+    encoderModel: 'xprinter-xp-n160ii',
+    feedBeforeCut: 4,
+  },
+  // Anything that speaks plain ESC/POS: 80 mm, CP437 (table 0 is the one every printer has).
+  generic: {
+    id: 'generic',
+    name: 'Generic ESC/POS (80 mm, CP437)',
+    columns: 48,
+    widthDots: 576,
+    dpi: 203,
+    chineseFont: false,
+    codepage: { escT: 0, encoding: 'cp437' },
+    encoderModel: undefined,
+    feedBeforeCut: 4,
+  },
+};
+
+/** The profile for an id, with optional overrides (e.g. `{ columns: 42 }`). */
+export function getProfile(id: string, overrides: Partial<Omit<PrinterProfile, 'id'>> = {}): PrinterProfile {
+  const base = (profiles as Record<string, PrinterProfile | undefined>)[id];
+  if (!base) {
+    throw new VeritermError(
+      'printer_profile_unknown',
+      `Unknown printer profile "${id}". Expected one of: ${PROFILE_IDS.join(', ')}`,
+    );
+  }
+  return { ...base, ...overrides };
+}

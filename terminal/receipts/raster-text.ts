@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
+import { VeritermError } from '../errors.js';
+import type { RgbaImage, TextStyle } from './layout.js';
+import type { PrinterProfile } from './profiles.js';
+import { charWidth } from './text-width.js';
+
+/** Debian's fonts-wqy-zenhei: a CJK font with Latin glyphs, free to ship. */
+export const DEFAULT_CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
+
+/** Font cell of a printer's font A: 24 dots high; its width follows the profile's columns. */
+export const CELL_HEIGHT_DOTS = 24;
+
+const registered = new Map<string, string>();
+
+/**
+ * Registers the CJK font once per path and returns its family name. Throws a clear
+ * `printer_font_missing` when the file is absent, instead of printing tofu boxes.
+ */
+export function cjkFontFamily(fontPath: string = process.env.VERITERM_CJK_FONT ?? DEFAULT_CJK_FONT): string {
+  const known = registered.get(fontPath);
+  if (known) return known;
+  if (!existsSync(fontPath)) {
+    throw new VeritermError(
+      'printer_font_missing',
+      `CJK font not found at ${fontPath}: install fonts-wqy-zenhei or set the receipt font path (VERITERM_CJK_FONT) to a .ttf/.ttc with Chinese glyphs`,
+    );
+  }
+  const family = `veriterm-cjk-${registered.size}`;
+  if (!GlobalFonts.registerFromPath(fontPath, family)) {
+    throw new VeritermError('printer_font_missing', `Could not load the CJK font at ${fontPath}`);
+  }
+  registered.set(fontPath, family);
+  return family;
+}
+
+/**
+ * Draws one laid-out text line cell by cell (a wide character fills two cells), so it lines up
+ * with what the printer's own font would print. Bold is drawn twice, one dot apart, like the
+ * printer's emphasised mode (ESC E).
+ */
+export function drawTextLine(
+  ctx: SKRSContext2D,
+  line: { text: string } & TextStyle,
+  origin: { x: number; y: number },
+  cellWidth: number,
+  family: string,
+): void {
+  ctx.save();
+  ctx.translate(origin.x, origin.y);
+  ctx.scale(line.width, line.height);
+  ctx.fillStyle = '#000';
+  ctx.textBaseline = 'top';
+  ctx.font = `${Math.min(CELL_HEIGHT_DOTS, Math.round(cellWidth * 2))}px "${family}"`;
+  let column = 0;
+  for (const ch of line.text) {
+    const w = charWidth(ch.codePointAt(0)!);
+    if (ch !== ' ' && w > 0) {
+      const x = column * cellWidth + (w * cellWidth - ctx.measureText(ch).width) / 2;
+      ctx.fillText(ch, x, 1);
+      if (line.bold) ctx.fillText(ch, x + 1, 1);
+    }
+    column += w;
+  }
+  if (line.underline) ctx.fillRect(0, CELL_HEIGHT_DOTS - 2, column * cellWidth, 1);
+  ctx.restore();
+}
+
+/** A text line as a black-and-white image the width of the paper (for GS v 0). */
+export function rasterizeTextLine(
+  line: { text: string } & TextStyle,
+  profile: PrinterProfile,
+  fontPath?: string,
+): RgbaImage {
+  const family = cjkFontFamily(fontPath);
+  const width = Math.ceil(profile.widthDots / 8) * 8;
+  const height = CELL_HEIGHT_DOTS * line.height;
+  const canvas = createCanvas(width, height);
+  const ctx = canvas.getContext('2d');
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, width, height);
+  drawTextLine(ctx, line, { x: 0, y: 0 }, profile.widthDots / profile.columns, family);
+  const pixels = ctx.getImageData(0, 0, width, height);
+  return {
+    width,
+    height,
+    data: new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength),
+  };
+}
+
+/**
+ * GS v 0 m xL xH yL yH d1…dk (ESC/POS "Print raster bit image"): one bit per dot, MSB left,
+ * rows top to bottom, `xL + xH·256` bytes per row. Dark means luminance under the threshold.
+ */
+export function rasterBitImage(image: RgbaImage, threshold = 128): Uint8Array {
+  const bytesPerRow = Math.ceil(image.width / 8);
+  const out = new Uint8Array(8 + bytesPerRow * image.height);
+  out.set([
+    0x1d,
+    0x76,
+    0x30,
+    0x00,
+    bytesPerRow & 0xff,
+    bytesPerRow >> 8,
+    image.height & 0xff,
+    image.height >> 8,
+  ]);
+  for (let y = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++) {
+      const i = (y * image.width + x) * 4;
+      const lum = 0.299 * image.data[i]! + 0.587 * image.data[i + 1]! + 0.114 * image.data[i + 2]!;
+      if (lum < threshold) out[8 + y * bytesPerRow + (x >> 3)]! |= 0x80 >> (x & 7);
+    }
+  }
+  return out;
+}
