@@ -13,5 +13,6 @@ export interface CommandEntry {
  * command lands, never before.
  */
 export const commands: CommandEntry[] = [
+  { name: 'ledger', summary: 'verify or export the ledger', load: () => import('./commands/ledger.js') },
   { name: 'parse', summary: 'read scanner data into a unit code', load: () => import('./commands/parse.js') },
 ];

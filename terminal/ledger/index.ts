@@ -10,6 +10,7 @@ export {
   rowToRecord,
   type StoredSale,
 } from './ledger-reads.js';
+export { LEDGER_DB_FILE, ledgerPaths } from './paths.js';
 export type * from './payloads.js';
 export { LEDGER_MIGRATIONS, migrateLedger } from './schema.js';
 export type * from './types.js';

@@ -1,0 +1,164 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { openDatabase } from '../../db/open-database.js';
+import { UsageError, VeritermError } from '../../errors.js';
+import { publicKeyFrom } from '../../identity/terminal-key.js';
+import { LedgerReads, ledgerPaths, verifyChain } from '../../ledger/index.js';
+import type { LedgerRecord } from '../../ledger/types.js';
+import { type CommandIo, parseCommandArgs } from '../args.js';
+
+const USAGE = `Usage: veriterm ledger <verify|export> [options]
+
+  verify [--data DIR] [--public-key FILE]
+      Checks the whole chain: gap-free sequence, every prevHash, every hash recomputed from the
+      canonical bytes, every Ed25519 signature. The key is --public-key (SPKI PEM or raw base64
+      file, e.g. the key upstream enrolled), else the terminal key in DIR, else the one recorded
+      in the ledger. Exit 0 when intact, 1 naming the first bad record.
+  export --day YYYY-MM-DD --format csv|ndjson [--data DIR]
+      Prints the records whose time falls on that UTC day, in sequence order, to stdout.
+
+  --data DIR  data directory (default: $VERITERM_DATA or ./data)
+`;
+
+const OPTIONS = {
+  data: { type: 'string' },
+  'public-key': { type: 'string' },
+  day: { type: 'string' },
+  format: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `veriterm ledger verify|export`. */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs('ledger', argv, OPTIONS);
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const [sub, ...rest] = positionals;
+  if (sub !== 'verify' && sub !== 'export') {
+    throw new UsageError(
+      `veriterm ledger: expected a subcommand 'verify' or 'export', got ${sub === undefined ? 'none' : `'${sub}'`}\n\n${USAGE}`,
+    );
+  }
+  if (rest.length > 0) throw new UsageError(`veriterm ledger ${sub}: unexpected argument '${rest[0]}'`);
+  const dataDir = values.data ?? process.env.VERITERM_DATA ?? './data';
+  const paths = ledgerPaths(dataDir);
+  if (!existsSync(paths.db))
+    throw new VeritermError('ledger_missing', `No ledger at ${paths.db} (is --data right?)`);
+  const db = openDatabase(paths.db, { readonly: true });
+  try {
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'ledger_records'").get();
+    if (!hasTable) throw new VeritermError('ledger_missing', `${paths.db} holds no ledger`);
+    const reads = new LedgerReads(db);
+    return sub === 'verify'
+      ? verify(reads, paths.key, values['public-key'], io)
+      : exportDay(reads, values.day, values.format, io);
+  } finally {
+    db.close();
+  }
+}
+
+function verify(
+  reads: LedgerReads,
+  keyFile: string,
+  publicKeyFile: string | undefined,
+  io: CommandIo,
+): number {
+  let key: string;
+  let keySource: string;
+  if (publicKeyFile !== undefined) {
+    key = readFileSync(publicKeyFile, 'utf8').trim();
+    keySource = publicKeyFile;
+  } else if (existsSync(keyFile)) {
+    // Only the public half is derived and used; the private key is never printed.
+    key = createPublicKey(createPrivateKey(readFileSync(keyFile)))
+      .export({ format: 'pem', type: 'spki' })
+      .toString();
+    keySource = `terminal key ${keyFile}`;
+  } else {
+    const stored = reads.meta('public_key');
+    if (!stored) throw new VeritermError('ledger_no_key', 'No public key: pass --public-key FILE');
+    key = stored;
+    keySource = 'key recorded in the ledger (not independent: prefer --public-key)';
+  }
+  const result = verifyChain(reads.iterate(), publicKeyFrom(key));
+  if (!result.ok) {
+    io.stdout.write(`ledger verify: FAILED at ${result.message} [${result.problem}]\n`);
+    return 1;
+  }
+  const stats = reads.stats();
+  io.stdout.write(
+    `ledger verify: OK ${result.records} records, head seq ${result.headSeq}${result.headHash ? ` hash ${result.headHash}` : ''}\n` +
+      `  signatures checked with ${keySource}\n  outbox: ${stats.pending} pending, acknowledged up to seq ${stats.lastAckedSeq}\n`,
+  );
+  return 0;
+}
+
+function exportDay(
+  reads: LedgerReads,
+  day: string | undefined,
+  format: string | undefined,
+  io: CommandIo,
+): number {
+  if (day === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+    throw new UsageError(
+      `veriterm ledger export: expected --day YYYY-MM-DD, got ${day === undefined ? 'none' : `'${day}'`}`,
+    );
+  }
+  if (format !== 'csv' && format !== 'ndjson') {
+    throw new UsageError(
+      `veriterm ledger export: expected --format csv or ndjson, got ${format === undefined ? 'none' : `'${format}'`}`,
+    );
+  }
+  const from = new Date(`${day}T00:00:00.000Z`);
+  const to = new Date(from.getTime() + 86_400_000);
+  const records = reads.recordsBetween(from.toISOString(), to.toISOString());
+  if (format === 'ndjson') {
+    for (const record of records) io.stdout.write(`${JSON.stringify(record)}\n`);
+    return 0;
+  }
+  io.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
+  for (const record of records) io.stdout.write(`${csvRow(record).map(csvField).join(',')}\n`);
+  return 0;
+}
+
+const CSV_COLUMNS = [
+  'seq',
+  'id',
+  'type',
+  'at',
+  'store_id',
+  'terminal_id',
+  'code_key',
+  'sale_id',
+  'payload',
+  'prev_hash',
+  'hash',
+  'signature',
+];
+
+function csvRow(r: LedgerRecord): string[] {
+  const p = r.payload as { codeKey?: unknown; saleId?: unknown };
+  const codeKey = typeof p.codeKey === 'string' ? p.codeKey : '';
+  const saleId = r.type === 'sale' ? r.id : typeof p.saleId === 'string' ? p.saleId : '';
+  return [
+    String(r.seq),
+    r.id,
+    r.type,
+    r.at,
+    r.storeId,
+    r.terminalId,
+    codeKey,
+    saleId,
+    JSON.stringify(r.payload),
+    r.prevHash,
+    r.hash,
+    r.signature,
+  ];
+}
+
+/** RFC 4180: quote fields holding a comma, quote or line break; double inner quotes. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
