@@ -1,0 +1,369 @@
+import type { KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { SqliteDatabase } from '../db/open-database.js';
+import type { HealthReporter } from '../health/types.js';
+import type { OutboxReader } from '../ledger/types.js';
+import type { Logger } from '../logger.js';
+import { checkCommand } from './command-guard.js';
+import { parseEd25519PublicKey } from './command-signing.js';
+import { OutboxDrain } from './drain.js';
+import { MqttLink } from './link.js';
+import { type SyncOptions, type SyncOptionsInput, syncOptionsSchema } from './options.js';
+import {
+  ackSchema,
+  announcementSchema,
+  type CommandResult,
+  decodeJson,
+  PROTOCOL_VERSION,
+  type SignedCommand,
+} from './protocol.js';
+import { type RegistryApplier, RegistryTransfer, type TransferProgress } from './registry-transfer.js';
+import { RequestClient } from './request-client.js';
+import { SyncStore } from './sync-store.js';
+import { registryTopics, terminalTopics } from './topics.js';
+
+export interface SyncDeps {
+  /** The ledger's outbox (terminal/ledger `Ledger`). */
+  outbox: OutboxReader;
+  /** Database for sync's own state (command nonces, transfer bookkeeping); may be the ledger's. */
+  db: SqliteDatabase;
+  logger: Logger;
+  health?: HealthReporter;
+  /** Applies verified registry releases (terminal/registry). Without it, announcements are ignored. */
+  registry?: RegistryApplier;
+  /** Directory for partial registry downloads (resumed after restarts). */
+  stagingDir: string;
+  /** Health summary put in the retained status document. */
+  healthSummary?: () => Record<string, unknown>;
+  /** `reload_config` command. */
+  onReloadConfig?: () => unknown;
+  /** `request_logs` command: returns recent log text. */
+  collectLogs?: (args: Record<string, unknown>) => unknown;
+  now?: () => number;
+}
+
+export interface SyncStatus {
+  link: 'up' | 'down';
+  protocolVersion: 4 | 5;
+  lastAckedSeq: number;
+  lastAckAt?: string;
+  backlog: number;
+  oldestPendingAt?: string;
+  inFlightBatches: number;
+  transfers: TransferProgress[];
+}
+
+export interface SyncEvents {
+  connected: [{ sessionPresent: boolean; protocolVersion: 4 | 5 }];
+  disconnected: [string];
+  acked: [number];
+  command: [SignedCommand];
+  refused: [{ topic: string; code: string; message: string }];
+  statusPublished: [Record<string, unknown>];
+}
+
+export interface Sync {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Drain now (call after appending a record; otherwise the outbox is polled). */
+  kick(): void;
+  /** Republishes the retained status document. */
+  rebirth(): Promise<void>;
+  status(): SyncStatus;
+  readonly events: EventEmitter<SyncEvents>;
+  readonly options: SyncOptions;
+}
+
+/** The upstream link for the composition root: outbox drain, status, commands, registry updates. */
+export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
+  const options = syncOptionsSchema.parse(input);
+  const log = deps.logger.child({ module: 'sync' });
+  const now = deps.now ?? Date.now;
+  const topics = terminalTopics(options.storeId, options.terminalId);
+  const store = new SyncStore(deps.db);
+  const events = new EventEmitter<SyncEvents>();
+  const keys: KeyObject[] = options.commands.publicKeys.map(parseEd25519PublicKey);
+  const offline = Buffer.from(
+    JSON.stringify({
+      v: PROTOCOL_VERSION,
+      state: 'offline',
+      storeId: options.storeId,
+      terminalId: options.terminalId,
+    }),
+  );
+  const scopeTopics = options.registry.scopes.map((scope) => ({ scope, topics: registryTopics(scope) }));
+  const link = new MqttLink(
+    {
+      url: options.brokerUrl,
+      clientId: options.clientId ?? `vt-${options.storeId}-${options.terminalId}`,
+      protocol: options.protocol,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      sessionExpirySeconds: options.sessionExpirySeconds,
+      keepaliveSeconds: options.keepaliveSeconds,
+      reconnect: options.reconnect,
+      will: { topic: topics.status, payload: offline },
+      subscriptions: [
+        topics.acks,
+        topics.cmd,
+        topics.registryResponse,
+        ...(deps.registry ? scopeTopics.map((s) => s.topics.manifest) : []),
+      ],
+    },
+    log,
+  );
+  const drain = new OutboxDrain(
+    {
+      outbox: deps.outbox,
+      logger: log,
+      isConnected: () => link.connected,
+      publish: (payload) => link.publish(topics.records, payload, { qos: 1 }),
+      now,
+    },
+    { ...options.drain, storeId: options.storeId, terminalId: options.terminalId },
+  );
+  const requests = new RequestClient(
+    (payload, correlation) =>
+      link.publish(topics.registryRequest, payload, {
+        qos: 1,
+        properties: { responseTopic: topics.registryResponse, correlationData: Buffer.from(correlation) },
+      }),
+    topics.registryResponse,
+  );
+  const transfers = new Map<string, RegistryTransfer>();
+  if (deps.registry) {
+    for (const { scope } of scopeTopics) {
+      transfers.set(
+        scope,
+        new RegistryTransfer(
+          {
+            applier: deps.registry,
+            requests,
+            stagingDir: deps.stagingDir,
+            logger: log,
+            ...(deps.health ? { health: deps.health } : {}),
+            isConnected: () => link.connected,
+          },
+          scope,
+          options.registry,
+        ),
+      );
+    }
+  }
+  let ticker: NodeJS.Timeout | undefined;
+  let statusTimer: NodeJS.Timeout | undefined;
+
+  const status = (): SyncStatus => {
+    const s = deps.outbox.stats();
+    return {
+      link: link.connected ? 'up' : 'down',
+      protocolVersion: link.protocolVersion,
+      lastAckedSeq: drain.ackedSeq,
+      ...(drain.lastAckAt ? { lastAckAt: drain.lastAckAt } : {}),
+      backlog: s.pending,
+      ...(s.oldestPendingAt ? { oldestPendingAt: s.oldestPendingAt } : {}),
+      inFlightBatches: drain.stats().inFlightBatches,
+      transfers: [...transfers.values()].map((t) => ({ ...t.progress })),
+    };
+  };
+
+  const reportHealth = (): void => {
+    if (!deps.health) return;
+    const s = status();
+    const problem = drain.problem;
+    deps.health.report('upstream', {
+      level: s.link === 'up' && !problem ? 'ok' : 'warn',
+      reason:
+        s.link === 'down'
+          ? `No link to upstream; ${s.backlog} records waiting`
+          : problem
+            ? `Upstream refused record ${problem.seq}: ${problem.code}`
+            : s.backlog > 0
+              ? `Sending ${s.backlog} records to upstream`
+              : 'Connected to upstream; all records delivered',
+      details: { ...s },
+    });
+  };
+
+  const rebirth = async (): Promise<void> => {
+    if (!link.connected) return;
+    const s = status();
+    const doc = {
+      v: PROTOCOL_VERSION,
+      state: 'online',
+      storeId: options.storeId,
+      terminalId: options.terminalId,
+      at: new Date(now()).toISOString(),
+      link: { protocolVersion: s.protocolVersion },
+      outbox: {
+        backlog: s.backlog,
+        lastAckedSeq: s.lastAckedSeq,
+        oldestPendingAt: s.oldestPendingAt ?? null,
+      },
+      registry: Object.fromEntries(
+        options.registry.scopes.map((scope) => [scope, deps.registry?.currentVersion(scope) ?? null]),
+      ),
+      health: deps.healthSummary?.() ?? {},
+    };
+    await link.publish(topics.status, JSON.stringify(doc), { qos: 1, retain: true });
+    events.emit('statusPublished', doc);
+  };
+
+  const refuse = (
+    topic: string,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ): void => {
+    log.warn({ topic, code, ...extra }, `downlink message refused: ${message}`);
+    events.emit('refused', { topic, code, message });
+  };
+
+  const publishResult = async (id: string, name: string, result: CommandResult['result']): Promise<void> => {
+    const doc: CommandResult = { v: PROTOCOL_VERSION, id, name, at: new Date(now()).toISOString(), result };
+    await link.publish(topics.cmdResult, JSON.stringify(doc), { qos: 1 }).catch(() => undefined);
+  };
+
+  const runCommand = async (command: SignedCommand): Promise<unknown> => {
+    switch (command.name) {
+      case 'sync_now':
+        drain.resetToAcked();
+        drain.kick();
+        for (const t of transfers.values()) t.trigger();
+        return { backlog: deps.outbox.stats().pending };
+      case 'rebirth':
+        await rebirth();
+        return { republished: true };
+      case 'reload_config':
+        return (await deps.onReloadConfig?.()) ?? { reloaded: deps.onReloadConfig !== undefined };
+      case 'request_logs':
+        return (await deps.collectLogs?.(command.args)) ?? { logs: null };
+    }
+  };
+
+  const onCommand = async (topic: string, body: unknown): Promise<void> => {
+    const check = checkCommand(body, {
+      keys,
+      storeId: options.storeId,
+      terminalId: options.terminalId,
+      maxClockSkewMs: options.commands.maxClockSkewMs,
+      store,
+      nowMs: now(),
+    });
+    if (!check.ok) {
+      refuse(topic, check.code, check.message, check.id ? { commandId: check.id } : {});
+      if (check.id)
+        await publishResult(check.id, 'refused', {
+          status: 'error',
+          error: { code: check.code, message: check.message },
+        });
+      return;
+    }
+    const { command } = check;
+    log.info({ commandId: command.id, name: command.name }, 'running upstream command');
+    events.emit('command', command);
+    try {
+      const data = await runCommand(command);
+      await publishResult(command.id, command.name, { status: 'ok', data });
+    } catch (error) {
+      log.error({ err: error, commandId: command.id }, 'command failed');
+      await publishResult(command.id, command.name, {
+        status: 'error',
+        error: { code: 'command_failed', message: (error as Error).message },
+      });
+    }
+  };
+
+  const onMessage = async (topic: string, payload: Buffer): Promise<void> => {
+    if (payload.length > options.maxDownlinkBytes) {
+      refuse(
+        topic,
+        'oversized',
+        `${payload.length} bytes exceeds maxDownlinkBytes ${options.maxDownlinkBytes}`,
+      );
+      return;
+    }
+    if (topic === topics.registryResponse) {
+      requests.onResponse(payload);
+      return;
+    }
+    if (payload.length === 0) return; // a cleared retained message
+    const body = decodeJson(payload, options.maxDownlinkBytes);
+    if (topic === topics.acks) {
+      const ack = ackSchema.safeParse(body);
+      if (!ack.success) return refuse(topic, 'malformed', ack.error.issues[0]?.message ?? 'invalid ack');
+      drain.onAck(ack.data.ackSeq, ack.data.problem);
+      events.emit('acked', drain.ackedSeq);
+      reportHealth();
+      return;
+    }
+    if (topic === topics.cmd) return onCommand(topic, body);
+    const scope = scopeTopics.find((s) => s.topics.manifest === topic);
+    if (scope) {
+      const ann = announcementSchema.safeParse(body);
+      if (!ann.success || ann.data.scope !== scope.scope) {
+        return refuse(
+          topic,
+          'malformed',
+          ann.success ? 'announcement for another scope' : (ann.error.issues[0]?.message ?? 'invalid'),
+        );
+      }
+      transfers.get(scope.scope)?.onAnnouncement(ann.data);
+      return;
+    }
+    refuse(topic, 'unexpected_topic', 'no handler for this topic');
+  };
+
+  link.on('message', (topic, payload) => {
+    onMessage(topic, payload).catch((error: unknown) => {
+      refuse(topic, 'malformed', (error as Error).message);
+    });
+  });
+  link.on('connect', (info) => {
+    drain.resetToAcked();
+    drain.kick();
+    for (const t of transfers.values()) t.trigger();
+    rebirth().catch((error: unknown) => log.warn({ err: error }, 'status publish failed'));
+    reportHealth();
+    events.emit('connected', info);
+  });
+  link.on('down', (reason) => {
+    requests.failAll(`link down: ${reason}`);
+    reportHealth();
+    events.emit('disconnected', reason);
+  });
+
+  return {
+    options,
+    events,
+    status,
+    kick: () => drain.kick(),
+    rebirth,
+    async start() {
+      if (ticker) return;
+      link.start();
+      reportHealth();
+      ticker = setInterval(() => {
+        drain.checkTimeout();
+        drain.kick();
+      }, options.drain.pollIntervalMs);
+      statusTimer = setInterval(() => {
+        reportHealth();
+        rebirth().catch(() => undefined);
+      }, options.statusIntervalMs);
+    },
+    async stop() {
+      clearInterval(ticker);
+      clearInterval(statusTimer);
+      ticker = undefined;
+      requests.failAll('stopped');
+      await Promise.all([...transfers.values()].map((t) => t.idle()));
+      if (link.connected && link.protocolVersion === 4) {
+        // MQTT 3.1.1 has no "disconnect with will": say offline ourselves.
+        await link.publish(topics.status, offline, { qos: 1, retain: true }).catch(() => undefined);
+      }
+      await link.stop();
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { deflateSync } from 'node:zlib';
+import type { LedgerRecord, OutboxReader } from '../ledger/types.js';
+import type { Logger } from '../logger.js';
+import type { SyncOptions } from './options.js';
+import { PROTOCOL_VERSION } from './protocol.js';
+
+export interface DrainDeps {
+  outbox: OutboxReader;
+  logger: Logger;
+  /** Publishes one batch at QoS 1; resolves on PUBACK. */
+  publish: (payload: Buffer) => Promise<void>;
+  isConnected: () => boolean;
+  now?: () => number;
+}
+
+interface InFlight {
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/**
+ * Drains the outbox upstream in order. Rows leave the outbox only on upstream's end-to-end ack
+ * (highest contiguous sequence persisted), never on a broker PUBACK: a broker restart without
+ * persistence loses PUBACKed messages, and we must not. Unacked rows are resent after
+ * `ackTimeoutMs` without progress, and from the last ack after every reconnect; upstream dedupes
+ * by (terminal, seq), so a resend is harmless. At most `maxInFlightBatches` batches are out at
+ * once: a backlog of days never fills mqtt.js's in-memory queue, and status, command results and
+ * registry requests published meanwhile go out between batches instead of behind the whole backlog.
+ */
+export class OutboxDrain {
+  ackedSeq: number;
+  sentSeq: number;
+  lastAckAt: string | undefined;
+  problem: { code: string; seq: number } | undefined;
+  private inFlight: InFlight[] = [];
+  private lastProgressMs: number;
+  private pumping = false;
+  private again = false;
+  private tokens: number;
+  private tokensAtMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly deps: DrainDeps,
+    private readonly options: SyncOptions['drain'] & { storeId: string; terminalId: string },
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.ackedSeq = deps.outbox.stats().lastAckedSeq;
+    this.sentSeq = this.ackedSeq;
+    this.lastProgressMs = this.now();
+    this.tokens = options.maxRecordsPerSecond;
+    this.tokensAtMs = this.now();
+  }
+
+  /** Called after every (re)connect: anything not acknowledged is sent again, in order. */
+  resetToAcked(): void {
+    this.sentSeq = this.ackedSeq;
+    this.inFlight = [];
+    this.lastProgressMs = this.now();
+  }
+
+  onAck(ackSeq: number, problem?: { code: string; seq: number }): void {
+    this.problem = problem;
+    if (ackSeq > this.sentSeq && ackSeq > this.ackedSeq) {
+      // Upstream holds more than we sent in this run (we restarted before persisting its ack).
+      this.deps.logger.info(
+        { ackSeq, sentSeq: this.sentSeq },
+        'upstream already holds records beyond our cursor',
+      );
+    }
+    if (ackSeq <= this.ackedSeq) return;
+    this.deps.outbox.acknowledge(ackSeq);
+    this.ackedSeq = ackSeq;
+    if (this.sentSeq < ackSeq) this.sentSeq = ackSeq;
+    this.lastAckAt = new Date(this.now()).toISOString();
+    this.lastProgressMs = this.now();
+    this.inFlight = this.inFlight.filter((b) => b.lastSeq > ackSeq);
+    this.kick();
+  }
+
+  /** Resends from the last ack when upstream has been silent for too long. Call periodically. */
+  checkTimeout(): void {
+    if (this.inFlight.length === 0 && this.sentSeq === this.ackedSeq) return;
+    if (this.now() - this.lastProgressMs < this.options.ackTimeoutMs) return;
+    this.deps.logger.warn(
+      { ackedSeq: this.ackedSeq, sentSeq: this.sentSeq },
+      'no acknowledgement from upstream in time; resending',
+    );
+    this.resetToAcked();
+    this.kick();
+  }
+
+  /** Sends what the window allows. Re-entrant calls coalesce into one more pass. */
+  kick(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    setImmediate(() => {
+      try {
+        this.pump();
+      } catch (error) {
+        this.deps.logger.error({ err: error }, 'outbox drain failed');
+      } finally {
+        this.pumping = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      }
+    });
+  }
+
+  private allowance(): number {
+    const rate = this.options.maxRecordsPerSecond;
+    if (rate === 0) return this.options.maxBatchRecords;
+    const now = this.now();
+    this.tokens = Math.min(rate, this.tokens + ((now - this.tokensAtMs) * rate) / 1000);
+    this.tokensAtMs = now;
+    return Math.min(this.options.maxBatchRecords, Math.floor(this.tokens));
+  }
+
+  private pump(): void {
+    while (this.deps.isConnected() && this.inFlight.length < this.options.maxInFlightBatches) {
+      const limit = this.allowance();
+      if (limit <= 0) {
+        setTimeout(() => this.kick(), 50);
+        return;
+      }
+      const rows = this.deps.outbox.pending(this.sentSeq, limit);
+      if (rows.length === 0) return;
+      const { payload, lastSeq, count } = this.encode(rows);
+      const batch = { firstSeq: rows[0]!.seq, lastSeq };
+      this.inFlight.push(batch);
+      this.sentSeq = lastSeq;
+      if (this.options.maxRecordsPerSecond > 0) this.tokens -= count;
+      this.deps.publish(payload).catch((error: unknown) => {
+        // A publish interrupted by a disconnect is sent again after reconnect (resetToAcked).
+        this.deps.logger.debug({ err: error, batch }, 'batch publish interrupted');
+      });
+    }
+  }
+
+  /** Packs consecutive records until the byte cap; always at least one record. */
+  private encode(rows: LedgerRecord[]): { payload: Buffer; lastSeq: number; count: number } {
+    const { storeId, terminalId } = this.options;
+    const parts: string[] = [];
+    let bytes = 200;
+    let expected = rows[0]!.seq;
+    for (const row of rows) {
+      if (row.seq !== expected) break; // never send past a hole in our own outbox
+      const json = JSON.stringify(row);
+      if (parts.length > 0 && bytes + json.length + 1 > this.options.maxBatchBytes) break;
+      parts.push(json);
+      bytes += json.length + 1;
+      expected++;
+    }
+    const first = rows[0]!.seq;
+    const lastSeq = first + parts.length - 1;
+    const head = JSON.stringify({
+      v: PROTOCOL_VERSION,
+      batchId: `${terminalId}:${first}-${lastSeq}`,
+      storeId,
+      terminalId,
+    });
+    const json = `${head.slice(0, -1)},"records":[${parts.join(',')}]}`;
+    const payload = this.options.compress ? deflateSync(Buffer.from(json), { level: 1 }) : Buffer.from(json);
+    return { payload, lastSeq, count: parts.length };
+  }
+
+  stats(): { inFlightBatches: number; sentSeq: number; ackedSeq: number } {
+    return { inFlightBatches: this.inFlight.length, sentSeq: this.sentSeq, ackedSeq: this.ackedSeq };
+  }
+}

@@ -1,0 +1,189 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
+import type { Logger } from '../logger.js';
+
+export interface LinkOptions {
+  url: string;
+  clientId: string;
+  protocol: 'auto' | '5' | '3.1.1';
+  tls?: { caFile: string; certFile?: string; keyFile?: string; servername?: string };
+  username?: string;
+  password?: string;
+  sessionExpirySeconds: number;
+  keepaliveSeconds: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number; jitter: number; connectTimeoutMs: number };
+  will?: { topic: string; payload: Buffer };
+  /** Topics (re)subscribed after every connect that did not resume a session. */
+  subscriptions: string[];
+}
+
+export interface LinkEvents {
+  connect: [info: { sessionPresent: boolean; protocolVersion: 4 | 5 }];
+  down: [reason: string];
+  message: [topic: string, payload: Buffer, packet: mqtt.IPublishPacket];
+}
+
+/** CONNACK codes meaning "this broker does not speak MQTT 5" (3.1.1 §3.2.2.3 code 1, MQTT 5 §3.2.2.2 0x84). */
+const UNSUPPORTED_PROTOCOL = new Set([1, 0x84]);
+
+/** Capped exponential backoff with jitter: delay(n) = min(max, initial·2^n) · (1 ± jitter/2). */
+export function backoffDelayMs(attempt: number, o: LinkOptions['reconnect'], random = Math.random): number {
+  const base = Math.min(o.maxDelayMs, o.initialDelayMs * 2 ** Math.min(attempt, 30));
+  return Math.max(0, Math.round(base * (1 + o.jitter * (random() - 0.5))));
+}
+
+/**
+ * One MQTT connection that stays up by itself: persistent session (clean: false), our own capped
+ * backoff with jitter instead of mqtt.js's fixed reconnectPeriod, and a one-way fallback from
+ * MQTT 5 to 3.1.1 for brokers (e.g. aedes) that refuse protocol level 5.
+ */
+export class MqttLink extends EventEmitter<LinkEvents> {
+  client: MqttClient | undefined;
+  protocolVersion: 4 | 5;
+  connected = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private readonly tlsMaterial: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+
+  constructor(
+    private readonly options: LinkOptions,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.protocolVersion = options.protocol === '3.1.1' ? 4 : 5;
+    const t = options.tls;
+    this.tlsMaterial = t
+      ? {
+          ca: readFileSync(t.caFile),
+          ...(t.certFile ? { cert: readFileSync(t.certFile) } : {}),
+          ...(t.keyFile ? { key: readFileSync(t.keyFile) } : {}),
+        }
+      : {};
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.open();
+  }
+
+  /**
+   * Disconnects. On MQTT 5 the DISCONNECT carries reason 0x04 "Disconnect with Will Message"
+   * (MQTT 5 §3.14.2.1), so the broker still publishes the will: upstream sees "offline" either way.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    const client = this.client;
+    const withWill = this.connected && this.protocolVersion === 5 && this.options.will !== undefined;
+    this.connected = false;
+    if (client) {
+      await client.endAsync(false, withWill ? { reasonCode: 0x04 } : {}).catch(() => undefined);
+    }
+    this.client = undefined;
+  }
+
+  async publish(topic: string, payload: Buffer | string, opts: IClientPublishOptions): Promise<void> {
+    const client = this.client;
+    if (!client) throw new Error('link stopped');
+    if (this.protocolVersion === 4) {
+      const { properties: _ignored, ...rest } = opts;
+      await client.publishAsync(topic, payload, rest);
+      return;
+    }
+    await client.publishAsync(topic, payload, opts);
+  }
+
+  private clientOptions(): IClientOptions {
+    const o = this.options;
+    const v5 = this.protocolVersion === 5;
+    return {
+      clientId: o.clientId,
+      protocolVersion: this.protocolVersion,
+      clean: false,
+      keepalive: o.keepaliveSeconds,
+      reconnectPeriod: 0,
+      connectTimeout: o.reconnect.connectTimeoutMs,
+      resubscribe: false,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySeconds, receiveMaximum: 1024 } } : {}),
+      ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload, qos: 1, retain: true } } : {}),
+      ...(o.tls
+        ? {
+            ...this.tlsMaterial,
+            rejectUnauthorized: true,
+            ...(o.tls.servername ? { servername: o.tls.servername } : {}),
+          }
+        : {}),
+    };
+  }
+
+  private open(): void {
+    const client = mqtt.connect(this.options.url, this.clientOptions());
+    this.client = client;
+    let sawError: (Error & { code?: number | string }) | undefined;
+    client.on('connect', (connack) => {
+      this.attempt = 0;
+      this.connected = true;
+      const sessionPresent = connack.sessionPresent === true;
+      this.logger.info({ protocolVersion: this.protocolVersion, sessionPresent }, 'upstream link up');
+      void this.afterConnect(client, sessionPresent);
+    });
+    client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet));
+    client.on('error', (error: Error & { code?: number | string }) => {
+      sawError = error;
+    });
+    client.on('close', () => {
+      if (this.client !== client) return;
+      const wasConnected = this.connected;
+      this.connected = false;
+      const code = sawError?.code;
+      if (
+        !wasConnected &&
+        this.options.protocol === 'auto' &&
+        this.protocolVersion === 5 &&
+        typeof code === 'number' &&
+        UNSUPPORTED_PROTOCOL.has(code)
+      ) {
+        this.logger.warn('broker refused MQTT 5; falling back to MQTT 3.1.1');
+        this.protocolVersion = 4;
+        client.end(true);
+        if (!this.stopped) this.open();
+        return;
+      }
+      const reason = sawError ? `${sawError.message}` : 'connection closed';
+      sawError = undefined;
+      this.emit('down', reason);
+      this.schedule(client, reason);
+    });
+  }
+
+  private async afterConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
+    // A resumed session keeps our subscriptions (MQTT 5 §3.2.2.1.1); subscribing again is harmless
+    // and covers brokers that lost the session (restart without persistence).
+    try {
+      const granted = await client.subscribeAsync(this.options.subscriptions, { qos: 1 });
+      const refused = granted.filter((g) => g.qos > 2);
+      if (refused.length > 0) this.logger.error({ refused }, 'broker refused subscriptions (check the ACL)');
+    } catch (error) {
+      this.logger.warn({ err: error }, 'subscribe failed');
+    }
+    if (this.client === client && client.connected) {
+      this.emit('connect', { sessionPresent, protocolVersion: this.protocolVersion });
+    }
+  }
+
+  private schedule(client: MqttClient, reason: string): void {
+    if (this.stopped || this.timer) return;
+    const delay = backoffDelayMs(this.attempt++, this.options.reconnect);
+    this.logger.warn({ reason, retryInMs: delay }, 'upstream link down');
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.stopped || this.client !== client) return;
+      client.reconnect();
+    }, delay);
+  }
+}

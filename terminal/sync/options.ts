@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { isTopicLevel } from './topics.js';
+
+const topicLevel = (what: string) =>
+  z.string().refine(isTopicLevel, {
+    message: `Expected ${what} to be one MQTT topic level: 1-64 of A-Z a-z 0-9 _ . -`,
+  });
+
+/**
+ * Options of the upstream link. Every option has a default except where the terminal lives.
+ * Durations carry their unit in the name.
+ */
+export const syncOptionsSchema = z.object({
+  /** `mqtt://host:1883`, `mqtts://host:8883`, `ws(s)://…`. */
+  brokerUrl: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp|tls|ssl):\/\//, 'Expected an mqtt://, mqtts://, ws:// or wss:// URL'),
+  storeId: topicLevel('storeId'),
+  terminalId: topicLevel('terminalId'),
+  /** @default `vt-{storeId}-{terminalId}` (stable: the persistent session is keyed by it) */
+  clientId: z.string().min(1).max(128).optional(),
+  /** `auto` tries MQTT 5 and falls back to 3.1.1 when the broker refuses the protocol level. @default 'auto' */
+  protocol: z.enum(['auto', '5', '3.1.1']).default('auto'),
+  /** TLS with a pinned CA (only this CA is trusted) and the terminal's client certificate. */
+  tls: z
+    .object({
+      caFile: z.string().min(1),
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      /** Host name to check the server certificate against. @default the URL's host */
+      servername: z.string().optional(),
+    })
+    .optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** MQTT 5 session expiry: how long the broker keeps our subscriptions and queued QoS 1 downlink. @default 604800 (7 days) */
+  sessionExpirySeconds: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(7 * 24 * 3600),
+  /** @default 30 */
+  keepaliveSeconds: z.number().int().positive().default(30),
+  reconnect: z
+    .object({
+      /** @default 500 */
+      initialDelayMs: z.number().int().positive().default(500),
+      /** @default 30000 */
+      maxDelayMs: z.number().int().positive().default(30_000),
+      /** Fraction of the delay randomised, so a store's terminals do not reconnect in lockstep. @default 0.3 */
+      jitter: z.number().min(0).max(1).default(0.3),
+      /** @default 10000 */
+      connectTimeoutMs: z.number().int().positive().default(10_000),
+    })
+    .prefault({}),
+  drain: z
+    .object({
+      /** Upper bound of one batch's encoded size. @default 262144 */
+      maxBatchBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(256 * 1024),
+      /** @default 1000 */
+      maxBatchRecords: z.number().int().positive().default(1000),
+      /** Batches published but not yet acknowledged by upstream (flow-control window). @default 8 */
+      maxInFlightBatches: z.number().int().positive().default(8),
+      /** Resend from the last acknowledged sequence when no ack progress for this long. @default 15000 */
+      ackTimeoutMs: z.number().int().positive().default(15_000),
+      /** How often the outbox is polled when nobody calls `kick()`. @default 500 */
+      pollIntervalMs: z.number().int().positive().default(500),
+      /** zlib-deflate batches (smaller on the wire). @default true */
+      compress: z.boolean().default(true),
+      /** Cap on backlog records per second (0 = none), so a backlog of days leaves room for live traffic. @default 0 */
+      maxRecordsPerSecond: z.number().int().nonnegative().default(0),
+    })
+    .prefault({}),
+  registry: z
+    .object({
+      /** Registry scopes this terminal follows (vt/registry/{scope}/…). @default [] */
+      scopes: z.array(topicLevel('registry scope')).default([]),
+      /** @default 10000 */
+      requestTimeoutMs: z.number().int().positive().default(10_000),
+      /** Chunk requests in flight at once. @default 4 */
+      parallelChunks: z.number().int().positive().max(64).default(4),
+    })
+    .prefault({}),
+  commands: z
+    .object({
+      /** Upstream command keys (Ed25519, SPKI PEM or raw base64). Without one, every command is refused. */
+      publicKeys: z.array(z.string().min(1)).default([]),
+      /** @default 300000 */
+      maxClockSkewMs: z.number().int().nonnegative().default(300_000),
+    })
+    .prefault({}),
+  /** Downlink messages above this size are refused (and logged). @default 1048576 */
+  maxDownlinkBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
+  /** How often the retained status document is refreshed. @default 60000 */
+  statusIntervalMs: z.number().int().positive().default(60_000),
+});
+
+export type SyncOptionsInput = z.input<typeof syncOptionsSchema>;
+export type SyncOptions = z.output<typeof syncOptionsSchema>;

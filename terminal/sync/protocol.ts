@@ -1,0 +1,173 @@
+import { deflateSync, inflateSync } from 'node:zlib';
+import { z } from 'zod';
+import type { LedgerRecord } from '../ledger/types.js';
+
+/**
+ * Wire messages between terminal and upstream. Shared by terminal/sync and upstream/ so both ends
+ * parse with the same zod schemas; every downlink message is parsed, never trusted.
+ * Payloads are JSON; a record batch may be zlib-deflated (RFC 1950: first byte 0x78, where JSON
+ * starts with `{` = 0x7b), which works on MQTT 3.1.1 too (no content-type property there).
+ */
+export const PROTOCOL_VERSION = 1;
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const ledgerRecordSchema = z.object({
+  id: z.string().min(1).max(64),
+  seq: z.number().int().positive(),
+  type: z.enum(['sale', 'write_off', 'return', 'alert', 'receipt_printed']),
+  at: z.string().min(1).max(40),
+  storeId: z.string().min(1).max(64),
+  terminalId: z.string().min(1).max(64),
+  payload: z.record(z.string(), z.unknown()),
+  prevHash: hex64,
+  hash: hex64,
+  signature: z.string().min(1).max(200),
+});
+
+export const recordBatchSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  /** Stable id: `{terminal}:{firstSeq}-{lastSeq}`; a resend of the same rows has the same id. */
+  batchId: z.string().min(1).max(200),
+  storeId: z.string().min(1).max(64),
+  terminalId: z.string().min(1).max(64),
+  records: z.array(ledgerRecordSchema).min(1),
+});
+export type RecordBatch = Omit<z.infer<typeof recordBatchSchema>, 'records'> & { records: LedgerRecord[] };
+
+export const ackSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  /** Highest sequence upstream has persisted with every lower one (0 = none). */
+  ackSeq: z.number().int().nonnegative(),
+  /** Set when upstream refused records: the terminal keeps them and health shows the reason. */
+  problem: z.object({ code: z.string().max(64), seq: z.number().int().nonnegative() }).optional(),
+});
+export type Ack = z.infer<typeof ackSchema>;
+
+export const commandNameSchema = z.enum(['sync_now', 'rebirth', 'reload_config', 'request_logs']);
+export type CommandName = z.infer<typeof commandNameSchema>;
+
+export const commandSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  /** Unique nonce (ULID); a terminal runs each id at most once. */
+  id: z.string().min(8).max(64),
+  name: commandNameSchema,
+  args: z.record(z.string(), z.unknown()).default({}),
+  target: z.object({ storeId: z.string(), terminalId: z.string() }),
+  issuedAt: z.string().datetime(),
+  expiresAt: z.string().datetime(),
+  /** Key id of the upstream command key that signed it. */
+  keyId: z.string().max(64).optional(),
+  /** base64 Ed25519 signature over canonicalJson(command without `sig`). */
+  sig: z.string().min(1).max(200),
+});
+export type SignedCommand = z.infer<typeof commandSchema>;
+
+export interface CommandResult {
+  v: typeof PROTOCOL_VERSION;
+  id: string;
+  name: string;
+  at: string;
+  result: { status: 'ok'; data: unknown } | { status: 'error'; error: { code: string; message: string } };
+}
+
+const fileRefSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
+  size: z.number().int().nonnegative(),
+  sha256: hex64,
+  chunkSize: z.number().int().positive(),
+  /** SHA-256 of every chunk, in order: each chunk is checked before it is written. */
+  chunks: z.array(hex64),
+});
+export type FileRef = z.infer<typeof fileRefSchema>;
+
+export const releaseRefSchema = z.object({
+  /** `snapshot-{version}` or `delta-{from}-{to}`. */
+  id: z.string().regex(/^(snapshot-\d+|delta-\d+-\d+)$/),
+  kind: z.enum(['snapshot', 'delta']),
+  from: z.number().int().nonnegative().optional(),
+  version: z.number().int().nonnegative(),
+  files: z.array(fileRefSchema).min(1).max(16),
+});
+export type ReleaseRef = z.infer<typeof releaseRefSchema>;
+
+/** Retained on vt/registry/{scope}/manifest. The signed registry manifest itself is one of the files. */
+export const announcementSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  scope: z.string().min(1).max(64),
+  version: z.number().int().nonnegative(),
+  publishedAt: z.string(),
+  snapshot: releaseRefSchema.optional(),
+  deltas: z.array(releaseRefSchema).max(10_000),
+});
+export type Announcement = z.infer<typeof announcementSchema>;
+
+export const registryRequestSchema = z.discriminatedUnion('op', [
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    op: z.literal('chunk'),
+    scope: z.string(),
+    release: z.string(),
+    file: z.string(),
+    index: z.number().int().nonnegative(),
+    replyTo: z.string(),
+    correlation: z.string(),
+  }),
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    op: z.literal('announcement'),
+    scope: z.string(),
+    replyTo: z.string(),
+    correlation: z.string(),
+  }),
+]);
+export type RegistryRequest = z.infer<typeof registryRequestSchema>;
+
+/** Deterministic JSON: object keys sorted, no whitespace. What command signatures cover. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function encodeJson(value: unknown, deflate = false): Buffer {
+  const json = Buffer.from(JSON.stringify(value));
+  return deflate ? deflateSync(json, { level: 1 }) : json;
+}
+
+/** Parses a JSON (or zlib-deflated JSON) payload; throws on anything else. Caller bounds the size first. */
+export function decodeJson(payload: Buffer, maxInflatedBytes: number): unknown {
+  const raw = payload[0] === 0x78 ? inflateSync(payload, { maxOutputLength: maxInflatedBytes }) : payload;
+  return JSON.parse(raw.toString('utf8'));
+}
+
+/**
+ * Response frame for request/response: u32 header length, JSON header, binary body. The header
+ * repeats the correlation so the exchange also works on MQTT 3.1.1 (no correlation data there).
+ */
+export interface ResponseHeader {
+  correlation: string;
+  status: 'ok' | 'error';
+  error?: { code: string; message: string };
+  sha256?: string;
+}
+
+export function encodeFrame(header: ResponseHeader, body: Buffer = Buffer.alloc(0)): Buffer {
+  const head = Buffer.from(JSON.stringify(header));
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(head.length);
+  return Buffer.concat([len, head, body]);
+}
+
+export function decodeFrame(payload: Buffer): { header: ResponseHeader; body: Buffer } {
+  if (payload.length < 4) throw new Error('frame shorter than its length prefix');
+  const len = payload.readUInt32BE(0);
+  if (len > 4096 || 4 + len > payload.length) throw new Error(`frame header length ${len} out of range`);
+  const header = JSON.parse(payload.subarray(4, 4 + len).toString('utf8')) as ResponseHeader;
+  if (typeof header.correlation !== 'string') throw new Error('frame header without correlation');
+  return { header, body: payload.subarray(4 + len) };
+}

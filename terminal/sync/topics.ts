@@ -1,0 +1,86 @@
+/**
+ * The MQTT topic scheme (README "Upstream sync" documents it with the broker ACL).
+ * Everything a terminal publishes lives under its own prefix `vt/{store}/{terminal}/`, so one ACL
+ * pattern (`pattern readwrite vt/%u/#` style, per certificate CN) confines it. Registry topics
+ * are read-only for terminals. MQTT 3.1.1 §4.7: `+`, `#` and `/` are not allowed inside a level.
+ */
+export interface TerminalTopics {
+  prefix: string;
+  /** up, QoS 1, retained; last will "offline". */
+  status: string;
+  /** up, QoS 1: signed record batches. */
+  records: string;
+  /** down, QoS 1: upstream's acknowledgement (highest contiguous persisted seq). */
+  acks: string;
+  /** down, QoS 1: signed commands. */
+  cmd: string;
+  /** up, QoS 1: command results. */
+  cmdResult: string;
+  /** up, QoS 1: registry transfer requests (MQTT 5 request/response). */
+  registryRequest: string;
+  /** down, QoS 1: responses to registry transfer requests. */
+  registryResponse: string;
+}
+
+const LEVEL = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** True when `value` can be one topic level (no wildcards, separators or `$`). */
+export function isTopicLevel(value: string): boolean {
+  return LEVEL.test(value);
+}
+
+export function terminalTopics(storeId: string, terminalId: string): TerminalTopics {
+  const prefix = `vt/${storeId}/${terminalId}`;
+  return {
+    prefix,
+    status: `${prefix}/status`,
+    records: `${prefix}/records`,
+    acks: `${prefix}/acks`,
+    cmd: `${prefix}/cmd`,
+    cmdResult: `${prefix}/cmd/result`,
+    registryRequest: `${prefix}/registry/req`,
+    registryResponse: `${prefix}/registry/res`,
+  };
+}
+
+export interface RegistryTopics {
+  /** down, QoS 1, retained: the latest release announcement. */
+  manifest: string;
+  /** down, QoS 1: a delta from version `from`, pushed live to online terminals. */
+  delta: (from: number) => string;
+  deltaWildcard: string;
+}
+
+export function registryTopics(scope: string): RegistryTopics {
+  return {
+    manifest: `vt/registry/${scope}/manifest`,
+    delta: (from) => `vt/registry/${scope}/delta/${from}`,
+    deltaWildcard: `vt/registry/${scope}/delta/+`,
+  };
+}
+
+/** Upstream's subscriptions; `$share/{group}/` lets several ingest workers split the load (MQTT 5 §4.8.2). */
+export function upstreamSubscriptions(group: string | undefined): {
+  records: string;
+  registryRequests: string;
+  status: string;
+  cmdResults: string;
+} {
+  const share = (topic: string) => (group ? `$share/${group}/${topic}` : topic);
+  return {
+    records: share('vt/+/+/records'),
+    registryRequests: share('vt/+/+/registry/req'),
+    cmdResults: share('vt/+/+/cmd/result'),
+    // Status is retained and small: every worker keeps the whole picture, so it is not shared.
+    status: 'vt/+/+/status',
+  };
+}
+
+/** Splits `vt/{store}/{terminal}/…` into its ids, or undefined when the topic is not a terminal topic. */
+export function parseTerminalTopic(
+  topic: string,
+): { storeId: string; terminalId: string; rest: string } | undefined {
+  const parts = topic.split('/');
+  if (parts.length < 4 || parts[0] !== 'vt' || parts[1] === 'registry') return undefined;
+  return { storeId: parts[1]!, terminalId: parts[2]!, rest: parts.slice(3).join('/') };
+}

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
+import { hasSystemTool } from '../../helpers/system-tools.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+import { publicKeyPem, startTerminal, startUpstreamFor, terminalKeys, until } from './harness.js';
+
+/** One retained message on `topic` as mosquitto_sub sees it (-C 1: exit after one). */
+function subOnce(port: number, topic: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'mosquitto_sub',
+      ['-h', '127.0.0.1', '-p', String(port), '-t', topic, '-C', '1', '-W', '10', '-V', 'mqttv5'],
+      (error, stdout) => (error ? reject(error) : resolve(stdout.trim())),
+    );
+  });
+}
+
+describe.skipIf(!hasSystemTool('mosquitto'))('outbox drain against a real mosquitto', () => {
+  const tmp = makeTempDir('vt-sync-drain-');
+  let broker: MosquittoBroker;
+  beforeAll(async () => {
+    broker = await startMosquitto({ dir: tmp.dir });
+  });
+  afterAll(async () => {
+    await broker?.stop();
+    tmp.cleanup();
+  });
+
+  it('drains 10,000 records queued while offline, once each and in order; status retained, will "offline"', async () => {
+    const keys = terminalKeys();
+    const t = startTerminal(
+      join(tmp.dir, 't1'),
+      { brokerUrl: broker.url, storeId: 'store-a', terminalId: 't1', drain: { pollIntervalMs: 100 } },
+      { keys },
+    );
+    t.ledger.appendMany(10_000, (i) => ({ i, note: 'queued offline' }));
+    expect(t.ledger.stats().pending).toBe(10_000);
+
+    const up = startUpstreamFor(join(tmp.dir, 'up'), { brokerUrl: broker.url, deltaDebounceMs: 10 });
+    up.upstream.store.enrol('store-a', 't1', publicKeyPem(keys.publicKey));
+    await up.upstream.start();
+    await t.sync.start();
+
+    await until(() => t.ledger.stats().pending === 0, 'all 10,000 acknowledged', 60_000);
+    const seqs = up.upstream.store.sequences('store-a', 't1');
+    expect(seqs.length).toBe(10_000);
+    expect(seqs.every((s, i) => s === i + 1)).toBe(true);
+    expect(up.upstream.store.alerts()).toEqual([]);
+    expect(t.sync.status().lastAckedSeq).toBe(10_000);
+    expect(t.health.get('upstream')?.level).toBe('ok');
+
+    const online = JSON.parse(await subOnce(broker.port, 'vt/store-a/t1/status')) as Record<string, unknown>;
+    expect(online).toMatchObject({ state: 'online', storeId: 'store-a', terminalId: 't1' });
+
+    // A graceful stop sends DISCONNECT with reason 0x04: the broker still publishes the retained will.
+    await t.sync.stop();
+    await until(
+      async () => JSON.parse(await subOnce(broker.port, 'vt/store-a/t1/status')).state === 'offline',
+      'retained will',
+    );
+    await up.upstream.stop();
+  });
+});

@@ -1,0 +1,254 @@
+import { type KeyObject, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { SqliteDatabase } from '../terminal/db/open-database.js';
+import type { Logger } from '../terminal/logger.js';
+import { signCommand } from '../terminal/sync/command-signing.js';
+import { MqttLink } from '../terminal/sync/link.js';
+import {
+  type CommandName,
+  type CommandResult,
+  decodeJson,
+  PROTOCOL_VERSION,
+  recordBatchSchema,
+  type SignedCommand,
+} from '../terminal/sync/protocol.js';
+import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
+import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
+import { type IngestResult, IngestStore } from './ingest-store.js';
+import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
+import { RegistryPublisher } from './registry-publisher.js';
+import { ReleaseCatalog } from './release-catalog.js';
+
+export interface UpstreamDeps {
+  db: SqliteDatabase;
+  logger: Logger;
+  /** Root of the release directories: `{releasesDir}/{scope}/snapshot-N|delta-A-B/…`. */
+  releasesDir: string;
+  /** Signs commands to terminals (Ed25519 private key). Without it, sendCommand throws. */
+  commandKey?: KeyObject;
+  /** Builds sold-unit deltas; defaults to the JSON delta format. */
+  deltaBuilder?: DeltaBuilder;
+}
+
+export interface UpstreamEvents {
+  connected: [];
+  ingested: [{ storeId: string; terminalId: string } & IngestResult];
+  status: [{ storeId: string; terminalId: string; doc: unknown }];
+  commandResult: [{ storeId: string; terminalId: string } & CommandResult];
+}
+
+export interface Upstream {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly store: IngestStore;
+  readonly publisher: RegistryPublisher;
+  readonly events: EventEmitter<UpstreamEvents>;
+  readonly options: UpstreamOptions;
+  /** Last status document per `store/terminal` (retained "online"/"offline"). */
+  terminalStatus(): Map<string, unknown>;
+  /** Signs and sends a command; resolves with the terminal's result (or rejects after `timeoutMs`). */
+  sendCommand(
+    target: { storeId: string; terminalId: string },
+    name: CommandName,
+    args?: Record<string, unknown>,
+    opts?: { ttlMs?: number; timeoutMs?: number },
+  ): Promise<CommandResult>;
+  /** Builds (but does not send) a signed command: for tests and for operators' tooling. */
+  buildCommand(
+    target: { storeId: string; terminalId: string },
+    name: CommandName,
+    args?: Record<string, unknown>,
+    ttlMs?: number,
+  ): SignedCommand;
+  publishRaw(
+    topic: string,
+    payload: Buffer | string,
+    opts?: { retain?: boolean; messageExpirySeconds?: number },
+  ): Promise<void>;
+  connected(): boolean;
+}
+
+/** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
+export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
+  const options = upstreamOptionsSchema.parse(input);
+  const log = deps.logger.child({ module: 'upstream' });
+  const store = new IngestStore(deps.db, { signatureCheck: options.signatureCheck });
+  const catalog = new ReleaseCatalog(deps.releasesDir, options.chunkBytes);
+  const events = new EventEmitter<UpstreamEvents>();
+  const statuses = new Map<string, unknown>();
+  const subs = upstreamSubscriptions(options.shareGroup || undefined);
+  const link = new MqttLink(
+    {
+      url: options.brokerUrl,
+      clientId: options.clientId,
+      protocol: options.protocol,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.username !== undefined ? { username: options.username } : {}),
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      sessionExpirySeconds: 3600,
+      keepaliveSeconds: 30,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 10_000, jitter: 0.3, connectTimeoutMs: 10_000 },
+      subscriptions: [subs.records, subs.registryRequests, subs.cmdResults, subs.status],
+    },
+    log,
+  );
+  const publish = (
+    topic: string,
+    payload: Buffer | string,
+    opts: { qos: 1; retain?: boolean; correlation?: Buffer; messageExpirySeconds?: number },
+  ) =>
+    link.publish(topic, payload, {
+      qos: 1,
+      retain: opts.retain ?? false,
+      properties: {
+        ...(opts.correlation ? { correlationData: opts.correlation } : {}),
+        ...(opts.messageExpirySeconds ? { messageExpiryInterval: opts.messageExpirySeconds } : {}),
+      },
+    });
+  const publisher = new RegistryPublisher(
+    { catalog, store, builder: deps.deltaBuilder ?? jsonDeltaBuilder(), logger: log, publish },
+    options,
+  );
+  const waiting = new Map<string, (result: CommandResult) => void>();
+  let rescan: NodeJS.Timeout | undefined;
+
+  const onRecords = async (storeId: string, terminalId: string, payload: Buffer): Promise<void> => {
+    const parsed = recordBatchSchema.safeParse(decodeJson(payload, options.maxBatchBytes));
+    if (!parsed.success) {
+      log.warn(
+        { storeId, terminalId, issue: parsed.error.issues[0]?.message },
+        'malformed record batch refused',
+      );
+      return;
+    }
+    const batch = parsed.data;
+    if (batch.storeId !== storeId || batch.terminalId !== terminalId) {
+      store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
+      return;
+    }
+    const result = store.ingest(storeId, terminalId, batch.records);
+    if (result.problem)
+      log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
+    const ack = {
+      v: PROTOCOL_VERSION,
+      ackSeq: result.ackSeq,
+      ...(result.problem ? { problem: { code: result.problem.code, seq: result.problem.seq } } : {}),
+    };
+    // Retained, so a terminal that (re)connects learns at once how far upstream got.
+    await publish(terminalTopics(storeId, terminalId).acks, JSON.stringify(ack), { qos: 1, retain: true });
+    if (result.accepted.some((r) => r.type === 'write_off' || r.type === 'return')) publisher.schedule();
+    events.emit('ingested', { storeId, terminalId, ...result });
+  };
+
+  const onMessage = async (
+    topic: string,
+    payload: Buffer,
+    responseTopic: string | undefined,
+    correlation: Buffer | undefined,
+  ) => {
+    const t = parseTerminalTopic(topic);
+    if (!t) return;
+    const own = terminalTopics(t.storeId, t.terminalId);
+    if (t.rest === 'records') return onRecords(t.storeId, t.terminalId, payload);
+    if (t.rest === 'registry/req') {
+      // Replies go only to the asking terminal's own response topic: a forged response topic must
+      // not turn upstream into a relay into another terminal's prefix.
+      if (responseTopic !== undefined && responseTopic !== own.registryResponse) {
+        log.warn({ topic, responseTopic }, 'registry request with a foreign response topic refused');
+        return;
+      }
+      const body = decodeJson(payload, 64 * 1024) as { replyTo?: unknown };
+      if (body.replyTo !== own.registryResponse) {
+        log.warn({ topic }, 'registry request with a foreign replyTo refused');
+        return;
+      }
+      return publisher.answer(body, own.registryResponse, correlation);
+    }
+    if (t.rest === 'status') {
+      const doc = payload.length === 0 ? undefined : decodeJson(payload, 1024 * 1024);
+      statuses.set(`${t.storeId}/${t.terminalId}`, doc);
+      events.emit('status', { storeId: t.storeId, terminalId: t.terminalId, doc });
+      return;
+    }
+    if (t.rest === 'cmd/result') {
+      const result = decodeJson(payload, 1024 * 1024) as CommandResult;
+      events.emit('commandResult', { storeId: t.storeId, terminalId: t.terminalId, ...result });
+      waiting.get(result.id)?.(result);
+    }
+  };
+
+  link.on('message', (topic, payload, packet) => {
+    onMessage(topic, payload, packet.properties?.responseTopic, packet.properties?.correlationData).catch(
+      (error: unknown) => log.warn({ err: error, topic }, 'message handling failed'),
+    );
+  });
+  link.on('connect', () => {
+    publisher.announceAll(true).catch((error: unknown) => log.warn({ err: error }, 'announce failed'));
+    publisher.schedule();
+    events.emit('connected');
+  });
+
+  const buildCommand: Upstream['buildCommand'] = (target, name, args = {}, ttlMs = 60_000) => {
+    if (!deps.commandKey) throw new Error('upstream has no command key');
+    const issuedAt = new Date();
+    return signCommand(
+      {
+        v: PROTOCOL_VERSION,
+        id: randomUUID(),
+        name,
+        args,
+        target,
+        issuedAt: issuedAt.toISOString(),
+        expiresAt: new Date(issuedAt.getTime() + ttlMs).toISOString(),
+      },
+      deps.commandKey,
+    );
+  };
+
+  return {
+    options,
+    store,
+    publisher,
+    events,
+    terminalStatus: () => statuses,
+    connected: () => link.connected,
+    buildCommand,
+    publishRaw: (topic, payload, opts = {}) =>
+      publish(topic, payload, {
+        qos: 1,
+        ...(opts.retain ? { retain: true } : {}),
+        ...(opts.messageExpirySeconds ? { messageExpirySeconds: opts.messageExpirySeconds } : {}),
+      }),
+    async sendCommand(target, name, args = {}, opts = {}) {
+      const ttlMs = opts.ttlMs ?? 60_000;
+      const command = buildCommand(target, name, args, ttlMs);
+      const result = new Promise<CommandResult>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiting.delete(command.id);
+          reject(new Error(`no result for command ${name} within ${opts.timeoutMs ?? ttlMs} ms`));
+        }, opts.timeoutMs ?? ttlMs);
+        waiting.set(command.id, (r) => {
+          clearTimeout(timer);
+          waiting.delete(command.id);
+          resolve(r);
+        });
+      });
+      // MQTT 5 message expiry: the broker drops it when it could only arrive too late.
+      await publish(terminalTopics(target.storeId, target.terminalId).cmd, JSON.stringify(command), {
+        qos: 1,
+        messageExpirySeconds: Math.ceil(ttlMs / 1000),
+      });
+      return result;
+    },
+    async start() {
+      link.start();
+      rescan = setInterval(() => {
+        if (link.connected) publisher.announceAll().catch(() => undefined);
+      }, options.rescanMs);
+    },
+    async stop() {
+      clearInterval(rescan);
+      await link.stop();
+    },
+  };
+}

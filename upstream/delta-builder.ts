@@ -1,0 +1,58 @@
+import { type KeyObject, sign } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RegistryUnit } from '../terminal/registry/types.js';
+import { canonicalJson } from '../terminal/sync/protocol.js';
+
+/** One unit's new state from ingested records: sold (where and when) or active again (a return). */
+export interface UnitChange {
+  key: string;
+  status: 'sold' | 'active';
+  soldAt?: RegistryUnit['soldAt'] & { terminal?: string };
+}
+
+/** Writes the files of a registry delta `from → to` into `dir`. The registry module's `buildDelta` plugs in here. */
+export interface DeltaBuilder {
+  buildDelta(input: {
+    scope: string;
+    from: number;
+    to: number;
+    changes: UnitChange[];
+    dir: string;
+  }): void | Promise<void>;
+}
+
+/** Name of the delta document written by `jsonDeltaBuilder`. */
+export const SOLD_DELTA_FILE = 'delta.json';
+
+export interface SoldDelta {
+  format: 'veriterm-unit-delta/1';
+  scope: string;
+  base: number;
+  version: number;
+  createdAt: string;
+  units: UnitChange[];
+}
+
+/**
+ * Default delta format until terminal/registry's signed delta builder is wired in: a canonical
+ * JSON document and, when a key is given, `delta.json.sig` (base64 Ed25519 over the document).
+ */
+export function jsonDeltaBuilder(signingKey?: KeyObject): DeltaBuilder {
+  return {
+    buildDelta({ scope, from, to, changes, dir }) {
+      const doc: SoldDelta = {
+        format: 'veriterm-unit-delta/1',
+        scope,
+        base: from,
+        version: to,
+        createdAt: new Date().toISOString(),
+        units: changes,
+      };
+      const bytes = Buffer.from(canonicalJson(doc));
+      writeFileSync(join(dir, SOLD_DELTA_FILE), bytes);
+      if (signingKey)
+        writeFileSync(join(dir, `${SOLD_DELTA_FILE}.sig`), sign(null, bytes, signingKey).toString('base64'));
+    },
+  };
+}

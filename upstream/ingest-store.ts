@@ -1,0 +1,286 @@
+import type { KeyObject } from 'node:crypto';
+import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
+import type { LedgerRecord } from '../terminal/ledger/types.js';
+import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
+import { GENESIS_HASH, recordHash, verifyRecordSignature } from './record-verify.js';
+
+const STEPS = [
+  `CREATE TABLE up_terminals (
+     store_id TEXT NOT NULL, terminal_id TEXT NOT NULL, public_key TEXT NOT NULL,
+     last_seq INTEGER NOT NULL DEFAULT 0, last_hash TEXT NOT NULL, last_at TEXT,
+     PRIMARY KEY (store_id, terminal_id))`,
+  `CREATE TABLE up_records (
+     store_id TEXT NOT NULL, terminal_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,
+     type TEXT NOT NULL, at TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL,
+     payload TEXT NOT NULL, ingested_at TEXT NOT NULL,
+     PRIMARY KEY (store_id, terminal_id, seq)) WITHOUT ROWID`,
+  `CREATE TABLE up_alerts (
+     id INTEGER PRIMARY KEY, at TEXT NOT NULL, store_id TEXT NOT NULL, terminal_id TEXT NOT NULL,
+     kind TEXT NOT NULL, seq INTEGER, message TEXT NOT NULL, UNIQUE (store_id, terminal_id, kind, seq))`,
+  `CREATE TABLE up_unit_events (
+     id INTEGER PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL, store_id TEXT NOT NULL,
+     terminal_id TEXT NOT NULL, at TEXT NOT NULL, record_id TEXT NOT NULL UNIQUE, published_version INTEGER)`,
+  'CREATE INDEX up_unit_events_unpublished ON up_unit_events (published_version, id)',
+];
+
+/** The unit key a write-off or return record is about (terminal/ledger payload field names vary by record type). */
+export function unitKeyOf(payload: Record<string, unknown>): string | undefined {
+  for (const field of ['key', 'codeKey', 'unitKey', 'code']) {
+    const value = payload[field];
+    if (typeof value === 'string' && value.length > 0 && value.length <= 200) return value;
+  }
+  return undefined;
+}
+
+export type IngestProblem =
+  | 'unknown_terminal'
+  | 'wrong_terminal'
+  | 'gap'
+  | 'bad_chain'
+  | 'bad_hash'
+  | 'bad_signature'
+  | 'conflict';
+
+export interface UnitEvent {
+  id: number;
+  key: string;
+  status: 'sold' | 'active';
+  storeId: string;
+  terminalId: string;
+  at: string;
+}
+
+export interface IngestResult {
+  /** Highest contiguous sequence now persisted for the terminal: what upstream acknowledges. */
+  ackSeq: number;
+  /** Records stored by this call (not duplicates), in order. */
+  accepted: LedgerRecord[];
+  duplicates: number;
+  problem?: { code: IngestProblem; seq: number; message: string };
+}
+
+export interface IngestOptions {
+  /**
+   * `batch-tip`: every record's hash and chain link is recomputed, and the signature of the last
+   * record of each accepted run is verified. The chain makes that one signature cover every
+   * earlier record's content (each hash commits to its predecessor's). A failure falls back to
+   * checking each signature to name the bad record. `every`: verify every signature. @default 'batch-tip'
+   */
+  signatureCheck?: 'batch-tip' | 'every';
+}
+
+/**
+ * Upstream's record store: idempotent, per-terminal ordered ingest. A record is stored only when
+ * it extends the terminal's verified chain by exactly one; a resend of stored records is counted
+ * as a duplicate (and compared by hash); a gap, a broken link or a bad signature stops the batch
+ * there and raises an alert. Safe with several ingest workers on one database file: each batch is
+ * one IMMEDIATE transaction.
+ */
+export class IngestStore {
+  private readonly keys = new Map<string, KeyObject>();
+
+  constructor(
+    readonly db: SqliteDatabase,
+    private readonly options: IngestOptions = {},
+  ) {
+    migrate(db, 'upstream', STEPS);
+  }
+
+  enrol(storeId: string, terminalId: string, publicKey: string): void {
+    parseEd25519PublicKey(publicKey);
+    this.db
+      .prepare(
+        `INSERT INTO up_terminals (store_id, terminal_id, public_key, last_hash) VALUES (?, ?, ?, ?)
+         ON CONFLICT (store_id, terminal_id) DO UPDATE SET public_key = excluded.public_key`,
+      )
+      .run(storeId, terminalId, publicKey, GENESIS_HASH);
+    this.keys.delete(`${storeId}/${terminalId}`);
+  }
+
+  alert(storeId: string, terminalId: string, kind: string, seq: number | null, message: string): void {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO up_alerts (at, store_id, terminal_id, kind, seq, message) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(new Date().toISOString(), storeId, terminalId, kind, seq, message);
+  }
+
+  alerts(): { storeId: string; terminalId: string; kind: string; seq: number | null; message: string }[] {
+    return this.db
+      .prepare(
+        'SELECT store_id AS storeId, terminal_id AS terminalId, kind, seq, message FROM up_alerts ORDER BY id',
+      )
+      .all() as never;
+  }
+
+  lastSeq(storeId: string, terminalId: string): number {
+    const row = this.db
+      .prepare('SELECT last_seq FROM up_terminals WHERE store_id = ? AND terminal_id = ?')
+      .get(storeId, terminalId) as { last_seq: number } | undefined;
+    return row?.last_seq ?? 0;
+  }
+
+  /** Write-offs and returns not yet published as a registry delta, oldest first. */
+  unpublishedUnitEvents(limit = 50_000): UnitEvent[] {
+    return this.db
+      .prepare(
+        `SELECT id, key, status, store_id AS storeId, terminal_id AS terminalId, at FROM up_unit_events
+         WHERE published_version IS NULL ORDER BY id LIMIT ?`,
+      )
+      .all(limit) as UnitEvent[];
+  }
+
+  markPublished(ids: readonly number[], version: number): void {
+    const mark = this.db.prepare('UPDATE up_unit_events SET published_version = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const id of ids) mark.run(version, id);
+    })();
+  }
+
+  /** Stored sequences of a terminal in order (tests: exactly once, in order). */
+  sequences(storeId: string, terminalId: string): number[] {
+    return (
+      this.db
+        .prepare('SELECT seq FROM up_records WHERE store_id = ? AND terminal_id = ? ORDER BY seq')
+        .all(storeId, terminalId) as {
+        seq: number;
+      }[]
+    ).map((r) => r.seq);
+  }
+
+  private key(storeId: string, terminalId: string, pem: string): KeyObject {
+    const id = `${storeId}/${terminalId}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = parseEd25519PublicKey(pem);
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+
+  ingest(storeId: string, terminalId: string, records: readonly LedgerRecord[]): IngestResult {
+    return this.db.transaction(() => this.ingestLocked(storeId, terminalId, records)).immediate();
+  }
+
+  private ingestLocked(storeId: string, terminalId: string, records: readonly LedgerRecord[]): IngestResult {
+    const terminal = this.db
+      .prepare(
+        'SELECT public_key, last_seq, last_hash FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
+      )
+      .get(storeId, terminalId) as { public_key: string; last_seq: number; last_hash: string } | undefined;
+    if (!terminal) {
+      this.alert(
+        storeId,
+        terminalId,
+        'unknown_terminal',
+        null,
+        'records from a terminal that is not enrolled',
+      );
+      return {
+        ackSeq: 0,
+        accepted: [],
+        duplicates: 0,
+        problem: { code: 'unknown_terminal', seq: 0, message: 'not enrolled' },
+      };
+    }
+    let lastSeq = terminal.last_seq;
+    let lastHash = terminal.last_hash;
+    const accepted: LedgerRecord[] = [];
+    let duplicates = 0;
+    let problem: IngestResult['problem'];
+    const stop = (code: IngestProblem, seq: number, message: string) => {
+      problem = { code, seq, message };
+    };
+    for (const r of records) {
+      if (r.storeId !== storeId || r.terminalId !== terminalId) {
+        stop('wrong_terminal', r.seq, 'record names another terminal than its topic');
+        break;
+      }
+      if (r.seq <= terminal.last_seq) {
+        duplicates++;
+        continue;
+      }
+      if (r.seq !== lastSeq + 1) {
+        stop('gap', r.seq, `expected seq ${lastSeq + 1}, got ${r.seq}`);
+        break;
+      }
+      const { hash: _h, signature: _s, ...body } = r;
+      if (recordHash(body) !== r.hash) {
+        stop('bad_hash', r.seq, 'record hash does not match its content');
+        break;
+      }
+      if (r.prevHash !== lastHash) {
+        stop('bad_chain', r.seq, 'prevHash does not match the previous record');
+        break;
+      }
+      accepted.push(r);
+      lastSeq = r.seq;
+      lastHash = r.hash;
+    }
+    const key = this.key(storeId, terminalId, terminal.public_key);
+    const tip = accepted.at(-1);
+    const every = this.options.signatureCheck === 'every';
+    if (tip && (every || !verifyRecordSignature(tip, key))) {
+      const bad = accepted.findIndex((r) => !verifyRecordSignature(r, key));
+      if (bad >= 0) {
+        stop('bad_signature', accepted[bad]!.seq, 'signature does not verify with the enrolled key');
+        accepted.length = bad;
+      }
+    }
+    if (duplicates > 0) this.checkDuplicates(storeId, terminalId, records, terminal.last_seq);
+    const now = new Date().toISOString();
+    const insert = this.db.prepare(
+      'INSERT INTO up_records (store_id, terminal_id, seq, id, type, at, hash, signature, payload, ingested_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const unitEvent = this.db.prepare(
+      'INSERT OR IGNORE INTO up_unit_events (key, status, store_id, terminal_id, at, record_id) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const r of accepted) {
+      insert.run(
+        storeId,
+        terminalId,
+        r.seq,
+        r.id,
+        r.type,
+        r.at,
+        r.hash,
+        r.signature,
+        JSON.stringify(r.payload),
+        now,
+      );
+      if (r.type === 'write_off' || r.type === 'return') {
+        const key = unitKeyOf(r.payload);
+        if (key)
+          unitEvent.run(key, r.type === 'write_off' ? 'sold' : 'active', storeId, terminalId, r.at, r.id);
+      }
+    }
+    const last = accepted.at(-1);
+    if (last) {
+      this.db
+        .prepare(
+          'UPDATE up_terminals SET last_seq = ?, last_hash = ?, last_at = ? WHERE store_id = ? AND terminal_id = ?',
+        )
+        .run(last.seq, last.hash, now, storeId, terminalId);
+    }
+    if (problem) this.alert(storeId, terminalId, problem.code, problem.seq, problem.message);
+    return { ackSeq: last?.seq ?? terminal.last_seq, accepted, duplicates, ...(problem ? { problem } : {}) };
+  }
+
+  /** A resent record must be the one stored: a different hash under the same seq is a forked chain. */
+  private checkDuplicates(
+    storeId: string,
+    terminalId: string,
+    records: readonly LedgerRecord[],
+    upTo: number,
+  ): void {
+    const get = this.db.prepare(
+      'SELECT hash FROM up_records WHERE store_id = ? AND terminal_id = ? AND seq = ?',
+    );
+    for (const r of records) {
+      if (r.seq > upTo) break;
+      const row = get.get(storeId, terminalId, r.seq) as { hash: string } | undefined;
+      if (row && row.hash !== r.hash)
+        this.alert(storeId, terminalId, 'conflict', r.seq, 'resent record differs from the stored one');
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_CHUNK_BYTES } from './release-catalog.js';
+
+/** Options of the reference upstream (`veriterm upstream`). */
+export const upstreamOptionsSchema = z.object({
+  brokerUrl: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp|tls|ssl):\/\//, 'Expected an mqtt://, mqtts://, ws:// or wss:// URL'),
+  /** Unique per worker (several workers share the load through `shareGroup`). @default `vt-upstream-{host}-{pid}` */
+  clientId: z.string().min(1).default(`vt-upstream-${hostname()}-${process.pid}`),
+  protocol: z.enum(['auto', '5', '3.1.1']).default('auto'),
+  tls: z
+    .object({ caFile: z.string(), certFile: z.string().optional(), keyFile: z.string().optional() })
+    .optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /**
+   * Shared-subscription group for records and registry requests (`$share/{group}/…`, MQTT 5
+   * §4.8.2): each message goes to one worker of the group. Empty string: plain subscriptions
+   * (brokers without shared subscriptions, e.g. aedes). @default 'veriterm-ingest'
+   */
+  shareGroup: z.string().default('veriterm-ingest'),
+  /** Whether this worker turns write-offs into registry deltas (exactly one worker should). @default true */
+  publishRegistry: z.boolean().default(true),
+  /** Scopes to announce and to publish sold-unit deltas to. @default every directory under {data}/registry */
+  scopes: z.array(z.string()).optional(),
+  /** @default 262144 */
+  chunkBytes: z.number().int().positive().default(DEFAULT_CHUNK_BYTES),
+  /** Write-offs arriving within this window go into one delta. @default 50 */
+  deltaDebounceMs: z.number().int().nonnegative().default(50),
+  /** How often the release directory is rescanned for new releases. @default 5000 */
+  rescanMs: z.number().int().positive().default(5000),
+  signatureCheck: z.enum(['batch-tip', 'every']).default('batch-tip'),
+  /** Largest accepted (inflated) record batch. @default 16777216 */
+  maxBatchBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * 1024 * 1024),
+});
+
+export type UpstreamOptionsInput = z.input<typeof upstreamOptionsSchema>;
+export type UpstreamOptions = z.output<typeof upstreamOptionsSchema>;

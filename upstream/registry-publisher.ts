@@ -1,0 +1,155 @@
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../terminal/logger.js';
+import { type Announcement, encodeFrame, registryRequestSchema } from '../terminal/sync/protocol.js';
+import { registryTopics } from '../terminal/sync/topics.js';
+import type { DeltaBuilder, UnitChange } from './delta-builder.js';
+import type { IngestStore } from './ingest-store.js';
+import type { ReleaseCatalog } from './release-catalog.js';
+
+export interface PublisherDeps {
+  catalog: ReleaseCatalog;
+  store: IngestStore;
+  builder: DeltaBuilder;
+  logger: Logger;
+  publish: (
+    topic: string,
+    payload: Buffer | string,
+    opts: { qos: 1; retain?: boolean; correlation?: Buffer },
+  ) => Promise<void>;
+}
+
+/**
+ * The registry side of the upstream: announces every scope's releases (retained), answers chunk
+ * requests, and turns ingested write-offs/returns into deltas so every terminal of the scope
+ * learns within seconds that a unit was sold, where and when.
+ */
+export class RegistryPublisher {
+  private readonly announced = new Map<string, number>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  chunkRequests = 0;
+
+  constructor(
+    private readonly deps: PublisherDeps,
+    private readonly options: {
+      scopes?: string[] | undefined;
+      deltaDebounceMs: number;
+      publishRegistry: boolean;
+    },
+  ) {}
+
+  scopes(): string[] {
+    return this.options.scopes ?? this.deps.catalog.scopes();
+  }
+
+  /** Publishes the retained announcement of every scope whose version changed (or all with `force`). */
+  async announceAll(force = false): Promise<void> {
+    for (const scope of this.scopes()) {
+      const ann = this.deps.catalog.announcement(scope);
+      if (!ann) continue;
+      if (!force && this.announced.get(scope) === ann.version) continue;
+      await this.announce(ann);
+    }
+  }
+
+  current(scope: string): Announcement | undefined {
+    return this.deps.catalog.announcement(scope);
+  }
+
+  private async announce(ann: Announcement): Promise<void> {
+    await this.deps.publish(registryTopics(ann.scope).manifest, JSON.stringify(ann), {
+      qos: 1,
+      retain: true,
+    });
+    this.announced.set(ann.scope, ann.version);
+    this.deps.logger.info({ scope: ann.scope, version: ann.version }, 'registry release announced');
+  }
+
+  /** Schedules a sold-units delta soon (write-offs just ingested). */
+  schedule(): void {
+    if (!this.options.publishRegistry || this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush().catch((error: unknown) =>
+        this.deps.logger.error({ err: error }, 'sold-units delta failed'),
+      );
+    }, this.options.deltaDebounceMs);
+  }
+
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.flushOnce().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    const events = this.deps.store.unpublishedUnitEvents();
+    if (events.length === 0) return;
+    // Later events win: a sale then a return leaves the unit active.
+    const latest = new Map<string, UnitChange>();
+    for (const e of events) {
+      latest.set(
+        e.key,
+        e.status === 'sold'
+          ? { key: e.key, status: 'sold', soldAt: { store: e.storeId, at: e.at, terminal: e.terminalId } }
+          : { key: e.key, status: 'active' },
+      );
+    }
+    const changes = [...latest.values()];
+    let version = 0;
+    for (const scope of this.scopes()) {
+      const from = this.deps.catalog.announcement(scope)?.version ?? 0;
+      const to = from + 1;
+      const dir = this.deps.catalog.scopeDir(scope);
+      const id = `delta-${from}-${to}`;
+      const temp = join(dir, `.${id}.tmp`);
+      rmSync(temp, { recursive: true, force: true });
+      mkdirSync(temp);
+      await this.deps.builder.buildDelta({ scope, from, to, changes, dir: temp });
+      renameSync(temp, join(dir, id)); // appears whole or not at all
+      version = Math.max(version, to);
+      const ann = this.deps.catalog.announcement(scope);
+      if (ann) await this.announce(ann);
+    }
+    this.deps.store.markPublished(
+      events.map((e) => e.id),
+      version,
+    );
+  }
+
+  /** Answers one registry request from a terminal; `replyTo` must be that terminal's response topic. */
+  async answer(body: unknown, replyTo: string, correlation: Buffer | undefined): Promise<void> {
+    const req = registryRequestSchema.safeParse(body);
+    if (!req.success) {
+      this.deps.logger.warn({ replyTo }, 'malformed registry request');
+      return;
+    }
+    const r = req.data;
+    const opts = { qos: 1 as const, ...(correlation ? { correlation } : {}) };
+    if (r.op === 'announcement') {
+      const ann = this.current(r.scope);
+      const frame = ann
+        ? encodeFrame({ correlation: r.correlation, status: 'ok' }, Buffer.from(JSON.stringify(ann)))
+        : encodeFrame({
+            correlation: r.correlation,
+            status: 'error',
+            error: { code: 'unknown_scope', message: r.scope },
+          });
+      await this.deps.publish(replyTo, frame, opts);
+      return;
+    }
+    this.chunkRequests++;
+    const chunk = this.deps.catalog.chunk(r.scope, r.release, r.file, r.index);
+    const frame = chunk
+      ? encodeFrame({ correlation: r.correlation, status: 'ok' }, chunk)
+      : encodeFrame({
+          correlation: r.correlation,
+          status: 'error',
+          error: { code: 'not_found', message: `${r.release}/${r.file}#${r.index}` },
+        });
+    await this.deps.publish(replyTo, frame, opts);
+  }
+}
