@@ -1,0 +1,71 @@
+/**
+ * Content hash of a registry: a multiset hash (sum, lane by lane mod 2^32, of a 128-bit digest of
+ * every canonical P/B/U line). Adding and removing records updates it in O(1), so after a delta
+ * the terminal recomputes the hash of the *resulting* content from the stored previous sum and
+ * the records the delta replaced, without rereading ten million rows.
+ *
+ * It detects divergence (a delta applied onto content that differs from what the publisher
+ * had); it is not what authenticates data: that is the signed SHA-256 of the body.
+ * Exact definition in docs/registry-format.md ("Content hash").
+ */
+let a = 0;
+let b = 0;
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function mix(line: string): void {
+  let x = 0x811c9dc5;
+  let y = 0x9747b28c ^ line.length;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    x = Math.imul(x ^ c, 0x01000193);
+    y = Math.imul(y ^ c, 0x5bd1e995);
+    y ^= y >>> 15;
+  }
+  a = x;
+  b = y;
+}
+
+export class ContentHash {
+  private l0 = 0;
+  private l1 = 0;
+  private l2 = 0;
+  private l3 = 0;
+
+  static from(hex: string): ContentHash {
+    const h = new ContentHash();
+    if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error('content hash must be 32 hex digits');
+    h.l0 = Number.parseInt(hex.slice(0, 8), 16);
+    h.l1 = Number.parseInt(hex.slice(8, 16), 16);
+    h.l2 = Number.parseInt(hex.slice(16, 24), 16);
+    h.l3 = Number.parseInt(hex.slice(24, 32), 16);
+    return h;
+  }
+
+  add(line: string): void {
+    mix(line);
+    this.l0 = (this.l0 + fmix32(a)) >>> 0;
+    this.l1 = (this.l1 + fmix32(b)) >>> 0;
+    this.l2 = (this.l2 + fmix32(a ^ (b + 0x9e3779b9))) >>> 0;
+    this.l3 = (this.l3 + fmix32(b ^ (a + 0x7f4a7c15))) >>> 0;
+  }
+
+  remove(line: string): void {
+    mix(line);
+    this.l0 = (this.l0 - fmix32(a)) >>> 0;
+    this.l1 = (this.l1 - fmix32(b)) >>> 0;
+    this.l2 = (this.l2 - fmix32(a ^ (b + 0x9e3779b9))) >>> 0;
+    this.l3 = (this.l3 - fmix32(b ^ (a + 0x7f4a7c15))) >>> 0;
+  }
+
+  digest(): string {
+    return [this.l0, this.l1, this.l2, this.l3].map((v) => v.toString(16).padStart(8, '0')).join('');
+  }
+}
