@@ -42,7 +42,9 @@ describe('PrintQueue over a loopback network printer', () => {
       path = temp.dir;
     }
     const db = openDatabase(join(path, 'terminal.db'));
-    cleanups.push(() => db.close());
+    cleanups.push(() => {
+      db.close();
+    });
     return { db, dir: path };
   }
 
