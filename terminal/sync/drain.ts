@@ -69,7 +69,13 @@ export class OutboxDrain {
       );
     }
     if (ackSeq <= this.ackedSeq) return;
-    this.deps.outbox.acknowledge(ackSeq);
+    try {
+      this.deps.outbox.acknowledge(ackSeq);
+    } catch (error) {
+      // e.g. an ack beyond our ledger's head (a restored database): keep our rows, say so.
+      this.deps.logger.error({ err: error, ackSeq }, 'cannot apply upstream acknowledgement');
+      return;
+    }
     this.ackedSeq = ackSeq;
     if (this.sentSeq < ackSeq) this.sentSeq = ackSeq;
     this.lastAckAt = new Date(this.now()).toISOString();

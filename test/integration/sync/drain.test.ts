@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { publicKeyPem, startTerminal, startUpstreamFor, terminalKeys, until } from './harness.js';
+import { appendMany, publicKeyPem, startTerminal, startUpstreamFor, terminalKeys, until } from './harness.js';
 
 /** One retained message on `topic` as mosquitto_sub sees it (-C 1: exit after one). */
 function subOnce(port: number, topic: string): Promise<string> {
@@ -35,7 +35,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('outbox drain against a real mosqui
       { brokerUrl: broker.url, storeId: 'store-a', terminalId: 't1', drain: { pollIntervalMs: 100 } },
       { keys },
     );
-    t.ledger.appendMany(10_000, (i) => ({ i, note: 'queued offline' }));
+    appendMany(t.ledger, 10_000, (i) => ({ i, note: 'queued offline' }));
     expect(t.ledger.stats().pending).toBe(10_000);
 
     const up = startUpstreamFor(join(tmp.dir, 'up'), { brokerUrl: broker.url, deltaDebounceMs: 10 });

@@ -3,13 +3,14 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, type SqliteDatabase } from '../../../terminal/db/open-database.js';
 import type { HealthItem } from '../../../terminal/health/types.js';
+import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
+import { Ledger } from '../../../terminal/ledger/ledger.js';
 import { createLogger, type Logger } from '../../../terminal/logger.js';
 import { createSync, type Sync } from '../../../terminal/sync/create-sync.js';
 import type { SyncOptionsInput } from '../../../terminal/sync/options.js';
 import type { RegistryApplier } from '../../../terminal/sync/registry-transfer.js';
 import { createUpstream, type Upstream } from '../../../upstream/create-upstream.js';
 import type { UpstreamOptionsInput } from '../../../upstream/options.js';
-import { TestLedger } from './test-ledger.js';
 
 /** A logger that keeps its lines in memory, so tests can assert "refused with a log line". */
 export function memoryLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
@@ -43,7 +44,7 @@ export async function until<T>(
 
 export interface TerminalHandle {
   sync: Sync;
-  ledger: TestLedger;
+  ledger: Ledger;
   db: SqliteDatabase;
   health: Map<string, HealthItem>;
   logLines: () => Record<string, unknown>[];
@@ -57,7 +58,8 @@ export function startTerminal(
 ): TerminalHandle {
   mkdirSync(dir, { recursive: true });
   const db = openDatabase(join(dir, 'terminal.db'));
-  const ledger = new TestLedger(db, options.storeId, options.terminalId, extra.keys);
+  const identity = identityFromPrivateKey((extra.keys ?? terminalKeys()).privateKey);
+  const ledger = new Ledger({ db, identity, storeId: options.storeId, terminalId: options.terminalId });
   const health = new Map<string, HealthItem>();
   const { logger, lines } = memoryLogger();
   const sync = createSync(
@@ -72,6 +74,17 @@ export function startTerminal(
     options,
   );
   return { sync, ledger, db, health, logLines: lines, dir };
+}
+
+/** Appends `n` records in one transaction (a backlog built while offline). */
+export function appendMany(
+  ledger: Ledger,
+  n: number,
+  payload: (i: number) => Record<string, unknown> = (i) => ({ n: i }),
+): void {
+  ledger.transaction(() => {
+    for (let i = 0; i < n; i++) ledger.append('receipt_printed', payload(i));
+  });
 }
 
 export function terminalKeys(): { privateKey: KeyObject; publicKey: KeyObject } {
