@@ -98,8 +98,11 @@ describe('properties', () => {
           if (!b.ok) return;
           const c = parseCode(formatElementString(b, { aim: ']d2' }), opts);
           expect(c).toMatchObject({ ok: true, key: a.key, attributes: a.attributes });
-          const d = parseCode(formatElementString(b, { bracketed: true }), opts);
-          expect(d).toMatchObject({ ok: true, key: a.key });
+          // The bracketed form is ambiguous when a value itself contains "(nn)": skip those.
+          if (!Object.values(b.attributes).some((v) => /\(\d{2,4}\)/.test(v))) {
+            const d = parseCode(formatElementString(b, { bracketed: true }), opts);
+            expect(d).toMatchObject({ ok: true, key: a.key });
+          }
         },
       ),
       { numRuns: 500 },
