@@ -1,4 +1,7 @@
 import type { BaseScannerDeps } from './base-scanner.js';
+import { HidPosScanner } from './hid/hid-pos-scanner.js';
+import type { HidScannerDeps } from './hid/hid-scanner-base.js';
+import { KeyboardWedgeScanner } from './hid/keyboard-wedge-scanner.js';
 import { type ScannerOptions, type ScannerOptionsInput, scannerOptionsSchema } from './options.js';
 import { ScannerError } from './scanner-error.js';
 import { SerialScanner, type SerialScannerDeps } from './serial/serial-scanner.js';
@@ -7,7 +10,7 @@ import { StdinScanner } from './stream-scanner.js';
 import type { ScannerSource } from './types.js';
 
 /** Everything a source may need from outside; tests inject fakes, production passes nothing. */
-export interface ScannerSourceDeps extends BaseScannerDeps, SerialScannerDeps {
+export interface ScannerSourceDeps extends BaseScannerDeps, SerialScannerDeps, HidScannerDeps {
   /** Line input for `stdin` sources. @default process.stdin */
   input?: NodeJS.ReadableStream;
 }
@@ -39,7 +42,9 @@ export function createScannerSource(
       return new StdinScanner(o, deps);
     case 'serial':
       return new SerialScanner(o, deps);
-    default:
-      throw new ScannerError('unsupported_scanner_type', `Scanner type '${o.type}' is not available yet`);
+    case 'hid-pos':
+      return new HidPosScanner(o, deps);
+    case 'keyboard-wedge':
+      return new KeyboardWedgeScanner(o, deps);
   }
 }

@@ -1,10 +1,39 @@
 /** Public surface of the scanner drivers: the interface, the sources, their options and the factory. */
-export type { BaseScannerDeps, DriverLogger } from './base-scanner.js';
+export { Backoff, usbDeviceId } from './backoff.js';
+export type { BaseScannerDeps, BaseScannerOptions, DriverLogger } from './base-scanner.js';
 export { BaseScannerSource } from './base-scanner.js';
 export { createScannerSource, parseScannerOptions, type ScannerSourceDeps } from './create-scanner-source.js';
 export { Debouncer } from './debouncer.js';
+export { BootKeyboardDecoder, type KeyEvent } from './hid/boot-keyboard-decoder.js';
+export {
+  type HidApi,
+  type HidDeviceInfo,
+  type HidDeviceLike,
+  nodeHidApi,
+  readSysfsReportDescriptor,
+} from './hid/hid-device.js';
+export {
+  FIXED_HID_POS_LAYOUT,
+  HID_POS,
+  HidPosAssembler,
+  type HidPosLayout,
+  hidPosLayoutFromDescriptor,
+} from './hid/hid-pos-decoder.js';
+export { HidPosScanner } from './hid/hid-pos-scanner.js';
+export { HidScannerBase, type HidScannerDeps } from './hid/hid-scanner-base.js';
+export { KeyboardWedgeScanner } from './hid/keyboard-wedge-scanner.js';
+export { type HidField, type HidReportLayout, parseReportDescriptor } from './hid/report-descriptor.js';
 export * from './options.js';
 export { ScannerError } from './scanner-error.js';
+export { type FrameVerdict, filterFrame } from './serial/frame-filter.js';
+export { createFramer, type FrameOverflow } from './serial/framing.js';
+export {
+  type SerialOpenOptions,
+  type SerialPortInfo,
+  type SerialPortLike,
+  SerialScanner,
+  type SerialScannerDeps,
+} from './serial/serial-scanner.js';
 export { SimulatedScanner, type SimulatedScannerOptions } from './simulated-scanner.js';
 export { StdinScanner, type StreamScannerDeps, type StreamScannerOptions } from './stream-scanner.js';
 export type { Scan, ScannerEvents, ScannerSource, ScannerState } from './types.js';
