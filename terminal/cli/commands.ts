@@ -15,4 +15,5 @@ export interface CommandEntry {
 export const commands: CommandEntry[] = [
   { name: 'ledger', summary: 'verify or export the ledger', load: () => import('./commands/ledger.js') },
   { name: 'parse', summary: 'read scanner data into a unit code', load: () => import('./commands/parse.js') },
+  { name: 'registry', summary: 'signed code registry', load: () => import('./commands/registry.js') },
 ];

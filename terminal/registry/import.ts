@@ -26,6 +26,8 @@ export interface ImportTrust {
   now?: Date;
   /** Largest manifest file accepted. @default 4 MiB */
   maxManifestBytes?: number;
+  /** Verify everything, apply inside the transaction, then roll back (`registry verify`). @default false */
+  dryRun?: boolean;
 }
 
 /** Where a release is: a manifest file, a directory holding one `*.manifest.json`, or parts. */
@@ -107,7 +109,16 @@ export function readState(db: SqliteDatabase): (RegistryState & ContentTotals) |
 
 export function loadPinnedRoot(input: RootMetadata | string): RootMetadata {
   if (typeof input !== 'string') return parseRoot(input);
-  const text = input.trimStart().startsWith('{') ? input : readFileSync(input, 'utf8');
+  if (input.trimStart().startsWith('{')) return parseRoot(input);
+  let text: string;
+  try {
+    text = readFileSync(input, 'utf8');
+  } catch (error) {
+    throw new RegistryError(
+      'malformed',
+      `root file ${input} cannot be read (${(error as NodeJS.ErrnoException).code})`,
+    );
+  }
   return parseRoot(text);
 }
 
@@ -234,6 +245,14 @@ export async function importRelease(
       now.toISOString(),
     );
     writeTrust(db, root, m.scope, now);
+    if (trust.dryRun) {
+      const state = readState(db)!;
+      db.exec('ROLLBACK');
+      inTransaction = false;
+      const result: ImportResult = { ok: true, applied: false, kind: m.kind, state: stateOf(state) };
+      if (previous) result.previous = stateOf(previous);
+      return result;
+    }
     db.exec('COMMIT');
     inTransaction = false;
     try {
