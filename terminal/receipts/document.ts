@@ -66,7 +66,10 @@ export const barcodeBlockSchema = z.object({
 export const imageBlockSchema = z.object({
   type: z.literal('image'),
   /** A PNG file's bytes (a logo). Printed as a raster bit image (GS v 0), dithered. */
-  png: z.instanceof(Uint8Array),
+  png: z.custom<Uint8Array>(
+    (value) => value instanceof Uint8Array,
+    'Expected the PNG file bytes as a Uint8Array',
+  ),
   /** Print width in dots; scaled down to the printable width when wider. @default the PNG's width */
   widthDots: z.number().int().min(8).optional(),
   align: align.optional(),

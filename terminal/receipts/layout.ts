@@ -2,7 +2,7 @@ import { PNG } from 'pngjs';
 import { VeritermError } from '../errors.js';
 import type { Align, BarcodeBlock, ColumnsBlock, QrBlock, ReceiptDocument } from './document.js';
 import type { PrinterProfile } from './profiles.js';
-import { padToWidth, textWidth, wrapText } from './text-width.js';
+import { padToWidth, type WidthMode, wrapText } from './text-width.js';
 
 /** Decoded RGBA pixels (same shape as DOM ImageData). */
 export interface RgbaImage {
@@ -34,8 +34,14 @@ export type LayoutItem =
 
 const plain: TextStyle = { bold: false, underline: false, width: 1, height: 1 };
 
+/** How the profile's printer sizes characters (GB18030 double-byte codes are all wide). */
+export function widthMode(profile: PrinterProfile): WidthMode {
+  return profile.chineseFont ? 'gb18030' : 'unicode';
+}
+
 export function layoutReceipt(doc: ReceiptDocument, profile: PrinterProfile): LayoutItem[] {
   const items: LayoutItem[] = [];
+  const mode = widthMode(profile);
   for (const block of doc.blocks) {
     switch (block.type) {
       case 'text': {
@@ -57,7 +63,7 @@ export function layoutReceipt(doc: ReceiptDocument, profile: PrinterProfile): La
         break;
       }
       case 'columns':
-        for (const text of layoutColumns(block, profile.columns)) {
+        for (const text of layoutColumns(block, profile.columns, mode)) {
           items.push({ kind: 'text', text, ...plain, bold: block.bold ?? false });
         }
         break;
@@ -109,7 +115,11 @@ export function layoutReceipt(doc: ReceiptDocument, profile: PrinterProfile): La
 }
 
 /** Column widths: fixed ones as given, the rest share what is left; then each row padded. */
-export function layoutColumns(block: ColumnsBlock, totalColumns: number): string[] {
+export function layoutColumns(
+  block: ColumnsBlock,
+  totalColumns: number,
+  mode: WidthMode = 'unicode',
+): string[] {
   const gap = block.gap ?? 1;
   const fixed = block.columns.reduce((sum, c) => sum + (c.width ?? 0), 0);
   const flexible = block.columns.filter((c) => c.width === undefined).length;
@@ -127,11 +137,13 @@ export function layoutColumns(block: ColumnsBlock, totalColumns: number): string
     const isLastFlexible = block.columns.slice(i + 1).every((n) => n.width !== undefined);
     return isLastFlexible ? free - share * (flexible - 1) : share;
   });
-  const cells = block.columns.map((c, i) => wrapText(c.text, widths[i]!));
+  const cells = block.columns.map((c, i) => wrapText(c.text, widths[i]!, mode));
   const rows = Math.max(...cells.map((c) => c.length));
   const lines: string[] = [];
   for (let r = 0; r < rows; r++) {
-    const parts = block.columns.map((c, i) => padToWidth(cells[i]![r] ?? '', widths[i]!, c.align ?? 'left'));
+    const parts = block.columns.map((c, i) =>
+      padToWidth(cells[i]![r] ?? '', widths[i]!, c.align ?? 'left', mode),
+    );
     lines.push(parts.join(' '.repeat(gap)).trimEnd());
   }
   return lines;
@@ -169,9 +181,4 @@ export function scaleImage(image: RgbaImage, maxWidth: number): RgbaImage {
     }
   }
   return { width, height, data };
-}
-
-/** Width of a laid-out text line in dots at the profile's cell size. */
-export function lineWidthDots(text: string, profile: PrinterProfile, magnification = 1): number {
-  return (textWidth(text) * magnification * profile.widthDots) / profile.columns;
 }

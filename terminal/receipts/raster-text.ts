@@ -3,7 +3,7 @@ import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
 import { VeritermError } from '../errors.js';
 import type { RgbaImage, TextStyle } from './layout.js';
 import type { PrinterProfile } from './profiles.js';
-import { charWidth } from './text-width.js';
+import { charWidth, type WidthMode } from './text-width.js';
 
 /** Debian's fonts-wqy-zenhei: a CJK font with Latin glyphs, free to ship. */
 export const DEFAULT_CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
@@ -45,6 +45,7 @@ export function drawTextLine(
   origin: { x: number; y: number },
   cellWidth: number,
   family: string,
+  mode: WidthMode = 'unicode',
 ): void {
   ctx.save();
   ctx.translate(origin.x, origin.y);
@@ -54,7 +55,7 @@ export function drawTextLine(
   ctx.font = `${Math.min(CELL_HEIGHT_DOTS, Math.round(cellWidth * 2))}px "${family}"`;
   let column = 0;
   for (const ch of line.text) {
-    const w = charWidth(ch.codePointAt(0)!);
+    const w = charWidth(ch.codePointAt(0)!, mode);
     if (ch !== ' ' && w > 0) {
       const x = column * cellWidth + (w * cellWidth - ctx.measureText(ch).width) / 2;
       ctx.fillText(ch, x, 1);

@@ -1,19 +1,27 @@
 import { eastAsianWidth } from 'get-east-asian-width';
 
 /**
- * Display width in printer columns. East Asian wide and fullwidth characters (UAX #11) take two
- * columns, as they do in a printer's 24×24 Chinese font next to its 12×24 ANK font. Ambiguous
- * characters count as narrow: on these printers they come from the single-byte code table.
+ * How a printer sizes characters:
+ * - `unicode`: East Asian wide and fullwidth characters (UAX #11) take two columns, the rest one
+ *   (ambiguous ones come from the single-byte code table, so narrow). Printers without a Chinese
+ *   font, and the raster lines drawn for them.
+ * - `gb18030`: in Chinese mode (FS &) every non-ASCII character is a GB18030 multi-byte code and
+ *   prints from the 24×24 Chinese font: two columns, even `·` or `é`.
  */
-export function charWidth(codePoint: number): number {
+export type WidthMode = 'unicode' | 'gb18030';
+
+/** Display width in printer columns (12×24 font A cells). */
+export function charWidth(codePoint: number, mode: WidthMode = 'unicode'): number {
   if (codePoint < 0x20 || (codePoint >= 0x7f && codePoint < 0xa0)) return 0;
+  if (codePoint < 0x7f) return 1;
+  if (mode === 'gb18030') return 2;
   if (codePoint < 0x1100) return 1;
   return eastAsianWidth(codePoint, { ambiguousAsWide: false });
 }
 
-export function textWidth(text: string): number {
+export function textWidth(text: string, mode: WidthMode = 'unicode'): number {
   let width = 0;
-  for (const ch of text) width += charWidth(ch.codePointAt(0)!);
+  for (const ch of text) width += charWidth(ch.codePointAt(0)!, mode);
   return width;
 }
 
@@ -28,14 +36,14 @@ export function hasWide(text: string): boolean {
  * between characters (CJK has no spaces, and a wide character never straddles the edge).
  * Newlines in the text force a break.
  */
-export function wrapText(text: string, width: number): string[] {
+export function wrapText(text: string, width: number, mode: WidthMode = 'unicode'): string[] {
   const out: string[] = [];
   for (const paragraph of text.split('\n')) {
     let line = '';
     let lineWidth = 0;
     let lastSpace = -1;
     for (const ch of paragraph) {
-      const w = charWidth(ch.codePointAt(0)!);
+      const w = charWidth(ch.codePointAt(0)!, mode);
       if (lineWidth + w > width) {
         if (ch === ' ') {
           out.push(line.trimEnd());
@@ -51,7 +59,7 @@ export function wrapText(text: string, width: number): string[] {
           out.push(line);
           line = '';
         }
-        lineWidth = textWidth(line);
+        lineWidth = textWidth(line, mode);
         lastSpace = -1;
       }
       if (ch === ' ') lastSpace = line.length;
@@ -64,13 +72,18 @@ export function wrapText(text: string, width: number): string[] {
 }
 
 /** Pads (or cuts) text to exactly `width` columns with the given alignment. */
-export function padToWidth(text: string, width: number, align: 'left' | 'center' | 'right' = 'left'): string {
-  let w = textWidth(text);
+export function padToWidth(
+  text: string,
+  width: number,
+  align: 'left' | 'center' | 'right' = 'left',
+  mode: WidthMode = 'unicode',
+): string {
+  let w = textWidth(text, mode);
   if (w > width) {
     let cut = '';
     w = 0;
     for (const ch of text) {
-      const cw = charWidth(ch.codePointAt(0)!);
+      const cw = charWidth(ch.codePointAt(0)!, mode);
       if (w + cw > width) break;
       cut += ch;
       w += cw;
