@@ -136,9 +136,10 @@ export class LedgerReads {
     return (this.q.records.all(afterSeq, limit) as RecordRow[]).map((row) => rowToRecord(row));
   }
 
-  /** Every record, streamed in sequence order. */
-  *iterate(): Generator<LedgerRecord> {
-    for (const row of this.db.prepare(`SELECT ${COLUMNS} FROM ledger_records r ORDER BY r.seq`).iterate()) {
+  /** Every record after `afterSeq`, streamed in sequence order. */
+  *iterate(afterSeq = 0): Generator<LedgerRecord> {
+    const query = this.db.prepare(`SELECT ${COLUMNS} FROM ledger_records r WHERE r.seq > ? ORDER BY r.seq`);
+    for (const row of query.iterate(afterSeq)) {
       yield rowToRecord(row as RecordRow);
     }
   }

@@ -134,11 +134,15 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     });
   }
 
-  /** Verifies this ledger's whole chain and signatures (with the key the chain is bound to by default). */
+  /**
+   * Verifies this ledger's chain and signatures (with the key the chain is bound to by default);
+   * `after` continues from a record already verified.
+   */
   verifyChain(
     publicKey: string | KeyObject = this.meta('public_key') ?? this.identity.publicKeyRaw,
+    options: { after?: { seq: number; hash: string } } = {},
   ): ChainResult {
-    return verifyChain(this.iterate(), publicKey);
+    return verifyChain(this.iterate(options.after?.seq ?? 0), publicKey, options);
   }
 
   close(): void {

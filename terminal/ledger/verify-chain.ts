@@ -30,15 +30,22 @@ export function verifyRecord(
 }
 
 /**
- * Verifies a whole chain in sequence order: seqs 1, 2, 3… with no gap, each prevHash equal to
+ * Verifies a chain in sequence order: seqs 1, 2, 3… with no gap, each prevHash equal to
  * the previous record's hash (64 zeros first), each hash recomputed from the canonical bytes,
  * each Ed25519 signature valid for `publicKey`, one store and terminal throughout.
- * Stops at the first problem and names it.
+ * Stops at the first problem and names it. With `after`, `records` start right after that record.
  */
-export function verifyChain(records: Iterable<LedgerRecord>, publicKey: string | KeyObject): ChainResult {
+export function verifyChain(
+  records: Iterable<LedgerRecord>,
+  publicKey: string | KeyObject,
+  options: { after?: { seq: number; hash: string } } = {},
+): ChainResult {
   const key = publicKeyFrom(publicKey);
   let count = 0;
-  let prev: LedgerRecord | undefined;
+  // `after`: continue from a record already verified (incremental checks, e.g. upstream ingest).
+  let prev: Pick<LedgerRecord, 'seq' | 'hash' | 'storeId' | 'terminalId'> | undefined = options.after
+    ? { ...options.after, storeId: '', terminalId: '' }
+    : undefined;
   for (const record of records) {
     count++;
     const fail = (problem: ChainProblem, message: string): ChainResult => ({
@@ -59,7 +66,7 @@ export function verifyChain(records: Iterable<LedgerRecord>, publicKey: string |
         `prevHash ${record.prevHash} does not match the previous record's hash ${expectedPrev}`,
       );
     }
-    if (prev && (prev.storeId !== record.storeId || prev.terminalId !== record.terminalId)) {
+    if (prev?.storeId && (prev.storeId !== record.storeId || prev.terminalId !== record.terminalId)) {
       return fail(
         'terminal_changed',
         `store/terminal changed from ${prev.storeId}/${prev.terminalId} to ${record.storeId}/${record.terminalId}`,

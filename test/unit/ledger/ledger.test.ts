@@ -149,6 +149,20 @@ describe('Ledger', () => {
     });
   });
 
+  it('verifies incrementally after a record already checked', () => {
+    for (let i = 0; i < 6; i++) ledger.append('alert', { kind: 'suspicious_report', n: i });
+    const third = ledger.recordAt(3)!;
+    expect(ledger.verifyChain(undefined, { after: { seq: 3, hash: third.hash } })).toMatchObject({
+      ok: true,
+      records: 3,
+    });
+    expect(ledger.verifyChain(undefined, { after: { seq: 3, hash: 'f'.repeat(64) } })).toMatchObject({
+      ok: false,
+      seq: 4,
+      problem: 'prev_hash_mismatch',
+    });
+  });
+
   it('refuses to continue a chain with a different terminal key', () => {
     ledger.append('alert', { kind: 'suspicious_report' });
     const other = createTerminalKey(join(temp.dir, 'other.pem'));
