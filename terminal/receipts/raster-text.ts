@@ -54,7 +54,9 @@ export function drawTextLine(
   ctx.textBaseline = 'top';
   ctx.font = `${Math.min(CELL_HEIGHT_DOTS, Math.round(cellWidth * 2))}px "${family}"`;
   let column = 0;
+  let inkFrom = -1;
   for (const ch of line.text) {
+    if (inkFrom < 0 && ch !== ' ') inkFrom = column;
     const w = charWidth(ch.codePointAt(0)!, mode);
     if (ch !== ' ' && w > 0) {
       const x = column * cellWidth + (w * cellWidth - ctx.measureText(ch).width) / 2;
@@ -63,7 +65,10 @@ export function drawTextLine(
     }
     column += w;
   }
-  if (line.underline) ctx.fillRect(0, CELL_HEIGHT_DOTS - 2, column * cellWidth, 1);
+  // Alignment padding is not underlined (the renderer turns ESC - on after it).
+  if (line.underline && inkFrom >= 0) {
+    ctx.fillRect(inkFrom * cellWidth, CELL_HEIGHT_DOTS - 2, (column - inkFrom) * cellWidth, 1);
+  }
   ctx.restore();
 }
 

@@ -63,6 +63,16 @@ export function renderReceipt(
   let style: TextStyle = { bold: false, underline: false, width: 1, height: 1 };
   for (const item of layoutReceipt(doc, profile)) {
     if (item.kind === 'text') {
+      if (item.underline && !(!profile.chineseFont && hasWide(item.text))) {
+        // Spaces that align the line are printed before ESC - 1, so only the words are underlined.
+        const text = item.text.trimStart();
+        style = setStyle(out, style, { ...item, underline: false });
+        out.append(encodeText(item.text.slice(0, item.text.length - text.length), profile));
+        style = setStyle(out, style, item);
+        out.append(encodeText(text, profile));
+        out.push(LF);
+        continue;
+      }
       style = setStyle(out, style, item);
       if (!profile.chineseFont && hasWide(item.text)) {
         // No Chinese font: the whole line as a raster image, so alignment with the text
