@@ -11,6 +11,7 @@ export interface ParseContext {
   base: number;
   /** When substitutes were replaced: map[i] = input offset of text[i] (length text.length + 1). */
   map: Int32Array | null;
+  /** Year YY dates resolve against; 0 = the current year, looked up only when a date is read. */
   referenceYear: number;
   aim: AimId | undefined;
 }

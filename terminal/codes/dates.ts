@@ -10,11 +10,24 @@ export function daysInMonth(year: number, month: number): number {
   return month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
 }
 
+let cachedYear = 0;
+let cachedUntil = 0;
+/** The current UTC year, re-read at most once a minute (parsing must not allocate a Date per scan). */
+export function currentYear(): number {
+  const now = Date.now();
+  if (now >= cachedUntil) {
+    cachedYear = new Date(now).getUTCFullYear();
+    cachedUntil = now + 60_000;
+  }
+  return cachedYear;
+}
+
 /**
- * Full year of a two-digit YY (GenSpec §7.12): with D = YY − (current year mod 100),
+ * Full year of a two-digit YY (referenceYear 0 = the current year) (GenSpec §7.12): with D = YY − (current year mod 100),
  * D in 51…99 → previous century, D in −99…−50 → next century, otherwise the current one.
  */
 export function fullYear(yy: number, referenceYear: number): number {
+  if (referenceYear === 0) referenceYear = currentYear();
   const century = Math.floor(referenceYear / 100) * 100;
   const d = yy - (referenceYear % 100);
   if (d >= 51) return century - 100 + yy;

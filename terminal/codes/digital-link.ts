@@ -10,6 +10,7 @@ import type { ParseFailure, ParseResult } from './types.js';
 const GTIN_QUALIFIERS = ['22', '10', '21'];
 /** Short names from Digital Link 1.0 (`/gtin/…/lot/…/ser/…`), still met on older packs. */
 const ALIASES: Record<string, string> = { gtin: '01', cpv: '22', lot: '10', ser: '21', exp: '17' };
+const GTIN_AI = aiDefinition('01')!;
 /** Primary keys that are not products: named in the error instead of "no GTIN". */
 const OTHER_KEYS = new Set([
   '00',
@@ -30,10 +31,11 @@ const OTHER_KEYS = new Set([
 
 /** Whether text looks like a URL this reader should treat as a Digital Link. */
 export function isHttpUrl(text: string): boolean {
-  const c = text.charCodeAt(0) | 0x20;
-  if (c !== 0x68) return false; // 'h'
-  const head = text.slice(0, 8).toLowerCase();
-  return head.startsWith('https://') || head.startsWith('http://');
+  // "http://" or "https://", case-insensitive, without allocating a lowered copy.
+  if ((text.charCodeAt(0) | 0x20) !== 0x68 || (text.charCodeAt(1) | 0x20) !== 0x74) return false;
+  if ((text.charCodeAt(2) | 0x20) !== 0x74 || (text.charCodeAt(3) | 0x20) !== 0x70) return false;
+  const s = (text.charCodeAt(4) | 0x20) === 0x73 ? 5 : 4;
+  return text.charCodeAt(s) === 0x3a && text.charCodeAt(s + 1) === 0x2f && text.charCodeAt(s + 2) === 0x2f;
 }
 
 function decode(raw: string): string | undefined {
@@ -72,7 +74,13 @@ function addValue(
   const def = aiDefinition(ai);
   if (!def)
     return failAt(ctx, 'unknown_ai', at, 'Digital Link', `'${ai}' is not a GS1 Application Identifier`);
-  const sub: ParseContext = { ...ctx, text: value, base: inputOffset(ctx, at), map: null };
+  const sub: ParseContext = {
+    text: value,
+    base: inputOffset(ctx, at),
+    map: null,
+    referenceYear: ctx.referenceYear,
+    aim: ctx.aim,
+  };
   const bad = checkAiValue(sub, def, 0, value.length);
   if (bad) return bad;
   for (const p of pairs) {
@@ -134,12 +142,13 @@ export function parseDigitalLink(ctx: ParseContext): ParseResult {
   const rawGtin = text.slice(gtinFrom, segs[keyAt + 3]);
   const gtin = rawGtin.padStart(14, '0');
   const padded: ParseContext = {
-    ...ctx,
     text: gtin,
     base: inputOffset(ctx, gtinFrom) - (14 - rawGtin.length),
     map: null,
+    referenceYear: ctx.referenceYear,
+    aim: ctx.aim,
   };
-  const badGtin = checkAiValue(padded, aiDefinition('01')!, 0, 14);
+  const badGtin = checkAiValue(padded, GTIN_AI, 0, 14);
   if (badGtin) return badGtin;
   pairs.push({ ai: '01', value: gtin, at: gtinFrom });
 

@@ -38,7 +38,6 @@ export function checkAiValue(
   to: number,
 ): ParseFailure | undefined {
   const { text } = ctx;
-  const what = `AI ${def.ai} (${def.title})`;
   const length = to - from;
   if (length < def.minLength || length > def.maxLength) {
     const expected =
@@ -47,7 +46,7 @@ export function checkAiValue(
       ctx,
       'bad_length',
       from,
-      what,
+      aiLabel(def),
       `value has ${length} characters, expected ${expected} (format ${def.format})`,
     );
   }
@@ -68,7 +67,7 @@ export function checkAiValue(
         ctx,
         bad,
         i,
-        what,
+        aiLabel(def),
         `${shown} is not ${CLASS_NAME[comp.cls]} (format ${def.format})${hint}`,
       );
     }
@@ -77,7 +76,7 @@ export function checkAiValue(
         ctx,
         'bad_length',
         at,
-        what,
+        aiLabel(def),
         `component has ${end - at} characters, expected at least ${comp.min} (format ${def.format})`,
       );
     }
@@ -90,7 +89,7 @@ export function checkAiValue(
           ctx,
           'bad_check_digit',
           end - 1,
-          what,
+          aiLabel(def),
           `${name} check digit is ${actual}, expected ${expected} (GS1 mod-10)`,
         );
       }
@@ -101,7 +100,13 @@ export function checkAiValue(
         (comp.date === 'yymmddhhmm' ? shift(checkHhmm(text, at + 6), 6) : undefined);
       if (problem) {
         const format = comp.date === 'yymmddhhmm' ? 'YYMMDDhhmm' : 'YYMMDD';
-        return failAt(ctx, 'bad_date', at + problem.offset, what, `${problem.problem} (expected ${format})`);
+        return failAt(
+          ctx,
+          'bad_date',
+          at + problem.offset,
+          aiLabel(def),
+          `${problem.problem} (expected ${format})`,
+        );
       }
     }
     at = end;
@@ -112,4 +117,9 @@ export function checkAiValue(
 function shift<T extends { offset: number }>(p: T | undefined, by: number): T | undefined {
   if (p) p.offset += by;
   return p;
+}
+
+/** `AI 17 (USE BY OR EXPIRY)`, built only when a message needs it. */
+export function aiLabel(def: AiDefinition): string {
+  return `AI ${def.ai} (${def.title})`;
 }

@@ -33,15 +33,19 @@ function replaceSubstitutes(
   base: number,
   extra: string | undefined,
 ): { text: string; map: Int32Array } | undefined {
-  const candidates = extra ? [...SUBSTITUTES, extra] : SUBSTITUTES;
-  let found = false;
-  for (const s of candidates) {
-    if (text.indexOf(s) >= 0) {
-      found = true;
+  // One pass for the first characters of every substitute before any string search.
+  const first = extra ? extra.charCodeAt(0) : -1;
+  let maybe = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3c || c === 0x5c || c === 0x7b || c === 0x241d || c === first) {
+      maybe = true;
       break;
     }
   }
-  if (!found) return undefined;
+  if (!maybe) return undefined;
+  const candidates = extra ? [...SUBSTITUTES, extra] : SUBSTITUTES;
+  if (!candidates.some((s) => text.indexOf(s) >= 0)) return undefined;
   let out = '';
   const map = new Int32Array(text.length + 1);
   let k = 0;

@@ -11,17 +11,6 @@ import { MAX_INPUT_LENGTH, normalise } from './normalize.js';
 import { plainGtinResult } from './plain-gtin.js';
 import type { ParseOptions, ParseResult } from './types.js';
 
-let cachedYear = 0;
-let cachedUntil = 0;
-function currentYear(): number {
-  const now = Date.now();
-  if (now >= cachedUntil) {
-    cachedYear = new Date(now).getUTCFullYear();
-    cachedUntil = now + 60_000;
-  }
-  return cachedYear;
-}
-
 function checkOptions(options: ParseOptions): void {
   const { gs, referenceYear, maxLength } = options;
   if (gs !== undefined && (typeof gs !== 'string' || gs.length < 1 || gs.length > 8 || /[0-9]/.test(gs))) {
@@ -80,7 +69,7 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
   }
   const ctx = normalise(input, {
     gs: options?.gs,
-    referenceYear: options?.referenceYear ?? currentYear(),
+    referenceYear: options?.referenceYear ?? 0,
     maxLength: options?.maxLength ?? MAX_INPUT_LENGTH,
   });
   if ('ok' in ctx) return ctx;
