@@ -13,6 +13,7 @@ export interface CommandEntry {
  * command lands, never before.
  */
 export const commands: CommandEntry[] = [
+  { name: 'devices', summary: 'list serial/HID/USB devices', load: () => import('./commands/devices.js') },
   { name: 'ledger', summary: 'verify or export the ledger', load: () => import('./commands/ledger.js') },
   { name: 'parse', summary: 'read scanner data into a unit code', load: () => import('./commands/parse.js') },
   { name: 'registry', summary: 'signed code registry', load: () => import('./commands/registry.js') },

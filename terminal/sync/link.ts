@@ -80,7 +80,17 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const withWill = this.connected && this.protocolVersion === 5 && this.options.will !== undefined;
     this.connected = false;
     if (client) {
-      await client.endAsync(false, withWill ? { reasonCode: 0x04 } : {}).catch(() => undefined);
+      // end(false) waits for every in-flight PUBACK; unacknowledged batches are resent by the next
+      // run anyway, so after a short grace period the socket is simply closed (the will fires too).
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        client.endAsync(false, withWill ? { reasonCode: 0x04 } : {}).catch(() => undefined),
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, 1000);
+        }),
+      ]);
+      clearTimeout(grace);
+      if (!client.disconnected) client.end(true);
     }
     this.client = undefined;
   }
