@@ -1,3 +1,4 @@
+import type { PrinterStatus, ReceiptPrinter } from '../../drivers/printer/types.js';
 import type { ScannerSource } from '../../drivers/scanner/types.js';
 import type { RegistryReader } from '../registry/types.js';
 import { registryStaleness } from '../verify/policy.js';
@@ -111,4 +112,34 @@ export function reportProcess(health: HealthReporter, maxRssBytes = 512 * 1024 *
       ? { level: 'warn', reason: `High memory use: ${mb} MB`, details }
       : { level: 'ok', reason: `Running, ${mb} MB`, details },
   );
+}
+
+/**
+ * Feeds a receipt printer's real-time status (DLE EOT) into health: `printer:<id>`.
+ * Paper out, cover open, offline and errors are FAIL (no receipt can print); paper near end is WARN.
+ */
+export function watchPrinter(printer: ReceiptPrinter, health: HealthReporter): () => void {
+  const id = `printer:${printer.id}`;
+  const onStatus = (s: PrinterStatus) => {
+    const details = { ...s };
+    if (!s.online)
+      health.report(id, {
+        level: 'fail',
+        reason: `Printer offline${s.detail ? `: ${s.detail}` : ''}`,
+        details,
+      });
+    else if (s.paperOut) health.report(id, { level: 'fail', reason: 'Paper out', details });
+    else if (s.coverOpen) health.report(id, { level: 'fail', reason: 'Cover open', details });
+    else if (s.error)
+      health.report(id, {
+        level: 'fail',
+        reason: `Printer error${s.detail ? `: ${s.detail}` : ''}`,
+        details,
+      });
+    else if (s.paperNearEnd) health.report(id, { level: 'warn', reason: 'Paper running low', details });
+    else health.report(id, { level: 'ok', reason: 'Ready', details });
+  };
+  health.report(id, { level: 'warn', reason: 'Waiting for first status' });
+  printer.on('status', onStatus);
+  return () => printer.off('status', onStatus);
 }

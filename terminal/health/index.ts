@@ -1,4 +1,4 @@
-export { reportProcess, reportRegistry, watchScanner } from './feeders.js';
+export { reportProcess, reportRegistry, watchPrinter, watchScanner } from './feeders.js';
 export {
   type HealthEntry,
   HealthModel,

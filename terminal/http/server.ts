@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Config } from '../config/schema.js';
 import type { HealthModel } from '../health/health-model.js';
 import type { KioskReports } from '../lanes/kiosk-reports.js';
@@ -56,7 +62,8 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   const app = Fastify({
     loggerInstance: deps.logger.child({ module: 'http' }) as FastifyBaseLogger,
     bodyLimit: deps.config.http.bodyLimitBytes,
-    disableRequestLogging: true,
+    // One log line per scan request is noise at info level; errors are still logged by the handler.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);
@@ -88,14 +95,25 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   const dir = deps.staticDir;
   const built = dir !== undefined && existsSync(join(dir, 'index.html'));
   if (built) {
+    // Vite puts every built file but index.html under assets/ with a content hash: cache for a year.
     await app.register(fastifyStatic, {
-      root: dir,
-      prefix: '/',
-      index: false,
-      wildcard: true,
-      cacheControl: false,
+      root: join(dir, 'assets'),
+      prefix: '/assets/',
+      immutable: true,
+      maxAge: 31_536_000_000,
+    });
+    // The pages: index.html, never cached, so a rebuilt UI shows at once; the app shell picks the page.
+    await app.register(async (scope) => {
+      await scope.register(fastifyStatic, { root: dir, serve: false });
+      const page = async (_request: FastifyRequest, reply: FastifyReply) =>
+        reply.header('cache-control', 'no-cache').sendFile('index.html');
+      for (const path of PAGES) {
+        scope.get(path, page);
+        if (path !== '/') scope.get(`${path}/*`, page);
+      }
     });
   }
+
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0]!;
     if (
@@ -103,7 +121,6 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       request.method === 'GET' &&
       PAGES.some((p) => path === p || path.startsWith(`${p}/`))
     ) {
-      if (built) return reply.header('cache-control', 'no-cache').sendFile('index.html');
       return reply
         .type('text/html; charset=utf-8')
         .send(

@@ -107,6 +107,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
       return make('already_sold', 'sold_upstream', { sold });
     }
   }
+  // Batch expiry from the registry first, else the code's own AI 17 (GS1 GenSpec §3.4.6).
   const expiry = batch?.expiryDate ?? parse.expiry;
   if (expiry && expiry < input.today) return make('expired', 'past_expiry');
 

@@ -9,21 +9,17 @@ export function requireRole(need: Role) {
   return async function requireRoleHandler(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const who = request.principal;
     if (!who) {
-      await reply
-        .code(401)
-        .send({
-          status: 'error',
-          error: { code: 'unauthenticated', message: 'Sign in or send a bearer token' },
-        });
+      await reply.code(401).send({
+        status: 'error',
+        error: { code: 'unauthenticated', message: 'Sign in or send a bearer token' },
+      });
       return;
     }
     if (!roleAllows(who.role, need)) {
-      await reply
-        .code(403)
-        .send({
-          status: 'error',
-          error: { code: 'forbidden', message: `This needs the ${need} role; you are ${who.role}` },
-        });
+      await reply.code(403).send({
+        status: 'error',
+        error: { code: 'forbidden', message: `This needs the ${need} role; you are ${who.role}` },
+      });
     }
   };
 }

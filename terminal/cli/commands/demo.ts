@@ -1,0 +1,47 @@
+import { startDemo } from '../../demo/start-demo.js';
+import { createLogger } from '../../logger.js';
+import { untilSignal } from '../../main.js';
+import { type CommandIo, parseCommandArgs } from '../args.js';
+
+const HELP = `Usage: veriterm demo [--port N] [--data DIR]
+
+Zero-config demo (what \`npm start\` runs): demo keys and a signed demo registry on first start,
+a simulated scanner and printer, the kiosk at http://localhost:8080.
+Env: PORT (default 8080), VERITERM_DATA (default ./data).
+`;
+
+/** `veriterm demo`: the demo terminal. */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs(
+    'demo',
+    argv,
+    { port: { type: 'string', short: 'p' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    { allowPositionals: false },
+  );
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
+    io.stderr.write(
+      `veriterm demo: --port: got ${JSON.stringify(values.port)}; expected an integer 0–65535\n`,
+    );
+    return 2;
+  }
+  const logger = createLogger({ level: process.env.VERITERM_LOG_LEVEL ?? 'warn' });
+  const demo = await startDemo({ logger, port, dataDir: values.data });
+  const lines = [
+    `veriterm demo: kiosk at ${demo.terminal.url}/`,
+    `  data: ${demo.terminal.config.dataDir}`,
+    `  sign-in (checkout/manager): ${demo.users.map((u) => `${u.id} / PIN ${u.pin}`).join(', ')}`,
+    '  sample codes (click them on the page, or type/scan them):',
+    ...demo.samples.map((s) => `    ${s.expect.padEnd(13)} ${JSON.stringify(s.data)}`),
+    '  Ctrl+C to stop.',
+    '',
+  ];
+  io.stdout.write(lines.join('\n'));
+  await untilSignal();
+  await demo.stop();
+  return 0;
+}

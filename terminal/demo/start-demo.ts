@@ -1,0 +1,115 @@
+import { join, resolve } from 'node:path';
+import { FakePrinter } from '../../drivers/printer/fake-printer.js';
+import { SimulatedScanner } from '../../drivers/scanner/simulated-scanner.js';
+import { validateConfig } from '../config/load-config.js';
+import type { ConfigInput } from '../config/schema.js';
+import { VeritermError } from '../errors.js';
+import { hashPin } from '../http/auth/pin-hash.js';
+import type { HttpPlugin } from '../http/server.js';
+import type { DemoSample } from '../http/wire-types.js';
+import type { Logger } from '../logger.js';
+import { type RunningTerminal, startTerminal, type TerminalCore } from '../main.js';
+import { type DemoRegistry, openDemoRegistry } from '../registry/demo.js';
+import { ensureUiBuilt } from './build-ui.js';
+import { demoRoutes } from './demo-routes.js';
+import { sampleLabel } from './samples.js';
+
+export interface DemoOptions {
+  /** @default env VERITERM_DATA or ./data */
+  dataDir?: string;
+  /** @default env PORT or 8080 (0 = any free port) */
+  port?: number;
+  /** @default '0.0.0.0' */
+  host?: string;
+  logger: Logger;
+  /** Extra config (merged over the demo defaults). */
+  config?: ConfigInput;
+  /** Build kiosk-ui if missing/stale. @default true */
+  buildUi?: boolean;
+  /** More routes (checkout, manager) once their areas land; they get the running core. */
+  plugins?: (core: TerminalCore) => HttpPlugin[];
+}
+
+export interface RunningDemo {
+  terminal: RunningTerminal;
+  scanner: SimulatedScanner;
+  printer: FakePrinter;
+  registry: DemoRegistry;
+  samples: DemoSample[];
+  /** Demo sign-in users (PINs are demo-only, printed at start). */
+  users: { id: string; role: 'cashier' | 'manager'; pin: string }[];
+  stop(): Promise<void>;
+}
+
+const DEMO_USERS = [
+  { id: 'cashier', role: 'cashier' as const, pin: '1234' },
+  { id: 'manager', role: 'manager' as const, pin: '9999' },
+];
+
+/**
+ * The zero-config demo behind `npm start`: a signed demo registry (created on first start under
+ * `<data>/registry`, imported into `<data>/registry.db`), the terminal database and identity, a
+ * simulated scanner on the kiosk lane, a simulated receipt printer, the kiosk UI at
+ * http://localhost:8080. Composable: it returns `stop()`, and other parts (broker, upstream) can be
+ * started around it.
+ */
+export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
+  const dataDir = resolve(options.dataDir ?? process.env.VERITERM_DATA ?? './data');
+  const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
+  const users = await Promise.all(
+    DEMO_USERS.map(async (u) => ({ id: u.id, role: u.role, pinHash: await hashPin(u.pin) })),
+  );
+  const parsed = validateConfig({
+    ...options.config,
+    dataDir,
+    http: { host: options.host ?? '0.0.0.0', port, ...options.config?.http },
+    kiosk: { demo: true, ...options.config?.kiosk },
+    auth: { users, ...options.config?.auth },
+  });
+  if (!parsed.ok) {
+    const list = parsed.issues.map((i) => `${i.path}: got ${i.value}; ${i.expected}`).join('; ');
+    throw new VeritermError('bad_config', `demo config is invalid: ${list}`);
+  }
+  const config = parsed.config;
+  const staticDir = options.buildUi === false ? undefined : await ensureUiBuilt(options.logger);
+  const { store, demo } = await openDemoRegistry(join(dataDir, 'registry'), join(dataDir, 'registry.db'));
+  const scanner = new SimulatedScanner({ deviceId: 'sim:kiosk-scanner' });
+  const printer = new FakePrinter('sim:printer');
+  const samples: DemoSample[] = [];
+  let terminal: RunningTerminal;
+  try {
+    terminal = await startTerminal(config, options.logger, {
+      registry: store,
+      kioskScanners: [scanner],
+      printers: [printer],
+      demoSamples: samples,
+      staticDir,
+      plugins: (core) => [demoRoutes(scanner), ...(options.plugins?.(core) ?? [])],
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  // Label each sample with the verdict this terminal really gives (not recorded in the query log).
+  const unreadable = { scan: '6901234-HELLO', note: 'not a code: scan again' };
+  for (const code of [...demo.codes, unreadable]) {
+    const verdict = terminal.verifier.verify(code.scan, { record: false });
+    samples.push({
+      data: code.scan,
+      expect: verdict.verdict,
+      label: sampleLabel(verdict.verdict, code.note),
+    });
+  }
+  return {
+    terminal,
+    scanner,
+    printer,
+    registry: demo,
+    samples,
+    users: DEMO_USERS,
+    async stop() {
+      await terminal.stop();
+      store.close();
+    },
+  };
+}

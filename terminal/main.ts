@@ -1,0 +1,202 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createPrinter } from '../drivers/printer/factory.js';
+import type { ReceiptPrinter } from '../drivers/printer/types.js';
+import { createScannerSource } from '../drivers/scanner/create-scanner-source.js';
+import type { ScannerSource } from '../drivers/scanner/types.js';
+import { parseCode, productKeyOf } from './codes/index.js';
+import type { Config } from './config/schema.js';
+import { openDatabase } from './db/open-database.js';
+import { VeritermError } from './errors.js';
+import { reportProcess, reportRegistry, watchPrinter, watchScanner } from './health/feeders.js';
+import { HealthModel } from './health/health-model.js';
+import { AuthService } from './http/auth/auth-service.js';
+import { createHttpServer, type HttpPlugin } from './http/server.js';
+import type { DemoSample } from './http/wire-types.js';
+import { WsHub } from './http/ws-hub.js';
+import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from './identity/index.js';
+import { KioskLane } from './lanes/kiosk.js';
+import { KioskReports } from './lanes/kiosk-reports.js';
+import { Ledger } from './ledger/ledger.js';
+import type { Logger } from './logger.js';
+import type { RegistryReader } from './registry/types.js';
+import { QueryLog } from './verify/query-log.js';
+import { Verifier } from './verify/verifier.js';
+
+/** Parts a caller (demo, tests, bench) may supply instead of the ones built from config. */
+export interface TerminalParts {
+  /** @default RegistryStore on `<dataDir>/registry.db` */
+  registry?: RegistryReader & { close?: () => void };
+  /** Kiosk-lane scanners; @default built from `config.scanners` with lane `kiosk` */
+  kioskScanners?: ScannerSource[];
+  /** Receipt printers; @default built from `config.printers` (createPrinter). Health watches each. */
+  printers?: ReceiptPrinter[];
+  /** Routes of the checkout/manager areas. They get the same auth, errors and hub. */
+  plugins?: HttpPlugin[] | ((terminal: TerminalCore) => HttpPlugin[]);
+  demoSamples?: DemoSample[];
+  /** Built kiosk-ui directory. @default kiosk-ui/dist */
+  staticDir?: string;
+}
+
+/** What the composition root built, for other areas' plugins (checkout, manager, sync) to use. */
+export interface TerminalCore {
+  config: Config;
+  logger: Logger;
+  ledger: Ledger;
+  registry: RegistryReader;
+  verifier: Verifier;
+  queryLog: QueryLog;
+  health: HealthModel;
+  hub: WsHub;
+  auth: AuthService;
+}
+
+export interface RunningTerminal extends TerminalCore {
+  app: FastifyInstance;
+  /** `http://host:port` actually bound (port 0 → the OS's choice). */
+  url: string;
+  kioskScanners: ScannerSource[];
+  printers: ReceiptPrinter[];
+  stop(): Promise<void>;
+}
+
+const DEFAULT_STATIC = new URL('../kiosk-ui/dist/', import.meta.url).pathname;
+
+/**
+ * The composition root: the only place that picks concrete adapters. Opens the terminal database
+ * (ledger in synchronous=FULL; the query log on a second connection in NORMAL, since losing the
+ * last few check counts on power loss is harmless and an fsync per scan is not), the registry, the
+ * scanners, and starts the HTTP server.
+ */
+export async function startTerminal(
+  config: Config,
+  logger: Logger,
+  parts: TerminalParts = {},
+): Promise<RunningTerminal> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const dbFile = join(config.dataDir, 'terminal.db');
+  const ledgerDb = openDatabase(dbFile);
+  const queryDb = openDatabase(dbFile, { synchronous: 'NORMAL' });
+  const identity = loadOrCreateTerminalKey(join(config.dataDir, TERMINAL_KEY_FILE));
+  const { storeId, terminalId } = config.terminal;
+  const ledger = new Ledger({ db: ledgerDb, identity, storeId, terminalId });
+  const registry = parts.registry ?? (await openRegistry(config));
+  const queryLog = new QueryLog(queryDb);
+  const verifier = new Verifier({
+    parse: (input) => parseCode(input),
+    productKeyOf,
+    registry,
+    ledger,
+    queryLog,
+    config: { ...config.verify, timeZone: config.terminal.timeZone },
+  });
+  const health = new HealthModel();
+  const hub = new WsHub();
+  const auth = new AuthService(config.auth);
+  const core: TerminalCore = { config, logger, ledger, registry, verifier, queryLog, health, hub, auth };
+
+  const kioskScanners =
+    parts.kioskScanners ??
+    config.scanners
+      .filter((s) => s.lane === 'kiosk')
+      .map(({ lane: _lane, ...options }) => createScannerSource(options as never));
+  const printers = parts.printers ?? config.printers.map((options) => createPrinter(options as never));
+  const unwatch = [
+    ...kioskScanners.map((s) => watchScanner(s, health)),
+    ...printers.map((p) => watchPrinter(p, health)),
+  ];
+  const lane = new KioskLane({
+    verifier,
+    publish: (m) => hub.broadcast(m, 'kiosk'),
+    logger: logger.child({ module: 'kiosk' }),
+  });
+  for (const s of kioskScanners) lane.attach(s);
+  health.on('change', (entry) => hub.broadcast({ type: 'health', data: entry }, 'cashier'));
+
+  const refreshHealth = () => {
+    reportRegistry(registry, health, config.verify.maxRegistryAgeMs);
+    reportProcess(health);
+  };
+  refreshHealth();
+  const timer = setInterval(refreshHealth, 30_000);
+  timer.unref();
+
+  const plugins = typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? []);
+  const app = await createHttpServer({
+    config,
+    logger,
+    verifier,
+    reports: new KioskReports({ queryLog, alerts: ledger, storeId }),
+    health,
+    auth,
+    hub,
+    demoSamples: parts.demoSamples ?? [],
+    staticDir: parts.staticDir ?? DEFAULT_STATIC,
+    refreshHealth,
+    plugins,
+  });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (error) {
+    clearInterval(timer);
+    await app.close();
+    queryDb.close();
+    ledgerDb.close();
+    if (!parts.registry) (registry as { close?: () => void }).close?.();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      throw new VeritermError(
+        'port_unavailable',
+        `cannot listen on ${config.http.host}:${config.http.port} (${code}); set PORT or http.port to a free port`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  await Promise.all([...kioskScanners.map((s) => s.start()), ...printers.map((p) => p.start())]);
+  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  logger.info({ url }, 'terminal listening');
+
+  let stopped = false;
+  return {
+    ...core,
+    app,
+    url,
+    kioskScanners,
+    printers,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      lane.detachAll();
+      for (const u of unwatch) u();
+      await Promise.all([...kioskScanners.map((s) => s.stop()), ...printers.map((p) => p.stop())]);
+      await app.close();
+      if (!parts.registry) (registry as { close?: () => void }).close?.();
+      queryDb.close();
+      ledgerDb.close();
+    },
+  };
+}
+
+async function openRegistry(config: Config): Promise<RegistryReader & { close(): void }> {
+  const { RegistryStore } = await import('./registry/store.js');
+  const file =
+    typeof config.registry.file === 'string' ? config.registry.file : join(config.dataDir, 'registry.db');
+  return RegistryStore.open(file);
+}
+
+/** Resolves on SIGINT/SIGTERM (for `veriterm run` and `veriterm demo`). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const done = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve(signal);
+    };
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
+  });
+}
