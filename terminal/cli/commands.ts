@@ -14,7 +14,9 @@ export interface CommandEntry {
  */
 export const commands: CommandEntry[] = [
   { name: 'devices', summary: 'list serial/HID/USB devices', load: () => import('./commands/devices.js') },
+  { name: 'demo', summary: 'zero-config demo terminal (npm start)', load: () => import('./commands/demo.js') },
   { name: 'ledger', summary: 'verify or export the ledger', load: () => import('./commands/ledger.js') },
   { name: 'parse', summary: 'read scanner data into a unit code', load: () => import('./commands/parse.js') },
+  { name: 'run', summary: 'start the terminal from --config FILE', load: () => import('./commands/run.js') },
   { name: 'registry', summary: 'signed code registry', load: () => import('./commands/registry.js') },
 ];
