@@ -1,0 +1,101 @@
+import { once } from 'node:events';
+import { ReadlineParser } from '@serialport/parser-readline';
+import { SerialPort } from 'serialport';
+import { serialScannerOptionsSchema } from '../../drivers/scanner/options.js';
+import { SerialScanner } from '../../drivers/scanner/serial/serial-scanner.js';
+import { hasSystemTool } from '../helpers/system-tools.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { PtyScanner } from '../integration/scanner/pty-pair.js';
+import { nowMs, percentile, report, scaled } from './lib.js';
+
+const BENCH = 'scanner';
+
+/**
+ * Latency from the moment a scan's bytes (ending in the CR suffix) are written into a socat PTY
+ * to the moment the application sees them: (a) raw serialport + parser-readline, the floor;
+ * (b) SerialScanner's `scan` event (bounded framing, noise filter, debounce, event). Samples
+ * alternate between the two so both see the same machine load.
+ */
+export async function run(): Promise<void> {
+  if (!hasSystemTool('socat')) return;
+  const samples = scaled(2000);
+  const warmup = Math.min(200, samples);
+  const temp = makeTempDir('veriterm-bench-scanner-');
+  const rawPty = await PtyScanner.create(`${temp.dir}/raw`);
+  const drvPty = await PtyScanner.create(`${temp.dir}/driver`);
+
+  const port = new SerialPort({ path: rawPty.stablePath, baudRate: 115200, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
+  const parser = port.pipe(new ReadlineParser({ delimiter: '\r', encoding: 'latin1' }));
+
+  // Wrap the real port to stamp the last chunk's arrival: the driver's own share of the latency.
+  let lastChunkAt = 0;
+  const scanner = new SerialScanner(
+    serialScannerOptionsSchema.parse({
+      type: 'serial',
+      path: drvPty.stablePath,
+      baudRate: 115200,
+      suffix: 'CR',
+    }),
+    {
+      openPort: async (options) => {
+        const p = new SerialPort({ ...options, autoOpen: false });
+        await new Promise<void>((resolve, reject) => p.open((e) => (e ? reject(e) : resolve())));
+        p.on('data', () => {
+          lastChunkAt = nowMs();
+        });
+        return p;
+      },
+    },
+  );
+  const connected = once(scanner, 'connected');
+  await scanner.start();
+  await connected;
+
+  const raw: number[] = [];
+  const driver: number[] = [];
+  const internal: number[] = [];
+  for (let i = 0; i < warmup + samples; i++) {
+    // A distinct 20-digit supervision code per read, so debounce never swallows one.
+    const code = String(81_234_567_890_000_000_000n + BigInt(i));
+
+    const rawDone = once(parser, 'data');
+    let t0 = nowMs();
+    rawPty.write(`${code}\r`);
+    await rawDone;
+    const rawMs = nowMs() - t0;
+
+    const scanDone = once(scanner, 'scan');
+    t0 = nowMs();
+    drvPty.write(`${code}\r`);
+    const [scan] = await scanDone;
+    const scanAt = nowMs();
+    const drvMs = scanAt - t0;
+    if (scan.data !== code) throw new Error(`bench: expected ${code}, got ${scan.data}`);
+    if (i >= warmup) {
+      raw.push(rawMs);
+      driver.push(drvMs);
+      internal.push(scanAt - lastChunkAt);
+    }
+  }
+
+  await scanner.stop();
+  await new Promise<void>((resolve) => port.close(() => resolve()));
+  await rawPty.dispose();
+  await drvPty.dispose();
+  temp.cleanup();
+
+  const rawP50 = percentile(raw, 50);
+  const rawP99 = percentile(raw, 99);
+  const drvP50 = percentile(driver, 50);
+  const drvP99 = percentile(driver, 99);
+  report(BENCH, 'samples', samples, 'reads');
+  report(BENCH, 'raw_serialport_readline_p50', rawP50, 'ms');
+  report(BENCH, 'raw_serialport_readline_p99', rawP99, 'ms');
+  report(BENCH, 'serial_scanner_scan_p50', drvP50, 'ms');
+  report(BENCH, 'serial_scanner_scan_p99', drvP99, 'ms');
+  report(BENCH, 'driver_internal_p50', percentile(internal, 50), 'ms (last chunk read -> scan event)');
+  report(BENCH, 'driver_internal_p99', percentile(internal, 99), 'ms');
+  report(BENCH, 'added_p50', drvP50 - rawP50, 'ms');
+  report(BENCH, 'added_p99', drvP99 - rawP99, 'ms (goal <= 1)');
+}
