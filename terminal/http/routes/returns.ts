@@ -1,12 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { CheckoutService } from '../../lanes/checkout.js';
+import type { CheckoutConfig, CheckoutDeps, LineVerifier, ReceiptSink } from '../../lanes/checkout-types.js';
 import type { ReturnResponse } from '../../lanes/checkout-wire.js';
-import type { ReturnsService } from '../../lanes/returns.js';
+import { ReturnsService } from '../../lanes/returns.js';
+import type { Ledger } from '../../ledger/ledger.js';
+import type { Logger } from '../../logger.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
 import type { HttpDeps, HttpPlugin } from '../server.js';
 import { describeIssues } from './kiosk-routes.js';
-import { approvalSchema, approverOf, refuse } from './sales.js';
+import { approvalSchema, approverOf, refuse, salesRoutes } from './sales.js';
 
 const returnBody = z.strictObject({
   externalRef: z.string().min(1).max(128).optional(),
@@ -50,4 +54,35 @@ export function returnsRoutes(services: { returns: ReturnsService }): HttpPlugin
       return refuse(reply, outcome);
     });
   };
+}
+
+/**
+ * Everything checkout adds to the server, built from the composition root's parts:
+ * `plugins: (core) => checkoutHttpPlugins(core, { receipts })` in terminal/main.ts.
+ */
+export function checkoutHttpPlugins(
+  core: {
+    ledger: Ledger;
+    verifier: LineVerifier;
+    logger: Logger;
+    config: { terminal: { timeZone?: string | undefined } };
+  },
+  options: { receipts?: ReceiptSink; returnWindowDays?: number; storeName?: string } = {},
+): HttpPlugin[] {
+  const config: CheckoutConfig = {
+    ...(core.config.terminal.timeZone ? { timeZone: core.config.terminal.timeZone } : {}),
+    ...(options.returnWindowDays !== undefined ? { returnWindowDays: options.returnWindowDays } : {}),
+    ...(options.storeName ? { storeName: options.storeName } : {}),
+  };
+  const deps: CheckoutDeps = {
+    ledger: core.ledger,
+    verifier: core.verifier,
+    logger: core.logger,
+    config,
+    ...(options.receipts ? { receipts: options.receipts } : {}),
+  };
+  return [
+    salesRoutes({ checkout: new CheckoutService(deps) }),
+    returnsRoutes({ returns: new ReturnsService(deps) }),
+  ];
 }

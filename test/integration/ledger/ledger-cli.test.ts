@@ -68,8 +68,8 @@ describe('veriterm ledger', () => {
     ledger.close();
     const other = makeTempDir();
     try {
-      copyFileSync(join(temp.dir, 'ledger.db'), join(other.dir, 'ledger.db'));
-      const raw = new Database(join(other.dir, 'ledger.db'));
+      copyFileSync(join(temp.dir, 'terminal.db'), join(other.dir, 'terminal.db'));
+      const raw = new Database(join(other.dir, 'terminal.db'));
       raw.exec('DROP TRIGGER ledger_records_no_update');
       raw
         .prepare(`UPDATE ledger_records SET payload = replace(payload, 'code2', 'code7') WHERE seq = 6`)
