@@ -10,6 +10,7 @@ import { createSync, type Sync } from '../../../terminal/sync/create-sync.js';
 import type { SyncOptionsInput } from '../../../terminal/sync/options.js';
 import type { RegistryApplier } from '../../../terminal/sync/registry-transfer.js';
 import { createUpstream, type Upstream } from '../../../upstream/create-upstream.js';
+import type { DeltaBuilder } from '../../../upstream/delta-builder.js';
 import type { UpstreamOptionsInput } from '../../../upstream/options.js';
 
 /** A logger that keeps its lines in memory, so tests can assert "refused with a log line". */
@@ -54,7 +55,11 @@ export interface TerminalHandle {
 export function startTerminal(
   dir: string,
   options: SyncOptionsInput,
-  extra: { keys?: { privateKey: KeyObject; publicKey: KeyObject }; registry?: RegistryApplier } = {},
+  extra: {
+    keys?: { privateKey: KeyObject; publicKey: KeyObject };
+    registry?: RegistryApplier;
+    onHealth?: (component: string, item: HealthItem) => void;
+  } = {},
 ): TerminalHandle {
   mkdirSync(dir, { recursive: true });
   const db = openDatabase(join(dir, 'terminal.db'));
@@ -68,7 +73,12 @@ export function startTerminal(
       db,
       logger,
       stagingDir: join(dir, 'staging'),
-      health: { report: (c, item) => health.set(c, item) },
+      health: {
+        report: (c, item) => {
+          health.set(c, item);
+          extra.onHealth?.(c, item);
+        },
+      },
       ...(extra.registry ? { registry: extra.registry } : {}),
     },
     options,
@@ -98,7 +108,7 @@ export function publicKeyPem(key: KeyObject): string {
 export function startUpstreamFor(
   dir: string,
   options: UpstreamOptionsInput,
-  extra: { commandKey?: KeyObject } = {},
+  extra: { commandKey?: KeyObject; deltaBuilder?: DeltaBuilder } = {},
 ): { upstream: Upstream; db: SqliteDatabase; logLines: () => Record<string, unknown>[] } {
   mkdirSync(dir, { recursive: true });
   const db = openDatabase(join(dir, 'upstream.db'));
@@ -109,6 +119,7 @@ export function startUpstreamFor(
       logger,
       releasesDir: join(dir, 'registry'),
       ...(extra.commandKey ? { commandKey: extra.commandKey } : {}),
+      ...(extra.deltaBuilder ? { deltaBuilder: extra.deltaBuilder } : {}),
     },
     options,
   );

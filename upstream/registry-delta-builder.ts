@@ -1,0 +1,96 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildDelta } from '../terminal/registry/build.js';
+import { importRelease } from '../terminal/registry/import.js';
+import type { SigningKey } from '../terminal/registry/keys.js';
+import type { RootMetadata } from '../terminal/registry/root.js';
+import { RegistryStore } from '../terminal/registry/store.js';
+import type { RegistryUnit } from '../terminal/registry/types.js';
+import type { DeltaBuilder } from './delta-builder.js';
+import { ReleaseCatalog } from './release-catalog.js';
+
+export interface RegistryDeltaOptions {
+  /** The upstream's release directory (same as `UpstreamDeps.releasesDir`). */
+  releasesDir: string;
+  /** Upstream's own copy of each scope's registry: `{stateDir}/{scope}.registry.db`. */
+  stateDir: string;
+  root: RootMetadata;
+  signingKeys: readonly SigningKey[];
+  /** Validity of each delta's metadata. @default 30 days */
+  expiresInMs?: number;
+}
+
+/** Imports every published release the base copy lacks (snapshot first, then the delta chain). */
+async function catchUp(
+  store: RegistryStore,
+  catalog: ReleaseCatalog,
+  scope: string,
+  root: RootMetadata,
+): Promise<void> {
+  const ann = catalog.announcement(scope);
+  if (!ann) return;
+  const steps = [];
+  const current = store.state()?.version;
+  if (current === undefined && ann.snapshot) steps.push(ann.snapshot);
+  let at = current ?? ann.snapshot?.version ?? 0;
+  for (const d of ann.deltas) if (d.from === at) steps.push(d), (at = d.version);
+  for (const step of steps) {
+    const dir = join(catalog.root, scope, step.id);
+    const manifest = readdirSync(dir).find((f) => f.endsWith('.manifest.json'));
+    if (!manifest) continue;
+    const result = await importRelease(store, join(dir, manifest), { pinnedRoot: root, scope });
+    if (!result.ok && result.code !== 'rollback')
+      throw new Error(`base registry ${scope}: ${result.code}: ${result.message}`);
+  }
+}
+
+/**
+ * Sold-unit deltas in the registry's own signed format (terminal/registry buildDelta): the unit
+ * keeps its product and batch, gets status `sold` and `soldAt` (store, time); a return makes it
+ * `active` again. Upstream keeps a copy of each scope's registry to build onto and advances it.
+ */
+export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilder {
+  const stores = new Map<string, RegistryStore>();
+  const catalog = new ReleaseCatalog(options.releasesDir);
+  const storeFor = async (scope: string) => {
+    let store = stores.get(scope);
+    if (!store) {
+      store = RegistryStore.open(join(options.stateDir, `${scope}.registry.db`));
+      stores.set(scope, store);
+    }
+    await catchUp(store, catalog, scope, options.root);
+    return store;
+  };
+  return {
+    async buildDelta({ scope, from, to, changes, dir }) {
+      const store = await storeFor(scope);
+      const base = store.state()?.version;
+      if (base !== from) throw new Error(`base registry ${scope} is at ${base ?? 'none'}, expected ${from}`);
+      const units: RegistryUnit[] = [];
+      for (const change of changes) {
+        const unit = store.lookup(change.key).unit;
+        if (!unit) continue; // not a unit of this scope (or unknown): nothing to tell its terminals
+        const { soldAt: _old, ...rest } = unit;
+        units.push(
+          change.status === 'sold' && change.soldAt
+            ? { ...rest, status: 'sold', soldAt: { store: change.soldAt.store, at: change.soldAt.at } }
+            : { ...rest, status: 'active' },
+        );
+      }
+      const manifestFile = join(dir, `${scope}-${to}.manifest.json`);
+      await buildDelta(
+        {
+          scope,
+          base: store,
+          version: to,
+          expires: new Date(Date.now() + (options.expiresInMs ?? 30 * 86_400_000)).toISOString(),
+          upsert: { units },
+        },
+        options.signingKeys,
+        manifestFile,
+      );
+      const applied = await importRelease(store, manifestFile, { scope });
+      if (!applied.ok) throw new Error(`own delta refused: ${applied.code}: ${applied.message}`);
+    },
+  };
+}
