@@ -19,4 +19,7 @@ export const commands: CommandEntry[] = [
   { name: 'parse', summary: 'read scanner data into a unit code', load: () => import('./commands/parse.js') },
   { name: 'run', summary: 'start the terminal from --config FILE', load: () => import('./commands/run.js') },
   { name: 'registry', summary: 'signed code registry', load: () => import('./commands/registry.js') },
+  { name: 'provision', summary: 'technician wizard: devices, identity, enrolment, config', load: () => import('./commands/provision.js') },
+  { name: 'doctor', summary: 'check a terminal: config, devices, registry, broker, clock, disk', load: () => import('./commands/doctor.js') },
+  { name: 'decommission', summary: 'take a terminal out of service and wipe its keys', load: () => import('./commands/decommission.js') },
 ];

@@ -1,0 +1,159 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { createPrinter } from '../drivers/printer/factory.js';
+import { createScannerSource } from '../drivers/scanner/create-scanner-source.js';
+import type { Scan } from '../drivers/scanner/types.js';
+import { parseCode } from '../terminal/codes/index.js';
+import type { ParseResult } from '../terminal/codes/types.js';
+import { VeritermError } from '../terminal/errors.js';
+import { getProfile, type ReceiptDocument, renderReceipt } from '../terminal/receipts/index.js';
+
+export interface DetectedDevice {
+  kind: 'scanner' | 'printer';
+  label: string;
+  options: Record<string, unknown>;
+}
+
+export interface DetectOptions {
+  /** Directories of stable serial links. @default ['/dev/serial/by-id'] */
+  serialDirs?: string[];
+  /** Network printers to probe (raw port 9100). @default [] */
+  printerHosts?: { host: string; port: number }[];
+  probeTimeoutMs?: number;
+}
+
+/**
+ * Finds scanner and printer candidates: stable serial links (/dev/serial/by-id, never ttyUSB0,
+ * which moves between boots) and network printers answering on their raw port. USB/HID discovery
+ * lives in drivers/discovery (issue 4); when it lands the wizard can add its results here.
+ */
+export async function detectDevices(options: DetectOptions = {}): Promise<DetectedDevice[]> {
+  const found: DetectedDevice[] = [];
+  for (const dir of options.serialDirs ?? ['/dev/serial/by-id']) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).sort();
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const path = join(dir, name);
+      found.push({ kind: 'scanner', label: `serial scanner ${path}`, options: { type: 'serial', path } });
+    }
+  }
+  const probes = (options.printerHosts ?? []).map(async ({ host, port }) =>
+    (await reachable(host, port, options.probeTimeoutMs ?? 500))
+      ? ({ kind: 'printer', label: `network printer ${host}:${port}`, options: { transport: 'network', host, port } } as const)
+      : undefined,
+  );
+  for (const p of await Promise.all(probes)) if (p) found.push(p);
+  return found;
+}
+
+function reachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** One line describing how a scan was read, for the technician. */
+export function describeParse(result: ParseResult): string {
+  if (!result.ok) return `not a unit code: ${result.error.message}`;
+  const parts = [`${result.kind} key ${result.key}`];
+  if (result.gtin) parts.push(`GTIN ${result.gtin}`);
+  if (result.serial) parts.push(`serial ${result.serial}`);
+  if (result.batch) parts.push(`batch ${result.batch}`);
+  if (result.expiry) parts.push(`expiry ${result.expiry}`);
+  if (result.aim) parts.push(`symbology ${result.aim.raw}`);
+  return parts.join(', ');
+}
+
+/**
+ * Opens the chosen scanner and waits for one scan. A device that is not there, disappears while
+ * waiting, or stays silent past the timeout is a VeritermError naming the device and what to check.
+ */
+export async function testScan(
+  scannerOptions: Record<string, unknown>,
+  options: { timeoutMs: number; onWaiting?: () => void },
+): Promise<{ scan: Scan; parsed: ParseResult }> {
+  const path = typeof scannerOptions.path === 'string' ? scannerOptions.path : undefined;
+  if (scannerOptions.type === 'serial' && path && !existsSync(path)) {
+    throw new VeritermError('device_gone', `the scanner at ${path} is not present: check its cable and power (ls /dev/serial/by-id)`);
+  }
+  let source: ReturnType<typeof createScannerSource>;
+  try {
+    source = createScannerSource(scannerOptions as never);
+  } catch (error) {
+    throw new VeritermError('bad_device', `scanner options rejected: ${(error as Error).message}`);
+  }
+  try {
+    const scan = await new Promise<Scan>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new VeritermError('scan_timeout', `no scan from ${source.deviceId} within ${Math.round(options.timeoutMs / 1000)} s: scan any product code; if the scanner beeps but nothing arrives, check its suffix (CR) and baud rate`)),
+        options.timeoutMs,
+      );
+      source.once('scan', (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      source.once('disconnected', ({ reason }) => {
+        clearTimeout(timer);
+        reject(new VeritermError('device_gone', `the scanner ${source.deviceId} went away during the test scan (${reason}): check its cable`));
+      });
+      source
+        .start()
+        .then(() => options.onWaiting?.())
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(new VeritermError('device_gone', `cannot open the scanner ${source.deviceId}: ${(error as Error).message}`));
+        });
+    });
+    return { scan, parsed: parseCode(scan.data) };
+  } finally {
+    await source.stop();
+  }
+}
+
+/**
+ * Prints a document on the chosen printer after checking its real-time status (DLE EOT):
+ * unreachable, cover open or paper out stop with the fix; nothing is queued for later.
+ */
+export async function printDocument(printerOptions: Record<string, unknown>, doc: ReceiptDocument): Promise<void> {
+  let printer: ReturnType<typeof createPrinter>;
+  try {
+    printer = createPrinter(printerOptions as never);
+  } catch (error) {
+    throw new VeritermError('bad_device', `printer options rejected: ${(error as Error).message}`);
+  }
+  const name = describePrinter(printerOptions);
+  await printer.start();
+  try {
+    const status = await printer.status({ timeoutMs: 2000 });
+    if (!status.online) throw new VeritermError('device_gone', `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`);
+    if (status.paperOut) throw new VeritermError('printer_paper', `the printer ${name} is out of paper: load a roll and try again`);
+    if (status.coverOpen) throw new VeritermError('printer_cover', `the printer ${name} has its cover open: close it and try again`);
+    const profile = getProfile(typeof printerOptions.profile === 'string' ? printerOptions.profile : 'generic');
+    await printer.write(renderReceipt(doc, profile), { timeoutMs: 10_000 });
+  } finally {
+    await printer.stop();
+  }
+}
+
+export function describePrinter(o: Record<string, unknown>): string {
+  if (o.transport === 'network') return `${o.host}:${o.port ?? 9100}`;
+  if (o.transport === 'serial' || o.transport === 'file') return String(o.path);
+  if (o.transport === 'usb') return `usb ${o.vendorId ?? '?'}:${o.productId ?? '?'}`;
+  return String(o.transport);
+}
+
+export function describeScanner(o: Record<string, unknown>): string {
+  return typeof o.path === 'string' ? `${o.type} ${o.path}` : String(o.type);
+}

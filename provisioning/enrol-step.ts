@@ -1,0 +1,98 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { VeritermError } from '../terminal/errors.js';
+import type { TerminalIdentity } from '../terminal/identity/index.js';
+import { pinRoot } from '../terminal/registry/index.js';
+import { type EnrolGrant, normalizeEnrolmentCode, rootFingerprint } from '../upstream/enrolment-protocol.js';
+import type { Answers } from './answers.js';
+import { requestEnrolment } from './enrol-client.js';
+import type { StatePaths } from './state-paths.js';
+import type { ProvisionUi } from './ui.js';
+
+export interface Enrolled {
+  grant: EnrolGrant;
+  brokerUrl: string;
+  fingerprint: string;
+  credentials: { password: boolean; clientCert: boolean; ca: boolean };
+}
+
+const normalizeFingerprint = (s: string) => s.replace(/[^0-9a-f]/gi, '').toUpperCase();
+
+/**
+ * Step 3: enrolment code → upstream → credentials and registry root; the technician confirms the
+ * root fingerprint; then the root is pinned and the credentials stored, in the staging directory
+ * only (committed with the config, or thrown away).
+ */
+export async function enrolStep(
+  ui: ProvisionUi,
+  answers: Answers,
+  ids: { storeId: string; terminalId: string; role: 'kiosk' | 'checkout' },
+  identity: TerminalIdentity,
+  staging: StatePaths,
+): Promise<Enrolled> {
+  const brokerUrl =
+    answers.brokerUrl ??
+    (await ui.text({
+      key: 'brokerUrl',
+      message: 'Broker URL (from the upstream operator)',
+      placeholder: 'mqtts://broker.example:8883',
+      validate: (v) => (/^(mqtts?|wss?):\/\//.test(v) ? undefined : 'expected mqtt://host:port or mqtts://host:port'),
+    }));
+  const code =
+    answers.enrolmentCode ??
+    (await ui.text({
+      key: 'enrolmentCode',
+      message: 'One-time enrolment code (printed by `veriterm upstream enrol`)',
+      placeholder: 'XXXXX-XXXXX',
+      validate: (v) => (normalizeEnrolmentCode(v) ? undefined : 'expected 10 letters/digits like K7QF2-9M2XA'),
+    }));
+  ui.info(`asking upstream through ${brokerUrl} …`);
+  const grant = await requestEnrolment({
+    brokerUrl,
+    code,
+    ...ids,
+    identity,
+    timeoutMs: answers.enrolTimeoutMs,
+    ...(answers.brokerCaFile ? { caFile: answers.brokerCaFile } : {}),
+    ...(answers.enrolUsername !== undefined ? { username: answers.enrolUsername } : {}),
+    ...(answers.enrolPassword !== undefined ? { password: answers.enrolPassword } : {}),
+  });
+  // Computed here from the root itself; nothing upstream says about its own fingerprint is trusted.
+  const fingerprint = rootFingerprint(grant.registry.root);
+  ui.info(`registry root fingerprint (scope ${grant.registry.scope}):\n   ${fingerprint}`);
+  if (answers.rootFingerprint !== undefined) {
+    if (normalizeFingerprint(answers.rootFingerprint) !== normalizeFingerprint(fingerprint)) throw mismatch(fingerprint);
+  } else {
+    const same = await ui.confirm({ key: 'rootFingerprint', message: 'Is this exactly the fingerprint upstream printed?', initial: false });
+    if (!same) throw mismatch(fingerprint);
+  }
+  ui.success('registry root confirmed');
+
+  const pinned = pinRoot(staging.registryDb, JSON.stringify(grant.registry.root), { scope: grant.registry.scope, replace: true });
+  if (!pinned.ok) throw new VeritermError('bad_root', `upstream sent a registry root that cannot be pinned: ${pinned.message}`);
+  mkdirSync(staging.credentialsDir, { recursive: true, mode: 0o700 });
+  const secret = (file: string, text: string) => {
+    writeFileSync(file, text, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  };
+  const b = grant.broker;
+  const credentials = { password: b.password !== undefined, clientCert: b.certPem !== undefined && b.keyPem !== undefined, ca: b.caPem !== undefined };
+  if (credentials.password) secret(staging.brokerCredentials, `${JSON.stringify({ username: b.username, password: b.password })}\n`);
+  if (credentials.clientCert) {
+    secret(staging.clientCert, b.certPem!);
+    secret(staging.clientKey, b.keyPem!);
+  }
+  if (b.caPem) secret(staging.brokerCa, b.caPem);
+  const finalUrl = b.url ?? brokerUrl;
+  secret(
+    staging.enrolment,
+    `${JSON.stringify({ ...ids, scope: grant.registry.scope, rootFingerprint: fingerprint, brokerUrl: finalUrl, username: b.username, keyId: identity.keyId, enrolledAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+  return { grant, brokerUrl: finalUrl, fingerprint, credentials };
+}
+
+function mismatch(fingerprint: string): VeritermError {
+  return new VeritermError(
+    'fingerprint_mismatch',
+    `the registry root fingerprint ${fingerprint} does not match the one upstream printed: do not use this terminal with that broker; nothing was stored. Check you are on the right network, then ask upstream for a new code (this one is used up).`,
+  );
+}

@@ -1,0 +1,35 @@
+import { decommission } from '../../../provisioning/decommission.js';
+import { VeritermError } from '../../errors.js';
+import { type CommandIo, parseCommandArgs } from '../args.js';
+
+const HELP = `Usage: veriterm decommission [--config FILE] [--force]
+
+Takes a terminal out of service: refuses while records are unsynced (unless --force), publishes
+a retained final status "decommissioned", then wipes keys, credentials, pinned root, local data
+and the config file.
+`;
+
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs(
+    'decommission',
+    argv,
+    { config: { type: 'string', short: 'c' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    { allowPositionals: false },
+  );
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const configFile = values.config ?? process.env.VERITERM_CONFIG ?? '/etc/veriterm/config.json';
+  try {
+    await decommission({ configFile, force: values.force ?? false, log: (line) => io.stdout.write(`${line}\n`) });
+    io.stdout.write('veriterm decommission: done\n');
+    return 0;
+  } catch (error) {
+    if (error instanceof VeritermError) {
+      io.stderr.write(`veriterm decommission: ${error.message} [${error.code}]\nNothing was wiped.\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

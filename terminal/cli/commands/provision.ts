@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { type AnswersInput, answersSchema } from '../../../provisioning/answers.js';
+import { answersUi } from '../../../provisioning/answers-ui.js';
+import { clackUi } from '../../../provisioning/clack-ui.js';
+import { provision } from '../../../provisioning/provision.js';
+import { UsageError, VeritermError } from '../../errors.js';
+import { type CommandIo, parseCommandArgs } from '../args.js';
+
+const HELP = `Usage: veriterm provision [--answers FILE.json] [flags]
+
+Brings up a terminal: devices (test scan, test print), identity key, enrolment with upstream
+(one-time code, registry root fingerprint), config, system services, doctor and a summary slip.
+On a TTY without --answers it asks; otherwise every missing answer is an error.
+
+  --answers FILE       JSON answers (README "Provisioning" lists the fields)
+  --config FILE        config file to write (default /etc/veriterm/config.json)
+  --data-dir DIR       keys, pinned root, credentials, databases (default /var/lib/veriterm)
+  --store ID --terminal ID --role kiosk|checkout
+  --scanner PATH|none  serial scanner (stable /dev/serial/by-id path)
+  --printer HOST[:PORT]|none   network receipt printer
+  --broker URL --code CODE --fingerprint FP
+  --http-port N  --system-root DIR  --install auto|install|print
+  --skip-test-scan  --skip-test-print  --force
+`;
+
+/** `veriterm provision`: interactive wizard or non-interactive from --answers and flags. */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs(
+    'provision',
+    argv,
+    {
+      answers: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      'data-dir': { type: 'string' },
+      store: { type: 'string' },
+      terminal: { type: 'string' },
+      role: { type: 'string' },
+      scanner: { type: 'string' },
+      printer: { type: 'string' },
+      broker: { type: 'string' },
+      code: { type: 'string' },
+      fingerprint: { type: 'string' },
+      'http-port': { type: 'string' },
+      'system-root': { type: 'string' },
+      install: { type: 'string' },
+      'skip-test-scan': { type: 'boolean' },
+      'skip-test-print': { type: 'boolean' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { allowPositionals: false },
+  );
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  let input: Record<string, unknown> = {};
+  if (values.answers) {
+    try {
+      input = JSON.parse(readFileSync(values.answers, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new UsageError(`veriterm provision: cannot read answers file ${values.answers}: ${(error as Error).message}`);
+    }
+  }
+  const flags: Partial<Record<keyof AnswersInput, unknown>> = {
+    configFile: values.config,
+    dataDir: values['data-dir'],
+    storeId: values.store,
+    terminalId: values.terminal,
+    role: values.role,
+    scanner: values.scanner === undefined ? undefined : values.scanner === 'none' ? 'none' : { type: 'serial', path: values.scanner },
+    printer: values.printer === undefined ? undefined : values.printer === 'none' ? 'none' : networkPrinter(values.printer),
+    brokerUrl: values.broker,
+    enrolmentCode: values.code,
+    rootFingerprint: values.fingerprint,
+    httpPort: values['http-port'] === undefined ? undefined : Number(values['http-port']),
+    systemRoot: values['system-root'],
+    install: values.install,
+    skipTestScan: values['skip-test-scan'],
+    skipTestPrint: values['skip-test-print'],
+    force: values.force,
+  };
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) input[k] = v;
+  const parsed = answersSchema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(answers)'}: ${i.message}`);
+    throw new UsageError(`veriterm provision: bad answers:\n${lines.join('\n')}`);
+  }
+  const tty = (io.stdin as NodeJS.ReadStream).isTTY === true;
+  const ui = !values.answers && tty ? clackUi({ input: io.stdin, output: io.stdout }) : answersUi(io.stdout);
+  try {
+    const result = await provision(parsed.data, { ui });
+    const failed = result.checks.filter((c) => c.level === 'fail');
+    if (failed.length > 0) {
+      io.stderr.write(`veriterm provision: provisioned, but doctor found ${failed.length} problem(s); fix them and run veriterm doctor\n`);
+      return 1;
+    }
+    io.stdout.write(`\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof VeritermError && !(error instanceof UsageError)) {
+      io.stderr.write(`\nveriterm provision: ${error.message} [${error.code}]\nNothing was written.\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function networkPrinter(address: string): Record<string, unknown> {
+  const [host, port] = address.split(':');
+  return { transport: 'network', host, port: port ? Number(port) : 9100 };
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { parseCommandArgs, type CommandIo } from '../terminal/cli/args.js';
+import { openDatabase } from '../terminal/db/open-database.js';
+import { UsageError } from '../terminal/errors.js';
+import { parseRoot } from '../terminal/registry/index.js';
+import { newEnrolmentCode, rootFingerprint } from './enrolment-protocol.js';
+import { EnrolmentStore } from './enrolment-store.js';
+
+export interface IssuedEnrolment {
+  code: string;
+  expiresAt: string;
+  fingerprint: string;
+}
+
+/** Issues a one-time code for a terminal and returns it with the fingerprint of the root it will pin. */
+export function issueEnrolment(input: {
+  dbFile: string;
+  rootFile: string;
+  storeId: string;
+  terminalId: string;
+  scope: string;
+  ttlMs?: number;
+}): IssuedEnrolment {
+  const root = parseRoot(readFileSync(input.rootFile, 'utf8'));
+  const db = openDatabase(input.dbFile);
+  try {
+    const row = new EnrolmentStore(db).issue({
+      code: newEnrolmentCode(),
+      storeId: input.storeId,
+      terminalId: input.terminalId,
+      scope: input.scope,
+      ttlMs: input.ttlMs ?? 30 * 60_000,
+    });
+    return { code: row.code, expiresAt: row.expiresAt, fingerprint: rootFingerprint(root) };
+  } finally {
+    db.close();
+  }
+}
+
+const HELP = `Usage: veriterm upstream enrol --db FILE --root FILE --store ID --terminal ID [--scope S] [--ttl-minutes N]
+
+Prints a one-time enrolment code for one terminal and the registry root fingerprint the
+technician must see on the terminal's screen. The running upstream answers the code once.
+`;
+
+/** `veriterm upstream enrol …` (for the upstream command to delegate to). */
+export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseCommandArgs(
+    'upstream enrol',
+    argv,
+    {
+      db: { type: 'string' },
+      root: { type: 'string' },
+      store: { type: 'string' },
+      terminal: { type: 'string' },
+      scope: { type: 'string' },
+      'ttl-minutes': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    { allowPositionals: false },
+  );
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const missing = (['db', 'root', 'store', 'terminal'] as const).filter((k) => !values[k]);
+  if (missing.length > 0) throw new UsageError(`veriterm upstream enrol: missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${HELP}`);
+  const ttl = values['ttl-minutes'] === undefined ? 30 : Number(values['ttl-minutes']);
+  if (!Number.isFinite(ttl) || ttl <= 0) throw new UsageError(`veriterm upstream enrol: --ttl-minutes expects a positive number, got ${values['ttl-minutes']}`);
+  const issued = issueEnrolment({
+    dbFile: values.db!,
+    rootFile: values.root!,
+    storeId: values.store!,
+    terminalId: values.terminal!,
+    scope: values.scope ?? 'default',
+    ttlMs: ttl * 60_000,
+  });
+  io.stdout.write(
+    `Enrolment code for store ${values.store} terminal ${values.terminal}: ${issued.code}\n` +
+      `Valid until ${issued.expiresAt}, once.\n` +
+      `Registry root fingerprint: ${issued.fingerprint}\n`,
+  );
+  return 0;
+}
