@@ -212,13 +212,13 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
         continue;
       }
       if (!isReady(status)) return; // a status event kicks us again
-      this.transition(job.id, () => this.store.markSending(job.id));
+      // No commit before the write: a crash mid-send leaves the job pending, so it is sent again.
       const bytes = this.store.bytes(job.id)!;
       try {
         await this.printer.write(bytes);
       } catch (error) {
         const reason = (error as Error).message;
-        const attempts = job.attempts + 1;
+        const attempts = this.store.markRetry(job.id, reason);
         this.deps.logger.warn({ job: job.id, attempts, reason }, 'print job send failed');
         if (attempts >= this.options.maxAttempts) {
           this.transition(job.id, () =>
@@ -226,14 +226,17 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
           );
           continue;
         }
-        this.transition(job.id, () => this.store.markRetry(job.id, reason));
+        this.transition(job.id, () => undefined);
         this.scheduleRetry();
         return;
       }
-      this.transition(job.id, () => this.store.markSent(job.id));
-      // DLE EOT answered after the job's bytes: the printer has processed them.
+      // DLE EOT is answered after the job's bytes: ready now means the printer has processed
+      // them. Not ready (paper ran out mid-job): the bytes wait in the printer; never resend.
       const after = await this.printer.status();
-      if (!isReady(after)) return;
+      if (!isReady(after)) {
+        this.transition(job.id, () => this.store.markSent(job.id));
+        return;
+      }
       this.transition(job.id, () => this.store.markDone(job.id));
     }
   }

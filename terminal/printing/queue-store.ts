@@ -2,8 +2,9 @@ import { monotonicFactory } from 'ulid';
 import { migrate, type SqliteDatabase } from '../db/open-database.js';
 
 /**
- * pending  → not sent (or a send failed before the printer took every byte)
- * sending  → write in progress; after a crash this is sent again (it was never acknowledged)
+ * pending  → not acknowledged: never sent, a send failed, or the process died mid-send (then it
+ *            is sent again: better a duplicate than a lost receipt)
+ * sending  → reserved; rows found in it at start go back to pending
  * sent     → the printer took every byte but has not confirmed ready yet (paper ran out mid-job:
  *            the bytes wait in its buffer); never sent again
  * done     → acknowledged: bytes taken and a DLE EOT afterwards showed the printer ready
@@ -166,36 +167,35 @@ export class PrintQueueStore {
       .run(this.now(), printerId).changes;
   }
 
-  markSending(id: string): void {
+  /** The printer took every byte but is not ready (e.g. paper ran out mid-job): never resend. */
+  markSent(id: string): void {
     this.db
       .prepare(
-        `UPDATE print_jobs SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending'`,
+        `UPDATE print_jobs SET state = 'sent', attempts = attempts + 1, updated_at = ? WHERE id = ? AND state IN ('pending', 'sending')`,
       )
       .run(this.now(), id);
   }
 
-  markSent(id: string): void {
-    this.db
-      .prepare(`UPDATE print_jobs SET state = 'sent', updated_at = ? WHERE id = ? AND state = 'sending'`)
-      .run(this.now(), id);
-  }
-
+  /** Acknowledged: bytes taken and the printer answered ready afterwards. */
   markDone(id: string): void {
     const now = this.now();
     this.db
       .prepare(
-        `UPDATE print_jobs SET state = 'done', reason = NULL, updated_at = ?, done_at = ? WHERE id = ? AND state = 'sent'`,
+        `UPDATE print_jobs SET state = 'done', reason = NULL, updated_at = ?, done_at = ?,
+           attempts = attempts + CASE WHEN state = 'sent' THEN 0 ELSE 1 END
+         WHERE id = ? AND state IN ('pending', 'sending', 'sent')`,
       )
       .run(now, now, id);
   }
 
-  /** Back to pending after a failed send, with the reason kept for the manager page. */
-  markRetry(id: string, reason: string): void {
+  /** A send failed before the printer took every byte: stays pending, reason kept. Returns attempts so far. */
+  markRetry(id: string, reason: string): number {
     this.db
       .prepare(
-        `UPDATE print_jobs SET state = 'pending', reason = ?, updated_at = ? WHERE id = ? AND state = 'sending'`,
+        `UPDATE print_jobs SET state = 'pending', attempts = attempts + 1, reason = ?, updated_at = ? WHERE id = ? AND state IN ('pending', 'sending')`,
       )
       .run(reason, this.now(), id);
+    return this.get(id)?.attempts ?? 0;
   }
 
   markFailed(id: string, reason: string): void {

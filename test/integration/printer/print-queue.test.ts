@@ -128,8 +128,8 @@ describe('PrintQueue over a loopback network printer', () => {
     };
     fake.device.on('data', onData);
     const job = queue.printReceipt(receipt(7));
-    await waitForStatus(queue, (s) => s.paperOut);
-    expect(queue.job(job.id)!.state).toBe('sent');
+    await expect.poll(() => queue.job(job.id)!.state, { timeout: 5000 }).toBe('sent');
+    expect(queue.status).toMatchObject({ paperOut: true });
     expect(fake.receipts).toHaveLength(0);
     fake.setState({ paperOut: false });
     expect((await queue.settled(job.id)).state).toBe('done');
