@@ -1,0 +1,238 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../terminal/db/open-database.js';
+import type { LedgerRecord, OutboxReader } from '../../../terminal/ledger/types.js';
+import { silentLogger } from '../../../terminal/logger.js';
+import { checkCommand } from '../../../terminal/sync/command-guard.js';
+import { signCommand } from '../../../terminal/sync/command-signing.js';
+import { OutboxDrain } from '../../../terminal/sync/drain.js';
+import { backoffDelayMs } from '../../../terminal/sync/link.js';
+import { syncOptionsSchema } from '../../../terminal/sync/options.js';
+import {
+  type Announcement,
+  decodeFrame,
+  encodeFrame,
+  type ReleaseRef,
+} from '../../../terminal/sync/protocol.js';
+import { planUpdate } from '../../../terminal/sync/registry-transfer.js';
+import { SyncStore } from '../../../terminal/sync/sync-store.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+describe('backoffDelayMs', () => {
+  const o = { initialDelayMs: 500, maxDelayMs: 30_000, jitter: 0.3, connectTimeoutMs: 1 };
+  it('doubles up to the cap and jitters within ±jitter/2', () => {
+    expect(backoffDelayMs(0, o, () => 0.5)).toBe(500);
+    expect(backoffDelayMs(3, o, () => 0.5)).toBe(4000);
+    expect(backoffDelayMs(50, o, () => 0.5)).toBe(30_000);
+    expect(backoffDelayMs(50, o, () => 0)).toBe(25_500);
+    expect(backoffDelayMs(50, o, () => 1)).toBe(34_500);
+  });
+});
+
+describe('syncOptionsSchema', () => {
+  it('names the bad field and what was expected', () => {
+    const r = syncOptionsSchema.safeParse({ brokerUrl: 'http://x', storeId: 'a/b', terminalId: 't1' });
+    expect(r.success).toBe(false);
+    const paths = r.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toEqual(expect.arrayContaining(['brokerUrl', 'storeId']));
+    expect(r.error!.issues.find((i) => i.path[0] === 'storeId')!.message).toMatch(/one MQTT topic level/);
+  });
+  it('fills defaults', () => {
+    const o = syncOptionsSchema.parse({ brokerUrl: 'mqtt://h', storeId: 's', terminalId: 't' });
+    expect(o.drain.maxInFlightBatches).toBe(8);
+    expect(o.protocol).toBe('auto');
+  });
+});
+
+const ref = (id: string, kind: 'snapshot' | 'delta', version: number, from?: number): ReleaseRef => ({
+  id,
+  kind,
+  version,
+  ...(from !== undefined ? { from } : {}),
+  files: [{ name: 'f', size: 1, sha256: '0'.repeat(64), chunkSize: 1, chunks: ['0'.repeat(64)] }],
+});
+
+describe('planUpdate', () => {
+  const ann: Announcement = {
+    v: 1,
+    scope: 's',
+    version: 7,
+    publishedAt: '',
+    snapshot: ref('snapshot-5', 'snapshot', 5),
+    deltas: [
+      ref('delta-4-5', 'delta', 5, 4),
+      ref('delta-5-6', 'delta', 6, 5),
+      ref('delta-6-7', 'delta', 7, 6),
+    ],
+  };
+  it('takes the delta chain when one leads from the local version', () => {
+    expect(planUpdate(ann, 4)!.map((r) => r.id)).toEqual(['delta-4-5', 'delta-5-6', 'delta-6-7']);
+  });
+  it('falls back to the snapshot plus the deltas after it', () => {
+    expect(planUpdate(ann, undefined)!.map((r) => r.id)).toEqual(['snapshot-5', 'delta-5-6', 'delta-6-7']);
+    expect(planUpdate(ann, 2)!.map((r) => r.id)).toEqual(['snapshot-5', 'delta-5-6', 'delta-6-7']);
+  });
+  it('does nothing when up to date and reports no path when there is none', () => {
+    expect(planUpdate(ann, 7)).toEqual([]);
+    expect(
+      planUpdate({ ...ann, snapshot: undefined, deltas: [] } as unknown as Announcement, 1),
+    ).toBeUndefined();
+  });
+});
+
+describe('response frames', () => {
+  it('round-trips header and binary body; refuses broken frames', () => {
+    const body = Buffer.from([0, 1, 2, 255]);
+    const frame = decodeFrame(encodeFrame({ correlation: 'c1', status: 'ok' }, body));
+    expect(frame.header).toEqual({ correlation: 'c1', status: 'ok' });
+    expect(frame.body.equals(body)).toBe(true);
+    expect(() => decodeFrame(Buffer.from([0, 0]))).toThrow(/shorter/);
+    expect(() => decodeFrame(Buffer.from([0, 0, 0x10, 0, 1]))).toThrow(/out of range/);
+  });
+});
+
+describe('checkCommand', () => {
+  const tmp = makeTempDir('vt-sync-unit-');
+  afterEach(() => undefined);
+  const key = generateKeyPairSync('ed25519');
+  const now = Date.parse('2026-01-01T12:00:00Z');
+  const base = {
+    v: 1 as const,
+    id: 'cmd-00000001',
+    name: 'rebirth' as const,
+    args: {},
+    target: { storeId: 's1', terminalId: 't1' },
+    issuedAt: '2026-01-01T11:59:00.000Z',
+    expiresAt: '2026-01-01T12:01:00.000Z',
+  };
+  const ctx = (store: SyncStore) => ({
+    keys: [key.publicKey],
+    storeId: 's1',
+    terminalId: 't1',
+    maxClockSkewMs: 1000,
+    store,
+    nowMs: now,
+  });
+
+  it('accepts a good command once, also across a restart (persisted nonce)', () => {
+    const file = join(tmp.dir, 'a.db');
+    const cmd = signCommand(base, key.privateKey);
+    expect(checkCommand(cmd, ctx(new SyncStore(openDatabase(file)))).ok).toBe(true);
+    const reopened = new SyncStore(openDatabase(file));
+    expect(checkCommand(cmd, ctx(reopened))).toMatchObject({ ok: false, code: 'replayed' });
+  });
+
+  it('refuses each kind of bad command with its code', () => {
+    const store = new SyncStore(openDatabase(join(tmp.dir, 'b.db')));
+    const other = generateKeyPairSync('ed25519');
+    const cases: [unknown, string][] = [
+      [{ ...base }, 'unsigned'],
+      [{ ...signCommand(base, key.privateKey), name: 'format_disk' }, 'malformed'],
+      [signCommand({ ...base, id: 'cmd-00000002' }, other.privateKey), 'bad_signature'],
+      [
+        { ...signCommand({ ...base, id: 'cmd-00000003' }, key.privateKey), args: { evil: true } },
+        'bad_signature',
+      ],
+      [
+        signCommand(
+          { ...base, id: 'cmd-00000004', target: { storeId: 's2', terminalId: 't1' } },
+          key.privateKey,
+        ),
+        'wrong_target',
+      ],
+      [
+        signCommand({ ...base, id: 'cmd-00000005', expiresAt: '2026-01-01T11:59:30.000Z' }, key.privateKey),
+        'expired',
+      ],
+      [
+        signCommand({ ...base, id: 'cmd-00000006', issuedAt: '2026-01-01T13:00:00.000Z' }, key.privateKey),
+        'not_yet_valid',
+      ],
+      ['just a string', 'malformed'],
+    ];
+    for (const [raw, code] of cases)
+      expect(checkCommand(raw, ctx(store)), code).toMatchObject({ ok: false, code });
+  });
+});
+
+function fakeOutbox(n: number): OutboxReader & { acked: number } {
+  const records: LedgerRecord[] = Array.from({ length: n }, (_, i) => ({
+    id: `r${i + 1}`,
+    seq: i + 1,
+    type: 'receipt_printed',
+    at: '2026-01-01T00:00:00.000Z',
+    storeId: 's1',
+    terminalId: 't1',
+    payload: { pad: 'x'.repeat(100) },
+    prevHash: '0'.repeat(64),
+    hash: '1'.repeat(64),
+    signature: 'c2ln',
+  }));
+  const box = {
+    acked: 0,
+    pending: (after: number, limit: number) =>
+      records.filter((r) => r.seq > Math.max(after, box.acked)).slice(0, limit),
+    acknowledge: (seq: number) => {
+      box.acked = seq;
+    },
+    stats: () => ({ pending: n - box.acked, lastAckedSeq: box.acked }),
+  };
+  return box;
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('OutboxDrain', () => {
+  const drainOptions = {
+    maxBatchBytes: 2048,
+    maxBatchRecords: 1000,
+    maxInFlightBatches: 3,
+    ackTimeoutMs: 1000,
+    pollIntervalMs: 100,
+    compress: true,
+    maxRecordsPerSecond: 0,
+    storeId: 's1',
+    terminalId: 't1',
+  };
+  it('sends size-capped batches in order, at most the window, and resends from the last ack after a timeout', async () => {
+    const box = fakeOutbox(100);
+    const sent: { seqs: number[]; batchId: string }[] = [];
+    let clock = 0;
+    const drain = new OutboxDrain(
+      {
+        outbox: box,
+        logger: silentLogger(),
+        isConnected: () => true,
+        now: () => clock,
+        publish: async (payload) => {
+          const batch = JSON.parse(inflateSync(payload).toString()) as {
+            batchId: string;
+            records: LedgerRecord[];
+          };
+          expect(payload.length).toBeLessThan(2048);
+          sent.push({ batchId: batch.batchId, seqs: batch.records.map((r) => r.seq) });
+        },
+      },
+      drainOptions,
+    );
+    drain.kick();
+    await flush();
+    expect(sent).toHaveLength(3); // window
+    expect(sent.flatMap((b) => b.seqs)).toEqual(
+      Array.from({ length: sent.flatMap((b) => b.seqs).length }, (_, i) => i + 1),
+    );
+    const firstBatch = sent[0]!;
+    drain.onAck(firstBatch.seqs.at(-1)!);
+    await flush();
+    expect(box.acked).toBe(firstBatch.seqs.at(-1));
+    expect(sent).toHaveLength(4);
+    // Upstream goes silent: after the timeout everything unacknowledged is resent, same batch ids.
+    clock += 1001;
+    drain.checkTimeout();
+    await flush();
+    expect(sent[4]!.batchId).toBe(sent[1]!.batchId);
+    expect(sent[4]!.seqs[0]).toBe(firstBatch.seqs.at(-1)! + 1);
+  });
+});
