@@ -110,7 +110,16 @@ export abstract class HidScannerBase extends BaseScannerSource {
       const device = await this.hid.open(info.path);
       return { device, info };
     } catch (error) {
-      this.logger.debug({ deviceId: this.deviceId, err: error }, 'HID scanner not available yet');
+      const message = error instanceof Error ? error.message : String(error);
+      // A device that is there but cannot be opened is almost always a udev permission problem.
+      if (/EACCES|permission/i.test(message)) {
+        this.logger.warn(
+          { deviceId: this.deviceId, err: message },
+          'permission denied opening the scanner: see docs/udev.md',
+        );
+      } else {
+        this.logger.debug({ deviceId: this.deviceId, err: message }, 'HID scanner not available yet');
+      }
       return undefined;
     }
   }

@@ -135,7 +135,16 @@ export class SerialScanner extends BaseScannerSource {
       const { baudRate, dataBits, parity, stopBits } = this.#options;
       return { port: await this.#openPort({ path, baudRate, dataBits, parity, stopBits }), path };
     } catch (error) {
-      this.logger.debug({ deviceId: this.deviceId, err: error }, 'scanner not available yet');
+      const message = error instanceof Error ? error.message : String(error);
+      // A device that is there but cannot be opened is almost always a udev permission problem.
+      if (/EACCES|permission/i.test(message)) {
+        this.logger.warn(
+          { deviceId: this.deviceId, err: message },
+          'permission denied opening the scanner: see docs/udev.md',
+        );
+      } else {
+        this.logger.debug({ deviceId: this.deviceId, err: message }, 'scanner not available yet');
+      }
       return undefined;
     }
   }

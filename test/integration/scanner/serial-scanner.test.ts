@@ -149,4 +149,37 @@ describe.skipIf(!hasSocat)('SerialScanner over socat PTYs', () => {
       expect((await scan).data).toBe(`CODE${round}-81234567890123456789`);
     }
   });
+
+  it('finds the port by vendor:product:serial on every open, wherever the node moved to', async () => {
+    const { realpathSync } = await import('node:fs');
+    // What serialport's list() reports: the tty node changes on replug, the USB ids do not.
+    let listed = realpathSync(pty.stablePath);
+    const listPorts = async () => [
+      { path: '/dev/ttyS0' },
+      { path: '/dev/ttyACM9', vendorId: '0c2e', productId: '0b6a', serialNumber: 'OTHER' },
+      { path: listed, vendorId: '0c2e', productId: '0b6a', serialNumber: '21101B2C4F' },
+    ];
+    source = createScannerSource(
+      {
+        type: 'serial',
+        match: { vendorId: '0x0c2e', productId: '0x0b6a', serialNumber: '21101B2C4F' },
+        reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+      },
+      { listPorts },
+    );
+    expect(source.deviceId).toBe('usb:0c2e:0b6a:21101B2C4F');
+    const connected = next(source, 'connected');
+    await source.start();
+    await connected;
+    const gone = next(source, 'disconnected');
+    await pty.unplug();
+    await gone;
+    const back = next(source, 'connected');
+    await pty.replug();
+    listed = realpathSync(pty.stablePath);
+    await back;
+    const scan = next(source, 'scan');
+    pty.write(`${GS1_CODE}\r`);
+    expect((await scan).data).toBe(GS1_CODE);
+  });
 });
