@@ -6,6 +6,7 @@ import { VeritermError } from '../errors.js';
 import type { HealthReporter } from '../health/types.js';
 import type { Logger } from '../logger.js';
 import type { ReceiptDocument } from '../receipts/document.js';
+import { renderPreview } from '../receipts/preview.js';
 import type { PrinterProfile } from '../receipts/profiles.js';
 import { type RenderOptions, renderReceipt } from '../receipts/render-escpos.js';
 import { documentFromJson, documentToJson } from './document-json.js';
@@ -153,6 +154,17 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
   document(id: string): ReceiptDocument | undefined {
     const json = this.store.document(id);
     return json ? documentFromJson(json) : undefined;
+  }
+
+  /** PNG preview of a job's receipt (manager page), when it was enqueued from a document. */
+  async preview(id: string): Promise<Buffer | undefined> {
+    const doc = this.document(id);
+    return doc ? renderPreview(doc, this.deps.profile, this.options.render) : undefined;
+  }
+
+  /** Recent jobs, newest first (manager page). */
+  recent(limit = 20): PrintJob[] {
+    return this.store.list(this.printer.id, { limit });
   }
 
   /** Resolves when the job is done or failed (for callers that must know, and tests). */

@@ -94,6 +94,9 @@ describe('PrintQueue over a loopback network printer', () => {
     await queue.settled(again.id);
     expect(fake.receipts.map((r) => r.qrCodes[0])).toEqual(['sale-1', 'sale-2', 'sale-3', 'sale-3']);
     expect(queue.document(again.id)).toEqual(receipt(3));
+    const png = await queue.preview(again.id);
+    expect(png!.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(queue.recent(2).map((j) => j.id)).toEqual([again.id, jobs[2]!.id]);
   });
 
   it('paper out mid-queue: jobs wait, health shows it, printing resumes when paper is back, nothing lost or doubled', async () => {

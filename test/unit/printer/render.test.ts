@@ -2,8 +2,9 @@ import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import { SimulatedPrinterDevice } from '../../../drivers/printer/simulated-device.js';
 import type { ReceiptDocument } from '../../../terminal/receipts/document.js';
-import { getProfile } from '../../../terminal/receipts/profiles.js';
+import { getProfile, PROFILE_IDS } from '../../../terminal/receipts/profiles.js';
 import { renderReceipt } from '../../../terminal/receipts/render-escpos.js';
+import { testPageDocument } from '../../../terminal/receipts/test-page.js';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -80,6 +81,16 @@ describe('renderReceipt', () => {
     expect(receipt!.barcodes).toEqual([{ symbology: 2, data: '4006381333931' }]);
     expect(receipt!.drawerPulses).toBe(1);
     expect(receipt!.cut).toBe(true);
+  });
+
+  it('test page: the ruler fills exactly one line on every profile', () => {
+    for (const id of PROFILE_IDS) {
+      const profile = getProfile(id);
+      const [receipt] = printed(renderReceipt(testPageDocument({ terminalId: 'T-1', profile }), profile));
+      const ruler = receipt!.lines.find((l) => l.startsWith('1234567890'));
+      expect(ruler).toHaveLength(profile.columns);
+      expect(receipt!.qrCodes).toEqual(['veriterm:test:T-1']);
+    }
   });
 
   it('rejects unknown profiles naming the expected ones', () => {
