@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { HealthModel } from '../health/health-model.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { Logger } from '../logger.js';
+import type { ImportTrust } from '../registry/import.js';
+import { RegistryStore } from '../registry/store.js';
+import type { RegistryReader } from '../registry/types.js';
+import { createSync, type Sync, type SyncDeps } from './create-sync.js';
+import type { SyncOptionsInput } from './options.js';
+import { registryStoreApplier } from './registry-applier.js';
+
+/** The parts of the running terminal (terminal/main.ts `TerminalCore`) the link needs. */
+export interface TerminalSyncParts {
+  config: { dataDir: string };
+  logger: Logger;
+  ledger: Ledger;
+  registry: RegistryReader;
+  health: HealthModel;
+}
+
+/**
+ * Builds the upstream link for the composition root from the running core: the ledger's outbox
+ * (sync's own tables live in the same database), the registry store as update target (when it is
+ * a `RegistryStore`), the health model as reporter and as the status document's summary.
+ * Call `start()` after the HTTP server is up and `stop()` before closing the ledger.
+ */
+export function createTerminalSync(
+  core: TerminalSyncParts,
+  options: SyncOptionsInput,
+  extra: Pick<SyncDeps, 'onReloadConfig' | 'collectLogs'> & { registryTrust?: ImportTrust } = {},
+): Sync {
+  return createSync(
+    {
+      outbox: core.ledger,
+      db: core.ledger.db,
+      logger: core.logger,
+      health: core.health,
+      ...(core.registry instanceof RegistryStore
+        ? { registry: registryStoreApplier(core.registry, extra.registryTrust ?? {}) }
+        : {}),
+      stagingDir: join(core.config.dataDir, 'sync-staging'),
+      healthSummary: () => {
+        const snapshot = core.health.snapshot();
+        return {
+          level: snapshot.level,
+          items: snapshot.items.map((i) => ({
+            component: i.component,
+            level: i.level,
+            reason: i.reason,
+            since: i.since,
+          })),
+        };
+      },
+      ...(extra.onReloadConfig ? { onReloadConfig: extra.onReloadConfig } : {}),
+      ...(extra.collectLogs ? { collectLogs: extra.collectLogs } : {}),
+    },
+    options,
+  );
+}

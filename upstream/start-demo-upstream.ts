@@ -1,0 +1,79 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Logger } from '../terminal/logger.js';
+import { bodyFileFor } from '../terminal/registry/writer.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
+import { type StartedUpstream, startUpstream, UPSTREAM_LAYOUT } from './start-upstream.js';
+
+export interface DemoUpstream extends StartedUpstream {
+  broker: EmbeddedBroker;
+  /** What the demo terminal's `sync` config needs. */
+  terminalSyncOptions: (
+    storeId: string,
+    terminalId: string,
+  ) => {
+    brokerUrl: string;
+    storeId: string;
+    terminalId: string;
+    registry: { scopes: string[] };
+    commands: { publicKeys: string[] };
+  };
+}
+
+/**
+ * For `npm start`: an embedded aedes broker plus the reference upstream in this process, publishing
+ * the demo registry (its signed snapshot, and sold-unit deltas signed with the demo release key).
+ * `registryDir` is the directory `createDemoRegistry` wrote (root.json, release.key, demo-1.*).
+ */
+export async function startDemoUpstream(input: {
+  dataDir: string;
+  registryDir: string;
+  manifestFile: string;
+  scope: string;
+  logger: Logger;
+  terminals: { storeId: string; terminalId: string; publicKey: string }[];
+  brokerPort?: number;
+}): Promise<DemoUpstream> {
+  const broker = await startEmbeddedBroker({ port: input.brokerPort ?? 0 });
+  const version = /-(\d+)\.manifest\.json$/.exec(input.manifestFile)?.[1] ?? '1';
+  const snapDir = join(input.dataDir, UPSTREAM_LAYOUT.releases, input.scope, `snapshot-${version}`);
+  if (!existsSync(snapDir)) {
+    mkdirSync(snapDir, { recursive: true });
+    copyFileSync(input.manifestFile, join(snapDir, basename(input.manifestFile)));
+    const body = bodyFileFor(input.manifestFile);
+    copyFileSync(body, join(snapDir, basename(body)));
+  }
+  const keysDir = join(input.dataDir, UPSTREAM_LAYOUT.registryKeys);
+  mkdirSync(keysDir, { recursive: true });
+  for (const f of ['root.json', 'release.key']) {
+    if (!existsSync(join(keysDir, f))) copyFileSync(join(input.registryDir, f), join(keysDir, f));
+  }
+  let started: StartedUpstream;
+  try {
+    started = await startUpstream({
+      dataDir: input.dataDir,
+      logger: input.logger.child({ module: 'demo-upstream' }),
+      // aedes: MQTT 3.1.1 and no shared subscriptions.
+      options: { brokerUrl: broker.url, protocol: '3.1.1', shareGroup: '' },
+      terminals: input.terminals,
+    });
+  } catch (error) {
+    await broker.stop();
+    throw error;
+  }
+  return {
+    ...started,
+    broker,
+    terminalSyncOptions: (storeId, terminalId) => ({
+      brokerUrl: broker.url,
+      storeId,
+      terminalId,
+      registry: { scopes: [input.scope] },
+      commands: { publicKeys: [started.commandPublicKeyPem] },
+    }),
+    async stop() {
+      await started.stop();
+      await broker.stop();
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase } from '../terminal/db/open-database.js';
+import type { Logger } from '../terminal/logger.js';
+import { readSigningKey } from '../terminal/registry/keys.js';
+import { parseRoot } from '../terminal/registry/root.js';
+import { createUpstream, type Upstream } from './create-upstream.js';
+import type { DeltaBuilder } from './delta-builder.js';
+import { jsonDeltaBuilder } from './delta-builder.js';
+import type { UpstreamOptionsInput } from './options.js';
+import { registryDeltaBuilder } from './registry-delta-builder.js';
+
+/**
+ * The upstream's data directory:
+ * - `upstream.db`                       ingested records, alerts, unit events (SQLite)
+ * - `registry/{scope}/snapshot-N/…`     signed releases to publish (as written by `veriterm registry build`)
+ * - `registry/{scope}/delta-A-B/…`      signed deltas (also the ones upstream builds from write-offs)
+ * - `registry-keys/root.json`, `registry-keys/release.key`   to sign sold-unit deltas (registry format)
+ * - `keys/command.key` (0600), `keys/command.pub.pem`        upstream command key; terminals pin the .pub
+ * - `terminals.json`                     `[{ "storeId", "terminalId", "publicKey" }]` enrolled terminal keys
+ */
+export const UPSTREAM_LAYOUT = {
+  db: 'upstream.db',
+  releases: 'registry',
+  registryKeys: 'registry-keys',
+  commandKey: 'keys/command.key',
+  commandPublicKey: 'keys/command.pub.pem',
+  terminals: 'terminals.json',
+} as const;
+
+export interface StartedUpstream {
+  upstream: Upstream;
+  /** SPKI PEM of the command key: goes into each terminal's `sync.commands.publicKeys`. */
+  commandPublicKeyPem: string;
+  stop(): Promise<void>;
+}
+
+/** Loads the command key, creating it (0600) on first start. */
+export function loadOrCreateCommandKey(dataDir: string): KeyObject {
+  const file = join(dataDir, UPSTREAM_LAYOUT.commandKey);
+  if (existsSync(file)) return createPrivateKey(readFileSync(file));
+  mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  writeFileSync(file, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  writeFileSync(
+    join(dataDir, UPSTREAM_LAYOUT.commandPublicKey),
+    publicKey.export({ format: 'pem', type: 'spki' }),
+  );
+  return privateKey;
+}
+
+function deltaBuilderFor(dataDir: string, logger: Logger): DeltaBuilder {
+  const keysDir = join(dataDir, UPSTREAM_LAYOUT.registryKeys);
+  const rootFile = join(keysDir, 'root.json');
+  const keyFile = join(keysDir, 'release.key');
+  if (existsSync(rootFile) && existsSync(keyFile)) {
+    return registryDeltaBuilder({
+      releasesDir: join(dataDir, UPSTREAM_LAYOUT.releases),
+      stateDir: dataDir,
+      root: parseRoot(readFileSync(rootFile, 'utf8')),
+      signingKeys: [readSigningKey(keyFile)],
+    });
+  }
+  logger.warn(
+    { expected: [rootFile, keyFile] },
+    'no registry signing key: sold units are published as unsigned JSON deltas that terminals will refuse',
+  );
+  return jsonDeltaBuilder();
+}
+
+/** Starts the reference upstream on a data directory (what `veriterm upstream` and the demo run). */
+export async function startUpstream(input: {
+  dataDir: string;
+  logger: Logger;
+  options: UpstreamOptionsInput;
+  terminals?: { storeId: string; terminalId: string; publicKey: string }[];
+}): Promise<StartedUpstream> {
+  mkdirSync(input.dataDir, { recursive: true });
+  const db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
+  const commandKey = loadOrCreateCommandKey(input.dataDir);
+  const upstream = createUpstream(
+    {
+      db,
+      logger: input.logger,
+      releasesDir: join(input.dataDir, UPSTREAM_LAYOUT.releases),
+      commandKey,
+      deltaBuilder: deltaBuilderFor(input.dataDir, input.logger),
+    },
+    input.options,
+  );
+  const terminalsFile = join(input.dataDir, UPSTREAM_LAYOUT.terminals);
+  const enrolled = [
+    ...(existsSync(terminalsFile)
+      ? (JSON.parse(readFileSync(terminalsFile, 'utf8')) as {
+          storeId: string;
+          terminalId: string;
+          publicKey: string;
+        }[])
+      : []),
+    ...(input.terminals ?? []),
+  ];
+  for (const t of enrolled) upstream.store.enrol(t.storeId, t.terminalId, t.publicKey);
+  await upstream.start();
+  return {
+    upstream,
+    commandPublicKeyPem: createPublicKey(commandKey).export({ format: 'pem', type: 'spki' }).toString(),
+    async stop() {
+      await upstream.stop();
+      db.close();
+    },
+  };
+}
