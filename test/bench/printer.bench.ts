@@ -111,6 +111,11 @@ async function queueBench(): Promise<void> {
   report('printer', 'queue_to_acknowledged_p50', percentile(queued, 50), 'ms');
   report('printer', 'queue_to_acknowledged_p99', percentile(queued, 99), 'ms');
   report('printer', 'queue_to_printed_p50', percentile(printedAt, 50), 'ms');
+  // What the queue's two durable commits per job cost on this disk (synchronous=FULL, WAL).
+  db.exec('CREATE TABLE IF NOT EXISTS bench_commit (n INTEGER)');
+  const insert = db.prepare('INSERT INTO bench_commit (n) VALUES (?)');
+  const commits = timeIt(scaled(200), () => insert.run(1));
+  report('printer', 'baseline_sqlite_commit_full_p50', percentile(commits, 50), 'ms');
   await queue.stop();
   db.close();
 
