@@ -2,6 +2,7 @@ import type { KeyboardWedgeScannerOptions } from '../options.js';
 import { BootKeyboardDecoder } from './boot-keyboard-decoder.js';
 import type { HidDeviceInfo } from './hid-device.js';
 import { HidScannerBase, type HidScannerDeps } from './hid-scanner-base.js';
+import { parseReportDescriptor } from './report-descriptor.js';
 
 /** Generic Desktop page (0x01), Keyboard (0x06). */
 const KEYBOARD = { page: 0x01, usage: 0x06 } as const;
@@ -15,7 +16,7 @@ const KEYBOARD = { page: 0x01, usage: 0x06 } as const;
  */
 export class KeyboardWedgeScanner extends HidScannerBase {
   readonly #options: KeyboardWedgeScannerOptions;
-  readonly #decoder: BootKeyboardDecoder;
+  #decoder: BootKeyboardDecoder;
   #chars: string[] = [];
   #lastKeyAt = 0;
   #overlong = false;
@@ -32,7 +33,18 @@ export class KeyboardWedgeScanner extends HidScannerBase {
     return info.usagePage === KEYBOARD.page && info.usage === KEYBOARD.usage;
   }
 
-  protected async prepare(): Promise<void> {}
+  /**
+   * A scanner that is a composite device (keyboard + HID POS + …) numbers its reports; the
+   * descriptor says which id the keyboard report has, unless `reportId` was configured.
+   */
+  protected async prepare(info: HidDeviceInfo): Promise<void> {
+    let reportId = this.#options.reportId;
+    if (reportId === undefined) {
+      const descriptor = await this.hid.reportDescriptor?.(info).catch(() => undefined);
+      if (descriptor) reportId = keyboardReportId(descriptor);
+    }
+    this.#decoder = new BootKeyboardDecoder(reportId);
+  }
 
   protected resetInput(): void {
     this.#decoder.reset();
@@ -124,4 +136,14 @@ export class KeyboardWedgeScanner extends HidScannerBase {
     this.#overlong = false;
     this.#typedKeys = 0;
   }
+}
+
+/** The report id of the keyboard input report (page 0x07 keys), undefined when reports are not numbered. */
+export function keyboardReportId(descriptor: Uint8Array): number | undefined {
+  for (const layout of parseReportDescriptor(descriptor).values()) {
+    if (layout.fields.some((f) => f.usagePage === 0x07 && (f.flags & 0x01) === 0)) {
+      return layout.reportId === 0 ? undefined : layout.reportId;
+    }
+  }
+  return undefined;
 }

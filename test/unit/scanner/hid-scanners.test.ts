@@ -247,4 +247,26 @@ describe('KeyboardWedgeScanner', () => {
     expect(scans[0]!.data).toBe('81234567890123456789');
     expect(errors).toEqual(['overlong']);
   });
+
+  it('takes the keyboard report id from the report descriptor of a composite scanner', async () => {
+    const bus = new FakeHidBus();
+    const clock = new FakeClock();
+    // Boot keyboard collection numbered as report 1 (HID 1.11 Appendix B.1 items + Report ID).
+    const descriptor = Buffer.from(
+      '05010906a101850105071' + '9e029e71500250175019508810295017508810395067508150025650507190029658100c0',
+      'hex',
+    );
+    const device = new FakeHidDevice(kbdInfo, descriptor);
+    bus.plug(device);
+    const source = createScannerSource(
+      { type: 'keyboard-wedge', vendorId: kbdInfo.vendorId, productId: kbdInfo.productId, reconnect },
+      { hid: bus, now: clock.now },
+    );
+    await started(source);
+    const scans = collect(source);
+    await device.replay(bootKeyboardReports('81234567890123456789\r', { reportId: 1 }), clock);
+    await until(() => scans.length === 1, 'the scan');
+    expect(scans[0]!.data).toBe('81234567890123456789');
+    await source.stop();
+  });
 });

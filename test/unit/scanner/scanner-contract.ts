@@ -122,6 +122,22 @@ export function scannerContract(
 
     // Only transports that can be unplugged get this case (stdin cannot come back once ended).
     if (!canUnplug) return;
+    it('starts without the device (not an error) and connects when it appears', async () => {
+      harness = await make();
+      const h = harness;
+      if (!h.unplug || !h.replug)
+        throw new Error(`${name}: harness claims canUnplug but has no unplug/replug`);
+      await h.unplug();
+      await h.source.start();
+      expect(h.source.state).not.toBe('connected');
+      const connected = next(h.source, 'connected', 15_000);
+      await h.replug();
+      await connected;
+      const scan = next(h.source, 'scan');
+      await h.read(SUPERVISION_CODE);
+      expect(((await scan) as Scan).data).toBe(SUPERVISION_CODE);
+    });
+
     it('reports disconnected on unplug and resumes scanning after replug', async () => {
       const h = await started();
       if (!h.unplug || !h.replug)
