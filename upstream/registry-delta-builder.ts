@@ -33,7 +33,11 @@ async function catchUp(
   const current = store.state()?.version;
   if (current === undefined && ann.snapshot) steps.push(ann.snapshot);
   let at = current ?? ann.snapshot?.version ?? 0;
-  for (const d of ann.deltas) if (d.from === at) steps.push(d), (at = d.version);
+  for (const d of ann.deltas) {
+    if (d.from !== at) continue;
+    steps.push(d);
+    at = d.version;
+  }
   for (const step of steps) {
     const dir = join(catalog.root, scope, step.id);
     const manifest = readdirSync(dir).find((f) => f.endsWith('.manifest.json'));

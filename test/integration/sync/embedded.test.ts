@@ -27,9 +27,9 @@ describe('npm start wiring: embedded aedes broker + in-process upstream + create
       const dir = join(tmp.dir, storeId);
       const keys = generateKeyPairSync('ed25519');
       const identity = identityFromPrivateKey(keys.privateKey);
-      const db = openDatabase(join(dir + '-terminal.db'));
+      const db = openDatabase(`${dir}-terminal.db`);
       const ledger = new Ledger({ db, identity, storeId, terminalId: 't1' });
-      const registry = RegistryStore.open(join(dir + '-registry.db'));
+      const registry = RegistryStore.open(`${dir}-registry.db`);
       const health = new HealthModel();
       return { storeId, dataDir: dir, identity, db, ledger, registry, health };
     };
