@@ -68,7 +68,7 @@ async function encodeBench(): Promise<void> {
     const e = new ReceiptPrinterEncoder({ printerModel: 'epson-tm-t88vi', newline: '\n' });
     e.initialize().bold(true).size(2, 2).align('center').line('VERITERM MARKET').bold(false).size(1, 1);
     e.line('Lane 2 - 2026-11-28 09:41').align('left').rule();
-    for (let i = 0; i < 34; i++) e.line(`Item ${i + 1} whole milk 1L`.padEnd(35) + '  1' + '   12.50');
+    for (let i = 0; i < 34; i++) e.line(`${`Item ${i + 1} whole milk 1L`.padEnd(35)}  1   12.50`);
     e.rule()
       .bold(true)
       .line(`${'TOTAL'.padEnd(32)}    425.00`)
