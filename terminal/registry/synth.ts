@@ -101,33 +101,34 @@ export function synthPlan(options: SynthOptions): SynthProduct[] {
       names: { 'zh-CN': `${ZH[t]} ${i + 1}号`, en: `${EN[t]} No. ${i + 1}` },
       manufacturer: MAKERS[i % MAKERS.length]!,
       spec: SPEC[t]!,
-      covered: random() > 0.02,
+      // A few fixed cases so that even a small registry has every kind of record.
+      covered: random() > 0.02 && i !== 10,
     };
-    if (random() < 0.01) product.withdrawn = true;
+    if (random() < 0.01 || i === 7) product.withdrawn = true;
     plan.push({ product, batches: [], units: 0, style: kind === 0 ? 'cn20' : kind === 1 ? 'gs1n' : 'gs1a' });
   }
   plan.sort((a, b) => (a.product.key < b.product.key ? -1 : 1));
   const covered = plan.filter((p) => p.product.covered);
   for (let u = 0; u < options.units; u++) covered[u % covered.length]!.units++;
-  for (const p of plan) {
+  plan.forEach((p, i) => {
     const count = Math.max(1, Math.min(40, Math.ceil(p.units / 5000)));
     for (let b = 0; b < count; b++) {
       const year = 2023 + Math.floor(random() * 4);
       const month = 1 + Math.floor(random() * 12);
       const produced = `${year}-${String(month).padStart(2, '0')}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
-      const expired = random() < 0.03;
+      const expired = random() < 0.03 || (i === 5 && b === 0);
       const batch: RegistryBatch = {
         productKey: p.product.key,
         number: `${String(year).slice(2)}${String(month).padStart(2, '0')}${String(b + 1).padStart(3, '0')}`,
         productionDate: produced,
         expiryDate: expired ? '2025-06-30' : `${year + 3}-${produced.slice(5)}`,
-        recalled: random() < 0.02,
+        recalled: random() < 0.02 || (i === 4 && b === 0),
       };
       if (batch.recalled) batch.recallReason = '质量抽检不合格 / failed quality sampling';
       p.batches.push(batch);
     }
     p.batches.sort((a, b) => (a.number < b.number ? -1 : a.number > b.number ? 1 : 0));
-  }
+  });
   return plan;
 }
 
