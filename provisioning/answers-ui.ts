@@ -4,7 +4,10 @@ import type { ProvisionUi } from './ui.js';
 /** Non-interactive UI: messages go to a stream, and every question is a missing answer. */
 export function answersUi(out: NodeJS.WritableStream): ProvisionUi {
   const missing = (key: string, message: string): never => {
-    throw new VeritermError('missing_answer', `no answer for "${message}": set "${key}" in the answers file or pass --${key}`);
+    throw new VeritermError(
+      'missing_answer',
+      `no answer for "${message}": set "${key}" in the answers file or pass --${key}`,
+    );
   };
   return {
     interactive: false,

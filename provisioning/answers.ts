@@ -20,11 +20,20 @@ export const answersSchema = z.strictObject({
   skipTestScan: z.boolean().default(false),
   /** @default false */
   skipTestPrint: z.boolean().default(false),
-  storeId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -').optional(),
-  terminalId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -').optional(),
+  storeId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -')
+    .optional(),
+  terminalId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 of A-Z a-z 0-9 _ . -')
+    .optional(),
   role: z.enum(['kiosk', 'checkout']).optional(),
   /** Broker the terminal enrols through (mqtt:// or mqtts://). */
-  brokerUrl: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected an mqtt:// or mqtts:// URL').optional(),
+  brokerUrl: z
+    .string()
+    .regex(/^(mqtts?|wss?):\/\//, 'expected an mqtt:// or mqtts:// URL')
+    .optional(),
   /** CA for an mqtts:// enrolment connection (otherwise the grant brings the CA). */
   brokerCaFile: z.string().optional(),
   /** Low-privilege enrolment account on the broker, when the broker requires one. */

@@ -11,13 +11,19 @@ export function syncOptionsFromConfig(sync: Record<string, unknown>): SyncOption
   const { credentialsFile, ...rest } = sync as { credentialsFile?: unknown } & Record<string, unknown>;
   if (typeof credentialsFile !== 'string') return rest as unknown as SyncOptionsInput;
   if (!existsSync(credentialsFile)) {
-    throw new VeritermError('credentials_missing', `broker credentials file ${credentialsFile} is missing: re-run veriterm provision`);
+    throw new VeritermError(
+      'credentials_missing',
+      `broker credentials file ${credentialsFile} is missing: re-run veriterm provision`,
+    );
   }
   let creds: { username?: unknown; password?: unknown };
   try {
     creds = JSON.parse(readFileSync(credentialsFile, 'utf8')) as typeof creds;
   } catch {
-    throw new VeritermError('credentials_invalid', `broker credentials file ${credentialsFile} is not valid JSON: re-run veriterm provision`);
+    throw new VeritermError(
+      'credentials_invalid',
+      `broker credentials file ${credentialsFile} is not valid JSON: re-run veriterm provision`,
+    );
   }
   return {
     ...(rest as unknown as SyncOptionsInput),

@@ -15,7 +15,12 @@ export async function chooseDevices(
 ): Promise<{ scanner?: Options; printer?: Options }> {
   const needDetect = answers.scanner === undefined || answers.printer === undefined;
   const found = needDetect ? await detectDevices(detect) : [];
-  if (needDetect) ui.info(found.length > 0 ? `found: ${found.map((d) => d.label).join('; ')}` : 'no scanners or printers detected');
+  if (needDetect)
+    ui.info(
+      found.length > 0
+        ? `found: ${found.map((d) => d.label).join('; ')}`
+        : 'no scanners or printers detected',
+    );
 
   let scanner: Options | 'none' | undefined = answers.scanner;
   if (scanner === undefined) {
@@ -30,7 +35,14 @@ export async function chooseDevices(
     });
     scanner =
       choice === 'manual'
-        ? { type: 'serial', path: await ui.text({ key: 'scanner', message: 'Serial device path (prefer /dev/serial/by-id/…)', placeholder: '/dev/serial/by-id/usb-…' }) }
+        ? {
+            type: 'serial',
+            path: await ui.text({
+              key: 'scanner',
+              message: 'Serial device path (prefer /dev/serial/by-id/…)',
+              placeholder: '/dev/serial/by-id/usb-…',
+            }),
+          }
         : choice;
   }
 

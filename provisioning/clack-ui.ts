@@ -6,7 +6,8 @@ import type { ProvisionUi } from './ui.js';
 export function clackUi(io: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream }): ProvisionUi {
   const opts = { input: io.input as NodeJS.ReadStream, output: io.output as NodeJS.WriteStream };
   const answer = <T>(value: T | symbol): T => {
-    if (typeof value === 'symbol' || p.isCancel(value)) throw new VeritermError('cancelled', 'provisioning cancelled; nothing was written');
+    if (typeof value === 'symbol' || p.isCancel(value))
+      throw new VeritermError('cancelled', 'provisioning cancelled; nothing was written');
     return value;
   };
   return {
@@ -25,14 +26,23 @@ export function clackUi(io: { input: NodeJS.ReadableStream; output: NodeJS.Writa
           ...opts,
         }),
       ),
-    select: async <T>(q: { key: string; message: string; options: { value: T; label: string; hint?: string }[] }) =>
+    select: async <T>(q: {
+      key: string;
+      message: string;
+      options: { value: T; label: string; hint?: string }[];
+    }) =>
       answer(
         await p.select<T>({
           message: q.message,
-          options: q.options.map((o) => ({ value: o.value, label: o.label, ...(o.hint ? { hint: o.hint } : {}) })) as never,
+          options: q.options.map((o) => ({
+            value: o.value,
+            label: o.label,
+            ...(o.hint ? { hint: o.hint } : {}),
+          })) as never,
           ...opts,
         }),
       ) as T,
-    confirm: async (q) => answer<boolean>(await p.confirm({ message: q.message, initialValue: q.initial ?? true, ...opts })),
+    confirm: async (q) =>
+      answer<boolean>(await p.confirm({ message: q.message, initialValue: q.initial ?? true, ...opts })),
   };
 }

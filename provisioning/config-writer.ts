@@ -42,7 +42,9 @@ export function buildConfig(input: ConfigInput, paths: StatePaths): Record<strin
         ? {
             tls: {
               caFile: paths.brokerCa,
-              ...(input.credentials.clientCert ? { certFile: paths.clientCert, keyFile: paths.clientKey } : {}),
+              ...(input.credentials.clientCert
+                ? { certFile: paths.clientCert, keyFile: paths.clientKey }
+                : {}),
             },
           }
         : {}),
@@ -54,12 +56,15 @@ export function buildConfig(input: ConfigInput, paths: StatePaths): Record<strin
   if (!result.ok) problems.push(formatConfigIssues(result.issues));
   if (input.scanner) {
     const s = scannerOptionsSchema.safeParse(input.scanner);
-    if (!s.success) problems.push(...s.error.issues.map((i) => `  scanners.0.${i.path.join('.')}: ${i.message}`));
+    if (!s.success)
+      problems.push(...s.error.issues.map((i) => `  scanners.0.${i.path.join('.')}: ${i.message}`));
   }
   if (input.printer) {
     const p = printerOptionsSchema.safeParse(input.printer);
-    if (!p.success) problems.push(...p.error.issues.map((i) => `  printers.0.${i.path.join('.')}: ${i.message}`));
+    if (!p.success)
+      problems.push(...p.error.issues.map((i) => `  printers.0.${i.path.join('.')}: ${i.message}`));
   }
-  if (problems.length > 0) throw new VeritermError('bad_config', `the configuration would be invalid:\n${problems.join('\n')}`);
+  if (problems.length > 0)
+    throw new VeritermError('bad_config', `the configuration would be invalid:\n${problems.join('\n')}`);
   return config;
 }

@@ -1,6 +1,15 @@
-import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { loadConfigFile, formatConfigIssues } from '../terminal/config/index.js';
+import { formatConfigIssues, loadConfigFile } from '../terminal/config/index.js';
 import { VeritermError } from '../terminal/errors.js';
 import { loadOrCreateTerminalKey } from '../terminal/identity/index.js';
 import { Ledger } from '../terminal/ledger/index.js';
@@ -9,7 +18,6 @@ import { terminalTopics } from '../terminal/sync/topics.js';
 import { syncOptionsFromConfig } from './broker-credentials.js';
 import { connect } from './enrol-client.js';
 import { statePaths } from './state-paths.js';
-import { readFileSync } from 'node:fs';
 
 export interface DecommissionOptions {
   configFile: string;
@@ -33,7 +41,11 @@ export interface DecommissionResult {
  */
 export async function decommission(options: DecommissionOptions): Promise<DecommissionResult> {
   const loaded = loadConfigFile(options.configFile);
-  if (!loaded.ok) throw new VeritermError('bad_config', `cannot decommission: ${options.configFile} is invalid:\n${formatConfigIssues(loaded.issues)}`);
+  if (!loaded.ok)
+    throw new VeritermError(
+      'bad_config',
+      `cannot decommission: ${options.configFile} is invalid:\n${formatConfigIssues(loaded.issues)}`,
+    );
   const config = loaded.config;
   const paths = statePaths(config.dataDir);
   const { storeId, terminalId } = config.terminal;
@@ -41,7 +53,12 @@ export async function decommission(options: DecommissionOptions): Promise<Decomm
   let unsynced = 0;
   let oldest: string | undefined;
   if (existsSync(paths.terminalDb) && existsSync(paths.terminalKey)) {
-    const ledger = new Ledger({ file: paths.terminalDb, identity: loadOrCreateTerminalKey(paths.terminalKey), storeId, terminalId });
+    const ledger = new Ledger({
+      file: paths.terminalDb,
+      identity: loadOrCreateTerminalKey(paths.terminalKey),
+      storeId,
+      terminalId,
+    });
     try {
       const stats = ledger.stats();
       unsynced = stats.pending;
@@ -76,14 +93,27 @@ export async function decommission(options: DecommissionOptions): Promise<Decomm
         },
         sync.clientId ?? `vt-${storeId}-${terminalId}`,
       );
-      const doc = { v: PROTOCOL_VERSION, state: 'decommissioned', storeId, terminalId, at: new Date().toISOString(), unsynced };
-      await client.publishAsync(terminalTopics(storeId, terminalId).status, JSON.stringify(doc), { qos: 1, retain: true });
+      const doc = {
+        v: PROTOCOL_VERSION,
+        state: 'decommissioned',
+        storeId,
+        terminalId,
+        at: new Date().toISOString(),
+        unsynced,
+      };
+      await client.publishAsync(terminalTopics(storeId, terminalId).status, JSON.stringify(doc), {
+        qos: 1,
+        retain: true,
+      });
       await client.endAsync();
       statusPublished = true;
       options.log('OK   final status "decommissioned" published to upstream');
     } catch (error) {
       if (!options.force) {
-        throw new VeritermError('broker_unreachable', `cannot publish the final status: ${(error as Error).message}; fix the link, or pass --force`);
+        throw new VeritermError(
+          'broker_unreachable',
+          `cannot publish the final status: ${(error as Error).message}; fix the link, or pass --force`,
+        );
       }
       options.log(`WARN final status not published: ${(error as Error).message}`);
     }
@@ -107,6 +137,8 @@ export async function decommission(options: DecommissionOptions): Promise<Decomm
   rmSync(options.configFile, { force: true });
   wiped.push(options.configFile);
   options.log(`OK   wiped ${wiped.length} item(s): keys, credentials, pinned root, databases, config`);
-  options.log('     if installed, also run as root: systemctl disable --now veriterm.service veriterm-kiosk.service');
+  options.log(
+    '     if installed, also run as root: systemctl disable --now veriterm.service veriterm-kiosk.service',
+  );
   return { unsynced, statusPublished, wiped };
 }

@@ -44,7 +44,11 @@ export async function detectDevices(options: DetectOptions = {}): Promise<Detect
   }
   const probes = (options.printerHosts ?? []).map(async ({ host, port }) =>
     (await reachable(host, port, options.probeTimeoutMs ?? 500))
-      ? ({ kind: 'printer', label: `network printer ${host}:${port}`, options: { transport: 'network', host, port } } as const)
+      ? ({
+          kind: 'printer',
+          label: `network printer ${host}:${port}`,
+          options: { transport: 'network', host, port },
+        } as const)
       : undefined,
   );
   for (const p of await Promise.all(probes)) if (p) found.push(p);
@@ -86,7 +90,10 @@ export async function testScan(
 ): Promise<{ scan: Scan; parsed: ParseResult }> {
   const path = typeof scannerOptions.path === 'string' ? scannerOptions.path : undefined;
   if (scannerOptions.type === 'serial' && path && !existsSync(path)) {
-    throw new VeritermError('device_gone', `the scanner at ${path} is not present: check its cable and power (ls /dev/serial/by-id)`);
+    throw new VeritermError(
+      'device_gone',
+      `the scanner at ${path} is not present: check its cable and power (ls /dev/serial/by-id)`,
+    );
   }
   let source: ReturnType<typeof createScannerSource>;
   try {
@@ -97,7 +104,13 @@ export async function testScan(
   try {
     const scan = await new Promise<Scan>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new VeritermError('scan_timeout', `no scan from ${source.deviceId} within ${Math.round(options.timeoutMs / 1000)} s: scan any product code; if the scanner beeps but nothing arrives, check its suffix (CR) and baud rate`)),
+        () =>
+          reject(
+            new VeritermError(
+              'scan_timeout',
+              `no scan from ${source.deviceId} within ${Math.round(options.timeoutMs / 1000)} s: scan any product code; if the scanner beeps but nothing arrives, check its suffix (CR) and baud rate`,
+            ),
+          ),
         options.timeoutMs,
       );
       source.once('scan', (s) => {
@@ -106,15 +119,24 @@ export async function testScan(
       });
       source.once('disconnected', ({ reason }) => {
         clearTimeout(timer);
-        reject(new VeritermError('device_gone', `the scanner ${source.deviceId} went away during the test scan (${reason}): check its cable`));
+        reject(
+          new VeritermError(
+            'device_gone',
+            `the scanner ${source.deviceId} went away during the test scan (${reason}): check its cable`,
+          ),
+        );
       });
-      source
-        .start()
-        .then(() => options.onWaiting?.())
-        .catch((error: unknown) => {
-          clearTimeout(timer);
-          reject(new VeritermError('device_gone', `cannot open the scanner ${source.deviceId}: ${(error as Error).message}`));
-        });
+      // Ask for the scan only once the port is open: bytes sent before that are lost.
+      source.once('connected', () => options.onWaiting?.());
+      source.start().catch((error: unknown) => {
+        clearTimeout(timer);
+        reject(
+          new VeritermError(
+            'device_gone',
+            `cannot open the scanner ${source.deviceId}: ${(error as Error).message}`,
+          ),
+        );
+      });
     });
     return { scan, parsed: parseCode(scan.data) };
   } finally {
@@ -126,7 +148,10 @@ export async function testScan(
  * Prints a document on the chosen printer after checking its real-time status (DLE EOT):
  * unreachable, cover open or paper out stop with the fix; nothing is queued for later.
  */
-export async function printDocument(printerOptions: Record<string, unknown>, doc: ReceiptDocument): Promise<void> {
+export async function printDocument(
+  printerOptions: Record<string, unknown>,
+  doc: ReceiptDocument,
+): Promise<void> {
   let printer: ReturnType<typeof createPrinter>;
   try {
     printer = createPrinter(printerOptions as never);
@@ -137,10 +162,24 @@ export async function printDocument(printerOptions: Record<string, unknown>, doc
   await printer.start();
   try {
     const status = await printer.status({ timeoutMs: 2000 });
-    if (!status.online) throw new VeritermError('device_gone', `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`);
-    if (status.paperOut) throw new VeritermError('printer_paper', `the printer ${name} is out of paper: load a roll and try again`);
-    if (status.coverOpen) throw new VeritermError('printer_cover', `the printer ${name} has its cover open: close it and try again`);
-    const profile = getProfile(typeof printerOptions.profile === 'string' ? printerOptions.profile : 'generic');
+    if (!status.online)
+      throw new VeritermError(
+        'device_gone',
+        `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`,
+      );
+    if (status.paperOut)
+      throw new VeritermError(
+        'printer_paper',
+        `the printer ${name} is out of paper: load a roll and try again`,
+      );
+    if (status.coverOpen)
+      throw new VeritermError(
+        'printer_cover',
+        `the printer ${name} has its cover open: close it and try again`,
+      );
+    const profile = getProfile(
+      typeof printerOptions.profile === 'string' ? printerOptions.profile : 'generic',
+    );
     await printer.write(renderReceipt(doc, profile), { timeoutMs: 10_000 });
   } finally {
     await printer.stop();

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { VeritermError } from '../terminal/errors.js';
+import type { TerminalIdentity } from '../terminal/identity/index.js';
 import {
   type EnrolGrant,
   enrolProof,
@@ -10,8 +12,6 @@ import {
   normalizeEnrolmentCode,
   openGrant,
 } from '../upstream/enrolment-protocol.js';
-import { VeritermError } from '../terminal/errors.js';
-import type { TerminalIdentity } from '../terminal/identity/index.js';
 
 export interface EnrolRequestInput {
   brokerUrl: string;
@@ -35,11 +35,21 @@ export interface EnrolRequestInput {
 export async function requestEnrolment(input: EnrolRequestInput): Promise<EnrolGrant> {
   const code = normalizeEnrolmentCode(input.code);
   if (!code) {
-    throw new VeritermError('bad_code', `"${input.code}" is not an enrolment code: expected 10 letters/digits like K7QF2-9M2XA`);
+    throw new VeritermError(
+      'bad_code',
+      `"${input.code}" is not an enrolment code: expected 10 letters/digits like K7QF2-9M2XA`,
+    );
   }
   const clientId = `vt-enrol-${randomBytes(8).toString('hex')}`;
   const topics = enrolTopics(clientId);
-  const client = await connect(input, clientId);
+  // Without a CA file, an mqtts:// enrolment connection cannot verify the broker yet; that is
+  // acceptable only because the answer is sealed with the code (see enrolment-protocol.ts). The
+  // grant brings the CA, and every later connection verifies the broker against it.
+  const insecure = !input.caFile && /^(mqtts|wss):/.test(input.brokerUrl);
+  const client = await connect(
+    { ...input, ...(insecure ? { tls: { rejectUnauthorized: false } } : {}) },
+    clientId,
+  );
   try {
     const eph = newEphemeralKey();
     const fields = {
@@ -80,11 +90,16 @@ export async function requestEnrolment(input: EnrolRequestInput): Promise<EnrolG
     } catch {
       throw new VeritermError('enrol_bad_answer', 'upstream answered with something that is not JSON');
     }
-    if (!parsed.success) throw new VeritermError('enrol_bad_answer', 'upstream answered in an unknown format');
-    if (parsed.data.status === 'error') throw new VeritermError(parsed.data.error.code, parsed.data.error.message);
+    if (!parsed.success)
+      throw new VeritermError('enrol_bad_answer', 'upstream answered in an unknown format');
+    if (parsed.data.status === 'error')
+      throw new VeritermError(parsed.data.error.code, parsed.data.error.message);
     const grant = openGrant(parsed.data.data, eph.privateKey, code, fields.nonce);
     if (!grant || grant.storeId !== input.storeId || grant.terminalId !== input.terminalId) {
-      throw new VeritermError('enrol_tampered', 'the answer was not sealed with this enrolment code: someone may be interfering; nothing was stored');
+      throw new VeritermError(
+        'enrol_tampered',
+        'the answer was not sealed with this enrolment code: someone may be interfering; nothing was stored',
+      );
     }
     return grant;
   } finally {
@@ -94,7 +109,14 @@ export async function requestEnrolment(input: EnrolRequestInput): Promise<EnrolG
 
 /** Connects once (no retries): a technician wants to know now that the broker is unreachable. */
 export function connect(
-  input: { brokerUrl: string; caFile?: string; username?: string; password?: string; timeoutMs?: number; tls?: IClientOptions },
+  input: {
+    brokerUrl: string;
+    caFile?: string;
+    username?: string;
+    password?: string;
+    timeoutMs?: number;
+    tls?: IClientOptions;
+  },
   clientId: string,
 ): Promise<MqttClient> {
   const options: IClientOptions = {
@@ -123,14 +145,25 @@ export function connect(
     });
     client.once('error', (error: Error & { code?: string | number }) => {
       const msg = error.message;
-      if (/not authorized|bad user name or password|Connection refused: (Not authorized|Bad username)/i.test(msg)) {
-        fail(`the broker at ${input.brokerUrl} refused the login (${msg}): check the enrolment account`, 'broker_refused');
+      if (
+        /not authorized|bad user name or password|Connection refused: (Not authorized|Bad username)/i.test(
+          msg,
+        )
+      ) {
+        fail(
+          `the broker at ${input.brokerUrl} refused the login (${msg}): check the enrolment account`,
+          'broker_refused',
+        );
       } else if (/certificate|self.signed|unable to verify/i.test(msg)) {
         fail(`TLS to ${input.brokerUrl} failed: ${msg}; check the broker CA file`, 'broker_tls');
       } else {
-        fail(`cannot reach the broker at ${input.brokerUrl}: ${msg}; check the URL, the network and that the broker runs`);
+        fail(
+          `cannot reach the broker at ${input.brokerUrl}: ${msg}; check the URL, the network and that the broker runs`,
+        );
       }
     });
-    client.once('close', () => fail(`cannot reach the broker at ${input.brokerUrl}: connection closed before CONNACK`));
+    client.once('close', () =>
+      fail(`cannot reach the broker at ${input.brokerUrl}: connection closed before CONNACK`),
+    );
   });
 }

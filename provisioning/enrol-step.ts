@@ -35,7 +35,8 @@ export async function enrolStep(
       key: 'brokerUrl',
       message: 'Broker URL (from the upstream operator)',
       placeholder: 'mqtts://broker.example:8883',
-      validate: (v) => (/^(mqtts?|wss?):\/\//.test(v) ? undefined : 'expected mqtt://host:port or mqtts://host:port'),
+      validate: (v) =>
+        /^(mqtts?|wss?):\/\//.test(v) ? undefined : 'expected mqtt://host:port or mqtts://host:port',
     }));
   const code =
     answers.enrolmentCode ??
@@ -43,7 +44,8 @@ export async function enrolStep(
       key: 'enrolmentCode',
       message: 'One-time enrolment code (printed by `veriterm upstream enrol`)',
       placeholder: 'XXXXX-XXXXX',
-      validate: (v) => (normalizeEnrolmentCode(v) ? undefined : 'expected 10 letters/digits like K7QF2-9M2XA'),
+      validate: (v) =>
+        normalizeEnrolmentCode(v) ? undefined : 'expected 10 letters/digits like K7QF2-9M2XA',
     }));
   ui.info(`asking upstream through ${brokerUrl} …`);
   const grant = await requestEnrolment({
@@ -60,23 +62,40 @@ export async function enrolStep(
   const fingerprint = rootFingerprint(grant.registry.root);
   ui.info(`registry root fingerprint (scope ${grant.registry.scope}):\n   ${fingerprint}`);
   if (answers.rootFingerprint !== undefined) {
-    if (normalizeFingerprint(answers.rootFingerprint) !== normalizeFingerprint(fingerprint)) throw mismatch(fingerprint);
+    if (normalizeFingerprint(answers.rootFingerprint) !== normalizeFingerprint(fingerprint))
+      throw mismatch(fingerprint);
   } else {
-    const same = await ui.confirm({ key: 'rootFingerprint', message: 'Is this exactly the fingerprint upstream printed?', initial: false });
+    const same = await ui.confirm({
+      key: 'rootFingerprint',
+      message: 'Is this exactly the fingerprint upstream printed?',
+      initial: false,
+    });
     if (!same) throw mismatch(fingerprint);
   }
   ui.success('registry root confirmed');
 
-  const pinned = pinRoot(staging.registryDb, JSON.stringify(grant.registry.root), { scope: grant.registry.scope, replace: true });
-  if (!pinned.ok) throw new VeritermError('bad_root', `upstream sent a registry root that cannot be pinned: ${pinned.message}`);
+  const pinned = pinRoot(staging.registryDb, JSON.stringify(grant.registry.root), {
+    scope: grant.registry.scope,
+    replace: true,
+  });
+  if (!pinned.ok)
+    throw new VeritermError(
+      'bad_root',
+      `upstream sent a registry root that cannot be pinned: ${pinned.message}`,
+    );
   mkdirSync(staging.credentialsDir, { recursive: true, mode: 0o700 });
   const secret = (file: string, text: string) => {
     writeFileSync(file, text, { mode: 0o600 });
     chmodSync(file, 0o600);
   };
   const b = grant.broker;
-  const credentials = { password: b.password !== undefined, clientCert: b.certPem !== undefined && b.keyPem !== undefined, ca: b.caPem !== undefined };
-  if (credentials.password) secret(staging.brokerCredentials, `${JSON.stringify({ username: b.username, password: b.password })}\n`);
+  const credentials = {
+    password: b.password !== undefined,
+    clientCert: b.certPem !== undefined && b.keyPem !== undefined,
+    ca: b.caPem !== undefined,
+  };
+  if (credentials.password)
+    secret(staging.brokerCredentials, `${JSON.stringify({ username: b.username, password: b.password })}\n`);
   if (credentials.clientCert) {
     secret(staging.clientCert, b.certPem!);
     secret(staging.clientKey, b.keyPem!);

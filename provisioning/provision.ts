@@ -5,9 +5,16 @@ import { VeritermError } from '../terminal/errors.js';
 import { createTerminalKey } from '../terminal/identity/index.js';
 import type { Answers } from './answers.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
-import { buildConfig } from './config-writer.js';
-import { type DetectOptions, describePrinter, describeScanner, describeParse, printDocument, testScan } from './devices.js';
 import { chooseDevices } from './choose-devices.js';
+import { buildConfig } from './config-writer.js';
+import {
+  type DetectOptions,
+  describeParse,
+  describePrinter,
+  describeScanner,
+  printDocument,
+  testScan,
+} from './devices.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { type DoctorCheck, formatChecks } from './doctor/types.js';
 import { type Enrolled, enrolStep } from './enrol-step.js';
@@ -51,13 +58,28 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   const configFile = resolve(answers.configFile);
   const replacing = isProvisioned(dataDir, configFile);
   if (replacing && !answers.force) {
-    const go = ui.interactive && (await ui.confirm({ key: 'force', message: `${configFile} / ${dataDir} already hold a provisioned terminal. Wipe its keys and data and start over?`, initial: false }));
-    if (!go) throw new VeritermError('already_provisioned', `this machine is already provisioned (${configFile}, ${dataDir}): run veriterm decommission first, or pass --force to replace it`);
+    const go =
+      ui.interactive &&
+      (await ui.confirm({
+        key: 'force',
+        message: `${configFile} / ${dataDir} already hold a provisioned terminal. Wipe its keys and data and start over?`,
+        initial: false,
+      }));
+    if (!go)
+      throw new VeritermError(
+        'already_provisioned',
+        `this machine is already provisioned (${configFile}, ${dataDir}): run veriterm decommission first, or pass --force to replace it`,
+      );
   }
 
   ui.step('1/6 Terminal and devices');
   const ask = (key: 'storeId' | 'terminalId', message: string) =>
-    answers[key] ?? ui.text({ key, message, validate: (v) => (ID.test(v) ? undefined : 'expected 1-64 of A-Z a-z 0-9 _ . -') });
+    answers[key] ??
+    ui.text({
+      key,
+      message,
+      validate: (v) => (ID.test(v) ? undefined : 'expected 1-64 of A-Z a-z 0-9 _ . -'),
+    });
   const storeId = await ask('storeId', 'Store id');
   const terminalId = await ask('terminalId', 'Terminal id');
   const role =
@@ -75,9 +97,15 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   if (scanner && !answers.skipTestScan) {
     for (;;) {
       try {
-        ui.info(`Scan any product code with ${describeScanner(scanner)} …`);
-        const { scan, parsed } = await testScan(scanner, { timeoutMs: answers.scanTimeoutMs, ...(deps.onWaitingForScan ? { onWaiting: deps.onWaitingForScan } : {}) });
-        ui.success(`scan read: ${JSON.stringify(scan.data.replace(/\x1d/g, '<GS>'))}\n   ${describeParse(parsed)}`);
+        ui.info(`opening ${describeScanner(scanner)} …`);
+        const onWaiting = () => {
+          ui.info(`Scan any product code with ${describeScanner(scanner)} now`);
+          deps.onWaitingForScan?.();
+        };
+        const { scan, parsed } = await testScan(scanner, { timeoutMs: answers.scanTimeoutMs, onWaiting });
+        ui.success(
+          `scan read: ${JSON.stringify(scan.data.replace(/\x1d/g, '<GS>'))}\n   ${describeParse(parsed)}`,
+        );
         break;
       } catch (error) {
         if (!ui.interactive || !(error instanceof VeritermError) || error.code === 'device_gone') throw error;
@@ -88,7 +116,9 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   }
   if (printer && !answers.skipTestPrint) {
     await printDocument(printer, testSlip({ ...ids, at: now() }));
-    ui.success(`test slip printed on ${describePrinter(printer)}: check the Chinese line and scan its QR code`);
+    ui.success(
+      `test slip printed on ${describePrinter(printer)}: check the Chinese line and scan its QR code`,
+    );
   }
 
   const staging = statePaths(`${dataDir}.staging-${process.pid}`);
@@ -126,9 +156,19 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   }
 
   ui.step('5/6 System services');
-  const plan = systemPlan({ configFile, role, httpPort: answers.httpPort, ...(scanner ? { scanner } : {}), ...(printer ? { printer } : {}), veritermBin: VERITERM_BIN, ...(deps.usbIdsOf ? { usbIdsOf: deps.usbIdsOf } : {}) });
+  const plan = systemPlan({
+    configFile,
+    role,
+    httpPort: answers.httpPort,
+    ...(scanner ? { scanner } : {}),
+    ...(printer ? { printer } : {}),
+    veritermBin: VERITERM_BIN,
+    ...(deps.usbIdsOf ? { usbIdsOf: deps.usbIdsOf } : {}),
+  });
   const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
-  const install = answers.install === 'install' || (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
+  const install =
+    answers.install === 'install' ||
+    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
   let installed: string[] = [];
   if (install) {
     installed = installSystemPlan(plan, answers.systemRoot);

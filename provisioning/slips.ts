@@ -35,7 +35,10 @@ export function summaryLines(s: SummaryInput): string[] {
     `Terminal   ${s.terminalId} (${s.role})`,
     `Store      ${s.storeId}`,
     `Broker     ${s.brokerUrl}`,
-    `Root       ${s.rootFingerprint}`,
+    // Ten groups do not fit 32-48 columns: two lines of five, as upstream prints them.
+    'Registry root fingerprint',
+    `  ${s.rootFingerprint.split(' ').slice(0, 5).join(' ')}`,
+    `  ${s.rootFingerprint.split(' ').slice(5).join(' ')}`,
     `Scanner    ${s.scanner}`,
     `Printer    ${s.printer}`,
     `Provisioned ${s.at.toISOString()}`,

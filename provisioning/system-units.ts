@@ -29,12 +29,21 @@ export interface PlanInput {
 }
 
 const hex4 = (v: unknown): string | undefined =>
-  typeof v === 'number' ? v.toString(16).padStart(4, '0') : typeof v === 'string' ? v.replace(/^0x/i, '').toLowerCase().padStart(4, '0') : undefined;
+  typeof v === 'number'
+    ? v.toString(16).padStart(4, '0')
+    : typeof v === 'string'
+      ? v.replace(/^0x/i, '').toLowerCase().padStart(4, '0')
+      : undefined;
 
 /** USB ids of a tty from udev's database (ID_VENDOR_ID, ID_MODEL_ID, ID_SERIAL_SHORT). */
-export function udevUsbIds(devicePath: string): { vendorId: string; productId: string; serial?: string } | undefined {
+export function udevUsbIds(
+  devicePath: string,
+): { vendorId: string; productId: string; serial?: string } | undefined {
   try {
-    const out = execFileSync('udevadm', ['info', '--query=property', `--name=${devicePath}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync('udevadm', ['info', '--query=property', `--name=${devicePath}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const get = (k: string) => out.match(new RegExp(`^${k}=(.*)$`, 'm'))?.[1];
     const vendorId = get('ID_VENDOR_ID');
     const productId = get('ID_MODEL_ID');
@@ -122,7 +131,12 @@ WantedBy=graphical.target
   }
   return {
     files,
-    commands: ['udevadm control --reload-rules', 'udevadm trigger', 'systemctl daemon-reload', `systemctl enable --now ${units.join(' ')}`],
+    commands: [
+      'udevadm control --reload-rules',
+      'udevadm trigger',
+      'systemctl daemon-reload',
+      `systemctl enable --now ${units.join(' ')}`,
+    ],
   };
 }
 

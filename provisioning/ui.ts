@@ -17,7 +17,13 @@ export interface ProvisionUi {
   info(message: string): void;
   warn(message: string): void;
   success(message: string): void;
-  text(question: { key: string; message: string; placeholder?: string; initial?: string; validate?: (value: string) => string | undefined }): Promise<string>;
+  text(question: {
+    key: string;
+    message: string;
+    placeholder?: string;
+    initial?: string;
+    validate?: (value: string) => string | undefined;
+  }): Promise<string>;
   select<T>(question: { key: string; message: string; options: Choice<T>[] }): Promise<T>;
   confirm(question: { key: string; message: string; initial?: boolean }): Promise<boolean>;
 }

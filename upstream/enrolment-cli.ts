@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseCommandArgs, type CommandIo } from '../terminal/cli/args.js';
+import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
 import { openDatabase } from '../terminal/db/open-database.js';
 import { UsageError } from '../terminal/errors.js';
 import { parseRoot } from '../terminal/registry/index.js';
@@ -64,9 +64,15 @@ export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<nu
     return 0;
   }
   const missing = (['db', 'root', 'store', 'terminal'] as const).filter((k) => !values[k]);
-  if (missing.length > 0) throw new UsageError(`veriterm upstream enrol: missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${HELP}`);
+  if (missing.length > 0)
+    throw new UsageError(
+      `veriterm upstream enrol: missing ${missing.map((m) => `--${m}`).join(', ')}\n\n${HELP}`,
+    );
   const ttl = values['ttl-minutes'] === undefined ? 30 : Number(values['ttl-minutes']);
-  if (!Number.isFinite(ttl) || ttl <= 0) throw new UsageError(`veriterm upstream enrol: --ttl-minutes expects a positive number, got ${values['ttl-minutes']}`);
+  if (!Number.isFinite(ttl) || ttl <= 0)
+    throw new UsageError(
+      `veriterm upstream enrol: --ttl-minutes expects a positive number, got ${values['ttl-minutes']}`,
+    );
   const issued = issueEnrolment({
     dbFile: values.db!,
     rootFile: values.root!,

@@ -7,6 +7,7 @@ import {
   type EnrolResponse,
   enrolRequestSchema,
   enrolSubscription,
+  normalizeEnrolmentCode,
   proofMatches,
   sealGrant,
 } from './enrolment-protocol.js';
@@ -65,7 +66,9 @@ export async function answerEnrolment(deps: EnrolmentServiceDeps, raw: unknown):
       `the enrolment code for ${who} expired at ${pending.expiresAt}; issue a new one upstream`,
     );
   }
-  if (!proofMatches(pending.code, request)) {
+  // Codes are stored as printed (`XXXXX-XXXXX`); both sides key the proof with the canonical form.
+  const code = normalizeEnrolmentCode(pending.code) ?? pending.code;
+  if (!proofMatches(code, request)) {
     const failures = deps.store.fail(pending.id);
     const left = Math.max(0, MAX_CODE_FAILURES - failures);
     return refuse(
@@ -87,7 +90,7 @@ export async function answerEnrolment(deps: EnrolmentServiceDeps, raw: unknown):
   }
   deps.store.recordTerminal({ ...request, publicKey: request.terminalPublicKey, now });
   deps.logger.info({ storeId: request.storeId, terminalId: request.terminalId }, 'terminal enrolled');
-  return sealGrant(request, pending.code, {
+  return sealGrant(request, code, {
     storeId: request.storeId,
     terminalId: request.terminalId,
     broker,

@@ -15,7 +15,15 @@ export async function checkDevices(config: Config, timeoutMs: number): Promise<D
     const name = `scanner ${i + 1}`;
     const path = (s as { path?: unknown }).path;
     if (s.type === 'serial' && typeof path === 'string') {
-      checks.push(existsSync(path) ? ok(name, `${path} present`) : fail(name, `${path} is not present`, 'plug the scanner in (check its cable and power), then re-run veriterm doctor'));
+      checks.push(
+        existsSync(path)
+          ? ok(name, `${path} present`)
+          : fail(
+              name,
+              `${path} is not present`,
+              'plug the scanner in (check its cable and power), then re-run veriterm doctor',
+            ),
+      );
     } else {
       checks.push(ok(name, `${String(s.type)} (not checked without the device)`));
     }
@@ -27,7 +35,10 @@ export async function checkDevices(config: Config, timeoutMs: number): Promise<D
     try {
       const st = await printer.status({ timeoutMs });
       const where = describePrinter(p);
-      if (!st.online) checks.push(fail(name, `${where} does not answer`, 'check the printer power, cable or network address'));
+      if (!st.online)
+        checks.push(
+          fail(name, `${where} does not answer`, 'check the printer power, cable or network address'),
+        );
       else if (st.paperOut) checks.push(fail(name, `${where} is out of paper`, 'load a paper roll'));
       else if (st.coverOpen) checks.push(fail(name, `${where} has its cover open`, 'close the cover'));
       else if (st.paperNearEnd) checks.push(warn(name, `${where}: paper near end`, 'replace the roll soon'));
@@ -36,13 +47,23 @@ export async function checkDevices(config: Config, timeoutMs: number): Promise<D
       await printer.stop();
     }
   }
-  if (checks.length === 0) checks.push(warn('devices', 'no scanner and no printer configured', 'run veriterm provision to choose them'));
+  if (checks.length === 0)
+    checks.push(
+      warn('devices', 'no scanner and no printer configured', 'run veriterm provision to choose them'),
+    );
   return checks;
 }
 
 /** Connects to the broker with the terminal's own credentials; reports TLS and authentication. */
 export async function checkBroker(config: Config, timeoutMs: number, now: Date): Promise<DoctorCheck[]> {
-  if (!config.sync) return [warn('broker', 'no upstream link configured (sync section missing)', 'run veriterm provision to enrol with upstream')];
+  if (!config.sync)
+    return [
+      warn(
+        'broker',
+        'no upstream link configured (sync section missing)',
+        'run veriterm provision to enrol with upstream',
+      ),
+    ];
   let options: ReturnType<typeof syncOptionsFromConfig>;
   try {
     options = syncOptionsFromConfig(config.sync);
@@ -77,10 +98,29 @@ export async function checkBroker(config: Config, timeoutMs: number, now: Date):
     const stream = client.stream as Partial<TLSSocket>;
     const tls = typeof stream.getProtocol === 'function' ? stream.getProtocol() : undefined;
     await client.endAsync(true);
-    if (tlsUrl) checks.push(ok('broker', `${options.brokerUrl} accepted us over ${tls ?? 'TLS'} (server certificate verified against the pinned CA)`));
-    else checks.push(warn('broker', `${options.brokerUrl} accepted us, but the link is not encrypted`, 'use an mqtts:// listener in production (TLS with the pinned CA)'));
+    if (tlsUrl)
+      checks.push(
+        ok(
+          'broker',
+          `${options.brokerUrl} accepted us over ${tls ?? 'TLS'} (server certificate verified against the pinned CA)`,
+        ),
+      );
+    else
+      checks.push(
+        warn(
+          'broker',
+          `${options.brokerUrl} accepted us, but the link is not encrypted`,
+          'use an mqtts:// listener in production (TLS with the pinned CA)',
+        ),
+      );
   } catch (error) {
-    checks.push(fail('broker', (error as Error).message, 'check the network and broker; if the login is refused, re-enrol with a new code'));
+    checks.push(
+      fail(
+        'broker',
+        (error as Error).message,
+        'check the network and broker; if the login is refused, re-enrol with a new code',
+      ),
+    );
   }
   return checks;
 }

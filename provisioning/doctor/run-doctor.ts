@@ -29,11 +29,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   }
   if (!result.ok) {
     const lines = result.issues.map((i) => `${i.path}: got ${i.value}; ${i.expected}`);
-    return [fail('config', `${result.issues.length} bad field(s) in ${options.configFile}:\n        ${lines.join('\n        ')}`, `edit ${options.configFile} (README config reference)`)];
+    return [
+      fail(
+        'config',
+        `${result.issues.length} bad field(s) in ${options.configFile}:\n        ${lines.join('\n        ')}`,
+        `edit ${options.configFile} (README config reference)`,
+      ),
+    ];
   }
   const config = result.config;
   return [
-    ok('config', `${options.configFile} is valid (terminal ${config.terminal.storeId}/${config.terminal.terminalId})`),
+    ok(
+      'config',
+      `${options.configFile} is valid (terminal ${config.terminal.storeId}/${config.terminal.terminalId})`,
+    ),
     checkIdentity(config),
     ...(await checkDevices(config, timeoutMs)),
     ...checkRegistry(config, now),

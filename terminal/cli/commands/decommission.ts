@@ -13,7 +13,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs(
     'decommission',
     argv,
-    { config: { type: 'string', short: 'c' }, force: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    {
+      config: { type: 'string', short: 'c' },
+      force: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     { allowPositionals: false },
   );
   if (values.help) {
@@ -22,7 +26,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   const configFile = values.config ?? process.env.VERITERM_CONFIG ?? '/etc/veriterm/config.json';
   try {
-    await decommission({ configFile, force: values.force ?? false, log: (line) => io.stdout.write(`${line}\n`) });
+    await decommission({
+      configFile,
+      force: values.force ?? false,
+      log: (line) => io.stdout.write(`${line}\n`),
+    });
     io.stdout.write('veriterm decommission: done\n');
     return 0;
   } catch (error) {

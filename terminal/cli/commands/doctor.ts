@@ -13,7 +13,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseCommandArgs(
     'doctor',
     argv,
-    { config: { type: 'string', short: 'c' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     { allowPositionals: false },
   );
   if (values.help) {
@@ -24,7 +28,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const checks = await runDoctor({ configFile });
   const failed = checks.filter((c) => c.level === 'fail').length;
   const warned = checks.filter((c) => c.level === 'warn').length;
-  if (values.json) io.stdout.write(`${JSON.stringify({ status: 'ok', data: { checks, failed, warned } }, null, 2)}\n`);
-  else io.stdout.write(`${formatChecks(checks)}\n\n${failed} FAIL, ${warned} WARN, ${checks.length - failed - warned} OK\n`);
+  if (values.json)
+    io.stdout.write(`${JSON.stringify({ status: 'ok', data: { checks, failed, warned } }, null, 2)}\n`);
+  else
+    io.stdout.write(
+      `${formatChecks(checks)}\n\n${failed} FAIL, ${warned} WARN, ${checks.length - failed - warned} OK\n`,
+    );
   return failed > 0 ? 1 : 0;
 }

@@ -20,6 +20,8 @@ On a TTY without --answers it asks; otherwise every missing answer is an error.
   --printer HOST[:PORT]|none   network receipt printer
   --broker URL --code CODE --fingerprint FP
   --http-port N  --system-root DIR  --install auto|install|print
+  --broker-ca FILE  --enrol-user NAME  --enrol-password PW   enrolment connection
+  --serial-dir DIR  --probe-printer HOST[:PORT]   extra places to detect devices
   --skip-test-scan  --skip-test-print  --force
 `;
 
@@ -46,6 +48,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       'skip-test-scan': { type: 'boolean' },
       'skip-test-print': { type: 'boolean' },
       force: { type: 'boolean' },
+      'broker-ca': { type: 'string' },
+      'enrol-user': { type: 'string' },
+      'enrol-password': { type: 'string' },
+      'serial-dir': { type: 'string', multiple: true },
+      'probe-printer': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     { allowPositionals: false },
@@ -59,7 +66,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     try {
       input = JSON.parse(readFileSync(values.answers, 'utf8')) as Record<string, unknown>;
     } catch (error) {
-      throw new UsageError(`veriterm provision: cannot read answers file ${values.answers}: ${(error as Error).message}`);
+      throw new UsageError(
+        `veriterm provision: cannot read answers file ${values.answers}: ${(error as Error).message}`,
+      );
     }
   }
   const flags: Partial<Record<keyof AnswersInput, unknown>> = {
@@ -68,8 +77,18 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     storeId: values.store,
     terminalId: values.terminal,
     role: values.role,
-    scanner: values.scanner === undefined ? undefined : values.scanner === 'none' ? 'none' : { type: 'serial', path: values.scanner },
-    printer: values.printer === undefined ? undefined : values.printer === 'none' ? 'none' : networkPrinter(values.printer),
+    scanner:
+      values.scanner === undefined
+        ? undefined
+        : values.scanner === 'none'
+          ? 'none'
+          : { type: 'serial', path: values.scanner },
+    printer:
+      values.printer === undefined
+        ? undefined
+        : values.printer === 'none'
+          ? 'none'
+          : networkPrinter(values.printer),
     brokerUrl: values.broker,
     enrolmentCode: values.code,
     rootFingerprint: values.fingerprint,
@@ -79,6 +98,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     skipTestScan: values['skip-test-scan'],
     skipTestPrint: values['skip-test-print'],
     force: values.force,
+    brokerCaFile: values['broker-ca'],
+    enrolUsername: values['enrol-user'],
+    enrolPassword: values['enrol-password'],
   };
   for (const [k, v] of Object.entries(flags)) if (v !== undefined) input[k] = v;
   const parsed = answersSchema.safeParse(input);
@@ -89,13 +111,24 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const tty = (io.stdin as NodeJS.ReadStream).isTTY === true;
   const ui = !values.answers && tty ? clackUi({ input: io.stdin, output: io.stdout }) : answersUi(io.stdout);
   try {
-    const result = await provision(parsed.data, { ui });
+    const detect = {
+      ...(values['serial-dir'] ? { serialDirs: ['/dev/serial/by-id', ...values['serial-dir']] } : {}),
+      printerHosts: (values['probe-printer'] ?? []).map((a) => {
+        const [host, port] = a.split(':');
+        return { host: host!, port: port ? Number(port) : 9100 };
+      }),
+    };
+    const result = await provision(parsed.data, { ui, detect });
     const failed = result.checks.filter((c) => c.level === 'fail');
     if (failed.length > 0) {
-      io.stderr.write(`veriterm provision: provisioned, but doctor found ${failed.length} problem(s); fix them and run veriterm doctor\n`);
+      io.stderr.write(
+        `veriterm provision: provisioned, but doctor found ${failed.length} problem(s); fix them and run veriterm doctor\n`,
+      );
       return 1;
     }
-    io.stdout.write(`\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`);
+    io.stdout.write(
+      `\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`,
+    );
     return 0;
   } catch (error) {
     if (error instanceof VeritermError && !(error instanceof UsageError)) {

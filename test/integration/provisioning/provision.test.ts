@@ -1,0 +1,315 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type AnswersInput, answersSchema } from '../../../provisioning/answers.js';
+import { answersUi } from '../../../provisioning/answers-ui.js';
+import { decommission } from '../../../provisioning/decommission.js';
+import { provision } from '../../../provisioning/provision.js';
+import { main } from '../../../terminal/cli.js';
+import { loadConfigFile } from '../../../terminal/config/index.js';
+import { VeritermError } from '../../../terminal/errors.js';
+import { loadOrCreateTerminalKey } from '../../../terminal/identity/index.js';
+import { Ledger } from '../../../terminal/ledger/index.js';
+import { silentLogger } from '../../../terminal/logger.js';
+import { startTerminal } from '../../../terminal/main.js';
+import { issueEnrolment } from '../../../upstream/enrolment-cli.js';
+import { freePort } from '../../helpers/free-port.js';
+import { hasSystemTool } from '../../helpers/system-tools.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+import { ENROL_USER, type ProvisioningRig, SCOPE, startRig } from './fixture.js';
+
+const GS1_SCAN = ']d2010950600013435221SN-0001\r';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  return { stream, text: () => text };
+}
+
+describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
+  'veriterm provision against a real broker',
+  () => {
+    const tmp = makeTempDir('vt-provision-');
+    let rig: ProvisioningRig;
+    const ids = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'].map((terminalId) => ({
+      storeId: 'S1',
+      terminalId,
+    }));
+
+    beforeAll(async () => {
+      rig = await startRig(tmp.dir, ids);
+    }, 30_000);
+    afterAll(async () => {
+      await rig?.stop();
+      tmp.cleanup();
+    });
+
+    /** Answers for terminal `t`, with a fresh code issued upstream unless given. */
+    function answersFor(t: string, extra: Partial<AnswersInput> = {}) {
+      const site = join(tmp.dir, `site-${t}`);
+      const issued = issueEnrolment({
+        dbFile: rig.upstreamDb,
+        rootFile: rig.rootFile,
+        storeId: 'S1',
+        terminalId: t,
+        scope: SCOPE,
+      });
+      const answers = answersSchema.parse({
+        configFile: join(site, 'etc', 'config.json'),
+        dataDir: join(site, 'var', 'veriterm'),
+        scanner: { type: 'serial', path: rig.scanner.stablePath, debounceMs: 0 },
+        printer: { transport: 'network', host: '127.0.0.1', port: rig.printer.port, profile: 'xprinter-80' },
+        storeId: 'S1',
+        terminalId: t,
+        role: 'kiosk',
+        brokerUrl: rig.url,
+        brokerCaFile: rig.pki.caFile,
+        enrolUsername: ENROL_USER.username,
+        enrolPassword: ENROL_USER.password,
+        enrolmentCode: issued.code,
+        rootFingerprint: issued.fingerprint,
+        enrolTimeoutMs: 5000,
+        scanTimeoutMs: 5000,
+        systemRoot: join(site, 'sysroot'),
+        ...extra,
+      });
+      return { answers, issued, site };
+    }
+
+    const nothingWritten = (site: string) => {
+      expect(existsSync(join(site, 'etc', 'config.json'))).toBe(false);
+      expect(existsSync(join(site, 'var', 'veriterm'))).toBe(false);
+      const left = existsSync(join(site, 'var')) ? readdirSync(join(site, 'var')) : [];
+      expect(left).toEqual([]);
+    };
+
+    async function failWith(
+      code: string,
+      answers: ReturnType<typeof answersFor>['answers'],
+      site: string,
+      scan = false,
+    ) {
+      const out = capture();
+      const run = provision(answers, {
+        ui: answersUi(out.stream),
+        onWaitingForScan: scan ? () => rig.scanner.write(GS1_SCAN) : undefined,
+      });
+      await expect(run).rejects.toSatisfy((e: unknown) => e instanceof VeritermError && e.code === code);
+      nothingWritten(site);
+      return out.text();
+    }
+
+    test('full non-interactive provisioning ends with a working terminal', async () => {
+      const { answers, issued, site } = answersFor('T1');
+      const out = capture();
+      const before = rig.printer.receipts.length;
+      const result = await provision(answers, {
+        ui: answersUi(out.stream),
+        onWaitingForScan: () => rig.scanner.write(GS1_SCAN),
+        usbIdsOf: () => ({ vendorId: '0c2e', productId: '0b61', serial: 'A1' }),
+      });
+      const text = out.text();
+      // Step 1: the test scan was read and parsed.
+      expect(text).toContain('gs1 key 010950600013435221SN-0001');
+      // Test slip and summary slip on the loopback printer.
+      const receipts = rig.printer.receipts.slice(before);
+      expect(receipts).toHaveLength(2);
+      expect(receipts[0]!.lines.join('\n')).toContain('正品验证终端 打印测试');
+      expect(receipts[0]!.lines.join('\n')).toContain('T1');
+      expect(receipts[0]!.qrCodes).toEqual(['veriterm:S1/T1']);
+      expect(receipts[1]!.lines.join('\n')).toContain(issued.fingerprint.slice(0, 24));
+      expect(receipts[1]!.lines.join('\n')).toContain(issued.fingerprint.slice(25));
+
+      // Step 2: the key is 0600 and never printed.
+      const paths = {
+        key: join(answers.dataDir, 'identity', 'terminal-ed25519.pem'),
+        creds: join(answers.dataDir, 'credentials', 'broker.json'),
+      };
+      expect(statSync(paths.key).mode & 0o777).toBe(0o600);
+      expect(statSync(paths.creds).mode & 0o777).toBe(0o600);
+      const keyPem = readFileSync(paths.key, 'utf8');
+      const password = (JSON.parse(readFileSync(paths.creds, 'utf8')) as { password: string }).password;
+      expect(text).not.toContain(keyPem.split('\n')[1]!);
+      expect(text).not.toContain(password);
+
+      // Step 3: upstream recorded this terminal's public key.
+      const { openDatabase } = await import('../../../terminal/db/open-database.js');
+      const { EnrolmentStore } = await import('../../../upstream/enrolment-store.js');
+      const db = openDatabase(rig.upstreamDb);
+      const enrolled = new EnrolmentStore(db).terminal('S1', 'T1');
+      db.close();
+      expect(enrolled?.publicKey).toBe(loadOrCreateTerminalKey(paths.key).publicKeyRaw);
+
+      // Step 4: the config is valid and holds no secrets.
+      const configText = readFileSync(answers.configFile, 'utf8');
+      expect(configText).not.toContain(password);
+      expect(configText).not.toContain('PRIVATE KEY');
+      const loaded = loadConfigFile(answers.configFile, { PORT: '0' });
+      expect(loaded.ok).toBe(true);
+      expect(readdirSync(join(site, 'var'))).toEqual(['veriterm']);
+
+      // Step 5: udev, systemd and kiosk units under the injected root.
+      const sys = join(site, 'sysroot', 'etc');
+      expect(readFileSync(join(sys, 'udev/rules.d/99-veriterm.rules'), 'utf8')).toContain(
+        'ENV{ID_VENDOR_ID}=="0c2e"',
+      );
+      expect(readFileSync(join(sys, 'systemd/system/veriterm.service'), 'utf8')).toContain(
+        `run --config ${answers.configFile}`,
+      );
+      expect(readFileSync(join(sys, 'systemd/system/veriterm-kiosk.service'), 'utf8')).toContain('--kiosk');
+      expect(result.installed).toHaveLength(3);
+
+      // Step 6: doctor passed inside provisioning, and passes again from the CLI.
+      expect(result.checks.filter((c) => c.level === 'fail')).toEqual([]);
+      expect(result.checks.find((c) => c.name === 'broker')?.message).toMatch(/TLS/);
+      const doctorOut = capture();
+      const code = await main(['doctor', '--config', answers.configFile], {
+        stdout: doctorOut.stream,
+        stderr: doctorOut.stream,
+        stdin: new PassThrough(),
+      });
+      expect(doctorOut.text()).toContain('OK    broker');
+      expect(code).toBe(0);
+
+      // The terminal starts with the written config.
+      if (!loaded.ok) throw new Error('unreachable');
+      const terminal = await startTerminal(loaded.config, silentLogger(), { staticDir: site });
+      try {
+        const res = await fetch(`${terminal.url}/api/v1/health`);
+        expect(res.status).toBe(200);
+        expect(terminal.registry.state()).toBeUndefined();
+      } finally {
+        await terminal.stop();
+      }
+
+      // Provisioning again without --force refuses and keeps everything.
+      const again = answersFor('T1').answers;
+      await expect(provision(again, { ui: answersUi(capture().stream) })).rejects.toSatisfy(
+        (e: unknown) => e instanceof VeritermError && e.code === 'already_provisioned',
+      );
+      expect(readFileSync(answers.configFile, 'utf8')).toBe(configText);
+    }, 60_000);
+
+    test('a wrong enrolment code is refused by upstream; nothing is written', async () => {
+      const { answers, issued, site } = answersFor('T2', { skipTestScan: true, skipTestPrint: true });
+      const wrong = issued.code.startsWith('A') ? `B${issued.code.slice(1)}` : `A${issued.code.slice(1)}`;
+      const text = await failWith('bad_code', { ...answers, enrolmentCode: wrong }, site);
+      expect(text).not.toContain(issued.code);
+    }, 20_000);
+
+    test('a malformed code is refused before anything is sent', async () => {
+      const { answers, site } = answersFor('T2', { skipTestScan: true, skipTestPrint: true });
+      await failWith('bad_code', { ...answers, enrolmentCode: 'HELLO' }, site);
+    });
+
+    test('an unreachable broker gets a clear message', async () => {
+      const port = await freePort();
+      const { answers, site } = answersFor('T3', { skipTestScan: true, skipTestPrint: true });
+      await failWith('broker_unreachable', { ...answers, brokerUrl: `mqtts://127.0.0.1:${port}` }, site);
+    });
+
+    test('a wrong enrolment account is refused by the broker', async () => {
+      const { answers, site } = answersFor('T3', { skipTestScan: true, skipTestPrint: true });
+      await failWith('broker_refused', { ...answers, enrolPassword: 'wrong' }, site);
+    });
+
+    test('a fingerprint that does not match stops provisioning', async () => {
+      const { answers, site } = answersFor('T4', { skipTestScan: true, skipTestPrint: true });
+      await failWith(
+        'fingerprint_mismatch',
+        { ...answers, rootFingerprint: '0000 1111 2222 3333 4444 5555 6666 7777 8888 9999' },
+        site,
+      );
+    });
+
+    test('a used code cannot enrol twice', async () => {
+      const { answers, site } = answersFor('T5', { skipTestScan: true, skipTestPrint: true });
+      await failWith('fingerprint_mismatch', { ...answers, rootFingerprint: 'AAAA' }, site);
+      await failWith('bad_code', answers, site);
+    });
+
+    test('a scanner that is gone, and a printer that is gone', async () => {
+      const { answers, site } = answersFor('T6');
+      await failWith(
+        'device_gone',
+        { ...answers, scanner: { type: 'serial', path: join(tmp.dir, 'no-such-scanner') } },
+        site,
+      );
+      const port = await freePort();
+      await failWith(
+        'device_gone',
+        { ...answers, printer: { transport: 'network', host: '127.0.0.1', port, connectTimeoutMs: 300 } },
+        site,
+        true,
+      );
+    }, 20_000);
+
+    test('no answer from upstream times out with a clear message', async () => {
+      const { answers, site } = answersFor('T7', {
+        skipTestScan: true,
+        skipTestPrint: true,
+        enrolTimeoutMs: 800,
+      });
+      await rig.service.stop();
+      try {
+        const text = await failWith('enrol_timeout', answers, site).catch((e: unknown) => {
+          throw e;
+        });
+        expect(text).toContain('asking upstream');
+      } finally {
+        await rig.service.start();
+      }
+    });
+
+    test('decommission refuses with unsynced records, then wipes and publishes a final status', async () => {
+      const { answers } = answersFor('T7', { skipTestScan: true, skipTestPrint: true });
+      await provision(answers, { ui: answersUi(capture().stream) });
+      const config = loadConfigFile(answers.configFile);
+      if (!config.ok) throw new Error('bad config');
+      const keyFile = join(answers.dataDir, 'identity', 'terminal-ed25519.pem');
+      const ledger = new Ledger({
+        file: join(answers.dataDir, 'terminal.db'),
+        identity: loadOrCreateTerminalKey(keyFile),
+        storeId: 'S1',
+        terminalId: 'T7',
+      });
+      ledger.append('alert', { kind: 'suspicious_report', note: 'test' });
+      ledger.close();
+      const log: string[] = [];
+      await expect(
+        decommission({ configFile: answers.configFile, log: (l) => log.push(l) }),
+      ).rejects.toSatisfy((e: unknown) => e instanceof VeritermError && e.code === 'unsynced');
+      expect(existsSync(keyFile)).toBe(true);
+
+      const watcher = await mqtt.connectAsync(rig.url, {
+        username: 'upstream',
+        password: 'upstream-secret-for-tests',
+        ca: readFileSync(rig.pki.caFile),
+        protocolVersion: 5,
+      });
+      const final = new Promise<Record<string, unknown>>((resolve) => {
+        watcher.on('message', (_t, payload) => {
+          const doc = JSON.parse(payload.toString()) as Record<string, unknown>;
+          if (doc.state === 'decommissioned') resolve(doc);
+        });
+      });
+      await watcher.subscribeAsync('vt/S1/T7/status');
+      const result = await decommission({
+        configFile: answers.configFile,
+        force: true,
+        log: (l) => log.push(l),
+      });
+      expect(result.unsynced).toBe(1);
+      expect(result.statusPublished).toBe(true);
+      expect(await final).toMatchObject({ storeId: 'S1', terminalId: 'T7', unsynced: 1 });
+      await watcher.endAsync();
+      expect(existsSync(answers.dataDir)).toBe(false);
+      expect(existsSync(answers.configFile)).toBe(false);
+    }, 30_000);
+  },
+);
