@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPort } from 'serialport';
 import { serialScannerOptionsSchema } from '../../drivers/scanner/options.js';
@@ -11,8 +11,8 @@ import { nowMs, percentile, report, scaled } from './lib.js';
 const BENCH = 'scanner';
 
 /**
- * Latency from the moment a scan's bytes (ending in the CR suffix) are written into a socat PTY
- * to the moment the application sees them: (a) raw serialport + parser-readline, the floor;
+ * Latency from the moment a scan's CR suffix byte is written into a socat PTY (its body already
+ * read) to the moment the application sees the read: (a) raw serialport + parser-readline, the floor;
  * (b) SerialScanner's `scan` event (bounded framing, noise filter, debounce, event). Samples
  * alternate between the two so both see the same machine load.
  */
@@ -28,8 +28,10 @@ export async function run(): Promise<void> {
   await new Promise<void>((resolve, reject) => port.open((e) => (e ? reject(e) : resolve())));
   const parser = port.pipe(new ReadlineParser({ delimiter: '\r', encoding: 'latin1' }));
 
-  // Wrap the real port to stamp the last chunk's arrival: the driver's own share of the latency.
+  // Wrap the real port to see its chunks: to know the code's body has been read before the suffix
+  // is written, and to stamp the last chunk's arrival (the driver's own share of the latency).
   let lastChunkAt = 0;
+  const driverChunks = new EventEmitter();
   const scanner = new SerialScanner(
     serialScannerOptionsSchema.parse({
       type: 'serial',
@@ -43,6 +45,7 @@ export async function run(): Promise<void> {
         await new Promise<void>((resolve, reject) => p.open((e) => (e ? reject(e) : resolve())));
         p.on('data', () => {
           lastChunkAt = nowMs();
+          driverChunks.emit('data');
         });
         return p;
       },
@@ -59,15 +62,22 @@ export async function run(): Promise<void> {
     // A distinct 20-digit supervision code per read, so debounce never swallows one.
     const code = String(81_234_567_890_000_000_000n + BigInt(i));
 
+    // The body first; once it has been read, the clock starts as the CR suffix is written.
+    const rawBody = once(port, 'data');
+    rawPty.write(code);
+    await rawBody;
     const rawDone = once(parser, 'data');
     let t0 = nowMs();
-    rawPty.write(`${code}\r`);
+    rawPty.write('\r');
     await rawDone;
     const rawMs = nowMs() - t0;
 
+    const drvBody = once(driverChunks, 'data');
+    drvPty.write(code);
+    await drvBody;
     const scanDone = once(scanner, 'scan');
     t0 = nowMs();
-    drvPty.write(`${code}\r`);
+    drvPty.write('\r');
     const [scan] = await scanDone;
     const scanAt = nowMs();
     const drvMs = scanAt - t0;
