@@ -1,3 +1,4 @@
+import { currentYear } from './dates.js';
 import type { AimId, ParseErrorCode, ParseFailure } from './types.js';
 
 /**
@@ -39,4 +40,10 @@ export function failAt(
 ): ParseFailure {
   const position = inputOffset(ctx, i);
   return failure(code, `${what} at position ${position}: ${detail}`, position, ctx.aim);
+}
+
+/** The context's reference year, reading the clock once per parse and only when a date needs it. */
+export function yearOf(ctx: ParseContext): number {
+  if (ctx.referenceYear === 0) ctx.referenceYear = currentYear();
+  return ctx.referenceYear;
 }

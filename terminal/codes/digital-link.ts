@@ -82,6 +82,7 @@ function addValue(
     aim: ctx.aim,
   };
   const bad = checkAiValue(sub, def, 0, value.length);
+  ctx.referenceYear = sub.referenceYear; // keep a year looked up for a date attribute
   if (bad) return bad;
   for (const p of pairs) {
     if (p.ai === ai && p.value !== value) {

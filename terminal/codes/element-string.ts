@@ -94,8 +94,13 @@ export function readElementString(ctx: ParseContext, start = 0): AiPair[] | Pars
     let to: number;
     if (def.predefined) {
       to = from + def.maxLength;
-      let gs = text.indexOf('\x1d', from);
-      if (gs < 0 || gs >= to) gs = -1;
+      let gs = -1;
+      for (let k = from; k < to && k < n; k++) {
+        if (text.charCodeAt(k) === GS) {
+          gs = k;
+          break;
+        }
+      }
       if (to > n || gs >= 0) {
         const got = gs >= 0 ? gs - from : n - from;
         const what = `AI ${def.ai} (${def.title})`;

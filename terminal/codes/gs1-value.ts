@@ -1,6 +1,6 @@
 import { DIGIT, describeChar, LAYOUT_HINT, SET39, SET82 } from './charset.js';
 import { gs1CheckDigit } from './check-digit.js';
-import { failAt, type ParseContext } from './context.js';
+import { failAt, type ParseContext, yearOf } from './context.js';
 import { checkHhmm, checkYymmdd } from './dates.js';
 import type { AiComponent, AiDefinition } from './gs1-ai.js';
 import type { ParseFailure } from './types.js';
@@ -96,7 +96,7 @@ export function checkAiValue(
     }
     if (comp.date) {
       const problem =
-        checkYymmdd(text, at, comp.date === 'yymmd0', ctx.referenceYear) ??
+        checkYymmdd(text, at, comp.date === 'yymmd0', yearOf(ctx)) ??
         (comp.date === 'yymmddhhmm' ? shift(checkHhmm(text, at + 6), 6) : undefined);
       if (problem) {
         const format = comp.date === 'yymmddhhmm' ? 'YYMMDDhhmm' : 'YYMMDD';

@@ -21,11 +21,33 @@ function isPad(c: number): boolean {
   return c <= 0x20 && c !== 0x1d;
 }
 
-/** Escaped and visible stand-ins for GS that scanners, wedges and copy-paste produce. */
-const SUBSTITUTES = ['<GS>', '<gs>', '\\u001d', '\\u001D', '\\x1d', '\\x1D', '\\X1D', '\u241d', '{GS}'];
+/**
+ * Escaped and visible stand-ins for GS that scanners, wedges and copy-paste produce:
+ * `<GS>`/`<gs>`, `{GS}`, `\u001d`, `\x1d` (hex in either case) and `␝` (U+241D).
+ * Returns the stand-in's length at text[i], or 0.
+ */
+function substituteAt(text: string, i: number, extra: string | undefined): number {
+  const c = text.charCodeAt(i);
+  if (c === 0x3c || c === 0x7b) {
+    // <GS> <gs> {GS}
+    const close = c === 0x3c ? 0x3e : 0x7d;
+    const g = text.charCodeAt(i + 1) | 0x20;
+    const s = text.charCodeAt(i + 2) | 0x20;
+    if (g === 0x67 && s === 0x73 && text.charCodeAt(i + 3) === close) return 4;
+  } else if (c === 0x5c) {
+    const kind = text.charCodeAt(i + 1) | 0x20;
+    if (kind === 0x75 && text.startsWith('001', i + 2) && (text.charCodeAt(i + 5) | 0x20) === 0x64) return 6;
+    if (kind === 0x78 && text.charCodeAt(i + 2) === 0x31 && (text.charCodeAt(i + 3) | 0x20) === 0x64)
+      return 4;
+  } else if (c === 0x241d) {
+    return 1;
+  }
+  if (extra !== undefined && c === extra.charCodeAt(0) && text.startsWith(extra, i)) return extra.length;
+  return 0;
+}
 
 /**
- * Replaces GS substitutes by 0x1D, keeping map[i] = input offset of out[i] so errors still
+ * Replaces GS stand-ins by 0x1D, keeping map[i] = input offset of out[i] so errors still
  * point into what the user sent. Returns undefined when there is nothing to replace.
  */
 function replaceSubstitutes(
@@ -33,37 +55,35 @@ function replaceSubstitutes(
   base: number,
   extra: string | undefined,
 ): { text: string; map: Int32Array } | undefined {
-  // One pass for the first characters of every substitute before any string search.
-  const first = extra ? extra.charCodeAt(0) : -1;
-  let maybe = false;
-  for (let i = 0; i < text.length; i++) {
+  const n = text.length;
+  const first = extra === undefined ? -1 : extra.charCodeAt(0);
+  let i = 0;
+  for (; i < n; i++) {
+    // Cheap first-character test inline; the full check only at candidate characters.
     const c = text.charCodeAt(i);
-    if (c === 0x3c || c === 0x5c || c === 0x7b || c === 0x241d || c === first) {
-      maybe = true;
+    if (
+      (c === 0x3c || c === 0x5c || c === 0x7b || c === 0x241d || c === first) &&
+      substituteAt(text, i, extra) > 0
+    )
       break;
-    }
   }
-  if (!maybe) return undefined;
-  const candidates = extra ? [...SUBSTITUTES, extra] : SUBSTITUTES;
-  if (!candidates.some((s) => text.indexOf(s) >= 0)) return undefined;
-  let out = '';
-  const map = new Int32Array(text.length + 1);
-  let k = 0;
-  for (let i = 0; i < text.length; ) {
-    let hit = '';
-    for (const s of candidates) {
-      if (text.startsWith(s, i) && s.length > hit.length) hit = s;
-    }
+  if (i === n) return undefined;
+  let out = text.slice(0, i);
+  const map = new Int32Array(n + 1);
+  for (let k = 0; k < i; k++) map[k] = base + k;
+  let k = i;
+  while (i < n) {
+    const hit = substituteAt(text, i, extra);
     map[k++] = base + i;
-    if (hit) {
+    if (hit > 0) {
       out += '\x1d';
-      i += hit.length;
+      i += hit;
     } else {
       out += text[i];
       i++;
     }
   }
-  map[k] = base + text.length;
+  map[k] = base + n;
   return { text: out, map };
 }
 
