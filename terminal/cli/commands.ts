@@ -22,4 +22,5 @@ export const commands: CommandEntry[] = [
   { name: 'provision', summary: 'technician wizard: devices, identity, enrolment, config', load: () => import('./commands/provision.js') },
   { name: 'doctor', summary: 'check a terminal: config, devices, registry, broker, clock, disk', load: () => import('./commands/doctor.js') },
   { name: 'decommission', summary: 'take a terminal out of service and wipe its keys', load: () => import('./commands/decommission.js') },
+  { name: 'upstream', summary: 'reference upstream', load: () => import('./commands/upstream.js') },
 ];

@@ -1,0 +1,176 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { createLogger } from '../../logger.js';
+import { type CommandIo, parseCommandArgs } from '../args.js';
+
+const HELP = `Usage: veriterm upstream [run] --broker URL --data DIR [options]
+       veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
+       veriterm upstream acl --terminals FILE --scope S [--scope S…]
+       veriterm upstream enrol …            (one-time enrolment codes; see 'veriterm upstream enrol --help')
+
+The reference upstream: publishes the signed registry releases under DIR/registry/{scope}/, ingests
+record batches from every terminal into DIR/upstream.db (verifying chains and signatures), sends
+acknowledgements, answers chunk requests, turns write-offs into signed registry deltas, and signs
+commands with DIR/keys/command.key (created on first start; give terminals keys/command.pub.pem).
+
+Options:
+  --broker URL           mqtt://host:1883 or mqtts://host:8883 (required)
+  --data DIR             upstream data directory (required)
+  --ca FILE              CA certificate to pin (TLS)
+  --cert FILE, --key FILE   upstream's client certificate and key (mTLS)
+  --username NAME        broker username; the password is read from env VERITERM_UPSTREAM_PASSWORD
+  --share-group NAME     shared-subscription group for ingest workers (default veriterm-ingest)
+  --no-share             plain subscriptions (brokers without $share, e.g. aedes)
+  --no-publish-registry  ingest only (when another worker publishes registry deltas)
+  --embedded-broker      start an in-process aedes broker on the --broker URL's port first
+`;
+
+const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs'] as const;
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      done(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+function connection(values: Record<string, string | string[] | boolean | undefined>) {
+  const broker = values.broker as string | undefined;
+  const data = values.data as string | undefined;
+  const missing = [broker ? undefined : '--broker URL', data ? undefined : '--data DIR'].filter(Boolean);
+  if (missing.length > 0) throw new UsageError(`veriterm upstream: missing ${missing.join(', ')}\n\n${HELP}`);
+  for (const flag of ['ca', 'cert', 'key'] as const) {
+    const file = values[flag] as string | undefined;
+    if (file && !existsSync(file))
+      throw new UsageError(`veriterm upstream: --${flag} ${file} does not exist`);
+  }
+  const ca = values.ca as string | undefined;
+  return {
+    dataDir: resolve(data!),
+    options: {
+      brokerUrl: broker!,
+      ...(ca
+        ? {
+            tls: {
+              caFile: ca,
+              ...(values.cert ? { certFile: values.cert as string } : {}),
+              ...(values.key ? { keyFile: values.key as string } : {}),
+            },
+          }
+        : {}),
+      ...(values.username ? { username: values.username as string } : {}),
+      ...(process.env.VERITERM_UPSTREAM_PASSWORD ? { password: process.env.VERITERM_UPSTREAM_PASSWORD } : {}),
+      ...(values['no-share']
+        ? { shareGroup: '' }
+        : values['share-group']
+          ? { shareGroup: values['share-group'] as string }
+          : {}),
+      ...(values['no-publish-registry'] ? { publishRegistry: false } : {}),
+    },
+  };
+}
+
+const FLAGS = {
+  broker: { type: 'string' },
+  data: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  username: { type: 'string' },
+  'share-group': { type: 'string' },
+  'no-share': { type: 'boolean' },
+  'no-publish-registry': { type: 'boolean' },
+  'embedded-broker': { type: 'boolean' },
+  store: { type: 'string' },
+  terminal: { type: 'string' },
+  terminals: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `veriterm upstream …` */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const sub = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
+  const rest = sub === 'run' && argv[0] !== 'run' ? argv : argv.slice(1);
+  if (sub === 'enrol') {
+    const { runEnrolCommand } = (await import('../../../upstream/enrolment-cli.js')) as {
+      runEnrolCommand: (argv: string[], io: CommandIo) => Promise<number>;
+    };
+    return runEnrolCommand(rest, io);
+  }
+  const { values, positionals } = parseCommandArgs(`upstream ${sub}`, rest, FLAGS);
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (sub === 'acl') {
+    if (!values.terminals || !values.scope?.length)
+      throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${HELP}`);
+    const { mosquittoAcl } = await import('../../../upstream/broker-acl.js');
+    const terminals = JSON.parse(readFileSync(values.terminals, 'utf8')) as {
+      storeId: string;
+      terminalId: string;
+    }[];
+    io.stdout.write(mosquittoAcl({ terminals, scopes: values.scope }));
+    return 0;
+  }
+  const { dataDir, options } = connection(values);
+  const logger = createLogger();
+  const { startUpstream } = await import('../../../upstream/start-upstream.js');
+  if (sub === 'command') {
+    const name = positionals[0] as (typeof COMMAND_NAMES)[number] | undefined;
+    if (!name || !COMMAND_NAMES.includes(name) || !values.store || !values.terminal) {
+      throw new UsageError(
+        `veriterm upstream command: needs --store, --terminal and one of ${COMMAND_NAMES.join(', ')}`,
+      );
+    }
+    // A one-off client: its own id, no shared ingest, no registry publishing.
+    const started = await startUpstream({
+      dataDir,
+      logger: createLogger({ level: 'warn' }),
+      options: {
+        ...options,
+        clientId: `vt-upstream-cmd-${process.pid}`,
+        shareGroup: '',
+        publishRegistry: false,
+      },
+    });
+    try {
+      const result = await started.upstream.sendCommand(
+        { storeId: values.store, terminalId: values.terminal },
+        name,
+        {},
+        { timeoutMs: 30_000 },
+      );
+      io.stdout.write(`${JSON.stringify(result.result, null, 2)}\n`);
+      return result.result.status === 'ok' ? 0 : 1;
+    } finally {
+      await started.stop();
+    }
+  }
+  if (sub !== 'run')
+    throw new UsageError(
+      `veriterm upstream: unknown subcommand '${sub}'. Expected run, command, acl or enrol`,
+    );
+  let stopBroker: (() => Promise<void>) | undefined;
+  if (values['embedded-broker']) {
+    const { startEmbeddedBroker } = await import('../../../upstream/embedded-broker.js');
+    const url = new URL(options.brokerUrl);
+    const broker = await startEmbeddedBroker({ port: Number(url.port || 1883), host: url.hostname });
+    stopBroker = broker.stop;
+    Object.assign(options, { shareGroup: '', protocol: '3.1.1' });
+    logger.info({ url: broker.url }, 'embedded broker listening');
+  }
+  const started = await startUpstream({ dataDir, logger, options });
+  io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);
+  await waitForSignal();
+  await started.stop();
+  await stopBroker?.();
+  return 0;
+}
