@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
 import { VeritermError } from '../errors.js';
@@ -40,9 +40,14 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   readonly terminalId: string;
   readonly identity: TerminalIdentity;
   private readonly clock: () => Date;
-  private readonly nextId = monotonicFactory();
+  private readonly nextId = monotonicFactory(pooledRandom());
   private readonly ownsDb: boolean;
   private now: Date | undefined;
+  /** Chain head inside one of our own transactions (undefined outside them). */
+  private txHead: { seq: number; hash: string } | undefined;
+  // Built once: better-sqlite3 builds wrapper functions on every `db.transaction(fn)` call.
+  private readonly immediate: (fn: () => unknown) => unknown;
+  private readonly nested: (fn: () => unknown) => unknown;
   private readonly stmts;
 
   constructor(options: LedgerOptions) {
@@ -55,6 +60,9 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     this.storeId = options.storeId;
     this.terminalId = options.terminalId;
     this.clock = options.clock ?? (() => new Date());
+    const run = db.transaction((fn: () => unknown) => fn());
+    this.immediate = run.immediate;
+    this.nested = run;
     this.stmts = {
       head: db.prepare('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1'),
       insert: db.prepare(
@@ -94,19 +102,29 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
    * at all. Nested calls join the outer transaction (SQLite savepoints).
    */
   transaction<T>(fn: () => T): T {
-    if (this.db.inTransaction) return this.db.transaction(fn)();
+    if (this.db.inTransaction) {
+      try {
+        return this.nested(fn) as T;
+      } catch (error) {
+        // A rolled-back savepoint may have held appends: read the head again next time.
+        this.txHead = undefined;
+        throw error;
+      }
+    }
     // One time for every record of the transaction (a sale and its write-offs share `at`), taken
     // once the write lock is held so `at` follows `seq` across processes.
     const pinned = () => {
       this.now = this.clock();
+      this.txHead = undefined;
       try {
         return fn();
       } finally {
         this.now = undefined;
+        this.txHead = undefined;
       }
     };
     try {
-      return this.db.transaction(pinned).immediate();
+      return this.immediate(pinned) as T;
     } catch (error) {
       throw translate(error);
     }
@@ -160,7 +178,8 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       );
     }
     const payloadJson = canonicalJson(payload);
-    const head = this.stmts.head.get() as { seq: number; hash: string } | undefined;
+    // The head is read once per transaction (under the write lock), then carried forward.
+    const head = this.txHead ?? (this.stmts.head.get() as { seq: number; hash: string } | undefined);
     const now = this.now ?? this.clock();
     const body = {
       id: this.nextId(now.getTime()),
@@ -189,6 +208,9 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     );
     s.outbox.run(body.seq);
     this.project({ ...body, hash, signature } as LedgerRecord);
+    // Cached only inside our own transaction (`now` pinned): an outside transaction on a shared
+    // connection must re-read the head each time.
+    if (this.now !== undefined) this.txHead = { seq: body.seq, hash };
     return { ...body, payload: JSON.parse(payloadJson) as P, hash, signature };
   }
 
@@ -242,6 +264,22 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       );
     }
   }
+}
+
+/**
+ * ULID randomness from a pooled crypto buffer: one randomFillSync per 4 KiB instead of one per
+ * character (ulid's default), which showed up in the checkout profile.
+ */
+function pooledRandom(): () => number {
+  const pool = Buffer.alloc(4096);
+  let at = pool.length;
+  return () => {
+    if (at === pool.length) {
+      randomFillSync(pool);
+      at = 0;
+    }
+    return pool[at++]! / 256;
+  };
 }
 
 function requireString(value: unknown, what: string): void {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ParsedCode, ParseResult } from '../../../terminal/codes/types.js';
+import { parseCode, productKeyOf } from '../../../terminal/codes/index.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import { loadOrCreateTerminalKey } from '../../../terminal/identity/index.js';
 import { CheckoutService } from '../../../terminal/lanes/checkout.js';
@@ -22,7 +22,7 @@ import { QueryLog, Verifier } from '../../../terminal/verify/index.js';
  * - product 6905555 (not covered): units are `unverifiable`;
  * - serials 9xxxxxxxx of 6901234 are not in the registry (`unknown`);
  * - `SPECIAL` serials carry a registry status, a recalled batch or an expired batch.
- * Codes are 20-digit supervision codes (7 product + 9 serial + 4 check; check not verified here).
+ * Codes are 20-digit supervision codes (7 product + 9 serial + 4 check), read by terminal/codes.
  */
 export const COVERED = '6901234';
 export const NOT_COVERED = '6905555';
@@ -99,28 +99,6 @@ export function makeRegistry(clock: () => Date = () => new Date()): TestRegistry
   };
 }
 
-/** Stand-in for terminal/codes' parser: 20-digit supervision codes only. */
-export function parseCn20(input: string): ParseResult {
-  if (!/^\d{20}$/.test(input)) {
-    return {
-      ok: false,
-      error: {
-        code: 'unrecognised',
-        message: `Expected 20 digits, got ${JSON.stringify(input.slice(0, 30))}`,
-      },
-    };
-  }
-  const parsed: ParsedCode = {
-    ok: true,
-    kind: 'cn20',
-    key: input,
-    serial: input.slice(7, 16),
-    productCode: input.slice(0, 7),
-    attributes: {},
-  };
-  return parsed;
-}
-
 export interface TerminalOptions {
   dir: string;
   storeId?: string;
@@ -144,8 +122,8 @@ export function openTerminal(options: TerminalOptions) {
   });
   const registry = makeRegistry(options.clock);
   const verifier = new Verifier({
-    parse: parseCn20,
-    productKeyOf: (c) => c.productCode,
+    parse: (input) => parseCode(input),
+    productKeyOf,
     registry,
     ledger,
     queryLog: new QueryLog(db),

@@ -86,6 +86,22 @@ describe('Ledger', () => {
     expect(ledger.stats().pending).toBe(2);
   });
 
+  it('an inner transaction that rolls back leaves no trace in the chain', () => {
+    const kept = ledger.transaction(() => {
+      ledger.append('alert', { kind: 'suspicious_report', n: 1 });
+      try {
+        ledger.transaction(() => {
+          ledger.append('alert', { kind: 'suspicious_report', n: 2 });
+          throw new Error('undo inner');
+        });
+      } catch {}
+      return ledger.append('alert', { kind: 'suspicious_report', n: 3 });
+    });
+    expect(kept.seq).toBe(2);
+    expect(ledger.records(0, 10).map((r) => r.payload.n)).toEqual([1, 3]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
+  });
+
   it('refuses a second active write-off of a code at the database level', () => {
     sell('c1');
     expect(() => sell('c1', 'other')).toThrow(expect.objectContaining({ code: 'already_written_off' }));

@@ -1,0 +1,162 @@
+import { Agent, request } from 'node:http';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { code } from '../integration/checkout/checkout-fixture.js';
+import { startCheckoutServer } from '../integration/checkout/http-fixture.js';
+import { nowMs, percentile, report, scaled } from './lib.js';
+
+const BENCH = 'checkout';
+const LINES = 10;
+
+/**
+ * Raw baseline: the same rows a sale writes (1 sale, 10 write-offs, 11 outbox rows, similar
+ * sizes) in one bare better-sqlite3 transaction, WAL + synchronous=FULL, no hashing or signing.
+ */
+function rawBaseline(dir: string, sales: number): { latencies: number[]; perSecond: number } {
+  const db = new Database(join(dir, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec(`CREATE TABLE records (seq INTEGER PRIMARY KEY, id TEXT, type TEXT, at TEXT, payload TEXT, prev_hash TEXT, hash TEXT, signature TEXT);
+           CREATE TABLE write_offs (code_key TEXT PRIMARY KEY, sale_id TEXT, seq INTEGER);
+           CREATE TABLE outbox (seq INTEGER PRIMARY KEY);`);
+  const rec = db.prepare(
+    'INSERT INTO records (seq, id, type, at, payload, prev_hash, hash, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const wo = db.prepare('INSERT INTO write_offs (code_key, sale_id, seq) VALUES (?, ?, ?)');
+  const out = db.prepare('INSERT INTO outbox (seq) VALUES (?)');
+  const hash = 'a'.repeat(64);
+  const sig = 'b'.repeat(88);
+  let seq = 0;
+  let serial = 1;
+  const sale = db.transaction(() => {
+    const saleSeq = ++seq;
+    const lines = Array.from({ length: LINES }, () => code(serial++));
+    rec.run(
+      saleSeq,
+      `S${saleSeq}`,
+      'sale',
+      new Date().toISOString(),
+      JSON.stringify({ lines }),
+      hash,
+      hash,
+      sig,
+    );
+    out.run(saleSeq);
+    for (const key of lines) {
+      const s = ++seq;
+      rec.run(
+        s,
+        `W${s}`,
+        'write_off',
+        new Date().toISOString(),
+        JSON.stringify({ codeKey: key, saleId: `S${saleSeq}` }),
+        hash,
+        hash,
+        sig,
+      );
+      wo.run(key, `S${saleSeq}`, s);
+      out.run(s);
+    }
+  });
+  const latencies: number[] = [];
+  const start = nowMs();
+  for (let i = 0; i < sales; i++) {
+    const t0 = nowMs();
+    sale();
+    latencies.push(nowMs() - t0);
+  }
+  const perSecond = sales / ((nowMs() - start) / 1000);
+  db.close();
+  return { latencies, perSecond };
+}
+
+function post(agent: Agent, port: number, token: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/api/v1/sales',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          authorization: `Bearer ${token}`,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export async function run(): Promise<void> {
+  const temp = makeTempDir('veriterm-bench-');
+  try {
+    const rawSales = scaled(3000);
+    const raw = rawBaseline(temp.dir, rawSales);
+    report(BENCH, 'raw_baseline_p50', percentile(raw.latencies, 50), 'ms');
+    report(BENCH, 'raw_baseline_p99', percentile(raw.latencies, 99), 'ms');
+    report(BENCH, 'raw_baseline_rate', Math.round(raw.perSecond), 'sales/s');
+
+    const server = await startCheckoutServer({ dir: join(temp.dir, 'terminal') });
+    const port = Number(new URL(server.url).port);
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    let serial = 10_000_000;
+    const nextBody = () =>
+      JSON.stringify({
+        externalRef: `bench-${serial}`,
+        lines: Array.from({ length: LINES }, () => ({ data: code(serial++) })),
+      });
+    const token = server.tokens.cashier;
+
+    // Warm up (JIT, statement caches, keep-alive sockets).
+    for (let i = 0; i < scaled(300); i++) await post(agent, port, token, nextBody());
+
+    // Latency: one sale at a time, as one lane does.
+    const latencies: number[] = [];
+    for (let i = 0; i < scaled(2000); i++) {
+      const body = nextBody();
+      const t0 = nowMs();
+      const status = await post(agent, port, token, body);
+      latencies.push(nowMs() - t0);
+      if (status !== 201) throw new Error(`sale answered ${status}`);
+    }
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    report(BENCH, 'http_sale_10_lines_p50', p50, 'ms');
+    report(BENCH, 'http_sale_10_lines_p99', p99, 'ms');
+
+    // Sustained: several POS clients keeping requests in flight for a fixed number of sales.
+    const clients = 8;
+    const total = scaled(6000);
+    let sent = 0;
+    const start = nowMs();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (sent < total) {
+          sent++;
+          const status = await post(agent, port, token, nextBody());
+          if (status !== 201) throw new Error(`sale answered ${status}`);
+        }
+      }),
+    );
+    const rate = total / ((nowMs() - start) / 1000);
+    report(BENCH, 'http_sustained_rate', Math.round(rate), 'sales/s');
+    report(BENCH, 'ratio_p50_to_raw', p50 / percentile(raw.latencies, 50), 'x');
+    report(BENCH, 'ratio_rate_to_raw', rate / raw.perSecond, 'x');
+    const chain = server.t.ledger.verifyChain();
+    if (!chain.ok) throw new Error(`chain broken after the bench: ${chain.message}`);
+    report(BENCH, 'records_written', chain.records, 'records');
+    agent.destroy();
+    await server.close();
+  } finally {
+    temp.cleanup();
+  }
+}
