@@ -9,6 +9,7 @@ export {
 } from './factory.js';
 export { FakeNetworkPrinter, type FakeNetworkPrinterOptions } from './fake-network-printer.js';
 export { FakePrinter } from './fake-printer.js';
+export { FakeUsbPrinterDevice } from './fake-usb-device.js';
 export { FilePrinter, type FilePrinterOptions } from './file-printer.js';
 export { NetworkPrinter, type NetworkPrinterOptions } from './network-printer.js';
 export { SerialPrinter, type SerialPrinterOptions } from './serial-printer.js';

@@ -95,13 +95,13 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
     if (recovered > 0)
       this.deps.logger.warn({ recovered }, 'print jobs interrupted mid-send will be sent again');
     this.printer.on('status', this.onStatus);
-    try {
-      await this.printer.start();
-    } catch (error) {
-      this.deps.logger.error({ err: error }, 'printer failed to start; jobs wait');
-    }
     this.reportHealth();
-    this.kick();
+    // Not awaited: a printer that is unreachable (or slow to refuse) must not hold up the
+    // terminal's start. Jobs wait; the printer's poll reconnects and its status event kicks us.
+    void this.printer.start().then(
+      () => this.kick(),
+      (error: unknown) => this.deps.logger.error({ err: error }, 'printer failed to start; jobs wait'),
+    );
   }
 
   async stop(): Promise<void> {
@@ -201,7 +201,10 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
       return;
     }
     this.draining = this.drain()
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'print queue drain failed'))
+      .catch((error: unknown) => {
+        this.deps.logger.error({ err: error }, 'print queue drain failed; retrying');
+        this.scheduleRetry();
+      })
       .finally(() => {
         this.draining = undefined;
         if (this.again) {

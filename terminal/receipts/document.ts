@@ -70,7 +70,7 @@ export const imageBlockSchema = z.object({
     (value) => value instanceof Uint8Array,
     'Expected the PNG file bytes as a Uint8Array',
   ),
-  /** Print width in dots; scaled down to the printable width when wider. @default the PNG's width */
+  /** Print width in dots (the image is scaled to it, never past the printable width). @default the PNG's width */
   widthDots: z.number().int().min(8).optional(),
   align: align.optional(),
 });

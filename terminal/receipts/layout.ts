@@ -96,7 +96,7 @@ export function layoutReceipt(doc: ReceiptDocument, profile: PrinterProfile): La
       case 'image':
         items.push({
           kind: 'image',
-          image: scaleImage(decodePng(block.png), Math.min(block.widthDots ?? Infinity, profile.widthDots)),
+          image: scaleImage(decodePng(block.png), profile.widthDots, block.widthDots),
           align: block.align ?? 'center',
         });
         break;
@@ -159,17 +159,19 @@ export function decodePng(png: Uint8Array): RgbaImage {
 }
 
 /**
- * Scales (nearest neighbour) to at most `maxWidth` dots and pads the width to a multiple of 8,
- * because raster bit images (GS v 0) are sent in whole bytes per row; transparent pixels
- * become white paper.
+ * Scales (nearest neighbour) to `widthDots` when given, else only down to fit `maxWidth`, and pads
+ * to whole bytes: raster bit images (GS v 0) carry 8 dots per byte across, and the encoder library
+ * works in bands of 8 rows. Transparent pixels become white paper.
  */
-export function scaleImage(image: RgbaImage, maxWidth: number): RgbaImage {
-  const scale = Math.min(1, maxWidth / image.width);
+export function scaleImage(image: RgbaImage, maxWidth: number, widthDots?: number): RgbaImage {
+  const target = Math.min(widthDots ?? image.width, maxWidth);
+  const scale = target / image.width;
   const drawnWidth = Math.max(1, Math.floor(image.width * scale));
-  const height = Math.max(1, Math.round(image.height * scale));
+  const drawnHeight = Math.max(1, Math.round(image.height * scale));
   const width = Math.ceil(drawnWidth / 8) * 8;
+  const height = Math.ceil(drawnHeight / 8) * 8;
   const data = new Uint8Array(width * height * 4).fill(255);
-  for (let y = 0; y < height; y++) {
+  for (let y = 0; y < drawnHeight; y++) {
     const sy = Math.min(image.height - 1, Math.floor(y / scale));
     for (let x = 0; x < drawnWidth; x++) {
       const sx = Math.min(image.width - 1, Math.floor(x / scale));

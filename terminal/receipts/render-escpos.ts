@@ -149,7 +149,7 @@ function renderBlock(out: Bytes, item: Exclude<LayoutItem, { kind: 'text' }>, pr
       out.push(ESC, 0x61, alignCode[item.align]);
       out.append(
         encoder(profile)
-          .image(item.image as never, item.image.width, Math.ceil(item.image.height / 8) * 8, 'atkinson')
+          .image(item.image as never, item.image.width, item.image.height, 'atkinson')
           .encode(),
       );
       out.push(ESC, 0x61, 0);

@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { SimulatedPrinterDevice } from '../../../drivers/printer/simulated-device.js';
 import type { ReceiptDocument } from '../../../terminal/receipts/document.js';
@@ -91,6 +92,20 @@ describe('renderReceipt', () => {
       expect(ruler).toHaveLength(profile.columns);
       expect(receipt!.qrCodes).toEqual(['veriterm:test:T-1']);
     }
+  });
+
+  it('scales a logo to its print width and pads it to whole bytes and 8-row bands', () => {
+    const png = new PNG({ width: 10, height: 5 });
+    png.data.fill(0); // black, opaque after the alpha fix below
+    for (let i = 3; i < png.data.length; i += 4) png.data[i] = 255;
+    const doc: ReceiptDocument = {
+      blocks: [{ type: 'image', png: new Uint8Array(PNG.sync.write(png)), widthDots: 100 }, { type: 'cut' }],
+    };
+    const [receipt] = printed(renderReceipt(doc, getProfile('xprinter-58')));
+    expect(receipt!.images).toEqual([{ widthDots: 104, heightDots: 56 }]);
+    expect(() =>
+      renderReceipt({ blocks: [{ type: 'image', png: Uint8Array.of(1, 2, 3) }] }, getProfile('generic')),
+    ).toThrow(/not a readable PNG/);
   });
 
   it('rejects unknown profiles naming the expected ones', () => {
