@@ -15,6 +15,7 @@ import { PtyScanner } from '../scanner/pty-pair.js';
 export const ENROL_USER = { username: 'enrol', password: 'enrol-public' };
 const UPSTREAM_USER = { username: 'upstream', password: 'upstream-secret-for-tests' };
 export const SCOPE = 'cn-east';
+const reloads = (log: string) => log.split('Reloading config.').length;
 
 export interface ProvisioningRig {
   dir: string;
@@ -80,7 +81,15 @@ export async function startRig(
       issuer: mosquittoPasswordIssuer({
         passwordFile,
         caPem: readFileSync(pki.caFile, 'utf8'),
-        reload: () => process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGHUP'),
+        // mosquitto re-reads password and ACL files on SIGHUP and logs "Reloading config.";
+        // waiting for that line means the grant never reaches a terminal before the broker knows it.
+        reload: async () => {
+          const before = reloads(broker.log());
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGHUP');
+          const deadline = Date.now() + 5000;
+          while (reloads(broker.log()) === before && Date.now() < deadline)
+            await new Promise((r) => setTimeout(r, 10));
+        },
       }),
       rootFor: () => root,
       logger: silentLogger(),
