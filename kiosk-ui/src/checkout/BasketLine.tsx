@@ -1,0 +1,62 @@
+import type { CheckResponse } from '../../../terminal/lanes/checkout-wire.js';
+import type { Locale } from '../shell/i18n.js';
+import { translator } from '../shell/i18n.js';
+import { checkoutMessages, reasonText } from './messages.js';
+
+export interface Line {
+  id: number;
+  data: string;
+  check?: CheckResponse;
+  /** Set when the terminal refused this line at completion (e.g. sold at another lane meanwhile). */
+  refusal?: string;
+  override?: { reason: string; token: string; by: string };
+}
+
+/** Whether the line may go into the sale as it stands. */
+export function lineSellable(line: Line): boolean {
+  if (!line.check || line.refusal) return false;
+  return line.check.sellable || (line.check.overridable && line.override !== undefined);
+}
+
+export function BasketLine(props: {
+  line: Line;
+  locale: Locale;
+  onRemove: () => void;
+  onOverride: () => void;
+}) {
+  const { line, locale } = props;
+  const t = translator(checkoutMessages, locale);
+  const words = reasonText[locale];
+  const check = line.check;
+  const name = check?.product?.names[locale] ?? check?.codeKey ?? line.data;
+  const ok = lineSellable(line);
+  const state = !check ? 'pending' : ok ? (line.override ? 'overridden' : 'ok') : 'stopped';
+  const reason = line.refusal ?? (check ? (words[check.verdict] ?? check.verdict) : '');
+  return (
+    <li class={`co-line co-${state}`} data-state={state} data-verdict={check?.verdict ?? ''}>
+      <div class="co-line-main">
+        <span class="co-name">{name}</span>
+        {check?.codeTail && <span class="co-tail">…{check.codeTail}</span>}
+      </div>
+      <div class="co-line-verdict">
+        {state === 'ok' && <span class="co-badge co-badge-ok">✓ {words.genuine}</span>}
+        {state === 'stopped' && <span class="co-badge co-badge-stop">{t('stopped', { reason })}</span>}
+        {state === 'overridden' && line.override && (
+          <span class="co-badge co-badge-warn">
+            {t('overridden', { by: line.override.by, reason: line.override.reason })}
+          </span>
+        )}
+      </div>
+      <div class="co-line-actions">
+        {check?.overridable && !line.override && !line.refusal && (
+          <button type="button" class="co-override" onClick={props.onOverride}>
+            {t('override')}
+          </button>
+        )}
+        <button type="button" class="co-remove" onClick={props.onRemove}>
+          {t('remove')}
+        </button>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,32 @@
+import type { SaleResponse } from '../../../terminal/lanes/checkout-wire.js';
+import type { Locale } from '../shell/i18n.js';
+import { formatDate, translator } from '../shell/i18n.js';
+import { checkoutMessages } from './messages.js';
+
+/** On-screen copy of the printed receipt: lines, code tails, verification marks, sale id (the QR's content). */
+export function Receipt(props: { sale: SaleResponse; locale: Locale; onNext: () => void }) {
+  const { sale, locale } = props;
+  const t = translator(checkoutMessages, locale);
+  return (
+    <section class="co-receipt" aria-live="polite">
+      <h2>{t('receiptTitle')}</h2>
+      <p>{formatDate(sale.at, locale, true)}</p>
+      <ol>
+        {sale.lines.map((line) => (
+          <li key={line.codeKey} data-code={line.codeKey}>
+            <span>{line.productName?.[locale] ?? line.productKey ?? line.codeKey}</span>
+            <span class="co-tail">…{line.codeTail}</span>
+            <span class="co-mark">{line.override ? '[!]' : '[OK]'}</span>
+          </li>
+        ))}
+      </ol>
+      <p>
+        {t('saleId')}: <code class="co-sale-id">{sale.saleId}</code>
+      </p>
+      <p class="co-printed">{t('receiptPrinted')}</p>
+      <button type="button" class="co-primary co-next" onClick={props.onNext} autofocus>
+        {t('newSale')}
+      </button>
+    </section>
+  );
+}

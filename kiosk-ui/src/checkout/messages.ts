@@ -1,0 +1,160 @@
+import type { Catalogue } from '../shell/i18n.js';
+
+type Key =
+  | 'title'
+  | 'signOut'
+  | 'scanHint'
+  | 'scanLabel'
+  | 'add'
+  | 'empty'
+  | 'remove'
+  | 'void'
+  | 'voidConfirm'
+  | 'complete'
+  | 'completing'
+  | 'lines'
+  | 'stopped'
+  | 'override'
+  | 'overridden'
+  | 'overrideTitle'
+  | 'manager'
+  | 'pin'
+  | 'reason'
+  | 'approve'
+  | 'cancel'
+  | 'receiptTitle'
+  | 'receiptPrinted'
+  | 'saleId'
+  | 'newSale'
+  | 'returns'
+  | 'sale'
+  | 'returnTitle'
+  | 'returnHint'
+  | 'returnSubmit'
+  | 'returnDone'
+  | 'refusedSale'
+  | 'refusedReturn'
+  | 'approvalRefused'
+  | 'network'
+  | 'blockedHint';
+
+export const checkoutMessages: Catalogue<Key> = {
+  'zh-CN': {
+    title: '收银台',
+    signOut: '退出',
+    scanHint: '扫描商品，或输入追溯码后按回车',
+    scanLabel: '追溯码',
+    add: '添加',
+    empty: '购物篮为空',
+    remove: '移除',
+    void: '作废本单',
+    voidConfirm: '确定作废本单？',
+    complete: '完成销售',
+    completing: '正在提交…',
+    lines: '{n} 件',
+    stopped: '禁止销售：{reason}',
+    override: '主管放行',
+    overridden: '主管 {by} 已放行：{reason}',
+    overrideTitle: '主管放行（仅限无法核验的商品）',
+    manager: '主管工号',
+    pin: '主管密码',
+    reason: '原因',
+    approve: '批准',
+    cancel: '取消',
+    receiptTitle: '销售完成',
+    receiptPrinted: '小票已送打印机',
+    saleId: '销售单号',
+    newSale: '下一单',
+    returns: '退货',
+    sale: '销售',
+    returnTitle: '退货（需经理批准）',
+    returnHint: '扫描要退回的商品',
+    returnSubmit: '退货',
+    returnDone: '退货完成：{n} 件已重新激活',
+    refusedSale: '部分商品不能销售，未核销任何商品',
+    refusedReturn: '不能退货',
+    approvalRefused: '批准无效：需要经理工号和密码',
+    network: '无法连接终端：{message}',
+    blockedHint: '请移除被禁止的商品，或由主管放行',
+  },
+  en: {
+    title: 'Checkout',
+    signOut: 'Sign out',
+    scanHint: 'Scan items, or type a code and press Enter',
+    scanLabel: 'Code',
+    add: 'Add',
+    empty: 'The basket is empty',
+    remove: 'Remove',
+    void: 'Void sale',
+    voidConfirm: 'Void this sale?',
+    complete: 'Complete sale',
+    completing: 'Completing…',
+    lines: '{n} items',
+    stopped: 'Stopped: {reason}',
+    override: 'Supervisor override',
+    overridden: 'Overridden by {by}: {reason}',
+    overrideTitle: 'Supervisor override (only for items that cannot be confirmed)',
+    manager: 'Supervisor',
+    pin: 'Supervisor PIN',
+    reason: 'Reason',
+    approve: 'Approve',
+    cancel: 'Cancel',
+    receiptTitle: 'Sale complete',
+    receiptPrinted: 'Receipt sent to the printer',
+    saleId: 'Sale',
+    newSale: 'Next sale',
+    returns: 'Returns',
+    sale: 'Sale',
+    returnTitle: 'Return (manager approval)',
+    returnHint: 'Scan the items being returned',
+    returnSubmit: 'Return',
+    returnDone: 'Return recorded: {n} item(s) re-activated',
+    refusedSale: 'Some items cannot be sold; nothing was written off',
+    refusedReturn: 'Cannot return',
+    approvalRefused: 'Approval refused: needs a manager user and PIN',
+    network: 'Cannot reach the terminal: {message}',
+    blockedHint: 'Remove stopped items, or ask a supervisor to override',
+  },
+};
+
+/** Verdicts and refusal reasons in words a cashier understands. */
+export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
+  'zh-CN': {
+    genuine: '正品',
+    already_sold: '已售出（疑似复制码）',
+    recalled: '已召回',
+    withdrawn: '已撤市',
+    stolen: '被盗',
+    destroyed: '已销毁',
+    locked: '已被监管锁定',
+    expired: '已过期',
+    unknown: '未登记（疑似假冒）',
+    malformed: '无法识别，请重扫',
+    unverifiable: '无法核验',
+    duplicate_line: '重复扫描',
+    sold_concurrently: '刚在其他收银台售出',
+    not_sold_here: '本店无此销售记录',
+    other_store: '非本店售出',
+    not_in_sale: '不属于该销售单',
+    window_passed: '已超过退货期限',
+  },
+  en: {
+    genuine: 'Genuine',
+    already_sold: 'Already sold (possible copied code)',
+    recalled: 'Recalled',
+    withdrawn: 'Withdrawn',
+    stolen: 'Reported stolen',
+    destroyed: 'Destroyed',
+    locked: 'Locked by the authority',
+    expired: 'Expired',
+    unknown: 'Not in the registry (possible counterfeit)',
+    malformed: 'Could not read, scan again',
+    unverifiable: 'Cannot be confirmed',
+    duplicate_line: 'Scanned twice',
+    sold_concurrently: 'Just sold at another lane',
+    not_sold_here: 'Not sold here',
+    other_store: 'Sold at another store',
+    not_in_sale: 'Not part of that sale',
+    window_passed: 'Return window has passed',
+  },
+};
