@@ -21,11 +21,13 @@ export class FakeNetworkPrinter {
   private boundPort = 0;
   private readonly host: string;
   private readonly wantedPort: number;
+  private answering = true;
 
   constructor(options: FakeNetworkPrinterOptions = {}) {
     this.host = options.host ?? '127.0.0.1';
     this.wantedPort = options.port ?? 0;
     this.device = new SimulatedPrinterDevice((bytes) => {
+      if (!this.answering) return;
       for (const socket of this.sockets) socket.write(bytes);
     });
   }
@@ -70,6 +72,11 @@ export class FakeNetworkPrinter {
   /** Simulates a fault: `setState({ paperOut: true })`, later `{ paperOut: false }`. */
   setState(state: Partial<DeviceState>): void {
     this.device.set(state);
+  }
+
+  /** A hung printer: it still takes bytes but stops answering DLE EOT. */
+  setAnswering(answering: boolean): void {
+    this.answering = answering;
   }
 
   /** Cuts every client off (a pulled network cable). */

@@ -42,7 +42,7 @@ export class StreamPrinter extends EventEmitter<PrinterEvents> implements Receip
   private link: PrinterLink | undefined;
   private connecting: Promise<PrinterLink> | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private waiters: ((byte: number) => void)[] = [];
+  private waiters: { resolve: (byte: number) => void; reject: (error: Error) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private lastStatus: PrinterStatus | undefined;
   private running = false;
@@ -113,48 +113,66 @@ export class StreamPrinter extends EventEmitter<PrinterEvents> implements Receip
   }
 
   private async queryStatus(link: PrinterLink, timeoutMs: number): Promise<PrinterStatus> {
-    const answers = [0, 1, 2].map(() => new Promise<number>((resolve) => this.waiters.push(resolve)));
+    const answers = Promise.all(
+      [0, 1, 2].map(() => new Promise<number>((resolve, reject) => this.waiters.push({ resolve, reject }))),
+    );
+    answers.catch(() => undefined); // observed below; a lost link rejects it early
     try {
-      await this.withTimeout(
-        (async () => {
-          await link.write(STATUS_QUERY);
-          return Promise.all(answers);
-        })(),
+      const [printer, offline, paper] = await this.withTimeout(
+        link.write(STATUS_QUERY).then(() => answers),
         timeoutMs,
       );
+      return parseStatus(printer!, offline!, paper!);
     } catch (error) {
       // A printer that stops answering real-time status is treated as gone: drop the link so
       // late answers cannot be mistaken for the next query's.
-      this.waiters = [];
+      this.failWaiters(new PrinterError('printer_timeout', 'Status query abandoned'));
       await this.dropLink();
       throw error;
     }
-    const [printer, offline, paper] = await Promise.all(answers);
-    return parseStatus(printer!, offline!, paper!);
   }
 
   private onData(bytes: Uint8Array): void {
     for (const byte of bytes) {
       // Anything that is not a status answer (automatic status back, noise) is ignored.
       if (!isStatusByte(byte)) continue;
-      this.waiters.shift()?.(byte);
+      this.waiters.shift()?.resolve(byte);
     }
   }
 
-  private async ensureLink(): Promise<PrinterLink> {
-    if (this.link) return this.link;
-    this.connecting ??= this.connector({
-      onData: (bytes) => this.onData(bytes),
+  private failWaiters(error: Error): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  private ensureLink(): Promise<PrinterLink> {
+    if (this.link) return Promise.resolve(this.link);
+    if (this.connecting) return this.connecting;
+    // Events from a link that has since been replaced are ignored (a late 'close' from a dropped
+    // socket must not tear down its successor).
+    let mine: PrinterLink | undefined;
+    let closed = false;
+    this.connecting = this.connector({
+      onData: (bytes) => {
+        if (mine !== undefined && mine === this.link) this.onData(bytes);
+      },
       onClose: () => {
+        closed = true;
+        if (mine === undefined || mine !== this.link) return;
         this.link = undefined;
-        this.waiters = [];
+        this.failWaiters(new PrinterError('printer_offline', 'Connection lost'));
         if (this.running) this.publish(unreachableStatus('Connection lost'));
       },
-    }).finally(() => {
-      this.connecting = undefined;
-    });
-    this.link = await this.connecting;
-    return this.link;
+    })
+      .then((link) => {
+        mine = link;
+        if (closed) throw new PrinterError('printer_offline', 'Connection closed while opening');
+        this.link = link;
+        return link;
+      })
+      .finally(() => {
+        this.connecting = undefined;
+      });
+    return this.connecting;
   }
 
   private async dropLink(): Promise<void> {
@@ -199,6 +217,9 @@ export class StreamPrinter extends EventEmitter<PrinterEvents> implements Receip
       onAbort = () => reject(new PrinterError('printer_aborted', `Write to printer ${this.id} aborted`));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+    // Whichever loses the race must not surface later as an unhandled rejection.
+    work.catch(() => undefined);
+    failure.catch(() => undefined);
     try {
       return await Promise.race([work, failure]);
     } catch (error) {

@@ -75,4 +75,30 @@ describe('NetworkPrinter against the fake loopback printer', () => {
     await online;
     expect(fake.connections).toBe(1);
   });
+
+  it('reconnects after the connection drops and prints again', async () => {
+    const { fake, printer } = await setup();
+    await printer.start();
+    await printer.write(Uint8Array.of(0x41, 0x0a, 0x1d, 0x56, 0x00));
+    // A resolved write only means the kernel took the bytes; wait until the printer has them.
+    await fake.waitForReceipts(1);
+    const lost = nextStatus(printer, (s) => !s.online);
+    fake.dropConnections();
+    expect((await lost).detail).toMatch(/Connection lost|Unreachable/);
+    await nextStatus(printer, (s) => s.online);
+    await printer.write(Uint8Array.of(0x42, 0x0a, 0x1d, 0x56, 0x00));
+    const receipts = await fake.waitForReceipts(2);
+    expect(receipts.map((r) => r.lines)).toEqual([['A'], ['B']]);
+  });
+
+  it('treats a printer that stops answering DLE EOT as unreachable, and recovers', async () => {
+    const { fake, printer } = await setup();
+    await printer.start();
+    fake.setAnswering(false);
+    const status = await printer.status({ timeoutMs: 100 });
+    expect(status).toMatchObject({ online: false });
+    expect(status.detail).toMatch(/did not answer within 100 ms/);
+    fake.setAnswering(true);
+    expect(await printer.status()).toMatchObject({ online: true });
+  });
 });

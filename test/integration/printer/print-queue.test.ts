@@ -177,6 +177,18 @@ describe('PrintQueue over a loopback network printer', () => {
     expect(fake.receipts.map((r) => r.qrCodes[0])).toEqual(['sale-1', 'sale-2', 'sale-3']);
   });
 
+  it('after the link drops, reconnects and prints the next jobs once each', async () => {
+    const fake = await fakePrinter();
+    const queue = queueFor(database().db, fake.port);
+    await queue.start();
+    await queue.settled(queue.printReceipt(receipt(1)).id);
+    fake.dropConnections();
+    await waitForStatus(queue, (s) => !s.online);
+    const jobs = [2, 3].map((n) => queue.printReceipt(receipt(n)));
+    for (const job of jobs) expect((await queue.settled(job.id)).state).toBe('done');
+    expect(fake.receipts.map((r) => r.qrCodes[0])).toEqual(['sale-1', 'sale-2', 'sale-3']);
+  });
+
   it('retries after the link drops and fails a job with a reason after maxAttempts', async () => {
     const fake = await fakePrinter();
     const { db } = database();
