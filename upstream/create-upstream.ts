@@ -9,7 +9,7 @@ import {
   type CommandResult,
   decodeJson,
   PROTOCOL_VERSION,
-  recordBatchSchema,
+  parseRecordBatch,
   type SignedCommand,
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
@@ -113,15 +113,12 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   let rescan: NodeJS.Timeout | undefined;
 
   const onRecords = async (storeId: string, terminalId: string, payload: Buffer): Promise<void> => {
-    const parsed = recordBatchSchema.safeParse(decodeJson(payload, options.maxBatchBytes));
-    if (!parsed.success) {
-      log.warn(
-        { storeId, terminalId, issue: parsed.error.issues[0]?.message },
-        'malformed record batch refused',
-      );
+    const parsed = parseRecordBatch(decodeJson(payload, options.maxBatchBytes));
+    if (!parsed.ok) {
+      log.warn({ storeId, terminalId, issue: parsed.error }, 'malformed record batch refused');
       return;
     }
-    const batch = parsed.data;
+    const batch = parsed.batch;
     if (batch.storeId !== storeId || batch.terminalId !== terminalId) {
       store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
       return;

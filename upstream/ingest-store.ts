@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
+import { canonicalJson } from '../terminal/ledger/canonical.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { GENESIS_HASH, recordHash, verifyRecordSignature } from './record-verify.js';
@@ -186,6 +187,8 @@ export class IngestStore {
     let lastSeq = terminal.last_seq;
     let lastHash = terminal.last_hash;
     const accepted: LedgerRecord[] = [];
+    // Canonical payload text: hashed once, and stored as is.
+    const payloads: string[] = [];
     let duplicates = 0;
     let problem: IngestResult['problem'];
     const stop = (code: IngestProblem, seq: number, message: string) => {
@@ -204,8 +207,8 @@ export class IngestStore {
         stop('gap', r.seq, `expected seq ${lastSeq + 1}, got ${r.seq}`);
         break;
       }
-      const { hash: _h, signature: _s, ...body } = r;
-      if (recordHash(body) !== r.hash) {
+      const payloadJson = canonicalJson(r.payload);
+      if (recordHash(r, payloadJson) !== r.hash) {
         stop('bad_hash', r.seq, 'record hash does not match its content');
         break;
       }
@@ -214,6 +217,7 @@ export class IngestStore {
         break;
       }
       accepted.push(r);
+      payloads.push(payloadJson);
       lastSeq = r.seq;
       lastHash = r.hash;
     }
