@@ -68,6 +68,17 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: z.number().int().min(3_000).max(600_000).default(30_000),
       /** Lists the demo sample codes on the page. @default false */
       demo: z.boolean().default(false),
+      /** Keyboard-wedge capture in the browser (scanner in USB keyboard mode). */
+      wedge: z
+        .strictObject({
+          /** Longest gap between keys of one scan; people type slower. @default 35 */
+          maxGapMs: z.number().int().min(5).max(1_000).default(35),
+          /** Shorter fast bursts are typing, not scans. @default 6 */
+          minLength: z.number().int().min(1).max(64).default(6),
+          /** A character the scanner sends for GS (0x1D) besides Ctrl+]. */
+          gsSubstitute: z.string().length(1).optional(),
+        })
+        .prefault({}),
     })
     .prefault({}),
   verify: z

@@ -73,7 +73,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const config = parsed.config;
   const staticDir = options.buildUi === false ? undefined : await ensureUiBuilt(options.logger);
   const { store, demo } = await openDemoRegistry(join(dataDir, 'registry'), join(dataDir, 'registry.db'));
-  const scanner = new SimulatedScanner({ deviceId: 'sim:kiosk-scanner' });
+  // No debounce: a demo click is a deliberate read, and clicking the same sample twice should show twice.
+  const scanner = new SimulatedScanner({ deviceId: 'sim:kiosk-scanner', debounceMs: 0 });
   const printer = new FakePrinter('sim:printer');
   const samples: DemoSample[] = [];
   let terminal: RunningTerminal;

@@ -58,6 +58,7 @@ export interface KioskSettings {
   terminalId: string;
   demo: boolean;
   samples: DemoSample[];
+  wedge: { maxGapMs: number; minLength: number; gsSubstitute?: string };
 }
 
 /** GET /api/v1/health: kiosk callers see levels only; cashier/manager see reasons and details. */

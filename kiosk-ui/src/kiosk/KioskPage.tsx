@@ -75,6 +75,7 @@ export function KioskPage() {
   }, [show]);
 
   // Keyboard-wedge scanners type into whatever has focus; capture on window so it works with nothing focused.
+  const wedgeOptions = settings?.wedge;
   useEffect(() => {
     const wedge = new WedgeCapture(
       (data, endedAt) => void check(data, 'wedge', endedAt),
@@ -84,6 +85,7 @@ export function KioskPage() {
           manualRef.current?.focus();
         }
       },
+      wedgeOptions,
     );
     const onKey = (event: KeyboardEvent) => {
       if (!isEditable(event.target)) wedge.key(event);
@@ -93,7 +95,7 @@ export function KioskPage() {
       window.removeEventListener('keydown', onKey, true);
       wedge.dispose();
     };
-  }, [check]);
+  }, [check, wedgeOptions]);
 
   // Performance mark once the verdict is on screen: rAF runs before paint, a message posted from it runs after.
   useLayoutEffect(() => {

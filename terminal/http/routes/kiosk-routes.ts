@@ -79,6 +79,7 @@ export function kioskRoutes(app: FastifyInstance, deps: HttpDeps): void {
       terminalId: config.terminal.terminalId,
       demo: config.kiosk.demo,
       samples: config.kiosk.demo ? deps.demoSamples : [],
+      wedge: config.kiosk.wedge,
     };
     return { status: 'ok', data };
   });
