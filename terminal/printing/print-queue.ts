@@ -146,6 +146,23 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
     return this.enqueue(bytes, { kind: 'reprint', ...(doc ? { document: documentFromJson(doc) } : {}) });
   }
 
+  /**
+   * Gives up on a job that has not reached the printer (manager action). Returns the job, now
+   * `failed` with the reason; a job the printer already has cannot be called back.
+   */
+  cancel(id: string, reason = 'Cancelled'): PrintJob {
+    const job = this.store.get(id);
+    if (!job) throw new VeritermError('print_job_unknown', `No print job ${id}`);
+    if (job.state !== 'pending') {
+      throw new VeritermError(
+        'print_job_not_cancellable',
+        `Print job ${id} is ${job.state}; only pending jobs can be cancelled`,
+      );
+    }
+    this.transition(id, () => this.store.markFailed(id, reason));
+    return this.store.get(id)!;
+  }
+
   job(id: string): PrintJob | undefined {
     return this.store.get(id);
   }

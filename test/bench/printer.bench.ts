@@ -63,6 +63,23 @@ async function encodeBench(): Promise<void> {
   const ours = timeIt(n, () => renderReceipt(doc, profile));
   report('printer', 'encode_40_lines_qr_mean', mean(ours), 'ms');
   report('printer', 'encode_40_lines_qr_p99', percentile(ours, 99), 'ms');
+  // The same receipt in Chinese on a printer without a Chinese font: every line is a raster image.
+  const chinese: ReceiptDocument = {
+    blocks: doc.blocks.map((b) =>
+      b.type === 'columns'
+        ? { ...b, columns: b.columns.map((c, i) => (i === 0 ? { ...c, text: `牛奶 ${c.text}` } : c)) }
+        : b,
+    ),
+  };
+  timeIt(20, () => renderReceipt(chinese, profile));
+  const raster = timeIt(scaled(100), () => renderReceipt(chinese, profile));
+  report('printer', 'encode_40_lines_chinese_as_raster_mean', mean(raster), 'ms');
+  report(
+    'printer',
+    'encode_40_lines_chinese_gb18030_mean',
+    mean(timeIt(scaled(500), () => renderReceipt(chinese, getProfile('xprinter-80')))),
+    'ms',
+  );
   // Baseline: the same receipt through @point-of-sale/receipt-printer-encoder's own text path.
   const library = () => {
     const e = new ReceiptPrinterEncoder({ printerModel: 'epson-tm-t88vi', newline: '\n' });

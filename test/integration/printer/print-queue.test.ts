@@ -148,9 +148,15 @@ describe('PrintQueue over a loopback network printer', () => {
     await waitForStatus(queue, (s) => !s.online);
     expect(health.get('printer:receipt')).toMatchObject({ level: 'fail', details: { waitingJobs: 1 } });
     expect(queue.job(job.id)!.state).toBe('pending');
+    const cancelled = queue.printReceipt(receipt(2));
+    expect(queue.cancel(cancelled.id, 'Customer left')).toMatchObject({
+      state: 'failed',
+      reason: 'Customer left',
+    });
     const fake = await fakePrinter(port);
     expect((await queue.settled(job.id)).state).toBe('done');
     expect(fake.receipts).toHaveLength(1);
+    expect(() => queue.cancel(job.id)).toThrow(/is done; only pending jobs can be cancelled/);
   });
 
   it('keeps pending jobs across a restart and prints each once; acknowledged jobs are not sent again', async () => {
