@@ -12,6 +12,7 @@ import { VeritermError } from './errors.js';
 import { reportProcess, reportRegistry, watchPrinter, watchScanner } from './health/feeders.js';
 import { HealthModel } from './health/health-model.js';
 import { AuthService } from './http/auth/auth-service.js';
+import { checkoutHttpPlugins } from './http/routes/returns.js';
 import { createHttpServer, type HttpPlugin } from './http/server.js';
 import type { DemoSample } from './http/wire-types.js';
 import { WsHub } from './http/ws-hub.js';
@@ -122,7 +123,10 @@ export async function startTerminal(
   const timer = setInterval(refreshHealth, 30_000);
   timer.unref();
 
-  const plugins = typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? []);
+  const plugins = [
+    ...checkoutHttpPlugins(core),
+    ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
+  ];
   const app = await createHttpServer({
     config,
     logger,
