@@ -1,5 +1,7 @@
 import type { AimId } from './types.js';
 
+const cache = new Map<number, AimId>();
+
 /**
  * Reads an AIM symbology identifier (ISO/IEC 15424) at text[at]: `]`, a symbology letter and
  * one modifier character, e.g. `]d2` (GS1 DataMatrix), `]C1` (GS1-128), `]Q1` (QR).
@@ -11,8 +13,15 @@ export function readAim(text: string, at: number, end: number): AimId | undefine
   const letter = (s >= 65 && s <= 90) || (s >= 97 && s <= 122);
   const modifier = (m >= 48 && m <= 57) || (m >= 65 && m <= 90) || (m >= 97 && m <= 122);
   if (!letter || !modifier) return undefined;
-  const raw = text.slice(at, at + 3);
-  return { raw, symbology: raw[1]!, modifier: raw[2]! };
+  // One shared object per identifier: scans repeat a handful of them, so parsing allocates none.
+  const id = s * 128 + m;
+  let aim = cache.get(id);
+  if (aim === undefined) {
+    const raw = text.slice(at, at + 3);
+    aim = Object.freeze({ raw, symbology: raw[1]!, modifier: raw[2]! });
+    cache.set(id, aim);
+  }
+  return aim;
 }
 
 /**

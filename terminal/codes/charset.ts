@@ -7,6 +7,8 @@
 export const SET82 = new Uint8Array(128);
 export const SET39 = new Uint8Array(128);
 export const DIGIT = new Uint8Array(128);
+/** Base64url (RFC 4648 §5) plus '=' padding, for AI 8030 (GenSpec §7.11 Figure 7.11-3). */
+export const SET64 = new Uint8Array(128);
 
 for (const ch of '!"%&\'()*+,-./:;<=>?_') SET82[ch.charCodeAt(0)] = 1;
 for (let c = 48; c <= 57; c++) {
@@ -20,6 +22,9 @@ for (let c = 65; c <= 90; c++) {
   SET39[c] = 1;
 }
 for (const ch of '#-/') SET39[ch.charCodeAt(0)] = 1;
+for (let c = 0; c < 128; c++)
+  if (SET82[c] === 1 && /[A-Za-z0-9_-]/.test(String.fromCharCode(c))) SET64[c] = 1;
+SET64[0x3d] = 1;
 
 export function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;

@@ -1,7 +1,7 @@
 import { describeChar, LAYOUT_HINT } from './charset.js';
 import { failAt, type ParseContext } from './context.js';
 import { type AiDefinition, aiAt, aiDefinition } from './gs1-ai.js';
-import { checkAiValue } from './gs1-value.js';
+import { aiLabel, checkAiValue } from './gs1-value.js';
 import type { ParseFailure } from './types.js';
 
 /** ASCII group separator: FNC1 as transmitted by scanners (GenSpec §7.8.5). */
@@ -94,44 +94,26 @@ export function readElementString(ctx: ParseContext, start = 0): AiPair[] | Pars
     let to: number;
     if (def.predefined) {
       to = from + def.maxLength;
-      let gs = -1;
-      for (let k = from; k < to && k < n; k++) {
-        if (text.charCodeAt(k) === GS) {
-          gs = k;
-          break;
-        }
-      }
-      if (to > n || gs >= 0) {
-        const got = gs >= 0 ? gs - from : n - from;
-        const what = `AI ${def.ai} (${def.title})`;
-        return failAt(
-          ctx,
-          'bad_length',
-          from,
-          what,
-          `value has ${got} characters, expected ${def.maxLength} (format ${def.format})`,
-        );
-      }
+      if (to > n) return fixedTooShort(ctx, def, from, n);
     } else {
       const gs = text.indexOf('\x1d', from);
       to = gs < 0 ? n : gs;
       if (to - from > def.maxLength) {
-        const what = `AI ${def.ai} (${def.title})`;
         const detail = `value runs ${to - from} characters, more than the ${def.maxLength} allowed (format ${def.format}); a GS separator is probably missing after it`;
-        return failAt(ctx, 'bad_length', from, what, detail);
+        return failAt(ctx, 'bad_length', from, aiLabel(def), detail);
+      }
+      if (to === from && def.minLength > 0) {
+        return failAt(ctx, 'bad_length', from, aiLabel(def), `value is empty, expected format ${def.format}`);
       }
     }
-    if (to === from && def.minLength > 0) {
-      return failAt(
-        ctx,
-        'bad_length',
-        from,
-        `AI ${def.ai} (${def.title})`,
-        `value is empty, expected format ${def.format}`,
-      );
+    const bad = checkAiValue(ctx, def, from, to);
+    if (bad) {
+      // A GS inside a fixed-length field fails the character check (GS is in no class): only
+      // then look for it, to report the field as too short rather than a bad character.
+      return def.predefined && firstGs(text, from, to) >= 0 ? fixedTooShort(ctx, def, from, n) : bad;
     }
-    const bad = checkAiValue(ctx, def, from, to) ?? pushPair(ctx, pairs, def, text.slice(from, to), i);
-    if (bad) return bad;
+    const dup = pushPair(ctx, pairs, def, text.slice(from, to), i);
+    if (dup) return dup;
     i = to;
   }
   if (pairs.length === 0) return failAt(ctx, 'empty', start, 'element string', 'no AI found');
@@ -184,4 +166,18 @@ function isAiGroup(text: string, i: number): boolean {
   let k = i + 1;
   while (k < text.length && k - i <= 5 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
   return text.charCodeAt(k) === 41 && k - i - 1 >= 2 && k - i - 1 <= 4;
+}
+
+/** A predefined-length value cut short by a GS or the end of data. */
+function fixedTooShort(ctx: ParseContext, def: AiDefinition, from: number, n: number): ParseFailure {
+  const gs = firstGs(ctx.text, from, n);
+  const got = (gs >= 0 ? gs : n) - from;
+  const detail = `value has ${got} characters, expected ${def.maxLength} (format ${def.format})`;
+  return failAt(ctx, 'bad_length', from, aiLabel(def), detail);
+}
+
+/** Offset of the first GS in text[from, to), or -1. */
+function firstGs(text: string, from: number, to: number): number {
+  for (let k = from; k < to; k++) if (text.charCodeAt(k) === GS) return k;
+  return -1;
 }

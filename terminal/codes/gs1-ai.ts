@@ -1,3 +1,4 @@
+import { DIGIT, SET39, SET64, SET82 } from './charset.js';
 import { AI_TABLE } from './gs1-ai-table.js';
 
 /** Character class of a component: N digits, X set 82, Y set 39, Z set 64. */
@@ -10,6 +11,8 @@ export interface AiComponent {
   max: number;
   /** Ends in a GS1 mod-10 check digit. */
   checkDigit: boolean;
+  /** Lookup of allowed ASCII codes for `cls` (1 = allowed). */
+  table: Uint8Array;
   date?: AiDateKind;
 }
 
@@ -65,7 +68,8 @@ function parseComponent(spec: string, ai: string): AiComponent {
   const last = m[4] === '' ? undefined : Number(m[4]);
   const min = ranged ? (first ?? 1) : (first ?? 0);
   const max = ranged ? (last ?? 0) : (first ?? 0);
-  const component: AiComponent = { cls, min, max, checkDigit: flags.includes('csum') };
+  const table = { N: DIGIT, X: SET82, Y: SET39, Z: SET64 }[cls];
+  const component: AiComponent = { cls, min, max, checkDigit: flags.includes('csum'), table };
   const date = flags.find((f) => f.startsWith('yymm')) as AiDateKind | undefined;
   if (date) component.date = date;
   return component;

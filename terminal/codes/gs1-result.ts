@@ -4,8 +4,29 @@ import type { AiPair } from './element-string.js';
 import type { ParsedCode, ParseResult } from './types.js';
 
 type AttributesFactory = (pairs: AiPair[]) => Record<string, string>;
-const factories = new Map<string, AttributesFactory>();
+/** Trie over AI sequences: one node per AI, so a lookup allocates nothing. */
+interface FactoryNode {
+  next: Map<string, FactoryNode>;
+  factory: AttributesFactory | undefined;
+}
+const root: FactoryNode = { next: new Map(), factory: undefined };
+let factoryCount = 0;
 const MAX_FACTORIES = 256;
+
+function assignOneByOne(pairs: AiPair[]): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const p of pairs) attributes[p.ai] = p.value;
+  return attributes;
+}
+
+function compileFactory(pairs: AiPair[]): AttributesFactory {
+  const fields = pairs.map((p, i) => `${JSON.stringify(p.ai)}: p[${i}].value`).join(', ');
+  try {
+    return new Function('p', `return { ${fields} };`) as AttributesFactory;
+  } catch {
+    return assignOneByOne; // a page whose Content-Security-Policy forbids eval
+  }
+}
 
 /**
  * `{ ai: value }` of the pairs. AIs such as "10" or "91" are integer-like property names, which
@@ -15,20 +36,22 @@ const MAX_FACTORIES = 256;
  * Safe to compile: every AI here came from the AI table, so it is 2–4 digits.
  */
 function attributesOf(pairs: AiPair[]): Record<string, string> {
-  let id = '';
-  for (const p of pairs) id += `${p.ai},`;
-  let factory = factories.get(id);
-  if (factory === undefined) {
-    if (factories.size >= MAX_FACTORIES) {
-      const attributes: Record<string, string> = {};
-      for (const p of pairs) attributes[p.ai] = p.value;
-      return attributes;
+  let node = root;
+  for (const p of pairs) {
+    let child = node.next.get(p.ai);
+    if (child === undefined) {
+      if (factoryCount >= MAX_FACTORIES) return assignOneByOne(pairs);
+      child = { next: new Map(), factory: undefined };
+      node.next.set(p.ai, child);
     }
-    const fields = pairs.map((p, i) => `${JSON.stringify(p.ai)}: p[${i}].value`).join(', ');
-    factory = new Function('p', `return { ${fields} };`) as AttributesFactory;
-    factories.set(id, factory);
+    node = child;
   }
-  return factory(pairs);
+  if (node.factory === undefined) {
+    if (factoryCount >= MAX_FACTORIES) return assignOneByOne(pairs);
+    factoryCount++;
+    node.factory = compileFactory(pairs);
+  }
+  return node.factory(pairs);
 }
 
 /**

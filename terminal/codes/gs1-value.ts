@@ -1,16 +1,9 @@
-import { DIGIT, describeChar, LAYOUT_HINT, SET39, SET82 } from './charset.js';
-import { gs1CheckDigit } from './check-digit.js';
+import { describeChar, LAYOUT_HINT, SET82 } from './charset.js';
 import { failAt, type ParseContext, yearOf } from './context.js';
 import { checkHhmm, checkYymmdd } from './dates.js';
 import type { AiComponent, AiDefinition } from './gs1-ai.js';
 import type { ParseFailure } from './types.js';
 
-const SET64 = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  if (/[A-Za-z0-9_=-]/.test(ch)) SET64[c] = 1;
-}
-const CLASS_TABLE = { N: DIGIT, X: SET82, Y: SET39, Z: SET64 } as const;
 const CLASS_NAME = {
   N: 'a digit',
   X: 'a GS1 character set 82 character',
@@ -56,7 +49,7 @@ export function checkAiValue(
     const comp = components[k] as AiComponent;
     const last = k === components.length - 1;
     const end = last ? to : Math.min(to, at + comp.max);
-    const table = CLASS_TABLE[comp.cls];
+    const table = comp.table;
     for (let i = at; i < end; i++) {
       const c = text.charCodeAt(i);
       if (c < 128 && table[c] === 1) continue;
@@ -81,7 +74,7 @@ export function checkAiValue(
       );
     }
     if (comp.checkDigit) {
-      const expected = gs1CheckDigit(text.slice(at, end - 1));
+      const expected = checkDigitOf(text, at, end - 1);
       const actual = text.charCodeAt(end - 1) - 48;
       if (expected !== actual) {
         const name = KEY_NAMES[def.ai] ?? 'key';
@@ -122,4 +115,15 @@ function shift<T extends { offset: number }>(p: T | undefined, by: number): T | 
 /** `AI 17 (USE BY OR EXPIRY)`, built only when a message needs it. */
 export function aiLabel(def: AiDefinition): string {
   return `AI ${def.ai} (${def.title})`;
+}
+
+/** GS1 mod-10 check digit of the digits text[from, to), without slicing (GenSpec §7.9.1). */
+function checkDigitOf(text: string, from: number, to: number): number {
+  let sum = 0;
+  let weight = 3;
+  for (let i = to - 1; i >= from; i--) {
+    sum += (text.charCodeAt(i) - 48) * weight;
+    weight = 4 - weight;
+  }
+  return (10 - (sum % 10)) % 10;
 }

@@ -88,23 +88,19 @@ describe('veriterm parse', () => {
     expect(c.err()).toContain(message);
   });
 
-  it('runs as a real process: node bin/veriterm.js parse', () => {
-    const ok = spawnSync(
-      process.execPath,
-      ['bin/veriterm.js', 'parse', '--json', '(01)09506000134352(21)A1'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-      },
-    );
-    expect(ok.status).toBe(0);
-    expect(JSON.parse(ok.stdout)).toMatchObject({ status: 'ok', data: { key: '010950600013435221A1' } });
-    const bad = spawnSync(process.execPath, ['bin/veriterm.js', 'parse'], {
+  it('runs as a real process: node bin/veriterm.js parse (stdin, --json, exit 1 on a failure)', () => {
+    const run = spawnSync(process.execPath, ['bin/veriterm.js', 'parse', '--json'], {
       cwd: root,
-      input: 'Привет\n',
+      input: '(01)09506000134352(21)A1\r\nПривет\n',
       encoding: 'utf8',
     });
-    expect(bad.status).toBe(1);
-    expect(bad.stdout).toContain('keyboard-layout mismatch');
+    expect(run.status).toBe(1);
+    const [ok, bad] = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(ok).toMatchObject({ status: 'ok', data: { key: '010950600013435221A1' } });
+    expect(bad).toMatchObject({ status: 'error', error: { code: 'bad_character' } });
+    expect(bad.error.message).toContain('keyboard-layout mismatch');
   });
 });

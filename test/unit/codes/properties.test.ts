@@ -105,14 +105,14 @@ describe('properties', () => {
           }
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
   it('random strings never throw and always give ok or a coded error', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => assertWellFormed(parseCode(s))),
-      { numRuns: 2000 },
+      { numRuns: 1500 },
     );
   });
 
@@ -142,7 +142,7 @@ describe('properties', () => {
         const i = at % (seed.length + 1);
         assertWellFormed(parseCode(seed.slice(0, i) + insert + seed.slice(i + del)));
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
   });
 });
