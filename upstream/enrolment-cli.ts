@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
 import { openDatabase } from '../terminal/db/open-database.js';
 import { UsageError } from '../terminal/errors.js';
 import { parseRoot } from '../terminal/registry/index.js';
 import { newEnrolmentCode, rootFingerprint } from './enrolment-protocol.js';
+import { ENROLMENT_ROOT_FILE } from './enrolment-start.js';
 import { EnrolmentStore } from './enrolment-store.js';
 
 export interface IssuedEnrolment {
@@ -37,7 +39,8 @@ export function issueEnrolment(input: {
   }
 }
 
-const HELP = `Usage: veriterm upstream enrol --db FILE --root FILE --store ID --terminal ID [--scope S] [--ttl-minutes N]
+const HELP = `Usage: veriterm upstream enrol --data DIR --store ID --terminal ID [--scope S] [--ttl-minutes N]
+       (or --db FILE --root FILE instead of --data: upstream.db and registry-keys/root.json)
 
 Prints a one-time enrolment code for one terminal and the registry root fingerprint the
 technician must see on the terminal's screen. The running upstream answers the code once.
@@ -49,6 +52,7 @@ export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<nu
     'upstream enrol',
     argv,
     {
+      data: { type: 'string' },
       db: { type: 'string' },
       root: { type: 'string' },
       store: { type: 'string' },
@@ -62,6 +66,10 @@ export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<nu
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
+  }
+  if (values.data) {
+    values.db ??= join(values.data, 'upstream.db');
+    values.root ??= join(values.data, ENROLMENT_ROOT_FILE);
   }
   const missing = (['db', 'root', 'store', 'terminal'] as const).filter((k) => !values[k]);
   if (missing.length > 0)

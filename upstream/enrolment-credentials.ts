@@ -44,6 +44,8 @@ export function mosquittoPasswordIssuer(options: {
   url?: string;
   /** PEM of the CA of the broker's server certificate, pinned by the terminal. */
   caPem?: string;
+  /** Resolves once the broker accepts the new login (e.g. by connecting with it), so no terminal gets credentials the broker does not know yet. */
+  confirm?: (username: string, password: string) => Promise<void>;
 }): CredentialIssuer {
   return {
     async issue({ storeId, terminalId }) {
@@ -67,6 +69,7 @@ export function mosquittoPasswordIssuer(options: {
       }
       renameSync(temp, options.passwordFile);
       await options.reload();
+      await options.confirm?.(username, password);
       return {
         username,
         password,

@@ -21,6 +21,8 @@ export interface EnrolmentServiceDeps {
   logger: Logger;
   /** Upstream command keys (raw base64) handed to terminals. */
   commandKeys?: string[];
+  /** Told about every enrolled terminal (the reference upstream enrols its key for record ingest). */
+  onEnrolled?: (terminal: { storeId: string; terminalId: string; role: string; publicKey: string }) => void;
   now?: () => Date;
 }
 
@@ -89,6 +91,12 @@ export async function answerEnrolment(deps: EnrolmentServiceDeps, raw: unknown):
     return refuse('issue_failed', 'upstream could not issue broker credentials; see the upstream log');
   }
   deps.store.recordTerminal({ ...request, publicKey: request.terminalPublicKey, now });
+  deps.onEnrolled?.({
+    storeId: request.storeId,
+    terminalId: request.terminalId,
+    role: request.role,
+    publicKey: request.terminalPublicKey,
+  });
   deps.logger.info({ storeId: request.storeId, terminalId: request.terminalId }, 'terminal enrolled');
   return sealGrant(request, code, {
     storeId: request.storeId,

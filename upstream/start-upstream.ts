@@ -8,6 +8,7 @@ import { parseRoot } from '../terminal/registry/root.js';
 import { createUpstream, type Upstream } from './create-upstream.js';
 import type { DeltaBuilder } from './delta-builder.js';
 import { jsonDeltaBuilder } from './delta-builder.js';
+import { startEnrolment } from './enrolment-start.js';
 import type { UpstreamOptionsInput } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
 
@@ -103,10 +104,21 @@ export async function startUpstream(input: {
   ];
   for (const t of enrolled) upstream.store.enrol(t.storeId, t.terminalId, t.publicKey);
   await upstream.start();
+  const commandPublicKeyPem = createPublicKey(commandKey).export({ format: 'pem', type: 'spki' }).toString();
+  // Enrolment (provisioning): one-time codes → broker credentials + registry root; off without DIR/enrolment.json.
+  const enrolment = await startEnrolment({
+    dataDir: input.dataDir,
+    db,
+    logger: input.logger,
+    login: upstream.options,
+    commandPublicKeyPem,
+    onEnrolled: (t) => upstream.store.enrol(t.storeId, t.terminalId, t.publicKey),
+  });
   return {
     upstream,
-    commandPublicKeyPem: createPublicKey(commandKey).export({ format: 'pem', type: 'spki' }).toString(),
+    commandPublicKeyPem,
     async stop() {
+      await enrolment?.stop();
       await upstream.stop();
       db.close();
     },

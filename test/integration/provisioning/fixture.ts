@@ -1,13 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeNetworkPrinter } from '../../../drivers/printer/index.js';
-import { openDatabase } from '../../../terminal/db/open-database.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
 import { mosquittoAcl } from '../../../upstream/broker-acl.js';
-import { mosquittoPasswordIssuer, mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
-import { EnrolmentService } from '../../../upstream/enrolment-service.js';
-import { EnrolmentStore } from '../../../upstream/enrolment-store.js';
+import type { Upstream } from '../../../upstream/create-upstream.js';
+import { mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
+import { type StartedUpstream, startUpstream } from '../../../upstream/start-upstream.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { createTestPki, type TestPki } from '../../helpers/pki.js';
 import { PtyScanner } from '../scanner/pty-pair.js';
@@ -15,7 +14,14 @@ import { PtyScanner } from '../scanner/pty-pair.js';
 export const ENROL_USER = { username: 'enrol', password: 'enrol-public' };
 const UPSTREAM_USER = { username: 'upstream', password: 'upstream-secret-for-tests' };
 export const SCOPE = 'cn-east';
-const reloads = (log: string) => log.split('Reloading config.').length;
+
+async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 export interface ProvisioningRig {
   dir: string;
@@ -25,7 +31,9 @@ export interface ProvisioningRig {
   url: string;
   rootFile: string;
   upstreamDb: string;
-  service: EnrolmentService;
+  upstream: () => Upstream;
+  stopUpstream(): Promise<void>;
+  startUpstream(): Promise<void>;
   printer: FakeNetworkPrinter;
   scanner: PtyScanner;
   stop(): Promise<void>;
@@ -35,7 +43,8 @@ export interface ProvisioningRig {
  * The upstream side of a store for provisioning tests: mosquitto with a TLS listener, a
  * password file and an ACL (enrolment account confined to vt/enrol/{clientId}/…), the
  * enrolment service issuing password credentials (reloading mosquitto with SIGHUP), a signed
- * registry root, a PTY scanner and a loopback printer.
+ * registry root, a PTY scanner and a loopback printer. The reference upstream (startUpstream) runs
+ * the enrolment service itself, configured by `enrolment.json` in its data directory.
  */
 export async function startRig(
   dir: string,
@@ -71,32 +80,29 @@ export async function startRig(
   const rootKey = generateSigningKey();
   const releaseKey = generateSigningKey();
   const root = createRoot({ rootKeys: [rootKey], releaseKeys: [releaseKey] }, [rootKey]);
-  const rootFile = join(dir, 'root.json');
+  // The reference upstream's data directory: registry root + enrolment settings turn enrolment on.
+  const upstreamDir = join(dir, 'upstream');
+  mkdirSync(join(upstreamDir, 'registry-keys'), { recursive: true });
+  const rootFile = join(upstreamDir, 'registry-keys', 'root.json');
   writeFileSync(rootFile, JSON.stringify(root));
-  const upstreamDb = join(dir, 'upstream.db');
-  const db = openDatabase(upstreamDb);
-  const service = new EnrolmentService(
-    {
-      store: new EnrolmentStore(db),
-      issuer: mosquittoPasswordIssuer({
-        passwordFile,
-        caPem: readFileSync(pki.caFile, 'utf8'),
-        // mosquitto re-reads password and ACL files on SIGHUP and logs "Reloading config.";
-        // waiting for that line means the grant never reaches a terminal before the broker knows it.
-        reload: async () => {
-          const before = reloads(broker.log());
-          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGHUP');
-          const deadline = Date.now() + 5000;
-          while (reloads(broker.log()) === before && Date.now() < deadline)
-            await new Promise((r) => setTimeout(r, 10));
-        },
-      }),
-      rootFor: () => root,
-      logger: silentLogger(),
-    },
-    { brokerUrl: broker.url, ...UPSTREAM_USER, mqtt: { ca: readFileSync(pki.caFile) }, shareGroup: '' },
+  writeFileSync(
+    join(upstreamDir, 'enrolment.json'),
+    JSON.stringify({ issuer: { type: 'mosquitto-password', passwordFile, pidFile, caFile: pki.caFile } }),
   );
-  await service.start();
+  const upstreamDb = join(upstreamDir, 'upstream.db');
+  const launch = () =>
+    startUpstream({
+      dataDir: upstreamDir,
+      logger: silentLogger(),
+      options: {
+        brokerUrl: broker.url,
+        ...UPSTREAM_USER,
+        tls: { caFile: pki.caFile },
+        clientId: `vt-upstream-test-${process.pid}`,
+      },
+    });
+  let upstream: StartedUpstream | undefined = await launch();
+  await waitUntil(() => upstream!.upstream.connected());
   const printer = new FakeNetworkPrinter();
   await printer.start();
   const scanner = await PtyScanner.create(join(dir, 'dev'));
@@ -107,14 +113,21 @@ export async function startRig(
     url: broker.url,
     rootFile,
     upstreamDb,
-    service,
+    upstream: () => upstream!.upstream,
+    async stopUpstream() {
+      await upstream?.stop();
+      upstream = undefined;
+    },
+    async startUpstream() {
+      upstream = await launch();
+      await waitUntil(() => upstream!.upstream.connected());
+    },
     printer,
     scanner,
     async stop() {
       await scanner.dispose();
       await printer.stop();
-      await service.stop();
-      db.close();
+      await upstream?.stop();
       await broker.stop();
     },
   };

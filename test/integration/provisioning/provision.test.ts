@@ -5,15 +5,18 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type AnswersInput, answersSchema } from '../../../provisioning/answers.js';
 import { answersUi } from '../../../provisioning/answers-ui.js';
+import { syncOptionsFromConfig } from '../../../provisioning/broker-credentials.js';
 import { decommission } from '../../../provisioning/decommission.js';
 import { provision } from '../../../provisioning/provision.js';
 import { main } from '../../../terminal/cli.js';
 import { loadConfigFile } from '../../../terminal/config/index.js';
+import { openDatabase } from '../../../terminal/db/open-database.js';
 import { VeritermError } from '../../../terminal/errors.js';
 import { loadOrCreateTerminalKey } from '../../../terminal/identity/index.js';
 import { Ledger } from '../../../terminal/ledger/index.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { startTerminal } from '../../../terminal/main.js';
+import { createSync } from '../../../terminal/sync/index.js';
 import { issueEnrolment } from '../../../upstream/enrolment-cli.js';
 import { freePort } from '../../helpers/free-port.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
@@ -138,7 +141,6 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       expect(text).not.toContain(password);
 
       // Step 3: upstream recorded this terminal's public key.
-      const { openDatabase } = await import('../../../terminal/db/open-database.js');
       const { EnrolmentStore } = await import('../../../upstream/enrolment-store.js');
       const db = openDatabase(rig.upstreamDb);
       const enrolled = new EnrolmentStore(db).terminal('S1', 'T1');
@@ -185,6 +187,41 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         expect(terminal.registry.state()).toBeUndefined();
       } finally {
         await terminal.stop();
+      }
+
+      // With the written config and credentials, the terminal's link delivers a signed record to
+      // the reference upstream, which learnt the terminal's key at enrolment.
+      const ledgerDb = openDatabase(join(answers.dataDir, 'terminal.db'));
+      const ledger = new Ledger({
+        db: ledgerDb,
+        identity: loadOrCreateTerminalKey(paths.key),
+        storeId: 'S1',
+        terminalId: 'T1',
+      });
+      const sync = createSync(
+        {
+          outbox: ledger,
+          db: ledgerDb,
+          logger: silentLogger(),
+          stagingDir: join(answers.dataDir, 'sync-staging'),
+        },
+        syncOptionsFromConfig(loaded.config.sync!),
+      );
+      const ingested = new Promise<{ accepted: unknown[]; problem?: unknown }>((resolve) =>
+        rig.upstream().events.on('ingested', (e) => {
+          if (e.terminalId === 'T1') resolve(e);
+        }),
+      );
+      try {
+        await sync.start();
+        ledger.append('alert', { kind: 'suspicious_report', note: 'first record after provisioning' });
+        sync.kick();
+        const e = await ingested;
+        expect(e.problem).toBeUndefined();
+        expect(e.accepted).toHaveLength(1);
+      } finally {
+        await sync.stop();
+        ledgerDb.close();
       }
 
       // Provisioning again without --force refuses and keeps everything.
@@ -255,14 +292,14 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         skipTestPrint: true,
         enrolTimeoutMs: 800,
       });
-      await rig.service.stop();
+      await rig.stopUpstream();
       try {
         const text = await failWith('enrol_timeout', answers, site).catch((e: unknown) => {
           throw e;
         });
         expect(text).toContain('asking upstream');
       } finally {
-        await rig.service.start();
+        await rig.startUpstream();
       }
     });
 
