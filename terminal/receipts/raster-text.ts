@@ -59,9 +59,17 @@ export function drawTextLine(
     if (inkFrom < 0 && ch !== ' ') inkFrom = column;
     const w = charWidth(ch.codePointAt(0)!, mode);
     if (ch !== ' ' && w > 0) {
-      const x = column * cellWidth + (w * cellWidth - ctx.measureText(ch).width) / 2;
-      ctx.fillText(ch, x, 1);
-      if (line.bold) ctx.fillText(ch, x + 1, 1);
+      const cell = w * cellWidth;
+      const glyph = ctx.measureText(ch).width;
+      // Wide Latin glyphs (m, W) are squeezed into their cell, as a monospaced printer font is.
+      const squeeze = glyph > cell ? cell / glyph : 1;
+      const x = column * cellWidth + (cell - glyph * squeeze) / 2;
+      ctx.save();
+      ctx.translate(x, 0);
+      ctx.scale(squeeze, 1);
+      ctx.fillText(ch, 0, 1);
+      if (line.bold) ctx.fillText(ch, 1 / squeeze, 1);
+      ctx.restore();
     }
     column += w;
   }
