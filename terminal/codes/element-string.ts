@@ -151,12 +151,17 @@ export function readBracketed(ctx: ParseContext): AiPair[] | ParseFailure {
         `'${ai || text.slice(i + 1, i + 5)}' is not a GS1 Application Identifier`,
       );
     }
-    const from = close + 1;
-    let to = from;
-    while (to < n && !(text.charCodeAt(to) === 40 && isAiGroup(text, to))) to++;
+    // Spaces around a group, as printed under barcodes or typed from a label, are layout:
+    // no GS1 value may contain a space (set 82 has none).
+    let from = close + 1;
+    while (from < n && text.charCodeAt(from) === 32) from++;
+    let next = from;
+    while (next < n && !(text.charCodeAt(next) === 40 && isAiGroup(text, next))) next++;
+    let to = next;
+    while (to > from && text.charCodeAt(to - 1) === 32) to--;
     const bad = checkAiValue(ctx, def, from, to) ?? pushPair(ctx, pairs, def, text.slice(from, to), i);
     if (bad) return bad;
-    i = to;
+    i = next;
   }
   return pairs;
 }

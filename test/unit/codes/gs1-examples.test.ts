@@ -83,6 +83,11 @@ describe('published GS1 examples', () => {
     expect(r).toMatchObject({ ok: true, productionDate: '2024-02-01', expiry: '2024-02-29' });
   });
 
+  it('bracketed form with spaces between groups, as printed under the barcode', () => {
+    const r = parseCode('(01) 09506000134352 (17) 201225 (10) ABC123 (21) 12345', opts);
+    expect(r).toMatchObject({ ok: true, key: '01095060001343522112345', batch: 'ABC123' });
+  });
+
   it('GTIN-14 with packaging indicator from ITF-14 (]I1)', () => {
     expect(parseCode(']I195012345678903', opts)).toMatchObject({
       ok: true,
@@ -117,6 +122,15 @@ describe('Chestny Znak codes (AIs 91/92/93 are crypto tail, kept but not keyed)'
       key: `0104600439931256${serialAi}`,
     });
     expect(r.ok && r.attributes).toMatchObject(crypto);
+  });
+
+  it('tobacco pack: 21 (7) + 8005 price + 93 tail', () => {
+    const r = parseCode(`]d2010460043993125621JgXJ5.T${GS}8005112000${GS}930Z1D`, opts);
+    expect(r).toMatchObject({
+      ok: true,
+      key: '010460043993125621JgXJ5.T',
+      attributes: { '8005': '112000', '93': '0Z1D' },
+    });
   });
 
   it('a scanner on a Russian keyboard layout gives a layout hint, not just "bad character"', () => {
