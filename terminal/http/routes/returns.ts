@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { CheckoutService } from '../../lanes/checkout.js';
+import { printQueueReceipts } from '../../lanes/checkout-printing.js';
 import type { CheckoutConfig, CheckoutDeps, LineVerifier, ReceiptSink } from '../../lanes/checkout-types.js';
 import type { ReturnResponse } from '../../lanes/checkout-wire.js';
 import { ReturnsService } from '../../lanes/returns.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Logger } from '../../logger.js';
+import type { PrintQueue } from '../../printing/print-queue.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
 import type { HttpDeps, HttpPlugin } from '../server.js';
@@ -58,7 +60,8 @@ export function returnsRoutes(services: { returns: ReturnsService }): HttpPlugin
 
 /**
  * Everything checkout adds to the server, built from the composition root's parts:
- * `plugins: (core) => checkoutHttpPlugins(core, { receipts })` in terminal/main.ts.
+ * `checkoutHttpPlugins(core, { printQueue })` in terminal/main.ts. With a print queue, receipts go
+ * through it and each printed receipt is recorded (`receipt_printed`).
  */
 export function checkoutHttpPlugins(
   core: {
@@ -67,22 +70,43 @@ export function checkoutHttpPlugins(
     logger: Logger;
     config: { terminal: { timeZone?: string | undefined } };
   },
-  options: { receipts?: ReceiptSink; returnWindowDays?: number; storeName?: string } = {},
+  options: {
+    printQueue?: Pick<PrintQueue, 'printReceipt' | 'on'>;
+    receipts?: ReceiptSink;
+    returnWindowDays?: number;
+    storeName?: string;
+  } = {},
 ): HttpPlugin[] {
+  const services = checkoutServices(core, options);
+  return [salesRoutes({ checkout: services.checkout }), returnsRoutes({ returns: services.returns })];
+}
+
+/** The checkout and returns services over the core's ledger and verifier (see checkoutHttpPlugins). */
+export function checkoutServices(
+  core: {
+    ledger: Ledger;
+    verifier: LineVerifier;
+    logger: Logger;
+    config: { terminal: { timeZone?: string | undefined } };
+  },
+  options: Parameters<typeof checkoutHttpPlugins>[1] = {},
+): { checkout: CheckoutService; returns: ReturnsService } {
   const config: CheckoutConfig = {
     ...(core.config.terminal.timeZone ? { timeZone: core.config.terminal.timeZone } : {}),
     ...(options.returnWindowDays !== undefined ? { returnWindowDays: options.returnWindowDays } : {}),
     ...(options.storeName ? { storeName: options.storeName } : {}),
   };
+  let checkout: CheckoutService | undefined;
+  const receipts = options.printQueue
+    ? printQueueReceipts(options.printQueue, (saleId, jobId) => checkout?.markReceiptPrinted(saleId, jobId))
+    : options.receipts;
   const deps: CheckoutDeps = {
     ledger: core.ledger,
     verifier: core.verifier,
     logger: core.logger,
     config,
-    ...(options.receipts ? { receipts: options.receipts } : {}),
+    ...(receipts ? { receipts } : {}),
   };
-  return [
-    salesRoutes({ checkout: new CheckoutService(deps) }),
-    returnsRoutes({ returns: new ReturnsService(deps) }),
-  ];
+  checkout = new CheckoutService(deps);
+  return { checkout, returns: new ReturnsService(deps) };
 }
