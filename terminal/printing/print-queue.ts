@@ -39,6 +39,9 @@ export interface PrintQueueEvents {
   status: [PrinterStatus];
 }
 
+/** Printers that have a running queue: one owner per printer. */
+const owned = new WeakSet<ReceiptPrinter>();
+
 /** Kinds "reprint last receipt" looks at. */
 const REPRINTABLE = ['receipt', 'reprint'] as const;
 
@@ -51,7 +54,8 @@ const REPRINTABLE = ['receipt', 'reprint'] as const;
  */
 export class PrintQueue extends EventEmitter<PrintQueueEvents> {
   readonly store: PrintQueueStore;
-  private readonly printer: ReceiptPrinter;
+  /** The printer this queue owns (read its status; never write to it directly). */
+  readonly printer: ReceiptPrinter;
   private readonly options: Required<Omit<PrintQueueOptions, 'render'>> & { render: RenderOptions };
   private draining: Promise<void> | undefined;
   private again = false;
@@ -90,6 +94,13 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
   /** Starts the printer (an unreachable printer does not fail this) and sends what is waiting. */
   async start(): Promise<void> {
     if (this.running) return;
+    if (owned.has(this.printer)) {
+      throw new VeritermError(
+        'printer_already_owned',
+        `Printer ${this.printer.id} already has a print queue`,
+      );
+    }
+    owned.add(this.printer);
     this.running = true;
     const recovered = this.store.recover(this.printer.id);
     if (recovered > 0)
@@ -105,7 +116,9 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
   }
 
   async stop(): Promise<void> {
+    if (!this.running) return;
     this.running = false;
+    owned.delete(this.printer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.draining;
     this.printer.off('status', this.onStatus);

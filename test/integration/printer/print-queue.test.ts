@@ -78,7 +78,8 @@ describe('PrintQueue over a loopback network printer', () => {
 
   it('prints queued receipts in order, each once, and reprints the last one', async () => {
     const fake = await fakePrinter();
-    const queue = queueFor(database().db, fake.port);
+    const { db } = database();
+    const queue = queueFor(db, fake.port);
     await queue.start();
     const jobs = [1, 2, 3].map((n) => queue.printReceipt(receipt(n), { ref: `sale-${n}` }));
     // Same ref again: the same job, not a second receipt.
@@ -89,6 +90,14 @@ describe('PrintQueue over a loopback network printer', () => {
       'Receipt 2 正品',
       'Receipt 3 正品',
     ]);
+    // One owner per printer: a second queue on the same printer is refused.
+    const rival = new PrintQueue({
+      db,
+      printer: queue.printer,
+      profile: getProfile('generic'),
+      logger: silentLogger(),
+    });
+    await expect(rival.start()).rejects.toMatchObject({ code: 'printer_already_owned' });
     const again = queue.reprintLast();
     expect(again.kind).toBe('reprint');
     await queue.settled(again.id);
