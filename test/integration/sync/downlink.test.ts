@@ -28,7 +28,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
   let t: TerminalHandle;
   let up: ReturnType<typeof startUpstreamFor>;
   const results: CommandResult[] = [];
-  const reloads = 0;
+  let reloads = 0;
 
   beforeAll(async () => {
     broker = await startMosquitto({ dir: tmp.dir });
@@ -52,9 +52,15 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
       },
       {
         registry: { currentVersion: () => undefined, apply: async () => ({ ok: true }) },
+        deps: {
+          onReloadConfig: () => {
+            reloads++;
+            return { reloaded: true };
+          },
+          collectLogs: (args) => ({ lines: [`last ${String(args.lines)} lines`] }),
+        },
       },
     );
-    (t.sync as unknown as { reloads?: number }).reloads = 0;
     await t.sync.start();
     await until(() => t.sync.status().link === 'up' && up.upstream.connected(), 'both connected');
   });
@@ -86,7 +92,21 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
       { timeoutMs: 10_000 },
     );
     expect(sync.result.status).toBe('ok');
-    expect(reloads).toBe(0);
+    const reload = await up.upstream.sendCommand(
+      { storeId: 'store-a', terminalId: 't1' },
+      'reload_config',
+      {},
+      { timeoutMs: 10_000 },
+    );
+    expect(reload.result).toEqual({ status: 'ok', data: { reloaded: true } });
+    expect(reloads).toBe(1);
+    const logs = await up.upstream.sendCommand(
+      { storeId: 'store-a', terminalId: 't1' },
+      'request_logs',
+      { lines: 50 },
+      { timeoutMs: 10_000 },
+    );
+    expect(logs.result).toEqual({ status: 'ok', data: { lines: ['last 50 lines'] } });
   });
 
   it('refuses unsigned, badly signed, expired, misaddressed and replayed commands, with a log line and an error result', async () => {

@@ -6,7 +6,7 @@ import type { HealthItem } from '../../../terminal/health/types.js';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import { createLogger, type Logger } from '../../../terminal/logger.js';
-import { createSync, type Sync } from '../../../terminal/sync/create-sync.js';
+import { createSync, type Sync, type SyncDeps } from '../../../terminal/sync/create-sync.js';
 import type { SyncOptionsInput } from '../../../terminal/sync/options.js';
 import type { RegistryApplier } from '../../../terminal/sync/registry-transfer.js';
 import { createUpstream, type Upstream } from '../../../upstream/create-upstream.js';
@@ -59,6 +59,7 @@ export function startTerminal(
     keys?: { privateKey: KeyObject; publicKey: KeyObject };
     registry?: RegistryApplier;
     onHealth?: (component: string, item: HealthItem) => void;
+    deps?: Pick<SyncDeps, 'onReloadConfig' | 'collectLogs'>;
   } = {},
 ): TerminalHandle {
   mkdirSync(dir, { recursive: true });
@@ -80,6 +81,7 @@ export function startTerminal(
         },
       },
       ...(extra.registry ? { registry: extra.registry } : {}),
+      ...extra.deps,
     },
     options,
   );

@@ -14,7 +14,9 @@ import {
   type Announcement,
   decodeFrame,
   encodeFrame,
+  parseRecordBatch,
   type ReleaseRef,
+  recordBatchSchema,
 } from '../../../terminal/sync/protocol.js';
 import { planUpdate } from '../../../terminal/sync/registry-transfer.js';
 import { SyncStore } from '../../../terminal/sync/sync-store.js';
@@ -234,5 +236,43 @@ describe('OutboxDrain', () => {
     await flush();
     expect(sent[4]!.batchId).toBe(sent[1]!.batchId);
     expect(sent[4]!.seqs[0]).toBe(firstBatch.seqs.at(-1)! + 1);
+  });
+});
+
+describe('parseRecordBatch', () => {
+  const record = {
+    id: '01J0000000000000000000000',
+    seq: 1,
+    type: 'write_off',
+    at: '2026-01-01T00:00:00.000Z',
+    storeId: 's1',
+    terminalId: 't1',
+    payload: { codeKey: 'k' },
+    prevHash: '0'.repeat(64),
+    hash: 'a'.repeat(64),
+    signature: 'c2ln',
+  };
+  const batch = { v: 1, batchId: 't1:1-1', storeId: 's1', terminalId: 't1', records: [record] };
+  it('accepts what recordBatchSchema accepts', () => {
+    expect(parseRecordBatch(batch).ok).toBe(true);
+    expect(recordBatchSchema.safeParse(batch).success).toBe(true);
+  });
+  it('names the first bad field, as the schema refuses it too', () => {
+    const bad: [unknown, RegExp][] = [
+      [null, /not an object/],
+      [{ ...batch, v: 2 }, /^v:/],
+      [{ ...batch, records: [] }, /records/],
+      [{ ...batch, records: [{ ...record, seq: 0 }] }, /records\[0\]\.seq/],
+      [{ ...batch, records: [{ ...record, type: 'refund' }] }, /type/],
+      [{ ...batch, records: [{ ...record, hash: 'XYZ' }] }, /hash/],
+      [{ ...batch, records: [{ ...record, payload: [1] }] }, /payload/],
+      [{ ...batch, records: [record, { ...record, prevHash: 1 }] }, /records\[1\]\.prevHash/],
+    ];
+    for (const [input, message] of bad) {
+      const r = parseRecordBatch(input);
+      expect(r.ok).toBe(false);
+      expect((r as { error: string }).error).toMatch(message);
+      expect(recordBatchSchema.safeParse(input).success).toBe(false);
+    }
   });
 });
