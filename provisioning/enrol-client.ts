@@ -46,10 +46,15 @@ export async function requestEnrolment(input: EnrolRequestInput): Promise<EnrolG
   // acceptable only because the answer is sealed with the code (see enrolment-protocol.ts). The
   // grant brings the CA, and every later connection verifies the broker against it.
   const insecure = !input.caFile && /^(mqtts|wss):/.test(input.brokerUrl);
-  const client = await connect(
-    { ...input, ...(insecure ? { tls: { rejectUnauthorized: false } } : {}) },
-    clientId,
-  );
+  const target = { ...input, ...(insecure ? { tls: { rejectUnauthorized: false } } : {}) };
+  // MQTT 5 first; brokers that refuse protocol level 5 (aedes, old mosquitto) get 3.1.1, where the
+  // per-client response topic carries the exchange just as well.
+  const client = await connect(target, clientId).catch((error: unknown) => {
+    if (error instanceof VeritermError && /protocol/i.test(error.message)) {
+      return connect({ ...target, protocolVersion: 4 }, clientId);
+    }
+    throw error;
+  });
   try {
     const eph = newEphemeralKey();
     const fields = {
@@ -116,12 +121,14 @@ export function connect(
     password?: string;
     timeoutMs?: number;
     tls?: IClientOptions;
+    /** @default 5 */
+    protocolVersion?: 4 | 5;
   },
   clientId: string,
 ): Promise<MqttClient> {
   const options: IClientOptions = {
     clientId,
-    protocolVersion: 5,
+    protocolVersion: input.protocolVersion ?? 5,
     reconnectPeriod: 0,
     connectTimeout: Math.min(input.timeoutMs ?? 10_000, 10_000),
     clean: true,

@@ -35,6 +35,8 @@ export interface EnrolmentServiceOptions {
   mqtt?: IClientOptions;
   /** Shared-subscription group; '' for brokers without shared subscriptions. @default 'veriterm-enrol' */
   shareGroup?: string;
+  /** '3.1.1' for brokers without MQTT 5 (aedes). @default '5' */
+  protocol?: 'auto' | '5' | '3.1.1';
 }
 
 /**
@@ -123,7 +125,7 @@ export class EnrolmentService {
   async start(): Promise<void> {
     const log = this.deps.logger.child({ module: 'enrolment' });
     const client = await mqtt.connectAsync(this.options.brokerUrl, {
-      protocolVersion: 5,
+      protocolVersion: this.options.protocol === '3.1.1' ? 4 : 5,
       clientId: this.options.clientId ?? `vt-enrol-svc-${process.pid}`,
       reconnectPeriod: 1000,
       ...(this.options.username !== undefined ? { username: this.options.username } : {}),

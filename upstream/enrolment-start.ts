@@ -48,6 +48,7 @@ export const enrolmentSettingsSchema = z.object({
 
 export interface BrokerLogin {
   brokerUrl: string;
+  protocol?: 'auto' | '5' | '3.1.1';
   username?: string;
   password?: string;
   tls?: { caFile: string; certFile?: string; keyFile?: string };
@@ -98,6 +99,7 @@ export async function startEnrolment(input: {
       ...(input.login.password !== undefined ? { password: input.login.password } : {}),
       mqtt: tls,
       shareGroup: settings.shareGroup,
+      ...(input.login.protocol ? { protocol: input.login.protocol } : {}),
     },
   );
   await service.start();
