@@ -21,5 +21,6 @@ process.on('SIGTERM', () => {
   upstream
     .stop()
     .then(() => db.close())
+    .catch(() => undefined)
     .finally(() => process.exit(0));
 });
