@@ -48,7 +48,7 @@ const emptyReceipt = (): PrintedReceipt => ({
  */
 export class SimulatedPrinterDevice extends EventEmitter<SimulatedDeviceEvents> {
   readonly receipts: PrintedReceipt[] = [];
-  /** Every byte received, in order (for golden comparisons). */
+  /** Chunks received, in order (the latest 10 000; for golden comparisons and debugging). */
   received: Uint8Array[] = [];
   private state: DeviceState = { coverOpen: false, paperOut: false, paperNearEnd: false, error: false };
   private current = emptyReceipt();
@@ -73,6 +73,8 @@ export class SimulatedPrinterDevice extends EventEmitter<SimulatedDeviceEvents> 
   /** Feeds bytes from the host. */
   receive(bytes: Uint8Array): void {
     this.received.push(bytes.slice());
+    // A long demo run polls status every few seconds: keep the recent history only.
+    if (this.received.length > 10_000) this.received.splice(0, this.received.length - 10_000);
     this.emit('data', bytes);
     this.decoder.push(bytes);
   }
