@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { createInflate } from 'node:zlib';
 import { RegistryError } from './errors.js';
 import type { ManifestSigned } from './manifest.js';
@@ -42,7 +41,7 @@ export async function checkBodyFile(file: string, body: ManifestSigned['body']):
  * the way (the file could change between the check and the read); the inflated size must match
  * the signed `rawLength`, which also bounds a decompression bomb.
  */
-export async function* readBodyLines(file: string, body: ManifestSigned['body']): AsyncGenerator<string[]> {
+export async function* readBodyChunks(file: string, body: ManifestSigned['body']): AsyncGenerator<Buffer> {
   const sha = createHash('sha256');
   let length = 0;
   let rawLength = 0;
@@ -51,11 +50,11 @@ export async function* readBodyLines(file: string, body: ManifestSigned['body'])
     length += chunk.length;
     sha.update(chunk as Buffer);
   });
+  // Async zlib inflates on the libuv thread pool, alongside the inserts on the main thread.
   const inflate = createInflate({ chunkSize: 1 << 18 });
   input.on('error', (error) => inflate.destroy(error));
   input.pipe(inflate);
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  let rest: Buffer | undefined;
   try {
     for await (const chunk of inflate) {
       rawLength += (chunk as Buffer).length;
@@ -65,14 +64,14 @@ export async function* readBodyLines(file: string, body: ManifestSigned['body'])
           `body inflates past the ${body.rawLength} bytes the manifest signs`,
         );
       }
-      const text = rest + decoder.write(chunk as Buffer);
-      const end = text.lastIndexOf('\n');
+      const data = rest ? Buffer.concat([rest, chunk as Buffer]) : (chunk as Buffer);
+      const end = data.lastIndexOf(10);
       if (end < 0) {
-        rest = text;
+        rest = data;
         continue;
       }
-      rest = text.slice(end + 1);
-      yield text.slice(0, end).split('\n');
+      rest = end + 1 < data.length ? Buffer.from(data.subarray(end + 1)) : undefined;
+      yield data.subarray(0, end + 1);
     }
   } catch (error) {
     input.destroy();
@@ -84,8 +83,7 @@ export async function* readBodyLines(file: string, body: ManifestSigned['body'])
       { cause: error },
     );
   }
-  rest += decoder.end();
-  if (rest !== '') throw new RegistryError('malformed', 'body does not end with a newline');
+  if (rest) throw new RegistryError('malformed', 'body does not end with a newline');
   if (rawLength < body.rawLength) {
     throw new RegistryError(
       'truncated',
@@ -94,5 +92,19 @@ export async function* readBodyLines(file: string, body: ManifestSigned['body'])
   }
   if (length !== body.length || sha.digest('hex') !== body.sha256) {
     throw new RegistryError('hash_mismatch', 'body changed while it was being imported');
+  }
+}
+
+/** The body as batches of lines (strings), for deltas and tools. */
+export async function* readBodyLines(file: string, body: ManifestSigned['body']): AsyncGenerator<string[]> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  for await (const chunk of readBodyChunks(file, body)) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk);
+    } catch (error) {
+      throw new RegistryError('malformed', 'body is not valid UTF-8', { cause: error });
+    }
+    yield text.slice(0, -1).split('\n');
   }
 }

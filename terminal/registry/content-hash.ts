@@ -20,11 +20,11 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-function mix(line: string): void {
+function mix(bytes: Uint8Array, start: number, end: number): void {
   let x = 0x811c9dc5;
-  let y = 0x9747b28c ^ line.length;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
+  let y = 0x9747b28c ^ (end - start);
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
     x = Math.imul(x ^ c, 0x01000193);
     y = Math.imul(y ^ c, 0x5bd1e995);
     y ^= y >>> 15;
@@ -49,20 +49,28 @@ export class ContentHash {
     return h;
   }
 
+  /** Adds one record: its canonical line, hashed as UTF-8 bytes without the newline. */
   add(line: string): void {
-    mix(line);
-    this.l0 = (this.l0 + fmix32(a)) >>> 0;
-    this.l1 = (this.l1 + fmix32(b)) >>> 0;
-    this.l2 = (this.l2 + fmix32(a ^ (b + 0x9e3779b9))) >>> 0;
-    this.l3 = (this.l3 + fmix32(b ^ (a + 0x7f4a7c15))) >>> 0;
+    const bytes = Buffer.from(line, 'utf8');
+    this.addBytes(bytes, 0, bytes.length);
   }
 
   remove(line: string): void {
-    mix(line);
+    const bytes = Buffer.from(line, 'utf8');
+    mix(bytes, 0, bytes.length);
     this.l0 = (this.l0 - fmix32(a)) >>> 0;
     this.l1 = (this.l1 - fmix32(b)) >>> 0;
     this.l2 = (this.l2 - fmix32(a ^ (b + 0x9e3779b9))) >>> 0;
     this.l3 = (this.l3 - fmix32(b ^ (a + 0x7f4a7c15))) >>> 0;
+  }
+
+  /** Adds the record whose canonical line is `bytes[start, end)` (UTF-8, no newline). */
+  addBytes(bytes: Uint8Array, start: number, end: number): void {
+    mix(bytes, start, end);
+    this.l0 = (this.l0 + fmix32(a)) >>> 0;
+    this.l1 = (this.l1 + fmix32(b)) >>> 0;
+    this.l2 = (this.l2 + fmix32(a ^ (b + 0x9e3779b9))) >>> 0;
+    this.l3 = (this.l3 + fmix32(b ^ (a + 0x7f4a7c15))) >>> 0;
   }
 
   digest(): string {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
 import { DeltaApplier } from './apply-delta.js';
 import { type ContentTotals, SnapshotApplier } from './apply-snapshot.js';
-import { checkBodyFile, readBodyLines } from './body-reader.js';
+import { checkBodyFile, readBodyChunks, readBodyLines } from './body-reader.js';
 import { RegistryError, type RegistryRefusal } from './errors.js';
 import { parseManifest, type ReleaseManifest } from './manifest.js';
 import { parseRoot, type RootMetadata, verifyRootChain, verifyRootStep } from './root.js';
@@ -210,8 +210,10 @@ export async function importRelease(
     await checkBodyFile(bodyFile, m.body);
 
     const applier = m.kind === 'snapshot' ? new SnapshotApplier(db) : new DeltaApplier(db, previous!);
-    for await (const lines of readBodyLines(bodyFile, m.body)) {
-      for (const line of lines) applier.line(line);
+    if (applier instanceof SnapshotApplier) {
+      for await (const chunk of readBodyChunks(bodyFile, m.body)) applier.chunk(chunk);
+    } else {
+      for await (const lines of readBodyLines(bodyFile, m.body)) for (const line of lines) applier.line(line);
     }
     const totals = applier instanceof SnapshotApplier ? applier.totals() : applier.finish();
     const expected = m.content;
