@@ -8,7 +8,7 @@ import { readBracketed, readElementString } from './element-string.js';
 import { aiAt } from './gs1-ai.js';
 import { gs1Result } from './gs1-result.js';
 import { MAX_INPUT_LENGTH, normalise } from './normalize.js';
-import { plainGtinResult } from './plain-gtin.js';
+import { expandUpcE, plainGtinResult } from './plain-gtin.js';
 import type { ParseOptions, ParseResult } from './types.js';
 
 function checkOptions(options: ParseOptions): void {
@@ -81,6 +81,9 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
   }
   if (aimRaw !== undefined && GTIN_AIMS.has(aimRaw)) {
     const n = text.length;
+    // ]E0 with 8 digits is a UPC-E symbol (EAN-8 reads as ]E4): check it as its UPC-A.
+    const upcA = aimRaw === ']E0' && n === 8 && allDigits(text) ? expandUpcE(text) : undefined;
+    if (upcA !== undefined) return plainGtinResult(ctx, upcA, 0);
     if ((n === 8 || n === 12 || n === 13 || n === 14) && allDigits(text))
       return plainGtinResult(ctx, text, 0);
     return failAt(
@@ -108,7 +111,9 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
       `${n} digits is not a known code length: expected 20 (supervision code), 8, 12, 13 or 14 (EAN/UPC/GTIN), or a GS1 element string starting with AI 01`,
     );
   }
-  if (aiAt(text, 0)) return elementString(ctx);
+  // Without AIM or GS, only text that starts like a GS1 key (00, 01, 02 …) is read as GS1;
+  // "2024-01-01" or "10 pcs" is not a scan of a unit code.
+  if (c0 === 48 && aiAt(text, 0)) return elementString(ctx);
   return unrecognised(ctx);
 }
 

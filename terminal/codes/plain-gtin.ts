@@ -27,3 +27,22 @@ export function plainGtinResult(ctx: ParseContext, digits: string, at: number): 
   if (ctx.aim) result.aim = ctx.aim;
   return result;
 }
+
+/**
+ * Expands an 8-digit UPC-E (number system 0/1, six digits, check) to its 12-digit UPC-A, per the
+ * zero-suppression rules of GenSpec §5.2.2.4.2 (Figure 5.2.2.4.2-1). Undefined if not UPC-E.
+ * Only symbols read as UPC-E (AIM `]E0` with 8 digits) come here: bare 8 digits are EAN-8.
+ */
+export function expandUpcE(digits: string): string | undefined {
+  const ns = digits[0];
+  if (digits.length !== 8 || (ns !== '0' && ns !== '1')) return undefined;
+  const d = digits.slice(1, 7);
+  const check = digits[7];
+  const last = d.charCodeAt(5) - 48;
+  let body: string;
+  if (last <= 2) body = `${d.slice(0, 2)}${last}0000${d.slice(2, 5)}`;
+  else if (last === 3) body = `${d.slice(0, 3)}00000${d.slice(3, 5)}`;
+  else if (last === 4) body = `${d.slice(0, 4)}00000${d[4]}`;
+  else body = `${d.slice(0, 5)}0000${last}`;
+  return `${ns}${body}${check}`;
+}

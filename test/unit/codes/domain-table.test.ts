@@ -90,7 +90,16 @@ describe('DOMAIN.md code formats', () => {
     expect(r.ok && r.serial).toBeUndefined();
   });
 
-  it.each(['hello', 'ABC-123', '!!!'])('anything else (%s) is malformed with the reason', (input) => {
+  it.each([
+    ['01234565', '00012345000065'], // 5–9: ns d1..d5 0000 d6 (the usual textbook example)
+    ['04252614', '00042100005264'], // 0–2: ns d1 d2 d6 0000 d3 d4 d5
+    ['01234133', '00012300000413'], // 3
+    ['01234145', '00012340000015'], // 4
+  ])('UPC-E %s read as ]E0 expands to UPC-A (GenSpec §5.2.2.4.2)', (upcE, gtin) => {
+    expect(parseCode(`]E0${upcE}`, opts)).toMatchObject({ ok: true, kind: 'gtin', gtin });
+  });
+
+  it.each(['hello', 'ABC-123', '!!!', '2024-01-01', '10 pcs'])('anything else (%s) is malformed with the reason', (input) => {
     const r = parseCode(input, opts);
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error.code).toBe('unrecognised');
