@@ -99,12 +99,15 @@ describe('DOMAIN.md code formats', () => {
     expect(parseCode(`]E0${upcE}`, opts)).toMatchObject({ ok: true, kind: 'gtin', gtin });
   });
 
-  it.each(['hello', 'ABC-123', '!!!', '2024-01-01', '10 pcs'])('anything else (%s) is malformed with the reason', (input) => {
-    const r = parseCode(input, opts);
-    expect(r.ok).toBe(false);
-    expect(!r.ok && r.error.code).toBe('unrecognised');
-    expect(!r.ok && r.error.message).toMatch(/expected 20 digits/);
-  });
+  it.each(['hello', 'ABC-123', '!!!', '2024-01-01', '10 pcs'])(
+    'anything else (%s) is malformed with the reason',
+    (input) => {
+      const r = parseCode(input, opts);
+      expect(r.ok).toBe(false);
+      expect(!r.ok && r.error.code).toBe('unrecognised');
+      expect(!r.ok && r.error.message).toMatch(/expected 20 digits/);
+    },
+  );
 });
 
 describe('DOMAIN.md check-digit examples', () => {
