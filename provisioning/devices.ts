@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { type DiscoveredDevice, type DiscoveryResult, discoverDevices } from '../drivers/discovery.js';
 import { createPrinter } from '../drivers/printer/factory.js';
 import { createScannerSource } from '../drivers/scanner/create-scanner-source.js';
 import type { Scan } from '../drivers/scanner/types.js';
@@ -21,12 +22,15 @@ export interface DetectOptions {
   /** Network printers to probe (raw port 9100). @default [] */
   printerHosts?: { host: string; port: number }[];
   probeTimeoutMs?: number;
+  /** Serial/HID/USB discovery (drivers/discovery). @default discoverDevices; tests inject a fake */
+  discover?: () => Promise<DiscoveryResult>;
 }
 
 /**
  * Finds scanner and printer candidates: stable serial links (/dev/serial/by-id, never ttyUSB0,
- * which moves between boots) and network printers answering on their raw port. USB/HID discovery
- * lives in drivers/discovery (issue 4); when it lands the wizard can add its results here.
+ * which moves between boots), what drivers/discovery sees on the serial, HID and USB buses
+ * (fingerprint table: known scanner and printer vendors), and network printers answering on
+ * their raw port.
  */
 export async function detectDevices(options: DetectOptions = {}): Promise<DetectedDevice[]> {
   const found: DetectedDevice[] = [];
@@ -42,6 +46,7 @@ export async function detectDevices(options: DetectOptions = {}): Promise<Detect
       found.push({ kind: 'scanner', label: `serial scanner ${path}`, options: { type: 'serial', path } });
     }
   }
+  found.push(...fromDiscovery(await (options.discover ?? discoverDevices)().catch(() => undefined), found));
   const probes = (options.printerHosts ?? []).map(async ({ host, port }) =>
     (await reachable(host, port, options.probeTimeoutMs ?? 500))
       ? ({
@@ -53,6 +58,52 @@ export async function detectDevices(options: DetectOptions = {}): Promise<Detect
   );
   for (const p of await Promise.all(probes)) if (p) found.push(p);
   return found;
+}
+
+/** Serial ports, HID scanners and USB printers from drivers/discovery, as scanner/printer options. */
+function fromDiscovery(result: DiscoveryResult | undefined, already: DetectedDevice[]): DetectedDevice[] {
+  if (!result) return [];
+  const out: DetectedDevice[] = [];
+  const seen = new Set(already.map((d) => d.options.path));
+  const name = (d: DiscoveredDevice) => [d.vendor ?? d.manufacturer, d.product].filter(Boolean).join(' ');
+  const ids = (d: DiscoveredDevice) => ({
+    vendorId: d.vendorId,
+    productId: d.productId,
+    ...(d.serialNumber ? { serialNumber: d.serialNumber } : {}),
+  });
+  for (const d of result.serial) {
+    if (!d.path || seen.has(d.path)) continue;
+    out.push(
+      d.role === 'printer'
+        ? {
+            kind: 'printer',
+            label: `serial printer ${d.path} ${name(d)}`.trim(),
+            options: { transport: 'serial', path: d.path },
+          }
+        : {
+            kind: 'scanner',
+            label: `serial scanner ${d.path} ${name(d)}`.trim(),
+            options: { type: 'serial', path: d.path },
+          },
+    );
+  }
+  for (const d of result.hid) {
+    if (!d.scannerType || d.scannerType === 'serial' || d.vendorId === undefined) continue;
+    out.push({
+      kind: 'scanner',
+      label: `${d.scannerType} scanner ${name(d)}`.trim(),
+      options: { type: d.scannerType, ...ids(d) },
+    });
+  }
+  for (const d of result.usbPrinters) {
+    if (d.vendorId === undefined) continue;
+    out.push({
+      kind: 'printer',
+      label: `USB printer ${name(d)}`.trim(),
+      options: { transport: 'usb', ...ids(d) },
+    });
+  }
+  return out;
 }
 
 function reachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
