@@ -158,7 +158,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
         typeof code === 'number' &&
         UNSUPPORTED_PROTOCOL.has(code)
       ) {
-        this.logger.warn('broker refused MQTT 5; falling back to MQTT 3.1.1');
+        this.logger.info('broker refused MQTT 5; falling back to MQTT 3.1.1');
         this.protocolVersion = 4;
         client.end(true);
         if (!this.stopped) this.open();

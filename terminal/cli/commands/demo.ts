@@ -31,9 +31,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   const logger = createLogger({ level: process.env.VERITERM_LOG_LEVEL ?? 'warn' });
   const demo = await startDemo({ logger, port, dataDir: values.data });
+  // Embedded MQTT broker + reference upstream beside the demo terminal (README "Upstream sync").
+  const { linkDemoUpstream } = await import('../../../upstream/start-demo-upstream.js');
+  const upstream = await linkDemoUpstream(demo, logger);
   const lines = [
     `veriterm demo: kiosk at ${demo.terminal.url}/`,
     `  data: ${demo.terminal.config.dataDir}`,
+    `  upstream: embedded broker at ${upstream.brokerUrl} (records, registry deltas, status)`,
     `  sign-in (checkout/manager): ${demo.users.map((u) => `${u.id} / PIN ${u.pin}`).join(', ')}`,
     '  sample codes (click them on the page, or type/scan them):',
     ...demo.samples.map((s) => `    ${s.expect.padEnd(13)} ${JSON.stringify(s.data)}`),
@@ -42,6 +46,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   ];
   io.stdout.write(lines.join('\n'));
   await untilSignal();
+  await upstream.stop();
   await demo.stop();
   return 0;
 }
