@@ -89,8 +89,7 @@ export function rasterizeTextLine(
   const family = cjkFontFamily(fontPath);
   const width = Math.ceil(profile.widthDots / 8) * 8;
   const height = CELL_HEIGHT_DOTS * line.height;
-  const canvas = createCanvas(width, height);
-  const ctx = canvas.getContext('2d');
+  const ctx = scratch(width, height);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
   drawTextLine(ctx, line, { x: 0, y: 0 }, profile.widthDots / profile.columns, family);
@@ -100,6 +99,19 @@ export function rasterizeTextLine(
     height,
     data: new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength),
   };
+}
+
+const canvases = new Map<string, SKRSContext2D>();
+
+/** One reusable canvas per line size: rendering is synchronous, so lines never share it at once. */
+function scratch(width: number, height: number): SKRSContext2D {
+  const key = `${width}x${height}`;
+  let ctx = canvases.get(key);
+  if (!ctx) {
+    ctx = createCanvas(width, height).getContext('2d');
+    canvases.set(key, ctx);
+  }
+  return ctx;
 }
 
 /**
