@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import mqtt from 'mqtt';
@@ -39,7 +39,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
   () => {
     const tmp = makeTempDir('vt-provision-');
     let rig: ProvisioningRig;
-    const ids = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7'].map((terminalId) => ({
+    const ids = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8'].map((terminalId) => ({
       storeId: 'S1',
       terminalId,
     }));
@@ -302,6 +302,30 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         await rig.startUpstream();
       }
     });
+
+    test('veriterm provision --answers FILE (the CLI) provisions; a missing answer names the field', async () => {
+      const { answers, site } = answersFor('T8', { skipTestScan: true });
+      const file = join(tmp.dir, 'answers-T8.json');
+      const { storeId: _omit, ...withoutStore } = answers;
+      writeFileSync(file, JSON.stringify(withoutStore));
+      const io = () => {
+        const out = capture();
+        return { out, io: { stdout: out.stream, stderr: out.stream, stdin: new PassThrough() } };
+      };
+      const first = io();
+      expect(await main(['provision', '--answers', file], first.io)).toBe(1);
+      expect(first.out.text()).toContain('set "storeId" in the answers file or pass --store');
+      nothingWritten(site);
+      const bad = io();
+      expect(await main(['provision', '--answers', file, '--store', 'S1', '--role', 'till'], bad.io)).toBe(2);
+      expect(bad.out.text()).toContain('role');
+      const ok = io();
+      expect(await main(['provision', '--answers', file, '--store', 'S1'], ok.io)).toBe(0);
+      expect(ok.out.text()).toContain(
+        `terminal ready. Start it with: veriterm run --config ${answers.configFile}`,
+      );
+      expect(existsSync(answers.configFile)).toBe(true);
+    }, 30_000);
 
     test('decommission refuses with unsynced records, then wipes and publishes a final status', async () => {
       const { answers } = answersFor('T7', { skipTestScan: true, skipTestPrint: true });
