@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { printerOptionsSchema } from '../../drivers/printer/factory.js';
+import { scannerOptionsSchema } from '../../drivers/scanner/options.js';
 
 /**
  * The terminal's one config schema; the `Config` type is inferred from it. Every section has
@@ -117,10 +119,20 @@ export const configSchema = z.strictObject({
       tokens: z.array(apiToken).default([]),
     })
     .prefault({}),
-  /** Scanner adapters (drivers/scanner options) plus which lane each feeds. */
-  scanners: z.array(z.looseObject({ lane: z.enum(['kiosk', 'checkout']).default('kiosk') })).default([]),
-  /** Printer adapters (drivers/printer options). */
-  printers: z.array(z.looseObject({})).default([]),
+  /** Scanner adapters (drivers/scanner options, checked by their own schema) plus which lane each feeds. */
+  scanners: z
+    .array(
+      z
+        .looseObject({ lane: z.enum(['kiosk', 'checkout']).default('kiosk') })
+        .superRefine(({ lane: _lane, ...options }, ctx) => {
+          delegate(scannerOptionsSchema, options, ctx);
+        }),
+    )
+    .default([]),
+  /** Printer adapters (drivers/printer options, checked by their own schema). */
+  printers: z
+    .array(z.looseObject({}).superRefine((options, ctx) => delegate(printerOptionsSchema, options, ctx)))
+    .default([]),
   /** Registry module options (terminal/registry). */
   registry: z.looseObject({}).prefault({}),
   /** Upstream link options (terminal/sync). */
@@ -134,6 +146,15 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
+
+/** Checks a section with its owner's schema and reports every issue at its own path. */
+function delegate(schema: z.ZodType, value: unknown, ctx: z.RefinementCtx): void {
+  const result = schema.safeParse(value);
+  if (result.success) return;
+  for (const issue of result.error.issues) {
+    ctx.addIssue({ code: 'custom', path: issue.path.map(String), message: issue.message, input: undefined });
+  }
+}
 
 function isTimeZone(tz: string): boolean {
   try {
