@@ -30,6 +30,10 @@ export class DeltaApplier {
   private readonly deletedBatches: { pid: number; bid: number; what: string }[] = [];
   private readonly deletedProducts: { pid: number; key: string }[] = [];
   private readonly s;
+  // Per-apply caches: a 100,000-change delta touches few products and batches many times.
+  private readonly productCache = new Map<string, Row>();
+  private readonly bids = new Map<string, number>();
+  private readonly batchNumbers = new Map<number, string>();
 
   constructor(db: SqliteDatabase, base: ContentTotals) {
     this.hash = ContentHash.from(base.hash);
@@ -61,10 +65,11 @@ export class DeltaApplier {
         )
         .pluck(),
       unit: db.prepare('SELECT * FROM registry_units WHERE pid = ? AND serial = ?'),
-      upsertUnit: db.prepare(
-        `INSERT INTO registry_units (pid, serial, status, bid, sold_store, sold_at, checks) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (pid, serial) DO UPDATE SET status = excluded.status, bid = excluded.bid,
-           sold_store = excluded.sold_store, sold_at = excluded.sold_at, checks = excluded.checks`,
+      insertUnit: db.prepare(
+        'INSERT INTO registry_units (status, bid, sold_store, sold_at, checks, pid, serial) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      updateUnit: db.prepare(
+        'UPDATE registry_units SET status = ?, bid = ?, sold_store = ?, sold_at = ?, checks = ? WHERE pid = ? AND serial = ?',
       ),
       deleteUnit: db.prepare('DELETE FROM registry_units WHERE pid = ? AND serial = ?'),
     };
@@ -75,7 +80,12 @@ export class DeltaApplier {
   }
 
   private productRow(key: string): Row | undefined {
-    return this.s.productByKey.get(key) as Row | undefined;
+    let row = this.productCache.get(key);
+    if (!row) {
+      row = this.s.productByKey.get(key) as Row | undefined;
+      if (row) this.productCache.set(key, row);
+    }
+    return row;
   }
 
   private static productOf(row: Row): RegistryProduct {
@@ -100,7 +110,15 @@ export class DeltaApplier {
 
   private unitOf(row: Row, key: string, productKey: string): RegistryUnit {
     const u: RegistryUnit = { key, status: UNIT_STATUSES[row.status as number]!, productKey };
-    if (row.bid !== null) u.batchNumber = this.s.batchNumber.get(row.bid) as string;
+    if (row.bid !== null) {
+      const bid = row.bid as number;
+      let number = this.batchNumbers.get(bid);
+      if (number === undefined) {
+        number = this.s.batchNumber.get(bid) as string;
+        this.batchNumbers.set(bid, number);
+      }
+      u.batchNumber = number;
+    }
     if (row.sold_store !== null) u.soldAt = { store: row.sold_store as string, at: row.sold_at as string };
     if (row.checks !== null) u.upstreamChecks = row.checks as number;
     return u;
@@ -143,6 +161,7 @@ export class DeltaApplier {
           this.s.insertProduct.run(p.key, ...values);
           this.products++;
         }
+        this.productCache.delete(p.key);
         this.hash.add(line);
         return;
       }
@@ -173,21 +192,27 @@ export class DeltaApplier {
         const serial = serialOf(u.key, productKey);
         let bid: number | null = null;
         if (u.batchNumber !== undefined) {
-          const batch = this.s.batchByNumber.get(pid, u.batchNumber) as Row | undefined;
-          if (!batch) this.fail(`unit ${u.key}: batch ${u.batchNumber} is not in the registry`);
-          bid = batch.bid as number;
+          const id = `${pid}\t${u.batchNumber}`;
+          let found = this.bids.get(id);
+          if (found === undefined) {
+            const batch = this.s.batchByNumber.get(pid, u.batchNumber) as Row | undefined;
+            if (!batch) this.fail(`unit ${u.key}: batch ${u.batchNumber} is not in the registry`);
+            found = batch.bid as number;
+            this.bids.set(id, found);
+          }
+          bid = found;
         }
         const old = this.s.unit.get(pid, serial) as Row | undefined;
         if (old) this.hash.remove(unitLine(this.unitOf(old, u.key, productKey)));
         else this.units++;
-        this.s.upsertUnit.run(
-          pid,
-          serial,
+        (old ? this.s.updateUnit : this.s.insertUnit).run(
           STATUS_CODE[u.status]!,
           bid,
           u.soldAt?.store ?? null,
           u.soldAt?.at ?? null,
           u.upstreamChecks ?? null,
+          pid,
+          serial,
         );
         this.hash.add(line);
         return;

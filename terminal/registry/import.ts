@@ -152,6 +152,8 @@ export async function importRelease(
     const m = manifest.signed;
     db = openDatabase(file);
     migrateRegistry(db);
+    // A bigger page cache for this one connection: deltas touch pages all over the unit table.
+    db.pragma('cache_size = -32768');
     // Take the write lock first: two importers never interleave, readers keep reading.
     db.exec('BEGIN IMMEDIATE');
     inTransaction = true;
