@@ -7,9 +7,12 @@ import { isHttpUrl, parseDigitalLink } from './digital-link.js';
 import { readBracketed, readElementString } from './element-string.js';
 import { aiAt } from './gs1-ai.js';
 import { gs1Result } from './gs1-result.js';
-import { MAX_INPUT_LENGTH, normalise } from './normalize.js';
+import { MAX_INPUT_LENGTH, type NormaliseOptions, normalise } from './normalize.js';
 import { expandUpcE, plainGtinResult } from './plain-gtin.js';
 import type { ParseOptions, ParseResult } from './types.js';
+
+/** Normalisation settings when no options are given: shared, so a parse allocates none. */
+const DEFAULTS: NormaliseOptions = { gs: undefined, referenceYear: 0, maxLength: MAX_INPUT_LENGTH };
 
 function checkOptions(options: ParseOptions): void {
   const { gs, referenceYear, maxLength } = options;
@@ -67,11 +70,16 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
       `expected a string or bytes, got ${input === null ? 'null' : typeof input}`,
     );
   }
-  const ctx = normalise(input, {
-    gs: options?.gs,
-    referenceYear: options?.referenceYear ?? 0,
-    maxLength: options?.maxLength ?? MAX_INPUT_LENGTH,
-  });
+  const ctx = normalise(
+    input,
+    options === undefined
+      ? DEFAULTS
+      : {
+          gs: options.gs,
+          referenceYear: options.referenceYear ?? 0,
+          maxLength: options.maxLength ?? MAX_INPUT_LENGTH,
+        },
+  );
   if ('ok' in ctx) return ctx;
   const { text, aim } = ctx;
   const aimRaw = aim?.raw;

@@ -72,6 +72,12 @@ describe('veriterm parse', () => {
     expect(keys).toEqual(['0109506000134352211', '0109506000134352212']);
   });
 
+  it('--help prints the usage and exits 0', async () => {
+    const c = capture();
+    expect(await main(['parse', '--help'], c.io)).toBe(0);
+    expect(c.out()).toContain('Usage: veriterm parse [--json] [--gs CHAR]');
+  });
+
   it('--gs sets a substitute separator', async () => {
     const c = capture();
     expect(await main(['parse', '--gs', '|', '010950600013435210A|21B'], c.io)).toBe(0);
