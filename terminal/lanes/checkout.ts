@@ -6,6 +6,13 @@ import type { Verdict } from '../verify/types.js';
 import { buildSaleReceipt, codeTail } from './checkout-receipt.js';
 import type { CheckoutDeps, RefusedLine, SaleInput, SaleOutcome, SaleView } from './checkout-types.js';
 
+/** A sale that passed `prepare`: what to write, and what was refused already. */
+export interface PreparedSale {
+  input: SaleInput;
+  accepted: Accepted[];
+  refused: Refusal[];
+}
+
 /** A line that passed the rules, ready to be written. */
 interface Accepted {
   line: number;
@@ -23,7 +30,7 @@ interface Refusal extends RefusedLine {
  * durable transaction, and only then hand the receipt to the print queue.
  */
 export class CheckoutService {
-  private readonly ledger: Ledger;
+  readonly ledger: Ledger;
   private readonly clock: () => Date;
   private readonly log: Logger | undefined;
 
@@ -38,44 +45,64 @@ export class CheckoutService {
     return this.deps.verifier.verify(data, { source: 'checkout', ...options });
   }
 
+  /** Completes one sale in its own durable transaction (see SaleBatcher for group commit). */
   completeSale(input: SaleInput): SaleOutcome {
+    const prepared = this.prepare(input);
+    if ('ok' in prepared) return prepared;
+    const outcome = this.ledger.transaction(() => this.commitPrepared(prepared));
+    this.afterCommit(outcome);
+    return outcome;
+  }
+
+  /**
+   * Step 1, outside any transaction: validation, idempotent replay, and the rules for every line
+   * (verification). Returns the final outcome when nothing is left to write.
+   */
+  prepare(input: SaleInput): SaleOutcome | PreparedSale {
     const invalid = validateSale(input, this.deps.config?.maxLines ?? 200);
     if (invalid) return { ok: false, code: 'invalid_sale', message: invalid };
     const replay = this.replay(input);
     if (replay) return replay;
+    return { input, ...this.judge(input) };
+  }
 
-    const { accepted, refused } = this.judge(input);
-    const outcome = this.ledger.transaction((): SaleOutcome => {
-      // Re-read under the write lock: another lane or a retry may have committed since `judge`.
-      const again = this.replay(input);
-      if (again) return again;
-      for (const line of accepted) {
-        const sold = this.ledger.writeOffOf(line.payload.codeKey);
-        if (!sold) continue;
-        const previous: SoldContext = {
-          where: 'here',
-          storeId: sold.storeId,
-          terminalId: sold.terminalId,
-          at: sold.at,
-          saleId: sold.saleId,
-        };
-        refused.push(
-          this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'),
-        );
-      }
-      if (refused.length > 0) return this.refuse(refused);
-      const sale = this.ledger.append<SalePayload>('sale', {
-        externalRef: input.externalRef,
-        cashier: input.cashier,
-        lines: accepted.map((a) => a.payload),
-      });
-      const writeOffs = accepted.map((a) =>
-        this.ledger.append('write_off', { codeKey: a.payload.codeKey, saleId: sale.id, line: a.line }),
-      );
-      return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
+  /**
+   * Step 2, inside `ledger.transaction` (under the write lock): re-checks what another lane or
+   * a retry may have committed since `prepare`, then writes the sale and one write-off per line,
+   * or only the alerts of a refusal.
+   */
+  commitPrepared(prepared: PreparedSale): SaleOutcome {
+    const { input, accepted } = prepared;
+    const refused = [...prepared.refused];
+    const again = this.replay(input);
+    if (again) return again;
+    for (const line of accepted) {
+      const sold = this.ledger.writeOffOf(line.payload.codeKey);
+      if (!sold) continue;
+      const previous: SoldContext = {
+        where: 'here',
+        storeId: sold.storeId,
+        terminalId: sold.terminalId,
+        at: sold.at,
+        saleId: sold.saleId,
+      };
+      refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
+    }
+    if (refused.length > 0) return this.refuse(refused);
+    const sale = this.ledger.append<SalePayload>('sale', {
+      externalRef: input.externalRef,
+      cashier: input.cashier,
+      lines: accepted.map((a) => a.payload),
     });
-    if (outcome.ok) this.printReceipt(outcome.sale);
-    return outcome;
+    const writeOffs = accepted.map((a) =>
+      this.ledger.append('write_off', { codeKey: a.payload.codeKey, saleId: sale.id, line: a.line }),
+    );
+    return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
+  }
+
+  /** Step 3, after the commit is durable: hand a new sale's receipt to the print queue. */
+  afterCommit(outcome: SaleOutcome): void {
+    if (outcome.ok && !outcome.replayed) this.printReceipt(outcome.sale);
   }
 
   /** Records that the print queue printed a sale's receipt. */

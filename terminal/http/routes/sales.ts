@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CheckoutService } from '../../lanes/checkout.js';
+import { SaleBatcher } from '../../lanes/checkout-batcher.js';
 import { codeTail } from '../../lanes/checkout-receipt.js';
 import type { SaleInput } from '../../lanes/checkout-types.js';
 import type { ApprovalInput, CheckResponse, SaleResponse } from '../../lanes/checkout-wire.js';
@@ -58,6 +59,8 @@ export function salesRoutes(services: { checkout: CheckoutService }): HttpPlugin
   return (app: FastifyInstance, deps: HttpDeps) => {
     const cashier = { preHandler: requireRole('cashier') };
     const { checkout } = services;
+    // Concurrent sales share one durable commit (group commit); each is answered after it.
+    const batcher = new SaleBatcher(checkout);
 
     app.post('/api/v1/sales', cashier, async (request, reply) => {
       const body = saleBody.safeParse(request.body ?? undefined);
@@ -89,7 +92,7 @@ export function salesRoutes(services: { checkout: CheckoutService }): HttpPlugin
           );
         input.lines.push({ data: line.data, override: { by, reason: line.override.reason } });
       }
-      const outcome = checkout.completeSale(input);
+      const outcome = await batcher.submit(input);
       if (outcome.ok) {
         const data: SaleResponse = { ...outcome.sale, replayed: outcome.replayed };
         return reply.code(201).send({ status: 'ok', data });

@@ -119,7 +119,7 @@ describe('crash safety: SIGKILL at random moments during sales', () => {
       child.stdin.write(`crash ${temp.dir} ${run * 100_000 + 1}\n`);
       if (run + 1 < RUNS) next = startChild();
       // Let it sell for a random number of outcomes, then kill it after a random extra delay.
-      const target = 1 + Math.floor(Math.random() * 30);
+      const target = 1 + Math.floor(Math.random() * 15);
       let seen = 0;
       for await (const line of { [Symbol.asyncIterator]: () => lines }) {
         const [kind, saleId, keys] = line.split(' ');

@@ -4,11 +4,14 @@
  * line per outcome to stdout (a pipe: synchronous on Linux, so a printed ACK means the commit
  * had returned).
  *
- *   crash DIR START  sells 3-line sales forever from serial START; every 7th sale also tries a code
- *                    sold before (must be refused); acknowledges the outbox now and then.
+ *   crash DIR START  sells 3-line sales forever from serial START, alternately one per transaction
+ *                    and two per group commit; every 7th sale also tries a code sold before (must
+ *                    be refused); acknowledges the outbox now and then.
  *   race DIR CODE…   tries to sell each code alone, in order, then exits.
  */
 import { createInterface } from 'node:readline';
+import { SaleBatcher } from '../../../terminal/lanes/checkout-batcher.js';
+import type { SaleOutcome } from '../../../terminal/lanes/checkout-types.js';
 import { code, openTerminal } from './checkout-fixture.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -19,17 +22,29 @@ if (!dir) throw new Error('expected "crash DIR START" or "race DIR CODE…" on s
 const t = openTerminal({ dir });
 
 if (mode === 'crash') {
+  // Odd rounds go through the group-commit batcher (two sales per transaction), even rounds alone.
+  const batcher = new SaleBatcher(t.checkout);
   let serial = Number(rest[0]);
-  for (let i = 0; ; i++) {
+  const report = (outcome: SaleOutcome, i: number) =>
+    out(
+      outcome.ok
+        ? `ACK ${outcome.sale.saleId} ${outcome.sale.lines.map((l) => l.codeKey).join(',')}`
+        : `REFUSED ${i}`,
+    );
+  const basket = (i: number) => {
     const codes = [code(serial++), code(serial++), code(serial++)];
     if (i % 7 === 6) codes.push(code(serial - 9));
-    const outcome = t.checkout.completeSale({
-      externalRef: `${rest[0]}-${i}`,
-      lines: codes.map((data) => ({ data })),
-    });
-    if (outcome.ok) out(`ACK ${outcome.sale.saleId} ${outcome.sale.lines.map((l) => l.codeKey).join(',')}`);
-    else out(`REFUSED ${i}`);
-    if (i % 5 === 4) t.ledger.acknowledge(Math.max(0, t.ledger.headSeq() - 3));
+    return { externalRef: `${rest[0]}-${i}`, lines: codes.map((data) => ({ data })) };
+  };
+  for (let i = 0; ; i += 2) {
+    if (i % 4 === 0) {
+      report(t.checkout.completeSale(basket(i)), i);
+      report(t.checkout.completeSale(basket(i + 1)), i + 1);
+    } else {
+      const outcomes = await Promise.all([batcher.submit(basket(i)), batcher.submit(basket(i + 1))]);
+      outcomes.forEach((o, k) => report(o, i + k));
+    }
+    if (i % 10 === 8) t.ledger.acknowledge(Math.max(0, t.ledger.headSeq() - 3));
   }
 } else {
   for (const data of rest) {
