@@ -44,18 +44,24 @@ export function KioskPage() {
   const seq = useRef(0);
   const t = translator(kioskMessages, locale);
 
+  const busyTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const show = useCallback((result: VerifyResult, startedAt: number, source: string) => {
     seq.current += 1;
+    clearTimeout(busyTimer.current);
     setBusy(false);
     setShown({ result, startedAt, source, seq: seq.current });
   }, []);
 
   const check = useCallback(
     async (data: string, source: 'wedge' | 'manual', startedAt: number) => {
-      setBusy(true);
+      // "Checking…" only if the answer is slow: an extra render and paint before a fast verdict
+      // would delay the verdict itself by a frame.
+      clearTimeout(busyTimer.current);
+      busyTimer.current = setTimeout(() => setBusy(true), 150);
       try {
         show(await api<VerifyResult>('/api/v1/verify', { body: { data, source } }), startedAt, source);
       } catch {
+        clearTimeout(busyTimer.current);
         setBusy(false);
         setOnline(false);
       }
