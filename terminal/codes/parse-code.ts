@@ -91,9 +91,8 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
     const n = text.length;
     // ]E0 with 8 digits is a UPC-E symbol (EAN-8 reads as ]E4): check it as its UPC-A.
     const upcA = aimRaw === ']E0' && n === 8 && allDigits(text) ? expandUpcE(text) : undefined;
-    if (upcA !== undefined) return plainGtinResult(ctx, upcA, 0);
-    if ((n === 8 || n === 12 || n === 13 || n === 14) && allDigits(text))
-      return plainGtinResult(ctx, text, 0);
+    if (upcA !== undefined) return plainGtinResult(ctx, upcA, 7, 'UPC-E');
+    if ((n === 8 || n === 12 || n === 13 || n === 14) && allDigits(text)) return plainGtinResult(ctx, text);
     return failAt(
       ctx,
       'bad_syntax',
@@ -109,7 +108,7 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
   if (digits !== undefined) {
     const n = digits.length;
     if (n === 20) return cn20Result(ctx, digits);
-    if (n === 8 || n === 12 || n === 13 || n === 14) return plainGtinResult(ctx, digits, 0);
+    if (n === 8 || n === 12 || n === 13 || n === 14) return plainGtinResult(ctx, digits, text.length - 1);
     if (digits === text && text.startsWith('01')) return elementString(ctx);
     return failAt(
       ctx,

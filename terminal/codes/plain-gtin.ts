@@ -7,17 +7,22 @@ const NAMES: Record<number, string> = { 8: 'EAN-8', 12: 'UPC-A', 13: 'EAN-13', 1
 /**
  * A bare GTIN from a linear barcode (EAN-8, UPC-A, EAN-13, ITF-14): product only, no unit serial,
  * so kind `gtin` and never "genuine". Left-padded to GTIN-14 (GenSpec §3.3.2).
- * The caller has checked that `digits` is 8, 12, 13 or 14 digits.
+ * The caller has checked that `digits` is 8, 12, 13 or 14 digits; `checkAt` is the check digit's
+ * offset in the text (it differs for a UPC-E expanded to UPC-A).
  */
-export function plainGtinResult(ctx: ParseContext, digits: string, at: number): ParseResult {
+export function plainGtinResult(
+  ctx: ParseContext,
+  digits: string,
+  checkAt = digits.length - 1,
+  name = NAMES[digits.length] ?? 'GTIN',
+): ParseResult {
   const expected = gs1CheckDigit(digits.slice(0, -1));
   const actual = digits.charCodeAt(digits.length - 1) - 48;
   if (expected !== actual) {
-    const name = NAMES[digits.length] ?? 'GTIN';
     return failAt(
       ctx,
       'bad_check_digit',
-      at + digits.length - 1,
+      checkAt,
       name,
       `check digit is ${actual}, expected ${expected} (GS1 mod-10)`,
     );

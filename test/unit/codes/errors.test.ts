@@ -11,6 +11,20 @@ describe('coded errors with position and message', () => {
     ['only a suffix', '\r\n\t', 'empty', undefined, /no data/],
     ['AIM only', ']d2\r', 'empty', 0, /after the AIM symbology identifier \]d2/],
     [
+      'UPC-E check digit (]E0, 8 digits)',
+      ']E001234566',
+      'bad_check_digit',
+      7,
+      /UPC-E at position 7: check digit is 6, expected 5/,
+    ],
+    [
+      'EAN-13 typed with spaces',
+      '400 6381 33393 2',
+      'bad_check_digit',
+      15,
+      /EAN-13 at position 15: check digit is 2, expected 1/,
+    ],
+    [
       'GTIN check digit',
       ']d20109506000134353',
       'bad_check_digit',
