@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VeritermError } from '../terminal/errors.js';
 import { createTerminalKey } from '../terminal/identity/index.js';
@@ -122,7 +122,7 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   }
 
   const staging = statePaths(`${dataDir}.staging-${process.pid}`);
-  rmSync(staging.dataDir, { recursive: true, force: true });
+  removeStaleStaging(dataDir);
   let enrolled: Enrolled;
   try {
     ui.step('2/6 Identity');
@@ -225,4 +225,30 @@ function commitState(staging: string, dataDir: string, replacing: boolean): void
   renameSync(staging, dataDir);
   fsyncDir(dirname(dataDir));
   if (old) rmSync(old, { recursive: true, force: true });
+}
+
+/** Staging directories left by a run that was killed (its pid is gone) are removed. */
+function removeStaleStaging(dataDir: string): void {
+  const prefix = `${basename(dataDir)}.staging-`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dirname(dataDir));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (pid !== process.pid && isAlive(pid)) continue;
+    rmSync(join(dirname(dataDir), name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -164,10 +164,12 @@ export function checkDisk(
 }
 
 /** Client certificate validity (when the broker authenticates by certificate). */
-export function checkClientCert(certFile: string, now: Date): DoctorCheck | undefined {
+export function checkClientCert(certFile: string, keyFile: string | undefined, now: Date): DoctorCheck {
   if (!existsSync(certFile)) return fail('broker certificate', `missing ${certFile}`, PROVISION);
-  if ((statSync(certFile).mode & 0o077) !== 0 && certFile.endsWith('.key'))
-    return fail('broker certificate', `${certFile} is readable by others`, `chmod 600 ${certFile}`);
+  if (keyFile && !existsSync(keyFile)) return fail('broker certificate', `missing key ${keyFile}`, PROVISION);
+  if (keyFile && (statSync(keyFile).mode & 0o077) !== 0) {
+    return fail('broker certificate', `key ${keyFile} is readable by others`, `chmod 600 ${keyFile}`);
+  }
   const cert = new X509Certificate(readFileSync(certFile));
   const left = Date.parse(cert.validTo) - now.getTime();
   if (left <= 0)

@@ -72,8 +72,9 @@ export async function checkBroker(config: Config, timeoutMs: number, now: Date):
   }
   const checks: DoctorCheck[] = [];
   if (options.tls?.certFile) {
-    const c = checkClientCert(options.tls.certFile, now);
-    if (c) checks.push(c);
+    const c = checkClientCert(options.tls.certFile, options.tls.keyFile, now);
+    checks.push(c);
+    if (c.level === 'fail') return checks;
   }
   const tlsUrl = /^(mqtts|wss|tls|ssl):/.test(options.brokerUrl);
   if (tlsUrl && options.tls?.caFile && !existsSync(options.tls.caFile)) {

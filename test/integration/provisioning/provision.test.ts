@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import mqtt from 'mqtt';
@@ -239,8 +239,9 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       expect(text).not.toContain(issued.code);
     }, 20_000);
 
-    test('a malformed code is refused before anything is sent', async () => {
+    test("a malformed code is refused before anything is sent (and a killed run's staging is cleared)", async () => {
       const { answers, site } = answersFor('T2', { skipTestScan: true, skipTestPrint: true });
+      mkdirSync(`${answers.dataDir}.staging-99999999/identity`, { recursive: true });
       await failWith('bad_code', { ...answers, enrolmentCode: 'HELLO' }, site);
     });
 
