@@ -87,7 +87,7 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
     socket.send(JSON.stringify(hello));
   });
 
-  kioskRoutes(app, deps);
+  await kioskRoutes(app, deps);
   healthRoutes(app, deps);
   await authRoutes(app, deps);
   for (const plugin of deps.plugins ?? []) await plugin(app, deps);

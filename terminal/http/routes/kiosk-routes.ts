@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireRole } from '../auth/require-role.js';
@@ -27,7 +28,7 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /** Kiosk endpoints: read a verdict, report a pack, read settings. Nothing here writes off or changes state. */
-export function kioskRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export async function kioskRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
   const kioskOnly = { preHandler: requireRole('kiosk') };
 
   app.post('/api/v1/verify', kioskOnly, async (request, reply) => {
@@ -52,21 +53,37 @@ export function kioskRoutes(app: FastifyInstance, deps: HttpDeps): void {
     return { status: 'ok', data: result };
   });
 
-  app.post('/api/v1/reports', kioskOnly, async (request, reply) => {
-    const body = reportBody.safeParse(request.body ?? undefined);
-    if (!body.success) {
-      return sendError(
-        reply,
-        400,
-        'bad_request',
-        `Expected {"checkId": <number>, "note"?: "…"}: ${describeIssues(body.error)}`,
-      );
-    }
-    const outcome = deps.reports.report(body.data.checkId, body.data.note);
-    if (!outcome.ok)
-      return sendError(reply, outcome.code === 'unknown_check' ? 404 : 503, outcome.code, outcome.message);
-    const data: ReportResult = { reportId: outcome.reportId, seq: outcome.seq, duplicate: outcome.duplicate };
-    return reply.code(outcome.duplicate ? 200 : 201).send({ status: 'ok', data });
+  // Reports become ledger records that travel upstream: a kiosk may not flood them (per IP).
+  await app.register(async (scope) => {
+    await scope.register(rateLimit, {
+      max: 20,
+      timeWindow: 60_000,
+      errorResponseBuilder: (_req, ctx) => ({
+        statusCode: 429,
+        status: 'error',
+        error: { code: 'rate_limited', message: `Too many reports; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
+      }),
+    });
+    scope.post('/api/v1/reports', kioskOnly, async (request, reply) => {
+      const body = reportBody.safeParse(request.body ?? undefined);
+      if (!body.success) {
+        return sendError(
+          reply,
+          400,
+          'bad_request',
+          `Expected {"checkId": <number>, "note"?: "…"}: ${describeIssues(body.error)}`,
+        );
+      }
+      const outcome = deps.reports.report(body.data.checkId, body.data.note);
+      if (!outcome.ok)
+        return sendError(reply, outcome.code === 'unknown_check' ? 404 : 503, outcome.code, outcome.message);
+      const data: ReportResult = {
+        reportId: outcome.reportId,
+        seq: outcome.seq,
+        duplicate: outcome.duplicate,
+      };
+      return reply.code(outcome.duplicate ? 200 : 201).send({ status: 'ok', data });
+    });
   });
 
   app.get('/api/v1/kiosk/settings', kioskOnly, async () => {

@@ -163,6 +163,21 @@ describe('auth, reports and health', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('reports are rate-limited per client (they become upstream records)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        payload: { checkId: 999_000 + i },
+        remoteAddress: '10.0.0.9',
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 404)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
   it('health: kiosk sees levels only; a manager sees reasons and since', async () => {
     const anon = (await t.app.inject({ method: 'GET', url: '/api/v1/health' })).json<
       ApiOk<{ level: string; items: object[] }>
