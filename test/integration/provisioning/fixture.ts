@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeNetworkPrinter } from '../../../drivers/printer/index.js';
 import { silentLogger } from '../../../terminal/logger.js';
