@@ -34,6 +34,13 @@ function gtin(body13: string): string {
   return body13 + gs1CheckDigit(body13);
 }
 
+/**
+ * Version of the demo snapshot. Bump it whenever the demo content changes, so that a demo
+ * database from an older checkout takes the new content instead of refusing it as
+ * `version_conflict`.
+ */
+export const DEMO_VERSION = 2;
+
 /** Product keys used by the demo. */
 export const DEMO_PRODUCTS = {
   coldRelief: '6901234',
@@ -134,7 +141,7 @@ const rows: Row[] = [
     status: 'active',
     batch: 'B2501',
     expect: 'genuine',
-    reason: 'registered',
+    reason: 'active',
     note: 'cn20, active, in date',
   },
   {
@@ -142,7 +149,7 @@ const rows: Row[] = [
     status: 'active',
     batch: 'L2506',
     expect: 'genuine',
-    reason: 'registered',
+    reason: 'active',
     note: 'GS1 DataMatrix, active',
   },
   {
@@ -151,7 +158,7 @@ const rows: Row[] = [
     batch: 'B2501',
     checks: 3,
     expect: 'genuine',
-    reason: 'registered',
+    reason: 'received_here',
     note: 'received at this store; upstream saw 3 checks',
   },
   {
@@ -165,11 +172,11 @@ const rows: Row[] = [
   },
   {
     key: cn('000000003', '0452'),
-    status: 'recalled',
+    status: 'active',
     batch: 'B2302R',
     expect: 'recalled',
     reason: 'batch_recalled',
-    note: 'batch B2302R recalled',
+    note: 'unit active, but its batch B2302R is recalled',
   },
   {
     key: `${P.withdrawnTea}0000000010001`,
@@ -184,7 +191,7 @@ const rows: Row[] = [
     status: 'stolen',
     batch: 'B2501',
     expect: 'stolen',
-    reason: 'stolen',
+    reason: 'status_stolen',
     note: 'reported stolen',
   },
   {
@@ -192,7 +199,7 @@ const rows: Row[] = [
     status: 'destroyed',
     batch: 'L2506',
     expect: 'destroyed',
-    reason: 'destroyed',
+    reason: 'status_destroyed',
     note: 'destroyed',
   },
   {
@@ -200,7 +207,7 @@ const rows: Row[] = [
     status: 'locked',
     batch: 'B2501',
     expect: 'locked',
-    reason: 'locked',
+    reason: 'status_locked',
     note: 'locked by the authority',
   },
   {
@@ -208,7 +215,7 @@ const rows: Row[] = [
     status: 'active',
     batch: 'B2101',
     expect: 'expired',
-    reason: 'batch_expired',
+    reason: 'past_expiry',
     note: 'batch B2101 expired 2024-01-04',
   },
 ];
@@ -228,7 +235,7 @@ const extra: Omit<DemoCode, 'scan'>[] = [
   },
   {
     key: P.formula,
-    expect: 'unknown',
+    expect: 'unverifiable',
     reason: 'no_serial',
     note: 'EAN/GTIN only (no serial): product details, never genuine',
   },
@@ -242,7 +249,7 @@ function scanOf(key: string): string {
 
 /**
  * Writes a demo registry under `dir`: root and release keys (0600), `root.json`, and a signed
- * snapshot `demo-1.manifest.json` (+ body) whose codes produce every verdict (see `codes`).
+ * snapshot `demo-<DEMO_VERSION>.manifest.json` (+ body) whose codes produce every verdict (see `codes`).
  */
 export async function createDemoRegistry(
   dir: string,
@@ -284,7 +291,7 @@ export async function createDemoRegistry(
   const files = await buildSnapshot(
     {
       scope,
-      version: 1,
+      version: DEMO_VERSION,
       created: now.toISOString(),
       expires: new Date(now.getTime() + 365 * 86_400_000).toISOString(),
       products,
@@ -292,7 +299,7 @@ export async function createDemoRegistry(
       units,
     },
     [releaseKey],
-    join(dir, 'demo-1.manifest.json'),
+    join(dir, `demo-${DEMO_VERSION}.manifest.json`),
   );
   const codes: DemoCode[] = [
     ...rows.map(({ key, expect, reason, note }) => ({ key, scan: scanOf(key), expect, reason, note })),

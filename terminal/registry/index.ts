@@ -15,6 +15,7 @@ export {
 export {
   createDemoRegistry,
   DEMO_PRODUCTS,
+  DEMO_VERSION,
   type DemoCode,
   type DemoRegistry,
   openDemoRegistry,
