@@ -59,6 +59,8 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
      external_ref TEXT UNIQUE,
      at TEXT NOT NULL
    );`,
+  // The partial unique index already serves every lookup by code; one index less per write-off.
+  'DROP INDEX IF EXISTS ledger_write_offs_code;',
 ];
 
 export function migrateLedger(db: SqliteDatabase): void {
