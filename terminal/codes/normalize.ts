@@ -91,6 +91,8 @@ export interface NormaliseOptions {
   gs?: string | undefined;
   referenceYear: number;
   maxLength: number;
+  /** AIM identifier reported outside the data, e.g. by a HID POS scanner. */
+  aim?: string | undefined;
 }
 
 /**
@@ -117,9 +119,11 @@ export function normalise(
   while (end > start && isPad(raw.charCodeAt(end - 1))) end--;
   if (start === end)
     return failure('empty', 'no data: the scan is empty or only whitespace/suffix characters');
-  const aim: AimId | undefined = readAim(raw, start, end);
-  const origin = aim ? start + 3 : 0;
-  if (aim) start += 3;
+  const inline: AimId | undefined = readAim(raw, start, end);
+  const origin = inline ? start + 3 : 0;
+  if (inline) start += 3;
+  // An identifier in the data wins over one the transport reported separately (HID POS).
+  const aim = inline ?? (options.aim === undefined ? undefined : readAim(options.aim, 0, 3));
   if (start === end)
     return failure('empty', `no data after the AIM symbology identifier ${aim?.raw}`, 0, aim);
   let text = start === 0 && end === raw.length ? raw : raw.slice(start, end);

@@ -1,5 +1,5 @@
 import { VeritermError } from '../errors.js';
-import { GS1_ELEMENT_AIMS, GTIN_AIMS } from './aim.js';
+import { GS1_ELEMENT_AIMS, GTIN_AIMS, readAim } from './aim.js';
 import { allDigits, describeChar, LAYOUT_HINT } from './charset.js';
 import { cn20Result } from './cn20.js';
 import { failAt, failure, type ParseContext } from './context.js';
@@ -15,7 +15,16 @@ import type { ParseOptions, ParseResult } from './types.js';
 const DEFAULTS: NormaliseOptions = { gs: undefined, referenceYear: 0, maxLength: MAX_INPUT_LENGTH };
 
 function checkOptions(options: ParseOptions): void {
-  const { gs, referenceYear, maxLength } = options;
+  const { gs, referenceYear, maxLength, aim } = options;
+  if (
+    aim !== undefined &&
+    (typeof aim !== 'string' || aim.length !== 3 || readAim(aim, 0, 3) === undefined)
+  ) {
+    throw new VeritermError(
+      'bad_option',
+      `parseCode: expected option aim to be an AIM identifier like ']d2', got ${JSON.stringify(aim)}`,
+    );
+  }
   if (gs !== undefined && (typeof gs !== 'string' || gs.length < 1 || gs.length > 8 || /[0-9]/.test(gs))) {
     throw new VeritermError(
       'bad_option',
@@ -78,6 +87,7 @@ export function parseCode(input: string | Uint8Array, options?: ParseOptions): P
           gs: options.gs,
           referenceYear: options.referenceYear ?? 0,
           maxLength: options.maxLength ?? MAX_INPUT_LENGTH,
+          aim: options.aim,
         },
   );
   if ('ok' in ctx) return ctx;

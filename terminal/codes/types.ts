@@ -75,4 +75,10 @@ export interface ParseOptions {
   referenceYear?: number;
   /** Input cap in characters (string) or bytes (Uint8Array); cannot exceed 4096. @default 4096 */
   maxLength?: number;
+  /**
+   * AIM symbology identifier the transport reported separately from the data (HID POS
+   * scanners, `Scan.symbology`), e.g. `']d2'`. Used when the data itself has no AIM prefix.
+   * @default undefined
+   */
+  aim?: string;
 }

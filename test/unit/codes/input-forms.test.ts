@@ -70,6 +70,22 @@ describe('GS substitutes, suffixes, whitespace and bytes', () => {
     });
   });
 
+  it('takes an AIM identifier reported outside the data (HID POS) when the data has none', () => {
+    // 20 digits are a supervision code on their own, but GS1 behind ]d2.
+    expect(parseCode('01095060001343522112', { ...opts, aim: ']d2' })).toMatchObject({
+      ok: true,
+      kind: 'gs1',
+      serial: '12',
+      aim: { raw: ']d2' },
+    });
+    expect(parseCode(']C012345678901234567890', { ...opts, aim: ']d2' })).toMatchObject({
+      ok: true,
+      kind: 'cn20',
+      aim: { raw: ']C0' },
+    });
+    expect(() => parseCode('x', { aim: 'd2' })).toThrow(/expected option aim to be an AIM identifier/);
+  });
+
   it('an unknown AIM symbology falls back to reading the content', () => {
     expect(parseCode(']X012345678901234567890', opts)).toMatchObject({
       ok: true,
