@@ -45,6 +45,8 @@ export const answersSchema = z.strictObject({
   rootFingerprint: z.string().optional(),
   /** @default 15000 */
   enrolTimeoutMs: z.number().int().positive().default(15_000),
+  /** How long to wait for the first registry download after enrolment (0: skip). @default 60000 */
+  registryTimeoutMs: z.number().int().nonnegative().default(60_000),
   /** Kiosk/API port. @default 8080 */
   httpPort: z.number().int().min(1).max(65_535).default(8080),
   /** Where system files go: '/' on a real terminal, a temp dir in tests. @default '/' */

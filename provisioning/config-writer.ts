@@ -23,7 +23,10 @@ export interface ConfigInput {
  * so a technician can edit this file freely and `provision` never has to merge into it.
  * Validated with the terminal's own schema (and the drivers' schemas) before anything is written.
  */
-export function buildConfig(input: ConfigInput, paths: StatePaths): Record<string, unknown> {
+export function buildConfig(
+  input: ConfigInput,
+  paths: StatePaths,
+): { sync: Record<string, unknown> } & Record<string, unknown> {
   const scanners = input.scanner ? [{ ...input.scanner, lane: input.role }] : [];
   const printers = input.printer ? [input.printer] : [];
   const config = {

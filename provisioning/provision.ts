@@ -18,6 +18,7 @@ import {
 import { runDoctor } from './doctor/run-doctor.js';
 import { type DoctorCheck, formatChecks } from './doctor/types.js';
 import { type Enrolled, enrolStep } from './enrol-step.js';
+import { fetchFirstRegistry } from './first-registry.js';
 import { summaryLines, summarySlip, testSlip } from './slips.js';
 import { statePaths } from './state-paths.js';
 import { formatSystemPlan, installSystemPlan, systemPlan } from './system-units.js';
@@ -124,6 +125,7 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   const staging = statePaths(`${dataDir}.staging-${process.pid}`);
   removeStaleStaging(dataDir);
   let enrolled: Enrolled;
+  let config: { sync: Record<string, unknown> };
   try {
     ui.step('2/6 Identity');
     mkdirSync(staging.dataDir, { recursive: true, mode: 0o700 });
@@ -134,7 +136,7 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     enrolled = await enrolStep(ui, answers, ids, identity, staging);
 
     ui.step('4/6 Configuration');
-    const config = buildConfig(
+    config = buildConfig(
       {
         ...ids,
         httpPort: answers.httpPort,
@@ -153,6 +155,13 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   } catch (error) {
     rmSync(staging.dataDir, { recursive: true, force: true });
     throw error;
+  }
+
+  if (answers.registryTimeoutMs > 0) {
+    ui.info('fetching the registry from upstream …');
+    const first = await fetchFirstRegistry(config.sync, ids, statePaths(dataDir), answers.registryTimeoutMs);
+    if (first.ok) ui.success(`registry v${first.version} of scope ${first.scope}: ${first.units} units`);
+    else ui.warn(`${first.reason}; the terminal fetches it once running`);
   }
 
   ui.step('5/6 System services');

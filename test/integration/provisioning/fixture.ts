@@ -1,8 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { FakeNetworkPrinter } from '../../../drivers/printer/index.js';
 import { silentLogger } from '../../../terminal/logger.js';
-import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
+import { createDemoRegistry, type DemoRegistry } from '../../../terminal/registry/index.js';
 import { mosquittoAcl } from '../../../upstream/broker-acl.js';
 import type { Upstream } from '../../../upstream/create-upstream.js';
 import { mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
@@ -30,6 +30,8 @@ export interface ProvisioningRig {
   /** mqtts:// URL of the broker. */
   url: string;
   rootFile: string;
+  /** The registry upstream publishes (demo codes with their expected verdicts). */
+  demo: DemoRegistry;
   upstreamDb: string;
   upstream: () => Upstream;
   stopUpstream(): Promise<void>;
@@ -77,14 +79,19 @@ export async function startRig(
     persistence: false,
     extra: [`password_file ${passwordFile}`, `pid_file ${pidFile}`],
   });
-  const rootKey = generateSigningKey();
-  const releaseKey = generateSigningKey();
-  const root = createRoot({ rootKeys: [rootKey], releaseKeys: [releaseKey] }, [rootKey]);
-  // The reference upstream's data directory: registry root + enrolment settings turn enrolment on.
+  // The reference upstream's data directory: the signed demo registry as its first release,
+  // its root and release key (registry-keys/), and enrolment settings (which turn enrolment on).
   const upstreamDir = join(dir, 'upstream');
+  const demo = await createDemoRegistry(join(dir, 'authoring'), { scope: SCOPE });
   mkdirSync(join(upstreamDir, 'registry-keys'), { recursive: true });
   const rootFile = join(upstreamDir, 'registry-keys', 'root.json');
-  writeFileSync(rootFile, JSON.stringify(root));
+  writeFileSync(rootFile, JSON.stringify(demo.root));
+  copyFileSync(join(demo.dir, 'release.key'), join(upstreamDir, 'registry-keys', 'release.key'));
+  const snapshot = join(upstreamDir, 'registry', SCOPE, 'snapshot-1');
+  mkdirSync(snapshot, { recursive: true });
+  for (const f of [demo.manifestFile, demo.manifestFile.replace('.manifest.json', '.body.z')]) {
+    copyFileSync(f, join(snapshot, basename(f)));
+  }
   writeFileSync(
     join(upstreamDir, 'enrolment.json'),
     JSON.stringify({ issuer: { type: 'mosquitto-password', passwordFile, pidFile, caFile: pki.caFile } }),
@@ -112,6 +119,7 @@ export async function startRig(
     broker,
     url: broker.url,
     rootFile,
+    demo,
     upstreamDb,
     upstream: () => upstream!.upstream,
     async stopUpstream() {

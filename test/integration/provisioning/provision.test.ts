@@ -169,6 +169,8 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       // Step 6: doctor passed inside provisioning, and passes again from the CLI.
       expect(result.checks.filter((c) => c.level === 'fail')).toEqual([]);
       expect(result.checks.find((c) => c.name === 'broker')?.message).toMatch(/TLS/);
+      expect(result.checks.find((c) => c.name === 'registry data')?.level).toBe('ok');
+      expect(text).toMatch(/registry v\d+ of scope cn-east/);
       const doctorOut = capture();
       const code = await main(['doctor', '--config', answers.configFile], {
         stdout: doctorOut.stream,
@@ -184,7 +186,11 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       try {
         const res = await fetch(`${terminal.url}/api/v1/health`);
         expect(res.status).toBe(200);
-        expect(terminal.registry.state()).toBeUndefined();
+        // The first registry arrived during provisioning, verified under the pinned root: the
+        // terminal answers "genuine" straight away.
+        expect(terminal.registry.state()?.scope).toBe(SCOPE);
+        const genuine = rig.demo.codes.find((c) => c.expect === 'genuine')!;
+        expect(terminal.verifier.verify(genuine.scan).verdict).toBe('genuine');
       } finally {
         await terminal.stop();
       }
