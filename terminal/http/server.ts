@@ -21,7 +21,7 @@ import { errorHandler } from './errors.js';
 import { authRoutes, bearerOf } from './routes/auth-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { kioskRoutes } from './routes/kiosk-routes.js';
-import type { DemoSample, WsMessage } from './wire-types.js';
+import type { DemoSample, WsClientMessage, WsMessage } from './wire-types.js';
 import type { WsHub } from './ws-hub.js';
 
 declare module 'fastify' {
@@ -85,6 +85,9 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
       data: { role: principal.role, serverTime: new Date().toISOString() },
     };
     socket.send(JSON.stringify(hello));
+    socket.on('message', (raw: Buffer) =>
+      handleClientMessage(deps, raw, (m) => socket.send(JSON.stringify(m))),
+    );
   });
 
   await kioskRoutes(app, deps);
@@ -133,4 +136,34 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   });
   app.addHook('onClose', async () => deps.hub.closeAll());
   return app;
+}
+
+/** A page's own scan over the WebSocket (kiosk role suffices): verified, logged, answered to that page only. */
+function handleClientMessage(deps: HttpDeps, raw: Buffer, reply: (m: WsMessage) => void): void {
+  let message: Partial<WsClientMessage>;
+  try {
+    message = JSON.parse(raw.toString('utf8')) as Partial<WsClientMessage>;
+  } catch {
+    reply({ type: 'error', error: { code: 'bad_json', message: 'WebSocket messages are JSON' } });
+    return;
+  }
+  const id = typeof message.id === 'number' ? message.id : undefined;
+  if (message.type !== 'scan' || typeof message.data !== 'string' || message.data.length > 4096) {
+    const error = {
+      code: 'bad_request',
+      message: 'Expected {"type":"scan","id":<number>,"data":"<raw scan>"}',
+    };
+    reply({ type: 'error', ...(id === undefined ? {} : { replyTo: id }), error });
+    return;
+  }
+  const receivedAt = Date.now();
+  const source = message.source === 'manual' ? 'manual' : 'wedge';
+  const data = deps.verifier.verify(message.data, { source });
+  reply({
+    type: 'verdict',
+    lane: 'kiosk',
+    data,
+    scan: { deviceId: 'browser', receivedAt },
+    ...(id === undefined ? {} : { replyTo: id }),
+  });
 }

@@ -87,5 +87,16 @@ export type WsMessage =
       lane: 'kiosk' | 'checkout';
       data: VerifyResult;
       scan: { deviceId: string; receivedAt: number };
+      /** Set when this verdict answers a page's own `scan` message (only that page gets it). */
+      replyTo?: number;
     }
-  | { type: 'health'; data: HealthEntry };
+  | { type: 'health'; data: HealthEntry }
+  | WsErrorMessage;
+
+/**
+ * Page → server on /api/v1/ws: a scan read in the browser (keyboard wedge or typed), verified like
+ * POST /api/v1/verify but without an HTTP round trip per scan; answered with a `verdict` carrying
+ * `replyTo: id`, or an `error` with the same id.
+ */
+export type WsClientMessage = { type: 'scan'; id: number; data: string; source: 'wedge' | 'manual' };
+export type WsErrorMessage = { type: 'error'; replyTo?: number; error: { code: string; message: string } };

@@ -181,6 +181,34 @@ export async function run(): Promise<void> {
         const paintMs = perf.map((p) => p.ms);
         report(B, 'browser_scan_to_painted_p50', percentile(paintMs, 50), 'ms');
         report(B, 'browser_scan_to_painted_p99', percentile(paintMs, 99), 'ms');
+        // Where the time goes: scan → answer in the page (HTTP round trip + server), the rest is render + paint.
+        report(
+          B,
+          'browser_scan_to_answer_p50',
+          percentile(
+            perf.map((p) => p.answerMs),
+            50,
+          ),
+          'ms',
+        );
+        report(
+          B,
+          'browser_render_paint_p50',
+          percentile(
+            perf.map((p) => p.ms - p.answerMs),
+            50,
+          ),
+          'ms',
+        );
+        report(
+          B,
+          'browser_render_paint_p99',
+          percentile(
+            perf.map((p) => p.ms - p.answerMs),
+            99,
+          ),
+          'ms',
+        );
       } finally {
         await browser.close();
       }

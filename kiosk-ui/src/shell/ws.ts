@@ -1,14 +1,17 @@
-import type { WsMessage } from '../../../terminal/http/wire-types.js';
+import type { WsClientMessage, WsMessage } from '../../../terminal/http/wire-types.js';
 import { getToken } from './api.js';
+
+/** Closes the connection for good; `send` returns false when the socket is not open right now. */
+export type WsConnection = (() => void) & { send(message: WsClientMessage): boolean };
 
 /**
  * Keeps a WebSocket to /api/v1/ws open (reconnecting with backoff up to 5 s) and hands every
- * message to `onMessage`. Returns a function that closes it for good.
+ * message to `onMessage`. Returns a function that closes it for good (with a `send`).
  */
 export function connectWs(
   onMessage: (message: WsMessage) => void,
   onOpenChange?: (open: boolean) => void,
-): () => void {
+): WsConnection {
   let socket: WebSocket | undefined;
   let closed = false;
   let delay = 250;
@@ -36,9 +39,16 @@ export function connectWs(
     };
   };
   open();
-  return () => {
+  const close = () => {
     closed = true;
     if (timer) clearTimeout(timer);
     socket?.close();
   };
+  return Object.assign(close, {
+    send(message: WsClientMessage): boolean {
+      if (socket?.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(message));
+      return true;
+    },
+  });
 }

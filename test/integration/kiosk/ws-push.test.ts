@@ -86,6 +86,25 @@ describe('composition root: scanner → kiosk lane → WebSocket, health', () =>
     scanner.replug();
   });
 
+  it('answers a page’s own scan message to that page only, and refuses bad messages', async () => {
+    const a = await terminal.app.injectWS('/api/v1/ws');
+    const b = await terminal.app.injectWS('/api/v1/ws');
+    const boxA = inbox(a);
+    const boxB = inbox(b);
+    a.send(JSON.stringify({ type: 'scan', id: 7, data: SAMPLE.recalled, source: 'wedge' }));
+    const answer = await boxA.next(isVerdict);
+    expect(answer).toMatchObject({ replyTo: 7, lane: 'kiosk', data: { verdict: 'recalled' } });
+    expect(terminal.queryLog.recent(1)[0]).toMatchObject({ key: SAMPLE.recalled, source: 'wedge' });
+    a.send('not json');
+    a.send(JSON.stringify({ type: 'scan', id: 8, data: 42 }));
+    const isError = (m: WsMessage): m is Extract<WsMessage, { type: 'error' }> => m.type === 'error';
+    expect((await boxA.next(isError)).error.code).toBe('bad_json');
+    expect(await boxA.next(isError)).toMatchObject({ replyTo: 8, error: { code: 'bad_request' } });
+    expect(boxB.messages.some(isVerdict)).toBe(false);
+    a.terminate();
+    b.terminate();
+  });
+
   it('health shows the scanner going away and coming back, and the registry age', async () => {
     scanner.unplug('cable pulled');
     const res = await terminal.app.inject({ method: 'GET', url: '/api/v1/health' });
