@@ -180,8 +180,15 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
   let installed: string[] = [];
   if (install) {
-    installed = installSystemPlan(plan, answers.systemRoot);
-    ui.success(`installed ${installed.join(', ')}`);
+    try {
+      installed = installSystemPlan(plan, answers.systemRoot);
+      ui.success(`installed ${installed.join(', ')}`);
+    } catch (error) {
+      // The terminal itself is provisioned; only the services are missing, so say exactly what to do.
+      ui.warn(
+        `could not install the system files (${(error as Error).message}); install them as root, exactly:\n${formatSystemPlan(plan)}`,
+      );
+    }
   } else {
     ui.info(`not root: install these files as root, exactly:\n${formatSystemPlan(plan)}`);
   }
