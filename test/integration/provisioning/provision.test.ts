@@ -311,7 +311,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
     });
 
     test('veriterm provision --answers FILE (the CLI) provisions; a missing answer names the field', async () => {
-      const { answers, site } = answersFor('T8', { skipTestScan: true });
+      const { answers, site } = answersFor('T8', { skipTestScan: true, install: 'print' });
       const file = join(tmp.dir, 'answers-T8.json');
       const { storeId: _omit, ...withoutStore } = answers;
       writeFileSync(file, JSON.stringify(withoutStore));
@@ -332,6 +332,10 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         `terminal ready. Start it with: veriterm run --config ${answers.configFile}`,
       );
       expect(existsSync(answers.configFile)).toBe(true);
+      // install: 'print' (a technician without root): every file and command shown, nothing installed.
+      expect(ok.out.text()).toContain('--- /etc/systemd/system/veriterm.service');
+      expect(ok.out.text()).toContain('systemctl enable --now veriterm.service veriterm-kiosk.service');
+      expect(existsSync(join(site, 'sysroot'))).toBe(false);
     }, 30_000);
 
     test('decommission refuses with unsynced records, then wipes and publishes a final status', async () => {
