@@ -14,8 +14,16 @@ const NAMES: Record<VerdictKind, { 'zh-CN': string; en: string }> = {
   unverifiable: { 'zh-CN': '无法确认', en: 'Cannot confirm' },
 };
 
-/** Button label for a demo sample: the verdict it gives, plus the registry's note in English. */
-export function sampleLabel(verdict: VerdictKind, note: string): { 'zh-CN': string; en: string } {
+/** Button label for a demo sample: the verdict it gives, the code's last characters, and the note in English. */
+export function sampleLabel(
+  verdict: VerdictKind,
+  note: string,
+  data: string,
+): { 'zh-CN': string; en: string } {
   const name = NAMES[verdict];
-  return { 'zh-CN': `示例：${name['zh-CN']}`, en: `Sample: ${name.en}${note ? ` (${note})` : ''}` };
+  const tail = `…${data.slice(-4)}`;
+  return {
+    'zh-CN': `示例：${name['zh-CN']} ${tail}`,
+    en: `Sample: ${name.en} ${tail}${note ? ` (${note})` : ''}`,
+  };
 }

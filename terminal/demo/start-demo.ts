@@ -98,7 +98,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     samples.push({
       data: code.scan,
       expect: verdict.verdict,
-      label: sampleLabel(verdict.verdict, code.note),
+      label: sampleLabel(verdict.verdict, code.note, code.scan),
     });
   }
   return {

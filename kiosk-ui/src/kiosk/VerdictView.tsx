@@ -31,11 +31,13 @@ export function VerdictView(props: {
   const history =
     h.checksHere === 0
       ? t('historyFirst')
-      : t('historyRepeat', {
-          n: h.checksHere,
-          first: formatDate(h.firstCheckedAt, locale, true),
-          last: formatDate(h.lastCheckedAt, locale, true),
-        });
+      : h.checksHere === 1
+        ? t('historyOnce', { last: formatDate(h.lastCheckedAt, locale, true) })
+        : t('historyRepeat', {
+            n: h.checksHere,
+            first: formatDate(h.firstCheckedAt, locale, true),
+            last: formatDate(h.lastCheckedAt, locale, true),
+          });
   const facts: [string, string | undefined][] = [
     [t('product'), r.product?.names[locale]],
     [t('maker'), r.product?.manufacturer],

@@ -15,6 +15,7 @@ type Key =
   | 'soldAt'
   | 'historyFirst'
   | 'historyRepeat'
+  | 'historyOnce'
   | 'historyUpstream'
   | 'product'
   | 'maker'
@@ -67,6 +68,7 @@ export const kioskMessages: Catalogue<Key> = {
     soldAt: '售出时间与地点',
     historyFirst: '这是此码在本机的第一次查询',
     historyRepeat: '此码在本机已被查询 {n} 次（首次 {first}，最近 {last}）',
+    historyOnce: '此码在本机已被查询过 1 次（{last}）',
     historyUpstream: '全国累计查询 {n} 次',
     product: '商品',
     maker: '生产企业',
@@ -118,6 +120,7 @@ export const kioskMessages: Catalogue<Key> = {
     soldAt: 'Sold where and when',
     historyFirst: 'First time this code is checked here',
     historyRepeat: 'Checked {n} times here before (first {first}, last {last})',
+    historyOnce: 'Checked once here before ({last})',
     historyUpstream: 'Checked {n} times nationwide',
     product: 'Product',
     maker: 'Maker',
