@@ -52,6 +52,8 @@ const GTIN_KEY = /^01\d{14}$/;
 const CN_PRODUCT = /^\d{7}$/;
 const DATE = /^\d{4}-\d\d-\d\d$/;
 const INT = /^(0|[1-9]\d{0,14})$/;
+/** What Date#toISOString writes for years 0000–9999. */
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
  * Product keys a canonical unit key can belong to, most likely first. A 20-digit key is a cn20
@@ -148,7 +150,7 @@ export function parseLine(line: string): BodyRecord {
       const at = f[5]!;
       if ((store === undefined) !== (at === '')) throw new Error('soldStore and soldAt go together');
       if (store !== undefined) {
-        if (Number.isNaN(Date.parse(at)) || at !== new Date(at).toISOString()) {
+        if (!ISO_TIME.test(at) || Number.isNaN(Date.parse(at))) {
           throw new Error('soldAt must be an ISO time as Date#toISOString writes it');
         }
         unit.soldAt = { store, at };

@@ -28,6 +28,12 @@ export interface ImportTrust {
   maxManifestBytes?: number;
   /** Verify everything, apply inside the transaction, then roll back (`registry verify`). @default false */
   dryRun?: boolean;
+  /**
+   * After the commit, copy the WAL back into the database file and truncate it ('truncate'), or
+   * leave that to a later `checkpointRegistry` when the terminal is idle ('none': the import
+   * returns as soon as the new version is durable and visible). @default 'truncate'
+   */
+  checkpoint?: 'truncate' | 'none';
 }
 
 /** Where a release is: a manifest file, a directory holding one `*.manifest.json`, or parts. */
@@ -154,6 +160,7 @@ export async function importRelease(
     migrateRegistry(db);
     // A bigger page cache for this one connection: deltas touch pages all over the unit table.
     db.pragma('cache_size = -32768');
+    if (trust.checkpoint === 'none') db.pragma('wal_autocheckpoint = 0');
     // Take the write lock first: two importers never interleave, readers keep reading.
     db.exec('BEGIN IMMEDIATE');
     inTransaction = true;
@@ -259,11 +266,7 @@ export async function importRelease(
     }
     db.exec('COMMIT');
     inTransaction = false;
-    try {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch {
-      // A busy reader only delays the checkpoint; the data is committed.
-    }
+    if (trust.checkpoint !== 'none') checkpointConnection(db);
     const state = readState(db)!;
     const result: ImportResult = { ok: true, applied: true, kind: m.kind, state: stateOf(state) };
     if (previous) result.previous = stateOf(previous);
@@ -317,4 +320,22 @@ function checkVersion(
     );
   }
   return 'apply';
+}
+
+function checkpointConnection(db: SqliteDatabase): void {
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch {
+    // A busy reader only delays the checkpoint; the data is committed either way.
+  }
+}
+
+/** Copies the registry's WAL into the database file and truncates it (after `checkpoint: 'none'`). */
+export function checkpointRegistry(store: RegistryStore | string): void {
+  const db = openDatabase(typeof store === 'string' ? store : store.file);
+  try {
+    checkpointConnection(db);
+  } finally {
+    db.close();
+  }
 }

@@ -22,7 +22,13 @@ export {
 } from './demo.js';
 export { isRegistryError, RegistryError, type RegistryRefusal, type RegistryRefusalCode } from './errors.js';
 export { DEFAULT_MAX_REGISTRY_AGE_MS, type RegistryFreshness, registryFreshness } from './freshness.js';
-export { type ImportResult, type ImportTrust, importRelease, type ReleaseSource } from './import.js';
+export {
+  checkpointRegistry,
+  type ImportResult,
+  type ImportTrust,
+  importRelease,
+  type ReleaseSource,
+} from './import.js';
 export {
   generateSigningKey,
   keyIdOf,

@@ -1,6 +1,12 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importRelease, pinRoot, RegistryStore } from '../../../terminal/registry/index.js';
+import {
+  checkpointRegistry,
+  importRelease,
+  pinRoot,
+  RegistryStore,
+} from '../../../terminal/registry/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { type Authority, delta, makeAuthority, makeUnits, snapshot } from './fixtures.js';
 
@@ -187,5 +193,17 @@ describe('registry import (snapshot, delta, lookup)', () => {
     // Reads in one synchronous turn share one snapshot: version and statuses always agree.
     for (const s of seen) expect(['1:active', '2:locked']).toContain(s);
     expect(seen.has('1:active')).toBe(true);
+  });
+
+  it("with checkpoint 'none' the new version is visible at commit and the WAL is folded in later", async () => {
+    const files = await snapshot(tmp.dir, a, 1, makeUnits(2000));
+    const result = await importRelease(store, files.manifestFile, { pinnedRoot: a.root, checkpoint: 'none' });
+    expect(result.ok).toBe(true);
+    expect(store.state()?.version).toBe(1);
+    const wal = join(tmp.dir, 'registry.db-wal');
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    checkpointRegistry(store);
+    expect(statSync(wal).size).toBe(0);
+    expect(store.lookup(makeUnits(2000)[1999]!.key).unit?.status).toBe('active');
   });
 });

@@ -34,3 +34,22 @@ describe('registry content hash (multiset hash)', () => {
     expect(a.digest()).toMatch(/^[0-9a-f]{32}$/);
   });
 });
+
+describe('content hash of strings equals the hash of their UTF-8 bytes', () => {
+  it('for any text, including CJK, emoji and lone surrogates', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (line) => {
+        const fromString = new ContentHash();
+        fromString.add(line);
+        const bytes = Buffer.from(line, 'utf8');
+        const fromBytes = new ContentHash();
+        fromBytes.addBytes(bytes, 0, bytes.length);
+        expect(fromString.digest()).toBe(fromBytes.digest());
+      }),
+    );
+    const h = new ContentHash();
+    h.add('P\t6901234\t感冒灵颗粒\t😀\t\ud800x');
+    h.remove('P\t6901234\t感冒灵颗粒\t😀\t\ud800x');
+    expect(h.digest()).toBe('0'.repeat(32));
+  });
+});
