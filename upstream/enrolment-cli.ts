@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
 import { openDatabase } from '../terminal/db/open-database.js';
 import { UsageError } from '../terminal/errors.js';
 import { parseRoot } from '../terminal/registry/index.js';
 import { newEnrolmentCode, rootFingerprint } from './enrolment-protocol.js';
-import { ENROLMENT_ROOT_FILE } from './enrolment-start.js';
+import { ENROLMENT_ROOT_FILE, ENROLMENT_SETTINGS_FILE } from './enrolment-start.js';
 import { EnrolmentStore } from './enrolment-store.js';
 
 export interface IssuedEnrolment {
@@ -40,6 +40,7 @@ export function issueEnrolment(input: {
 }
 
 const HELP = `Usage: veriterm upstream enrol --data DIR --store ID --terminal ID [--scope S] [--ttl-minutes N]
+       (--scope defaults to the only scope under DIR/registry)
        (or --db FILE --root FILE instead of --data: upstream.db and registry-keys/root.json)
 
 Prints a one-time enrolment code for one terminal and the registry root fingerprint the
@@ -81,12 +82,30 @@ export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<nu
     throw new UsageError(
       `veriterm upstream enrol: --ttl-minutes expects a positive number, got ${values['ttl-minutes']}`,
     );
+  let scope = values.scope;
+  if (!scope && values.data) {
+    // The scope a terminal follows: the only one this upstream publishes, when there is one.
+    const dir = join(values.data, 'registry');
+    const scopes = existsSync(dir)
+      ? readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory())
+      : [];
+    if (scopes.length === 1) scope = scopes[0]!.name;
+  }
+  if (!scope)
+    throw new UsageError(
+      'veriterm upstream enrol: --scope S is required (the registry scope the terminal follows)',
+    );
+  if (values.data && !existsSync(join(values.data, ENROLMENT_SETTINGS_FILE))) {
+    io.stderr.write(
+      `warning: ${join(values.data, ENROLMENT_SETTINGS_FILE)} is missing, so the running upstream does not answer enrolments (README "Provisioning")\n`,
+    );
+  }
   const issued = issueEnrolment({
     dbFile: values.db!,
     rootFile: values.root!,
     storeId: values.store!,
     terminalId: values.terminal!,
-    scope: values.scope ?? 'default',
+    scope,
     ttlMs: ttl * 60_000,
   });
   io.stdout.write(

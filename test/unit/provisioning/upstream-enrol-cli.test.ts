@@ -1,0 +1,49 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, test } from 'vitest';
+import { main } from '../../../terminal/cli.js';
+import { openDatabase } from '../../../terminal/db/open-database.js';
+import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
+import { rootFingerprint } from '../../../upstream/enrolment-protocol.js';
+import { EnrolmentStore } from '../../../upstream/enrolment-store.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const tmp = makeTempDir('vt-enrol-cli-');
+afterAll(() => tmp.cleanup());
+
+async function run(argv: string[]) {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  const code = await main(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
+  return { code, text };
+}
+
+describe('veriterm upstream enrol', () => {
+  test('prints a one-time code and the root fingerprint; the scope defaults to the only one published', async () => {
+    const data = join(tmp.dir, 'up');
+    mkdirSync(join(data, 'registry-keys'), { recursive: true });
+    mkdirSync(join(data, 'registry', 'cn-east'), { recursive: true });
+    const k = generateSigningKey();
+    const root = createRoot({ rootKeys: [k], releaseKeys: [k] }, [k]);
+    writeFileSync(join(data, 'registry-keys', 'root.json'), JSON.stringify(root));
+    const r = await run(['upstream', 'enrol', '--data', data, '--store', 'S1', '--terminal', 'T1']);
+    expect(r.code).toBe(0);
+    const code = /T1: ([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(r.text)?.[1];
+    expect(code).toBeDefined();
+    expect(r.text).toContain(`Registry root fingerprint: ${rootFingerprint(root)}`);
+    expect(r.text).toContain('enrolment.json is missing');
+    const db = openDatabase(join(data, 'upstream.db'));
+    expect(new EnrolmentStore(db).latest('S1', 'T1')).toMatchObject({ code, scope: 'cn-east', usedAt: null });
+    db.close();
+  });
+
+  test('missing flags are a usage error naming them', async () => {
+    const r = await run(['upstream', 'enrol', '--data', tmp.dir, '--store', 'S1']);
+    expect(r.code).toBe(2);
+    expect(r.text).toContain('missing --terminal');
+  });
+});
