@@ -63,11 +63,14 @@ export class SaleBatcher {
       for (const item of batch) item.reject(error);
       return;
     }
-    batch.forEach((item, i) => {
+    for (const [i, item] of batch.entries()) {
       const result = results[i]!;
-      if (!result.ok) return item.reject(result.error);
+      if (!result.ok) {
+        item.reject(result.error);
+        continue;
+      }
       this.checkout.afterCommit(result.outcome);
       item.resolve(result.outcome);
-    });
+    }
   }
 }

@@ -42,7 +42,7 @@ if (mode === 'crash') {
       report(t.checkout.completeSale(basket(i + 1)), i + 1);
     } else {
       const outcomes = await Promise.all([batcher.submit(basket(i)), batcher.submit(basket(i + 1))]);
-      outcomes.forEach((o, k) => report(o, i + k));
+      for (const [k, o] of outcomes.entries()) report(o, i + k);
     }
     if (i % 10 === 8) t.ledger.acknowledge(Math.max(0, t.ledger.headSeq() - 3));
   }
