@@ -175,3 +175,67 @@ describe('POST /api/v1/returns', () => {
     ]);
   });
 });
+
+describe('API rules on a terminal with a controlled clock', () => {
+  const DAY = 86_400_000;
+  let now = Date.now();
+  let temp2: ReturnType<typeof makeTempDir>;
+  let lane: Awaited<ReturnType<typeof startCheckoutServer>>;
+  const send = (path: string, body: unknown, bearer?: string) =>
+    call(lane.url, 'POST', path, body, bearer ?? lane.tokens.manager);
+
+  beforeAll(async () => {
+    temp2 = makeTempDir();
+    lane = await startCheckoutServer({ dir: temp2.dir, clock: () => new Date(now) });
+  });
+  afterAll(async () => {
+    await lane.close();
+    temp2.cleanup();
+  });
+
+  it('a second sale of a code is refused and leaves a clone alert with both contexts', async () => {
+    const first = await send(
+      '/api/v1/sales',
+      { externalRef: 'x-1', lines: [{ data: code(1) }] },
+      lane.tokens.cashier,
+    );
+    const second = await send(
+      '/api/v1/sales',
+      { externalRef: 'x-2', lines: [{ data: code(1) }] },
+      lane.tokens.cashier,
+    );
+    expect(second).toMatchObject({
+      status: 409,
+      body: { error: { refused: [{ verdict: 'already_sold', codeKey: code(1) }] } },
+    });
+    const alert = lane.t.ledger.records(0, 100).find((r) => r.type === 'alert');
+    expect(alert?.payload).toMatchObject({
+      kind: 'clone',
+      previous: { saleId: first.body.data.saleId, storeId: 'store-a' },
+      attempt: { externalRef: 'x-2', cashier: 'cashier-token' },
+    });
+  });
+
+  it('returns are refused for recalled units and after the window; accepted inside it', async () => {
+    await send(
+      '/api/v1/sales',
+      { lines: [{ data: code(2) }, { data: code(3) }, { data: code(4) }] },
+      lane.tokens.cashier,
+    );
+    lane.t.registry.setStatus(code(2), 'recalled');
+    expect(await send('/api/v1/returns', { lines: [{ data: code(2) }] })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'lines_refused', refused: [{ reason: 'recalled' }] } },
+    });
+    now += 9 * DAY;
+    expect(await send('/api/v1/returns', { lines: [{ data: code(3) }] })).toMatchObject({
+      status: 201,
+      body: { data: { approvedBy: 'manager-token' } },
+    });
+    now += 2 * DAY;
+    expect(await send('/api/v1/returns', { lines: [{ data: code(4) }] })).toMatchObject({
+      status: 409,
+      body: { error: { refused: [{ reason: 'window_passed' }] } },
+    });
+  });
+});
