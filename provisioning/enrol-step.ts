@@ -29,35 +29,49 @@ export async function enrolStep(
   identity: TerminalIdentity,
   staging: StatePaths,
 ): Promise<Enrolled> {
-  const brokerUrl =
-    answers.brokerUrl ??
-    (await ui.text({
+  let brokerUrl = answers.brokerUrl;
+  let code = answers.enrolmentCode;
+  let grant: EnrolGrant | undefined;
+  let enrolledVia = '';
+  // On a TTY a mistyped code or URL is asked again (upstream still burns a code after 5 wrong
+  // tries); with --answers the first refusal ends the run.
+  while (!grant) {
+    brokerUrl ??= await ui.text({
       key: 'brokerUrl',
       message: 'Broker URL (from the upstream operator)',
       placeholder: 'mqtts://broker.example:8883',
       validate: (v) =>
         /^(mqtts?|wss?):\/\//.test(v) ? undefined : 'expected mqtt://host:port or mqtts://host:port',
-    }));
-  const code =
-    answers.enrolmentCode ??
-    (await ui.text({
+    });
+    code ??= await ui.text({
       key: 'enrolmentCode',
       message: 'One-time enrolment code (printed by `veriterm upstream enrol`)',
       placeholder: 'XXXXX-XXXXX',
       validate: (v) =>
         normalizeEnrolmentCode(v) ? undefined : 'expected 10 letters/digits like K7QF2-9M2XA',
-    }));
-  ui.info(`asking upstream through ${brokerUrl} …`);
-  const grant = await requestEnrolment({
-    brokerUrl,
-    code,
-    ...ids,
-    identity,
-    timeoutMs: answers.enrolTimeoutMs,
-    ...(answers.brokerCaFile ? { caFile: answers.brokerCaFile } : {}),
-    ...(answers.enrolUsername !== undefined ? { username: answers.enrolUsername } : {}),
-    ...(answers.enrolPassword !== undefined ? { password: answers.enrolPassword } : {}),
-  });
+    });
+    ui.info(`asking upstream through ${brokerUrl} …`);
+    try {
+      grant = await requestEnrolment({
+        brokerUrl,
+        code,
+        ...ids,
+        identity,
+        timeoutMs: answers.enrolTimeoutMs,
+        ...(answers.brokerCaFile ? { caFile: answers.brokerCaFile } : {}),
+        ...(answers.enrolUsername !== undefined ? { username: answers.enrolUsername } : {}),
+        ...(answers.enrolPassword !== undefined ? { password: answers.enrolPassword } : {}),
+      });
+      enrolledVia = brokerUrl;
+    } catch (error) {
+      const retry = retryable(error);
+      if (!ui.interactive || !retry) throw error;
+      ui.warn((error as Error).message);
+      if (retry === 'code' && answers.enrolmentCode === undefined) code = undefined;
+      else if (retry === 'broker' && answers.brokerUrl === undefined) brokerUrl = undefined;
+      else throw error;
+    }
+  }
   // Computed here from the root itself; nothing upstream says about its own fingerprint is trusted.
   const fingerprint = rootFingerprint(grant.registry.root);
   ui.info(`registry root fingerprint (scope ${grant.registry.scope}):\n   ${fingerprint}`);
@@ -101,12 +115,20 @@ export async function enrolStep(
     secret(staging.clientKey, b.keyPem!);
   }
   if (b.caPem) secret(staging.brokerCa, b.caPem);
-  const finalUrl = b.url ?? brokerUrl;
+  const finalUrl = b.url ?? enrolledVia;
   secret(
     staging.enrolment,
     `${JSON.stringify({ ...ids, scope: grant.registry.scope, rootFingerprint: fingerprint, brokerUrl: finalUrl, username: b.username, keyId: identity.keyId, enrolledAt: new Date().toISOString() }, null, 2)}\n`,
   );
   return { grant, brokerUrl: finalUrl, fingerprint, credentials };
+}
+
+/** Which answer to ask again after a refusal, if any. */
+function retryable(error: unknown): 'code' | 'broker' | undefined {
+  if (!(error instanceof VeritermError)) return undefined;
+  if (error.code === 'bad_code' || error.code === 'code_expired') return 'code';
+  if (error.code === 'broker_unreachable' || error.code === 'broker_tls') return 'broker';
+  return undefined;
 }
 
 function mismatch(fingerprint: string): VeritermError {

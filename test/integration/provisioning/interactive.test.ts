@@ -125,6 +125,11 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat') || !hasSy
       at = await s.waitFor(/Broker URL/, at);
       s.type(`${rig.url}\r`); // mqtts without a CA file: the sealed grant brings the CA
       at = await s.waitFor(/One-time enrolment code/, at);
+      // A mistyped (well-formed) code: upstream refuses it and the wizard asks again.
+      const typo = issued.code.startsWith('A') ? `B${issued.code.slice(1)}` : `A${issued.code.slice(1)}`;
+      s.type(`${typo}\r`);
+      at = await s.waitFor(/wrong enrolment code for store S2 terminal K1 \(4 attempt\(s\) left\)/, at);
+      at = await s.waitFor(/One-time enrolment code/, at);
       s.type(`${issued.code.toLowerCase()}\r`); // typed in lower case: normalised
       at = await s.waitFor(/Is this exactly the fingerprint upstream printed/, at);
       expect(s.text).toContain(issued.fingerprint);
