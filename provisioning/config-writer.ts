@@ -13,7 +13,6 @@ export interface ConfigInput {
   printer?: Record<string, unknown>;
   brokerUrl: string;
   scope: string;
-  commandKeys: string[];
   credentials: { password: boolean; clientCert: boolean; ca: boolean };
 }
 
@@ -40,7 +39,7 @@ export function buildConfig(
       storeId: input.storeId,
       terminalId: input.terminalId,
       registry: { scopes: [input.scope] },
-      commands: { publicKeys: input.commandKeys },
+      commandKeysFile: paths.upstreamKeys,
       ...(input.credentials.ca || input.credentials.clientCert
         ? {
             tls: {

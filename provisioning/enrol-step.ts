@@ -115,6 +115,7 @@ export async function enrolStep(
     secret(staging.clientKey, b.keyPem!);
   }
   if (b.caPem) secret(staging.brokerCa, b.caPem);
+  secret(staging.upstreamKeys, `${JSON.stringify({ commandKeys: grant.commandKeys })}\n`);
   const finalUrl = b.url ?? enrolledVia;
   secret(
     staging.enrolment,

@@ -144,7 +144,6 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
         ...(printer ? { printer } : {}),
         brokerUrl: enrolled.brokerUrl,
         scope: enrolled.grant.registry.scope,
-        commandKeys: enrolled.grant.commandKeys,
         credentials: enrolled.credentials,
       },
       statePaths(dataDir),

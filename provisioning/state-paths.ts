@@ -20,6 +20,8 @@ export function statePaths(dataDir: string) {
     brokerCa: join(dataDir, 'credentials', 'broker-ca.pem'),
     clientCert: join(dataDir, 'credentials', 'client.crt'),
     clientKey: join(dataDir, 'credentials', 'client.key'),
+    /** `{ commandKeys: [...] }`: upstream's command keys from the grant (trust anchors, machine-written). */
+    upstreamKeys: join(dataDir, 'credentials', 'upstream-keys.json'),
     /** What enrolment established (ids, role, scope, root fingerprint, broker URL, command keys). */
     enrolment: join(dataDir, 'enrolment.json'),
     /** Partial registry downloads (terminal/sync stagingDir). */

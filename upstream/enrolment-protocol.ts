@@ -121,7 +121,7 @@ export const enrolGrantSchema = z.object({
     caPem: z.string().optional(),
   }),
   registry: z.object({ scope: z.string(), root: z.unknown() }),
-  /** Upstream command keys (raw base64 Ed25519) for terminal/sync `commands.publicKeys`. */
+  /** Upstream command keys (Ed25519, SPKI PEM or raw base64) for terminal/sync `commands.publicKeys`. */
   commandKeys: z.array(z.string()).default([]),
 });
 export type EnrolGrant = z.infer<typeof enrolGrantSchema>;

@@ -151,6 +151,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       const configText = readFileSync(answers.configFile, 'utf8');
       expect(configText).not.toContain(password);
       expect(configText).not.toContain('PRIVATE KEY');
+      expect(configText).not.toContain('PUBLIC KEY'); // upstream's command key lives in the data dir
       const loaded = loadConfigFile(answers.configFile, { PORT: '0' });
       expect(loaded.ok).toBe(true);
       expect(readdirSync(join(site, 'var'))).toEqual(['veriterm']);

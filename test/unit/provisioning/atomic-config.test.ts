@@ -89,6 +89,15 @@ describe('atomic write and config', () => {
       username: 'vt-S1-T1',
       password: 'pw',
     });
+    const keys = join(tmp.dir, 'upstream-keys.json');
+    writeFileSync(keys, JSON.stringify({ commandKeys: ['K2'] }));
+    expect(
+      syncOptionsFromConfig({
+        brokerUrl: 'mqtt://x',
+        commands: { publicKeys: ['K1'], maxClockSkewMs: 5 },
+        commandKeysFile: keys,
+      }),
+    ).toEqual({ brokerUrl: 'mqtt://x', commands: { publicKeys: ['K1', 'K2'], maxClockSkewMs: 5 } });
     expect(() =>
       syncOptionsFromConfig({ brokerUrl: 'mqtt://x', credentialsFile: join(tmp.dir, 'nope') }),
     ).toThrow(/re-run veriterm provision/);
