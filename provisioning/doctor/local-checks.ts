@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import type { Config } from '../../terminal/config/index.js';
 import { loadOrCreateTerminalKey } from '../../terminal/identity/index.js';
+import { Ledger } from '../../terminal/ledger/index.js';
 import { RegistryStore, registryFreshness } from '../../terminal/registry/index.js';
 import { statePaths } from '../state-paths.js';
 import { type DoctorCheck, fail, ok, warn } from './types.js';
@@ -177,4 +178,35 @@ export function checkClientCert(certFile: string, keyFile: string | undefined, n
   if (left < 30 * DAY)
     return warn('broker certificate', `expires ${cert.validTo}`, 'renew it with a new enrolment code');
   return ok('broker certificate', `${cert.subject.replace(/\n/g, ', ')}, valid until ${cert.validTo}`);
+}
+
+/** Records not yet acknowledged by upstream: a backlog older than an hour means the link is not draining. */
+export function checkOutbox(config: Config, now: Date): DoctorCheck | undefined {
+  const paths = statePaths(config.dataDir);
+  if (!existsSync(paths.terminalDb) || !existsSync(paths.terminalKey)) return undefined;
+  const { storeId, terminalId } = config.terminal;
+  let ledger: Ledger | undefined;
+  try {
+    ledger = new Ledger({
+      file: paths.terminalDb,
+      identity: loadOrCreateTerminalKey(paths.terminalKey),
+      storeId,
+      terminalId,
+    });
+    const { pending, oldestPendingAt } = ledger.stats();
+    if (pending === 0) return ok('records', 'every record acknowledged by upstream');
+    const ageMs = oldestPendingAt ? now.getTime() - Date.parse(oldestPendingAt) : 0;
+    const text = `${pending} record(s) waiting for upstream, oldest ${oldestPendingAt ?? '?'}`;
+    return ageMs > 3_600_000
+      ? warn(
+          'records',
+          text,
+          'restore the link to upstream (see the broker check); nothing is lost meanwhile',
+        )
+      : ok('records', text);
+  } catch (error) {
+    return fail('records', `cannot read the ledger: ${(error as Error).message}`, 'check the data directory');
+  } finally {
+    ledger?.close();
+  }
 }

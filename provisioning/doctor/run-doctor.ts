@@ -1,6 +1,6 @@
 import { loadConfigFile } from '../../terminal/config/index.js';
 import { VeritermError } from '../../terminal/errors.js';
-import { checkClock, checkDisk, checkIdentity, checkRegistry } from './local-checks.js';
+import { checkClock, checkDisk, checkIdentity, checkOutbox, checkRegistry } from './local-checks.js';
 import { checkBroker, checkDevices } from './remote-checks.js';
 import { type DoctorCheck, fail, ok } from './types.js';
 
@@ -47,6 +47,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     ...(await checkDevices(config, timeoutMs)),
     ...checkRegistry(config, now),
     ...(await checkBroker(config, timeoutMs, now)),
+    ...[checkOutbox(config, now)].filter((c): c is DoctorCheck => c !== undefined),
     checkClock(config, now),
     checkDisk(config),
   ];

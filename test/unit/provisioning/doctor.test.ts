@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { runDoctor } from '../../../provisioning/doctor/run-doctor.js';
 import { main } from '../../../terminal/cli.js';
 import { createTerminalKey } from '../../../terminal/identity/index.js';
+import { Ledger } from '../../../terminal/ledger/index.js';
 import { createRoot, generateSigningKey, pinRoot } from '../../../terminal/registry/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -71,6 +72,23 @@ describe('veriterm doctor', () => {
     expect(checks.find((c) => c.name === 'registry root')).toMatchObject({ level: 'fail' });
     checks = await runDoctor({ configFile: s.file, env: {}, now: new Date('2001-01-01T00:00:00Z') });
     expect(checks.find((c) => c.name === 'clock')).toMatchObject({ level: 'fail' });
+  });
+
+  test('records waiting for upstream for over an hour warn', async () => {
+    const s = site('outbox', {});
+    const identity = createTerminalKey(join(s.dataDir, 'identity', 'terminal-ed25519.pem'));
+    const ledger = new Ledger({
+      file: join(s.dataDir, 'terminal.db'),
+      identity,
+      storeId: 'S-DEMO',
+      terminalId: 'T-01',
+      clock: () => new Date(Date.now() - 2 * 3_600_000),
+    });
+    ledger.append('alert', { kind: 'suspicious_report' });
+    ledger.close();
+    const checks = await runDoctor({ configFile: s.file, env: {} });
+    expect(checks.find((c) => c.name === 'records')).toMatchObject({ level: 'warn' });
+    expect(checks.find((c) => c.name === 'records')?.message).toContain('1 record(s) waiting');
   });
 
   test('a configured scanner that is not plugged in and an unreachable broker fail', async () => {
