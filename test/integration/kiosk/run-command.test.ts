@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../terminal/cli.js';
+import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 function io() {
@@ -67,5 +69,46 @@ describe('veriterm run --config', () => {
     const c = io();
     expect(await main(['run', '--config', join(tmp.dir, 'missing.json')], c.streams)).toBe(1);
     expect(c.text().stderr).toContain('cannot read config file');
+  });
+
+  it('a good config starts the terminal; it answers, and SIGTERM stops it cleanly', async () => {
+    const port = await freePort();
+    const file = join(tmp.dir, 'terminal.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        dataDir: join(tmp.dir, 'data'),
+        http: { host: '127.0.0.1', port },
+        log: { level: 'warn' },
+      }),
+    );
+    const child = spawn(process.execPath, ['bin/veriterm.js', 'run', '--config', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += String(c);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!out.includes('listening on')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const res = await fetch(`http://127.0.0.1:${port}/api/v1/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ data: '69012340000000012345' }),
+      });
+      // No registry imported yet: nothing can be confirmed.
+      expect(await res.json()).toMatchObject({
+        status: 'ok',
+        data: { verdict: 'unverifiable', reason: 'no_registry' },
+      });
+    } finally {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, 'SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
