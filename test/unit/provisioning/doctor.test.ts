@@ -37,6 +37,22 @@ describe('veriterm doctor', () => {
       await main(['doctor', '--config', s.file], { stdout: out, stderr: out, stdin: new PassThrough() }),
     ).toBe(1);
     expect(text).toContain('FAIL  config');
+    const json = new PassThrough();
+    let body = '';
+    json.on('data', (d: Buffer) => {
+      body += d.toString();
+    });
+    expect(
+      await main(['doctor', '--config', s.file, '--json'], {
+        stdout: json,
+        stderr: json,
+        stdin: new PassThrough(),
+      }),
+    ).toBe(1);
+    expect(JSON.parse(body)).toMatchObject({
+      status: 'ok',
+      data: { failed: 1, warned: 0, checks: [{ name: 'config', level: 'fail' }] },
+    });
   });
 
   test('missing key, loose key permissions, no pinned root: FAIL with the remedy', async () => {
