@@ -1,6 +1,7 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { SqliteDatabase } from '../terminal/db/open-database.js';
+import type { LedgerRecord } from '../terminal/ledger/types.js';
 import type { Logger } from '../terminal/logger.js';
 import { signCommand } from '../terminal/sync/command-signing.js';
 import { MqttLink } from '../terminal/sync/link.js';
@@ -112,6 +113,44 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
 
+  // Batches that arrive together are ingested in one transaction (one fsync), then acknowledged.
+  let queued: { storeId: string; terminalId: string; records: LedgerRecord[] }[] = [];
+  let flushScheduled = false;
+
+  const flushRecords = async (): Promise<void> => {
+    flushScheduled = false;
+    const batches = queued;
+    queued = [];
+    if (batches.length === 0) return;
+    const results = store.ingestMany(batches);
+    // One ack per terminal: the last result carries its highest contiguous sequence.
+    const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
+    let soldUnits = false;
+    results.forEach((result, i) => {
+      const { storeId, terminalId } = batches[i]!;
+      if (result.problem)
+        log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
+      if (result.accepted.some((r) => r.type === 'write_off' || r.type === 'return')) soldUnits = true;
+      acks.set(`${storeId}/${terminalId}`, { storeId, terminalId, result });
+      events.emit('ingested', { storeId, terminalId, ...result });
+    });
+    if (soldUnits) publisher.schedule();
+    await Promise.all(
+      [...acks.values()].map(({ storeId, terminalId, result }) => {
+        const ack = {
+          v: PROTOCOL_VERSION,
+          ackSeq: result.ackSeq,
+          ...(result.problem ? { problem: { code: result.problem.code, seq: result.problem.seq } } : {}),
+        };
+        // Retained, so a terminal that (re)connects learns at once how far upstream got.
+        return publish(terminalTopics(storeId, terminalId).acks, JSON.stringify(ack), {
+          qos: 1,
+          retain: true,
+        });
+      }),
+    );
+  };
+
   const onRecords = async (storeId: string, terminalId: string, payload: Buffer): Promise<void> => {
     const parsed = parseRecordBatch(decodeJson(payload, options.maxBatchBytes));
     if (!parsed.ok) {
@@ -123,18 +162,13 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
       return;
     }
-    const result = store.ingest(storeId, terminalId, batch.records);
-    if (result.problem)
-      log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
-    const ack = {
-      v: PROTOCOL_VERSION,
-      ackSeq: result.ackSeq,
-      ...(result.problem ? { problem: { code: result.problem.code, seq: result.problem.seq } } : {}),
-    };
-    // Retained, so a terminal that (re)connects learns at once how far upstream got.
-    await publish(terminalTopics(storeId, terminalId).acks, JSON.stringify(ack), { qos: 1, retain: true });
-    if (result.accepted.some((r) => r.type === 'write_off' || r.type === 'return')) publisher.schedule();
-    events.emit('ingested', { storeId, terminalId, ...result });
+    queued.push({ storeId, terminalId, records: batch.records });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(() => {
+        flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed'));
+      });
+    }
   };
 
   const onMessage = async (

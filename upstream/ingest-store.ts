@@ -163,6 +163,18 @@ export class IngestStore {
     return this.db.transaction(() => this.ingestLocked(storeId, terminalId, records)).immediate();
   }
 
+  /**
+   * Group commit: several batches (any terminals, in arrival order) in one transaction, so one
+   * durable commit (fsync) covers them all. Acks must be sent only after this returns.
+   */
+  ingestMany(
+    batches: readonly { storeId: string; terminalId: string; records: readonly LedgerRecord[] }[],
+  ): IngestResult[] {
+    return this.db
+      .transaction(() => batches.map((b) => this.ingestLocked(b.storeId, b.terminalId, b.records)))
+      .immediate();
+  }
+
   private ingestLocked(storeId: string, terminalId: string, records: readonly LedgerRecord[]): IngestResult {
     const terminal = this.db
       .prepare(

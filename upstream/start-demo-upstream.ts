@@ -1,6 +1,7 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from '../terminal/logger.js';
+import { parseManifest } from '../terminal/registry/manifest.js';
 import type { RootMetadata } from '../terminal/registry/root.js';
 import { bodyFileFor } from '../terminal/registry/writer.js';
 import type { Sync } from '../terminal/sync/create-sync.js';
@@ -38,7 +39,7 @@ export async function startDemoUpstream(input: {
   brokerPort?: number;
 }): Promise<DemoUpstream> {
   const broker = await startEmbeddedBroker({ port: input.brokerPort ?? 0 });
-  const version = /-(\d+)\.manifest\.json$/.exec(input.manifestFile)?.[1] ?? '1';
+  const version = parseManifest(readFileSync(input.manifestFile, 'utf8')).signed.version;
   const snapDir = join(input.dataDir, UPSTREAM_LAYOUT.releases, input.scope, `snapshot-${version}`);
   if (!existsSync(snapDir)) {
     mkdirSync(snapDir, { recursive: true });

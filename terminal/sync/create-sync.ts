@@ -50,6 +50,8 @@ export interface SyncStatus {
   backlog: number;
   oldestPendingAt?: string;
   inFlightBatches: number;
+  /** Bytes put on the wire by the link since start. */
+  bytesSent: number;
   transfers: TransferProgress[];
 }
 
@@ -164,6 +166,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       backlog: s.pending,
       ...(s.oldestPendingAt ? { oldestPendingAt: s.oldestPendingAt } : {}),
       inFlightBatches: drain.stats().inFlightBatches,
+      bytesSent: link.bytesSent(),
       transfers: [...transfers.values()].map((t) => ({ ...t.progress })),
     };
   };
@@ -358,6 +361,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       clearInterval(statusTimer);
       ticker = undefined;
       requests.failAll('stopped');
+      drain.flushAck();
       await Promise.all([...transfers.values()].map((t) => t.idle()));
       if (link.connected && link.protocolVersion === 4) {
         // MQTT 3.1.1 has no "disconnect with will": say offline ourselves.

@@ -69,19 +69,44 @@ export class OutboxDrain {
       );
     }
     if (ackSeq <= this.ackedSeq) return;
-    try {
-      this.deps.outbox.acknowledge(ackSeq);
-    } catch (error) {
-      // e.g. an ack beyond our ledger's head (a restored database): keep our rows, say so.
-      this.deps.logger.error({ err: error, ackSeq }, 'cannot apply upstream acknowledgement');
-      return;
-    }
+    this.persistAck(ackSeq);
     this.ackedSeq = ackSeq;
     if (this.sentSeq < ackSeq) this.sentSeq = ackSeq;
     this.lastAckAt = new Date(this.now()).toISOString();
     this.lastProgressMs = this.now();
     this.inFlight = this.inFlight.filter((b) => b.lastSeq > ackSeq);
     this.kick();
+  }
+
+  private ackTimer: NodeJS.Timeout | undefined;
+  private unpersistedAck = 0;
+
+  /** Applies an ack to the outbox now or within `ackPersistMs` (coalescing several into one commit). */
+  private persistAck(ackSeq: number): void {
+    this.unpersistedAck = Math.max(this.unpersistedAck, ackSeq);
+    if (this.options.ackPersistMs === 0) {
+      this.flushAck();
+      return;
+    }
+    this.ackTimer ??= setTimeout(() => {
+      this.ackTimer = undefined;
+      this.flushAck();
+    }, this.options.ackPersistMs);
+  }
+
+  /** Writes the latest ack to the outbox (also on stop). */
+  flushAck(): void {
+    clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    const seq = this.unpersistedAck;
+    if (seq === 0) return;
+    this.unpersistedAck = 0;
+    try {
+      this.deps.outbox.acknowledge(seq);
+    } catch (error) {
+      // e.g. an ack beyond our ledger's head (a restored database): keep our rows, say so.
+      this.deps.logger.error({ err: error, ackSeq: seq }, 'cannot apply upstream acknowledgement');
+    }
   }
 
   /** Resends from the last ack when upstream has been silent for too long. Call periodically. */

@@ -43,6 +43,8 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   protocolVersion: 4 | 5;
   connected = false;
   private attempt = 0;
+  /** Bytes written by sockets that have closed (see `bytesSent`). */
+  private closedBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private readonly tlsMaterial: { ca?: Buffer; cert?: Buffer; key?: Buffer };
@@ -93,6 +95,12 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       if (!client.disconnected) client.end(true);
     }
     this.client = undefined;
+  }
+
+  /** Bytes this link has put on the wire (all connections, TLS included when used). */
+  bytesSent(): number {
+    const socket = this.client?.stream as { bytesWritten?: number } | undefined;
+    return this.closedBytes + (socket?.bytesWritten ?? 0);
   }
 
   async publish(topic: string, payload: Buffer | string, opts: IClientPublishOptions): Promise<void> {
@@ -147,6 +155,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       sawError = error;
     });
     client.on('close', () => {
+      this.closedBytes += (client.stream as { bytesWritten?: number } | undefined)?.bytesWritten ?? 0;
       if (this.client !== client) return;
       const wasConnected = this.connected;
       this.connected = false;

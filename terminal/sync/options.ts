@@ -67,6 +67,12 @@ export const syncOptionsSchema = z.object({
       maxInFlightBatches: z.number().int().positive().default(8),
       /** Resend from the last acknowledged sequence when no ack progress for this long. @default 15000 */
       ackTimeoutMs: z.number().int().positive().default(15_000),
+      /**
+       * Acks are applied to the outbox at most this often (0 = each at once). Each apply is a durable
+       * commit that blocks the event loop for an fsync; coalescing costs nothing but a few resends
+       * after a crash. @default 100
+       */
+      ackPersistMs: z.number().int().nonnegative().default(100),
       /** How often the outbox is polled when nobody calls `kick()`. @default 500 */
       pollIntervalMs: z.number().int().positive().default(500),
       /** zlib-deflate batches (smaller on the wire). @default true */

@@ -15,9 +15,15 @@ const upstream = createUpstream(
   { brokerUrl, rescanMs: 600_000 },
 );
 upstream.store.enrol(storeId, terminalId, process.env.VT_BENCH_TERMINAL_KEY ?? '');
-upstream.events.once('connected', () => process.stdout.write('ready\n'));
+let cpuAtReady = process.cpuUsage();
+upstream.events.once('connected', () => {
+  cpuAtReady = process.cpuUsage();
+  process.stdout.write('ready\n');
+});
 await upstream.start();
 process.on('SIGTERM', () => {
+  const cpu = process.cpuUsage(cpuAtReady);
+  process.stdout.write(`cpu ${(cpu.user + cpu.system) / 1000}\n`);
   upstream
     .stop()
     .then(() => db.close())

@@ -1,9 +1,10 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCode } from '../../../terminal/codes/parse-code.js';
 import { createDemoRegistry, type DemoRegistry } from '../../../terminal/registry/demo.js';
 import { readSigningKey } from '../../../terminal/registry/keys.js';
+import { parseManifest } from '../../../terminal/registry/manifest.js';
 import { RegistryStore } from '../../../terminal/registry/store.js';
 import { registryStoreApplier } from '../../../terminal/sync/registry-applier.js';
 import { decideVerdict } from '../../../terminal/verify/policy.js';
@@ -35,14 +36,16 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
     let a: TerminalHandle & { store: RegistryStore };
     let b: TerminalHandle & { store: RegistryStore };
     let cutAtChunk = 0;
+    let snapshotVersion = 0;
 
     beforeAll(async () => {
       broker = await startMosquitto({ dir: tmp.dir });
       proxyA = await startTcpProxy(broker.port);
       proxyB = await startTcpProxy(broker.port);
       demo = await createDemoRegistry(join(tmp.dir, 'authoring'), { scope: SCOPE });
+      snapshotVersion = parseManifest(readFileSync(demo.manifestFile, 'utf8')).signed.version;
       // The upstream's release directory: the signed snapshot as authored.
-      const snapDir = join(tmp.dir, 'up', 'registry', SCOPE, 'snapshot-1');
+      const snapDir = join(tmp.dir, 'up', 'registry', SCOPE, `snapshot-${snapshotVersion}`);
       mkdirSync(snapDir, { recursive: true });
       for (const f of [demo.manifestFile, demo.manifestFile.replace('.manifest.json', '.body.z')]) {
         copyFileSync(f, join(snapDir, basename(f)));
@@ -118,13 +121,13 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
       expect(cutAtChunk).toBeGreaterThan(0);
       expect(b.store.state()).toBeUndefined();
       proxyB.restore();
-      await until(() => b.store.state()?.version === 1, 'snapshot applied on B');
+      await until(() => b.store.state()?.version === snapshotVersion, 'snapshot applied on B');
       // Resumed: after the cut, only the chunks not yet written were asked for again (plus the in-flight ones).
       const afterCut = up.upstream.publisher.chunkRequests - cutAtChunk;
       expect(afterCut).toBeLessThan(total - 8 + 4);
       expect(b.health.get(`registry-update:${SCOPE}`)?.details?.state).toBe('done');
       await a.sync.start();
-      await until(() => a.store.state()?.version === 1, 'snapshot applied on A');
+      await until(() => a.store.state()?.version === snapshotVersion, 'snapshot applied on A');
     });
 
     it('a code sold at store A is already_sold at store B within 5 s (online) and after B reconnects', async () => {
@@ -160,7 +163,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
       const sold2 = a.ledger.append('write_off', { codeKey: second.key, saleId: 'sale-2', line: 0 });
       a.sync.kick();
       await until(
-        () => (up.upstream.publisher.current(SCOPE)?.version ?? 0) >= 3,
+        () => (up.upstream.publisher.current(SCOPE)?.version ?? 0) >= snapshotVersion + 2,
         'upstream published the second sale',
       );
       expect(verdictAtB(second.scan).verdict).toBe('genuine');

@@ -192,6 +192,7 @@ describe('OutboxDrain', () => {
     maxBatchRecords: 1000,
     maxInFlightBatches: 3,
     ackTimeoutMs: 1000,
+    ackPersistMs: 0,
     pollIntervalMs: 100,
     compress: true,
     maxRecordsPerSecond: 0,
