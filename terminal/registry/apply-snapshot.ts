@@ -186,11 +186,6 @@ export class SnapshotApplier {
     this.hash.add(line);
   }
 
-  line(line: string): void {
-    this.lineNo++;
-    this.text(line);
-  }
-
   private text(line: string): void {
     // A raw CR would survive split/unescape but not re-escaping: not canonical.
     if (line.includes('\r')) this.fail('raw CR in a record (escape it as \\r)');
