@@ -35,9 +35,20 @@ export interface TerminalParts {
   printers?: ReceiptPrinter[];
   /** Routes of the checkout/manager areas. They get the same auth, errors and hub. */
   plugins?: HttpPlugin[] | ((terminal: TerminalCore) => HttpPlugin[]);
+  /**
+   * Long-running parts of other areas (the upstream link, a broker for the demo): started after the
+   * HTTP server listens, stopped (in reverse order) before the databases close.
+   */
+  services?: (terminal: TerminalCore) => TerminalService[];
   demoSamples?: DemoSample[];
   /** Built kiosk-ui directory. @default kiosk-ui/dist */
   staticDir?: string;
+}
+
+/** Something with a lifecycle that the terminal starts and stops with itself. */
+export interface TerminalService {
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /** What the composition root built, for other areas' plugins (checkout, manager, sync) to use. */
@@ -51,6 +62,9 @@ export interface TerminalCore {
   health: HealthModel;
   hub: WsHub;
   auth: AuthService;
+  /** Receipt printers (config or parts); the checkout's print queue owns writes to them. */
+  printers: ReceiptPrinter[];
+  kioskScanners: ScannerSource[];
 }
 
 export interface RunningTerminal extends TerminalCore {
@@ -95,14 +109,25 @@ export async function startTerminal(
   const health = new HealthModel();
   const hub = new WsHub();
   const auth = new AuthService(config.auth);
-  const core: TerminalCore = { config, logger, ledger, registry, verifier, queryLog, health, hub, auth };
-
   const kioskScanners =
     parts.kioskScanners ??
     config.scanners
       .filter((s) => s.lane === 'kiosk')
       .map(({ lane: _lane, ...options }) => createScannerSource(options as never));
   const printers = parts.printers ?? config.printers.map((options) => createPrinter(options as never));
+  const core: TerminalCore = {
+    config,
+    logger,
+    ledger,
+    registry,
+    verifier,
+    queryLog,
+    health,
+    hub,
+    auth,
+    printers,
+    kioskScanners,
+  };
   const unwatch = [
     ...kioskScanners.map((s) => watchScanner(s, health)),
     ...printers.map((p) => watchPrinter(p, health)),
@@ -162,6 +187,8 @@ export async function startTerminal(
   await Promise.all([...kioskScanners.map((s) => s.start()), ...printers.map((p) => p.start())]);
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   logger.info({ url }, 'terminal listening');
+  const services = parts.services?.(core) ?? [];
+  for (const service of services) await service.start();
 
   let stopped = false;
   return {
@@ -174,6 +201,7 @@ export async function startTerminal(
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      for (const service of [...services].reverse()) await service.stop();
       lane.detachAll();
       for (const u of unwatch) u();
       await Promise.all([...kioskScanners.map((s) => s.stop()), ...printers.map((p) => p.stop())]);

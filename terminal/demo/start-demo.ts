@@ -8,7 +8,7 @@ import { hashPin } from '../http/auth/pin-hash.js';
 import type { HttpPlugin } from '../http/server.js';
 import type { DemoSample } from '../http/wire-types.js';
 import type { Logger } from '../logger.js';
-import { type RunningTerminal, startTerminal, type TerminalCore } from '../main.js';
+import { type RunningTerminal, startTerminal, type TerminalCore, type TerminalService } from '../main.js';
 import { type DemoRegistry, openDemoRegistry } from '../registry/demo.js';
 import { ensureUiBuilt } from './build-ui.js';
 import { demoRoutes } from './demo-routes.js';
@@ -28,6 +28,8 @@ export interface DemoOptions {
   buildUi?: boolean;
   /** More routes (checkout, manager) once their areas land; they get the running core. */
   plugins?: (core: TerminalCore) => HttpPlugin[];
+  /** Parts started with the terminal and stopped before it closes (embedded broker, upstream link). */
+  services?: (core: TerminalCore) => TerminalService[];
 }
 
 export interface RunningDemo {
@@ -86,6 +88,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       demoSamples: samples,
       staticDir,
       plugins: (core) => [demoRoutes(scanner), ...(options.plugins?.(core) ?? [])],
+      ...(options.services ? { services: options.services } : {}),
     });
   } catch (error) {
     store.close();

@@ -44,6 +44,7 @@ describe('composition root: scanner → kiosk lane → WebSocket, health', () =>
   let tmp: ReturnType<typeof makeTempDir>;
   let terminal: RunningTerminal;
   const scanner = new SimulatedScanner({ deviceId: 'sim:test', debounceMs: 0 });
+  const lifecycle: string[] = [];
 
   beforeAll(async () => {
     tmp = makeTempDir();
@@ -59,6 +60,16 @@ describe('composition root: scanner → kiosk lane → WebSocket, health', () =>
       kioskScanners: [scanner],
       printers: [],
       staticDir: tmp.dir,
+      services: (core) => [
+        {
+          start: async () => {
+            lifecycle.push(`start:${core.kioskScanners.length}`);
+          },
+          stop: async () => {
+            lifecycle.push('stop');
+          },
+        },
+      ],
     });
   });
   afterAll(async () => {
@@ -103,6 +114,10 @@ describe('composition root: scanner → kiosk lane → WebSocket, health', () =>
     expect(boxB.messages.some(isVerdict)).toBe(false);
     a.terminate();
     b.terminate();
+  });
+
+  it('starts other areas’ services with the terminal, handing them the core', () => {
+    expect(lifecycle).toEqual(['start:1']);
   });
 
   it('health shows the scanner going away and coming back, and the registry age', async () => {
