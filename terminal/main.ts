@@ -145,7 +145,13 @@ export async function startTerminal(
     reportProcess(health);
   };
   refreshHealth();
-  const timer = setInterval(refreshHealth, 30_000);
+  // The query log commits once per scan; SQLite's automatic WAL checkpoint (with its fsync) would land
+  // on a random scan. Checkpoint on a timer instead, between scans (PASSIVE never waits for readers).
+  queryDb.pragma('wal_autocheckpoint = 0');
+  const timer = setInterval(() => {
+    refreshHealth();
+    queryDb.pragma('wal_checkpoint(PASSIVE)');
+  }, 30_000);
   timer.unref();
 
   const plugins = [
