@@ -1,6 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import type { SqliteDatabase } from '../db/open-database.js';
+import { VeritermError } from '../errors.js';
 import type { HealthReporter } from '../health/types.js';
 import type { OutboxReader } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
@@ -76,6 +78,45 @@ export interface Sync {
   readonly options: SyncOptions;
 }
 
+/** Reads `credentialsFile` and `commandKeysFile`; a missing or malformed file is a fault naming it. */
+function readReferencedFiles(options: SyncOptions): {
+  username?: string;
+  password?: string;
+  commandKeys: string[];
+} {
+  const read = (file: string, what: string): Record<string, unknown> => {
+    try {
+      const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+      if (typeof value !== 'object' || value === null) throw new Error('not a JSON object');
+      return value as Record<string, unknown>;
+    } catch (error) {
+      // The parse error is left out: it could echo a password.
+      throw new VeritermError('sync_config', `sync.${what} ${file}: expected a readable JSON object`, {
+        cause: (error as NodeJS.ErrnoException).code ?? 'invalid',
+      });
+    }
+  };
+  const out: { username?: string; password?: string; commandKeys: string[] } = { commandKeys: [] };
+  if (options.username !== undefined) out.username = options.username;
+  if (options.password !== undefined) out.password = options.password;
+  if (options.credentialsFile) {
+    const c = read(options.credentialsFile, 'credentialsFile');
+    if (typeof c.username === 'string') out.username = c.username;
+    if (typeof c.password === 'string') out.password = c.password;
+  }
+  if (options.commandKeysFile) {
+    const k = read(options.commandKeysFile, 'commandKeysFile').commandKeys;
+    if (!Array.isArray(k) || !k.every((x) => typeof x === 'string')) {
+      throw new VeritermError(
+        'sync_config',
+        `sync.commandKeysFile ${options.commandKeysFile}: expected { "commandKeys": [PEM, …] }`,
+      );
+    }
+    out.commandKeys = k as string[];
+  }
+  return out;
+}
+
 /** The upstream link for the composition root: outbox drain, status, commands, registry updates. */
 export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
   const options = syncOptionsSchema.parse(input);
@@ -84,7 +125,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
   const topics = terminalTopics(options.storeId, options.terminalId);
   const store = new SyncStore(deps.db);
   const events = new EventEmitter<SyncEvents>();
-  const keys: KeyObject[] = options.commands.publicKeys.map(parseEd25519PublicKey);
+  const files = readReferencedFiles(options);
+  const keys: KeyObject[] = [...options.commands.publicKeys, ...files.commandKeys].map(parseEd25519PublicKey);
   const offline = Buffer.from(
     JSON.stringify({
       v: PROTOCOL_VERSION,
@@ -100,8 +142,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       clientId: options.clientId ?? `vt-${options.storeId}-${options.terminalId}`,
       protocol: options.protocol,
       ...(options.tls ? { tls: options.tls } : {}),
-      ...(options.username !== undefined ? { username: options.username } : {}),
-      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(files.username !== undefined ? { username: files.username } : {}),
+      ...(files.password !== undefined ? { password: files.password } : {}),
       sessionExpirySeconds: options.sessionExpirySeconds,
       keepaliveSeconds: options.keepaliveSeconds,
       reconnect: options.reconnect,

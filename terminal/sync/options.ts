@@ -33,6 +33,10 @@ export const syncOptionsSchema = z.object({
     .optional(),
   username: z.string().optional(),
   password: z.string().optional(),
+  /** JSON `{ "username", "password" }` (0600, written by provisioning); overrides username/password. */
+  credentialsFile: z.string().min(1).optional(),
+  /** JSON `{ "commandKeys": [PEM…] }` (written by provisioning); added to `commands.publicKeys`. */
+  commandKeysFile: z.string().min(1).optional(),
   /** MQTT 5 session expiry: how long the broker keeps our subscriptions and queued QoS 1 downlink. @default 604800 (7 days) */
   sessionExpirySeconds: z
     .number()

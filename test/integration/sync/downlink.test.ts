@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCommand } from '../../../terminal/sync/command-signing.js';
@@ -31,6 +32,9 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
   let reloads = 0;
 
   beforeAll(async () => {
+    // As provisioning writes it: the upstream command keys in a file next to the config.
+    const keysFile = join(tmp.dir, 'upstream-keys.json');
+    writeFileSync(keysFile, JSON.stringify({ commandKeys: [publicKeyPem(commandKey.publicKey)] }));
     broker = await startMosquitto({ dir: tmp.dir });
     proxy = await startTcpProxy(broker.port);
     up = startUpstreamFor(
@@ -47,7 +51,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
         storeId: 'store-a',
         terminalId: 't1',
         maxDownlinkBytes: 64 * 1024,
-        commands: { publicKeys: [publicKeyPem(commandKey.publicKey)] },
+        commandKeysFile: keysFile,
         registry: { scopes: ['cn'] },
       },
       {
