@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { FakePrinter } from '../../drivers/printer/fake-printer.js';
 import { SimulatedScanner } from '../../drivers/scanner/simulated-scanner.js';
-import { validateConfig } from '../config/load-config.js';
+import { formatConfigIssues, validateConfig } from '../config/load-config.js';
 import type { ConfigInput } from '../config/schema.js';
 import { VeritermError } from '../errors.js';
 import { hashPin } from '../http/auth/pin-hash.js';
@@ -69,8 +69,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     auth: { users, ...options.config?.auth },
   });
   if (!parsed.ok) {
-    const list = parsed.issues.map((i) => `${i.path}: got ${i.value}; ${i.expected}`).join('; ');
-    throw new VeritermError('bad_config', `demo config is invalid: ${list}`);
+    throw new VeritermError('bad_config', `demo config is invalid:\n${formatConfigIssues(parsed.issues)}`);
   }
   const config = parsed.config;
   const staticDir = options.buildUi === false ? undefined : await ensureUiBuilt(options.logger);

@@ -1,4 +1,5 @@
 import type { ParseResult } from '../codes/types.js';
+import { registryFreshness } from '../registry/freshness.js';
 import type { LookupResult, RegistryState } from '../registry/types.js';
 import type { CheckHistory, SoldInfo, Verdict, VerdictKind } from './types.js';
 
@@ -39,7 +40,7 @@ const STATUS_VERDICT: Partial<Record<string, VerdictKind>> = {
 /**
  * Freshness of the registry: `undefined` when it can confirm units, else the reason why not.
  * Metadata past `expires` is refused (a frozen feed, DESIGN.md "Trust"); past `maxRegistryAgeMs`
- * from `asOf` it is too old to say a code was not sold elsewhere since.
+ * from `asOf` it is too old to say a code was not sold elsewhere since (terminal/registry decides).
  */
 export function registryStaleness(
   registry: RegistryState | undefined,
@@ -47,9 +48,8 @@ export function registryStaleness(
   maxRegistryAgeMs: number,
 ): 'no_registry' | 'registry_expired' | 'registry_stale' | undefined {
   if (!registry) return 'no_registry';
-  if (now.getTime() > Date.parse(registry.expires)) return 'registry_expired';
-  if (now.getTime() - Date.parse(registry.asOf) > maxRegistryAgeMs) return 'registry_stale';
-  return undefined;
+  const freshness = registryFreshness(registry, now, maxRegistryAgeMs);
+  return freshness === 'fresh' ? undefined : freshness === 'stale' ? 'registry_stale' : 'registry_expired';
 }
 
 /**
