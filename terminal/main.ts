@@ -11,7 +11,10 @@ import { openDatabase } from './db/open-database.js';
 import { VeritermError } from './errors.js';
 import { reportProcess, reportRegistry, watchPrinter, watchScanner } from './health/feeders.js';
 import { HealthModel } from './health/health-model.js';
+import { createOperations, upstreamFromHealth } from './health/operations.js';
 import { AuthService } from './http/auth/auth-service.js';
+import { managerRoutes } from './http/routes/manager.js';
+import { operationsRoutes } from './http/routes/metrics.js';
 import { checkoutHttpPlugins } from './http/routes/returns.js';
 import { createHttpServer, type HttpPlugin } from './http/server.js';
 import type { DemoSample } from './http/wire-types.js';
@@ -21,7 +24,11 @@ import { KioskLane } from './lanes/kiosk.js';
 import { KioskReports } from './lanes/kiosk-reports.js';
 import { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
+import { PrintQueue } from './printing/print-queue.js';
+import { getProfile } from './receipts/profiles.js';
 import type { RegistryReader } from './registry/types.js';
+import { createTerminalSync } from './sync/for-terminal.js';
+import { syncOptionsFromConfig } from './sync/options-from-config.js';
 import { QueryLog } from './verify/query-log.js';
 import { Verifier } from './verify/verifier.js';
 
@@ -65,6 +72,8 @@ export interface TerminalCore {
   /** Receipt printers (config or parts); the checkout's print queue owns writes to them. */
   printers: ReceiptPrinter[];
   kioskScanners: ScannerSource[];
+  /** The receipt printer's (the first printer's) durable queue; it owns that printer. */
+  printQueue?: PrintQueue;
 }
 
 export interface RunningTerminal extends TerminalCore {
@@ -115,6 +124,18 @@ export async function startTerminal(
       .filter((s) => s.lane === 'kiosk')
       .map(({ lane: _lane, ...options }) => createScannerSource(options as never));
   const printers = parts.printers ?? config.printers.map((options) => createPrinter(options as never));
+  // The first printer is the receipt printer: its print queue owns it (start, stop, every write)
+  // and feeds its health item; any other printer is only watched.
+  const [receiptPrinter, ...otherPrinters] = printers;
+  const printQueue = receiptPrinter
+    ? new PrintQueue({
+        db: ledgerDb,
+        printer: receiptPrinter,
+        profile: getProfile(profileOf(config, receiptPrinter.id)),
+        logger: logger.child({ module: 'print' }),
+        health,
+      })
+    : undefined;
   const core: TerminalCore = {
     config,
     logger,
@@ -127,10 +148,15 @@ export async function startTerminal(
     auth,
     printers,
     kioskScanners,
+    ...(printQueue ? { printQueue } : {}),
   };
+  // Built before listening so a bad sync section (missing credentials file) fails the start cleanly.
+  const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;
+  const operations = createOperations({ db: ledgerDb, dbFile, dataDir: config.dataDir, health });
+  sync?.events.on('command', (command) => operations.clock.observe(command.issuedAt));
   const unwatch = [
     ...kioskScanners.map((s) => watchScanner(s, health)),
-    ...printers.map((p) => watchPrinter(p, health)),
+    ...otherPrinters.map((p) => watchPrinter(p, health)),
   ];
   const lane = new KioskLane({
     verifier,
@@ -143,6 +169,7 @@ export async function startTerminal(
   const refreshHealth = () => {
     reportRegistry(registry, health, config.verify.maxRegistryAgeMs);
     reportProcess(health);
+    operations.refresh();
   };
   refreshHealth();
   // The query log commits once per scan; SQLite's automatic WAL checkpoint (with its fsync) would land
@@ -155,7 +182,13 @@ export async function startTerminal(
   timer.unref();
 
   const plugins = [
-    ...checkoutHttpPlugins(core),
+    ...checkoutHttpPlugins(core, printQueue ? { printQueue } : {}),
+    managerRoutes({
+      ...core,
+      refreshHealth,
+      sync: () => upstreamFromHealth(health),
+    }),
+    operationsRoutes({ metrics: operations.metrics, health, registry, refreshHealth }),
     ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
   ];
   const app = await createHttpServer({
@@ -190,10 +223,14 @@ export async function startTerminal(
     }
     throw error;
   }
-  await Promise.all([...kioskScanners.map((s) => s.start()), ...printers.map((p) => p.start())]);
+  await Promise.all([
+    ...kioskScanners.map((s) => s.start()),
+    ...otherPrinters.map((p) => p.start()),
+    printQueue?.start(),
+  ]);
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   logger.info({ url }, 'terminal listening');
-  const services = parts.services?.(core) ?? [];
+  const services = [...(sync ? [sync] : []), ...(parts.services?.(core) ?? [])];
   for (const service of services) await service.start();
 
   let stopped = false;
@@ -210,13 +247,25 @@ export async function startTerminal(
       for (const service of [...services].reverse()) await service.stop();
       lane.detachAll();
       for (const u of unwatch) u();
-      await Promise.all([...kioskScanners.map((s) => s.stop()), ...printers.map((p) => p.stop())]);
+      await Promise.all([
+        ...kioskScanners.map((s) => s.stop()),
+        ...otherPrinters.map((p) => p.stop()),
+        printQueue?.stop(),
+      ]);
       await app.close();
       if (!parts.registry) (registry as { close?: () => void }).close?.();
       queryDb.close();
       ledgerDb.close();
     },
   };
+}
+
+/** The receipt profile configured for a printer id (`generic` for printers given as parts). */
+function profileOf(config: Config, printerId: string): string {
+  const entry = config.printers.find((p) => (p as { id?: unknown }).id === printerId) as
+    | { profile?: unknown }
+    | undefined;
+  return typeof entry?.profile === 'string' ? entry.profile : 'generic';
 }
 
 async function openRegistry(config: Config): Promise<RegistryReader & { close(): void }> {

@@ -1,0 +1,65 @@
+import type { Registry } from 'prom-client';
+import type { SqliteDatabase } from '../db/open-database.js';
+import type { HealthModel } from './health-model.js';
+import { createMetrics } from './metrics.js';
+import { ClockSkewProbe, RecentErrors, reportStorage } from './probes.js';
+
+/** Upstream link fields the health model's `upstream` item carries (terminal/sync reports them). */
+export interface UpstreamView {
+  link: 'up' | 'down';
+  backlog: number;
+  lastAckAt?: string;
+  oldestPendingAt?: string;
+  bytesSent: number;
+}
+
+/**
+ * Reads the upstream link state from the health model's `upstream` item, so the manager page and
+ * /metrics see the link whoever created it (the composition root from `config.sync`, or the demo's
+ * embedded upstream). undefined when no link reports.
+ */
+export function upstreamFromHealth(health: HealthModel): UpstreamView | undefined {
+  const d = health.get('upstream')?.details as Partial<UpstreamView> | undefined;
+  if (!d || (d.link !== 'up' && d.link !== 'down')) return undefined;
+  return {
+    link: d.link,
+    backlog: typeof d.backlog === 'number' ? d.backlog : 0,
+    ...(typeof d.lastAckAt === 'string' ? { lastAckAt: d.lastAckAt } : {}),
+    ...(typeof d.oldestPendingAt === 'string' ? { oldestPendingAt: d.oldestPendingAt } : {}),
+    bytesSent: typeof d.bytesSent === 'number' ? d.bytesSent : 0,
+  };
+}
+
+export interface Operations {
+  metrics: Registry;
+  clock: ClockSkewProbe;
+  errors: RecentErrors;
+  /** Pull-style items: storage (db size, free disk), clock, recent errors. */
+  refresh(): void;
+}
+
+/** The operations side of health for the composition root: probes and the Prometheus registry. */
+export function createOperations(deps: {
+  db: SqliteDatabase;
+  dbFile: string;
+  dataDir: string;
+  health: HealthModel;
+}): Operations {
+  const clock = new ClockSkewProbe(deps.health);
+  const errors = new RecentErrors(deps.health);
+  const metrics = createMetrics({
+    db: deps.db,
+    health: deps.health,
+    sync: () => upstreamFromHealth(deps.health) ?? { link: 'down', backlog: 0, bytesSent: 0 },
+  });
+  return {
+    metrics,
+    clock,
+    errors,
+    refresh() {
+      reportStorage(deps.health, { dbFiles: [deps.dbFile], dataDir: deps.dataDir });
+      clock.report();
+      errors.report();
+    },
+  };
+}
