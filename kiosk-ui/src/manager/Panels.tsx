@@ -1,0 +1,158 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { ManagerOverview, ManagerReceipt } from '../../../terminal/http/routes/manager-types.js';
+import { api } from '../shell/api.js';
+import { formatDate, type Locale, translator } from '../shell/i18n.js';
+import { download, fetchBlob } from './manager-api.js';
+import { managerMessages } from './messages.js';
+
+type Props = { data: ManagerOverview; locale: Locale };
+
+/** Clone alerts, unknown codes and suspicious reports, newest first, each with its details. */
+export function Alerts({ data, locale }: Props) {
+  const t = translator(managerMessages, locale);
+  return (
+    <section class="mg-alerts">
+      <h2>
+        {t('alerts')} ({data.alerts.length})
+      </h2>
+      {data.alerts.length === 0 && <p>{t('noAlerts')}</p>}
+      <ul>
+        {data.alerts.map((a) => (
+          <li key={a.id} data-kind={a.kind}>
+            <details>
+              <summary>
+                <strong>{a.kind}</strong> · {formatDate(a.at, locale, true)} · #{a.seq}
+              </summary>
+              <pre>{JSON.stringify(a.details, null, 2)}</pre>
+            </details>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function EventLog({ data, locale }: Props) {
+  const t = translator(managerMessages, locale);
+  return (
+    <section class="mg-events">
+      <h2>{t('events')}</h2>
+      <table>
+        <tbody>
+          {data.events.map((e, i) => (
+            <tr key={`${e.at}-${i}`} class={`mg-ev-${e.kind}`}>
+              <td>{formatDate(e.at, locale, true)}</td>
+              <td>{e.what}</td>
+              <td>{e.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Preview(props: { job: ManagerReceipt }) {
+  const [url, setUrl] = useState<string>();
+  useEffect(() => {
+    let revoke: string | undefined;
+    fetchBlob(`/api/v1/manager/receipts/${encodeURIComponent(props.job.id)}/preview.png`)
+      .then((blob) => {
+        revoke = URL.createObjectURL(blob);
+        setUrl(revoke);
+      })
+      .catch(() => setUrl(undefined));
+    return () => revoke && URL.revokeObjectURL(revoke);
+  }, [props.job.id]);
+  return url ? <img class="mg-preview" src={url} alt={props.job.id} /> : null;
+}
+
+/** Recent print jobs with a receipt preview on demand, and "reprint last receipt". */
+export function Receipts({ data, locale }: Props) {
+  const t = translator(managerMessages, locale);
+  const [open, setOpen] = useState<string>();
+  const [note, setNote] = useState('');
+  const reprint = async () => {
+    try {
+      await api('/api/v1/manager/receipts/reprint', { body: {} });
+      setNote(t('reprinted'));
+    } catch (e) {
+      setNote(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <section class="mg-receipts">
+      <h2>{t('receipts')}</h2>
+      <button type="button" onClick={() => void reprint()}>
+        {t('reprint')}
+      </button>
+      <span class="mg-note">{note}</span>
+      {data.receipts.length === 0 && <p>{t('noReceipts')}</p>}
+      <ul>
+        {data.receipts.map((j) => (
+          <li key={j.id}>
+            {formatDate(j.createdAt, locale, true)} · {j.kind} · {j.state}{' '}
+            <button type="button" onClick={() => setOpen(open === j.id ? undefined : j.id)}>
+              {t('preview')}
+            </button>
+            {open === j.id && <Preview job={j} />}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** Registry version and age, upstream link, and the ledger export. */
+export function Details({ data, locale }: Props) {
+  const t = translator(managerMessages, locale);
+  const [day, setDay] = useState(() => new Date().toISOString().slice(0, 10));
+  const r = data.registry;
+  const u = data.upstream;
+  const exportDay = async () =>
+    download(await fetchBlob(`/api/v1/manager/ledger.csv?day=${day}`), `ledger-${day}.csv`);
+  return (
+    <section class="mg-details">
+      <h2>{t('registry')}</h2>
+      {r ? (
+        <dl>
+          <dt>{t('version')}</dt>
+          <dd>
+            {r.scope} v{r.version}
+          </dd>
+          <dt>{t('asOf')}</dt>
+          <dd>
+            {formatDate(r.asOf, locale, true)} ·{' '}
+            {t('age', { hours: (r.ageMs / 3_600_000).toFixed(1), max: Math.round(r.maxAgeMs / 3_600_000) })}
+          </dd>
+          <dt>{t('expires')}</dt>
+          <dd>{formatDate(r.expires, locale, true)}</dd>
+          <dt>{t('units')}</dt>
+          <dd>{r.units}</dd>
+        </dl>
+      ) : (
+        <p>{t('noRegistry')}</p>
+      )}
+      {u && (
+        <>
+          <h2>{t('upstream')}</h2>
+          <dl class="mg-upstream" data-link={u.link}>
+            <dt>{t('upstream')}</dt>
+            <dd>
+              {u.link} · {t('backlog', { n: u.backlog })}
+            </dd>
+            <dt>{t('lastAck')}</dt>
+            <dd>{formatDate(u.lastAckAt, locale, true) || '—'}</dd>
+            <dt>{t('oldest')}</dt>
+            <dd>{formatDate(u.oldestPendingAt, locale, true) || '—'}</dd>
+          </dl>
+        </>
+      )}
+      <h2>{t('export')}</h2>
+      <input type="date" value={day} onInput={(e) => setDay(e.currentTarget.value)} />
+      <button type="button" onClick={() => void exportDay()}>
+        {t('download')}
+      </button>
+    </section>
+  );
+}
