@@ -196,6 +196,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     }
   }
   let ticker: NodeJS.Timeout | undefined;
+  let lastAckReportMs = 0;
+  let ackReportTimer: NodeJS.Timeout | undefined;
   let statusTimer: NodeJS.Timeout | undefined;
 
   const status = (): SyncStatus => {
@@ -340,7 +342,17 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       if (!ack.success) return refuse(topic, 'malformed', ack.error.issues[0]?.message ?? 'invalid ack');
       drain.onAck(ack.data.ackSeq, ack.data.problem);
       events.emit('acked', drain.ackedSeq);
-      reportHealth();
+      // Counting the outbox costs a query: during a drain, at most once a second (and once after).
+      if (now() - lastAckReportMs >= 1000 || ack.data.problem) {
+        lastAckReportMs = now();
+        reportHealth();
+      } else {
+        ackReportTimer ??= setTimeout(() => {
+          ackReportTimer = undefined;
+          lastAckReportMs = now();
+          reportHealth();
+        }, 1000);
+      }
       return;
     }
     if (topic === topics.cmd) return onCommand(topic, body);
@@ -401,6 +413,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     async stop() {
       clearInterval(ticker);
       clearInterval(statusTimer);
+      clearTimeout(ackReportTimer);
       ticker = undefined;
       requests.failAll('stopped');
       drain.flushAck();

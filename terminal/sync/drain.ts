@@ -1,4 +1,8 @@
-import { deflateSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflate } from 'node:zlib';
+
+const deflateAsync = promisify(deflate);
+
 import type { LedgerRecord, OutboxReader } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import type { SyncOptions } from './options.js';
@@ -35,6 +39,10 @@ export class OutboxDrain {
   private inFlight: InFlight[] = [];
   private lastProgressMs: number;
   private pumping = false;
+  /** Orders publishes whose payloads are compressed asynchronously. */
+  private publishChain: Promise<void> = Promise.resolve();
+  /** Bumped on every reset, so batches encoded before it are not published after it. */
+  private generation = 0;
   private again = false;
   private tokens: number;
   private tokensAtMs: number;
@@ -54,6 +62,7 @@ export class OutboxDrain {
 
   /** Called after every (re)connect: anything not acknowledged is sent again, in order. */
   resetToAcked(): void {
+    this.generation++;
     this.sentSeq = this.ackedSeq;
     this.inFlight = [];
     this.lastProgressMs = this.now();
@@ -166,10 +175,20 @@ export class OutboxDrain {
       this.inFlight.push(batch);
       this.sentSeq = lastSeq;
       if (this.options.maxRecordsPerSecond > 0) this.tokens -= count;
-      this.deps.publish(payload).catch((error: unknown) => {
-        // A publish interrupted by a disconnect is sent again after reconnect (resetToAcked).
-        this.deps.logger.debug({ err: error, batch }, 'batch publish interrupted');
-      });
+      // Compression runs on libuv's thread pool (another core) while this thread reads the next
+      // batch; publishes are still issued strictly in batch order through the chain.
+      const ready = this.options.compress ? deflateAsync(payload, { level: 1 }) : Promise.resolve(payload);
+      const generation = this.generation;
+      this.publishChain = this.publishChain
+        .then(() => ready)
+        .then((bytes) => {
+          if (generation !== this.generation) return; // reset since: resent from the last ack anyway
+          this.deps.publish(bytes).catch((error: unknown) => {
+            // A publish interrupted by a disconnect is sent again after reconnect (resetToAcked).
+            this.deps.logger.debug({ err: error, batch }, 'batch publish interrupted');
+          });
+        })
+        .catch((error: unknown) => this.deps.logger.error({ err: error, batch }, 'batch encoding failed'));
     }
   }
 
@@ -196,7 +215,7 @@ export class OutboxDrain {
       terminalId,
     });
     const json = `${head.slice(0, -1)},"records":[${parts.join(',')}]}`;
-    const payload = this.options.compress ? deflateSync(Buffer.from(json), { level: 1 }) : Buffer.from(json);
+    const payload = Buffer.from(json);
     return { payload, lastSeq, count: parts.length };
   }
 

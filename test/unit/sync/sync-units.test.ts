@@ -184,7 +184,10 @@ function fakeOutbox(n: number): OutboxReader & { acked: number } {
   return box;
 }
 
-const flush = () => new Promise((r) => setImmediate(r));
+/** Lets the drain read, compress (thread pool) and publish. */
+const flush = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe('OutboxDrain', () => {
   const drainOptions = {
