@@ -72,7 +72,12 @@ export function parseManifest(input: unknown): ReleaseManifest {
       `manifest: delta version ${s.version} must exceed its base ${s.baseVersion}`,
     );
   }
-  const manifest: ReleaseManifest = { signed: s, signatures: envelope.data.signatures };
+  // Keep the signed object exactly as received (zod drops unknown members): signatures cover
+  // its canonical form, including fields a newer publisher may add.
+  const manifest: ReleaseManifest = {
+    signed: envelope.data.signed as ManifestSigned,
+    signatures: envelope.data.signatures,
+  };
   if (envelope.data.roots) manifest.roots = envelope.data.roots.map((r) => parseRoot(r));
   return manifest;
 }

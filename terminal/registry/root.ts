@@ -57,7 +57,8 @@ export function parseRoot(input: unknown): RootMetadata {
       );
     }
   }
-  return { signed: signed.data, signatures: envelope.data.signatures };
+  // As received (zod drops unknown members; signatures cover the whole signed object).
+  return { signed: envelope.data.signed as RootSigned, signatures: envelope.data.signatures };
 }
 
 export function safeJson(text: string, what: string): unknown {

@@ -43,7 +43,12 @@ export function checkSignatures(
   role: { keyids: readonly string[]; threshold: number },
   what: string,
 ): ThresholdCheck {
-  const bytes = canonicalBytes(envelope.signed);
+  let bytes: Buffer;
+  try {
+    bytes = canonicalBytes(envelope.signed);
+  } catch (error) {
+    throw new RegistryError('malformed', `${what}: ${(error as Error).message}`, { cause: error });
+  }
   const trusted = new Set(role.keyids);
   const counted = new Set<string>();
   const result: ThresholdCheck = { valid: 0, unknown: 0, invalid: 0 };

@@ -183,6 +183,12 @@ describe('registry import refusals: coded, previous registry intact', () => {
     writeFileSync(garbage, JSON.stringify({ signed: { _type: 'veriterm-release' }, signatures: [] }));
     await expectRefused(garbage, 'malformed');
     await expectRefused(join(tmp.dir, 'missing.manifest.json'), 'malformed');
+    // A well-formed manifest carrying a member canonical JSON cannot encode (a float).
+    const v2 = await snapshot(tmp.dir, a, 2, makeUnits(6, 'locked'));
+    rewrite(v2.manifestFile, (m) => {
+      (m.signed as unknown as Record<string, unknown>).extra = 1.5;
+    });
+    await expectRefused(v2.manifestFile, 'malformed');
   });
 
   it('follows a legitimate root rotation shipped in the manifest, then refuses releases signed by the retired key', async () => {
