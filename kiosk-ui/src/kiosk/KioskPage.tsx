@@ -193,7 +193,6 @@ export function KioskPage() {
       <main class="kiosk-main">
         {shown ? (
           <VerdictView
-            key={shown.seq}
             result={shown.result}
             locale={locale}
             hotline={settings?.hotline ?? ''}

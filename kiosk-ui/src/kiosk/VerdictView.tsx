@@ -15,16 +15,19 @@ export function VerdictView(props: {
   const { result: r, locale } = props;
   const t = translator(kioskMessages, locale);
   const tone = toneOf(r.verdict);
-  const [report, setReport] = useState<{ state: 'idle' | 'busy' | 'done' | 'failed'; ref?: string }>({
-    state: 'idle',
-  });
+  // The view stays mounted between verdicts (less DOM work per scan): report state belongs to one
+  // check, so a new check reads as unreported without an extra render.
+  type ReportState = { checkId: number; state: 'idle' | 'busy' | 'done' | 'failed'; ref?: string };
+  const [saved, setReport] = useState<ReportState>({ checkId: 0, state: 'idle' });
+  const report: ReportState = saved.checkId === r.checkId ? saved : { checkId: r.checkId, state: 'idle' };
   const sendReport = async () => {
-    setReport({ state: 'busy' });
+    const checkId = r.checkId;
+    setReport({ checkId, state: 'busy' });
     try {
-      const res = await api<ReportResult>('/api/v1/reports', { body: { checkId: r.checkId } });
-      setReport({ state: 'done', ref: String(res.seq) });
+      const res = await api<ReportResult>('/api/v1/reports', { body: { checkId } });
+      setReport({ checkId, state: 'done', ref: String(res.seq) });
     } catch {
-      setReport({ state: 'failed' });
+      setReport({ checkId, state: 'failed' });
     }
   };
   const h = r.history;
