@@ -1,0 +1,135 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
+import { hasSystemTool } from '../helpers/system-tools.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
+import { MANAGER, type ManagerRig, startManagerRig } from './manager-fixture.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+/** The issue's promise: a tile follows a change within 2 s (status poll 200 ms + WebSocket push). */
+const TILE_MS = 2_000;
+
+const tile = (component: string, level: string) =>
+  `.mg-tile[data-component="${component}"][data-level="${level}"]`;
+
+/**
+ * The manager page in headless Chromium against a terminal built by startTerminal from config:
+ * a fake network printer on loopback TCP, a simulated scanner, a spawned mosquitto as upstream broker.
+ */
+describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitto'))(
+  'manager page (Chromium)',
+  () => {
+    let tmp: ReturnType<typeof makeTempDir>;
+    let broker: MosquittoBroker;
+    let rig: ManagerRig;
+    let browser: Browser;
+    let page: Page;
+
+    beforeAll(async () => {
+      tmp = makeTempDir('veriterm-e2e-manager-');
+      const staticDir = join(tmp.dir, 'ui');
+      await build({
+        configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
+        logLevel: 'silent',
+        build: { outDir: staticDir, emptyOutDir: true },
+      });
+      broker = await startMosquitto({ dir: tmp.dir, allowAnonymous: true });
+      rig = await startManagerRig({ dir: join(tmp.dir, 'terminal'), staticDir, brokerUrl: broker.url });
+      browser = await launchBrowser({ width: 1280, height: 1000 });
+      page = browser.page;
+      await page.goto(`${rig.terminal.url}/manager`);
+      await page.click('button[lang="en"]');
+    }, 120_000);
+    afterAll(async () => {
+      await browser?.close();
+      await rig?.stop();
+      await broker?.stop();
+      tmp?.cleanup();
+    });
+
+    /** Submits the form and returns the error shown, or 'signed in'. */
+    async function signIn(user: string, pin: string): Promise<string> {
+      await page.fill('input[name="user"]', user);
+      await page.fill('input[name="pin"]', pin);
+      await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/sign-in')),
+        page.click('form.sign-in button[type="submit"]'),
+      ]);
+      const shown = await page.waitForFunction(() =>
+        document.querySelector('.mg-dashboard, .mg-loading')
+          ? 'signed in'
+          : document.querySelector('.sign-in-error')?.textContent || false,
+      );
+      const text = (await shown.jsonValue()) as string;
+      return text;
+    }
+
+    it('refuses a wrong password and throttles repeated failures', async () => {
+      expect(await signIn('boss', '0000')).toBe('Wrong user or PIN');
+      expect(await signIn('boss', '1111')).toBe('Wrong user or PIN');
+      expect(await signIn('boss', '2222')).toBe('Wrong user or PIN');
+      // Three failures for this user: the fourth is refused even before the PIN is checked.
+      expect(await signIn('boss', '3333')).toBe('Too many attempts; try again later');
+      await screenshot(page, 'manager-sign-in-throttled');
+      // The manager API itself refuses callers without the manager role (anonymous is a kiosk).
+      const anonymous = await fetch(`${rig.terminal.url}/api/v1/manager/overview`);
+      expect(anonymous.status).toBe(403);
+      expect(await signIn(MANAGER.user, MANAGER.pin)).toBe('signed in');
+      await page.waitForSelector('.mg-dashboard');
+    });
+
+    it('turns the printer tile red on paper out and back when paper is loaded', async () => {
+      await page.waitForSelector(tile('printer:receipt', 'ok'), { timeout: 10_000 });
+      rig.printer.setState({ paperOut: true });
+      await page.waitForSelector(tile('printer:receipt', 'fail'), { timeout: TILE_MS });
+      expect(await page.textContent('.mg-tile[data-component="printer:receipt"] .mg-reason')).toContain(
+        'Paper out',
+      );
+      await screenshot(page, 'manager-paper-out');
+      rig.printer.setState({ paperOut: false });
+      await page.waitForSelector(tile('printer:receipt', 'ok'), { timeout: TILE_MS });
+    });
+
+    it('shows an unplugged scanner', async () => {
+      await page.waitForSelector(tile('scanner:kiosk-1', 'ok'));
+      rig.scanner.unplug('USB cable pulled');
+      await page.waitForSelector(tile('scanner:kiosk-1', 'fail'), { timeout: TILE_MS });
+      expect(await page.textContent('.mg-tile[data-component="scanner:kiosk-1"] .mg-reason')).toContain(
+        'USB cable pulled',
+      );
+      await screenshot(page, 'manager-scanner-unplugged');
+      rig.scanner.replug();
+      await page.waitForSelector(tile('scanner:kiosk-1', 'ok'), { timeout: TILE_MS });
+    });
+
+    it('turns the link tile amber when the broker stops, and the backlog grows', async () => {
+      await page.waitForSelector(tile('upstream', 'ok'), { timeout: 15_000 });
+      await broker.stop();
+      await page.waitForSelector(tile('upstream', 'warn'), { timeout: 10_000 });
+      const waiting = async () => {
+        const text = (await page.textContent('.mg-tile[data-component="upstream"] .mg-reason')) ?? '';
+        return Number(/(\d+) records waiting/.exec(text)?.[1] ?? Number.NaN);
+      };
+      const before = await waiting();
+      expect(Number.isNaN(before)).toBe(false);
+      for (let i = 0; i < 3; i++) {
+        rig.terminal.ledger.append('alert', { kind: 'suspicious_report', codeKey: `test-${i}`, note: 'e2e' });
+      }
+      await page.waitForFunction(
+        (n) => {
+          const text =
+            document.querySelector('.mg-tile[data-component="upstream"] .mg-reason')?.textContent ?? '';
+          return Number(/(\d+) records waiting/.exec(text)?.[1] ?? 0) >= n + 3;
+        },
+        before,
+        { timeout: 10_000 },
+      );
+      // The alerts list shows them with their details.
+      await page.waitForSelector('.mg-alerts li[data-kind="suspicious_report"]');
+      await screenshot(page, 'manager-link-down');
+    });
+  },
+);
