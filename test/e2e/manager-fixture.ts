@@ -5,7 +5,7 @@ import { validateConfig } from '../../terminal/config/index.js';
 import { hashPin } from '../../terminal/http/auth/pin-hash.js';
 import { silentLogger } from '../../terminal/logger.js';
 import { type RunningTerminal, startTerminal } from '../../terminal/main.js';
-import { openDemoRegistry } from '../../terminal/registry/demo.js';
+import { type DemoRegistry, openDemoRegistry } from '../../terminal/registry/demo.js';
 
 export const MANAGER = { user: 'm1', pin: '2468' };
 
@@ -13,6 +13,8 @@ export interface ManagerRig {
   terminal: RunningTerminal;
   printer: FakeNetworkPrinter;
   scanner: SimulatedScanner;
+  /** The demo registry's codes, each with the verdict it gives. */
+  codes: DemoRegistry['codes'];
   stop(): Promise<void>;
 }
 
@@ -28,7 +30,10 @@ export async function startManagerRig(options: {
 }): Promise<ManagerRig> {
   const printer = new FakeNetworkPrinter();
   await printer.start();
-  const { store } = await openDemoRegistry(join(options.dir, 'registry'), join(options.dir, 'registry.db'));
+  const { store, demo } = await openDemoRegistry(
+    join(options.dir, 'registry'),
+    join(options.dir, 'registry.db'),
+  );
   const scanner = new SimulatedScanner({ deviceId: 'kiosk-1', debounceMs: 0 });
   const parsed = validateConfig({
     dataDir: join(options.dir, 'data'),
@@ -62,6 +67,7 @@ export async function startManagerRig(options: {
     terminal,
     printer,
     scanner,
+    codes: demo.codes,
     async stop() {
       await terminal.stop();
       store.close();
