@@ -29,6 +29,7 @@ import { getProfile } from './receipts/profiles.js';
 import type { RegistryReader } from './registry/types.js';
 import { createTerminalSync } from './sync/for-terminal.js';
 import { syncOptionsFromConfig } from './sync/options-from-config.js';
+import { createSystemdNotifier } from './systemd/notify.js';
 import { QueryLog } from './verify/query-log.js';
 import { Verifier } from './verify/verifier.js';
 
@@ -232,6 +233,13 @@ export async function startTerminal(
   logger.info({ url }, 'terminal listening');
   const services = [...(sync ? [sync] : []), ...(parts.services?.(core) ?? [])];
   for (const service of services) await service.start();
+  // Under systemd (Type=notify): READY once serving, watchdog pings while the event loop runs.
+  const notifier = createSystemdNotifier({
+    onError: (error) => logger.warn({ err: error }, 'sd_notify failed'),
+  });
+  await notifier?.ready(`serving on ${url}`).catch((error: unknown) => {
+    logger.warn({ err: error }, 'sd_notify READY failed');
+  });
 
   let stopped = false;
   return {
@@ -244,6 +252,7 @@ export async function startTerminal(
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
+      await notifier?.stopping().catch(() => undefined);
       for (const service of [...services].reverse()) await service.stop();
       lane.detachAll();
       for (const u of unwatch) u();

@@ -1,0 +1,6 @@
+export {
+  createSystemdNotifier,
+  type NotifySender,
+  type SystemdNotifier,
+  systemdNotifySender,
+} from './notify.js';
