@@ -155,6 +155,12 @@ export async function startTerminal(
   const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;
   const operations = createOperations({ db: ledgerDb, dbFile, dataDir: config.dataDir, health });
   sync?.events.on('command', (command) => operations.clock.observe(command.issuedAt));
+  // Last errors a manager should see: receipts given up on, downlink messages refused.
+  sync?.events.on('refused', (r) => operations.errors.add('upstream', r.message));
+  printQueue?.on('job', (job) => {
+    if (job.state === 'failed')
+      operations.errors.add(`printer:${job.printerId}`, job.reason ?? 'print failed');
+  });
   const unwatch = [
     ...kioskScanners.map((s) => watchScanner(s, health)),
     ...otherPrinters.map((p) => watchPrinter(p, health)),

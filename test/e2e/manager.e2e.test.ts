@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,17 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
 
     it('turns the link tile amber when the broker stops, and the backlog grows', async () => {
       await page.waitForSelector(tile('upstream', 'ok'), { timeout: 15_000 });
+      // Upstream sees the same summary in the retained status document.
+      const client = await mqtt.connectAsync(broker.url);
+      const status = new Promise<{ health: { level: string; items: { component: string }[] } }>((resolve) =>
+        client.on('message', (_topic, payload) => resolve(JSON.parse(payload.toString()))),
+      );
+      await client.subscribeAsync('vt/S-DEMO/T-01/status', { qos: 1 });
+      const doc = await status;
+      await client.endAsync();
+      expect(doc.health.items.map((i) => i.component)).toEqual(
+        expect.arrayContaining(['printer:receipt', 'scanner:kiosk-1', 'registry', 'upstream', 'storage']),
+      );
       await broker.stop();
       await page.waitForSelector(tile('upstream', 'warn'), { timeout: 10_000 });
       const waiting = async () => {
