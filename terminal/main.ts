@@ -164,6 +164,7 @@ export async function startTerminal(
   const unwatch = [
     ...kioskScanners.map((s) => watchScanner(s, health)),
     ...otherPrinters.map((p) => watchPrinter(p, health)),
+    ...kioskScanners.map((s) => operations.countScans(s)),
   ];
   const lane = new KioskLane({
     verifier,

@@ -1,4 +1,5 @@
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import type { ScannerSource } from '../../drivers/scanner/types.js';
 import type { SqliteDatabase } from '../db/open-database.js';
 import type { HealthModel } from './health-model.js';
 import { createMetrics } from './metrics.js';
@@ -36,6 +37,8 @@ export interface Operations {
   errors: RecentErrors;
   /** Pull-style items: storage (db size, free disk), clock, recent errors. */
   refresh(): void;
+  /** Counts a scanner's reads in `veriterm_scans_total{device}`; returns the unsubscribe. */
+  countScans(scanner: ScannerSource): () => void;
 }
 
 /** The operations side of health for the composition root: probes and the Prometheus registry. */
@@ -52,10 +55,21 @@ export function createOperations(deps: {
     health: deps.health,
     sync: () => upstreamFromHealth(deps.health) ?? { link: 'down', backlog: 0, bytesSent: 0 },
   });
+  const scans = new Counter({
+    name: 'veriterm_scans_total',
+    help: 'Reads delivered by each scanner since start (before parsing and verification)',
+    labelNames: ['device'],
+    registers: [metrics],
+  });
   return {
     metrics,
     clock,
     errors,
+    countScans(scanner) {
+      const onScan = () => scans.inc({ device: scanner.deviceId });
+      scanner.on('scan', onScan);
+      return () => scanner.off('scan', onScan);
+    },
     refresh() {
       reportStorage(deps.health, { dbFiles: [deps.dbFile], dataDir: deps.dataDir });
       clock.report();

@@ -142,6 +142,9 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       // The alerts list shows them with their details.
       await page.waitForSelector('.mg-alerts li[data-kind="suspicious_report"]');
       await screenshot(page, 'manager-link-down');
+      await page.click('button[lang="zh-CN"]');
+      await page.waitForSelector('.mg-tile[data-component="upstream"] h3:text("上级连接")');
+      await screenshot(page, 'manager-link-down-zh');
     });
   },
 );

@@ -98,6 +98,7 @@ describe('manager API, /metrics, /healthz, /readyz', () => {
 
   it('serves Prometheus metrics to the manager role only', async () => {
     expect((await get('/metrics', false)).status).toBe(403);
+    rig.scanner.inject(rig.codes[0]!.scan);
     const res = await get('/metrics');
     expect(res.headers.get('content-type')).toContain('text/plain');
     const samples = parsePrometheus(await res.text());
@@ -109,6 +110,7 @@ describe('manager API, /metrics, /healthz, /readyz', () => {
     expect(value('veriterm_ledger_records_total', { type: 'sale' })).toBe(1);
     expect(value('veriterm_outbox_backlog')).toBeGreaterThanOrEqual(1);
     expect(value('veriterm_device_up', { device: 'printer:receipt' })).toBe(1);
+    expect(value('veriterm_scans_total', { device: 'kiosk-1' })).toBe(1);
     expect(value('veriterm_print_jobs', { printer: 'receipt', state: 'done' })).toBe(2);
     rig.printer.setState({ paperOut: true });
     await new Promise<void>((resolve) => {
