@@ -18,7 +18,7 @@ export function ScanInput(props: {
     const wedge = new WedgeCapture(
       (data) => onScan.current(data),
       () => {},
-      { maxGapMs: 250 },
+      { maxGapMs: 50, breakGapMs: 300 },
     );
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;

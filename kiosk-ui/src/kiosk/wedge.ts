@@ -1,19 +1,23 @@
 /**
  * Keyboard-wedge capture in the browser (DOMAIN.md "Scanners"): a USB scanner in keyboard mode
  * "types" a whole code in a few milliseconds per key and ends it with a suffix (Enter or Tab).
- * People type ten times slower. So: a run of keys whose gaps are all under `maxGapMs`, at least
- * `minLength` long and ended by a suffix (or by silence) is a scan; anything else is typing.
+ * People type ten times slower. So: a burst of keys (no gap of `breakGapMs` or more) at least
+ * `minLength` long, ended by a suffix (or by silence), whose MEDIAN gap is under `maxGapMs` is a
+ * scan; anything else is typing. The median, not the largest gap, decides, because one key
+ * delayed by a busy browser (GC, a long frame) must not cut a scan in two.
  * Ctrl+] is GS (0x1D), as scanners send it on a US layout; `gsSubstitute` maps a configured
  * stand-in character to GS too.
  */
 export interface WedgeOptions {
-  /** Longest gap between keys of one scan. @default 35 */
+  /** Largest median gap between keys of one scan. @default 35 */
   maxGapMs?: number;
+  /** A gap this long always ends a burst (people type ~100–300 ms apart). @default 150 */
+  breakGapMs?: number;
   /** Shortest scan (shorter bursts are typing). @default 6 */
   minLength?: number;
   /** Keys that end a scan. @default ['Enter', 'Tab'] */
   suffixes?: string[];
-  /** A scan without suffix ends after this much silence. @default 80 */
+  /** A scan without suffix ends after this much silence. @default breakGapMs */
   silenceMs?: number;
   gsSubstitute?: string;
 }
@@ -34,6 +38,7 @@ export class WedgeCapture {
   readonly #onScan: (data: string, endedAt: number) => void;
   readonly #onTyped: (text: string) => void;
   #buffer = '';
+  #gaps: number[] = [];
   #last = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -44,11 +49,13 @@ export class WedgeCapture {
   ) {
     this.#onScan = onScan;
     this.#onTyped = onTyped;
+    const breakGapMs = options.breakGapMs ?? 150;
     this.#o = {
       maxGapMs: options.maxGapMs ?? 35,
+      breakGapMs,
       minLength: options.minLength ?? 6,
       suffixes: options.suffixes ?? ['Enter', 'Tab'],
-      silenceMs: options.silenceMs ?? 80,
+      silenceMs: options.silenceMs ?? breakGapMs,
       gsSubstitute: options.gsSubstitute,
     };
   }
@@ -57,9 +64,9 @@ export class WedgeCapture {
   key(event: KeyLike): boolean {
     const now = event.timeStamp;
     const gap = now - this.#last;
-    if (this.#buffer && gap > this.#o.maxGapMs) this.#flushTyped();
+    if (this.#buffer && gap >= this.#o.breakGapMs) this.#endBurst();
     if (this.#o.suffixes.includes(event.key)) {
-      if (this.#buffer.length >= this.#o.minLength) {
+      if (this.#isScan(this.#buffer.length >= this.#o.minLength)) {
         event.preventDefault();
         this.#emit(now);
         return true;
@@ -70,6 +77,7 @@ export class WedgeCapture {
     const char = this.#charOf(event);
     if (char === undefined) return false;
     event.preventDefault();
+    if (this.#buffer) this.#gaps.push(gap);
     this.#buffer += char;
     this.#last = now;
     if (this.#timer) clearTimeout(this.#timer);
@@ -88,11 +96,21 @@ export class WedgeCapture {
     return e.key;
   }
 
-  #silence(): void {
-    // Silence after a fast run (the buffer only ever holds keys with short gaps): some scanners
-    // send no suffix, so a long enough run is a scan; a short one was typing.
-    if (this.#buffer.length >= Math.max(this.#o.minLength, 8)) this.#emit(this.#last);
+  /** Whether the buffered burst reads as a scanner's: long enough and fast in the median. */
+  #isScan(longEnough: boolean): boolean {
+    if (!longEnough || this.#gaps.length === 0) return false;
+    const sorted = [...this.#gaps].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]! <= this.#o.maxGapMs;
+  }
+
+  /** A burst ended without a suffix: some scanners send none, so a long fast burst is a scan. */
+  #endBurst(): void {
+    if (this.#isScan(this.#buffer.length >= Math.max(this.#o.minLength, 8))) this.#emit(this.#last);
     else this.#flushTyped();
+  }
+
+  #silence(): void {
+    this.#endBurst();
   }
 
   #emit(at: number): void {
@@ -109,6 +127,7 @@ export class WedgeCapture {
 
   #reset(): void {
     this.#buffer = '';
+    this.#gaps = [];
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }

@@ -67,8 +67,23 @@ describe('WedgeCapture (browser keyboard-wedge capture)', () => {
   it('a long fast run without a suffix ends by silence', () => {
     for (const e of keys('69012340000000012345', 0, 3)) wedge.key(e);
     expect(scans).toEqual([]);
-    vi.advanceTimersByTime(100);
+    vi.advanceTimersByTime(200);
     expect(scans).toEqual(['69012340000000012345']);
+  });
+
+  it('one key delayed by a busy browser does not cut a scan in two', () => {
+    for (const e of keys('690123400000', 0, 3)) wedge.key(e);
+    for (const e of keys('00012345', 33 + 100, 3)) wedge.key(e);
+    wedge.key(key('Enter', 133 + 30));
+    expect(scans).toEqual(['69012340000000012345']);
+    expect(typed).toEqual([]);
+  });
+
+  it('a quick typist (60 ms apart) is still typing, even ended by Enter', () => {
+    for (const e of keys('69012340', 0, 60)) wedge.key(e);
+    expect(wedge.key(key('Enter', 8 * 60))).toBe(false);
+    expect(scans).toEqual([]);
+    expect(typed).toEqual(['69012340']);
   });
 
   it('a pause in the middle splits: the typed head is not glued to the next scan', () => {
