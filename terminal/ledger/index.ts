@@ -2,6 +2,7 @@
  * The ledger module's public surface. See README "Checkout" for the canonical form and rules.
  */
 export { canonicalJson, canonicalRecordBytes, GENESIS_HASH, RECORD_FORMAT, recordHash } from './canonical.js';
+export { CSV_COLUMNS, dayBounds, isExportDay, ledgerDayCsv, recordCsvLine } from './export.js';
 export { Ledger, type LedgerOptions } from './ledger.js';
 export {
   type ActiveWriteOff,

@@ -3,8 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { openDatabase } from '../../db/open-database.js';
 import { UsageError, VeritermError } from '../../errors.js';
 import { publicKeyFrom } from '../../identity/terminal-key.js';
+import { dayBounds, isExportDay, ledgerDayCsv } from '../../ledger/export.js';
 import { LedgerReads, ledgerPaths, verifyChain } from '../../ledger/index.js';
-import type { LedgerRecord } from '../../ledger/types.js';
 import { type CommandIo, parseCommandArgs } from '../args.js';
 
 const USAGE = `Usage: veriterm ledger <verify|export> [options]
@@ -101,7 +101,7 @@ function exportDay(
   format: string | undefined,
   io: CommandIo,
 ): number {
-  if (day === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) {
+  if (!isExportDay(day)) {
     throw new UsageError(
       `veriterm ledger export: expected --day YYYY-MM-DD, got ${day === undefined ? 'none' : `'${day}'`}`,
     );
@@ -111,54 +111,11 @@ function exportDay(
       `veriterm ledger export: expected --format csv or ndjson, got ${format === undefined ? 'none' : `'${format}'`}`,
     );
   }
-  const from = new Date(`${day}T00:00:00.000Z`);
-  const to = new Date(from.getTime() + 86_400_000);
-  const records = reads.recordsBetween(from.toISOString(), to.toISOString());
-  if (format === 'ndjson') {
-    for (const record of records) io.stdout.write(`${JSON.stringify(record)}\n`);
+  if (format === 'csv') {
+    io.stdout.write(ledgerDayCsv(reads, day));
     return 0;
   }
-  io.stdout.write(`${CSV_COLUMNS.join(',')}\n`);
-  for (const record of records) io.stdout.write(`${csvRow(record).map(csvField).join(',')}\n`);
+  const { from, to } = dayBounds(day);
+  for (const record of reads.recordsBetween(from, to)) io.stdout.write(`${JSON.stringify(record)}\n`);
   return 0;
-}
-
-const CSV_COLUMNS = [
-  'seq',
-  'id',
-  'type',
-  'at',
-  'store_id',
-  'terminal_id',
-  'code_key',
-  'sale_id',
-  'payload',
-  'prev_hash',
-  'hash',
-  'signature',
-];
-
-function csvRow(r: LedgerRecord): string[] {
-  const p = r.payload as { codeKey?: unknown; saleId?: unknown };
-  const codeKey = typeof p.codeKey === 'string' ? p.codeKey : '';
-  const saleId = r.type === 'sale' ? r.id : typeof p.saleId === 'string' ? p.saleId : '';
-  return [
-    String(r.seq),
-    r.id,
-    r.type,
-    r.at,
-    r.storeId,
-    r.terminalId,
-    codeKey,
-    saleId,
-    JSON.stringify(r.payload),
-    r.prevHash,
-    r.hash,
-    r.signature,
-  ];
-}
-
-/** RFC 4180: quote fields holding a comma, quote or line break; double inner quotes. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
