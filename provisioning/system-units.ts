@@ -92,7 +92,11 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-Type=simple
+# The terminal sends READY=1 once it serves verdicts and WATCHDOG=1 while healthy
+# (terminal/systemd/notify.ts, via systemd-notify, hence NotifyAccess=all).
+Type=notify
+NotifyAccess=all
+WatchdogSec=30
 User=veriterm
 Group=veriterm
 SupplementaryGroups=dialout
