@@ -39,6 +39,8 @@ export interface SyncDeps {
   healthSummary?: () => Record<string, unknown>;
   /** `reload_config` command. */
   onReloadConfig?: () => unknown;
+  /** `health` command: the full health report (every item with its details), not the summary. */
+  healthReport?: () => unknown;
   /** `request_logs` command: returns recent log text. */
   collectLogs?: (args: Record<string, unknown>) => unknown;
   now?: () => number;
@@ -286,6 +288,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
         return (await deps.onReloadConfig?.()) ?? { reloaded: deps.onReloadConfig !== undefined };
       case 'request_logs':
         return (await deps.collectLogs?.(command.args)) ?? { logs: null };
+      case 'health':
+        return deps.healthReport?.() ?? deps.healthSummary?.() ?? { health: null };
     }
   };
 

@@ -51,6 +51,7 @@ export function createTerminalSync(
           })),
         };
       },
+      healthReport: () => core.health.snapshot(),
       ...(extra.onReloadConfig ? { onReloadConfig: extra.onReloadConfig } : {}),
       ...(extra.collectLogs ? { collectLogs: extra.collectLogs } : {}),
     },

@@ -84,7 +84,7 @@ export const ackSchema = z.object({
 });
 export type Ack = z.infer<typeof ackSchema>;
 
-export const commandNameSchema = z.enum(['sync_now', 'rebirth', 'reload_config', 'request_logs']);
+export const commandNameSchema = z.enum(['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health']);
 export type CommandName = z.infer<typeof commandNameSchema>;
 
 export const commandSchema = z.object({

@@ -26,7 +26,7 @@ Options:
   --embedded-broker      start an in-process aedes broker on the --broker URL's port first
 `;
 
-const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs'] as const;
+const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
 
 function waitForSignal(): Promise<NodeJS.Signals> {
   return new Promise((done) => {

@@ -62,6 +62,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
             return { reloaded: true };
           },
           collectLogs: (args) => ({ lines: [`last ${String(args.lines)} lines`] }),
+          healthReport: () => ({ level: 'warn', items: [{ component: 'printer:p1', reason: 'Paper low' }] }),
         },
       },
     );
@@ -111,6 +112,17 @@ describe.skipIf(!hasSystemTool('mosquitto'))('downlink: signed commands and host
       { timeoutMs: 10_000 },
     );
     expect(logs.result).toEqual({ status: 'ok', data: { lines: ['last 50 lines'] } });
+    // A health request over MQTT is answered with the full report, details included.
+    const health = await up.upstream.sendCommand(
+      { storeId: 'store-a', terminalId: 't1' },
+      'health',
+      {},
+      { timeoutMs: 10_000 },
+    );
+    expect(health.result).toEqual({
+      status: 'ok',
+      data: { level: 'warn', items: [{ component: 'printer:p1', reason: 'Paper low' }] },
+    });
   });
 
   it('refuses unsigned, badly signed, expired, misaddressed and replayed commands, with a log line and an error result', async () => {

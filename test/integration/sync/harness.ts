@@ -59,7 +59,7 @@ export function startTerminal(
     keys?: { privateKey: KeyObject; publicKey: KeyObject };
     registry?: RegistryApplier;
     onHealth?: (component: string, item: HealthItem) => void;
-    deps?: Pick<SyncDeps, 'onReloadConfig' | 'collectLogs'>;
+    deps?: Pick<SyncDeps, 'onReloadConfig' | 'collectLogs' | 'healthReport'>;
   } = {},
 ): TerminalHandle {
   mkdirSync(dir, { recursive: true });
