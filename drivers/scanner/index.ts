@@ -25,7 +25,6 @@ export { KeyboardWedgeScanner } from './hid/keyboard-wedge-scanner.js';
 export { type HidField, type HidReportLayout, parseReportDescriptor } from './hid/report-descriptor.js';
 export * from './options.js';
 export { ScannerError } from './scanner-error.js';
-export { type ScannerHealthSink, watchScannerHealth } from './scanner-health.js';
 export { type FrameVerdict, filterFrame } from './serial/frame-filter.js';
 export { createFramer, type FrameOverflow } from './serial/framing.js';
 export {
