@@ -3,13 +3,19 @@ import { deflate } from 'node:zlib';
 
 const deflateAsync = promisify(deflate);
 
-import type { LedgerRecord, OutboxReader } from '../ledger/types.js';
+import type { OutboxReader } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
+import type { PendingJsonReader, PendingJsonRow } from './drain-outbox-json.js';
 import type { SyncOptions } from './options.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 
 export interface DrainDeps {
   outbox: OutboxReader;
+  /**
+   * Pending records as ready JSON text (terminal/sync/drain-outbox-json.ts). Without it, records
+   * from `outbox.pending()` are serialised here.
+   */
+  pendingJson?: PendingJsonReader;
   logger: Logger;
   /** Publishes one batch at QoS 1; resolves on PUBACK. */
   publish: (payload: Buffer) => Promise<void>;
@@ -168,10 +174,10 @@ export class OutboxDrain {
         setTimeout(() => this.kick(), 50);
         return;
       }
-      const rows = this.deps.outbox.pending(this.sentSeq, limit);
+      const rows = this.readPending(limit);
       if (rows.length === 0) return;
       const { payload, lastSeq, count } = this.encode(rows);
-      const batch = { firstSeq: rows[0]!.seq, lastSeq };
+      const batch = { firstSeq: rows[0]![0], lastSeq };
       this.inFlight.push(batch);
       this.sentSeq = lastSeq;
       if (this.options.maxRecordsPerSecond > 0) this.tokens -= count;
@@ -192,21 +198,28 @@ export class OutboxDrain {
     }
   }
 
-  /** Packs consecutive records until the byte cap; always at least one record. */
-  private encode(rows: LedgerRecord[]): { payload: Buffer; lastSeq: number; count: number } {
+  private readPending(limit: number): PendingJsonRow[] {
+    if (this.deps.pendingJson) return this.deps.pendingJson(this.sentSeq, limit);
+    return this.deps.outbox.pending(this.sentSeq, limit).map((r) => [r.seq, JSON.stringify(r)]);
+  }
+
+  /**
+   * Packs consecutive records until the byte cap (counted in UTF-16 units, as before: approximate
+   * for non-ASCII text; upstream accepts 16 MiB); always at least one record.
+   */
+  private encode(rows: PendingJsonRow[]): { payload: Buffer; lastSeq: number; count: number } {
     const { storeId, terminalId } = this.options;
     const parts: string[] = [];
     let bytes = 200;
-    let expected = rows[0]!.seq;
-    for (const row of rows) {
-      if (row.seq !== expected) break; // never send past a hole in our own outbox
-      const json = JSON.stringify(row);
+    let expected = rows[0]![0];
+    for (const [seq, json] of rows) {
+      if (seq !== expected) break; // never send past a hole in our own outbox
       if (parts.length > 0 && bytes + json.length + 1 > this.options.maxBatchBytes) break;
       parts.push(json);
       bytes += json.length + 1;
       expected++;
     }
-    const first = rows[0]!.seq;
+    const first = rows[0]![0];
     const lastSeq = first + parts.length - 1;
     const head = JSON.stringify({
       v: PROTOCOL_VERSION,

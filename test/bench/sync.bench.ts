@@ -96,7 +96,17 @@ export async function run(): Promise<void> {
     // batch), stores, acks.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(here, 'sync-upstream-child.ts'), broker.url, tmp.dir, 'store-a', 't1'],
+      [
+        // `node --cpu-prof --cpu-prof-dir=D bin/bench.js sync` profiles the upstream child too.
+        ...process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
+        '--import',
+        'tsx',
+        join(here, 'sync-upstream-child.ts'),
+        broker.url,
+        tmp.dir,
+        'store-a',
+        't1',
+      ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
         env: {
