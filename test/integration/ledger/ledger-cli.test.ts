@@ -100,7 +100,9 @@ describe('veriterm ledger', () => {
     ]);
     expect(rows[0]).toEqual(ledger.recordAt(3));
     const csv = await cli('ledger', 'export', '--data', temp.dir, '--day', '2026-03-02', '--format', 'csv');
-    const lines = csv.out.trim().split('\n');
+    // RFC 4180 line endings (CRLF), the same bytes as the manager page's download.
+    expect(csv.out.endsWith('\r\n')).toBe(true);
+    const lines = csv.out.trim().split('\r\n');
     expect(lines[0]).toBe(
       'seq,id,type,at,store_id,terminal_id,code_key,sale_id,payload,prev_hash,hash,signature',
     );
