@@ -13,9 +13,57 @@ import type { LedgerRecord } from './types.js';
  * - the text is encoded as UTF-8.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, '$');
+  const out = writeFast(value);
+  // The fast writer only says *that* the value is not JSON data; the slow one says where.
+  return out ?? write(value, '$');
 }
 
+/**
+ * The hot path (every record, every sale line): no path strings, no intermediate arrays beyond
+ * the sorted key list. Returns undefined for anything it would refuse; `write` then explains.
+ */
+function writeFast(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'object': {
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item: unknown = value[i];
+          const text = item === undefined ? 'null' : writeFast(item);
+          if (text === undefined) return undefined;
+          out += i === 0 ? text : `,${text}`;
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const member = record[key];
+        if (member === undefined) continue;
+        const text = writeFast(member);
+        if (text === undefined) return undefined;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The reference writer: same output, and a refusal that names the offending path. */
 function write(value: unknown, path: string): string {
   if (value === null) return 'null';
   switch (typeof value) {
