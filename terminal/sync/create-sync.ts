@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { checkCommand } from './command-guard.js';
 import { parseEd25519PublicKey } from './command-signing.js';
 import { OutboxDrain } from './drain.js';
-import { outboxJsonReader } from './drain-outbox-json.js';
+import { outboxRunReader } from './drain-outbox-json.js';
 import { MqttLink } from './link.js';
 import { type SyncOptions, type SyncOptionsInput, syncOptionsSchema } from './options.js';
 import {
@@ -165,7 +165,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     {
       outbox: deps.outbox,
       // The ledger's own table read as JSON text (no parse + re-serialise per record).
-      ...(deps.outbox instanceof LedgerReads ? { pendingJson: outboxJsonReader(deps.outbox.db) } : {}),
+      ...(deps.outbox instanceof LedgerReads ? { pendingRun: outboxRunReader(deps.outbox.db) } : {}),
       logger: log,
       isConnected: () => link.connected,
       publish: (payload) => link.publish(topics.records, payload, { qos: 1 }),

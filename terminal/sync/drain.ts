@@ -2,20 +2,21 @@ import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 
 const deflateAsync = promisify(deflate);
+const CLOSE = Buffer.from(']}');
 
 import type { OutboxReader } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
-import type { PendingJsonReader, PendingJsonRow } from './drain-outbox-json.js';
+import type { PendingRun, PendingRunReader } from './drain-outbox-json.js';
 import type { SyncOptions } from './options.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 
 export interface DrainDeps {
   outbox: OutboxReader;
   /**
-   * Pending records as ready JSON text (terminal/sync/drain-outbox-json.ts). Without it, records
+   * Pending records as ready UTF-8 JSON (terminal/sync/drain-outbox-json.ts). Without it, records
    * from `outbox.pending()` are serialised here.
    */
-  pendingJson?: PendingJsonReader;
+  pendingRun?: PendingRunReader;
   logger: Logger;
   /** Publishes one batch at QoS 1; resolves on PUBACK. */
   publish: (payload: Buffer) => Promise<void>;
@@ -174,10 +175,11 @@ export class OutboxDrain {
         setTimeout(() => this.kick(), 50);
         return;
       }
-      const rows = this.readPending(limit);
-      if (rows.length === 0) return;
-      const { payload, lastSeq, count } = this.encode(rows);
-      const batch = { firstSeq: rows[0]![0], lastSeq };
+      // Room for the batch header around the records.
+      const run = this.readRun(limit, this.options.maxBatchBytes - 200);
+      if (!run) return;
+      const { payload, lastSeq, count } = this.encode(run);
+      const batch = { firstSeq: run.firstSeq, lastSeq };
       this.inFlight.push(batch);
       this.sentSeq = lastSeq;
       if (this.options.maxRecordsPerSecond > 0) this.tokens -= count;
@@ -198,38 +200,35 @@ export class OutboxDrain {
     }
   }
 
-  private readPending(limit: number): PendingJsonRow[] {
-    if (this.deps.pendingJson) return this.deps.pendingJson(this.sentSeq, limit);
-    return this.deps.outbox.pending(this.sentSeq, limit).map((r) => [r.seq, JSON.stringify(r)]);
-  }
-
-  /**
-   * Packs consecutive records until the byte cap (counted in UTF-16 units, as before: approximate
-   * for non-ASCII text; upstream accepts 16 MiB); always at least one record.
-   */
-  private encode(rows: PendingJsonRow[]): { payload: Buffer; lastSeq: number; count: number } {
-    const { storeId, terminalId } = this.options;
+  private readRun(limit: number, maxBytes: number): PendingRun | undefined {
+    if (this.deps.pendingRun) return this.deps.pendingRun(this.sentSeq, limit, maxBytes);
+    const rows = this.deps.outbox.pending(this.sentSeq, limit);
+    if (rows.length === 0) return undefined;
+    // Consecutive records until the byte cap (UTF-16 units here); always at least one record.
     const parts: string[] = [];
-    let bytes = 200;
-    let expected = rows[0]![0];
-    for (const [seq, json] of rows) {
-      if (seq !== expected) break; // never send past a hole in our own outbox
-      if (parts.length > 0 && bytes + json.length + 1 > this.options.maxBatchBytes) break;
+    let bytes = 0;
+    const firstSeq = rows[0]!.seq;
+    for (const row of rows) {
+      if (row.seq !== firstSeq + parts.length) break; // never send past a hole in our own outbox
+      const json = JSON.stringify(row);
+      if (parts.length > 0 && bytes + json.length + 1 > maxBytes) break;
       parts.push(json);
       bytes += json.length + 1;
-      expected++;
     }
-    const first = rows[0]![0];
-    const lastSeq = first + parts.length - 1;
+    const count = parts.length;
+    return { count, firstSeq, lastSeq: firstSeq + count - 1, json: Buffer.from(parts.join(',')) };
+  }
+
+  private encode(run: PendingRun): { payload: Buffer; lastSeq: number; count: number } {
+    const { storeId, terminalId } = this.options;
     const head = JSON.stringify({
       v: PROTOCOL_VERSION,
-      batchId: `${terminalId}:${first}-${lastSeq}`,
+      batchId: `${terminalId}:${run.firstSeq}-${run.lastSeq}`,
       storeId,
       terminalId,
     });
-    const json = `${head.slice(0, -1)},"records":[${parts.join(',')}]}`;
-    const payload = Buffer.from(json);
-    return { payload, lastSeq, count: parts.length };
+    const payload = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"records":[`), run.json, CLOSE]);
+    return { payload, lastSeq: run.lastSeq, count: run.count };
   }
 
   stats(): { inFlightBatches: number; sentSeq: number; ackedSeq: number } {

@@ -56,21 +56,25 @@ export function parseRecordBatch(
   }
   if (!Array.isArray(b.records) || b.records.length === 0)
     return { ok: false, error: 'records: expected a non-empty array' };
+  // No closure per record: this loop runs for every record upstream ingests.
+  const bad = (i: number, field: string) => ({
+    ok: false as const,
+    error: `records[${i}].${field} is invalid`,
+  });
   for (let i = 0; i < b.records.length; i++) {
     const r = b.records[i] as Record<string, unknown> | null;
-    const bad = (field: string) => ({ ok: false as const, error: `records[${i}].${field} is invalid` });
-    if (typeof r !== 'object' || r === null) return bad('(record)');
-    if (!str(r.id, 64)) return bad('id');
-    if (typeof r.seq !== 'number' || !Number.isSafeInteger(r.seq) || r.seq < 1) return bad('seq');
-    if (typeof r.type !== 'string' || !RECORD_TYPES.has(r.type)) return bad('type');
-    if (!str(r.at, 40)) return bad('at');
-    if (!str(r.storeId, 64)) return bad('storeId');
-    if (!str(r.terminalId, 64)) return bad('terminalId');
+    if (typeof r !== 'object' || r === null) return bad(i, '(record)');
+    if (!str(r.id, 64)) return bad(i, 'id');
+    if (typeof r.seq !== 'number' || !Number.isSafeInteger(r.seq) || r.seq < 1) return bad(i, 'seq');
+    if (typeof r.type !== 'string' || !RECORD_TYPES.has(r.type)) return bad(i, 'type');
+    if (!str(r.at, 40)) return bad(i, 'at');
+    if (!str(r.storeId, 64)) return bad(i, 'storeId');
+    if (!str(r.terminalId, 64)) return bad(i, 'terminalId');
     if (typeof r.payload !== 'object' || r.payload === null || Array.isArray(r.payload))
-      return bad('payload');
-    if (typeof r.prevHash !== 'string' || !HEX64.test(r.prevHash)) return bad('prevHash');
-    if (typeof r.hash !== 'string' || !HEX64.test(r.hash)) return bad('hash');
-    if (!str(r.signature, 200)) return bad('signature');
+      return bad(i, 'payload');
+    if (typeof r.prevHash !== 'string' || !HEX64.test(r.prevHash)) return bad(i, 'prevHash');
+    if (typeof r.hash !== 'string' || !HEX64.test(r.hash)) return bad(i, 'hash');
+    if (!str(r.signature, 200)) return bad(i, 'signature');
   }
   return { ok: true, batch: b as unknown as RecordBatch };
 }
