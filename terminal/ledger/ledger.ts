@@ -45,6 +45,12 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   private now: Date | undefined;
   /** Chain head inside one of our own transactions (undefined outside them). */
   private txHead: { seq: number; hash: string } | undefined;
+  /** How many of our transaction levels (outer transaction, savepoints) are open. */
+  private depth = 0;
+  /** The level in which an append failed after writing part of its rows (see `level`). */
+  private brokenAt: number | undefined;
+  /** Set by an append once it has written its first row. */
+  private writing = false;
   // Built once: better-sqlite3 builds wrapper functions on every `db.transaction(fn)` call.
   private readonly immediate: (fn: () => unknown) => unknown;
   private readonly nested: (fn: () => unknown) => unknown;
@@ -94,7 +100,12 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
 
   /** Appends one record in its own durable transaction (or inside the caller's `transaction`). */
   append<P extends Record<string, unknown>>(type: RecordType, payload: P): LedgerRecord<P> {
-    return this.transaction(() => this.appendInTransaction(type, payload));
+    if (this.depth === 0) {
+      // Outside any transaction of ours: its own transaction (or, inside someone else's
+      // transaction on a shared connection, its own savepoint).
+      return this.transaction(() => this.appendJoined(type, payload));
+    }
+    return this.appendJoined(type, payload);
   }
 
   /**
@@ -104,11 +115,11 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   transaction<T>(fn: () => T): T {
     if (this.db.inTransaction) {
       try {
-        return this.nested(fn) as T;
+        return this.nested(() => this.level(fn)) as T;
       } catch (error) {
         // A rolled-back savepoint may have held appends: read the head again next time.
         this.txHead = undefined;
-        throw error;
+        throw translate(error);
       }
     }
     // One time for every record of the transaction (a sale and its write-offs share `at`), taken
@@ -117,7 +128,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       this.now = this.clock();
       this.txHead = undefined;
       try {
-        return fn();
+        return this.level(fn);
       } finally {
         this.now = undefined;
         this.txHead = undefined;
@@ -127,6 +138,47 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       return this.immediate(pinned) as T;
     } catch (error) {
       throw translate(error);
+    }
+  }
+
+  /**
+   * One level of our transactions (the outer one or a savepoint). An append inside it has no
+   * savepoint of its own (a savepoint copies every page it touches to a sub-journal, which was
+   * most of the SQLite cost of a sale), so an append that fails half-way leaves its statements
+   * in the transaction: the level it failed in is then rolled back even if `fn` caught the error.
+   */
+  private level<T>(fn: () => T): T {
+    this.depth++;
+    const depth = this.depth;
+    let ok = false;
+    try {
+      const result = fn();
+      if (this.brokenAt !== undefined && this.brokenAt >= depth) throw appendFailed();
+      ok = true;
+      return result;
+    } finally {
+      this.depth--;
+      // A level that throws is rolled back, taking the half-written append with it.
+      if (!ok && this.brokenAt !== undefined && this.brokenAt >= depth) this.brokenAt = undefined;
+    }
+  }
+
+  /** Appends inside a level of ours; a failure marks that level for rollback. */
+  private appendJoined<P extends Record<string, unknown>>(type: RecordType, payload: P): LedgerRecord<P> {
+    // Later appends would chain onto a half-written record: refuse until the level rolls back.
+    if (this.brokenAt !== undefined) throw appendFailed();
+    this.writing = false;
+    try {
+      return this.appendInTransaction(type, payload);
+    } catch (error) {
+      // Refused before its first row (bad type, bad payload): nothing to undo.
+      if (this.writing && (this.brokenAt === undefined || this.brokenAt > this.depth)) {
+        this.brokenAt = this.depth;
+        this.txHead = undefined;
+      }
+      throw translate(error);
+    } finally {
+      this.writing = false;
     }
   }
 
@@ -191,9 +243,11 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       prevHash: head?.hash ?? GENESIS_HASH,
       payload,
     };
+    checkProjectable(type, payload);
     const hash = recordHash(body, payloadJson);
     const signature = this.identity.sign(Buffer.from(hash, 'hex')).toString('base64');
     const s = this.stmts;
+    this.writing = true;
     s.insert.run(
       body.seq,
       body.id,
@@ -222,8 +276,6 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       s.sale.run(record.id, record.seq, p.externalRef ?? null, record.at);
     } else if (record.type === 'write_off') {
       const p = record.payload as WriteOffPayload;
-      requireString(p.codeKey, 'write_off payload.codeKey');
-      requireString(p.saleId, 'write_off payload.saleId');
       s.writeOff.run(
         record.seq,
         record.id,
@@ -235,8 +287,6 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       );
     } else if (record.type === 'return') {
       const p = record.payload as ReturnPayload;
-      if (!Array.isArray(p.lines))
-        throw new VeritermError('ledger_payload_invalid', 'return payload.lines: expected an array');
       for (const line of p.lines) {
         if (s.reactivate.run(record.seq, line.writeOffSeq, line.codeKey).changes !== 1) {
           throw new VeritermError(
@@ -280,6 +330,23 @@ function pooledRandom(): () => number {
     }
     return pool[at++]! / 256;
   };
+}
+
+function appendFailed(): VeritermError {
+  return new VeritermError(
+    'ledger_append_failed',
+    'A ledger append failed half-way inside this transaction; the transaction is rolled back',
+  );
+}
+
+/** What the projections need of a payload, checked before the record's first row is written. */
+function checkProjectable(type: RecordType, payload: Record<string, unknown>): void {
+  if (type === 'write_off') {
+    requireString(payload.codeKey, 'write_off payload.codeKey');
+    requireString(payload.saleId, 'write_off payload.saleId');
+  } else if (type === 'return' && !Array.isArray(payload.lines)) {
+    throw new VeritermError('ledger_payload_invalid', 'return payload.lines: expected an array');
+  }
 }
 
 function requireString(value: unknown, what: string): void {

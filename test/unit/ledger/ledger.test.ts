@@ -102,6 +102,45 @@ describe('Ledger', () => {
     expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
   });
 
+  it('rolls back the level of an append that failed half-way, even when the error was caught', () => {
+    sell('c1');
+    // The write_off record row is written before its projection refuses the second write-off;
+    // appends have no savepoint of their own, so the enclosing level must not commit it.
+    let inner: unknown;
+    const kept = ledger.transaction(() => {
+      ledger.append('alert', { kind: 'suspicious_report', n: 1 });
+      try {
+        ledger.transaction(() => {
+          try {
+            ledger.append('write_off', { codeKey: 'c1', saleId: 'x', line: 0 });
+          } catch {}
+          ledger.append('alert', { kind: 'suspicious_report', n: 2 });
+        });
+      } catch (error) {
+        inner = error;
+      }
+      return ledger.append('alert', { kind: 'suspicious_report', n: 3 });
+    });
+    expect(inner).toMatchObject({ code: 'ledger_append_failed' });
+    expect(kept.seq).toBe(4);
+    expect(ledger.records(2, 10).map((r) => r.payload.n)).toEqual([1, 3]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 4 });
+    expect(() =>
+      ledger.transaction(() => {
+        try {
+          ledger.append('write_off', { codeKey: 'c1', saleId: 'x', line: 0 });
+        } catch {}
+      }),
+    ).toThrow(expect.objectContaining({ code: 'ledger_append_failed' }));
+    expect(ledger.headSeq()).toBe(4);
+    // A payload refused before any row was written does not spoil the transaction.
+    const after = ledger.transaction(() => {
+      expect(() => ledger.append('write_off', { saleId: 'x', line: 0 })).toThrow(/codeKey/);
+      return ledger.append('alert', { kind: 'suspicious_report', n: 5 });
+    });
+    expect(after.seq).toBe(5);
+  });
+
   it('refuses a second active write-off of a code at the database level', () => {
     sell('c1');
     expect(() => sell('c1', 'other')).toThrow(expect.objectContaining({ code: 'already_written_off' }));
