@@ -1,9 +1,9 @@
-import type { KeyObject } from 'node:crypto';
+import { hash, type KeyObject } from 'node:crypto';
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
-import { canonicalJson } from '../terminal/ledger/canonical.js';
+import { canonicalJson, canonicalRecordText } from '../terminal/ledger/canonical.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
-import { GENESIS_HASH, recordHash, verifyRecordSignature } from './record-verify.js';
+import { GENESIS_HASH, verifyRecordSignature } from './record-verify.js';
 
 const STEPS = [
   `CREATE TABLE up_terminals (
@@ -36,7 +36,8 @@ const INSERT_ROWS = 100;
  */
 function hashedPayloadText(r: LedgerRecord): string | undefined {
   const text = keysSorted(r.payload) ? JSON.stringify(r.payload) : canonicalJson(r.payload);
-  return recordHash(r, text) === r.hash ? text : undefined;
+  // recordHash's digest, one-shot: `crypto.hash` skips the Hash object (~1 µs per record).
+  return hash('sha256', canonicalRecordText(r, text), 'hex') === r.hash ? text : undefined;
 }
 
 /** True when every object in a parsed JSON value has its keys in `Array.prototype.sort` order. */

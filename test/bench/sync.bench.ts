@@ -130,7 +130,16 @@ export async function run(): Promise<void> {
         storeId: 'store-a',
         terminalId: 't1',
         protocol: '5',
-        drain: { compress: process.env.VT_BENCH_COMPRESS !== '0' },
+        drain: {
+          compress: process.env.VT_BENCH_COMPRESS !== '0',
+          // Experiments: VT_BENCH_BATCH_BYTES, VT_BENCH_IN_FLIGHT override the defaults.
+          ...(process.env.VT_BENCH_BATCH_BYTES
+            ? { maxBatchBytes: Number(process.env.VT_BENCH_BATCH_BYTES) }
+            : {}),
+          ...(process.env.VT_BENCH_IN_FLIGHT
+            ? { maxInFlightBatches: Number(process.env.VT_BENCH_IN_FLIGHT) }
+            : {}),
+        },
       },
     );
     const done = new Promise<void>((resolve) => {
