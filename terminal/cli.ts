@@ -16,6 +16,23 @@ function helpText(): string {
   ].join('\n');
 }
 
+/** The package's version, from sources (terminal/) and from the build (dist/terminal/) alike. */
+async function packageVersion(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  for (const up of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(await readFile(new URL(up, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'veriterm' && pkg.version) return pkg.version;
+    } catch {
+      // not at this level: try the next one up
+    }
+  }
+  return 'unknown';
+}
+
 /** Entry point of the `veriterm` command. Resolves to the exit code (2 = usage error). */
 export async function main(
   argv: string[],
@@ -29,9 +46,7 @@ export async function main(
     }
     if (name === '--version' || name === '-v') {
       parseCommandArgs('--version', rest, {}, { allowPositionals: false });
-      const { createRequire } = await import('node:module');
-      const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
-      io.stdout.write(`${pkg.version}\n`);
+      io.stdout.write(`${await packageVersion()}\n`);
       return 0;
     }
     const entry = commands.find((c) => c.name === name);

@@ -29,6 +29,12 @@ describe('veriterm CLI', () => {
     expect(c.err()).toContain("unknown command 'frobnicate'");
   });
 
+  it('prints the package version', async () => {
+    const c = capture();
+    expect(await main(['--version'], c.io)).toBe(0);
+    expect(c.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
   it('exits 2 on a bad flag to --version', async () => {
     const c = capture();
     expect(await main(['--version', '--bogus'], c.io)).toBe(2);
