@@ -60,6 +60,10 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     const db = options.db ?? (options.file ? openDatabase(options.file) : undefined);
     if (!db) throw new VeritermError('ledger_options', 'Ledger needs `db` or `file`');
     migrateLedger(db);
+    // Savepoints (one per sale in a group commit) and statement journals keep their copies of
+    // the pages they touch in a temp file by default; in memory they cost a memcpy, not write(2)s.
+    // Temp data is never needed after a crash (the WAL is the durable part).
+    db.pragma('temp_store = MEMORY');
     super(db);
     this.ownsDb = options.db === undefined;
     this.identity = options.identity;
