@@ -76,8 +76,9 @@ export class CheckoutService {
     const refused = [...prepared.refused];
     const again = this.replay(input);
     if (again) return again;
+    const active = this.ledger.writeOffsOf(accepted.map((a) => a.payload.codeKey));
     for (const line of accepted) {
-      const sold = this.ledger.writeOffOf(line.payload.codeKey);
+      const sold = active.get(line.payload.codeKey);
       if (!sold) continue;
       const previous: SoldContext = {
         where: 'here',

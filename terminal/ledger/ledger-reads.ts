@@ -58,6 +58,11 @@ export class LedgerReads {
         `SELECT at, sale_id, store_id, terminal_id, record_id, seq FROM ledger_write_offs
          WHERE code_key = ? AND returned_seq IS NULL`,
       ),
+      // json_each keeps one prepared statement for any number of keys (one native call per sale).
+      writeOffsOf: db.prepare(
+        `SELECT code_key, at, sale_id, store_id, terminal_id, record_id, seq FROM ledger_write_offs
+         WHERE code_key IN (SELECT value FROM json_each(?)) AND returned_seq IS NULL`,
+      ),
       pending: db.prepare(
         `SELECT ${COLUMNS} FROM ledger_outbox o JOIN ledger_records r ON r.seq = o.seq
          WHERE o.seq > ? ORDER BY o.seq LIMIT ?`,
@@ -98,6 +103,32 @@ export class LedgerReads {
       writeOffId: row.record_id,
       writeOffSeq: row.seq,
     };
+  }
+
+  /** The active write-offs among `keys` (one query for a whole basket), by code key. */
+  writeOffsOf(keys: readonly string[]): Map<string, ActiveWriteOff> {
+    const found = new Map<string, ActiveWriteOff>();
+    if (keys.length === 0) return found;
+    const rows = this.q.writeOffsOf.all(JSON.stringify(keys)) as {
+      code_key: string;
+      at: string;
+      sale_id: string;
+      store_id: string;
+      terminal_id: string;
+      record_id: string;
+      seq: number;
+    }[];
+    for (const row of rows) {
+      found.set(row.code_key, {
+        at: row.at,
+        saleId: row.sale_id,
+        storeId: row.store_id,
+        terminalId: row.terminal_id,
+        writeOffId: row.record_id,
+        writeOffSeq: row.seq,
+      });
+    }
+    return found;
   }
 
   pending(afterSeq: number, limit: number): LedgerRecord[] {
