@@ -69,6 +69,9 @@ export interface Upstream {
   connected(): boolean;
 }
 
+/** Record batches per ingest transaction (see flushRecords). */
+const FLUSH_BATCHES = 4;
+
 /** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
 export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
   const options = upstreamOptionsSchema.parse(input);
@@ -114,13 +117,22 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   let rescan: NodeJS.Timeout | undefined;
 
   // Batches that arrive together are ingested in one transaction (one fsync), then acknowledged.
-  let queued: { storeId: string; terminalId: string; records: LedgerRecord[] }[] = [];
+  const queued: { storeId: string; terminalId: string; records: LedgerRecord[] }[] = [];
   let flushScheduled = false;
+  const scheduleFlush = () => {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => {
+      flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed'));
+    });
+  };
 
   const flushRecords = async (): Promise<void> => {
     flushScheduled = false;
-    const batches = queued;
-    queued = [];
+    // At most FLUSH_BATCHES per commit: acks then flow back while later batches are still being
+    // ingested, so the terminal refills its window in parallel instead of in lock-step.
+    const batches = queued.splice(0, FLUSH_BATCHES);
+    if (queued.length > 0) scheduleFlush();
     if (batches.length === 0) return;
     const results = store.ingestMany(batches);
     // One ack per terminal: the last result carries its highest contiguous sequence.
@@ -163,12 +175,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       return;
     }
     queued.push({ storeId, terminalId, records: batch.records });
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(() => {
-        flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed'));
-      });
-    }
+    scheduleFlush();
   };
 
   const onMessage = async (

@@ -71,8 +71,11 @@ export const syncOptionsSchema = z.object({
         .default(120 * 1024),
       /** @default 1000 */
       maxBatchRecords: z.number().int().positive().default(1000),
-      /** Batches published but not yet acknowledged by upstream (flow-control window). @default 8 */
-      maxInFlightBatches: z.number().int().positive().default(8),
+      /**
+       * Batches published but not yet acknowledged by upstream (flow-control window; 16 x 120 KiB
+       * keeps the terminal busy while upstream commits earlier batches). @default 16
+       */
+      maxInFlightBatches: z.number().int().positive().default(16),
       /** Resend from the last acknowledged sequence when no ack progress for this long. @default 15000 */
       ackTimeoutMs: z.number().int().positive().default(15_000),
       /**

@@ -43,7 +43,7 @@ describe('syncOptionsSchema', () => {
   });
   it('fills defaults', () => {
     const o = syncOptionsSchema.parse({ brokerUrl: 'mqtt://h', storeId: 's', terminalId: 't' });
-    expect(o.drain.maxInFlightBatches).toBe(8);
+    expect(o.drain.maxInFlightBatches).toBe(16);
     expect(o.protocol).toBe('auto');
   });
 });
