@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { VeritermError } from '../errors.js';
 import type { LedgerRecord } from './types.js';
 
@@ -128,8 +128,22 @@ export function canonicalRecordText(
 
 /** hex SHA-256 of a record's canonical bytes. */
 export function recordHash(record: Omit<LedgerRecord, 'hash' | 'signature'>, payloadJson?: string): string {
-  return createHash('sha256').update(canonicalRecordText(record, payloadJson), 'utf8').digest('hex');
+  return recordDigest(record, payloadJson).toString('hex');
 }
+
+/** SHA-256 of a record's canonical bytes (what is signed). */
+export function recordDigest(
+  record: Omit<LedgerRecord, 'hash' | 'signature' | 'payload'> & { payload: unknown },
+  payloadJson?: string,
+): Buffer {
+  return sha256(canonicalRecordText(record, payloadJson));
+}
+
+// One-shot crypto.hash (Node >= 20.12) skips the Hash object; createHash on older Node 20.
+const sha256: (text: string) => Buffer =
+  typeof nodeCrypto.hash === 'function'
+    ? (text) => nodeCrypto.hash('sha256', text, 'buffer')
+    : (text) => nodeCrypto.createHash('sha256').update(text, 'utf8').digest();
 
 /** The prevHash of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);

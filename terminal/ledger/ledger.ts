@@ -3,7 +3,7 @@ import { monotonicFactory } from 'ulid';
 import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
 import { VeritermError } from '../errors.js';
 import type { TerminalIdentity } from '../identity/terminal-key.js';
-import { canonicalJson, GENESIS_HASH, recordHash } from './canonical.js';
+import { canonicalJson, GENESIS_HASH, recordDigest } from './canonical.js';
 import { LedgerReads } from './ledger-reads.js';
 import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
 import { migrateLedger } from './schema.js';
@@ -248,8 +248,9 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       payload,
     };
     checkProjectable(type, payload);
-    const hash = recordHash(body, payloadJson);
-    const signature = this.identity.sign(Buffer.from(hash, 'hex')).toString('base64');
+    const digest = recordDigest(body, payloadJson);
+    const hash = digest.toString('hex');
+    const signature = this.identity.sign(digest).toString('base64');
     const s = this.stmts;
     this.writing = true;
     s.insert.run(
