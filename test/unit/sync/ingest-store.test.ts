@@ -63,6 +63,33 @@ describe('IngestStore', () => {
     });
   }
 
+  it('verifies payloads whose keys arrive out of canonical order, and stores the canonical text', () => {
+    const tmp2 = join(tmp.dir, 'unsorted');
+    const own = new Ledger({
+      file: `${tmp2}-ledger.db`,
+      identity: identityFromPrivateKey(keys.privateKey),
+      storeId: 's1',
+      terminalId: 't2',
+    });
+    const signed = [
+      own.append('receipt_printed', { b: 1, a: { d: [{ z: 1, y: 2 }], c: 'x' } }),
+      own.append('receipt_printed', { 10: 'ten', 2: 'two', x: true }),
+    ];
+    // What a sender with another key order would put on the wire: same values, unsorted keys.
+    const unsorted = signed.map((r, i) =>
+      i === 0 ? { ...r, payload: { b: 1, a: { c: 'x', d: [{ y: 2, z: 1 }] } } } : r,
+    ) as LedgerRecord[];
+    const store = fresh();
+    store.enrol('s1', 't2', pem);
+    expect(store.ingest('s1', 't2', unsorted)).toMatchObject({ ackSeq: 2, duplicates: 0 });
+    expect(store.ingest('s1', 't2', unsorted).problem).toBeUndefined();
+    const stored = store.db
+      .prepare("SELECT payload FROM up_records WHERE terminal_id = 't2' ORDER BY seq")
+      .pluck()
+      .all();
+    expect(stored).toEqual(['{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}', '{"10":"ten","2":"two","x":true}']);
+  });
+
   it('refuses altered content (hash) and a broken link, and flags a resend that differs', () => {
     const store = fresh();
     const altered = { ...records[0]!, payload: { i: 999 } } as LedgerRecord;
