@@ -109,7 +109,7 @@ export async function startTerminal(
   const registry = parts.registry ?? (await openRegistry(config));
   const queryLog = new QueryLog(queryDb);
   const verifier = new Verifier({
-    parse: (input) => parseCode(input),
+    parse: parseCode,
     productKeyOf,
     registry,
     ledger,

@@ -38,8 +38,11 @@ export class KioskLane {
   /** Verifies one scan and publishes the verdict. Faults are logged, never thrown into the scanner. */
   handle(scan: Scan): void {
     try {
-      const data = scan.symbology && !scan.data.startsWith(']') ? scan.symbology + scan.data : scan.data;
-      const verdict = this.#deps.verifier.verify(data, { source: 'kiosk', deviceId: scan.deviceId });
+      const verdict = this.#deps.verifier.verify(scan.data, {
+        source: 'kiosk',
+        deviceId: scan.deviceId,
+        ...(scan.symbology ? { aim: scan.symbology } : {}),
+      });
       this.#deps.publish({
         type: 'verdict',
         lane: 'kiosk',

@@ -12,7 +12,7 @@ export interface VerifierConfig extends PolicyConfig {
 
 export interface VerifierDeps {
   /** `parseCode` from terminal/codes (injected so tests and the bench can pin options). */
-  parse: (input: string) => ParseResult;
+  parse: (input: string, options?: { aim?: string }) => ParseResult;
   /** `productKeyOf` from terminal/codes: the registry product key of a parsed code. */
   productKeyOf: (code: ParsedCode) => string | undefined;
   registry: RegistryReader;
@@ -27,6 +27,11 @@ export interface VerifyOptions {
   /** Where the check came from (`kiosk`, `checkout`, `api`, `wedge`). @default 'api' */
   source?: string;
   deviceId?: string;
+  /**
+   * AIM symbology identifier the scanner reported beside the data (HID POS `Scan.symbology`);
+   * the code reader uses it when the data carries no prefix of its own.
+   */
+  aim?: string;
   /** Record this check in the query log. Checkout re-checks at completion pass false. @default true */
   record?: boolean;
 }
@@ -56,7 +61,7 @@ export class Verifier {
   verify(input: string, options: VerifyOptions = {}): VerifiedCheck {
     const { parse, registry, ledger, queryLog, config } = this.#deps;
     const now = (this.#deps.clock ?? (() => new Date()))();
-    const parsed = parse(input);
+    const parsed = options.aim === undefined ? parse(input) : parse(input, { aim: options.aim });
     let lookup: LookupResult = {};
     let key: string | undefined;
     if (parsed.ok) {

@@ -97,6 +97,16 @@ describe('composition root: scanner → kiosk lane → WebSocket, health', () =>
     scanner.replug();
   });
 
+  it('reads the symbology a scanner reports beside the data (HID POS) without gluing it onto the data', async () => {
+    const socket = await terminal.app.injectWS('/api/v1/ws');
+    const box = inbox(socket);
+    scanner.inject(SAMPLE.genuine, ']C0');
+    const got = await box.next(isVerdict);
+    expect(got.data.verdict).toBe('genuine');
+    expect(got.data.code?.aim?.raw).toBe(']C0');
+    socket.terminate();
+  });
+
   it('answers a page’s own scan message to that page only, and refuses bad messages', async () => {
     const a = await terminal.app.injectWS('/api/v1/ws');
     const b = await terminal.app.injectWS('/api/v1/ws');
