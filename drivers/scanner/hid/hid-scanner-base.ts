@@ -1,6 +1,7 @@
-import { Backoff, pause, usbDeviceId } from '../backoff.js';
-import { type BaseScannerDeps, type BaseScannerOptions, BaseScannerSource } from '../base-scanner.js';
+import { usbDeviceId } from '../backoff.js';
+import type { BaseScannerDeps, BaseScannerOptions } from '../base-scanner.js';
 import type { ReconnectOptions } from '../options.js';
+import { ReconnectingScannerSource } from '../reconnecting-scanner.js';
 import { type HidApi, type HidDeviceInfo, type HidDeviceLike, nodeHidApi } from './hid-device.js';
 
 export interface HidScannerDeps extends BaseScannerDeps {
@@ -17,17 +18,20 @@ export interface HidScannerOptions extends BaseScannerOptions {
   reconnect: ReconnectOptions;
 }
 
+/** An open HID interface and what enumeration said about it. */
+interface OpenHidDevice {
+  device: HidDeviceLike;
+  info: HidDeviceInfo;
+}
+
 /**
  * Finding, opening and re-opening one HID interface, shared by the HID POS and keyboard-wedge
  * sources. The device is matched by vendor:product(:serial) on every open, never by its hidraw
  * number (which changes on replug); an `error` from node-hid's read thread is an unplug.
  */
-export abstract class HidScannerBase extends BaseScannerSource {
+export abstract class HidScannerBase extends ReconnectingScannerSource<OpenHidDevice> {
   protected readonly hid: HidApi;
   readonly #match: HidScannerOptions;
-  #abort: AbortController | undefined;
-  #loop: Promise<void> | undefined;
-  #closeCurrent: ((reason: string) => void) | undefined;
 
   constructor(options: HidScannerOptions, deps: HidScannerDeps = {}) {
     super(
@@ -48,42 +52,8 @@ export abstract class HidScannerBase extends BaseScannerSource {
   /** Device gone or stopped: drop partial input. */
   protected abstract resetInput(): void;
 
-  async start(): Promise<void> {
-    if (this.state !== 'stopped') return;
-    this.setState('connecting');
-    const abort = new AbortController();
-    this.#abort = abort;
-    this.#loop = this.#run(abort.signal);
-  }
-
-  async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.setState('stopped');
-    this.#abort?.abort();
-    this.#closeCurrent?.('stopped');
-    await this.#loop;
-    this.#loop = undefined;
+  protected override onStopped(): void {
     this.resetInput();
-    this.resetDebounce();
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    const { initialDelayMs, maxDelayMs } = this.#match.reconnect;
-    const backoff = new Backoff(initialDelayMs, maxDelayMs);
-    while (!signal.aborted) {
-      const opened = await this.#tryOpen();
-      if (opened && signal.aborted) {
-        await opened.device.close().catch(() => {});
-        break;
-      }
-      if (opened) {
-        backoff.reset();
-        const reason = await this.#serve(opened.device, opened.info);
-        if (signal.aborted) break;
-        this.markDisconnected(reason);
-      }
-      await pause(backoff.next(), signal);
-    }
   }
 
   async #find(): Promise<HidDeviceInfo | undefined> {
@@ -103,28 +73,17 @@ export abstract class HidScannerBase extends BaseScannerSource {
     );
   }
 
-  async #tryOpen(): Promise<{ device: HidDeviceLike; info: HidDeviceInfo } | undefined> {
-    try {
-      const info = await this.#find();
-      if (!info?.path) return undefined;
-      const device = await this.hid.open(info.path);
-      return { device, info };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // A device that is there but cannot be opened is almost always a udev permission problem.
-      if (/EACCES|permission/i.test(message)) {
-        this.logger.warn(
-          { deviceId: this.deviceId, err: message },
-          'permission denied opening the scanner: see docs/udev.md',
-        );
-      } else {
-        this.logger.debug({ deviceId: this.deviceId, err: message }, 'HID scanner not available yet');
-      }
-      return undefined;
-    }
+  protected async open(): Promise<OpenHidDevice | undefined> {
+    const info = await this.#find();
+    if (!info?.path) return undefined;
+    return { device: await this.hid.open(info.path), info };
   }
 
-  async #serve(device: HidDeviceLike, info: HidDeviceInfo): Promise<string> {
+  protected async discard({ device }: OpenHidDevice): Promise<void> {
+    await device.close().catch(() => {});
+  }
+
+  protected async serve({ device, info }: OpenHidDevice): Promise<string> {
     this.resetInput();
     try {
       await this.prepare(info);
@@ -137,7 +96,7 @@ export abstract class HidScannerBase extends BaseScannerSource {
       const finish = (reason: string) => {
         if (finished) return;
         finished = true;
-        this.#closeCurrent = undefined;
+        this.whileServing(undefined);
         device.removeAllListeners('data');
         device.removeAllListeners('error');
         this.resetInput();
@@ -146,7 +105,7 @@ export abstract class HidScannerBase extends BaseScannerSource {
           () => resolve(reason),
         );
       };
-      this.#closeCurrent = finish;
+      this.whileServing(finish);
       device.on('error', (error: Error) => finish(`HID read failed: ${error.message}`));
       device.on('data', (report: Buffer) => {
         if (!finished) this.onReport(report, this.now());

@@ -1,8 +1,9 @@
 import { realpath as fsRealpath } from 'node:fs/promises';
 import type { Transform } from 'node:stream';
-import { Backoff, pause, usbDeviceId } from '../backoff.js';
-import { type BaseScannerDeps, BaseScannerSource } from '../base-scanner.js';
+import { usbDeviceId } from '../backoff.js';
+import type { BaseScannerDeps } from '../base-scanner.js';
 import type { SerialScannerOptions } from '../options.js';
+import { ReconnectingScannerSource } from '../reconnecting-scanner.js';
 import { filterFrame } from './frame-filter.js';
 import { createFramer, type FrameOverflow } from './framing.js';
 
@@ -38,6 +39,12 @@ export interface SerialScannerDeps extends BaseScannerDeps {
   realpath?: (path: string) => Promise<string>;
 }
 
+/** An open port and the stable path it was found at. */
+interface OpenSerialPort {
+  port: SerialPortLike;
+  path: string;
+}
+
 /** How often the stable path is re-checked while open: a vanished link is an unplug (< 2 s). */
 const PATH_CHECK_MS = 400;
 
@@ -58,14 +65,11 @@ async function defaultListPorts(): Promise<SerialPortInfo[]> {
  * bounded in length, cleaned of line noise, debounced. The port is found by a stable path or by
  * USB ids on every open, and reopened with capped backoff after an unplug.
  */
-export class SerialScanner extends BaseScannerSource {
+export class SerialScanner extends ReconnectingScannerSource<OpenSerialPort> {
   readonly #options: SerialScannerOptions;
   readonly #openPort: (options: SerialOpenOptions) => Promise<SerialPortLike>;
   readonly #listPorts: () => Promise<SerialPortInfo[]>;
   readonly #realpath: (path: string) => Promise<string>;
-  #abort: AbortController | undefined;
-  #loop: Promise<void> | undefined;
-  #closeCurrent: ((reason: string) => void) | undefined;
 
   constructor(options: SerialScannerOptions, deps: SerialScannerDeps = {}) {
     const { path, match } = options;
@@ -76,42 +80,6 @@ export class SerialScanner extends BaseScannerSource {
     this.#openPort = deps.openPort ?? defaultOpenPort;
     this.#listPorts = deps.listPorts ?? defaultListPorts;
     this.#realpath = deps.realpath ?? fsRealpath;
-  }
-
-  async start(): Promise<void> {
-    if (this.state !== 'stopped') return;
-    this.setState('connecting');
-    const abort = new AbortController();
-    this.#abort = abort;
-    this.#loop = this.#run(abort.signal);
-  }
-
-  async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
-    this.setState('stopped');
-    this.#abort?.abort();
-    this.#closeCurrent?.('stopped');
-    await this.#loop;
-    this.#loop = undefined;
-    this.resetDebounce();
-  }
-
-  async #run(signal: AbortSignal): Promise<void> {
-    const backoff = new Backoff(this.#options.reconnect.initialDelayMs, this.#options.reconnect.maxDelayMs);
-    while (!signal.aborted) {
-      const opened = await this.#tryOpen();
-      const port = opened?.port;
-      if (opened && port && !signal.aborted) {
-        backoff.reset();
-        const reason = await this.#serve(port, opened.path);
-        if (signal.aborted) break;
-        this.markDisconnected(reason);
-      } else if (port) {
-        port.close();
-        break;
-      }
-      await pause(backoff.next(), signal);
-    }
   }
 
   async #resolvePath(): Promise<string | undefined> {
@@ -128,29 +96,19 @@ export class SerialScanner extends BaseScannerSource {
     return found?.path;
   }
 
-  async #tryOpen(): Promise<{ port: SerialPortLike; path: string } | undefined> {
-    try {
-      const path = await this.#resolvePath();
-      if (path === undefined) return undefined;
-      const { baudRate, dataBits, parity, stopBits } = this.#options;
-      return { port: await this.#openPort({ path, baudRate, dataBits, parity, stopBits }), path };
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      // A device that is there but cannot be opened is almost always a udev permission problem.
-      if (/EACCES|permission/i.test(message)) {
-        this.logger.warn(
-          { deviceId: this.deviceId, err: message },
-          'permission denied opening the scanner: see docs/udev.md',
-        );
-      } else {
-        this.logger.debug({ deviceId: this.deviceId, err: message }, 'scanner not available yet');
-      }
-      return undefined;
-    }
+  protected async open(): Promise<OpenSerialPort | undefined> {
+    const path = await this.#resolvePath();
+    if (path === undefined) return undefined;
+    const { baudRate, dataBits, parity, stopBits } = this.#options;
+    return { port: await this.#openPort({ path, baudRate, dataBits, parity, stopBits }), path };
+  }
+
+  protected async discard({ port }: OpenSerialPort): Promise<void> {
+    port.close();
   }
 
   /** Reads from an open port until it closes; resolves with the reason. */
-  #serve(port: SerialPortLike, path: string): Promise<string> {
+  protected serve({ port, path }: OpenSerialPort): Promise<string> {
     const { suffix, maxFrameLength, interByteTimeoutMs } = this.#options;
     const framer: Transform = createFramer(suffix, maxFrameLength, interByteTimeoutMs);
     return new Promise<string>((resolve) => {
@@ -160,13 +118,13 @@ export class SerialScanner extends BaseScannerSource {
         if (finished) return;
         finished = true;
         if (watch) clearInterval(watch);
-        this.#closeCurrent = undefined;
+        this.whileServing(undefined);
         port.unpipe(framer);
         framer.destroy();
         if (port.isOpen) port.close();
         resolve(reason);
       };
-      this.#closeCurrent = finish;
+      this.whileServing(finish);
       framer.on('data', (frame: Buffer) => this.#onFrame(frame));
       framer.on('overflow', ({ droppedBytes }: FrameOverflow) =>
         this.reportError(
