@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CONFIG_FILE } from '../terminal/config/config-file.js';
 
 /**
  * Answers for `veriterm provision --answers FILE.json` (and the flags that override them). The
@@ -7,7 +8,7 @@ import { z } from 'zod';
  */
 export const answersSchema = z.strictObject({
   /** Human-edited config file to write. @default '/etc/veriterm/config.json' */
-  configFile: z.string().min(1).default('/etc/veriterm/config.json'),
+  configFile: z.string().min(1).default(DEFAULT_CONFIG_FILE),
   /** Machine-written state (keys, pinned root, credentials, databases). @default '/var/lib/veriterm' */
   dataDir: z.string().min(1).default('/var/lib/veriterm'),
   /** Scanner options (drivers/scanner), or 'none'. */

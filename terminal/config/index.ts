@@ -1,3 +1,4 @@
+export { DEFAULT_CONFIG_FILE, resolveConfigFile } from './config-file.js';
 export {
   type ConfigIssue,
   type ConfigResult,

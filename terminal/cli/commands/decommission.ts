@@ -1,4 +1,5 @@
 import { decommission } from '../../../provisioning/decommission.js';
+import { resolveConfigFile } from '../../config/config-file.js';
 import { VeritermError } from '../../errors.js';
 import { type CommandIo, parseCommandArgs } from '../args.js';
 
@@ -24,7 +25,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const configFile = values.config ?? process.env.VERITERM_CONFIG ?? '/etc/veriterm/config.json';
+  const configFile = resolveConfigFile(values.config);
   try {
     await decommission({
       configFile,

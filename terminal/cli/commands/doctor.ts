@@ -1,5 +1,6 @@
 import { runDoctor } from '../../../provisioning/doctor/run-doctor.js';
 import { formatChecks } from '../../../provisioning/doctor/types.js';
+import { resolveConfigFile } from '../../config/config-file.js';
 import { type CommandIo, parseCommandArgs } from '../args.js';
 
 const HELP = `Usage: veriterm doctor [--config FILE] [--json]
@@ -24,7 +25,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     io.stdout.write(HELP);
     return 0;
   }
-  const configFile = values.config ?? process.env.VERITERM_CONFIG ?? '/etc/veriterm/config.json';
+  const configFile = resolveConfigFile(values.config);
   const checks = await runDoctor({ configFile });
   const failed = checks.filter((c) => c.level === 'fail').length;
   const warned = checks.filter((c) => c.level === 'warn').length;
