@@ -7,7 +7,7 @@ import { checkBodyFile, readBodyChunks, readBodyLines } from './body-reader.js';
 import { RegistryError, type RegistryRefusal } from './errors.js';
 import { parseManifest, type ReleaseManifest } from './manifest.js';
 import { parseRoot, type RootMetadata, verifyRootChain, verifyRootStep } from './root.js';
-import { migrateRegistry } from './schema.js';
+import { migrateRegistry, type RegistryStateRow, registryStateFromRow } from './schema.js';
 import { requireThreshold } from './signed.js';
 import type { RegistryStore } from './store.js';
 import type { RegistryState } from './types.js';
@@ -88,25 +88,11 @@ function readTrust(db: SqliteDatabase): { root: RootMetadata; scope: string | nu
 
 export function readState(db: SqliteDatabase): (RegistryState & ContentTotals) | undefined {
   const row = db.prepare('SELECT * FROM registry_state WHERE id = 1').get() as
-    | {
-        scope: string;
-        version: number;
-        created: string;
-        expires: string;
-        units: number;
-        content_hash: string;
-        products: number;
-        batches: number;
-      }
+    | (RegistryStateRow & { products: number; batches: number })
     | undefined;
   if (!row) return undefined;
   return {
-    scope: row.scope,
-    version: row.version,
-    asOf: row.created,
-    expires: row.expires,
-    units: row.units,
-    contentHash: row.content_hash,
+    ...registryStateFromRow(row),
     hash: row.content_hash,
     products: row.products,
     batches: row.batches,

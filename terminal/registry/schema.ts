@@ -1,4 +1,5 @@
 import { migrate, type SqliteDatabase } from '../db/open-database.js';
+import type { RegistryState } from './types.js';
 
 /**
  * Registry tables (module `registry`, append-only steps). Sized for ten million units:
@@ -61,4 +62,26 @@ export const REGISTRY_MIGRATIONS: readonly string[] = [
 
 export function migrateRegistry(db: SqliteDatabase): void {
   migrate(db, 'registry', REGISTRY_MIGRATIONS);
+}
+
+/** A `registry_state` row as SQLite returns it. */
+export interface RegistryStateRow {
+  scope: string;
+  version: number;
+  created: string;
+  expires: string;
+  units: number;
+  content_hash: string;
+}
+
+/** The row as the RegistryReader contract names it (`created` is the as-of time). */
+export function registryStateFromRow(row: RegistryStateRow): RegistryState {
+  return {
+    scope: row.scope,
+    version: row.version,
+    asOf: row.created,
+    expires: row.expires,
+    units: row.units,
+    contentHash: row.content_hash,
+  };
 }

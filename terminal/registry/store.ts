@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
 import { isProductKey, productKeysOfUnit, serialOf, UNIT_STATUSES } from './body-format.js';
 import { parseRoot, type RootMetadata } from './root.js';
-import { migrateRegistry } from './schema.js';
+import { migrateRegistry, type RegistryStateRow, registryStateFromRow } from './schema.js';
 import type {
   LookupResult,
   RegistryBatch,
@@ -206,25 +206,8 @@ export class RegistryStore implements RegistryReader {
   }
 
   state(): RegistryState | undefined {
-    const row = this.stateStmt.get() as
-      | {
-          scope: string;
-          version: number;
-          created: string;
-          expires: string;
-          units: number;
-          content_hash: string;
-        }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      scope: row.scope,
-      version: row.version,
-      asOf: row.created,
-      expires: row.expires,
-      units: row.units,
-      contentHash: row.content_hash,
-    };
+    const row = this.stateStmt.get() as RegistryStateRow | undefined;
+    return row ? registryStateFromRow(row) : undefined;
   }
 
   /** The root metadata this terminal trusts (pinned, then advanced by imports), if any. */
