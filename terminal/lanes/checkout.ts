@@ -127,7 +127,7 @@ export class CheckoutService {
       .sort()
       .join('\n');
     const now = input.lines
-      .map((l) => this.deps.verifier.verify(l.data, { record: false }).code?.key ?? '')
+      .map((l) => this.deps.verifier.keyOf(l.data) ?? '')
       .sort()
       .join('\n');
     if (before !== now) {

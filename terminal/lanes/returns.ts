@@ -97,7 +97,7 @@ export class ReturnsService {
       .sort()
       .join('\n');
     const asked = input.lines
-      .map((l) => this.deps.verifier.verify(l.data, { record: false }).code?.key ?? '')
+      .map((l) => this.deps.verifier.keyOf(l.data) ?? '')
       .sort()
       .join('\n');
     if (stored !== asked) {

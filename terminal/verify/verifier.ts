@@ -58,6 +58,15 @@ export class Verifier {
     });
   }
 
+  /**
+   * The canonical key of a scan, or undefined when it does not parse: for callers that only
+   * compare codes (idempotent retries) and need no lookup, policy or history.
+   */
+  keyOf(input: string): string | undefined {
+    const parsed = this.#deps.parse(input);
+    return parsed.ok ? parsed.key : undefined;
+  }
+
   verify(input: string, options: VerifyOptions = {}): VerifiedCheck {
     const { parse, registry, ledger, queryLog, config } = this.#deps;
     const now = (this.#deps.clock ?? (() => new Date()))();
