@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../db/open-database.js';
+import { outboxRunReader, type PendingRunReader } from './outbox-json.js';
 import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
-import type { LedgerRecord, RecordType } from './types.js';
+import type { LedgerRecord, PendingRun, RecordType } from './types.js';
 
 export interface RecordRow {
   seq: number;
@@ -50,6 +51,7 @@ const COLUMNS =
 
 /** The read side of the ledger; every query is a single statement (a consistent WAL snapshot). */
 export class LedgerReads {
+  #pendingRun: PendingRunReader | undefined;
   private readonly q;
 
   constructor(readonly db: SqliteDatabase) {
@@ -129,6 +131,12 @@ export class LedgerReads {
       });
     }
     return found;
+  }
+
+  /** OutboxReader fast path: see outbox-json.ts. */
+  pendingRun(afterSeq: number, limit: number, maxBytes: number): PendingRun | undefined {
+    this.#pendingRun ??= outboxRunReader(this.db);
+    return this.#pendingRun(afterSeq, limit, maxBytes);
   }
 
   pending(afterSeq: number, limit: number): LedgerRecord[] {

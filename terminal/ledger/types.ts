@@ -34,8 +34,23 @@ export interface LocalLedgerView {
   writeOffOf(key: string): { at: string; saleId: string; storeId: string; terminalId: string } | undefined;
 }
 
+/** Consecutive pending records as one UTF-8 JSON text: `{json},{json},…`. */
+export interface PendingRun {
+  count: number;
+  firstSeq: number;
+  lastSeq: number;
+  /** The records' JSON joined by commas, ready to sit between `[` and `]`. */
+  json: Buffer;
+}
+
 /** What sync drains. Rows leave the outbox only when upstream acknowledged their sequence. */
 export interface OutboxReader {
+  /**
+   * Optional fast path: the next run after `afterSeq` (at most `limit` records and `maxBytes`
+   * bytes, at least one record, never past a hole) as stored JSON text, with no parse and
+   * re-serialise per record. The records must parse to what `pending()` returns.
+   */
+  pendingRun?(afterSeq: number, limit: number, maxBytes: number): PendingRun | undefined;
   /** Unacknowledged records in sequence order, starting after `afterSeq`. */
   pending(afterSeq: number, limit: number): LedgerRecord[];
   /** Marks every record with seq <= `seq` acknowledged (upstream's highest contiguous). */

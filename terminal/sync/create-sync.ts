@@ -4,13 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { SqliteDatabase } from '../db/open-database.js';
 import { VeritermError } from '../errors.js';
 import type { HealthReporter } from '../health/types.js';
-import { LedgerReads } from '../ledger/ledger-reads.js';
 import type { OutboxReader } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import { checkCommand } from './command-guard.js';
 import { parseEd25519PublicKey } from './command-signing.js';
 import { OutboxDrain } from './drain.js';
-import { outboxRunReader } from './drain-outbox-json.js';
 import { MqttLink } from './link.js';
 import { type SyncOptions, type SyncOptionsInput, syncOptionsSchema } from './options.js';
 import {
@@ -164,8 +162,6 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
   const drain = new OutboxDrain(
     {
       outbox: deps.outbox,
-      // The ledger's own table read as JSON text (no parse + re-serialise per record).
-      ...(deps.outbox instanceof LedgerReads ? { pendingRun: outboxRunReader(deps.outbox.db) } : {}),
       logger: log,
       isConnected: () => link.connected,
       publish: (payload) => link.publish(topics.records, payload, { qos: 1 }),

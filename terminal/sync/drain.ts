@@ -4,19 +4,13 @@ import { deflate } from 'node:zlib';
 const deflateAsync = promisify(deflate);
 const CLOSE = Buffer.from(']}');
 
-import type { OutboxReader } from '../ledger/types.js';
+import type { OutboxReader, PendingRun } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
-import type { PendingRun, PendingRunReader } from './drain-outbox-json.js';
 import type { SyncOptions } from './options.js';
 import { PROTOCOL_VERSION } from './protocol.js';
 
 export interface DrainDeps {
   outbox: OutboxReader;
-  /**
-   * Pending records as ready UTF-8 JSON (terminal/sync/drain-outbox-json.ts). Without it, records
-   * from `outbox.pending()` are serialised here.
-   */
-  pendingRun?: PendingRunReader;
   logger: Logger;
   /** Publishes one batch at QoS 1; resolves on PUBACK. */
   publish: (payload: Buffer) => Promise<void>;
@@ -201,7 +195,8 @@ export class OutboxDrain {
   }
 
   private readRun(limit: number, maxBytes: number): PendingRun | undefined {
-    if (this.deps.pendingRun) return this.deps.pendingRun(this.sentSeq, limit, maxBytes);
+    // The outbox's own JSON text when it offers it (the ledger does): no parse + re-serialise.
+    if (this.deps.outbox.pendingRun) return this.deps.outbox.pendingRun(this.sentSeq, limit, maxBytes);
     const rows = this.deps.outbox.pending(this.sentSeq, limit);
     if (rows.length === 0) return undefined;
     // Consecutive records until the byte cap (UTF-16 units here); always at least one record.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
-import { outboxRunReader } from '../../../terminal/sync/drain-outbox-json.js';
+import { outboxRunReader } from '../../../terminal/ledger/outbox-json.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 describe('outboxRunReader', () => {

@@ -1,21 +1,15 @@
 import type { SqliteDatabase } from '../db/open-database.js';
 
-/** Consecutive pending records as one UTF-8 JSON text: `{json},{json},…`. */
-export interface PendingRun {
-  count: number;
-  firstSeq: number;
-  lastSeq: number;
-  /** The records' JSON joined by commas, ready to sit between `[` and `]`. */
-  json: Buffer;
-}
+import type { PendingRun } from './types.js';
+
+export type { PendingRun };
 
 /** Reads the next run of pending records after `afterSeq`: at most `limit` records and `maxBytes`
  * bytes (always at least one record), stopping before any hole in the outbox; undefined when none. */
 export type PendingRunReader = (afterSeq: number, limit: number, maxBytes: number) => PendingRun | undefined;
 
 /**
- * Reads the ledger's outbox (terminal/ledger/schema.ts: `ledger_outbox` joined to
- * `ledger_records`) and lets SQLite write the records' JSON as one UTF-8 blob, splicing in each
+ * Reads the ledger's outbox (schema.ts: `ledger_outbox` joined to `ledger_records`) and lets SQLite write the records' JSON as one UTF-8 blob, splicing in each
  * stored canonical payload text as is. The drain never parses a payload into objects, serialises
  * it back, nor encodes a JS string to UTF-8 (together ~10 µs per record on the bench VM). The text
  * parses to the same records as `Ledger.pending()` returns; upstream recomputes every hash from
