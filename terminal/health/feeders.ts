@@ -20,15 +20,24 @@ export function watchScanner(
     state: scanner.state,
     ...(lastScanAt ? { lastScanAt } : {}),
   });
-  const connected = () => health.report(id, { level: 'ok', reason: 'Connected', details: details() });
+  const connected = () =>
+    health.report(id, { level: 'ok', code: 'scanner.connected', reason: 'Connected', details: details() });
   const disconnected = ({ reason }: { reason: string }) =>
-    health.report(id, { level: 'fail', reason: `Scanner disconnected: ${reason}`, details: details() });
+    health.report(id, {
+      level: 'fail',
+      code: 'scanner.disconnected_detail',
+      params: { detail: reason },
+      reason: `Scanner disconnected: ${reason}`,
+      details: details(),
+    });
   const scanned = () => {
     lastScanAt = clock().toISOString();
   };
   const errored = ({ message }: { message: string }) =>
     health.report(id, {
       level: 'warn',
+      code: 'scanner.unreadable',
+      params: { detail: message },
       reason: `Unreadable data from scanner: ${message}`,
       details: details(),
     });
@@ -37,7 +46,13 @@ export function watchScanner(
   scanner.on('scan', scanned);
   scanner.on('error', errored);
   if (scanner.state === 'connected') connected();
-  else health.report(id, { level: 'warn', reason: `Scanner ${scanner.state}`, details: details() });
+  else
+    health.report(id, {
+      level: 'warn',
+      code: `scanner.${scanner.state}`,
+      reason: `Scanner ${scanner.state}`,
+      details: details(),
+    });
   return () => {
     scanner.off('connected', connected);
     scanner.off('disconnected', disconnected);
@@ -58,7 +73,11 @@ export function reportRegistry(
 ): void {
   const state = registry.state();
   if (!state) {
-    health.report('registry', { level: 'fail', reason: 'No registry imported: codes cannot be confirmed' });
+    health.report('registry', {
+      level: 'fail',
+      code: 'registry.missing',
+      reason: 'No registry imported: codes cannot be confirmed',
+    });
     return;
   }
   const ageMs = now.getTime() - Date.parse(state.asOf);
@@ -73,26 +92,39 @@ export function reportRegistry(
   };
   const stale = registryStaleness(state, now, maxAgeMs);
   const hours = (ageMs / 3_600_000).toFixed(1);
+  const aged = { version: state.version, hours: Number(hours) };
   if (stale === 'registry_expired') {
     health.report('registry', {
       level: 'fail',
+      code: 'registry.expired',
+      params: { version: state.version, expiresAt: state.expires },
       reason: `Registry v${state.version} expired at ${state.expires}`,
       details,
     });
   } else if (stale) {
     health.report('registry', {
       level: 'fail',
+      code: 'registry.stale',
+      params: aged,
       reason: `Registry v${state.version} is ${hours} h old (too old)`,
       details,
     });
   } else if (ageMs > maxAgeMs / 2) {
     health.report('registry', {
       level: 'warn',
+      code: 'registry.aging',
+      params: aged,
       reason: `Registry v${state.version} is ${hours} h old`,
       details,
     });
   } else {
-    health.report('registry', { level: 'ok', reason: `Registry v${state.version}, ${hours} h old`, details });
+    health.report('registry', {
+      level: 'ok',
+      code: 'registry.current',
+      params: aged,
+      reason: `Registry v${state.version}, ${hours} h old`,
+      details,
+    });
   }
 }
 
@@ -109,8 +141,20 @@ export function reportProcess(health: HealthReporter, maxRssBytes = 512 * 1024 *
   health.report(
     'process',
     memory.rss > maxRssBytes
-      ? { level: 'warn', reason: `High memory use: ${mb} MB`, details }
-      : { level: 'ok', reason: `Running, ${mb} MB`, details },
+      ? {
+          level: 'warn',
+          code: 'process.memory_high',
+          params: { rssBytes: memory.rss },
+          reason: `High memory use: ${mb} MB`,
+          details,
+        }
+      : {
+          level: 'ok',
+          code: 'process.running',
+          params: { rssBytes: memory.rss },
+          reason: `Running, ${mb} MB`,
+          details,
+        },
   );
 }
 
@@ -125,21 +169,30 @@ export function watchPrinter(printer: ReceiptPrinter, health: HealthReporter): (
     if (!s.online)
       health.report(id, {
         level: 'fail',
+        ...(s.detail
+          ? { code: 'printer.offline_detail', params: { detail: s.detail } }
+          : { code: 'printer.offline' }),
         reason: `Printer offline${s.detail ? `: ${s.detail}` : ''}`,
         details,
       });
-    else if (s.paperOut) health.report(id, { level: 'fail', reason: 'Paper out', details });
-    else if (s.coverOpen) health.report(id, { level: 'fail', reason: 'Cover open', details });
+    else if (s.paperOut)
+      health.report(id, { level: 'fail', code: 'printer.paper_out', reason: 'Paper out', details });
+    else if (s.coverOpen)
+      health.report(id, { level: 'fail', code: 'printer.cover_open', reason: 'Cover open', details });
     else if (s.error)
       health.report(id, {
         level: 'fail',
+        ...(s.detail
+          ? { code: 'printer.error_detail', params: { detail: s.detail } }
+          : { code: 'printer.error' }),
         reason: `Printer error${s.detail ? `: ${s.detail}` : ''}`,
         details,
       });
-    else if (s.paperNearEnd) health.report(id, { level: 'warn', reason: 'Paper running low', details });
-    else health.report(id, { level: 'ok', reason: 'Ready', details });
+    else if (s.paperNearEnd)
+      health.report(id, { level: 'warn', code: 'printer.paper_low', reason: 'Paper running low', details });
+    else health.report(id, { level: 'ok', code: 'printer.ready', reason: 'Ready', details });
   };
-  health.report(id, { level: 'warn', reason: 'Waiting for first status' });
+  health.report(id, { level: 'warn', code: 'printer.unchecked', reason: 'Waiting for first status' });
   printer.on('status', onStatus);
   return () => printer.off('status', onStatus);
 }

@@ -2,13 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { HealthItem, HealthLevel, HealthReporter } from './types.js';
 
 /** One component's current state, stamped with when its level last changed. */
-export interface HealthEntry extends HealthItem {
+export type HealthEntry = HealthItem & {
   component: string;
   /** ISO time the level last changed (what a manager reads as "since 10:42"). */
   since: string;
   /** ISO time of the latest report. */
   updatedAt: string;
-}
+};
 
 export interface HealthSnapshot {
   /** Worst level of all items (`ok` when there are none). */
@@ -49,6 +49,8 @@ export class HealthModel extends EventEmitter<HealthModelEvents> implements Heal
       prev !== undefined &&
       prev.level === item.level &&
       prev.reason === item.reason &&
+      prev.code === item.code &&
+      JSON.stringify(prev.params) === JSON.stringify(item.params) &&
       JSON.stringify(prev.details) === JSON.stringify(item.details);
     if (!same) this.emit('change', entry);
   }

@@ -46,22 +46,33 @@ export function reportStorage(health: HealthReporter, options: StorageProbeOptio
   }
   const details = { dbBytes, ...(freeBytes === undefined ? {} : { freeBytes }), warnFreeBytes: warnAt };
   if (freeBytes === undefined) {
-    health.report('storage', { level: 'warn', reason: 'Cannot read free disk space', details });
+    health.report('storage', {
+      level: 'warn',
+      code: 'storage.unknown',
+      reason: 'Cannot read free disk space',
+      details,
+    });
   } else if (freeBytes < failAt) {
     health.report('storage', {
       level: 'fail',
+      code: 'storage.full',
+      params: { freeBytes, dbBytes },
       reason: `Disk almost full: ${mb(freeBytes)} free (database ${mb(dbBytes)})`,
       details,
     });
   } else if (freeBytes < warnAt) {
     health.report('storage', {
       level: 'warn',
+      code: 'storage.low',
+      params: { freeBytes, dbBytes },
       reason: `Disk space low: ${mb(freeBytes)} free (database ${mb(dbBytes)})`,
       details,
     });
   } else {
     health.report('storage', {
       level: 'ok',
+      code: 'storage.ok',
+      params: { freeBytes, dbBytes },
       reason: `Database ${mb(dbBytes)}, ${mb(freeBytes)} free`,
       details,
     });
@@ -100,20 +111,34 @@ export class ClockSkewProbe {
     const warnMs = this.options.warnMs ?? 60_000;
     const failMs = this.options.failMs ?? 600_000;
     if (this.#skewMs === undefined) {
-      this.health.report('clock', { level: 'ok', reason: 'Clock not yet compared with upstream' });
+      this.health.report('clock', {
+        level: 'ok',
+        code: 'clock.unknown',
+        reason: 'Clock not yet compared with upstream',
+      });
       return;
     }
     const abs = Math.abs(this.#skewMs);
     const details = { skewMs: this.#skewMs, measuredAt: this.#measuredAt, warnMs };
     const seconds = Math.round(this.#skewMs / 1000);
     const text = `Clock ${seconds >= 0 ? 'ahead of' : 'behind'} upstream by ${Math.abs(seconds)} s`;
+    const skew = {
+      code: seconds >= 0 ? 'clock.ahead' : 'clock.behind',
+      params: { seconds: Math.abs(seconds) },
+    } as const;
     this.health.report(
       'clock',
       abs >= failMs
-        ? { level: 'fail', reason: text, details }
+        ? { level: 'fail', ...skew, reason: text, details }
         : abs >= warnMs
-          ? { level: 'warn', reason: text, details }
-          : { level: 'ok', reason: `Clock in step with upstream (${seconds} s)`, details },
+          ? { level: 'warn', ...skew, reason: text, details }
+          : {
+              level: 'ok',
+              code: 'clock.in_step',
+              params: { seconds },
+              reason: `Clock in step with upstream (${seconds} s)`,
+              details,
+            },
     );
   }
 }
@@ -149,11 +174,13 @@ export class RecentErrors {
     if (latest && now - Date.parse(latest.at) < windowMs) {
       this.health.report('errors', {
         level: 'warn',
+        code: 'errors.recent',
+        params: { component: latest.source, message: latest.message },
         reason: `${latest.source}: ${latest.message}`,
         details,
       });
     } else {
-      this.health.report('errors', { level: 'ok', reason: 'No recent errors', details });
+      this.health.report('errors', { level: 'ok', code: 'errors.none', reason: 'No recent errors', details });
     }
   }
 }

@@ -1,13 +1,20 @@
+import type { Reason } from './reason-codes.js';
+
 /** One line of terminal health: what a manager sees on a tile. */
 export type HealthLevel = 'ok' | 'warn' | 'fail';
 
-export interface HealthItem {
+/**
+ * A component's state. `code` and `params` (health/reason-codes.ts) are what the manager page
+ * translates; `reason` is the same in English, for logs, /metrics, the MQTT status and as the page's
+ * fallback for a code it does not know.
+ */
+export type HealthItem = Reason & {
   level: HealthLevel;
   /** A reason a store manager understands: "Paper out", "No scan since unplugged at 10:42". */
   reason: string;
   /** Machine-readable details for the manager page and /metrics. */
   details?: Record<string, unknown>;
-}
+};
 
 /**
  * Components report their state under a stable id (`scanner:<deviceId>`, `printer:<id>`,

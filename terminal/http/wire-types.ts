@@ -3,11 +3,12 @@
  * bundle imports nothing else from the server). Every response is `ApiOk<T>` or `ApiError`.
  */
 import type { HealthEntry, HealthSnapshot } from '../health/health-model.js';
+import type { Reason, ReasonCode } from '../health/reason-codes.js';
 import type { HealthLevel } from '../health/types.js';
 import type { Verdict, VerdictKind } from '../verify/types.js';
 import type { Role } from './auth/roles.js';
 
-export type { HealthEntry, HealthLevel, HealthSnapshot, Role, Verdict, VerdictKind };
+export type { HealthEntry, HealthLevel, HealthSnapshot, Reason, ReasonCode, Role, Verdict, VerdictKind };
 
 export interface ApiOk<T> {
   status: 'ok';
@@ -61,7 +62,10 @@ export interface KioskSettings {
   wedge: { maxGapMs: number; minLength: number; gsSubstitute?: string };
 }
 
-/** GET /api/v1/health: kiosk callers see levels only; cashier/manager see reasons and details. */
+/**
+ * GET /api/v1/health: kiosk callers see levels only; cashier/manager see reasons (`code` + `params`
+ * for the page to translate, `reason` in English) and details.
+ */
 export type HealthView =
   | HealthSnapshot
   | { level: HealthLevel; at: string; items: { component: string; level: HealthLevel }[] };

@@ -223,14 +223,25 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     const problem = drain.problem;
     deps.health.report('upstream', {
       level: s.link === 'up' && !problem ? 'ok' : 'warn',
-      reason:
-        s.link === 'down'
-          ? `No link to upstream; ${s.backlog} records waiting`
-          : problem
-            ? `Upstream refused record ${problem.seq}: ${problem.code}`
-            : s.backlog > 0
-              ? `Sending ${s.backlog} records to upstream`
-              : 'Connected to upstream; all records delivered',
+      ...(s.link === 'down'
+        ? {
+            code: 'upstream.offline',
+            params: { backlog: s.backlog },
+            reason: `No link to upstream; ${s.backlog} records waiting`,
+          }
+        : problem
+          ? {
+              code: 'upstream.refused',
+              params: { seq: problem.seq, code: problem.code },
+              reason: `Upstream refused record ${problem.seq}: ${problem.code}`,
+            }
+          : s.backlog > 0
+            ? {
+                code: 'upstream.sending',
+                params: { backlog: s.backlog },
+                reason: `Sending ${s.backlog} records to upstream`,
+              }
+            : { code: 'upstream.delivered', reason: 'Connected to upstream; all records delivered' }),
       details: { ...s },
     });
   };

@@ -236,13 +236,25 @@ export class RegistryTransfer {
     const pct = p.bytesTotal > 0 ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : 100;
     const reason =
       p.state === 'transferring' || p.state === 'applying'
-        ? `Updating registry ${p.scope} to version ${p.targetVersion}: ${pct}%`
+        ? ({
+            code: 'registry_update.progress',
+            params: { scope: p.scope, version: p.targetVersion, percent: pct },
+            reason: `Updating registry ${p.scope} to version ${p.targetVersion}: ${pct}%`,
+          } as const)
         : p.state === 'failed'
-          ? `Registry update ${p.scope} stalled: ${p.error ?? 'unknown'}`
-          : `Registry ${p.scope} up to date`;
+          ? ({
+              code: 'registry_update.stalled',
+              params: { scope: p.scope, detail: p.error ?? 'unknown' },
+              reason: `Registry update ${p.scope} stalled: ${p.error ?? 'unknown'}`,
+            } as const)
+          : ({
+              code: 'registry_update.current',
+              params: { scope: p.scope },
+              reason: `Registry ${p.scope} up to date`,
+            } as const);
     this.deps.health?.report(`registry-update:${this.scope}`, {
       level: p.state === 'failed' ? 'warn' : 'ok',
-      reason,
+      ...reason,
       details: { ...p, percent: pct },
     });
   }

@@ -11,19 +11,29 @@ describe('HealthModel', () => {
     const model = new HealthModel({ clock: () => now });
     const changes: HealthEntry[] = [];
     model.on('change', (e) => changes.push(e));
-    model.report('printer:p', { level: 'ok', reason: 'Ready' });
+    model.report('printer:p', { level: 'ok', code: 'printer.ready', reason: 'Ready' });
     now = new Date('2026-11-28T10:01:00.000Z');
-    model.report('printer:p', { level: 'ok', reason: 'Ready' });
+    model.report('printer:p', { level: 'ok', code: 'printer.ready', reason: 'Ready' });
     expect(changes).toHaveLength(1);
-    model.report('printer:p', { level: 'warn', reason: 'Paper running low' });
+    model.report('printer:p', { level: 'warn', code: 'printer.paper_low', reason: 'Paper running low' });
     now = new Date('2026-11-28T10:05:00.000Z');
-    model.report('printer:p', { level: 'warn', reason: 'Paper running low', details: { pct: 5 } });
+    model.report('printer:p', {
+      level: 'warn',
+      code: 'printer.paper_low',
+      reason: 'Paper running low',
+      details: { pct: 5 },
+    });
     expect(changes).toHaveLength(3);
     expect(model.get('printer:p')).toMatchObject({
       since: '2026-11-28T10:01:00.000Z',
       updatedAt: '2026-11-28T10:05:00.000Z',
     });
-    model.report('registry', { level: 'fail', reason: 'Registry too old' });
+    model.report('registry', {
+      level: 'fail',
+      code: 'registry.stale',
+      params: { version: 1, hours: 30 },
+      reason: 'Registry too old',
+    });
     expect(model.snapshot().level).toBe('fail');
     model.remove('registry');
     expect(model.snapshot()).toMatchObject({ level: 'warn', items: [{ component: 'printer:p' }] });

@@ -78,6 +78,8 @@ describe('health probes', () => {
     expect(upstreamFromHealth(health)).toBeUndefined();
     health.report('upstream', {
       level: 'warn',
+      code: 'upstream.offline',
+      params: { backlog: 4 },
       reason: 'No link to upstream; 4 records waiting',
       details: { link: 'down', backlog: 4, oldestPendingAt: '2026-11-28T07:00:00.000Z', bytesSent: 10 },
     });

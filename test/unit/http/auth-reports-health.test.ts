@@ -46,7 +46,12 @@ describe('auth, reports and health', () => {
         },
       ],
     });
-    t.health.report('printer:p1', { level: 'fail', reason: 'Paper out', details: { paper: 'out' } });
+    t.health.report('printer:p1', {
+      level: 'fail',
+      code: 'printer.paper_out',
+      reason: 'Paper out',
+      details: { paper: 'out' },
+    });
   });
   afterAll(async () => t.close());
 
@@ -190,6 +195,7 @@ describe('auth, reports and health', () => {
       headers: { authorization: `Bearer ${POS_TOKEN}` },
     });
     expect(pos.json<ApiOk<{ items: object[] }>>().data.items[0]).toMatchObject({
+      code: 'printer.paper_out',
       reason: 'Paper out',
       since: expect.any(String),
     });
