@@ -1,14 +1,12 @@
 import type { HealthEntry } from '../../../terminal/http/wire-types.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
-import { componentNames, managerMessages } from './messages.js';
+import { managerMessages } from './messages.js';
+import { reasonText, titleOf } from './reasons.js';
 
-function titleOf(component: string, locale: Locale): string {
-  const [kind, id] = component.split(':');
-  const name = componentNames[locale][kind ?? component] ?? component;
-  return id ? `${name} ${id}` : name;
-}
-
-/** One tile per health component: green / amber / red with the reason and since when. */
+/**
+ * One tile per health component: green / amber / red with the reason (translated from its code and
+ * params) and since when.
+ */
 export function Tiles(props: { items: HealthEntry[]; locale: Locale }) {
   const t = translator(managerMessages, props.locale);
   return (
@@ -24,7 +22,9 @@ export function Tiles(props: { items: HealthEntry[]; locale: Locale }) {
             <h3>{titleOf(item.component, props.locale)}</h3>
             <span class="mg-badge">{t(item.level)}</span>
           </header>
-          <p class="mg-reason">{item.reason}</p>
+          <p class="mg-reason" data-code={item.code}>
+            {reasonText(item, props.locale)}
+          </p>
           <p class="mg-since">{t('since', { time: formatDate(item.since, props.locale, true) })}</p>
         </article>
       ))}

@@ -1,0 +1,42 @@
+import type { ReasonCode } from '../../../terminal/http/wire-types.js';
+import { formatDate, type Locale } from '../shell/i18n.js';
+import { componentNames, reasonMessages } from './messages.js';
+
+/** A tile's title: `printer:receipt` → "打印机 receipt"; unknown kinds show the id. */
+export function titleOf(component: string, locale: Locale): string {
+  const [kind, id] = component.split(':');
+  const name = componentNames[locale][kind ?? component] ?? component;
+  return id ? `${name} ${id}` : name;
+}
+
+/** One parameter in the page's language, by the naming convention of terminal/health/reason-codes.ts. */
+function formatParam(name: string, value: string | number, locale: Locale): string {
+  if (name.endsWith('At') && typeof value === 'string') return formatDate(value, locale, true);
+  if (name.endsWith('Bytes') && typeof value === 'number') return `${Math.round(value / 1_048_576)} MB`;
+  if (name === 'hours' && typeof value === 'number') return value.toFixed(1);
+  if (name === 'component' && typeof value === 'string') return titleOf(value, locale);
+  return String(value);
+}
+
+/**
+ * A health item's reason in the page's language: the template for its code with the parameters
+ * filled in. Falls back to the server's English `reason` for a code this page does not know (a newer
+ * terminal) or a template whose parameter is missing.
+ */
+export function reasonText(
+  item: { code: string; params?: Record<string, string | number> | undefined; reason: string },
+  locale: Locale,
+): string {
+  const template = (reasonMessages[locale] as Partial<Record<string, string>>)[item.code as ReasonCode];
+  if (template === undefined) return item.reason;
+  let missing = false;
+  const text = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = item.params?.[name];
+    if (value === undefined) {
+      missing = true;
+      return '';
+    }
+    return formatParam(name, value, locale);
+  });
+  return missing ? item.reason : text;
+}
