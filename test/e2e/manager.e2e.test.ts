@@ -94,6 +94,26 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       await page.waitForSelector(tile('printer:receipt', 'ok'), { timeout: TILE_MS });
     });
 
+    it('shows the printer reason in Chinese when the page is in zh-CN', async () => {
+      const reason = '.mg-tile[data-component="printer:receipt"] .mg-reason';
+      await page.click('button[lang="zh-CN"]');
+      await page.waitForSelector(`${tile('printer:receipt', 'ok')} .mg-reason:text-is("就绪")`, {
+        timeout: 10_000,
+      });
+      rig.printer.setState({ paperOut: true });
+      await page.waitForSelector(tile('printer:receipt', 'fail'), { timeout: TILE_MS });
+      // Translated on the page from the code; the server's English reason is not shown.
+      expect(await page.textContent(reason)).toBe('缺纸');
+      expect(await page.getAttribute(reason, 'data-code')).toBe('printer.paper_out');
+      await page.waitForSelector('.mg-tile[data-component="printer:receipt"] h3:text("打印机 receipt")');
+      await screenshot(page, 'manager-paper-out-zh-CN');
+      rig.printer.setState({ paperOut: false });
+      await page.waitForSelector(tile('printer:receipt', 'ok'), { timeout: TILE_MS });
+      expect(await page.textContent(reason)).toBe('就绪');
+      await page.click('button[lang="en"]');
+      await page.waitForSelector(`${tile('printer:receipt', 'ok')} .mg-reason:text-is("Ready")`);
+    });
+
     it('shows an unplugged scanner', async () => {
       await page.waitForSelector(tile('scanner:kiosk-1', 'ok'));
       rig.scanner.unplug('USB cable pulled');
