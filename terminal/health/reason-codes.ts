@@ -1,10 +1,11 @@
 /**
  * Every health reason the terminal can report, as a stable code with the names of its parameters.
  * The manager page translates a code and its parameters (kiosk-ui/src/manager/messages.ts); the
- * English `reason` sent alongside is the fallback and what logs, /metrics and the MQTT status carry.
+ * English `reason` sent alongside is the page's fallback and what the MQTT status summary carries.
  *
  * Parameter names follow one convention so the page can format them per locale without knowing the
- * code: `…At` is an ISO time, `…Bytes` a byte count, `component` a health component id; `detail`,
+ * code: `…At` is an ISO time, `…Bytes` a byte count, `hours` an age in hours (one decimal),
+ * `component` a health component id; `detail`,
  * `message` and `code` are free text from a device, a driver or upstream, shown as they are.
  */
 export const REASON_PARAMS = {

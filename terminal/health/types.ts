@@ -5,8 +5,8 @@ export type HealthLevel = 'ok' | 'warn' | 'fail';
 
 /**
  * A component's state. `code` and `params` (health/reason-codes.ts) are what the manager page
- * translates; `reason` is the same in English, for logs, /metrics, the MQTT status and as the page's
- * fallback for a code it does not know.
+ * translates; `reason` is the same in English, for the MQTT status summary, API readers and as the
+ * page's fallback for a code it does not know.
  */
 export type HealthItem = Reason & {
   level: HealthLevel;
