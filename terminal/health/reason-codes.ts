@@ -5,8 +5,8 @@
  *
  * Parameter names follow one convention so the page can format them per locale without knowing the
  * code: `…At` is an ISO time, `…Bytes` a byte count, `hours` an age in hours (one decimal),
- * `component` a health component id; `detail`,
- * `message` and `code` are free text from a device, a driver or upstream, shown as they are.
+ * `component` a health component id; `detail`, `message` and `code` are free text from a device,
+ * a driver or upstream, shown as they are.
  */
 export const REASON_PARAMS = {
   // scanner:<deviceId> (health/feeders.ts watchScanner)
