@@ -1,7 +1,6 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { SqliteDatabase } from '../terminal/db/open-database.js';
-import type { LedgerRecord } from '../terminal/ledger/types.js';
 import type { Logger } from '../terminal/logger.js';
 import { signCommand } from '../terminal/sync/command-signing.js';
 import { MqttLink } from '../terminal/sync/link.js';
@@ -15,8 +14,9 @@ import {
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
-import { type IngestResult, IngestStore } from './ingest-store.js';
+import { type IngestBatch, type IngestResult, IngestStore } from './ingest-store.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
+import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseCatalog } from './release-catalog.js';
 
@@ -117,7 +117,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   let rescan: NodeJS.Timeout | undefined;
 
   // Batches that arrive together are ingested in one transaction (one fsync), then acknowledged.
-  const queued: { storeId: string; terminalId: string; records: LedgerRecord[] }[] = [];
+  const queued: IngestBatch[] = [];
   let flushScheduled = false;
   const scheduleFlush = () => {
     if (flushScheduled) return;
@@ -174,7 +174,12 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
       return;
     }
-    queued.push({ storeId, terminalId, records: batch.records });
+    // Version 2 (columns): hashes and chain links are derived here, then checked at ingest.
+    queued.push(
+      batch.v === 2
+        ? { storeId, terminalId, ...recordsFromCompact(batch) }
+        : { storeId, terminalId, records: batch.records },
+    );
     scheduleFlush();
   };
 

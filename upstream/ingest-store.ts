@@ -1,9 +1,8 @@
-import { hash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
-import { canonicalJson, canonicalRecordText } from '../terminal/ledger/canonical.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
-import { GENESIS_HASH, verifyRecordSignature } from './record-verify.js';
+import { GENESIS_HASH, hashRecord, payloadText, verifyRecordSignature } from './record-verify.js';
 
 const STEPS = [
   `CREATE TABLE up_terminals (
@@ -29,29 +28,11 @@ const INSERT_ROWS = 100;
 
 /**
  * The payload's canonical text (terminal/ledger/canonical.ts), or undefined when `r.hash` is not
- * the hash of the record in canonical form. For parsed JSON, `JSON.stringify` writes exactly the
- * canonical text when every object's keys are already in sorted order (the ledger stores them so,
- * and the drain ships that text as is): checking the order is much cheaper than building the
- * canonical text in JS. Anything else takes the general path.
+ * the hash of the record in canonical form.
  */
 function hashedPayloadText(r: LedgerRecord): string | undefined {
-  const text = keysSorted(r.payload) ? JSON.stringify(r.payload) : canonicalJson(r.payload);
-  // recordHash's digest, one-shot: `crypto.hash` skips the Hash object (~1 µs per record).
-  return hash('sha256', canonicalRecordText(r, text), 'hex') === r.hash ? text : undefined;
-}
-
-/** True when every object in a parsed JSON value has its keys in `Array.prototype.sort` order. */
-function keysSorted(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return true;
-  if (Array.isArray(value)) return value.every(keysSorted);
-  let previous: string | undefined;
-  for (const key in value) {
-    // Integer-like keys are enumerated first by the engine, out of string order: general path.
-    if (previous !== undefined && !(previous < key)) return false;
-    previous = key;
-    if (!keysSorted((value as Record<string, unknown>)[key])) return false;
-  }
-  return true;
+  const text = payloadText(r.payload);
+  return hashRecord(r, text) === r.hash ? text : undefined;
 }
 
 /** The unit key a write-off or return record is about (terminal/ledger payload field names vary by record type). */
@@ -88,6 +69,20 @@ export interface IngestResult {
   accepted: LedgerRecord[];
   duplicates: number;
   problem?: { code: IngestProblem; seq: number; message: string };
+}
+
+/** One terminal's records as a batch brought them. */
+export interface IngestBatch {
+  storeId: string;
+  terminalId: string;
+  records: readonly LedgerRecord[];
+  /**
+   * Set when upstream itself computed every record's `hash` and `prevHash` (a version 2 batch,
+   * record-verify.ts `recordsFromCompact`): the canonical payload texts those hashes cover. The
+   * hashes are then not recomputed; the chain link to the stored tip and the signatures are
+   * checked as for any batch.
+   */
+  payloads?: readonly string[];
 }
 
 export interface IngestOptions {
@@ -209,23 +204,29 @@ export class IngestStore {
     return key;
   }
 
-  ingest(storeId: string, terminalId: string, records: readonly LedgerRecord[]): IngestResult {
-    return this.db.transaction(() => this.ingestLocked(storeId, terminalId, records)).immediate();
+  ingest(
+    storeId: string,
+    terminalId: string,
+    records: readonly LedgerRecord[],
+    payloads?: readonly string[],
+  ): IngestResult {
+    return this.db
+      .transaction(() =>
+        this.ingestLocked({ storeId, terminalId, records, ...(payloads ? { payloads } : {}) }),
+      )
+      .immediate();
   }
 
   /**
    * Group commit: several batches (any terminals, in arrival order) in one transaction, so one
    * durable commit (fsync) covers them all. Acks must be sent only after this returns.
    */
-  ingestMany(
-    batches: readonly { storeId: string; terminalId: string; records: readonly LedgerRecord[] }[],
-  ): IngestResult[] {
-    return this.db
-      .transaction(() => batches.map((b) => this.ingestLocked(b.storeId, b.terminalId, b.records)))
-      .immediate();
+  ingestMany(batches: readonly IngestBatch[]): IngestResult[] {
+    return this.db.transaction(() => batches.map((b) => this.ingestLocked(b))).immediate();
   }
 
-  private ingestLocked(storeId: string, terminalId: string, records: readonly LedgerRecord[]): IngestResult {
+  private ingestLocked(batch: IngestBatch): IngestResult {
+    const { storeId, terminalId, records, payloads: derived } = batch;
     const q = this.q;
     const terminal = q.terminal.get(storeId, terminalId) as
       | { public_key: string; last_seq: number; last_hash: string }
@@ -255,7 +256,8 @@ export class IngestStore {
     const stop = (code: IngestProblem, seq: number, message: string) => {
       problem = { code, seq, message };
     };
-    for (const r of records) {
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
       if (r.storeId !== storeId || r.terminalId !== terminalId) {
         stop('wrong_terminal', r.seq, 'record names another terminal than its topic');
         break;
@@ -268,7 +270,7 @@ export class IngestStore {
         stop('gap', r.seq, `expected seq ${lastSeq + 1}, got ${r.seq}`);
         break;
       }
-      const payloadJson = hashedPayloadText(r);
+      const payloadJson = derived ? derived[i] : hashedPayloadText(r);
       if (payloadJson === undefined) {
         stop('bad_hash', r.seq, 'record hash does not match its content');
         break;

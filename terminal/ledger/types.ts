@@ -34,21 +34,27 @@ export interface LocalLedgerView {
   writeOffOf(key: string): { at: string; saleId: string; storeId: string; terminalId: string } | undefined;
 }
 
-/** Consecutive pending records as one UTF-8 JSON text: `{json},{json},…`. */
+/**
+ * Consecutive pending records as JSON columns (the sync record batch, version 2): UTF-8
+ * `"ids":[…],"types":[…],"ats":[…],"payloads":[…],"sigs":[…]`, one entry per record in sequence
+ * order, ready to sit inside the batch object. `seq`, `storeId`, `terminalId`, `prevHash` and
+ * `hash` are left out: the receiver derives them from `firstSeq`, the batch and `prevHash`.
+ */
 export interface PendingRun {
   count: number;
   firstSeq: number;
   lastSeq: number;
-  /** The records' JSON joined by commas, ready to sit between `[` and `]`. */
-  json: Buffer;
+  /** Hash of the record before `firstSeq` (the first record's prevHash). */
+  prevHash: string;
+  columns: Buffer;
 }
 
 /** What sync drains. Rows leave the outbox only when upstream acknowledged their sequence. */
 export interface OutboxReader {
   /**
    * Optional fast path: the next run after `afterSeq` (at most `limit` records and `maxBytes`
-   * bytes, at least one record, never past a hole) as stored JSON text, with no parse and
-   * re-serialise per record. The records must parse to what `pending()` returns.
+   * bytes, at least one record, never past a hole) as JSON columns built from the stored text,
+   * with no parse and re-serialise per record. The columns must describe what `pending()` returns.
    */
   pendingRun?(afterSeq: number, limit: number, maxBytes: number): PendingRun | undefined;
   /** Unacknowledged records in sequence order, starting after `afterSeq`. */

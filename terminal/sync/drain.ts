@@ -2,12 +2,14 @@ import { promisify } from 'node:util';
 import { deflate } from 'node:zlib';
 
 const deflateAsync = promisify(deflate);
-const CLOSE = Buffer.from(']}');
+const CLOSE = Buffer.from('}');
+/** Room for the batch header (ids, prevHash, firstSeq) around the columns. */
+const HEADER_BYTES = 400;
 
 import type { OutboxReader, PendingRun } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import type { SyncOptions } from './options.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { RECORD_BATCH_VERSION } from './protocol.js';
 
 export interface DrainDeps {
   outbox: OutboxReader;
@@ -169,8 +171,7 @@ export class OutboxDrain {
         setTimeout(() => this.kick(), 50);
         return;
       }
-      // Room for the batch header around the records.
-      const run = this.readRun(limit, this.options.maxBatchBytes - 200);
+      const run = this.readRun(limit, this.options.maxBatchBytes - HEADER_BYTES);
       if (!run) return;
       const { payload, lastSeq, count } = this.encode(run);
       const batch = { firstSeq: run.firstSeq, lastSeq };
@@ -195,34 +196,54 @@ export class OutboxDrain {
   }
 
   private readRun(limit: number, maxBytes: number): PendingRun | undefined {
-    // The outbox's own JSON text when it offers it (the ledger does): no parse + re-serialise.
+    // The outbox's own columns when it offers them (the ledger does): no parse + re-serialise.
     if (this.deps.outbox.pendingRun) return this.deps.outbox.pendingRun(this.sentSeq, limit, maxBytes);
     const rows = this.deps.outbox.pending(this.sentSeq, limit);
     if (rows.length === 0) return undefined;
     // Consecutive records until the byte cap (UTF-16 units here); always at least one record.
-    const parts: string[] = [];
+    const first = rows[0]!;
+    const ids: string[] = [];
+    const types: string[] = [];
+    const ats: string[] = [];
+    const payloads: string[] = [];
+    const sigs: string[] = [];
     let bytes = 0;
-    const firstSeq = rows[0]!.seq;
     for (const row of rows) {
-      if (row.seq !== firstSeq + parts.length) break; // never send past a hole in our own outbox
-      const json = JSON.stringify(row);
-      if (parts.length > 0 && bytes + json.length + 1 > maxBytes) break;
-      parts.push(json);
-      bytes += json.length + 1;
+      if (row.seq !== first.seq + ids.length) break; // never send past a hole in our own outbox
+      const payload = JSON.stringify(row.payload);
+      const size =
+        row.id.length + row.type.length + row.at.length + payload.length + row.signature.length + 15;
+      if (ids.length > 0 && bytes + size > maxBytes) break;
+      ids.push(JSON.stringify(row.id));
+      types.push(JSON.stringify(row.type));
+      ats.push(JSON.stringify(row.at));
+      payloads.push(payload);
+      sigs.push(JSON.stringify(row.signature));
+      bytes += size;
     }
-    const count = parts.length;
-    return { count, firstSeq, lastSeq: firstSeq + count - 1, json: Buffer.from(parts.join(',')) };
+    const count = ids.length;
+    const columns = `"ids":[${ids}],"types":[${types}],"ats":[${ats}],"payloads":[${payloads}],"sigs":[${sigs}]`;
+    return {
+      count,
+      firstSeq: first.seq,
+      lastSeq: first.seq + count - 1,
+      prevHash: first.prevHash,
+      columns: Buffer.from(columns),
+    };
   }
 
+  /** A version 2 record batch (protocol.ts `compactBatchSchema`): header, then the run's columns. */
   private encode(run: PendingRun): { payload: Buffer; lastSeq: number; count: number } {
     const { storeId, terminalId } = this.options;
     const head = JSON.stringify({
-      v: PROTOCOL_VERSION,
+      v: RECORD_BATCH_VERSION,
       batchId: `${terminalId}:${run.firstSeq}-${run.lastSeq}`,
       storeId,
       terminalId,
+      firstSeq: run.firstSeq,
+      prevHash: run.prevHash,
     });
-    const payload = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"records":[`), run.json, CLOSE]);
+    const payload = Buffer.concat([Buffer.from(`${head.slice(0, -1)},`), run.columns, CLOSE]);
     return { payload, lastSeq: run.lastSeq, count: run.count };
   }
 

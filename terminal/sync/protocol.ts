@@ -10,6 +10,13 @@ import type { LedgerRecord } from '../ledger/types.js';
  */
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * Version of the record batch a terminal sends (its `v`). 2 is the columnar batch
+ * (`compactBatchSchema`); upstream still reads version 1 (`recordBatchSchema`, whole records) from
+ * terminals not yet updated, and refuses any other version with an error naming it.
+ */
+export const RECORD_BATCH_VERSION = 2;
+
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const ledgerRecordSchema = z.object({
@@ -25,8 +32,9 @@ export const ledgerRecordSchema = z.object({
   signature: z.string().min(1).max(200),
 });
 
+/** Version 1 record batch: whole ledger records, as the ledger holds them. */
 export const recordBatchSchema = z.object({
-  v: z.literal(PROTOCOL_VERSION),
+  v: z.literal(1),
   /** Stable id: `{terminal}:{firstSeq}-{lastSeq}`; a resend of the same rows has the same id. */
   batchId: z.string().min(1).max(200),
   storeId: z.string().min(1).max(64),
@@ -35,25 +43,66 @@ export const recordBatchSchema = z.object({
 });
 export type RecordBatch = Omit<z.infer<typeof recordBatchSchema>, 'records'> & { records: LedgerRecord[] };
 
+/**
+ * Version 2 record batch: consecutive records as columns, without what upstream derives itself.
+ * Record `i` has `seq = firstSeq + i`, the batch's `storeId`/`terminalId`, `prevHash` = the hash
+ * of record `i - 1` (of the batch's `prevHash` for `i = 0`) and `hash` = the record's canonical
+ * hash, which upstream recomputes from these values (it never trusted a sent hash anyway): a record
+ * altered on the way fails its signature check (`bad_signature`) instead of a hash comparison.
+ */
+export const compactBatchSchema = z
+  .object({
+    v: z.literal(2),
+    /** Stable id: `{terminal}:{firstSeq}-{lastSeq}`; a resend of the same rows has the same id. */
+    batchId: z.string().min(1).max(200),
+    storeId: z.string().min(1).max(64),
+    terminalId: z.string().min(1).max(64),
+    firstSeq: z.number().int().positive(),
+    /** Hash of the record before the first (all zeros before seq 1). */
+    prevHash: hex64,
+    ids: z.array(z.string().min(1).max(64)).min(1),
+    types: z.array(ledgerRecordSchema.shape.type),
+    ats: z.array(z.string().min(1).max(40)),
+    payloads: z.array(z.record(z.string(), z.unknown())),
+    /** base64 Ed25519 signatures over each record's hash. */
+    sigs: z.array(z.string().min(1).max(200)),
+  })
+  .refine((b) => [b.types, b.ats, b.payloads, b.sigs].every((c) => c.length === b.ids.length), {
+    message: 'every column has one entry per record',
+  });
+export type CompactBatch = z.infer<typeof compactBatchSchema>;
+
 const RECORD_TYPES = new Set(['sale', 'write_off', 'return', 'alert', 'receipt_printed']);
 const HEX64 = /^[0-9a-f]{64}$/;
 const str = (v: unknown, max: number): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= max;
 
+export type ParsedRecordBatch =
+  | { ok: true; batch: RecordBatch }
+  | { ok: true; batch: CompactBatch }
+  | { ok: false; error: string };
+
 /**
- * Validates a record batch as `recordBatchSchema` does, by hand: ingest runs this for every record
- * at upstream, where a generic schema walk costs more than hashing the record (see the sync bench).
- * Returns the batch, or the first problem as text.
+ * Validates a record batch of either version as `recordBatchSchema` / `compactBatchSchema` do, by
+ * hand: ingest runs this for every record at upstream, where a generic schema walk costs more than
+ * hashing the record (see the sync bench). Returns the batch, or the first problem as text.
  */
-export function parseRecordBatch(
-  body: unknown,
-): { ok: true; batch: RecordBatch } | { ok: false; error: string } {
+export function parseRecordBatch(body: unknown): ParsedRecordBatch {
   if (typeof body !== 'object' || body === null) return { ok: false, error: 'batch is not an object' };
   const b = body as Record<string, unknown>;
-  if (b.v !== PROTOCOL_VERSION) return { ok: false, error: `v: expected ${PROTOCOL_VERSION}` };
+  if (b.v !== 1 && b.v !== 2) {
+    return {
+      ok: false,
+      error: `v: record batch version ${JSON.stringify(b.v)} is not supported (expected 1 or 2)`,
+    };
+  }
   if (!str(b.batchId, 200) || !str(b.storeId, 64) || !str(b.terminalId, 64)) {
     return { ok: false, error: 'batchId, storeId, terminalId: expected non-empty strings' };
   }
+  return b.v === 1 ? parseV1(b) : parseV2(b);
+}
+
+function parseV1(b: Record<string, unknown>): ParsedRecordBatch {
   if (!Array.isArray(b.records) || b.records.length === 0)
     return { ok: false, error: 'records: expected a non-empty array' };
   // No closure per record: this loop runs for every record upstream ingests.
@@ -77,6 +126,41 @@ export function parseRecordBatch(
     if (!str(r.signature, 200)) return bad(i, 'signature');
   }
   return { ok: true, batch: b as unknown as RecordBatch };
+}
+
+function parseV2(b: Record<string, unknown>): ParsedRecordBatch {
+  if (typeof b.firstSeq !== 'number' || !Number.isSafeInteger(b.firstSeq) || b.firstSeq < 1)
+    return { ok: false, error: 'firstSeq: expected a positive integer' };
+  if (typeof b.prevHash !== 'string' || !HEX64.test(b.prevHash))
+    return { ok: false, error: 'prevHash: expected 64 hex digits' };
+  const { ids, types, ats, payloads, sigs } = b;
+  if (!Array.isArray(ids) || ids.length === 0) return { ok: false, error: 'ids: expected a non-empty array' };
+  const n = ids.length;
+  if (!Number.isSafeInteger(b.firstSeq + n)) return { ok: false, error: 'firstSeq: out of range' };
+  for (const [name, column] of [
+    ['types', types],
+    ['ats', ats],
+    ['payloads', payloads],
+    ['sigs', sigs],
+  ] as const) {
+    if (!Array.isArray(column) || column.length !== n)
+      return { ok: false, error: `${name}: expected an array of ${n} entries, as ids` };
+  }
+  const bad = (field: string, i: number) => ({ ok: false as const, error: `${field}[${i}] is invalid` });
+  const t = types as unknown[];
+  const a = ats as unknown[];
+  const p = payloads as unknown[];
+  const s = sigs as unknown[];
+  for (let i = 0; i < n; i++) {
+    if (!str(ids[i], 64)) return bad('ids', i);
+    const type = t[i];
+    if (typeof type !== 'string' || !RECORD_TYPES.has(type)) return bad('types', i);
+    if (!str(a[i], 40)) return bad('ats', i);
+    const payload = p[i];
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return bad('payloads', i);
+    if (!str(s[i], 200)) return bad('sigs', i);
+  }
+  return { ok: true, batch: b as unknown as CompactBatch };
 }
 
 export const ackSchema = z.object({

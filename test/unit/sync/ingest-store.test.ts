@@ -5,7 +5,9 @@ import { openDatabase } from '../../../terminal/db/open-database.js';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
+import type { CompactBatch } from '../../../terminal/sync/protocol.js';
 import { IngestStore } from '../../../upstream/ingest-store.js';
+import { recordsFromCompact } from '../../../upstream/record-verify.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 describe('IngestStore', () => {
@@ -105,5 +107,64 @@ describe('IngestStore', () => {
   it('refuses records from a terminal that is not enrolled', () => {
     const store = fresh();
     expect(store.ingest('s9', 't9', records.slice(0, 1)).problem?.code).toBe('unknown_terminal');
+  });
+
+  describe('version 2 (columnar) batches', () => {
+    /** What the terminal sends for `rs`: columns, no hashes, seq or terminal per record. */
+    const compact = (rs: readonly LedgerRecord[]): CompactBatch => ({
+      v: 2,
+      batchId: `t1:${rs[0]!.seq}-${rs.at(-1)!.seq}`,
+      storeId: 's1',
+      terminalId: 't1',
+      firstSeq: rs[0]!.seq,
+      prevHash: rs[0]!.prevHash,
+      ids: rs.map((r) => r.id),
+      types: rs.map((r) => r.type),
+      ats: rs.map((r) => r.at),
+      payloads: rs.map((r) => r.payload),
+      sigs: rs.map((r) => r.signature),
+    });
+    const ingest = (store: IngestStore, batch: CompactBatch) => {
+      const { records: derived, payloads } = recordsFromCompact(batch);
+      return store.ingest('s1', 't1', derived, payloads);
+    };
+
+    it('derives exactly the ledger records (seq, chain and hashes) and stores them once, in order', () => {
+      expect(recordsFromCompact(compact(records.slice(3, 12))).records).toEqual(records.slice(3, 12));
+      const store = fresh();
+      expect(ingest(store, compact(records.slice(0, 10)))).toMatchObject({ ackSeq: 10, duplicates: 0 });
+      expect(ingest(store, compact(records.slice(5, 21)))).toMatchObject({ ackSeq: 21, duplicates: 5 });
+      expect(store.sequences('s1', 't1')).toEqual(records.map((r) => r.seq));
+      expect(store.unpublishedUnitEvents()).toMatchObject([{ key: 'CODE-1', status: 'sold' }]);
+      expect(store.alerts()).toEqual([]);
+    });
+
+    for (const mode of ['batch-tip', 'every'] as const) {
+      it(`an altered payload or id fails that record's signature (${mode}); what precedes it is kept`, () => {
+        const store = fresh(mode);
+        const batch = compact(records.slice(0, 8));
+        batch.payloads[5] = { i: 999 };
+        expect(ingest(store, batch)).toMatchObject({ ackSeq: 5, problem: { code: 'bad_signature', seq: 6 } });
+        const other = compact(records.slice(5, 8));
+        other.ids[1] = '01J0000000000000000000000Z';
+        expect(ingest(store, other)).toMatchObject({ ackSeq: 6, problem: { code: 'bad_signature', seq: 7 } });
+        expect(store.alerts().map((a) => [a.kind, a.seq])).toEqual([
+          ['bad_signature', 6],
+          ['bad_signature', 7],
+        ]);
+      });
+    }
+
+    it('refuses a batch whose prevHash does not extend the stored chain, and flags a differing resend', () => {
+      const store = fresh();
+      ingest(store, compact(records.slice(0, 3)));
+      const unlinked = { ...compact(records.slice(3, 5)), prevHash: 'a'.repeat(64) };
+      expect(ingest(store, unlinked)).toMatchObject({ ackSeq: 3, problem: { code: 'bad_chain', seq: 4 } });
+      // A resend of stored records with other content is a fork, not a duplicate to ignore.
+      const forked = compact(records.slice(1, 5));
+      forked.ats[0] = '2030-01-01T00:00:00.000Z';
+      ingest(store, forked);
+      expect(store.alerts().map((a) => a.kind)).toContain('conflict');
+    });
   });
 });

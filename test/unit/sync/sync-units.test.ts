@@ -12,6 +12,7 @@ import { backoffDelayMs } from '../../../terminal/sync/link.js';
 import { syncOptionsSchema } from '../../../terminal/sync/options.js';
 import {
   type Announcement,
+  compactBatchSchema,
   decodeFrame,
   encodeFrame,
   parseRecordBatch,
@@ -214,11 +215,14 @@ describe('OutboxDrain', () => {
         now: () => clock,
         publish: async (payload) => {
           const batch = JSON.parse(inflateSync(payload).toString()) as {
+            v: number;
             batchId: string;
-            records: LedgerRecord[];
+            firstSeq: number;
+            ids: string[];
           };
           expect(payload.length).toBeLessThan(2048);
-          sent.push({ batchId: batch.batchId, seqs: batch.records.map((r) => r.seq) });
+          expect(batch.v).toBe(2);
+          sent.push({ batchId: batch.batchId, seqs: batch.ids.map((_, i) => batch.firstSeq + i) });
         },
       },
       drainOptions,
@@ -264,7 +268,7 @@ describe('parseRecordBatch', () => {
   it('names the first bad field, as the schema refuses it too', () => {
     const bad: [unknown, RegExp][] = [
       [null, /not an object/],
-      [{ ...batch, v: 2 }, /^v:/],
+      [{ ...batch, v: 3 }, /^v: record batch version 3 is not supported/],
       [{ ...batch, records: [] }, /records/],
       [{ ...batch, records: [{ ...record, seq: 0 }] }, /records\[0\]\.seq/],
       [{ ...batch, records: [{ ...record, type: 'refund' }] }, /type/],
@@ -277,6 +281,38 @@ describe('parseRecordBatch', () => {
       expect(r.ok).toBe(false);
       expect((r as { error: string }).error).toMatch(message);
       expect(recordBatchSchema.safeParse(input).success).toBe(false);
+    }
+  });
+  const compact = {
+    v: 2,
+    batchId: 't1:7-8',
+    storeId: 's1',
+    terminalId: 't1',
+    firstSeq: 7,
+    prevHash: 'b'.repeat(64),
+    ids: ['01J0000000000000000000000', '01J0000000000000000000001'],
+    types: ['write_off', 'sale'],
+    ats: ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z'],
+    payloads: [{ codeKey: 'k' }, {}],
+    sigs: ['c2ln', 'c2ln'],
+  };
+  it('accepts a version 2 (columnar) batch as compactBatchSchema does, and names what is wrong', () => {
+    expect(parseRecordBatch(compact)).toMatchObject({ ok: true, batch: { v: 2 } });
+    expect(compactBatchSchema.safeParse(compact).success).toBe(true);
+    const bad: [unknown, RegExp][] = [
+      [{ ...compact, firstSeq: 0 }, /firstSeq/],
+      [{ ...compact, prevHash: 'XYZ' }, /prevHash/],
+      [{ ...compact, ids: [] }, /ids/],
+      [{ ...compact, sigs: ['c2ln'] }, /sigs: expected an array of 2/],
+      [{ ...compact, types: ['write_off', 'refund'] }, /types\[1\]/],
+      [{ ...compact, payloads: [{}, [1]] }, /payloads\[1\]/],
+      [{ ...compact, ats: ['', 'x'] }, /ats\[0\]/],
+    ];
+    for (const [input, message] of bad) {
+      const r = parseRecordBatch(input);
+      expect(r.ok).toBe(false);
+      expect((r as { error: string }).error).toMatch(message);
+      expect(compactBatchSchema.safeParse(input).success).toBe(false);
     }
   });
 });
