@@ -19,6 +19,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { VeritermError } from '../errors.js';
+import { SigningWorker } from './signing-worker.js';
 
 /**
  * The terminal's own Ed25519 identity. The private key never leaves this object: it is not
@@ -34,6 +35,11 @@ export interface TerminalIdentity {
   readonly publicKey: KeyObject;
   /** Signs bytes with the private key (Ed25519, RFC 8032: no pre-hash). */
   sign(bytes: Uint8Array): Buffer;
+  /**
+   * Signs equally sized messages on a worker thread (started on first use), in order: the same
+   * signatures as `sign`, without holding up the event loop. Rejects if the worker has failed.
+   */
+  signAll(messages: readonly Uint8Array[]): Promise<Buffer[]>;
 }
 
 /** Where the key file lives relative to a data directory. */
@@ -64,6 +70,12 @@ export function identityFromPrivateKey(privateKey: KeyObject): TerminalIdentity 
   // Non-enumerable so spreading/logging the identity never carries the signer.
   const sign = (bytes: Uint8Array): Buffer => cryptoSign(null, bytes, privateKey);
   Object.defineProperty(identity, 'sign', { value: sign, enumerable: false });
+  let worker: SigningWorker | undefined;
+  const signAll = (messages: readonly Uint8Array[]): Promise<Buffer[]> => {
+    worker ??= new SigningWorker(privateKey);
+    return worker.signAll(messages);
+  };
+  Object.defineProperty(identity, 'signAll', { value: signAll, enumerable: false });
   return identity;
 }
 
