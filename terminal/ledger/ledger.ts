@@ -4,6 +4,7 @@ import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
 import { VeritermError } from '../errors.js';
 import type { TerminalIdentity } from '../identity/terminal-key.js';
 import { canonicalJson, GENESIS_HASH, recordDigest } from './canonical.js';
+import { type BuiltRecord, type ChainHead, LedgerPlan } from './ledger-plan.js';
 import { LedgerReads } from './ledger-reads.js';
 import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
 import { migrateLedger } from './schema.js';
@@ -227,6 +228,64 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     type: RecordType,
     payload: P,
   ): LedgerRecord<P> {
+    // The head is read once per transaction (under the write lock), then carried forward.
+    const head = this.txHead ?? this.readHead();
+    const built = this.build(type, payload, head, this.now ?? this.clock());
+    built.record.signature = this.identity.sign(built.digest).toString('base64');
+    this.writing = true;
+    this.write(built);
+    // Cached only inside our own transaction (`now` pinned): an outside transaction on a shared
+    // connection must re-read the head each time.
+    if (this.now !== undefined) this.txHead = { seq: built.record.seq, hash: built.record.hash };
+    return built.record as LedgerRecord<P>;
+  }
+
+  /**
+   * Starts a plan (see LedgerPlan): appends computed against the current head without writing
+   * or signing, for `commitPlan` once their digests are signed off the event loop.
+   */
+  plan(): LedgerPlan {
+    return new LedgerPlan({
+      base: this.readHead(),
+      now: this.clock(),
+      storeId: this.storeId,
+      terminalId: this.terminalId,
+      reads: this,
+      build: (type, payload, head, now) => this.build(type, payload, head, now),
+    });
+  }
+
+  /**
+   * Writes a plan's records with their signatures (in plan order) in one durable transaction,
+   * if the chain head is still where the plan started. Returns false, writing nothing, if any
+   * record was appended meanwhile (by this or another process): the plan's reads may be stale,
+   * so the caller redoes its work under the write lock.
+   */
+  commitPlan(plan: LedgerPlan, signatures: readonly Uint8Array[]): boolean {
+    const planned = plan.planned;
+    if (signatures.length !== planned.length) {
+      throw new VeritermError(
+        'ledger_plan_signatures',
+        `Expected ${planned.length} signatures for the plan, got ${signatures.length}`,
+      );
+    }
+    return this.transaction(() => {
+      const head = this.readHead();
+      if (head.seq !== plan.base.seq || head.hash !== plan.base.hash) return false;
+      for (const [i, built] of planned.entries()) {
+        built.record.signature = Buffer.from(signatures[i]!).toString('base64');
+        this.write(built);
+      }
+      return true;
+    });
+  }
+
+  private readHead(): ChainHead {
+    return (this.stmts.head.get() as ChainHead | undefined) ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** The record `payload` becomes after `head` at `now` (unsigned): nothing is written. */
+  private build(type: RecordType, payload: Record<string, unknown>, head: ChainHead, now: Date): BuiltRecord {
     if (!RECORD_TYPES.has(type)) {
       throw new VeritermError(
         'ledger_type_invalid',
@@ -234,43 +293,44 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       );
     }
     const payloadJson = canonicalJson(payload);
-    // The head is read once per transaction (under the write lock), then carried forward.
-    const head = this.txHead ?? (this.stmts.head.get() as { seq: number; hash: string } | undefined);
-    const now = this.now ?? this.clock();
+    checkProjectable(type, payload);
     const body = {
       id: this.nextId(now.getTime()),
-      seq: (head?.seq ?? 0) + 1,
+      seq: head.seq + 1,
       type,
       at: now.toISOString(),
       storeId: this.storeId,
       terminalId: this.terminalId,
-      prevHash: head?.hash ?? GENESIS_HASH,
+      prevHash: head.hash,
       payload,
     };
-    checkProjectable(type, payload);
     const digest = recordDigest(body, payloadJson);
-    const hash = digest.toString('hex');
-    const signature = this.identity.sign(digest).toString('base64');
+    const record: LedgerRecord = {
+      ...body,
+      payload: JSON.parse(payloadJson) as Record<string, unknown>,
+      hash: digest.toString('hex'),
+      signature: '',
+    };
+    return { record, payloadJson, digest };
+  }
+
+  /** Inserts a signed record, its outbox row and its projections (inside a transaction). */
+  private write({ record, payloadJson }: BuiltRecord): void {
     const s = this.stmts;
-    this.writing = true;
     s.insert.run(
-      body.seq,
-      body.id,
-      type,
-      body.at,
-      body.storeId,
-      body.terminalId,
+      record.seq,
+      record.id,
+      record.type,
+      record.at,
+      record.storeId,
+      record.terminalId,
       payloadJson,
-      body.prevHash,
-      hash,
-      signature,
+      record.prevHash,
+      record.hash,
+      record.signature,
     );
-    s.outbox.run(body.seq);
-    this.project({ ...body, hash, signature } as LedgerRecord);
-    // Cached only inside our own transaction (`now` pinned): an outside transaction on a shared
-    // connection must re-read the head each time.
-    if (this.now !== undefined) this.txHead = { seq: body.seq, hash };
-    return { ...body, payload: JSON.parse(payloadJson) as P, hash, signature };
+    s.outbox.run(record.seq);
+    this.project(record);
   }
 
   /** Keeps the projections in step with the record just inserted (same transaction). */

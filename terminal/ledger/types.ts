@@ -1,12 +1,16 @@
+import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
+
 /**
  * The ledger's contract with the rest of the terminal. Every sale, write-off, return, alert and
  * printed receipt is a record: ULID id, per-terminal gap-free sequence, hash of the previous
  * record, Ed25519 signature by the terminal's key. It is durable (committed with
  * synchronous=FULL, its outbox row in the same transaction) when `append` returns.
  */
-export type RecordType = 'sale' | 'write_off' | 'return' | 'alert' | 'receipt_printed';
+export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed'] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
 
-export type AlertKind = 'clone' | 'unknown_code' | 'suspicious_report' | 'sync_gap';
+export const ALERT_KINDS = ['clone', 'unknown_code', 'suspicious_report', 'sync_gap'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {
   id: string;
@@ -27,6 +31,18 @@ export interface LedgerRecord<P = Record<string, unknown>> {
 
 export interface RecordAppender {
   append<P extends Record<string, unknown>>(type: RecordType, payload: P): LedgerRecord<P>;
+}
+
+/**
+ * What a sale's commit step needs of the ledger: the Ledger itself inside its transaction, or a
+ * LedgerPlan (group commit signed off the event loop) that answers the same reads.
+ */
+export interface SaleWriter extends RecordAppender {
+  readonly storeId: string;
+  readonly terminalId: string;
+  /** The active write-offs among `keys`, by code key. */
+  writeOffsOf(keys: readonly string[]): Map<string, ActiveWriteOff>;
+  saleByExternalRef(externalRef: string): StoredSale | undefined;
 }
 
 /** Local write-off state, for verification (already_sold here). */

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadOrCreateTerminalKey, type TerminalIdentity } from '../../../terminal/identity/index.js';
+import { Ledger } from '../../../terminal/ledger/index.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+let temp: ReturnType<typeof makeTempDir>;
+let identity: TerminalIdentity;
+let ledger: Ledger;
+
+beforeEach(() => {
+  temp = makeTempDir();
+  identity = loadOrCreateTerminalKey(join(temp.dir, 'identity', 'key.pem'));
+  ledger = Ledger.open({ file: join(temp.dir, 'ledger.db'), identity, storeId: 's1', terminalId: 't1' });
+});
+afterEach(() => {
+  ledger.close();
+  temp.cleanup();
+});
+
+describe('Ledger plans (group commit signed off the event loop)', () => {
+  it('writes planned records, signed on the worker, exactly as appends would chain them', async () => {
+    ledger.append('alert', { kind: 'clone', codeKey: 'before' });
+    const plan = ledger.plan();
+    const sale = plan.append('sale', { externalRef: 'r1', lines: [] });
+    plan.append('write_off', { codeKey: 'A', saleId: sale.id, line: 0 });
+    expect(sale).toMatchObject({ seq: 2, signature: '' });
+    // Nothing is written before commitPlan.
+    expect(ledger.headSeq()).toBe(1);
+    expect(ledger.commitPlan(plan, await identity.signAll(plan.digests))).toBe(true);
+    expect(ledger.records(0, 10).map((r) => [r.seq, r.type])).toEqual([
+      [1, 'alert'],
+      [2, 'sale'],
+      [3, 'write_off'],
+    ]);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 3 });
+    expect(ledger.writeOffOf('A')).toMatchObject({ saleId: sale.id, writeOffSeq: 3 });
+    expect(ledger.saleByExternalRef('r1')?.writeOffs).toHaveLength(1);
+    expect(ledger.pending(0, 10)).toHaveLength(3);
+    // The plan's records carry their signatures once committed.
+    expect(sale.signature).toBe(ledger.record(sale.id)?.signature);
+  });
+
+  it('reads its own sales and write-offs together with committed ones', () => {
+    const committed = ledger.transaction(() => {
+      const s = ledger.append('sale', { externalRef: 'old', lines: [] });
+      ledger.append('write_off', { codeKey: 'OLD', saleId: s.id, line: 0 });
+      return s;
+    });
+    const plan = ledger.plan();
+    const sale = plan.append('sale', { externalRef: 'new', lines: [] });
+    plan.append('write_off', { codeKey: 'NEW', saleId: sale.id, line: 0 });
+    expect([...plan.writeOffsOf(['OLD', 'NEW', 'NONE']).keys()].sort()).toEqual(['NEW', 'OLD']);
+    expect(plan.saleByExternalRef('new')).toMatchObject({ sale: { id: sale.id }, writeOffs: [{ seq: 4 }] });
+    expect(plan.saleByExternalRef('old')?.sale.id).toBe(committed.id);
+    expect(plan.saleByExternalRef('none')).toBeUndefined();
+  });
+
+  it('drops every append of a step that throws, and chains the next step from before it', async () => {
+    const plan = ledger.plan();
+    plan.append('sale', { externalRef: 'kept', lines: [] });
+    expect(() =>
+      plan.transaction(() => {
+        const s = plan.append('sale', { externalRef: 'dropped', lines: [] });
+        plan.append('write_off', { codeKey: 'X', saleId: s.id, line: 0 });
+        throw new Error('refused half-way');
+      }),
+    ).toThrow('refused half-way');
+    expect(plan.saleByExternalRef('dropped')).toBeUndefined();
+    expect(plan.writeOffsOf(['X']).size).toBe(0);
+    const next = plan.append('alert', { kind: 'clone', codeKey: 'Y' });
+    expect(next.seq).toBe(2);
+    expect(ledger.commitPlan(plan, await identity.signAll(plan.digests))).toBe(true);
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
+  });
+
+  it('writes nothing and says so when the head moved after planning', async () => {
+    const plan = ledger.plan();
+    plan.append('sale', { externalRef: 'late', lines: [] });
+    ledger.append('alert', { kind: 'clone', codeKey: 'meanwhile' });
+    expect(ledger.commitPlan(plan, await identity.signAll(plan.digests))).toBe(false);
+    expect(ledger.saleByExternalRef('late')).toBeUndefined();
+    expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 1 });
+  });
+
+  it('refuses a wrong number of signatures and record types that change earlier records', async () => {
+    const plan = ledger.plan();
+    plan.append('sale', { lines: [] });
+    expect(() => ledger.commitPlan(plan, [])).toThrow('Expected 1 signatures for the plan, got 0');
+    expect(() => plan.append('return', { lines: [] })).toThrow(/cannot hold 'return' records/);
+    expect(ledger.headSeq()).toBe(0);
+  });
+});
