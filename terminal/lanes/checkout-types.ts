@@ -6,7 +6,10 @@ import type { SaleReceiptDocument } from './checkout-receipt.js';
 
 /** The slice of the Verifier (terminal/verify) checkout uses: kiosk and checkout share the policy. */
 export interface LineVerifier {
-  verify(data: string, options?: { source?: string; record?: boolean; deviceId?: string }): Verdict;
+  verify(
+    data: string,
+    options?: { source?: string; record?: boolean; history?: boolean; deviceId?: string },
+  ): Verdict;
   /** The canonical key of a scan (parse only), for comparing an idempotent retry's lines. */
   keyOf(data: string): string | undefined;
 }

@@ -1,6 +1,13 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { StoredSale } from '../ledger/ledger-reads.js';
-import type { AlertPayload, SaleLinePayload, SalePayload, SoldContext } from '../ledger/payloads.js';
+import type {
+  AlertPayload,
+  SaleLinePayload,
+  SalePayload,
+  SoldContext,
+  WriteOffPayload,
+} from '../ledger/payloads.js';
+import type { SaleWriter } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import type { Verdict } from '../verify/types.js';
 import { buildSaleReceipt, codeTail } from './checkout-receipt.js';
@@ -69,14 +76,15 @@ export class CheckoutService {
   /**
    * Step 2, inside `ledger.transaction` (under the write lock): re-checks what another lane or
    * a retry may have committed since `prepare`, then writes the sale and one write-off per line,
-   * or only the alerts of a refusal.
+   * or only the alerts of a refusal. `writer` is the ledger, or a plan of a group commit whose
+   * signatures are made off the event loop (SaleBatcher).
    */
-  commitPrepared(prepared: PreparedSale): SaleOutcome {
+  commitPrepared(prepared: PreparedSale, writer: SaleWriter = this.ledger): SaleOutcome {
     const { input, accepted } = prepared;
     const refused = [...prepared.refused];
-    const again = this.replay(input);
+    const again = this.replay(input, writer);
     if (again) return again;
-    const active = this.ledger.writeOffsOf(accepted.map((a) => a.payload.codeKey));
+    const active = writer.writeOffsOf(accepted.map((a) => a.payload.codeKey));
     for (const line of accepted) {
       const sold = active.get(line.payload.codeKey);
       if (!sold) continue;
@@ -89,14 +97,18 @@ export class CheckoutService {
       };
       refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
     }
-    if (refused.length > 0) return this.refuse(refused);
-    const sale = this.ledger.append<SalePayload>('sale', {
+    if (refused.length > 0) return this.refuse(refused, writer);
+    const sale = writer.append<SalePayload>('sale', {
       externalRef: input.externalRef,
       cashier: input.cashier,
       lines: accepted.map((a) => a.payload),
     });
     const writeOffs = accepted.map((a) =>
-      this.ledger.append('write_off', { codeKey: a.payload.codeKey, saleId: sale.id, line: a.line }),
+      writer.append<WriteOffPayload>('write_off', {
+        codeKey: a.payload.codeKey,
+        saleId: sale.id,
+        line: a.line,
+      }),
     );
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
   }
@@ -117,9 +129,9 @@ export class CheckoutService {
     return stored ? toView(stored) : undefined;
   }
 
-  private replay(input: SaleInput): SaleOutcome | undefined {
+  private replay(input: SaleInput, reads: SaleWriter = this.ledger): SaleOutcome | undefined {
     if (input.externalRef === undefined) return undefined;
-    const stored = this.ledger.saleByExternalRef(input.externalRef);
+    const stored = reads.saleByExternalRef(input.externalRef);
     if (!stored) return undefined;
     const view = toView(stored);
     const before = view.lines
@@ -146,7 +158,12 @@ export class CheckoutService {
     const refused: Refusal[] = [];
     const seen = new Set<string>();
     input.lines.forEach((lineInput, line) => {
-      const verdict = this.deps.verifier.verify(lineInput.data, { source: 'checkout', record: false });
+      // Neither recorded nor reading history: the basket scan (`check`) already did both.
+      const verdict = this.deps.verifier.verify(lineInput.data, {
+        source: 'checkout',
+        record: false,
+        history: false,
+      });
       const key = verdict.code?.key;
       const refuse = (reason: string, message: string, extra: Partial<Refusal> = {}) =>
         refused.push({
@@ -233,8 +250,8 @@ export class CheckoutService {
   }
 
   /** Inside the transaction: keep the alerts, write nothing else. */
-  private refuse(refused: Refusal[]): SaleOutcome {
-    const alertIds = refused.flatMap((r) => (r.alert ? [this.ledger.append('alert', r.alert).id] : []));
+  private refuse(refused: Refusal[], writer: SaleWriter): SaleOutcome {
+    const alertIds = refused.flatMap((r) => (r.alert ? [writer.append('alert', r.alert).id] : []));
     const lines = refused.map(({ alert: _alert, ...line }) => line).sort((a, b) => a.line - b.line);
     return {
       ok: false,

@@ -49,8 +49,8 @@ describe('SaleBatcher (group commit)', () => {
 
   it('a sale that fails mid-write rolls back alone; the others commit', async () => {
     const commit = t.checkout.commitPrepared.bind(t.checkout);
-    t.checkout.commitPrepared = (prepared) => {
-      const outcome = commit(prepared);
+    t.checkout.commitPrepared = (prepared, writer) => {
+      const outcome = commit(prepared, writer);
       if (prepared.input.externalRef === 'boom') throw new Error('disk hiccup');
       return outcome;
     };
@@ -65,6 +65,58 @@ describe('SaleBatcher (group commit)', () => {
     expect(c.status).toBe('fulfilled');
     expect(t.ledger.saleByExternalRef('boom')).toBeUndefined();
     expect(t.ledger.writeOffOf(code(11))).toBeUndefined();
+    expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 4 });
+  });
+
+  it('a retry in the same batch replays the first sale instead of selling twice', async () => {
+    const batcher = new SaleBatcher(t.checkout);
+    const sale = { externalRef: 'twice', lines: [{ data: code(20) }, { data: code(21) }] };
+    const [first, retry] = await Promise.all([batcher.submit(sale), batcher.submit(sale)]);
+    expect(first).toMatchObject({ ok: true, replayed: false });
+    expect(retry).toMatchObject({ ok: true, replayed: true });
+    if (!first.ok || !retry.ok) throw new Error('unreachable');
+    expect(retry.sale).toEqual(first.sale);
+    expect(t.ledger.records(0, 100).map((r) => r.type)).toEqual(['sale', 'write_off', 'write_off']);
+  });
+
+  it('redoes the batch under the write lock when another record lands while it is signed', async () => {
+    const commitPlan = t.ledger.commitPlan.bind(t.ledger);
+    let raced = 0;
+    t.ledger.commitPlan = (plan, signatures) => {
+      // Another writer (a kiosk alert, another process) appends between plan and commit.
+      if (raced++ === 0) t.ledger.append('alert', { kind: 'suspicious_report', codeKey: code(99) });
+      return commitPlan(plan, signatures);
+    };
+    const batcher = new SaleBatcher(t.checkout);
+    const outcomes = await Promise.all([
+      batcher.submit({ externalRef: 'x', lines: [{ data: code(30) }] }),
+      batcher.submit({ externalRef: 'y', lines: [{ data: code(31) }] }),
+    ]);
+    expect(raced).toBe(1);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+    const records = t.ledger.records(0, 100);
+    expect(records.map((r) => r.type)).toEqual(['alert', 'sale', 'write_off', 'sale', 'write_off']);
+    // What the callers were told is what was stored.
+    const x = outcomes[0]!;
+    if (!x.ok) throw new Error('unreachable');
+    expect(x.sale.seq).toBe(2);
+    expect(t.ledger.sale(x.sale.saleId)?.sale.seq).toBe(2);
+    expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 5 });
+  });
+
+  it('signs on its own thread when the signing worker is unavailable', async () => {
+    const real = t.ledger.identity;
+    Object.defineProperty(t.ledger, 'identity', {
+      value: Object.create(real, {
+        signAll: { value: () => Promise.reject(new Error('signing worker stopped')) },
+      }),
+    });
+    const batcher = new SaleBatcher(t.checkout);
+    const outcomes = await Promise.all([
+      batcher.submit({ externalRef: 'p', lines: [{ data: code(40) }] }),
+      batcher.submit({ externalRef: 'q', lines: [{ data: code(41) }] }),
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
     expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 4 });
   });
 });

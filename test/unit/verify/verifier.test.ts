@@ -62,6 +62,15 @@ describe('Verifier', () => {
     expect(log.recent(1)[0]).toMatchObject({ key: SAMPLE.genuine, verdict: 'genuine', source: 'api' });
   });
 
+  it('history:false skips the query log read; the verdict is the same', () => {
+    verifier.verify(SAMPLE.genuine);
+    const withHistory = verifier.verify(SAMPLE.genuine, { record: false });
+    const without = verifier.verify(SAMPLE.genuine, { record: false, history: false });
+    expect(withHistory.history.checksHere).toBe(1);
+    expect(without.history).toEqual({ checksHere: 0, upstreamChecks: 3 });
+    expect({ ...without, history: undefined }).toEqual({ ...withHistory, history: undefined });
+  });
+
   it('record:false checks leave no trace; malformed scans are logged without a key', () => {
     verifier.verify(SAMPLE.genuine, { record: false });
     expect(log.history(SAMPLE.genuine).checksHere).toBe(0);
