@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * Helpers for benchmarks. Every figure is printed as one line
  * `<bench> <metric> <value> <unit>` so runs can be compared over time.
@@ -30,3 +32,23 @@ export function nowMs(): number {
 export interface BenchModule {
   run(): Promise<void>;
 }
+
+/**
+ * CPU time (ms) of this process's main thread (the event loop), from /proc on Linux: what bounds
+ * a Node server's throughput, while `process.cpuUsage()` also counts worker threads. Falls back
+ * to the whole process elsewhere. Resolution is the kernel tick (10 ms): use over seconds.
+ */
+export function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  }
+}
+
+/** USER_HZ: 100 on every Linux architecture Node supports. */
+const CLOCK_TICKS = 100;
