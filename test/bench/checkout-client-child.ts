@@ -1,26 +1,22 @@
 /**
  * The POS side of the checkout bench, in its own process (a real POS is another machine): the
- * parent sends `{ phase, count, clients, lines }` over IPC, this process posts that many 10-line
- * sales with `clients` requests in flight and answers `{ latencies, elapsedMs }`. Keeping the load
+ * parent sends `{ phase, clients, lines, codes }` over IPC, this process posts sales of `lines`
+ * codes each (every code once) with `clients` requests in flight and answers
+ * `{ latencies, elapsedMs }`. Keeping the load
  * generator out of the terminal's process means the parent's CPU time is the terminal's alone.
  */
 import { Agent, request } from 'node:http';
 
 interface Job {
   phase: string;
-  count: number;
   clients: number;
   lines: number;
+  /** Sellable codes from the bench's registry: `lines` per sale. */
+  codes: string[];
 }
 
-const [port, token, firstSerial] = process.argv.slice(2);
+const [port, token] = process.argv.slice(2);
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-let serial = Number(firstSerial);
-
-/** A covered 20-digit supervision code (see test/integration/checkout/checkout-fixture.ts). */
-function code(n: number): string {
-  return `6901234${String(n).padStart(9, '0')}0000`;
-}
 
 function post(body: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,15 +45,16 @@ function post(body: string): Promise<number> {
 
 async function run(job: Job): Promise<{ latencies: number[]; elapsedMs: number }> {
   const latencies: number[] = [];
+  const count = Math.floor(job.codes.length / job.lines);
   let sent = 0;
   const start = performance.now();
   await Promise.all(
     Array.from({ length: job.clients }, async () => {
-      while (sent < job.count) {
-        sent++;
+      while (sent < count) {
+        const at = sent++ * job.lines;
         const body = JSON.stringify({
-          externalRef: `bench-${job.phase}-${serial}`,
-          lines: Array.from({ length: job.lines }, () => ({ data: code(serial++) })),
+          externalRef: `bench-${job.phase}-${at}`,
+          lines: job.codes.slice(at, at + job.lines).map((data) => ({ data })),
         });
         const t0 = performance.now();
         const status = await post(body);

@@ -2,6 +2,12 @@ import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { importRelease } from '../../terminal/registry/import.js';
+import { generateSigningKey } from '../../terminal/registry/keys.js';
+import { createRoot } from '../../terminal/registry/root.js';
+import { RegistryStore } from '../../terminal/registry/store.js';
+import { synthesize, synthPlan, synthUnits } from '../../terminal/registry/synth.js';
+import type { Verifier } from '../../terminal/verify/index.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { code } from '../integration/checkout/checkout-fixture.js';
 import { startCheckoutServer } from '../integration/checkout/http-fixture.js';
@@ -80,7 +86,7 @@ interface ClientResult {
 
 /** The POS load generator in a child process (see checkout-client-child.ts). */
 async function startClient(port: number, token: string) {
-  const child = fork(join(here, 'checkout-client-child.ts'), [String(port), token, '10000000'], {
+  const child = fork(join(here, 'checkout-client-child.ts'), [String(port), token], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -90,16 +96,55 @@ async function startClient(port: number, token: string) {
   });
   return {
     /** Runs one phase; resolves with the client's latencies and wall time. */
-    run(phase: string, count: number, clients: number): Promise<ClientResult> {
+    run(phase: string, codes: string[], clients: number): Promise<ClientResult> {
       return new Promise((resolve, reject) => {
         child.once('message', (m: { ok: boolean; message?: string } & ClientResult) =>
           m.ok ? resolve(m) : reject(new Error(`bench client: ${m.message}`)),
         );
-        child.send({ phase, count, clients, lines: LINES });
+        child.send({ phase, codes, clients, lines: LINES });
       });
     },
     stop: () => child.kill(),
   };
+}
+
+/** A real signed registry (SQLite, as a terminal holds it) of `units` synthesized units. */
+async function buildRegistry(dir: string, units: number) {
+  const rootKey = generateSigningKey();
+  const releaseKey = generateSigningKey();
+  const root = createRoot({ rootKeys: [rootKey], releaseKeys: [releaseKey] }, [rootKey]);
+  const expires = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  const snap = await synthesize(
+    { units, scope: 'bench', version: 1, expires },
+    [releaseKey],
+    join(dir, 'snap.manifest.json'),
+  );
+  const store = RegistryStore.open(join(dir, 'registry.db'));
+  const imported = await importRelease(store, snap.manifestFile, { pinnedRoot: root, scope: 'bench' });
+  if (!imported.ok) throw new Error(`registry import failed: ${imported.code}`);
+  report(BENCH, 'registry_units', units, 'units');
+  return { store, units: synthPlan({ units }) };
+}
+
+/**
+ * `count` codes the policy lets a cashier sell, taken round-robin over the registry's products so
+ * consecutive lines hit different products and pages, as a real basket does.
+ */
+function sellableCodes(plan: ReturnType<typeof synthPlan>, verifier: Verifier, count: number): string[] {
+  const codes: string[] = [];
+  const sources = plan.map((p) => synthUnits(p));
+  while (codes.length < count && sources.length > 0) {
+    for (let i = 0; i < sources.length && codes.length < count; i++) {
+      const next = sources[i]!.next();
+      if (next.done) {
+        sources.splice(i--, 1);
+        continue;
+      }
+      if (verifier.verify(next.value.key, { record: false }).sellable) codes.push(next.value.key);
+    }
+  }
+  if (codes.length < count) throw new Error(`only ${codes.length} sellable codes; need ${count}`);
+  return codes;
 }
 
 export async function run(): Promise<void> {
@@ -111,17 +156,22 @@ export async function run(): Promise<void> {
     report(BENCH, 'raw_baseline_p99', percentile(raw.latencies, 99), 'ms');
     report(BENCH, 'raw_baseline_rate', Math.round(raw.perSecond), 'sales/s');
 
-    const server = await startCheckoutServer({ dir: join(temp.dir, 'terminal') });
+    const registry = await buildRegistry(temp.dir, scaled(1_000_000));
+    const server = await startCheckoutServer({ dir: join(temp.dir, 'terminal'), registry: registry.store });
     const port = Number(new URL(server.url).port);
     const client = await startClient(port, server.tokens.cashier);
+    const warmSales = scaled(300);
+    const serialSales = scaled(2000);
+    const total = scaled(6000);
+    const codes = sellableCodes(registry.units, server.t.verifier, (warmSales + serialSales + total) * LINES);
+    const take = (sales: number) => codes.splice(0, sales * LINES);
 
     // Warm up (JIT, statement caches, keep-alive sockets).
-    await client.run('warm', scaled(300), 1);
+    await client.run('warm', take(warmSales), 1);
 
     // Latency: one sale at a time, as one lane does.
-    const serialSales = scaled(2000);
     const serialCpu = process.cpuUsage();
-    const serial = await client.run('serial', serialSales, 1);
+    const serial = await client.run('serial', take(serialSales), 1);
     const serialUsed = process.cpuUsage(serialCpu);
     const p50 = percentile(serial.latencies, 50);
     const p99 = percentile(serial.latencies, 99);
@@ -137,10 +187,9 @@ export async function run(): Promise<void> {
 
     // Sustained: many lanes/POS clients keeping requests in flight; concurrent sales share a
     // durable commit (group commit), so the rate is bound by CPU rather than by fsync.
-    const total = scaled(6000);
     const cpuBefore = process.cpuUsage();
     const loopBefore = mainThreadCpuMs();
-    const sustained = await client.run('sustained', total, 32);
+    const sustained = await client.run('sustained', take(total), 32);
     const cpu = process.cpuUsage(cpuBefore);
     const loopMs = mainThreadCpuMs() - loopBefore;
     const rate = total / (sustained.elapsedMs / 1000);
@@ -164,6 +213,7 @@ export async function run(): Promise<void> {
     report(BENCH, 'records_written', chain.records, 'records');
     client.stop();
     await server.close();
+    registry.store.close();
   } finally {
     temp.cleanup();
   }

@@ -107,6 +107,11 @@ export interface TerminalOptions {
   config?: CheckoutConfig;
   receipts?: ReceiptSink;
   unverifiablePolicy?: 'block' | 'allow';
+  /**
+   * A real registry (the checkout bench) instead of the generated one above; `setStatus` then
+   * refuses.
+   */
+  registry?: RegistryReader;
 }
 
 /** Opens (or reopens) the terminal whose files live in `dir`. */
@@ -120,7 +125,14 @@ export function openTerminal(options: TerminalOptions) {
     terminalId: options.terminalId ?? 'lane-1',
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const registry = makeRegistry(options.clock);
+  const registry: TestRegistry = options.registry
+    ? {
+        ...bind(options.registry),
+        setStatus: () => {
+          throw new Error('setStatus needs the generated test registry');
+        },
+      }
+    : makeRegistry(options.clock);
   const verifier = new Verifier({
     parse: (input) => parseCode(input),
     productKeyOf,
@@ -150,5 +162,13 @@ export function openTerminal(options: TerminalOptions) {
     checkout: new CheckoutService(deps),
     returns: new ReturnsService(deps),
     close: () => db.close(),
+  };
+}
+
+function bind(registry: RegistryReader): RegistryReader {
+  return {
+    lookup: (key) => registry.lookup(key),
+    lookupProduct: (key) => registry.lookupProduct(key),
+    state: () => registry.state(),
   };
 }
