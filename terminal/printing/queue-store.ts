@@ -10,7 +10,11 @@ import { migrate, type SqliteDatabase } from '../db/open-database.js';
  * done     → acknowledged: bytes taken and a DLE EOT afterwards showed the printer ready
  * failed   → gave up, `reason` says why
  */
-export type PrintJobState = 'pending' | 'sending' | 'sent' | 'done' | 'failed';
+export const PRINT_JOB_STATES = ['pending', 'sending', 'sent', 'done', 'failed'] as const;
+export type PrintJobState = (typeof PRINT_JOB_STATES)[number];
+
+/** Job kinds the terminal enqueues itself (PrintQueue's default and reprintLast); callers may add others. */
+export const PRINT_JOB_KINDS = ['receipt', 'reprint'] as const;
 
 export interface PrintJob {
   id: string;

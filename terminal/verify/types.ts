@@ -2,18 +2,20 @@ import type { ParsedCode, ParseFailure } from '../codes/types.js';
 import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../registry/types.js';
 
 /** DESIGN.md verdicts. Kiosk and checkout see the same decision. */
-export type VerdictKind =
-  | 'genuine'
-  | 'already_sold'
-  | 'recalled'
-  | 'withdrawn'
-  | 'stolen'
-  | 'destroyed'
-  | 'locked'
-  | 'expired'
-  | 'unknown'
-  | 'malformed'
-  | 'unverifiable';
+export const VERDICT_KINDS = [
+  'genuine',
+  'already_sold',
+  'recalled',
+  'withdrawn',
+  'stolen',
+  'destroyed',
+  'locked',
+  'expired',
+  'unknown',
+  'malformed',
+  'unverifiable',
+] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 export interface CheckHistory {
   /** Checks of this code at this terminal before this one. */
