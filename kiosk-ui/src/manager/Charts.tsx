@@ -2,8 +2,9 @@ import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { ManagerCharts } from '../../../terminal/http/routes/manager-types.js';
-import { type Locale, translator } from '../shell/i18n.js';
-import { managerMessages } from './messages.js';
+import { formatDate, type Locale, translator } from '../shell/i18n.js';
+import { managerMessages, verdictMessages } from './messages.js';
+import { enumText } from './reasons.js';
 
 const COLOURS: Record<string, string> = {
   genuine: '#1a7f37',
@@ -15,7 +16,14 @@ const COLOURS: Record<string, string> = {
   unverifiable: '#57606a',
 };
 
-function Plot(props: { title: string; x: number[]; series: { label: string; values: number[] }[] }) {
+/** A line: `key` picks its colour (a verdict), `label` is what the legend shows. */
+type Series = { key: string; label: string; values: number[] };
+
+/** An hour on the time axis and in the legend, in the page's language. */
+const hourText = (seconds: number, locale: Locale) =>
+  new Date(seconds * 1000).toLocaleString(locale, { hour: '2-digit', minute: '2-digit' });
+
+function Plot(props: { title: string; x: number[]; series: Series[]; locale: Locale; time: string }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!host.current) return;
@@ -25,20 +33,26 @@ function Plot(props: { title: string; x: number[]; series: { label: string; valu
         width: Math.max(320, host.current.clientWidth || 600),
         height: 220,
         series: [
-          {},
+          {
+            label: props.time,
+            value: (_u, v) =>
+              v === null
+                ? '--'
+                : `${formatDate(new Date(v * 1000).toISOString(), props.locale)} ${hourText(v, props.locale)}`,
+          },
           ...props.series.map((s) => ({
             label: s.label,
-            stroke: COLOURS[s.label] ?? '#0969da',
+            stroke: COLOURS[s.key] ?? '#0969da',
             width: 2,
           })),
         ],
-        axes: [{}, { label: '#' }],
+        axes: [{ values: (_u, splits) => splits.map((s) => hourText(s, props.locale)) }, { label: '#' }],
       },
       [props.x, ...props.series.map((s) => s.values)],
       host.current,
     );
     return () => plot.destroy();
-  }, [props.title, props.x, props.series]);
+  }, [props.title, props.x, props.series, props.locale, props.time]);
   return <div class="mg-plot" ref={host} />;
 }
 
@@ -46,25 +60,38 @@ function Plot(props: { title: string; x: number[]; series: { label: string; valu
 export function Charts(props: { data: ManagerCharts | undefined; locale: Locale }) {
   const t = translator(managerMessages, props.locale);
   const data = props.data;
+  const locale = props.locale;
   const sales = t('sales');
   // Memoised on the data so a re-render (a health push) does not rebuild the plots.
   const plotted = useMemo(() => {
     if (!data) return undefined;
     const x = data.hours.map((h) => Date.parse(`${h}:00:00Z`) / 1000);
-    const checks = Object.entries(data.checks).map(([label, values]) => ({ label, values }));
+    const line = (verdict: string, values: number[]): Series => ({
+      key: verdict,
+      label: enumText(verdictMessages, locale, verdict),
+      values,
+    });
+    const checks = Object.entries(data.checks).map(([verdict, values]) => line(verdict, values));
     return {
       x,
-      checks: checks.length ? checks : [{ label: 'genuine', values: x.map(() => 0) }],
-      sales: [{ label: sales, values: data.sales }],
+      checks: checks.length
+        ? checks
+        : [
+            line(
+              'genuine',
+              x.map(() => 0),
+            ),
+          ],
+      sales: [{ key: 'sales', label: sales, values: data.sales }],
     };
-  }, [data, sales]);
+  }, [data, sales, locale]);
   if (!plotted) return null;
   const { x, checks } = plotted;
   return (
     <section class="mg-charts">
       <h2>{t('charts')}</h2>
-      <Plot title={t('checksPerHour')} x={x} series={checks} />
-      <Plot title={t('salesPerHour')} x={x} series={plotted.sales} />
+      <Plot title={t('checksPerHour')} x={x} series={checks} locale={locale} time={t('time')} />
+      <Plot title={t('salesPerHour')} x={x} series={plotted.sales} locale={locale} time={t('time')} />
     </section>
   );
 }

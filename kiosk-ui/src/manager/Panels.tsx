@@ -3,9 +3,48 @@ import type { ManagerOverview, ManagerReceipt } from '../../../terminal/http/rou
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
 import { download, fetchBlob } from './manager-api.js';
-import { managerMessages } from './messages.js';
+import {
+  type AlertField,
+  alertFieldMessages,
+  alertKindMessages,
+  jobKindMessages,
+  jobStateMessages,
+  linkMessages,
+  managerMessages,
+  recordTypeMessages,
+  soldWhereMessages,
+  verdictMessages,
+} from './messages.js';
+import { enumText } from './reasons.js';
 
 type Props = { data: ManagerOverview; locale: Locale };
+
+/** One payload value: fixed values in words, times as dates, free text (codes, notes) as it came. */
+function fieldValue(name: string, value: unknown, locale: Locale) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value))
+    return <AlertFields fields={value as Record<string, unknown>} locale={locale} />;
+  if (typeof value !== 'string') return JSON.stringify(value);
+  if (name === 'verdict') return enumText(verdictMessages, locale, value);
+  if (name === 'where') return enumText(soldWhereMessages, locale, value);
+  if (name === 'at' || name.endsWith('At')) return formatDate(value, locale, true);
+  return value;
+}
+
+/** An alert's payload as labelled fields (labels for the known ones, the raw name otherwise). */
+function AlertFields(props: { fields: Record<string, unknown>; locale: Locale }) {
+  const labels: Record<string, string> = alertFieldMessages[props.locale];
+  const shown = Object.entries(props.fields).filter(([name, v]) => name !== 'kind' && v !== undefined);
+  return (
+    <dl class="mg-alert-fields">
+      {shown.map(([name, value]) => (
+        <div key={name} data-field={name}>
+          <dt>{Object.hasOwn(labels, name) ? labels[name as AlertField] : name}</dt>
+          <dd>{fieldValue(name, value, props.locale)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
 
 /** Clone alerts, unknown codes and suspicious reports, newest first, each with its details. */
 export function Alerts({ data, locale }: Props) {
@@ -21,9 +60,10 @@ export function Alerts({ data, locale }: Props) {
           <li key={a.id} data-kind={a.kind}>
             <details>
               <summary>
-                <strong>{a.kind}</strong> · {formatDate(a.at, locale, true)} · #{a.seq}
+                <strong class="mg-alert-kind">{enumText(alertKindMessages, locale, a.kind)}</strong> ·{' '}
+                {formatDate(a.at, locale, true)} · #{a.seq}
               </summary>
-              <pre>{JSON.stringify(a.details, null, 2)}</pre>
+              <AlertFields fields={a.details} locale={locale} />
             </details>
           </li>
         ))}
@@ -40,9 +80,13 @@ export function EventLog({ data, locale }: Props) {
       <table>
         <tbody>
           {data.events.map((e, i) => (
-            <tr key={`${e.at}-${i}`} class={`mg-ev-${e.kind}`}>
+            <tr key={`${e.at}-${i}`} class={`mg-ev-${e.kind}`} data-what={e.what}>
               <td>{formatDate(e.at, locale, true)}</td>
-              <td>{e.what}</td>
+              <td>
+                {e.kind === 'check'
+                  ? enumText(verdictMessages, locale, e.what)
+                  : enumText(recordTypeMessages, locale, e.what)}
+              </td>
               <td>{e.detail}</td>
             </tr>
           ))}
@@ -90,8 +134,10 @@ export function Receipts({ data, locale }: Props) {
       {data.receipts.length === 0 && <p>{t('noReceipts')}</p>}
       <ul>
         {data.receipts.map((j) => (
-          <li key={j.id}>
-            {formatDate(j.createdAt, locale, true)} · {j.kind} · {j.state}{' '}
+          <li key={j.id} data-job={j.id} data-kind={j.kind} data-state={j.state}>
+            {formatDate(j.createdAt, locale, true)} ·{' '}
+            <span class="mg-job-kind">{enumText(jobKindMessages, locale, j.kind)}</span> ·{' '}
+            <span class="mg-job-state">{enumText(jobStateMessages, locale, j.state)}</span>{' '}
             <button type="button" onClick={() => setOpen(open === j.id ? undefined : j.id)}>
               {t('preview')}
             </button>
@@ -139,7 +185,7 @@ export function Details({ data, locale }: Props) {
           <dl class="mg-upstream" data-link={u.link}>
             <dt>{t('upstream')}</dt>
             <dd>
-              {u.link} · {t('backlog', { n: u.backlog })}
+              {enumText(linkMessages, locale, u.link)} · {t('backlog', { n: u.backlog })}
             </dd>
             <dt>{t('lastAck')}</dt>
             <dd>{formatDate(u.lastAckAt, locale, true) || '—'}</dd>

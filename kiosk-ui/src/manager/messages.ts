@@ -1,4 +1,9 @@
+import type { ManagerOverview } from '../../../terminal/http/routes/manager-types.js';
 import type { ReasonCode } from '../../../terminal/http/wire-types.js';
+import type { SoldContext } from '../../../terminal/ledger/payloads.js';
+import type { AlertKind, RecordType } from '../../../terminal/ledger/types.js';
+import type { PRINT_JOB_KINDS, PrintJobState } from '../../../terminal/printing/queue-store.js';
+import type { VerdictKind } from '../../../terminal/verify/types.js';
 import type { Catalogue } from '../shell/i18n.js';
 
 type Key =
@@ -36,7 +41,8 @@ type Key =
   | 'ok'
   | 'warn'
   | 'fail'
-  | 'hours';
+  | 'hours'
+  | 'time';
 
 export const managerMessages: Catalogue<Key> = {
   'zh-CN': {
@@ -75,6 +81,7 @@ export const managerMessages: Catalogue<Key> = {
     warn: '注意',
     fail: '故障',
     hours: '小时',
+    time: '时间',
   },
   en: {
     title: 'Store manager',
@@ -112,6 +119,7 @@ export const managerMessages: Catalogue<Key> = {
     warn: 'Warning',
     fail: 'Fault',
     hours: 'h',
+    time: 'Time',
   },
 };
 
@@ -231,4 +239,177 @@ export const reasonMessages: Catalogue<ReasonCode> = {
     'errors.recent': '{component}: {message}',
     'errors.none': 'No recent errors',
   },
+};
+
+/*
+ * Fixed values the server sends as ids, in words (test/unit/manager/enum-messages.test.ts checks each
+ * table has exactly the values of the server's union). `enumText` (manager/reasons.ts) shows a value
+ * this page does not know (a newer terminal) as it came.
+ */
+
+/** Alert kinds (terminal/ledger/types.ts ALERT_KINDS). */
+export const alertKindMessages: Catalogue<AlertKind> = {
+  'zh-CN': {
+    clone: '疑似复制码（重复销售）',
+    unknown_code: '未登记的码',
+    suspicious_report: '可疑商品举报',
+    sync_gap: '上传记录缺失',
+  },
+  en: {
+    clone: 'Possible copied code (sold twice)',
+    unknown_code: 'Unknown code',
+    suspicious_report: 'Suspicious report',
+    sync_gap: 'Gap in uploaded records',
+  },
+};
+
+/** Labels of the fields of an alert's payload (terminal/ledger/payloads.ts AlertPayload, kiosk reports). */
+export type AlertField =
+  | 'kind'
+  | 'codeKey'
+  | 'key'
+  | 'verdict'
+  | 'reason'
+  | 'note'
+  | 'previous'
+  | 'attempt'
+  | 'where'
+  | 'storeId'
+  | 'terminalId'
+  | 'at'
+  | 'saleId'
+  | 'externalRef'
+  | 'cashier'
+  | 'checkedAt'
+  | 'checkId'
+  | 'source'
+  | 'reportedAt';
+
+export const alertFieldMessages: Catalogue<AlertField> = {
+  'zh-CN': {
+    kind: '类型',
+    codeKey: '码',
+    key: '码',
+    verdict: '查验结果',
+    reason: '原因',
+    note: '备注',
+    previous: '此前售出',
+    attempt: '本次销售尝试',
+    where: '售出于',
+    storeId: '门店',
+    terminalId: '终端',
+    at: '时间',
+    saleId: '销售单',
+    externalRef: '外部单号',
+    cashier: '收银员',
+    checkedAt: '查验时间',
+    checkId: '查验编号',
+    source: '来源',
+    reportedAt: '举报时间',
+  },
+  en: {
+    kind: 'Kind',
+    codeKey: 'Code',
+    key: 'Code',
+    verdict: 'Verdict',
+    reason: 'Reason',
+    note: 'Note',
+    previous: 'Sold before',
+    attempt: 'This sale attempt',
+    where: 'Sold',
+    storeId: 'Store',
+    terminalId: 'Terminal',
+    at: 'Time',
+    saleId: 'Sale',
+    externalRef: 'External ref',
+    cashier: 'Cashier',
+    checkedAt: 'Checked at',
+    checkId: 'Check no.',
+    source: 'Source',
+    reportedAt: 'Reported at',
+  },
+};
+
+/** Where a clone's earlier sale happened (SoldContext.where). */
+export const soldWhereMessages: Catalogue<SoldContext['where']> = {
+  'zh-CN': { here: '本终端', upstream: '其他门店或终端（上级通报）' },
+  en: { here: 'At this terminal', upstream: 'Elsewhere (reported by upstream)' },
+};
+
+/** Verdicts (terminal/verify/types.ts VERDICT_KINDS): chart lines, event log, alert details. */
+export const verdictMessages: Catalogue<VerdictKind> = {
+  'zh-CN': {
+    genuine: '正品',
+    already_sold: '已售出',
+    recalled: '已召回',
+    withdrawn: '已撤市',
+    stolen: '被盗',
+    destroyed: '已销毁',
+    locked: '已锁定',
+    expired: '已过期',
+    unknown: '未登记',
+    malformed: '无法识别',
+    unverifiable: '无法核验',
+  },
+  en: {
+    genuine: 'Genuine',
+    already_sold: 'Already sold',
+    recalled: 'Recalled',
+    withdrawn: 'Withdrawn',
+    stolen: 'Stolen',
+    destroyed: 'Destroyed',
+    locked: 'Locked',
+    expired: 'Expired',
+    unknown: 'Unknown',
+    malformed: 'Unreadable',
+    unverifiable: 'Cannot be confirmed',
+  },
+};
+
+/** Ledger record types (terminal/ledger/types.ts RECORD_TYPES), in the event log. */
+export const recordTypeMessages: Catalogue<RecordType> = {
+  'zh-CN': {
+    sale: '销售',
+    write_off: '核销',
+    return: '退货',
+    alert: '警报',
+    receipt_printed: '小票已打印',
+  },
+  en: {
+    sale: 'Sale',
+    write_off: 'Write-off',
+    return: 'Return',
+    alert: 'Alert',
+    receipt_printed: 'Receipt printed',
+  },
+};
+
+/** Print job kinds the terminal enqueues (terminal/printing/queue-store.ts PRINT_JOB_KINDS). */
+export const jobKindMessages: Catalogue<(typeof PRINT_JOB_KINDS)[number]> = {
+  'zh-CN': { receipt: '小票', reprint: '重打小票' },
+  en: { receipt: 'Receipt', reprint: 'Reprint' },
+};
+
+/** Print job states (terminal/printing/queue-store.ts PRINT_JOB_STATES). */
+export const jobStateMessages: Catalogue<PrintJobState> = {
+  'zh-CN': {
+    pending: '排队中',
+    sending: '发送中',
+    sent: '打印中',
+    done: '已打印',
+    failed: '打印失败',
+  },
+  en: {
+    pending: 'Queued',
+    sending: 'Sending',
+    sent: 'Printing',
+    done: 'Printed',
+    failed: 'Failed',
+  },
+};
+
+/** The upstream link in the details panel. */
+export const linkMessages: Catalogue<NonNullable<ManagerOverview['upstream']>['link']> = {
+  'zh-CN': { up: '已连接', down: '未连接' },
+  en: { up: 'Connected', down: 'Disconnected' },
 };

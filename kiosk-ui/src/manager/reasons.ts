@@ -1,4 +1,3 @@
-import type { ReasonCode } from '../../../terminal/http/wire-types.js';
 import { formatDate, type Locale } from '../shell/i18n.js';
 import { componentNames, reasonMessages } from './messages.js';
 
@@ -27,8 +26,9 @@ export function reasonText(
   item: { code: string; params?: Record<string, string | number> | undefined; reason: string },
   locale: Locale,
 ): string {
-  const template = (reasonMessages[locale] as Partial<Record<string, string>>)[item.code as ReasonCode];
-  if (template === undefined) return item.reason;
+  const templates: Record<string, string> = reasonMessages[locale];
+  if (!Object.hasOwn(templates, item.code)) return item.reason;
+  const template = templates[item.code]!;
   let missing = false;
   const text = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = item.params?.[name];
@@ -39,4 +39,17 @@ export function reasonText(
     return formatParam(name, value, locale);
   });
   return missing ? item.reason : text;
+}
+
+/**
+ * A fixed server value (alert kind, verdict, job state, …) in the page's language from one of the
+ * tables in manager/messages.ts; a value the table does not know (a newer terminal) shows as it came.
+ */
+export function enumText(
+  table: Record<Locale, Record<string, string>>,
+  locale: Locale,
+  value: string,
+): string {
+  const words = table[locale];
+  return Object.hasOwn(words, value) ? words[value]! : value;
 }
