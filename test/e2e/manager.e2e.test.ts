@@ -1,17 +1,21 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REASON_CODES, REASON_PARAMS, type ReasonCode } from '../../terminal/health/reason-codes.js';
 import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
+import { ARTIFACTS, type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
 import { MANAGER, type ManagerRig, startManagerRig } from './manager-fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** The issue's promise: a tile follows a change within 2 s (status poll 200 ms + WebSocket push). */
 const TILE_MS = 2_000;
+/** Lists (alerts, receipts) follow a health push by one overview re-read: well inside the 10 s poll. */
+const PUSH_MS = 5_000;
 
 const tile = (component: string, level: string) =>
   `.mg-tile[data-component="${component}"][data-level="${level}"]`;
@@ -94,7 +98,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       await page.waitForSelector(tile('printer:receipt', 'ok'), { timeout: TILE_MS });
     });
 
-    it('shows the printer reason in Chinese when the page is in zh-CN', async () => {
+    it('shows the printer reason, alerts, print jobs and the link in Chinese when the page is in zh-CN', async () => {
       const reason = '.mg-tile[data-component="printer:receipt"] .mg-reason';
       await page.click('button[lang="zh-CN"]');
       await page.waitForSelector(`${tile('printer:receipt', 'ok')} .mg-reason:text-is("就绪")`, {
@@ -106,10 +110,35 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       expect(await page.textContent(reason)).toBe('缺纸');
       expect(await page.getAttribute(reason, 'data-code')).toBe('printer.paper_out');
       await page.waitForSelector('.mg-tile[data-component="printer:receipt"] h3:text("打印机 receipt")');
-      await screenshot(page, 'manager-paper-out-zh-CN');
+      // A kiosk report and a receipt that waits for paper: the alert kind, the payload's field names
+      // and verdict, and the job's kind and state are server ids, shown in words.
+      rig.terminal.ledger.append('alert', {
+        kind: 'suspicious_report',
+        codeKey: 'zh-e2e-1',
+        verdict: 'already_sold',
+        note: '包装破损',
+      });
+      const job = rig.terminal.printQueue!.enqueue(Uint8Array.of(0x1b, 0x40), { kind: 'receipt' });
+      const alert = '.mg-alerts li[data-kind="suspicious_report"]';
+      await page.waitForSelector(`${alert} .mg-alert-kind:text-is("可疑商品举报")`, { timeout: PUSH_MS });
+      await page.click(`${alert} summary`);
+      expect(await page.textContent(`${alert} [data-field="verdict"]`)).toBe('查验结果已售出');
+      expect(await page.textContent(`${alert} [data-field="note"] dd`)).toBe('包装破损');
+      const jobRow = `.mg-receipts li[data-job="${job.id}"]`;
+      await page.waitForSelector(`${jobRow}[data-state="pending"] .mg-job-state:text-is("排队中")`, {
+        timeout: PUSH_MS,
+      });
+      expect(await page.textContent(`${jobRow} .mg-job-kind`)).toBe('小票');
+      expect(await page.textContent('.mg-upstream dd')).toMatch(/^已连接 · 待上传 \d+ 条$/);
+      // The whole page: tiles, alerts, link, receipts and event log in Chinese.
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'manager-paper-out-zh-CN.png'), fullPage: true });
       rig.printer.setState({ paperOut: false });
       await page.waitForSelector(tile('printer:receipt', 'ok'), { timeout: TILE_MS });
       expect(await page.textContent(reason)).toBe('就绪');
+      await page.waitForSelector(`${jobRow}[data-state="done"] .mg-job-state:text-is("已打印")`, {
+        timeout: PUSH_MS,
+      });
       await page.click('button[lang="en"]');
       await page.waitForSelector(`${tile('printer:receipt', 'ok')} .mg-reason:text-is("Ready")`);
     });
@@ -130,7 +159,8 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       await page.waitForSelector(tile('upstream', 'ok'), { timeout: 15_000 });
       // Upstream sees the same summary in the retained status document.
       const client = await mqtt.connectAsync(broker.url);
-      const status = new Promise<{ health: { level: string; items: { component: string }[] } }>((resolve) =>
+      type StatusItem = { component: string; code: ReasonCode; params?: object; reason: string };
+      const status = new Promise<{ health: { level: string; items: StatusItem[] } }>((resolve) =>
         client.on('message', (_topic, payload) => resolve(JSON.parse(payload.toString()))),
       );
       await client.subscribeAsync('vt/S-DEMO/T-01/status', { qos: 1 });
@@ -139,6 +169,16 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       expect(doc.health.items.map((i) => i.component)).toEqual(
         expect.arrayContaining(['printer:receipt', 'scanner:kiosk-1', 'registry', 'upstream', 'storage']),
       );
+      // Each item carries its reason code and parameters next to the English reason.
+      for (const item of doc.health.items) {
+        expect(REASON_CODES).toContain(item.code);
+        expect(Object.keys(item.params ?? {}).sort()).toEqual([...REASON_PARAMS[item.code]].sort());
+        expect(item.reason).toEqual(expect.any(String));
+      }
+      expect(doc.health.items.find((i) => i.component === 'registry')).toMatchObject({
+        code: 'registry.current',
+        params: { version: expect.any(Number), hours: expect.any(Number) },
+      });
       await broker.stop();
       await page.waitForSelector(tile('upstream', 'warn'), { timeout: 10_000 });
       const waiting = async () => {
@@ -164,6 +204,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       await screenshot(page, 'manager-link-down');
       await page.click('button[lang="zh-CN"]');
       await page.waitForSelector('.mg-tile[data-component="upstream"] h3:text("上级连接")');
+      await page.waitForSelector('.mg-upstream[data-link="down"] dd:text-matches("^未连接 · ")');
       await screenshot(page, 'manager-link-down-zh');
     });
   },
