@@ -43,9 +43,13 @@ export function createTerminalSync(
         const snapshot = core.health.snapshot();
         return {
           level: snapshot.level,
+          // `code` and `params` (health/reason-codes.ts) let upstream word the reason in its own
+          // language; `params` is left out when the code has none, as in the health snapshot.
           items: snapshot.items.map((i) => ({
             component: i.component,
             level: i.level,
+            code: i.code,
+            ...(i.params ? { params: i.params } : {}),
             reason: i.reason,
             since: i.since,
           })),
