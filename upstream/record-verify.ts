@@ -3,6 +3,7 @@ import {
   canonicalJson,
   canonicalRecordText,
   GENESIS_HASH,
+  RECORD_FORMAT,
   recordHash,
 } from '../terminal/ledger/canonical.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
@@ -60,26 +61,38 @@ export function recordsFromCompact(batch: CompactBatch): { records: LedgerRecord
   const { storeId, terminalId, firstSeq, ids, types, ats, sigs } = batch;
   const records: LedgerRecord[] = new Array(ids.length);
   const payloads: string[] = new Array(ids.length);
+  // canonicalRecordText's layout (keys in sorted order), with what is the same for the whole batch
+  // written once: this runs for every record upstream ingests. The unit tests check that the
+  // hashes come out as the ledger's own.
+  const tail = `,"storeId":${JSON.stringify(storeId)},"terminalId":${JSON.stringify(terminalId)},"type":`;
+  const end = `,"v":${RECORD_FORMAT}}`;
   let prevHash = batch.prevHash;
   for (let i = 0; i < ids.length; i++) {
     const payload = batch.payloads[i]!;
     const text = payloadText(payload);
-    const r: LedgerRecord = {
-      id: ids[i]!,
-      seq: firstSeq + i,
-      type: types[i]!,
-      at: ats[i]!,
+    const id = ids[i]!;
+    const type = types[i]!;
+    const at = ats[i]!;
+    const seq = firstSeq + i;
+    const hex = hash(
+      'sha256',
+      `{"at":${JSON.stringify(at)},"id":${JSON.stringify(id)},"payload":${text},"prevHash":"${prevHash}","seq":${seq}${tail}"${type}"${end}`,
+      'hex',
+    );
+    records[i] = {
+      id,
+      seq,
+      type,
+      at,
       storeId,
       terminalId,
       payload,
       prevHash,
-      hash: '',
+      hash: hex,
       signature: sigs[i]!,
     };
-    r.hash = hashRecord(r, text);
-    prevHash = r.hash;
-    records[i] = r;
     payloads[i] = text;
+    prevHash = hex;
   }
   return { records, payloads };
 }

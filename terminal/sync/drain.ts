@@ -50,6 +50,11 @@ export class OutboxDrain {
   private tokens: number;
   private tokensAtMs: number;
   private readonly now: () => number;
+  /**
+   * Link speed for `compress: 'auto'`: bytes the broker acknowledged (PUBACK) and the time the link
+   * was busy with them, both decaying so the estimate follows the last dozen or so batches.
+   */
+  private link = { bytes: 0, ms: 0, lastPubackMs: 0 };
 
   constructor(
     private readonly deps: DrainDeps,
@@ -180,19 +185,54 @@ export class OutboxDrain {
       if (this.options.maxRecordsPerSecond > 0) this.tokens -= count;
       // Compression runs on libuv's thread pool (another core) while this thread reads the next
       // batch; publishes are still issued strictly in batch order through the chain.
-      const ready = this.options.compress ? deflateAsync(payload, { level: 1 }) : Promise.resolve(payload);
+      const ready = this.compressNext() ? deflateAsync(payload, { level: 1 }) : Promise.resolve(payload);
       const generation = this.generation;
       this.publishChain = this.publishChain
         .then(() => ready)
         .then((bytes) => {
           if (generation !== this.generation) return; // reset since: resent from the last ack anyway
-          this.deps.publish(bytes).catch((error: unknown) => {
-            // A publish interrupted by a disconnect is sent again after reconnect (resetToAcked).
-            this.deps.logger.debug({ err: error, batch }, 'batch publish interrupted');
-          });
+          const sentAtMs = this.now();
+          this.deps
+            .publish(bytes)
+            .then(() => this.measureLink(bytes.length, sentAtMs))
+            .catch((error: unknown) => {
+              // A publish interrupted by a disconnect is sent again after reconnect (resetToAcked).
+              this.deps.logger.debug({ err: error, batch }, 'batch publish interrupted');
+            });
         })
         .catch((error: unknown) => this.deps.logger.error({ err: error, batch }, 'batch encoding failed'));
     }
+  }
+
+  /** Whether the next batch is deflated: always, never, or (`'auto'`) while the link is slow. */
+  private compressNext(): boolean {
+    const { compress, compressBelowBytesPerSecond } = this.options;
+    if (compress !== 'auto') return compress;
+    const bytesPerSecond = this.linkBytesPerSecond();
+    return bytesPerSecond === undefined || bytesPerSecond < compressBelowBytesPerSecond;
+  }
+
+  /** The link's measured speed (broker-acknowledged bytes per busy second); undefined until measured. */
+  linkBytesPerSecond(): number | undefined {
+    if (this.link.bytes === 0) return undefined;
+    // No measurable time at all: faster than the clock resolves.
+    return this.link.ms > 0 ? (this.link.bytes / this.link.ms) * 1000 : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * A batch of `bytes` sent at `sentAtMs` was acknowledged by the broker now. When it was sent
+   * while an earlier batch was still unacknowledged, it queued behind that one on the connection,
+   * so the time since the previous PUBACK is its transfer time. A batch sent on an idle link also
+   * waited a round trip, which says nothing of the link's speed (and would make small, deflated
+   * batches look slow): not a sample.
+   */
+  private measureLink(bytes: number, sentAtMs: number): void {
+    const now = this.now();
+    const previous = this.link.lastPubackMs;
+    this.link.lastPubackMs = now;
+    if (sentAtMs >= previous) return;
+    this.link.bytes = this.link.bytes * 0.9 + bytes;
+    this.link.ms = this.link.ms * 0.9 + Math.max(0, now - previous);
   }
 
   private readRun(limit: number, maxBytes: number): PendingRun | undefined {

@@ -131,8 +131,9 @@ export async function run(): Promise<void> {
         terminalId: 't1',
         protocol: '5',
         drain: {
-          compress: process.env.VT_BENCH_COMPRESS !== '0',
-          // Experiments: VT_BENCH_BATCH_BYTES, VT_BENCH_IN_FLIGHT override the defaults.
+          // Experiments: VT_BENCH_COMPRESS (0 never, 1 always; default 'auto'), VT_BENCH_BATCH_BYTES,
+          // VT_BENCH_IN_FLIGHT override the defaults.
+          ...(process.env.VT_BENCH_COMPRESS ? { compress: process.env.VT_BENCH_COMPRESS !== '0' } : {}),
           ...(process.env.VT_BENCH_BATCH_BYTES
             ? { maxBatchBytes: Number(process.env.VT_BENCH_BATCH_BYTES) }
             : {}),

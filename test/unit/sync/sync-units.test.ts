@@ -199,6 +199,7 @@ describe('OutboxDrain', () => {
     ackPersistMs: 0,
     pollIntervalMs: 100,
     compress: true,
+    compressBelowBytesPerSecond: 8_000_000,
     maxRecordsPerSecond: 0,
     storeId: 's1',
     terminalId: 't1',
@@ -244,6 +245,73 @@ describe('OutboxDrain', () => {
     await flush();
     expect(sent[4]!.batchId).toBe(sent[1]!.batchId);
     expect(sent[4]!.seqs[0]).toBe(firstBatch.seqs.at(-1)! + 1);
+  });
+});
+
+describe('OutboxDrain compress: auto', () => {
+  /**
+   * Drains 60 records in small batches over a simulated link that moves `bytesPerMs`, one batch
+   * after the other: the fake clock jumps to each batch's PUBACK, upstream acks it at once.
+   * Returns, per batch, whether it was deflated.
+   */
+  const run = async (bytesPerMs: number): Promise<boolean[]> => {
+    const box = fakeOutbox(60);
+    const deflated: boolean[] = [];
+    const wire: { doneMs: number; lastSeq: number; resolve: () => void }[] = [];
+    let clock = 0;
+    let linkFreeMs = 0;
+    const deliver = () => {
+      const next = wire.shift();
+      if (!next) return;
+      clock = next.doneMs;
+      next.resolve();
+      setImmediate(() => drain.onAck(next.lastSeq));
+    };
+    const drain: OutboxDrain = new OutboxDrain(
+      {
+        outbox: box,
+        logger: silentLogger(),
+        isConnected: () => true,
+        now: () => clock,
+        publish: (payload) =>
+          new Promise<void>((resolve) => {
+            deflated.push(payload[0] === 0x78);
+            const body = JSON.parse((payload[0] === 0x78 ? inflateSync(payload) : payload).toString()) as {
+              firstSeq: number;
+              ids: string[];
+            };
+            linkFreeMs = Math.max(linkFreeMs, clock) + payload.length / bytesPerMs;
+            wire.push({ doneMs: linkFreeMs, lastSeq: body.firstSeq + body.ids.length - 1, resolve });
+            setImmediate(deliver);
+          }),
+      },
+      {
+        maxBatchBytes: 2048,
+        maxBatchRecords: 1000,
+        maxInFlightBatches: 4,
+        ackTimeoutMs: 600_000,
+        ackPersistMs: 0,
+        pollIntervalMs: 100,
+        compress: 'auto',
+        compressBelowBytesPerSecond: 8_000_000,
+        maxRecordsPerSecond: 0,
+        storeId: 's1',
+        terminalId: 't1',
+      },
+    );
+    drain.kick();
+    for (let i = 0; i < 500 && box.acked < 60; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(box.acked).toBe(60);
+    return deflated;
+  };
+
+  it('deflates on a slow link and stops deflating once the link is measured fast', async () => {
+    const slow = await run(1000); // 1 MB/s: a store's uplink
+    expect(slow.length).toBeGreaterThan(6);
+    expect(slow.every(Boolean)).toBe(true);
+    const fast = await run(100_000); // 100 MB/s: a broker on the same host
+    expect(fast.slice(0, 4).every(Boolean)).toBe(true); // nothing measured yet: deflated
+    expect(fast.slice(6).some(Boolean)).toBe(false);
   });
 });
 
