@@ -18,14 +18,22 @@ export interface BuiltRecord {
 }
 
 export interface LedgerPlanOptions {
+  /** The head the plan starts at (ignored when it follows another plan: that plan's tail). */
   base: ChainHead;
   now: Date;
   storeId: string;
   terminalId: string;
   /** Committed state, for what the plan has not written itself. */
-  reads: Pick<SaleWriter, 'writeOffsOf' | 'saleByExternalRef'>;
+  reads: PlanReads;
+  /**
+   * A plan not yet committed that this one follows (pipelined group commits): until it settles,
+   * reads go through it so they see its sales and write-offs too.
+   */
+  after?: LedgerPlan;
   build(type: RecordType, payload: Record<string, unknown>, head: ChainHead, now: Date): BuiltRecord;
 }
+
+type PlanReads = Pick<SaleWriter, 'writeOffsOf' | 'saleByExternalRef'>;
 
 /** Record types a plan may hold: none of them changes an earlier record's projections. */
 const PLANNABLE: ReadonlySet<RecordType> = new Set(['sale', 'write_off', 'alert', 'receipt_printed']);
@@ -37,7 +45,9 @@ const PLANNABLE: ReadonlySet<RecordType> = new Set(['sale', 'write_off', 'alert'
  * plus the plan's own sales and write-offs, as they would inside the transaction. `transaction`
  * gives each sale its own all-or-nothing step, like a savepoint. The plan is only valid while the
  * head has not moved: commitPlan checks that under the write lock, since every change to the
- * ledger's tables that a sale's checks read comes with a new record.
+ * ledger's tables that a sale's checks read comes with a new record. A plan may follow another
+ * that is still being signed (`after`): it starts at that plan's tail and reads through it, and
+ * commits only if that plan committed first.
  */
 export class LedgerPlan implements SaleWriter {
   readonly base: ChainHead;
@@ -49,10 +59,13 @@ export class LedgerPlan implements SaleWriter {
   #salesByRef = new Map<string, StoredSale>();
   #salesById = new Map<string, StoredSale>();
   #writeOffs = new Map<string, ActiveWriteOff>();
+  #after: LedgerPlan | undefined;
+  #settled = false;
 
   constructor(options: LedgerPlanOptions) {
     this.#options = options;
-    this.base = options.base;
+    this.#after = options.after;
+    this.base = options.after ? options.after.tail : options.base;
     this.storeId = options.storeId;
     this.terminalId = options.terminalId;
   }
@@ -60,6 +73,23 @@ export class LedgerPlan implements SaleWriter {
   /** The planned records in chain order. */
   get planned(): readonly BuiltRecord[] {
     return this.#planned;
+  }
+
+  /** Where the next record would go: the last planned record, or the base. */
+  get tail(): ChainHead {
+    const last = this.#planned.at(-1)?.record;
+    return last ? { seq: last.seq, hash: last.hash } : this.base;
+  }
+
+  /** Whether the plan has been committed or given up (a plan following it then reads the ledger). */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Marks the plan committed or abandoned; it drops its link to the plan it followed. */
+  settle(): void {
+    this.#settled = true;
+    this.#after = undefined;
   }
 
   /** What to sign, one digest per planned record, in order. */
@@ -74,9 +104,7 @@ export class LedgerPlan implements SaleWriter {
         `A plan cannot hold '${type}' records; append them directly`,
       );
     }
-    const last = this.#planned.at(-1)?.record;
-    const head = last ? { seq: last.seq, hash: last.hash } : this.base;
-    const built = this.#options.build(type, payload, head, this.#options.now);
+    const built = this.#options.build(type, payload, this.tail, this.#options.now);
     this.#planned.push(built);
     this.#index(built.record);
     return built.record as LedgerRecord<P>;
@@ -97,7 +125,7 @@ export class LedgerPlan implements SaleWriter {
   }
 
   writeOffsOf(keys: readonly string[]): Map<string, ActiveWriteOff> {
-    const found = this.#options.reads.writeOffsOf(keys);
+    const found = this.#reads().writeOffsOf(keys);
     for (const key of keys) {
       const planned = this.#writeOffs.get(key);
       if (planned) found.set(key, planned);
@@ -106,7 +134,13 @@ export class LedgerPlan implements SaleWriter {
   }
 
   saleByExternalRef(externalRef: string): StoredSale | undefined {
-    return this.#salesByRef.get(externalRef) ?? this.#options.reads.saleByExternalRef(externalRef);
+    return this.#salesByRef.get(externalRef) ?? this.#reads().saleByExternalRef(externalRef);
+  }
+
+  /** The plan this one follows while it is unsettled, else committed state. */
+  #reads(): PlanReads {
+    if (this.#after?.settled) this.#after = undefined;
+    return this.#after ?? this.#options.reads;
   }
 
   #index(record: LedgerRecord): void {

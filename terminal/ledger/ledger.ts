@@ -10,6 +10,7 @@ import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js'
 import { migrateLedger } from './schema.js';
 import type { LedgerRecord, LocalLedgerView, OutboxReader, RecordAppender, RecordType } from './types.js';
 import { type ChainResult, verifyChain } from './verify-chain.js';
+import { LedgerWriterWorker, type WriterOp } from './writer-worker.js';
 
 export interface LedgerOptions {
   /** An open database (shared with other modules) or a file to open with WAL + synchronous=FULL. */
@@ -21,6 +22,21 @@ export interface LedgerOptions {
   /** @default () => new Date() */
   clock?: () => Date;
 }
+
+/**
+ * The statements a record's rows are written with, on this thread or by the writer worker
+ * (by index: see `rowsOf`).
+ */
+const WRITE_SQL = [
+  `INSERT INTO ledger_records (seq, id, type, at, store_id, terminal_id, payload, prev_hash, hash, signature)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  'INSERT INTO ledger_outbox (seq) VALUES (?)',
+  'INSERT INTO ledger_sales (sale_id, seq, external_ref, at) VALUES (?, ?, ?, ?)',
+  `INSERT INTO ledger_write_offs (seq, record_id, code_key, sale_id, at, store_id, terminal_id)
+   VALUES (?, ?, ?, ?, ?, ?, ?)`,
+] as const;
+const HEAD_SQL = 'SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1';
+const BUSY_TIMEOUT_MS = 5000;
 
 const RECORD_TYPES: ReadonlySet<string> = new Set([
   'sale',
@@ -56,6 +72,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   private readonly immediate: (fn: () => unknown) => unknown;
   private readonly nested: (fn: () => unknown) => unknown;
   private readonly stmts;
+  private writer: LedgerWriterWorker | undefined;
 
   constructor(options: LedgerOptions) {
     const db = options.db ?? (options.file ? openDatabase(options.file) : undefined);
@@ -75,17 +92,8 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     this.immediate = run.immediate;
     this.nested = run;
     this.stmts = {
-      head: db.prepare('SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1'),
-      insert: db.prepare(
-        `INSERT INTO ledger_records (seq, id, type, at, store_id, terminal_id, payload, prev_hash, hash, signature)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      outbox: db.prepare('INSERT INTO ledger_outbox (seq) VALUES (?)'),
-      sale: db.prepare('INSERT INTO ledger_sales (sale_id, seq, external_ref, at) VALUES (?, ?, ?, ?)'),
-      writeOff: db.prepare(
-        `INSERT INTO ledger_write_offs (seq, record_id, code_key, sale_id, at, store_id, terminal_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      head: db.prepare(HEAD_SQL),
+      writes: WRITE_SQL.map((sql) => db.prepare(sql)),
       reactivate: db.prepare(
         'UPDATE ledger_write_offs SET returned_seq = ? WHERE seq = ? AND code_key = ? AND returned_seq IS NULL',
       ),
@@ -221,6 +229,8 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   }
 
   close(): void {
+    void this.writer?.close();
+    this.writer = undefined;
     if (this.ownsDb) this.db.close();
   }
 
@@ -241,12 +251,15 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   }
 
   /**
-   * Starts a plan (see LedgerPlan): appends computed against the current head without writing
-   * or signing, for `commitPlan` once their digests are signed off the event loop.
+   * Starts a plan (see LedgerPlan): appends computed against the current head, or after `after`
+   * (a plan still being signed), without writing or signing, for `commitPlan` once their digests
+   * are signed off the event loop.
    */
-  plan(): LedgerPlan {
+  plan(after?: LedgerPlan): LedgerPlan {
+    const follows = after && !after.settled ? after : undefined;
     return new LedgerPlan({
-      base: this.readHead(),
+      base: follows ? follows.tail : this.readHead(),
+      ...(follows ? { after: follows } : {}),
       now: this.clock(),
       storeId: this.storeId,
       terminalId: this.terminalId,
@@ -258,8 +271,9 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   /**
    * Writes a plan's records with their signatures (in plan order) in one durable transaction,
    * if the chain head is still where the plan started. Returns false, writing nothing, if any
-   * record was appended meanwhile (by this or another process): the plan's reads may be stale,
-   * so the caller redoes its work under the write lock.
+   * record was appended meanwhile (by this or another process), or the plan it followed did not
+   * commit: the plan's reads may be stale, so the caller redoes its work under the write lock.
+   * The plan is settled either way.
    */
   commitPlan(plan: LedgerPlan, signatures: readonly Uint8Array[]): boolean {
     const planned = plan.planned;
@@ -269,15 +283,69 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
         `Expected ${planned.length} signatures for the plan, got ${signatures.length}`,
       );
     }
-    return this.transaction(() => {
+    try {
+      return this.transaction(() => {
+        const head = this.readHead();
+        if (head.seq !== plan.base.seq || head.hash !== plan.base.hash) return false;
+        for (const [i, built] of planned.entries()) {
+          built.record.signature = Buffer.from(signatures[i]!).toString('base64');
+          this.write(built);
+        }
+        return true;
+      });
+    } finally {
+      plan.settle();
+    }
+  }
+
+  /**
+   * `commitPlan` with the inserts and the durable commit made by the writer worker (its own
+   * connection), so the event loop is free meanwhile. Same answer as `commitPlan`. Falls back to
+   * `commitPlan` for in-memory databases and when the worker has stopped.
+   */
+  async commitPlanOffThread(plan: LedgerPlan, signatures: readonly Uint8Array[]): Promise<boolean> {
+    const writer = this.writerFor();
+    if (!writer) return this.commitPlan(plan, signatures);
+    const planned = plan.planned;
+    if (signatures.length !== planned.length) {
+      plan.settle();
+      throw new VeritermError(
+        'ledger_plan_signatures',
+        `Expected ${planned.length} signatures for the plan, got ${signatures.length}`,
+      );
+    }
+    const ops: WriterOp[] = [];
+    for (const [i, built] of planned.entries()) {
+      built.record.signature = Buffer.from(signatures[i]!).toString('base64');
+      ops.push(...rowsOf(built));
+    }
+    try {
+      return await writer.write(plan.base, ops);
+    } catch (error) {
+      if (!writer.failed) throw error; // the transaction failed and rolled back: nothing written
+      // The worker stopped: whether it committed is in the chain head.
       const head = this.readHead();
-      if (head.seq !== plan.base.seq || head.hash !== plan.base.hash) return false;
-      for (const [i, built] of planned.entries()) {
-        built.record.signature = Buffer.from(signatures[i]!).toString('base64');
-        this.write(built);
-      }
-      return true;
+      const tail = plan.tail;
+      if (head.seq === tail.seq && head.hash === tail.hash) return true;
+      if (head.seq === plan.base.seq && head.hash === plan.base.hash)
+        return this.commitPlan(plan, signatures);
+      return false;
+    } finally {
+      plan.settle();
+    }
+  }
+
+  /** The writer worker, started on first use; none for in-memory databases or once it stopped. */
+  private writerFor(): LedgerWriterWorker | undefined {
+    if (this.db.memory || this.db.name === '' || this.writer?.failed) return undefined;
+    this.writer ??= new LedgerWriterWorker({
+      file: this.db.name,
+      busyTimeoutMs: BUSY_TIMEOUT_MS,
+      headSql: HEAD_SQL,
+      genesis: GENESIS_HASH,
+      statements: WRITE_SQL,
     });
+    return this.writer;
   }
 
   private readHead(): ChainHead {
@@ -315,53 +383,23 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   }
 
   /** Inserts a signed record, its outbox row and its projections (inside a transaction). */
-  private write({ record, payloadJson }: BuiltRecord): void {
-    const s = this.stmts;
-    s.insert.run(
-      record.seq,
-      record.id,
-      record.type,
-      record.at,
-      record.storeId,
-      record.terminalId,
-      payloadJson,
-      record.prevHash,
-      record.hash,
-      record.signature,
-    );
-    s.outbox.run(record.seq);
-    this.project(record);
+  private write(built: BuiltRecord): void {
+    for (const [statement, params] of rowsOf(built)) this.stmts.writes[statement]!.run(...params);
+    if (built.record.type === 'return') this.reactivate(built.record as LedgerRecord<ReturnPayload>);
   }
 
-  /** Keeps the projections in step with the record just inserted (same transaction). */
-  private project(record: LedgerRecord): void {
+  /** A return re-activates the write-offs it takes back (checked: each must be active). */
+  private reactivate(record: LedgerRecord<ReturnPayload>): void {
     const s = this.stmts;
-    if (record.type === 'sale') {
-      const p = record.payload as SalePayload;
-      s.sale.run(record.id, record.seq, p.externalRef ?? null, record.at);
-    } else if (record.type === 'write_off') {
-      const p = record.payload as WriteOffPayload;
-      s.writeOff.run(
-        record.seq,
-        record.id,
-        p.codeKey,
-        p.saleId,
-        record.at,
-        record.storeId,
-        record.terminalId,
-      );
-    } else if (record.type === 'return') {
-      const p = record.payload as ReturnPayload;
-      for (const line of p.lines) {
-        if (s.reactivate.run(record.seq, line.writeOffSeq, line.codeKey).changes !== 1) {
-          throw new VeritermError(
-            'not_written_off',
-            `Code ${line.codeKey} has no active write-off at seq ${line.writeOffSeq}`,
-          );
-        }
+    for (const line of record.payload.lines) {
+      if (s.reactivate.run(record.seq, line.writeOffSeq, line.codeKey).changes !== 1) {
+        throw new VeritermError(
+          'not_written_off',
+          `Code ${line.codeKey} has no active write-off at seq ${line.writeOffSeq}`,
+        );
       }
-      s.ret.run(record.id, record.seq, p.externalRef ?? null, record.at);
     }
+    s.ret.run(record.id, record.seq, record.payload.externalRef ?? null, record.at);
   }
 
   /** Remembers the key the chain is signed with; refuses to continue a chain with another key. */
@@ -395,6 +433,42 @@ function pooledRandom(): () => number {
     }
     return pool[at++]! / 256;
   };
+}
+
+/**
+ * A record's rows, as `[statement index in WRITE_SQL, params]`: the record, its outbox row and
+ * the projection of a sale or a write-off (a return's projection updates rows: see `reactivate`).
+ */
+function rowsOf({ record, payloadJson }: BuiltRecord): WriterOp[] {
+  const rows: WriterOp[] = [
+    [
+      0,
+      [
+        record.seq,
+        record.id,
+        record.type,
+        record.at,
+        record.storeId,
+        record.terminalId,
+        payloadJson,
+        record.prevHash,
+        record.hash,
+        record.signature,
+      ],
+    ],
+    [1, [record.seq]],
+  ];
+  if (record.type === 'sale') {
+    const p = record.payload as SalePayload;
+    rows.push([2, [record.id, record.seq, p.externalRef ?? null, record.at]]);
+  } else if (record.type === 'write_off') {
+    const p = record.payload as WriteOffPayload;
+    rows.push([
+      3,
+      [record.seq, record.id, p.codeKey, p.saleId, record.at, record.storeId, record.terminalId],
+    ]);
+  }
+  return rows;
 }
 
 function appendFailed(): VeritermError {

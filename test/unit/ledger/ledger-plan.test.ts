@@ -90,4 +90,64 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
     expect(() => plan.append('return', { lines: [] })).toThrow(/cannot hold 'return' records/);
     expect(ledger.headSeq()).toBe(0);
   });
+
+  describe('written by the writer worker (its own connection)', () => {
+    it('commits durably and the ledger reads it at once', async () => {
+      const plan = ledger.plan();
+      const sale = plan.append('sale', { externalRef: 'w1', lines: [] });
+      plan.append('write_off', { codeKey: 'W', saleId: sale.id, line: 0 });
+      expect(await ledger.commitPlanOffThread(plan, await identity.signAll(plan.digests))).toBe(true);
+      expect(plan.settled).toBe(true);
+      expect(ledger.writeOffOf('W')).toMatchObject({ saleId: sale.id });
+      expect(ledger.pending(0, 10).map((r) => r.seq)).toEqual([1, 2]);
+      expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
+      // A reopened ledger (a restart) has the same chain.
+      ledger.close();
+      ledger = Ledger.open({ file: join(temp.dir, 'ledger.db'), identity, storeId: 's1', terminalId: 't1' });
+      expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
+    });
+
+    it('writes nothing when the head moved, and a plan that follows one in flight commits after it', async () => {
+      const first = ledger.plan();
+      first.append('sale', { externalRef: 'f', lines: [] });
+      const second = ledger.plan(first);
+      second.append('sale', { externalRef: 's', lines: [] });
+      expect(second.base).toEqual(first.tail);
+      // Sent in order, as the batcher does: the worker runs them in order.
+      const [a, b] = await Promise.all([
+        ledger.commitPlanOffThread(first, await identity.signAll(first.digests)),
+        ledger.commitPlanOffThread(second, await identity.signAll(second.digests)),
+      ]);
+      expect([a, b]).toEqual([true, true]);
+      const stale = ledger.plan();
+      stale.append('alert', { kind: 'clone', codeKey: 'late' });
+      ledger.append('alert', { kind: 'clone', codeKey: 'meanwhile' });
+      expect(await ledger.commitPlanOffThread(stale, await identity.signAll(stale.digests))).toBe(false);
+      expect(ledger.records(0, 10).map((r) => r.payload.externalRef ?? r.payload.codeKey)).toEqual([
+        'f',
+        's',
+        'meanwhile',
+      ]);
+    });
+
+    it('a failed transaction writes nothing and names the cause', async () => {
+      const sold = ledger.transaction(() => {
+        const sale = ledger.append('sale', { lines: [] });
+        ledger.append('write_off', { codeKey: 'TAKEN', saleId: sale.id, line: 0 });
+        return sale;
+      });
+      // A plan that skips the sale checks and writes off an active code: the unique index refuses.
+      const plan = ledger.plan();
+      plan.append('alert', { kind: 'clone', codeKey: 'first row is fine' });
+      plan.append('write_off', { codeKey: 'TAKEN', saleId: sold.id, line: 0 });
+      await expect(
+        ledger.commitPlanOffThread(plan, await identity.signAll(plan.digests)),
+      ).rejects.toMatchObject({
+        code: 'ledger_write_failed',
+        message: expect.stringContaining('UNIQUE constraint failed: ledger_write_offs.code_key'),
+      });
+      expect(ledger.headSeq()).toBe(2);
+      expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
+    });
+  });
 });

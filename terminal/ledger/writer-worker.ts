@@ -1,0 +1,137 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { VeritermError } from '../errors.js';
+
+/**
+ * Writes a group commit's rows on a worker thread with its own SQLite connection, so the inserts
+ * and the durable commit (an fsync with synchronous=FULL) do not hold up the event loop, which
+ * meanwhile parses and verifies the next sales. The worker knows no ledger logic: it runs the
+ * statements the Ledger hands it (SQL in the constructor, rows per batch) in one BEGIN IMMEDIATE
+ * transaction, after checking that the chain head is still the one the batch was planned after.
+ * Plain JavaScript evaluated from a string, so it runs the same from sources, dist/ and vitest.
+ *
+ * Messages: `{ id, base: [seq, hash], ops: [[statement, params], …] }` →
+ * `{ id, result: 'committed' | 'moved' }` or `{ id, error, code }`.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('foreign_keys = ON');
+db.pragma('temp_store = MEMORY');
+const head = db.prepare(workerData.headSql);
+const statements = workerData.statements.map((sql) => db.prepare(sql));
+const write = db.transaction((base, ops) => {
+  const h = head.get() || { seq: 0, hash: workerData.genesis };
+  if (h.seq !== base[0] || h.hash !== base[1]) return 'moved';
+  for (const [statement, params] of ops) statements[statement].run(...params);
+  return 'committed';
+});
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ id: m.id, result: write.immediate(m.base, m.ops) });
+  } catch (error) {
+    parentPort.postMessage({ id: m.id, error: String((error && error.message) || error), code: error && error.code });
+  }
+});
+`;
+
+export interface WriterWorkerOptions {
+  /** The ledger's database file (the worker opens its own connection). */
+  file: string;
+  busyTimeoutMs: number;
+  /** SELECT seq, hash of the newest record. */
+  headSql: string;
+  genesis: string;
+  /** Statements the ops refer to by index. */
+  statements: readonly string[];
+}
+
+export type WriterOp = [statement: number, params: readonly (string | number | null)[]];
+
+interface Waiting {
+  resolve: (committed: boolean) => void;
+  reject: (error: Error) => void;
+}
+
+export class LedgerWriterWorker {
+  readonly #worker: Worker;
+  readonly #waiting = new Map<number, Waiting>();
+  #next = 1;
+  #failed: Error | undefined;
+
+  constructor(options: WriterWorkerOptions) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, driver } });
+    this.#worker.unref();
+    this.#worker.on('message', (m: { id: number; result?: string; error?: string; code?: string }) => {
+      const waiting = this.#waiting.get(m.id);
+      if (!waiting) return;
+      this.#untrack(m.id);
+      if (m.error !== undefined) {
+        waiting.reject(
+          new VeritermError('ledger_write_failed', `The ledger writer failed: ${m.error}`, {
+            cause: m.code,
+          }),
+        );
+      } else waiting.resolve(m.result === 'committed');
+    });
+    const fail = (error: Error) => {
+      this.#failed = error;
+      for (const [id, waiting] of this.#waiting) {
+        this.#untrack(id);
+        waiting.reject(error);
+      }
+    };
+    this.#worker.on('error', (error) =>
+      fail(new VeritermError('ledger_writer_stopped', `The ledger writer stopped: ${error.message}`)),
+    );
+    this.#worker.on('exit', (code) =>
+      fail(new VeritermError('ledger_writer_stopped', `The ledger writer exited with code ${code}`)),
+    );
+  }
+
+  /** Whether the worker has stopped (callers then write on their own thread). */
+  get failed(): boolean {
+    return this.#failed !== undefined;
+  }
+
+  /**
+   * Runs `ops` in one durable transaction if the head is `base`. Resolves true once committed,
+   * false (nothing written) if the head had moved; rejects if the transaction failed (nothing
+   * written) or the worker stopped (the outcome is then unknown: read the ledger).
+   */
+  write(base: { seq: number; hash: string }, ops: readonly WriterOp[]): Promise<boolean> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#track(id, { resolve, reject });
+      this.#worker.postMessage({ id, base: [base.seq, base.hash], ops });
+    });
+  }
+
+  /** Closes the worker's connection and stops it once pending writes are answered. */
+  async close(): Promise<void> {
+    if (this.#failed) return;
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    this.#worker.postMessage('close');
+    await exited;
+  }
+
+  #track(id: number, waiting: Waiting): void {
+    if (this.#waiting.size === 0) this.#worker.ref();
+    this.#waiting.set(id, waiting);
+  }
+
+  #untrack(id: number): void {
+    this.#waiting.delete(id);
+    if (this.#waiting.size === 0) this.#worker.unref();
+  }
+}
