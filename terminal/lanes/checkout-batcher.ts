@@ -1,3 +1,4 @@
+import type { LedgerPlan } from '../ledger/ledger-plan.js';
 import type { CheckoutService, PreparedSale } from './checkout.js';
 import type { SaleInput, SaleOutcome } from './checkout-types.js';
 
@@ -7,33 +8,56 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+interface InFlight {
+  sent: Promise<void>;
+  done: Promise<void>;
+}
+
 /** Each sale's own result inside a batch (a sale that throws fails alone). */
 type Result = { ok: true; outcome: SaleOutcome } | { ok: false; error: unknown };
+
+export interface SaleBatcherOptions {
+  /** Largest batch; more waits for the next one. @default 64 */
+  maxBatch?: number;
+  /** Batches being signed or committed at once (a pipeline). @default 3 */
+  maxInFlight?: number;
+}
 
 /**
  * Group commit for sales arriving together (several lanes or POS clients on one terminal): the
  * sales waiting when a batch starts are written in ONE durable transaction, so they share one
  * fsync instead of queueing for one each. Each sale is its own all-or-nothing step, so a sale
- * that fails rolls back alone; none is answered before the whole batch is committed
+ * that fails rolls back alone; none is answered before its batch is committed
  * (synchronous=FULL), and receipts are queued only after that.
  *
- * The batch is first planned against the ledger's head (LedgerPlan) and its records are signed
- * on the identity's worker thread, while this thread goes on parsing and verifying the next
- * requests; then the records are written if the head has not moved. If it has (another writer
- * appended meanwhile) or the worker is unavailable, the batch is redone under the write lock and
- * signed here, as `completeSale` does. One batch is in flight at a time: sales arriving while it
- * is signed form the next batch.
+ * A batch is planned against the ledger's head (LedgerPlan) and its records are signed on the
+ * identity's worker thread while this thread goes on parsing and verifying the next requests;
+ * batches form a pipeline: the next one is planned after the tail of the one being signed and
+ * commits after it, in order. A batch is written only if the head is where its plan started; if
+ * not (another writer appended meanwhile, or the batch before it was redone) or the worker is
+ * unavailable, it is redone under the write lock and signed here, as `completeSale` does.
  */
 export class SaleBatcher {
   private pending: Pending[] = [];
   private scheduled = false;
-  private flushing = false;
+  private inFlight = 0;
+  /** The newest plan not yet committed: the next plan follows it. */
+  private tail: LedgerPlan | undefined;
+  /**
+   * The newest batch: `sent` once its rows are with the writer (the next batch's go after
+   * them), `done` once it is settled (the next batch's outcome is taken only after).
+   */
+  private last: InFlight = { sent: Promise.resolve(), done: Promise.resolve() };
+  private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly checkout: CheckoutService,
-    /** Largest batch; more waits for the next one. @default 64 */
-    private readonly maxBatch = 64,
-  ) {}
+    options: SaleBatcherOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 64;
+    this.maxInFlight = options.maxInFlight ?? 3;
+  }
 
   submit(input: SaleInput): Promise<SaleOutcome> {
     const prepared = this.checkout.prepare(input);
@@ -45,21 +69,35 @@ export class SaleBatcher {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      const batch = this.pending.splice(0, this.maxBatch);
+      if (batch.length === 0) return;
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        if (this.pending.length > 0) this.schedule();
+      });
+      if (this.pending.length > 0) this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    const batch = this.pending.splice(0, this.maxBatch);
+  private async run(batch: Pending[]): Promise<void> {
+    const previous = this.last;
+    const mine = { sent: deferred(), done: deferred() };
+    this.last = { sent: mine.sent.promise, done: mine.done.promise };
     try {
       let results: Result[];
       try {
-        results = (await this.commitSignedOffThread(batch)) ?? this.commitOnThread(batch);
+        // A lone sale with nothing in flight (one lane) is quickest signed and written here: two
+        // thread hops cost more latency than they save; the workers pay off under concurrency.
+        results =
+          batch.length === 1 && this.inFlight === 1
+            ? this.commitOnThread(batch)
+            : ((await this.commitSignedOffThread(batch, previous, mine.sent.resolve)) ??
+              this.commitOnThread(batch));
       } catch (error) {
         // The commit itself failed (disk, lock timeout): nothing in the batch was written.
         for (const item of batch) item.reject(error);
@@ -75,26 +113,44 @@ export class SaleBatcher {
         item.resolve(result.outcome);
       }
     } finally {
-      this.flushing = false;
-      if (this.pending.length > 0) this.schedule();
+      mine.sent.resolve();
+      mine.done.resolve();
     }
   }
 
-  /** Plan, sign on the worker, commit. Undefined when the batch must be redone on this thread. */
-  private async commitSignedOffThread(batch: Pending[]): Promise<Result[] | undefined> {
+  /**
+   * Plan (after the batch still in flight, if any), sign on the identity's worker, hand the rows
+   * to the ledger's writer after the batch before has handed over its own, and take the outcome
+   * only after that batch is settled. Undefined when the batch must be redone on this thread.
+   */
+  private async commitSignedOffThread(
+    batch: Pending[],
+    previous: InFlight,
+    sent: () => void,
+  ): Promise<Result[] | undefined> {
     const ledger = this.checkout.ledger;
-    const plan = ledger.plan();
+    const plan = ledger.plan(this.tail);
+    this.tail = plan;
     const results = batch.map((item) =>
       attempt(() => plan.transaction(() => this.checkout.commitPrepared(item.prepared, plan))),
     );
-    if (plan.planned.length === 0) return results;
-    let signatures: Buffer[];
+    let signatures: Buffer[] | undefined;
     try {
       signatures = await ledger.identity.signAll(plan.digests);
     } catch {
+      signatures = undefined;
+    }
+    await previous.sent;
+    if (!signatures) {
+      plan.settle();
+      await previous.done;
       return undefined;
     }
-    return ledger.commitPlan(plan, signatures) ? results : undefined;
+    const written = ledger.commitPlanOffThread(plan, signatures);
+    sent();
+    // A batch before this one that was redone moved the head: this one then fails its check too.
+    const [committed] = await Promise.all([written, previous.done]);
+    return committed ? results : undefined;
   }
 
   /** The whole batch under the write lock, each sale in its own savepoint, signed here. */
@@ -114,4 +170,12 @@ function attempt(fn: () => SaleOutcome): Result {
   } catch (error) {
     return { ok: false, error };
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
 }

@@ -80,9 +80,9 @@ describe('SaleBatcher (group commit)', () => {
   });
 
   it('redoes the batch under the write lock when another record lands while it is signed', async () => {
-    const commitPlan = t.ledger.commitPlan.bind(t.ledger);
+    const commitPlan = t.ledger.commitPlanOffThread.bind(t.ledger);
     let raced = 0;
-    t.ledger.commitPlan = (plan, signatures) => {
+    t.ledger.commitPlanOffThread = (plan, signatures) => {
       // Another writer (a kiosk alert, another process) appends between plan and commit.
       if (raced++ === 0) t.ledger.append('alert', { kind: 'suspicious_report', codeKey: code(99) });
       return commitPlan(plan, signatures);
@@ -118,5 +118,94 @@ describe('SaleBatcher (group commit)', () => {
     ]);
     expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
     expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 4 });
+  });
+
+  describe('pipelined batches (the next is planned while one is signed)', () => {
+    /** Holds the worker's signatures until `release`, and says when each batch asked for them. */
+    function holdSignatures() {
+      const real = t.ledger.identity;
+      const held: (() => void)[] = [];
+      let calls = 0;
+      const waiters = new Map<number, () => void>();
+      Object.defineProperty(t.ledger, 'identity', {
+        value: Object.create(real, {
+          signAll: {
+            value: (digests: Buffer[]) => {
+              calls++;
+              waiters.get(calls)?.();
+              return new Promise<Buffer[]>((resolve) => held.push(() => resolve(real.signAll(digests))));
+            },
+          },
+        }),
+      });
+      return {
+        /** Resolves once the n-th batch has been planned and sent for signing. */
+        planned: (n: number) =>
+          calls >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(n, resolve)),
+        release: () => {
+          for (const r of held.splice(0)) r();
+        },
+      };
+    }
+
+    it('a code in a batch still being signed is refused in the next batch', async () => {
+      const hold = holdSignatures();
+      const batcher = new SaleBatcher(t.checkout);
+      // Two sales: a lone sale with nothing in flight is written on this thread.
+      const first = batcher.submit({ externalRef: 'first', lines: [{ data: code(50) }] });
+      const filler = batcher.submit({ externalRef: 'filler', lines: [{ data: code(52) }] });
+      await hold.planned(1);
+      const again = batcher.submit({ externalRef: 'again', lines: [{ data: code(50) }] });
+      const other = batcher.submit({ externalRef: 'other', lines: [{ data: code(51) }] });
+      await hold.planned(2);
+      // Nothing is written while both batches wait for their signatures.
+      expect(t.ledger.headSeq()).toBe(0);
+      hold.release();
+      const outcomes = await Promise.all([first, filler, again, other]);
+      expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['ok', 'ok', 'lines_refused', 'ok']);
+      expect(outcomes[2]).toMatchObject({ refused: [{ codeKey: code(50), reason: 'sold_concurrently' }] });
+      expect(t.ledger.records(0, 100).map((r) => r.type)).toEqual([
+        'sale',
+        'write_off',
+        'sale',
+        'write_off',
+        'alert',
+        'sale',
+        'write_off',
+      ]);
+      const c = outcomes[3]!;
+      if (!c.ok) throw new Error('unreachable');
+      expect(t.ledger.sale(c.sale.saleId)?.sale.seq).toBe(c.sale.seq);
+      expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 7 });
+    });
+
+    it('when the first batch must be redone, the one planned after it is redone too', async () => {
+      const hold = holdSignatures();
+      const batcher = new SaleBatcher(t.checkout);
+      const first = batcher.submit({ externalRef: 'one', lines: [{ data: code(60) }] });
+      const filler = batcher.submit({ externalRef: 'filler', lines: [{ data: code(62) }] });
+      await hold.planned(1);
+      const second = batcher.submit({ externalRef: 'two', lines: [{ data: code(61) }] });
+      await hold.planned(2);
+      // Another writer moves the head under both plans.
+      t.ledger.append('alert', { kind: 'suspicious_report', codeKey: code(98) });
+      hold.release();
+      const outcomes = await Promise.all([first, filler, second]);
+      expect(outcomes.map((o) => o.ok)).toEqual([true, true, true]);
+      expect(t.ledger.records(0, 100).map((r) => r.type)).toEqual([
+        'alert',
+        'sale',
+        'write_off',
+        'sale',
+        'write_off',
+        'sale',
+        'write_off',
+      ]);
+      for (const o of outcomes) {
+        if (!o.ok) throw new Error('unreachable');
+        expect(t.ledger.saleByExternalRef(o.sale.externalRef!)?.sale.seq).toBe(o.sale.seq);
+      }
+      expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 7 });
+    });
   });
 });
