@@ -10,6 +10,11 @@ export interface LineVerifier {
     data: string,
     options?: { source?: string; record?: boolean; history?: boolean; deviceId?: string },
   ): Verdict;
+  /** `verify` for a whole basket at one moment (shared reads). */
+  verifyMany(
+    data: readonly string[],
+    options?: { source?: string; record?: boolean; history?: boolean },
+  ): Verdict[];
   /** The canonical key of a scan (parse only), for comparing an idempotent retry's lines. */
   keyOf(data: string): string | undefined;
 }

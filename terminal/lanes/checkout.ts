@@ -157,13 +157,13 @@ export class CheckoutService {
     const accepted: Accepted[] = [];
     const refused: Refusal[] = [];
     const seen = new Set<string>();
+    // Neither recorded nor reading history: the basket scan (`check`) already did both.
+    const verdicts = this.deps.verifier.verifyMany(
+      input.lines.map((l) => l.data),
+      { source: 'checkout', record: false, history: false },
+    );
     input.lines.forEach((lineInput, line) => {
-      // Neither recorded nor reading history: the basket scan (`check`) already did both.
-      const verdict = this.deps.verifier.verify(lineInput.data, {
-        source: 'checkout',
-        record: false,
-        history: false,
-      });
+      const verdict = verdicts[line]!;
       const key = verdict.code?.key;
       const refuse = (reason: string, message: string, extra: Partial<Refusal> = {}) =>
         refused.push({

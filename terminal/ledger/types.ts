@@ -48,6 +48,10 @@ export interface SaleWriter extends RecordAppender {
 /** Local write-off state, for verification (already_sold here). */
 export interface LocalLedgerView {
   writeOffOf(key: string): { at: string; saleId: string; storeId: string; terminalId: string } | undefined;
+  /** The active write-offs among `keys` in one read (a basket), by code key. */
+  writeOffsOf?(
+    keys: readonly string[],
+  ): Map<string, { at: string; saleId: string; storeId: string; terminalId: string }>;
 }
 
 /**

@@ -74,9 +74,42 @@ export class Verifier {
   }
 
   verify(input: string, options: VerifyOptions = {}): VerifiedCheck {
-    const { parse, registry, ledger, queryLog, config } = this.#deps;
+    return this.verifyMany([input], options)[0]!;
+  }
+
+  /**
+   * Verifies several scans at one moment (a checkout basket): the clock, the calendar day, the
+   * registry state and, where the ledger offers it, the local write-offs are read once for all.
+   * Each result is what `verify` would give for that scan.
+   */
+  verifyMany(inputs: readonly string[], options: VerifyOptions = {}): VerifiedCheck[] {
+    const { parse, registry, ledger } = this.#deps;
     const now = (this.#deps.clock ?? (() => new Date()))();
-    const parsed = options.aim === undefined ? parse(input) : parse(input, { aim: options.aim });
+    const shared = { now, today: this.#day.format(now), registry: registry.state() };
+    const parsed = inputs.map((input) =>
+      options.aim === undefined ? parse(input) : parse(input, { aim: options.aim }),
+    );
+    const keys = parsed.flatMap((p) => (p.ok ? [p.key] : []));
+    const local = keys.length > 1 && ledger?.writeOffsOf ? ledger.writeOffsOf(keys) : undefined;
+    return parsed.map((p) =>
+      this.#decide(p, options, {
+        ...shared,
+        localWriteOff: p.ok ? (local ? local.get(p.key) : ledger?.writeOffOf(p.key)) : undefined,
+      }),
+    );
+  }
+
+  #decide(
+    parsed: ParseResult,
+    options: VerifyOptions,
+    at: {
+      now: Date;
+      today: string;
+      registry: ReturnType<RegistryReader['state']>;
+      localWriteOff: ReturnType<LocalLedgerView['writeOffOf']>;
+    },
+  ): VerifiedCheck {
+    const { registry, queryLog, config } = this.#deps;
     let lookup: LookupResult = {};
     let key: string | undefined;
     if (parsed.ok) {
@@ -91,10 +124,10 @@ export class Verifier {
     const verdict = decideVerdict({
       parse: parsed,
       lookup,
-      localWriteOff: key === undefined ? undefined : ledger?.writeOffOf(key),
-      registry: registry.state(),
-      now,
-      today: this.#day.format(now),
+      localWriteOff: at.localWriteOff,
+      registry: at.registry,
+      now: at.now,
+      today: at.today,
       history: withUpstream(
         key === undefined || options.history === false ? { checksHere: 0 } : queryLog.history(key),
         lookup,

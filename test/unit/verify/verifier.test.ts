@@ -62,6 +62,40 @@ describe('Verifier', () => {
     expect(log.recent(1)[0]).toMatchObject({ key: SAMPLE.genuine, verdict: 'genuine', source: 'api' });
   });
 
+  it('verifyMany gives each scan the verdict verify gives, reading local write-offs once', () => {
+    const view = new FakeLedgerView();
+    const reads = { one: 0, many: 0 };
+    const basket = new Verifier({
+      parse,
+      productKeyOf,
+      registry: new FakeRegistry(clock),
+      ledger: {
+        writeOffOf: (key) => {
+          reads.one++;
+          return view.writeOffOf(key);
+        },
+        writeOffsOf: (keys) => {
+          reads.many++;
+          return new Map(keys.flatMap((k) => (view.writeOffs.has(k) ? [[k, view.writeOffs.get(k)!]] : [])));
+        },
+      },
+      queryLog: log,
+      clock: () => clock,
+      config: {
+        maxRegistryAgeMs: 6 * 3_600_000,
+        expiredPolicy: 'block',
+        unverifiablePolicy: 'block',
+        timeZone: 'UTC',
+      },
+    });
+    const scans = Object.values(SAMPLE);
+    const many = basket.verifyMany(scans, { record: false });
+    expect(reads).toEqual({ one: 0, many: 1 });
+    const each = scans.map((scan) => verifier.verify(scan, { record: false }));
+    expect(many).toEqual(each);
+    expect(many.map((v) => v.verdict)).toContain('already_sold');
+  });
+
   it('history:false skips the query log read; the verdict is the same', () => {
     verifier.verify(SAMPLE.genuine);
     const withHistory = verifier.verify(SAMPLE.genuine, { record: false });
