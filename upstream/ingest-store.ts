@@ -4,7 +4,8 @@ import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { GENESIS_HASH, hashRecord, payloadText, verifyRecordSignature } from './record-verify.js';
 
-const STEPS = [
+/** Steps are append-only: never edit a shipped step. */
+export const UPSTREAM_MIGRATIONS: readonly string[] = [
   `CREATE TABLE up_terminals (
      store_id TEXT NOT NULL, terminal_id TEXT NOT NULL, public_key TEXT NOT NULL,
      last_seq INTEGER NOT NULL DEFAULT 0, last_hash TEXT NOT NULL, last_at TEXT,
@@ -21,9 +22,28 @@ const STEPS = [
      id INTEGER PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL, store_id TEXT NOT NULL,
      terminal_id TEXT NOT NULL, at TEXT NOT NULL, record_id TEXT NOT NULL UNIQUE, published_version INTEGER)`,
   'CREATE INDEX up_unit_events_unpublished ON up_unit_events (published_version, id)',
+  // Records keyed by a small terminal number instead of two strings, ingest time as epoch ms: a
+  // quarter less SQLite work per stored record (see the sync bench). `up_records` stays, as a view.
+  `ALTER TABLE up_terminals ADD COLUMN num INTEGER;
+   UPDATE up_terminals SET num = rowid;
+   CREATE UNIQUE INDEX up_terminals_num ON up_terminals (num);
+   CREATE TABLE up_record_rows (
+     terminal INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL,
+     at TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL, payload TEXT NOT NULL,
+     ingested_ms INTEGER NOT NULL,
+     PRIMARY KEY (terminal, seq)) WITHOUT ROWID;
+   INSERT INTO up_record_rows
+     SELECT t.num, r.seq, r.id, r.type, r.at, r.hash, r.signature, r.payload,
+       CAST(ROUND((julianday(r.ingested_at) - 2440587.5) * 86400000) AS INTEGER)
+     FROM up_records r JOIN up_terminals t ON t.store_id = r.store_id AND t.terminal_id = r.terminal_id;
+   DROP TABLE up_records;
+   CREATE VIEW up_records AS
+     SELECT t.store_id, t.terminal_id, r.seq, r.id, r.type, r.at, r.hash, r.signature, r.payload,
+       strftime('%Y-%m-%dT%H:%M:%fZ', r.ingested_ms / 1000.0, 'unixepoch') AS ingested_at
+     FROM up_record_rows r JOIN up_terminals t ON t.num = r.terminal;`,
 ];
 
-/** Rows per multi-row INSERT (10 parameters each; SQLite allows 32,766 per statement). */
+/** Rows per multi-row INSERT (9 parameters each; SQLite allows 32,766 per statement). */
 const INSERT_ROWS = 100;
 
 /**
@@ -111,15 +131,15 @@ export class IngestStore {
     readonly db: SqliteDatabase,
     private readonly options: IngestOptions = {},
   ) {
-    migrate(db, 'upstream', STEPS);
+    migrate(db, 'upstream', UPSTREAM_MIGRATIONS);
     const insert = (rows: number) =>
       db.prepare(
-        `INSERT INTO up_records (store_id, terminal_id, seq, id, type, at, hash, signature, payload, ingested_at)
-         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT INTO up_record_rows (terminal, seq, id, type, at, hash, signature, payload, ingested_ms)
+         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       );
     this.q = {
       terminal: db.prepare(
-        'SELECT public_key, last_seq, last_hash FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
+        'SELECT num, public_key, last_seq, last_hash FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
       ),
       insertOne: insert(1),
       insertMany: insert(INSERT_ROWS),
@@ -136,7 +156,8 @@ export class IngestStore {
     parseEd25519PublicKey(publicKey);
     this.db
       .prepare(
-        `INSERT INTO up_terminals (store_id, terminal_id, public_key, last_hash) VALUES (?, ?, ?, ?)
+        `INSERT INTO up_terminals (store_id, terminal_id, public_key, last_hash, num)
+         VALUES (?, ?, ?, ?, (SELECT IFNULL(MAX(num), 0) + 1 FROM up_terminals))
          ON CONFLICT (store_id, terminal_id) DO UPDATE SET public_key = excluded.public_key`,
       )
       .run(storeId, terminalId, publicKey, GENESIS_HASH);
@@ -187,7 +208,10 @@ export class IngestStore {
   sequences(storeId: string, terminalId: string): number[] {
     return (
       this.db
-        .prepare('SELECT seq FROM up_records WHERE store_id = ? AND terminal_id = ? ORDER BY seq')
+        .prepare(
+          `SELECT seq FROM up_record_rows
+           WHERE terminal = (SELECT num FROM up_terminals WHERE store_id = ? AND terminal_id = ?) ORDER BY seq`,
+        )
         .all(storeId, terminalId) as {
         seq: number;
       }[]
@@ -229,7 +253,7 @@ export class IngestStore {
     const { storeId, terminalId, records, payloads: derived } = batch;
     const q = this.q;
     const terminal = q.terminal.get(storeId, terminalId) as
-      | { public_key: string; last_seq: number; last_hash: string }
+      | { num: number; public_key: string; last_seq: number; last_hash: string }
       | undefined;
     if (!terminal) {
       this.alert(
@@ -295,9 +319,10 @@ export class IngestStore {
         payloads.length = bad;
       }
     }
-    if (duplicates > 0) this.checkDuplicates(storeId, terminalId, records, terminal.last_seq);
-    const now = new Date().toISOString();
-    this.insertRecords(storeId, terminalId, accepted, payloads, now);
+    if (duplicates > 0) this.checkDuplicates(storeId, terminalId, terminal.num, records, terminal.last_seq);
+    const nowMs = Date.now();
+    const now = new Date(nowMs).toISOString();
+    this.insertRecords(terminal.num, accepted, payloads, nowMs);
     for (const r of accepted) {
       if (r.type === 'write_off' || r.type === 'return') {
         const key = unitKeyOf(r.payload);
@@ -313,16 +338,15 @@ export class IngestStore {
 
   /** Multi-row INSERTs of `INSERT_ROWS` rows (one statement call each), then single rows. */
   private insertRecords(
-    storeId: string,
-    terminalId: string,
+    terminal: number,
     records: readonly LedgerRecord[],
     payloads: readonly string[],
-    now: string,
+    nowMs: number,
   ): void {
     const params: unknown[] = [];
     const push = (i: number) => {
       const r = records[i]!;
-      params.push(storeId, terminalId, r.seq, r.id, r.type, r.at, r.hash, r.signature, payloads[i], now);
+      params.push(terminal, r.seq, r.id, r.type, r.at, r.hash, r.signature, payloads[i], nowMs);
     };
     let i = 0;
     for (; i + INSERT_ROWS <= records.length; i += INSERT_ROWS) {
@@ -341,15 +365,14 @@ export class IngestStore {
   private checkDuplicates(
     storeId: string,
     terminalId: string,
+    terminal: number,
     records: readonly LedgerRecord[],
     upTo: number,
   ): void {
-    const get = this.db.prepare(
-      'SELECT hash FROM up_records WHERE store_id = ? AND terminal_id = ? AND seq = ?',
-    );
+    const get = this.db.prepare('SELECT hash FROM up_record_rows WHERE terminal = ? AND seq = ?');
     for (const r of records) {
       if (r.seq > upTo) break;
-      const row = get.get(storeId, terminalId, r.seq) as { hash: string } | undefined;
+      const row = get.get(terminal, r.seq) as { hash: string } | undefined;
       if (row && row.hash !== r.hash)
         this.alert(storeId, terminalId, 'conflict', r.seq, 'resent record differs from the stored one');
     }

@@ -1,12 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../terminal/db/open-database.js';
+import { migrate, openDatabase } from '../../../terminal/db/open-database.js';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import type { CompactBatch } from '../../../terminal/sync/protocol.js';
-import { IngestStore } from '../../../upstream/ingest-store.js';
+import { IngestStore, UPSTREAM_MIGRATIONS } from '../../../upstream/ingest-store.js';
 import { recordsFromCompact } from '../../../upstream/record-verify.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -107,6 +107,43 @@ describe('IngestStore', () => {
   it('refuses records from a terminal that is not enrolled', () => {
     const store = fresh();
     expect(store.ingest('s9', 't9', records.slice(0, 1)).problem?.code).toBe('unknown_terminal');
+  });
+
+  it('keeps the records of a database written before the terminal-number layout, and goes on from them', () => {
+    const db = openDatabase(join(tmp.dir, `up-${n++}.db`));
+    migrate(db, 'upstream', UPSTREAM_MIGRATIONS.slice(0, 5));
+    db.prepare(
+      "INSERT INTO up_terminals (store_id, terminal_id, public_key, last_seq, last_hash) VALUES ('s1', 't1', ?, 5, ?)",
+    ).run(pem, records[4]!.hash);
+    const old = db.prepare(
+      `INSERT INTO up_records (store_id, terminal_id, seq, id, type, at, hash, signature, payload, ingested_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const r of records.slice(0, 5))
+      old.run(
+        's1',
+        't1',
+        r.seq,
+        r.id,
+        r.type,
+        r.at,
+        r.hash,
+        r.signature,
+        JSON.stringify(r.payload),
+        '2026-01-02T03:04:05.678Z',
+      );
+    const before = db.prepare('SELECT * FROM up_records ORDER BY seq').all();
+    const store = new IngestStore(db);
+    expect(db.prepare('SELECT * FROM up_records ORDER BY seq').all()).toEqual(before);
+    expect(store.sequences('s1', 't1')).toEqual([1, 2, 3, 4, 5]);
+    expect(store.ingest('s1', 't1', records.slice(3, 10))).toMatchObject({ ackSeq: 10, duplicates: 2 });
+    store.enrol('s2', 't9', pem);
+    expect(store.ingest('s2', 't9', records.slice(0, 1)).problem?.code).toBe('wrong_terminal');
+    expect(db.prepare('SELECT store_id, terminal_id, num FROM up_terminals ORDER BY num').all()).toEqual([
+      { store_id: 's1', terminal_id: 't1', num: 1 },
+      { store_id: 's2', terminal_id: 't9', num: 2 },
+    ]);
+    expect(store.alerts()).toMatchObject([{ kind: 'wrong_terminal' }]);
   });
 
   describe('version 2 (columnar) batches', () => {
