@@ -91,13 +91,9 @@ export class SaleBatcher {
     try {
       let results: Result[];
       try {
-        // A lone sale with nothing in flight (one lane) is quickest signed and written here: two
-        // thread hops cost more latency than they save; the workers pay off under concurrency.
         results =
-          batch.length === 1 && this.inFlight === 1
-            ? this.commitOnThread(batch)
-            : ((await this.commitSignedOffThread(batch, previous, mine.sent.resolve)) ??
-              this.commitOnThread(batch));
+          (await this.commitSignedOffThread(batch, previous, mine.sent.resolve)) ??
+          this.commitOnThread(batch);
       } catch (error) {
         // The commit itself failed (disk, lock timeout): nothing in the batch was written.
         for (const item of batch) item.reject(error);

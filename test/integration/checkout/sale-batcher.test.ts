@@ -151,7 +151,6 @@ describe('SaleBatcher (group commit)', () => {
     it('a code in a batch still being signed is refused in the next batch', async () => {
       const hold = holdSignatures();
       const batcher = new SaleBatcher(t.checkout);
-      // Two sales: a lone sale with nothing in flight is written on this thread.
       const first = batcher.submit({ externalRef: 'first', lines: [{ data: code(50) }] });
       const filler = batcher.submit({ externalRef: 'filler', lines: [{ data: code(52) }] });
       await hold.planned(1);
