@@ -3,6 +3,8 @@ import { deflate } from 'node:zlib';
 
 const deflateAsync = promisify(deflate);
 const CLOSE = Buffer.from('}');
+/** Transfer rates `compress: 'auto'` takes the median of. */
+const LINK_SAMPLES = 15;
 /** Room for the batch header (ids, prevHash, firstSeq) around the columns. */
 const HEADER_BYTES = 400;
 
@@ -51,10 +53,10 @@ export class OutboxDrain {
   private tokensAtMs: number;
   private readonly now: () => number;
   /**
-   * Link speed for `compress: 'auto'`: bytes the broker acknowledged (PUBACK) and the time the link
-   * was busy with them, both decaying so the estimate follows the last dozen or so batches.
+   * Link speed for `compress: 'auto'`: the last `LINK_SAMPLES` transfer rates (bytes per ms) of
+   * batches the broker acknowledged (PUBACK), and when the previous PUBACK came.
    */
-  private link = { bytes: 0, ms: 0, lastPubackMs: 0 };
+  private link = { rates: [] as number[], lastPubackMs: 0 };
 
   constructor(
     private readonly deps: DrainDeps,
@@ -212,11 +214,16 @@ export class OutboxDrain {
     return bytesPerSecond === undefined || bytesPerSecond < compressBelowBytesPerSecond;
   }
 
-  /** The link's measured speed (broker-acknowledged bytes per busy second); undefined until measured. */
+  /**
+   * The link's measured speed in bytes per second: the median of the last transfer rates, so a
+   * broker or a process waiting for a CPU now and then (slow samples) or PUBACKs bunched together
+   * (fast ones) do not decide it. Undefined until measured.
+   */
   linkBytesPerSecond(): number | undefined {
-    if (this.link.bytes === 0) return undefined;
-    // No measurable time at all: faster than the clock resolves.
-    return this.link.ms > 0 ? (this.link.bytes / this.link.ms) * 1000 : Number.POSITIVE_INFINITY;
+    const rates = this.link.rates;
+    if (rates.length === 0) return undefined;
+    const sorted = [...rates].sort((a, b) => a - b);
+    return sorted[sorted.length >> 1]! * 1000;
   }
 
   /**
@@ -231,8 +238,10 @@ export class OutboxDrain {
     const previous = this.link.lastPubackMs;
     this.link.lastPubackMs = now;
     if (sentAtMs >= previous) return;
-    this.link.bytes = this.link.bytes * 0.9 + bytes;
-    this.link.ms = this.link.ms * 0.9 + Math.max(0, now - previous);
+    // No measurable time at all: faster than the clock resolves.
+    const busyMs = now - previous;
+    this.link.rates.push(busyMs > 0 ? bytes / busyMs : Number.POSITIVE_INFINITY);
+    if (this.link.rates.length > LINK_SAMPLES) this.link.rates.shift();
   }
 
   private readRun(limit: number, maxBytes: number): PendingRun | undefined {
