@@ -271,6 +271,8 @@ export async function startTerminal(
       await app.close();
       if (!parts.registry) (registry as { close?: () => void }).close?.();
       queryDb.close();
+      // Stops the ledger's writer thread (its own connection); the shared connection closes next.
+      ledger.close();
       ledgerDb.close();
     },
   };
