@@ -1,8 +1,7 @@
-import { type CommandIo, parseCommandArgs } from './cli/args.js';
-import { commands } from './cli/commands.js';
+import { type CommandEntry, type CommandIo, parseCommandArgs } from './cli/args.js';
 import { UsageError, VeritermError } from './errors.js';
 
-function helpText(): string {
+function helpText(commands: readonly CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
@@ -33,15 +32,21 @@ async function packageVersion(): Promise<string> {
   return 'unknown';
 }
 
-/** Entry point of the `veriterm` command. Resolves to the exit code (2 = usage error). */
-export async function main(
+/**
+ * Runs `veriterm` over a command table: help, --version, unknown commands, usage errors (exit 2)
+ * and VeritermErrors (exit 1). The table is given by the caller: cli/main.ts composes it from
+ * terminal/, provisioning/ and upstream/, which terminal/ itself never imports.
+ * Resolves to the exit code.
+ */
+export async function runCli(
+  commands: readonly CommandEntry[],
   argv: string[],
-  io: CommandIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin },
+  io: CommandIo,
 ): Promise<number> {
   const [name, ...rest] = argv;
   try {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      io.stdout.write(helpText());
+      io.stdout.write(helpText(commands));
       return name === undefined ? 2 : 0;
     }
     if (name === '--version' || name === '-v') {

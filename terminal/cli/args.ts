@@ -35,3 +35,12 @@ export interface CommandIo {
 export interface CommandModule {
   run(argv: string[], io: CommandIo): Promise<number>;
 }
+
+/** One line of the command table: `veriterm <name>`, its help summary and its lazy loader. */
+export interface CommandEntry {
+  name: string;
+  /** One line for `veriterm --help`. */
+  summary: string;
+  /** Loaded lazily so that `veriterm parse` does not pay for other commands' imports. */
+  load: () => Promise<CommandModule>;
+}

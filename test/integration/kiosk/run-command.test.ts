@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../terminal/cli.js';
+import { main } from '../../../cli/main.js';
 import { freePort } from '../../helpers/free-port.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 

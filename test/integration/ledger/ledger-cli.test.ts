@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../../terminal/cli.js';
+import { main } from '../../../cli/main.js';
 import { loadOrCreateTerminalKey } from '../../../terminal/identity/index.js';
 import { Ledger, ledgerPaths } from '../../../terminal/ledger/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';

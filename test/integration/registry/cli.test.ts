@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../terminal/cli.js';
+import { main } from '../../../cli/main.js';
 import { RegistryStore } from '../../../terminal/registry/index.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 

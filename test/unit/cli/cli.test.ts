@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../terminal/cli.js';
+import { main } from '../../../cli/main.js';
 
 function capture() {
   const stdout = new PassThrough();

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../../terminal/cli.js';
+import { main } from '../../../cli/main.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 

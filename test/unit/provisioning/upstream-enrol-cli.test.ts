@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../../terminal/cli.js';
+import { main } from '../../../cli/main.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
 import { rootFingerprint } from '../../../upstream/enrolment-protocol.js';

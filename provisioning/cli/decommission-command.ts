@@ -1,7 +1,7 @@
-import { decommission } from '../../../provisioning/decommission.js';
-import { resolveConfigFile } from '../../config/config-file.js';
-import { VeritermError } from '../../errors.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { resolveConfigFile } from '../../terminal/config/config-file.js';
+import { VeritermError } from '../../terminal/errors.js';
+import { decommission } from '../decommission.js';
 
 const HELP = `Usage: veriterm decommission [--config FILE] [--force]
 

@@ -1,7 +1,7 @@
-import { runDoctor } from '../../../provisioning/doctor/run-doctor.js';
-import { formatChecks } from '../../../provisioning/doctor/types.js';
-import { resolveConfigFile } from '../../config/config-file.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { resolveConfigFile } from '../../terminal/config/config-file.js';
+import { runDoctor } from '../doctor/run-doctor.js';
+import { formatChecks } from '../doctor/types.js';
 
 const HELP = `Usage: veriterm doctor [--config FILE] [--json]
 

@@ -1,7 +1,7 @@
-import { startDemo } from '../../demo/start-demo.js';
-import { createLogger } from '../../logger.js';
-import { untilSignal } from '../../main.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
+import { startDemo } from '../terminal/demo/start-demo.js';
+import { createLogger } from '../terminal/logger.js';
+import { untilSignal } from '../terminal/main.js';
 
 const HELP = `Usage: veriterm demo [--port N] [--data DIR]
 
@@ -32,7 +32,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger({ level: process.env.VERITERM_LOG_LEVEL ?? 'warn' });
   const demo = await startDemo({ logger, port, dataDir: values.data });
   // Embedded MQTT broker + reference upstream beside the demo terminal (README "Upstream sync").
-  const { linkDemoUpstream } = await import('../../../upstream/start-demo-upstream.js');
+  const { linkDemoUpstream } = await import('../upstream/start-demo-upstream.js');
   const upstream = await linkDemoUpstream(demo, logger);
   const lines = [
     `veriterm demo: kiosk at ${demo.terminal.url}/`,
