@@ -1,6 +1,10 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../terminal/db/open-database.js';
+import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
+import { Ledger } from '../../../terminal/ledger/ledger.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -60,6 +64,39 @@ describe.skipIf(!hasSystemTool('mosquitto'))('outbox drain against a real mosqui
       async () => JSON.parse(await subOnce(broker.port, 'vt/store-a/t1/status')).state === 'offline',
       'retained will',
     );
+    await up.upstream.stop();
+  });
+  it('upstream still ingests version 1 batches (a terminal not yet updated) and refuses an unknown version by name', async () => {
+    const keys = terminalKeys();
+    const ledger = new Ledger({
+      db: openDatabase(join(tmp.dir, 'old-terminal.db')),
+      identity: identityFromPrivateKey(keys.privateKey),
+      storeId: 'store-b',
+      terminalId: 't7',
+    });
+    appendMany(ledger, 30);
+    const records = ledger.pending(0, 100);
+    const up = startUpstreamFor(join(tmp.dir, 'up-v1'), { brokerUrl: broker.url });
+    up.upstream.store.enrol('store-b', 't7', publicKeyPem(keys.publicKey));
+    const acks: number[] = [];
+    up.upstream.events.on('ingested', (e) => acks.push(e.ackSeq));
+    await up.upstream.start();
+    await until(() => up.upstream.connected(), 'upstream connected');
+    const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+    const publish = (body: unknown) =>
+      client.publishAsync('vt/store-b/t7/records', JSON.stringify(body), { qos: 1 });
+    const head = { batchId: 't7:1-20', storeId: 'store-b', terminalId: 't7' };
+    await publish({ v: 3, ...head, records: records.slice(0, 20) });
+    await until(
+      () => up.logLines().find((l) => String(l.issue).includes('record batch version 3 is not supported')),
+      'refusal naming version 3',
+    );
+    await publish({ v: 1, ...head, records: records.slice(0, 20) });
+    await publish({ v: 1, ...head, batchId: 't7:21-30', records: records.slice(20) });
+    await until(() => acks.includes(30), 'version 1 batches acknowledged');
+    expect(up.upstream.store.sequences('store-b', 't7')).toEqual(records.map((r) => r.seq));
+    expect(up.upstream.store.alerts()).toEqual([]);
+    await client.endAsync();
     await up.upstream.stop();
   });
 });
