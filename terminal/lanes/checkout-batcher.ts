@@ -125,11 +125,14 @@ export class SaleBatcher {
     sent: () => void,
   ): Promise<Result[] | undefined> {
     const ledger = this.checkout.ledger;
-    const plan = ledger.plan(this.tail);
+    const { plan, results } = ledger.reading(() => {
+      const plan = ledger.plan(this.tail);
+      const results = batch.map((item) =>
+        attempt(() => plan.transaction(() => this.checkout.commitPrepared(item.prepared, plan))),
+      );
+      return { plan, results };
+    });
     this.tail = plan;
-    const results = batch.map((item) =>
-      attempt(() => plan.transaction(() => this.checkout.commitPrepared(item.prepared, plan))),
-    );
     let signatures: Buffer[] | undefined;
     try {
       signatures = await ledger.identity.signAll(plan.digests);

@@ -68,9 +68,8 @@ export class CheckoutService {
   prepare(input: SaleInput): SaleOutcome | PreparedSale {
     const invalid = validateSale(input, this.deps.config?.maxLines ?? 200);
     if (invalid) return { ok: false, code: 'invalid_sale', message: invalid };
-    const replay = this.replay(input);
-    if (replay) return replay;
-    return { input, ...this.judge(input) };
+    // One read snapshot for the idempotency lookup and the basket's write-offs.
+    return this.ledger.reading(() => this.replay(input) ?? { input, ...this.judge(input) });
   }
 
   /**

@@ -195,6 +195,15 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     }
   }
 
+  /**
+   * Runs `fn`, which only reads, in one read transaction: one WAL snapshot and one set of lock
+   * calls for all its statements instead of one per statement (a sale's checks make several).
+   * Inside a transaction already, `fn` just runs in it.
+   */
+  reading<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : (this.nested(fn) as T);
+  }
+
   /** Marks every record with seq <= `seq` acknowledged by upstream (removes their outbox rows). */
   acknowledge(seq: number): void {
     if (!Number.isSafeInteger(seq) || seq < 0) {
