@@ -43,6 +43,9 @@ export const UPSTREAM_MIGRATIONS: readonly string[] = [
      FROM up_record_rows r JOIN up_terminals t ON t.num = r.terminal;`,
 ];
 
+/** SQLite pages (4 KiB) of WAL between automatic checkpoints: 64 MiB. */
+const WAL_AUTOCHECKPOINT_PAGES = 16_384;
+
 /** Rows per multi-row INSERT (9 parameters each; SQLite allows 32,766 per statement). */
 const INSERT_ROWS = 100;
 
@@ -132,6 +135,10 @@ export class IngestStore {
     private readonly options: IngestOptions = {},
   ) {
     migrate(db, 'upstream', UPSTREAM_MIGRATIONS);
+    // Checkpoint (copy the WAL into the database file and fsync it) every 64 MiB of WAL instead of
+    // SQLite's 4 MiB: a checkpoint runs inside a commit, on the event loop, and waiting on the disk
+    // there stalls ingest (in the sync bench ~0.3 s of a 100,000-record drain).
+    if (!db.readonly) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     const insert = (rows: number) =>
       db.prepare(
         `INSERT INTO up_record_rows (terminal, seq, id, type, at, hash, signature, payload, ingested_ms)
