@@ -121,7 +121,9 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   let rescan: NodeJS.Timeout | undefined;
 
   // Batches that arrive together are ingested in one transaction (one fsync), then acknowledged.
-  const queued: IngestBatch[] = [];
+  // They wait here as received and are decoded when ingested: the records then live for one
+  // synchronous pass and die young, instead of surviving garbage collections while queued.
+  const queued: { storeId: string; terminalId: string; payload: Buffer }[] = [];
   let flushScheduled = false;
   const scheduleFlush = () => {
     if (flushScheduled) return;
@@ -135,7 +137,10 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     flushScheduled = false;
     // At most FLUSH_BATCHES per commit: acks then flow back while later batches are still being
     // ingested, so the terminal refills its window in parallel instead of in lock-step.
-    const batches = queued.splice(0, FLUSH_BATCHES);
+    const batches = queued
+      .splice(0, FLUSH_BATCHES)
+      .map(({ storeId, terminalId, payload }) => decodeBatch(storeId, terminalId, payload))
+      .filter((b) => b !== undefined);
     if (queued.length > 0) scheduleFlush();
     if (batches.length === 0) return;
     const results = store.ingestMany(batches);
@@ -167,23 +172,31 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     );
   };
 
-  const onRecords = async (storeId: string, terminalId: string, payload: Buffer): Promise<void> => {
-    const parsed = parseRecordBatch(decodeJson(payload, options.maxBatchBytes));
+  /** The batch to ingest, or undefined (logged, or an alert) when it cannot be. */
+  const decodeBatch = (storeId: string, terminalId: string, payload: Buffer): IngestBatch | undefined => {
+    let parsed: ReturnType<typeof parseRecordBatch>;
+    try {
+      parsed = parseRecordBatch(decodeJson(payload, options.maxBatchBytes));
+    } catch (error) {
+      parsed = { ok: false, error: `not JSON (or deflated JSON): ${(error as Error).message}` };
+    }
     if (!parsed.ok) {
       log.warn({ storeId, terminalId, issue: parsed.error }, 'malformed record batch refused');
-      return;
+      return undefined;
     }
     const batch = parsed.batch;
     if (batch.storeId !== storeId || batch.terminalId !== terminalId) {
       store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
-      return;
+      return undefined;
     }
     // Version 2 (columns): hashes and chain links are derived here, then checked at ingest.
-    queued.push(
-      batch.v === 2
-        ? { storeId, terminalId, ...recordsFromCompact(batch) }
-        : { storeId, terminalId, records: batch.records },
-    );
+    return batch.v === 2
+      ? { storeId, terminalId, ...recordsFromCompact(batch) }
+      : { storeId, terminalId, records: batch.records };
+  };
+
+  const onRecords = (storeId: string, terminalId: string, payload: Buffer): void => {
+    queued.push({ storeId, terminalId, payload });
     scheduleFlush();
   };
 
