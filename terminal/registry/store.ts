@@ -39,6 +39,7 @@ export class RegistryStore implements RegistryReader {
   private cacheVersion: number | null = null;
   private productsByKey = new Map<string, { pid: number; product: RegistryProduct } | null>();
   private batches = new Map<number, RegistryBatch>();
+  private readTx: ((fn: () => unknown) => unknown) | undefined;
 
   private constructor(
     readonly file: string,
@@ -69,6 +70,18 @@ export class RegistryStore implements RegistryReader {
     this.stateStmt = this.db.prepare(
       'SELECT scope, version, created, expires, units, content_hash FROM registry_state WHERE id = 1',
     );
+  }
+
+  /**
+   * Runs `fn`'s lookups in one read transaction: one WAL snapshot for all of them, and one set of
+   * lock calls instead of one per statement (measured on this VM: 8.5 µs per lookup alone, 1.9 µs
+   * inside a read transaction). For a basket of lines read together; inside a transaction
+   * already, `fn` just runs in it.
+   */
+  reading<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    this.readTx ??= this.db.transaction((inner: () => unknown) => inner());
+    return this.readTx(fn) as T;
   }
 
   /** Opens (and creates/migrates unless read-only) a registry database file. */

@@ -69,4 +69,6 @@ export interface RegistryReader {
   lookupProduct(productKey: string): RegistryProduct | undefined;
   /** undefined when no registry has been imported yet. */
   state(): RegistryState | undefined;
+  /** Runs several reads against one snapshot, cheaper than one by one (optional). */
+  reading?<T>(fn: () => T): T;
 }

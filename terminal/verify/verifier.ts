@@ -83,6 +83,14 @@ export class Verifier {
    * Each result is what `verify` would give for that scan.
    */
   verifyMany(inputs: readonly string[], options: VerifyOptions = {}): VerifiedCheck[] {
+    const { registry } = this.#deps;
+    // One registry snapshot for the whole basket (and the registry state it is judged by).
+    return registry.reading
+      ? registry.reading(() => this.#verifyAll(inputs, options))
+      : this.#verifyAll(inputs, options);
+  }
+
+  #verifyAll(inputs: readonly string[], options: VerifyOptions): VerifiedCheck[] {
     const { parse, registry, ledger } = this.#deps;
     const now = (this.#deps.clock ?? (() => new Date()))();
     const shared = { now, today: this.#day.format(now), registry: registry.state() };

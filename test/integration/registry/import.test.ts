@@ -25,6 +25,25 @@ describe('registry import (snapshot, delta, lookup)', () => {
     tmp.cleanup();
   });
 
+  it('reading() answers several lookups from one snapshot, as lookups one by one do', async () => {
+    const units = makeUnits(12);
+    const files = await snapshot(tmp.dir, a, 1, units);
+    expect((await importRelease(store, files.manifestFile, { pinnedRoot: a.root })).ok).toBe(true);
+    const keys = units.map((u) => u.key);
+    const alone = keys.map((k) => store.lookup(k));
+    let inside = false;
+    const together = store.reading(() => {
+      inside = store.db.inTransaction;
+      return { results: keys.map((k) => store.lookup(k)), state: store.state() };
+    });
+    expect(inside).toBe(true);
+    expect(store.db.inTransaction).toBe(false);
+    expect(together.results).toEqual(alone);
+    expect(together.state).toEqual(store.state());
+    // Nested: runs in the outer transaction.
+    expect(store.reading(() => store.reading(() => store.lookup(keys[0]!)))).toEqual(alone[0]);
+  });
+
   it('installs a snapshot and answers lookups with unit, product and batch', async () => {
     const units = makeUnits(40);
     units[2] = {

@@ -96,6 +96,39 @@ describe('Verifier', () => {
     expect(many.map((v) => v.verdict)).toContain('already_sold');
   });
 
+  it('reads the registry for a whole basket inside one registry snapshot when it offers one', () => {
+    const registry = new FakeRegistry(clock);
+    let snapshots = 0;
+    let outside = 0;
+    let depth = 0;
+    const counted = Object.assign(Object.create(registry), {
+      reading<T>(fn: () => T): T {
+        snapshots++;
+        depth++;
+        try {
+          return fn();
+        } finally {
+          depth--;
+        }
+      },
+      lookup(key: string) {
+        if (depth === 0) outside++;
+        return registry.lookup(key);
+      },
+    });
+    const basket = new Verifier({
+      parse,
+      productKeyOf,
+      registry: counted,
+      ledger: new FakeLedgerView(),
+      queryLog: log,
+      clock: () => clock,
+      config: { maxRegistryAgeMs: 6 * 3_600_000, expiredPolicy: 'block', unverifiablePolicy: 'block' },
+    });
+    basket.verifyMany([SAMPLE.genuine, SAMPLE.recalled, SAMPLE.soldHere], { record: false });
+    expect({ snapshots, outside }).toEqual({ snapshots: 1, outside: 0 });
+  });
+
   it('history:false skips the query log read; the verdict is the same', () => {
     verifier.verify(SAMPLE.genuine);
     const withHistory = verifier.verify(SAMPLE.genuine, { record: false });
