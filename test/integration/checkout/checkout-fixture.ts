@@ -170,5 +170,6 @@ function bind(registry: RegistryReader): RegistryReader {
     lookup: (key) => registry.lookup(key),
     lookupProduct: (key) => registry.lookupProduct(key),
     state: () => registry.state(),
+    ...(registry.reading ? { reading: <T>(fn: () => T) => registry.reading!(fn) } : {}),
   };
 }
