@@ -162,6 +162,8 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
           v: PROTOCOL_VERSION,
           ackSeq: result.ackSeq,
           ...(result.problem ? { problem: { code: result.problem.code, seq: result.problem.seq } } : {}),
+          // Our clock, so terminals can measure their skew on every live ack (not only on commands).
+          at: new Date().toISOString(),
         };
         // Retained, so a terminal that (re)connects learns at once how far upstream got.
         return publish(terminalTopics(storeId, terminalId).acks, JSON.stringify(ack), {

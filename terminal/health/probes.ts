@@ -80,8 +80,9 @@ export function reportStorage(health: HealthReporter, options: StorageProbeOptio
 }
 
 /**
- * Clock skew against upstream (`clock`). Upstream stamps what it sends (command `issuedAt`); the
- * difference to our clock on receipt bounds the skew from above (it includes transit time).
+ * Clock skew against upstream (`clock`). Upstream stamps what it sends (a command's `issuedAt`,
+ * every live ack's `at`); the difference to our clock on receipt bounds the skew from above (it
+ * includes transit time, milliseconds on a store's link).
  * Expiry and the registry age depend on the clock, so a large skew is a WARN, a very large a FAIL.
  */
 export class ClockSkewProbe {

@@ -63,6 +63,8 @@ export interface SyncEvents {
   connected: [{ sessionPresent: boolean; protocolVersion: 4 | 5 }];
   disconnected: [string];
   acked: [number];
+  /** Upstream's clock, read from a live (not retained) message just received. */
+  upstreamTime: [string];
   command: [SignedCommand];
   refused: [{ topic: string; code: string; message: string }];
   statusPublished: [Record<string, unknown>];
@@ -337,7 +339,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     }
   };
 
-  const onMessage = async (topic: string, payload: Buffer): Promise<void> => {
+  const onMessage = async (topic: string, payload: Buffer, retained = false): Promise<void> => {
     if (payload.length > options.maxDownlinkBytes) {
       refuse(
         topic,
@@ -357,6 +359,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       if (!ack.success) return refuse(topic, 'malformed', ack.error.issues[0]?.message ?? 'invalid ack');
       drain.onAck(ack.data.ackSeq, ack.data.problem);
       events.emit('acked', drain.ackedSeq);
+      // A retained ack may be hours old: only one sent just now says what upstream's clock reads.
+      if (ack.data.at !== undefined && !retained) events.emit('upstreamTime', ack.data.at);
       // Counting the outbox costs a query: during a drain, at most once a second (and once after).
       if (now() - lastAckReportMs >= 1000 || ack.data.problem) {
         lastAckReportMs = now();
@@ -387,8 +391,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     refuse(topic, 'unexpected_topic', 'no handler for this topic');
   };
 
-  link.on('message', (topic, payload) => {
-    onMessage(topic, payload).catch((error: unknown) => {
+  link.on('message', (topic, payload, packet) => {
+    onMessage(topic, payload, packet?.retain === true).catch((error: unknown) => {
       refuse(topic, 'malformed', (error as Error).message);
     });
   });

@@ -169,6 +169,8 @@ export const ackSchema = z.object({
   ackSeq: z.number().int().nonnegative(),
   /** Set when upstream refused records: the terminal keeps them and health shows the reason. */
   problem: z.object({ code: z.string().max(64), seq: z.number().int().nonnegative() }).optional(),
+  /** Upstream's clock when it sent the ack (ISO time): live acks measure the terminal's clock skew. */
+  at: z.string().max(40).optional(),
 });
 export type Ack = z.infer<typeof ackSchema>;
 

@@ -48,7 +48,7 @@ describe('npm start wiring: embedded aedes broker + in-process upstream + create
       })),
     });
     stops.push(() => up.stop());
-    const syncs = [a, b].map((t) => {
+    const connect = (t: typeof a) => {
       const sync = createTerminalSync(
         {
           config: { dataDir: t.dataDir },
@@ -66,7 +66,10 @@ describe('npm start wiring: embedded aedes broker + in-process upstream + create
       );
       stops.push(() => sync.stop());
       return sync;
-    });
+    };
+    const syncs = [a, b].map(connect);
+    const upstreamTimes: string[] = [];
+    syncs[0]!.events.on('upstreamTime', (at) => upstreamTimes.push(at));
     for (const s of syncs) await s.start();
     await until(
       () => a.registry.state() !== undefined && b.registry.state()?.version === a.registry.state()?.version,
@@ -82,5 +85,19 @@ describe('npm start wiring: embedded aedes broker + in-process upstream + create
     await until(() => a.ledger.stats().pending === 0, 'store A drained');
     expect(a.health.get('upstream')?.level).toBe('ok');
     expect(up.upstream.store.sequences('store-a', 't1')).toEqual([1]);
+
+    // Live acks carry upstream's clock (the manager's clock-skew tile) ...
+    await until(() => upstreamTimes.length > 0, 'a live ack carried upstream time');
+    expect(Math.abs(Date.parse(upstreamTimes[0]!) - Date.now())).toBeLessThan(60_000);
+    // ... but the retained ack a reconnecting terminal receives is not a clock sample.
+    await syncs[0]!.stop();
+    const again = connect(a);
+    const replayed: string[] = [];
+    again.events.on('upstreamTime', (at) => replayed.push(at));
+    const acked = new Promise((resolve) => again.events.once('acked', resolve));
+    await again.start();
+    expect(await acked).toBe(1);
+    await new Promise(setImmediate);
+    expect(replayed).toEqual([]);
   });
 });
