@@ -11,7 +11,7 @@ import type { Verifier } from '../../terminal/verify/index.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { code } from '../integration/checkout/checkout-fixture.js';
 import { startCheckoutServer } from '../integration/checkout/http-fixture.js';
-import { mainThreadCpuMs, nowMs, percentile, report, scaled } from './lib.js';
+import { mainThreadCpuMs, nowMs, percentile, processCpuMs, report, scaled } from './lib.js';
 
 const BENCH = 'checkout';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,6 +104,7 @@ async function startClient(port: number, token: string) {
         child.send({ phase, codes, clients, lines: LINES });
       });
     },
+    pid: child.pid!,
     stop: () => child.kill(),
   };
 }
@@ -189,9 +190,11 @@ export async function run(): Promise<void> {
     // durable commit (group commit), so the rate is bound by CPU rather than by fsync.
     const cpuBefore = process.cpuUsage();
     const loopBefore = mainThreadCpuMs();
+    const clientBefore = processCpuMs(client.pid);
     const sustained = await client.run('sustained', take(total), 32);
     const cpu = process.cpuUsage(cpuBefore);
     const loopMs = mainThreadCpuMs() - loopBefore;
+    const clientMs = processCpuMs(client.pid) - clientBefore;
     const rate = total / (sustained.elapsedMs / 1000);
     report(BENCH, 'http_sustained_rate', Math.round(rate), 'sales/s');
     report(BENCH, 'http_sustained_p99', percentile(sustained.latencies, 99), 'ms');
@@ -199,6 +202,8 @@ export async function run(): Promise<void> {
     report(BENCH, 'terminal_cpu_per_sale', (cpu.user + cpu.system) / 1000 / total, 'ms');
     // …and the event loop alone, which bounds the rate (1000 / this = sales/s on one core).
     report(BENCH, 'event_loop_cpu_per_sale', loopMs / total, 'ms');
+    // The POS load generator's share of the same 2 cores.
+    report(BENCH, 'load_generator_cpu_per_sale', clientMs / total, 'ms');
     // Group commit at work: the ledger pins one `at` per transaction, so distinct sale times
     // count the commits (two commits in the same millisecond count once: a slight overestimate).
     const commits = server.t.db

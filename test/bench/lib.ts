@@ -39,12 +39,26 @@ export interface BenchModule {
  * to the whole process elsewhere. Resolution is the kernel tick (10 ms): use over seconds.
  */
 export function mainThreadCpuMs(): number {
+  return procCpuMs(`/proc/self/task/${process.pid}/stat`);
+}
+
+/** CPU time (ms) of another process (all its threads), from /proc; NaN where /proc is missing. */
+export function processCpuMs(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    return procCpuMs(`/proc/${pid}/stat`, false);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function procCpuMs(file: string, fallback = true): number {
+  try {
+    const stat = readFileSync(file, 'utf8');
     // Fields after the command name (which may hold spaces): utime is the 14th field, stime the 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
+  } catch (error) {
+    if (!fallback) throw error;
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;
   }
