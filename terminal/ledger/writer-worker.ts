@@ -6,8 +6,10 @@ import { VeritermError } from '../errors.js';
  * Writes a group commit's rows on a worker thread with its own SQLite connection, so the inserts
  * and the durable commit (an fsync with synchronous=FULL) do not hold up the event loop, which
  * meanwhile parses and verifies the next sales. The worker knows no ledger logic: it runs the
- * statements the Ledger hands it (SQL in the constructor, rows per batch) in one BEGIN IMMEDIATE
- * transaction, after checking that the chain head is still the one the batch was planned after.
+ * statements the Ledger hands it (SQL in the constructor, rows per batch) in a BEGIN IMMEDIATE
+ * transaction, each batch in its own savepoint after checking that the chain head is still the one
+ * it was planned after. Batches that queued up while the previous commit was syncing share one
+ * transaction (one fsync); each gets its own answer once that commit is durable.
  * Plain JavaScript evaluated from a string, so it runs the same from sources, dist/ and vitest.
  *
  * Messages: `{ id, base: [seq, hash], ops: [[statement, params], …] }` →
@@ -23,22 +25,52 @@ db.pragma('foreign_keys = ON');
 db.pragma('temp_store = MEMORY');
 const head = db.prepare(workerData.headSql);
 const statements = workerData.statements.map((sql) => db.prepare(sql));
-const write = db.transaction((base, ops) => {
+// One batch: its own savepoint inside the group transaction below.
+const one = db.transaction((base, ops) => {
   const h = head.get() || { seq: 0, hash: workerData.genesis };
   if (h.seq !== base[0] || h.hash !== base[1]) return 'moved';
   for (const [statement, params] of ops) statements[statement].run(...params);
   return 'committed';
 });
-parentPort.on('message', (m) => {
-  if (m === 'close') {
+// Writes that queued up while the last commit was syncing share one transaction and one fsync.
+const all = db.transaction((writes) =>
+  writes.map((m) => {
+    try {
+      return { id: m.id, result: one(m.base, m.ops) };
+    } catch (error) {
+      return { id: m.id, error: String((error && error.message) || error), code: error && error.code };
+    }
+  }),
+);
+let queue = [];
+let scheduled = false;
+function drain() {
+  scheduled = false;
+  const taken = queue;
+  queue = [];
+  const closeAt = taken.indexOf('close');
+  const writes = closeAt === -1 ? taken : taken.slice(0, closeAt);
+  if (writes.length > 0) {
+    let answers;
+    try {
+      answers = all.immediate(writes);
+    } catch (error) {
+      // The commit itself failed: nothing in it was written.
+      const e = { error: String((error && error.message) || error), code: error && error.code };
+      answers = writes.map((m) => ({ id: m.id, ...e }));
+    }
+    for (const answer of answers) parentPort.postMessage(answer);
+  }
+  if (closeAt !== -1) {
     db.close();
     parentPort.close();
-    return;
   }
-  try {
-    parentPort.postMessage({ id: m.id, result: write.immediate(m.base, m.ops) });
-  } catch (error) {
-    parentPort.postMessage({ id: m.id, error: String((error && error.message) || error), code: error && error.code });
+}
+parentPort.on('message', (m) => {
+  queue.push(m);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(drain);
   }
 });
 `;

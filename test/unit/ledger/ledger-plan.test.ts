@@ -130,6 +130,33 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
       ]);
     });
 
+    it('batches queued together share a commit, yet each succeeds or fails on its own', async () => {
+      const sold = ledger.transaction(() => {
+        const sale = ledger.append('sale', { lines: [] });
+        ledger.append('write_off', { codeKey: 'TAKEN', saleId: sale.id, line: 0 });
+        return sale;
+      });
+      const good = ledger.plan();
+      good.append('alert', { kind: 'clone', codeKey: 'good' });
+      const bad = ledger.plan(good);
+      bad.append('write_off', { codeKey: 'TAKEN', saleId: sold.id, line: 0 });
+      const after = ledger.plan(bad);
+      after.append('alert', { kind: 'clone', codeKey: 'after the bad one' });
+      const signed = await Promise.all([good, bad, after].map((p) => identity.signAll(p.digests)));
+      // Sent in one turn: the writer takes all three in one transaction.
+      const outcomes = await Promise.allSettled([
+        ledger.commitPlanOffThread(good, signed[0]!),
+        ledger.commitPlanOffThread(bad, signed[1]!),
+        ledger.commitPlanOffThread(after, signed[2]!),
+      ]);
+      expect(outcomes[0]).toEqual({ status: 'fulfilled', value: true });
+      expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'ledger_write_failed' } });
+      // It followed the failed one, so the head is not where it was planned: nothing written.
+      expect(outcomes[2]).toEqual({ status: 'fulfilled', value: false });
+      expect(ledger.records(0, 10).map((r) => r.payload.codeKey)).toEqual([undefined, 'TAKEN', 'good']);
+      expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 3 });
+    });
+
     it('a failed transaction writes nothing and names the cause', async () => {
       const sold = ledger.transaction(() => {
         const sale = ledger.append('sale', { lines: [] });
