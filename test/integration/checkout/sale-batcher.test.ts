@@ -104,6 +104,31 @@ describe('SaleBatcher (group commit)', () => {
     expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 5 });
   });
 
+  it('writes a lone sale with nothing in flight on the event loop, without the workers', async () => {
+    const real = t.ledger.identity;
+    let workerCalls = 0;
+    Object.defineProperty(t.ledger, 'identity', {
+      value: Object.create(real, {
+        signAll: {
+          value: (digests: Buffer[]) => {
+            workerCalls++;
+            return real.signAll(digests);
+          },
+        },
+      }),
+    });
+    const batcher = new SaleBatcher(t.checkout);
+    const outcome = await batcher.submit({ externalRef: 'alone', lines: [{ data: code(70) }] });
+    expect(outcome.ok).toBe(true);
+    expect(workerCalls).toBe(0);
+    await Promise.all([
+      batcher.submit({ externalRef: 'pair-1', lines: [{ data: code(71) }] }),
+      batcher.submit({ externalRef: 'pair-2', lines: [{ data: code(72) }] }),
+    ]);
+    expect(workerCalls).toBe(1);
+    expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 6 });
+  });
+
   it('signs on its own thread when the signing worker is unavailable', async () => {
     const real = t.ledger.identity;
     Object.defineProperty(t.ledger, 'identity', {
@@ -151,6 +176,7 @@ describe('SaleBatcher (group commit)', () => {
     it('a code in a batch still being signed is refused in the next batch', async () => {
       const hold = holdSignatures();
       const batcher = new SaleBatcher(t.checkout);
+      // Two sales: a lone sale with nothing in flight is written on this thread.
       const first = batcher.submit({ externalRef: 'first', lines: [{ data: code(50) }] });
       const filler = batcher.submit({ externalRef: 'filler', lines: [{ data: code(52) }] });
       await hold.planned(1);
