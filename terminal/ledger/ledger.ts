@@ -285,21 +285,12 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
    * The plan is settled either way.
    */
   commitPlan(plan: LedgerPlan, signatures: readonly Uint8Array[]): boolean {
-    const planned = plan.planned;
-    if (signatures.length !== planned.length) {
-      throw new VeritermError(
-        'ledger_plan_signatures',
-        `Expected ${planned.length} signatures for the plan, got ${signatures.length}`,
-      );
-    }
     try {
+      attachSignatures(plan, signatures);
       return this.transaction(() => {
         const head = this.readHead();
         if (head.seq !== plan.base.seq || head.hash !== plan.base.hash) return false;
-        for (const [i, built] of planned.entries()) {
-          built.record.signature = Buffer.from(signatures[i]!).toString('base64');
-          this.write(built);
-        }
+        for (const built of plan.planned) this.write(built);
         return true;
       });
     } finally {
@@ -315,19 +306,13 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   async commitPlanOffThread(plan: LedgerPlan, signatures: readonly Uint8Array[]): Promise<boolean> {
     const writer = this.writerFor();
     if (!writer) return this.commitPlan(plan, signatures);
-    const planned = plan.planned;
-    if (signatures.length !== planned.length) {
+    try {
+      attachSignatures(plan, signatures);
+    } catch (error) {
       plan.settle();
-      throw new VeritermError(
-        'ledger_plan_signatures',
-        `Expected ${planned.length} signatures for the plan, got ${signatures.length}`,
-      );
+      throw error;
     }
-    const ops: WriterOp[] = [];
-    for (const [i, built] of planned.entries()) {
-      built.record.signature = Buffer.from(signatures[i]!).toString('base64');
-      ops.push(...rowsOf(built));
-    }
+    const ops = plan.planned.flatMap(rowsOf);
     try {
       return await writer.write(plan.base, ops);
     } catch (error) {
@@ -442,6 +427,20 @@ function pooledRandom(): () => number {
     }
     return pool[at++]! / 256;
   };
+}
+
+/** Puts each signature (in plan order) on its planned record; refuses a wrong count. */
+function attachSignatures(plan: LedgerPlan, signatures: readonly Uint8Array[]): void {
+  const planned = plan.planned;
+  if (signatures.length !== planned.length) {
+    throw new VeritermError(
+      'ledger_plan_signatures',
+      `Expected ${planned.length} signatures for the plan, got ${signatures.length}`,
+    );
+  }
+  for (const [i, built] of planned.entries()) {
+    built.record.signature = Buffer.from(signatures[i]!).toString('base64');
+  }
 }
 
 /**
