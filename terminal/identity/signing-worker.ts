@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { VeritermError } from '../errors.js';
+import { WorkerRequests } from '../threads/worker-requests.js';
 
 /**
  * Ed25519 signing on a worker thread: a checkout group commit signs every record of the batch
@@ -29,87 +30,51 @@ parentPort.on('message', ({ id, digests, size }) => {
 /** Ed25519 signatures are 64 bytes (RFC 8032). */
 const SIGNATURE_BYTES = 64;
 
-interface Waiting {
-  resolve: (signatures: Buffer[]) => void;
-  reject: (error: Error) => void;
-  count: number;
-}
-
 export class SigningWorker {
   readonly #worker: Worker;
-  readonly #waiting = new Map<number, Waiting>();
-  #next = 1;
-  #failed: Error | undefined;
+  readonly #requests: WorkerRequests;
 
   /** `key` is cloned into the worker (KeyObjects cross threads); it never leaves the process. */
   constructor(key: KeyObject) {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { key } });
-    // A signer idling between sales must not keep the process alive (see #track).
-    this.#worker.unref();
-    this.#worker.on('message', (m: { id: number; signatures?: Uint8Array; error?: string }) => {
-      const waiting = this.#waiting.get(m.id);
-      if (!waiting) return;
-      this.#untrack(m.id);
-      if (m.error !== undefined || !m.signatures) {
-        waiting.reject(new VeritermError('signing_failed', `The signing worker failed: ${m.error}`));
-        return;
-      }
-      const all = Buffer.from(m.signatures.buffer, m.signatures.byteOffset, m.signatures.byteLength);
-      const signatures: Buffer[] = [];
-      for (let i = 0; i < waiting.count; i++) {
-        signatures.push(all.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES));
-      }
-      waiting.resolve(signatures);
-    });
-    const fail = (error: Error) => {
-      this.#failed = error;
-      for (const [id, waiting] of this.#waiting) {
-        this.#untrack(id);
-        waiting.reject(error);
-      }
-    };
-    this.#worker.on('error', (error) =>
-      fail(new VeritermError('signing_failed', `The signing worker stopped: ${error.message}`)),
-    );
-    this.#worker.on('exit', (code) =>
-      fail(new VeritermError('signing_failed', `The signing worker exited with code ${code}`)),
-    );
+    this.#requests = new WorkerRequests(this.#worker, 'The signing worker', 'signing_failed');
   }
 
   /**
    * Signs equally sized messages (record digests) in order. Rejects if the worker has failed, so
    * callers can fall back to signing on their own thread.
    */
-  signAll(messages: readonly Uint8Array[]): Promise<Buffer[]> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    if (messages.length === 0) return Promise.resolve([]);
+  async signAll(messages: readonly Uint8Array[]): Promise<Buffer[]> {
+    if (messages.length === 0) return [];
     const size = messages[0]!.length;
     // Not from Buffer's shared pool: the buffer is transferred (detached) below.
     const digests = Buffer.allocUnsafeSlow(messages.length * size);
     for (const [i, message] of messages.entries()) {
       if (message.length !== size) {
-        return Promise.reject(
-          new VeritermError('signing_input', `Expected ${size}-byte messages, got ${message.length} bytes`),
+        throw new VeritermError(
+          'signing_input',
+          `Expected ${size}-byte messages, got ${message.length} bytes`,
         );
       }
       digests.set(message, i * size);
     }
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#track(id, { resolve, reject, count: messages.length });
-      this.#worker.postMessage({ id, digests, size }, [digests.buffer]);
-    });
-  }
-
-  /** While a request is pending the worker keeps the process alive, so its answer arrives. */
-  #track(id: number, waiting: Waiting): void {
-    if (this.#waiting.size === 0) this.#worker.ref();
-    this.#waiting.set(id, waiting);
-  }
-
-  #untrack(id: number): void {
-    this.#waiting.delete(id);
-    if (this.#waiting.size === 0) this.#worker.unref();
+    const answer = await this.#requests.send<{ id: number; signatures?: Uint8Array; error?: string }>(
+      { digests, size },
+      [digests.buffer],
+    );
+    if (answer.error !== undefined || !answer.signatures) {
+      throw new VeritermError('signing_failed', `The signing worker failed: ${answer.error}`);
+    }
+    const all = Buffer.from(
+      answer.signatures.buffer,
+      answer.signatures.byteOffset,
+      answer.signatures.byteLength,
+    );
+    const signatures: Buffer[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      signatures.push(all.subarray(i * SIGNATURE_BYTES, (i + 1) * SIGNATURE_BYTES));
+    }
+    return signatures;
   }
 
   /** Stops the thread; pending requests are rejected. */

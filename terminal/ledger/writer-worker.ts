@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { VeritermError } from '../errors.js';
+import { WorkerRequests } from '../threads/worker-requests.js';
 
 /**
  * Writes a group commit's rows on a worker thread with its own SQLite connection, so the inserts
@@ -88,51 +89,19 @@ export interface WriterWorkerOptions {
 
 export type WriterOp = [statement: number, params: readonly (string | number | null)[]];
 
-interface Waiting {
-  resolve: (committed: boolean) => void;
-  reject: (error: Error) => void;
-}
-
 export class LedgerWriterWorker {
   readonly #worker: Worker;
-  readonly #waiting = new Map<number, Waiting>();
-  #next = 1;
-  #failed: Error | undefined;
+  readonly #requests: WorkerRequests;
 
   constructor(options: WriterWorkerOptions) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, driver } });
-    this.#worker.unref();
-    this.#worker.on('message', (m: { id: number; result?: string; error?: string; code?: string }) => {
-      const waiting = this.#waiting.get(m.id);
-      if (!waiting) return;
-      this.#untrack(m.id);
-      if (m.error !== undefined) {
-        waiting.reject(
-          new VeritermError('ledger_write_failed', `The ledger writer failed: ${m.error}`, {
-            cause: m.code,
-          }),
-        );
-      } else waiting.resolve(m.result === 'committed');
-    });
-    const fail = (error: Error) => {
-      this.#failed = error;
-      for (const [id, waiting] of this.#waiting) {
-        this.#untrack(id);
-        waiting.reject(error);
-      }
-    };
-    this.#worker.on('error', (error) =>
-      fail(new VeritermError('ledger_writer_stopped', `The ledger writer stopped: ${error.message}`)),
-    );
-    this.#worker.on('exit', (code) =>
-      fail(new VeritermError('ledger_writer_stopped', `The ledger writer exited with code ${code}`)),
-    );
+    this.#requests = new WorkerRequests(this.#worker, 'The ledger writer', 'ledger_writer_stopped');
   }
 
   /** Whether the worker has stopped (callers then write on their own thread). */
   get failed(): boolean {
-    return this.#failed !== undefined;
+    return this.#requests.failed;
   }
 
   /**
@@ -140,30 +109,24 @@ export class LedgerWriterWorker {
    * false (nothing written) if the head had moved; rejects if the transaction failed (nothing
    * written) or the worker stopped (the outcome is then unknown: read the ledger).
    */
-  write(base: { seq: number; hash: string }, ops: readonly WriterOp[]): Promise<boolean> {
-    if (this.#failed) return Promise.reject(this.#failed);
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#track(id, { resolve, reject });
-      this.#worker.postMessage({ id, base: [base.seq, base.hash], ops });
+  async write(base: { seq: number; hash: string }, ops: readonly WriterOp[]): Promise<boolean> {
+    const answer = await this.#requests.send<{ id: number; result?: string; error?: string; code?: string }>({
+      base: [base.seq, base.hash],
+      ops,
     });
+    if (answer.error !== undefined) {
+      throw new VeritermError('ledger_write_failed', `The ledger writer failed: ${answer.error}`, {
+        cause: answer.code,
+      });
+    }
+    return answer.result === 'committed';
   }
 
   /** Closes the worker's connection and stops it once pending writes are answered. */
   async close(): Promise<void> {
-    if (this.#failed) return;
+    if (this.#requests.failed) return;
     const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
     this.#worker.postMessage('close');
     await exited;
-  }
-
-  #track(id: number, waiting: Waiting): void {
-    if (this.#waiting.size === 0) this.#worker.ref();
-    this.#waiting.set(id, waiting);
-  }
-
-  #untrack(id: number): void {
-    this.#waiting.delete(id);
-    if (this.#waiting.size === 0) this.#worker.unref();
   }
 }
