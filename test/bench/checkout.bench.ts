@@ -2,16 +2,13 @@ import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { importRelease } from '../../terminal/registry/import.js';
-import { generateSigningKey } from '../../terminal/registry/keys.js';
-import { createRoot } from '../../terminal/registry/root.js';
-import { RegistryStore } from '../../terminal/registry/store.js';
-import { synthesize, synthPlan, synthUnits } from '../../terminal/registry/synth.js';
+import { synthPlan, synthUnits } from '../../terminal/registry/synth.js';
 import type { Verifier } from '../../terminal/verify/index.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { code } from '../integration/checkout/checkout-fixture.js';
 import { startCheckoutServer } from '../integration/checkout/http-fixture.js';
 import { mainThreadCpuMs, nowMs, percentile, processCpuMs, report, scaled } from './lib.js';
+import { importSynthRegistry } from './synth-registry.js';
 
 const BENCH = 'checkout';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -111,18 +108,7 @@ async function startClient(port: number, token: string) {
 
 /** A real signed registry (SQLite, as a terminal holds it) of `units` synthesized units. */
 async function buildRegistry(dir: string, units: number) {
-  const rootKey = generateSigningKey();
-  const releaseKey = generateSigningKey();
-  const root = createRoot({ rootKeys: [rootKey], releaseKeys: [releaseKey] }, [rootKey]);
-  const expires = new Date(Date.now() + 7 * 86_400_000).toISOString();
-  const snap = await synthesize(
-    { units, scope: 'bench', version: 1, expires },
-    [releaseKey],
-    join(dir, 'snap.manifest.json'),
-  );
-  const store = RegistryStore.open(join(dir, 'registry.db'));
-  const imported = await importRelease(store, snap.manifestFile, { pinnedRoot: root, scope: 'bench' });
-  if (!imported.ok) throw new Error(`registry import failed: ${imported.code}`);
+  const store = await importSynthRegistry(dir, units);
   report(BENCH, 'registry_units', units, 'units');
   return { store, units: synthPlan({ units }) };
 }

@@ -19,13 +19,10 @@ import { validateConfig } from '../../terminal/config/load-config.js';
 import { ensureUiBuilt, UI_DIST } from '../../terminal/demo/build-ui.js';
 import { silentLogger } from '../../terminal/logger.js';
 import { startTerminal } from '../../terminal/main.js';
-import { importRelease } from '../../terminal/registry/import.js';
-import { generateSigningKey } from '../../terminal/registry/keys.js';
-import { createRoot } from '../../terminal/registry/root.js';
-import { RegistryStore } from '../../terminal/registry/store.js';
-import { synthesize, synthPlan, synthUnits } from '../../terminal/registry/synth.js';
+import { synthPlan, synthUnits } from '../../terminal/registry/synth.js';
 import { launchBrowser } from '../e2e/browser.js';
 import { nowMs, percentile, report, scaled } from './lib.js';
+import { importSynthRegistry } from './synth-registry.js';
 
 const B = 'kiosk';
 
@@ -68,18 +65,7 @@ export async function run(): Promise<void> {
   try {
     report(B, 'registry_units', units, 'units');
     const t = nowMs();
-    const rootKey = generateSigningKey();
-    const releaseKey = generateSigningKey();
-    const root = createRoot({ rootKeys: [rootKey], releaseKeys: [releaseKey] }, [rootKey]);
-    const expires = new Date(Date.now() + 7 * 86_400_000).toISOString();
-    const snap = await synthesize(
-      { units, scope: 'bench', version: 1, expires },
-      [releaseKey],
-      join(dir, 'snap.manifest.json'),
-    );
-    const store = RegistryStore.open(join(dir, 'registry.db'));
-    const imported = await importRelease(store, snap.manifestFile, { pinnedRoot: root, scope: 'bench' });
-    if (!imported.ok) throw new Error(`registry import failed: ${imported.code}`);
+    const store = await importSynthRegistry(dir, units);
     report(B, 'registry_build_and_import', (nowMs() - t) / 1000, 's');
 
     const keys = sampleKeys(units, 4000);
