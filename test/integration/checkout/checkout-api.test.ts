@@ -222,7 +222,7 @@ describe('API rules on a terminal with a controlled clock', () => {
       { lines: [{ data: code(2) }, { data: code(3) }, { data: code(4) }] },
       lane.tokens.cashier,
     );
-    lane.t.registry.setStatus(code(2), 'recalled');
+    lane.t.setStatus(code(2), 'recalled');
     expect(await send('/api/v1/returns', { lines: [{ data: code(2) }] })).toMatchObject({
       status: 409,
       body: { error: { code: 'lines_refused', refused: [{ reason: 'recalled' }] } },

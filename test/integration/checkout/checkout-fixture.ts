@@ -107,10 +107,7 @@ export interface TerminalOptions {
   config?: CheckoutConfig;
   receipts?: ReceiptSink;
   unverifiablePolicy?: 'block' | 'allow';
-  /**
-   * A real registry (the checkout bench) instead of the generated one above; `setStatus` then
-   * refuses.
-   */
+  /** A real registry (the checkout bench) instead of the generated one above. */
   registry?: RegistryReader;
 }
 
@@ -125,14 +122,9 @@ export function openTerminal(options: TerminalOptions) {
     terminalId: options.terminalId ?? 'lane-1',
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const registry: TestRegistry = options.registry
-    ? {
-        ...bind(options.registry),
-        setStatus: () => {
-          throw new Error('setStatus needs the generated test registry');
-        },
-      }
-    : makeRegistry(options.clock);
+  // The generated registry (tests change unit statuses on it), unless a real one is given.
+  const generated = options.registry ? undefined : makeRegistry(options.clock);
+  const registry: RegistryReader = options.registry ?? generated!;
   const verifier = new Verifier({
     parse: (input) => parseCode(input),
     productKeyOf,
@@ -158,18 +150,14 @@ export function openTerminal(options: TerminalOptions) {
     identity,
     ledger,
     registry,
+    /** A later recall or theft report on the generated registry (not on a real one). */
+    setStatus(key: string, status: UnitStatus): void {
+      if (!generated) throw new Error('setStatus needs the generated test registry');
+      generated.setStatus(key, status);
+    },
     verifier,
     checkout: new CheckoutService(deps),
     returns: new ReturnsService(deps),
     close: () => db.close(),
-  };
-}
-
-function bind(registry: RegistryReader): RegistryReader {
-  return {
-    lookup: (key) => registry.lookup(key),
-    lookupProduct: (key) => registry.lookupProduct(key),
-    state: () => registry.state(),
-    ...(registry.reading ? { reading: <T>(fn: () => T) => registry.reading!(fn) } : {}),
   };
 }

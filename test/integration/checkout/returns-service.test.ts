@@ -88,9 +88,9 @@ describe('returns', () => {
 
   it('never re-activates recalled, stolen, destroyed or expired units', () => {
     sell(code(20), code(21), code(22), code(800000007));
-    t.registry.setStatus(code(20), 'recalled');
-    t.registry.setStatus(code(21), 'stolen');
-    t.registry.setStatus(code(22), 'destroyed');
+    t.setStatus(code(20), 'recalled');
+    t.setStatus(code(21), 'stolen');
+    t.setStatus(code(22), 'destroyed');
     now += 7 * DAY; // batch EXPIRES-SOON expired 5 days after the sale
     const outcome = t.returns.processReturn({
       approvedBy: 'm',
