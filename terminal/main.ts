@@ -155,13 +155,7 @@ export async function startTerminal(
   const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;
   const operations = createOperations({ db: ledgerDb, dbFile, dataDir: config.dataDir, health });
   sync?.events.on('command', (command) => operations.clock.observe(command.issuedAt));
-  // Every live ack carries upstream's clock; a sample every 10 s is plenty.
-  let lastClockSample = 0;
-  sync?.events.on('upstreamTime', (at) => {
-    if (Date.now() - lastClockSample < 10_000) return;
-    lastClockSample = Date.now();
-    operations.clock.observe(at);
-  });
+  sync?.events.on('upstreamTime', (at) => operations.clock.observe(at));
   // Last errors a manager should see: receipts given up on, downlink messages refused.
   sync?.events.on('refused', (r) => operations.errors.add('upstream', r.message));
   printQueue?.on('job', (job) => {

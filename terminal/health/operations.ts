@@ -48,7 +48,8 @@ export function createOperations(deps: {
   dataDir: string;
   health: HealthModel;
 }): Operations {
-  const clock = new ClockSkewProbe(deps.health);
+  // Upstream's clock arrives with every live ack: one sample per 10 s is plenty.
+  const clock = new ClockSkewProbe(deps.health, { minSampleIntervalMs: 10_000 });
   const errors = new RecentErrors(deps.health);
   const metrics = createMetrics({
     db: deps.db,

@@ -88,10 +88,17 @@ export function reportStorage(health: HealthReporter, options: StorageProbeOptio
 export class ClockSkewProbe {
   #skewMs: number | undefined;
   #measuredAt: string | undefined;
+  #sampledAt: number | undefined;
 
   constructor(
     private readonly health: HealthReporter,
-    private readonly options: { warnMs?: number; failMs?: number; now?: () => number } = {},
+    private readonly options: {
+      warnMs?: number;
+      failMs?: number;
+      /** Samples closer together than this are ignored (every live ack carries one). @default 0 */
+      minSampleIntervalMs?: number;
+      now?: () => number;
+    } = {},
   ) {}
 
   get skewMs(): number | undefined {
@@ -103,6 +110,9 @@ export class ClockSkewProbe {
     const t = Date.parse(upstreamTime);
     if (Number.isNaN(t)) return;
     const now = (this.options.now ?? Date.now)();
+    if (this.#sampledAt !== undefined && now - this.#sampledAt < (this.options.minSampleIntervalMs ?? 0))
+      return;
+    this.#sampledAt = now;
     this.#skewMs = now - t;
     this.#measuredAt = new Date(now).toISOString();
     this.report();

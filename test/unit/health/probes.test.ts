@@ -57,6 +57,19 @@ describe('health probes', () => {
     expect(probe.skewMs).toBe(-1_200_000);
   });
 
+  it('takes at most one clock sample per minSampleIntervalMs', () => {
+    const health = new HealthModel();
+    let now = Date.parse('2026-11-28T08:00:00Z');
+    const probe = new ClockSkewProbe(health, { now: () => now, minSampleIntervalMs: 10_000 });
+    probe.observe('2026-11-28T07:59:58Z');
+    now += 5_000;
+    probe.observe('2026-11-28T07:50:00Z');
+    expect(probe.skewMs).toBe(2000);
+    now += 5_000;
+    probe.observe('2026-11-28T08:00:09Z');
+    expect(probe.skewMs).toBe(1000);
+  });
+
   it('keeps the last errors and warns while one is recent', () => {
     const health = new HealthModel();
     let now = 0;
