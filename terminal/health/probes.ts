@@ -110,8 +110,9 @@ export class ClockSkewProbe {
     const t = Date.parse(upstreamTime);
     if (Number.isNaN(t)) return;
     const now = (this.options.now ?? Date.now)();
-    if (this.#sampledAt !== undefined && now - this.#sampledAt < (this.options.minSampleIntervalMs ?? 0))
-      return;
+    // A clock that jumped back is a new situation: always sample it.
+    const since = this.#sampledAt === undefined ? Number.POSITIVE_INFINITY : now - this.#sampledAt;
+    if (since >= 0 && since < (this.options.minSampleIntervalMs ?? 0)) return;
     this.#sampledAt = now;
     this.#skewMs = now - t;
     this.#measuredAt = new Date(now).toISOString();
