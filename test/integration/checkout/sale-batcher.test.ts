@@ -14,6 +14,18 @@ afterEach(() => {
   temp.cleanup();
 });
 
+/** Replaces the terminal identity's worker signing (`signAll`) for one test; `real` signs. */
+function replaceSignAll(
+  signAll: (digests: Buffer[], real: (digests: Buffer[]) => Promise<Buffer[]>) => Promise<Buffer[]>,
+): void {
+  const real = t.ledger.identity;
+  Object.defineProperty(t.ledger, 'identity', {
+    value: Object.create(real, {
+      signAll: { value: (digests: Buffer[]) => signAll(digests, (d) => real.signAll(d)) },
+    }),
+  });
+}
+
 describe('SaleBatcher (group commit)', () => {
   it('writes sales submitted together in one transaction; a code in two of them sells once', async () => {
     const batcher = new SaleBatcher(t.checkout);
@@ -105,17 +117,10 @@ describe('SaleBatcher (group commit)', () => {
   });
 
   it('writes a lone sale with nothing in flight on the event loop, without the workers', async () => {
-    const real = t.ledger.identity;
     let workerCalls = 0;
-    Object.defineProperty(t.ledger, 'identity', {
-      value: Object.create(real, {
-        signAll: {
-          value: (digests: Buffer[]) => {
-            workerCalls++;
-            return real.signAll(digests);
-          },
-        },
-      }),
+    replaceSignAll((digests, real) => {
+      workerCalls++;
+      return real(digests);
     });
     const batcher = new SaleBatcher(t.checkout);
     const outcome = await batcher.submit({ externalRef: 'alone', lines: [{ data: code(70) }] });
@@ -130,12 +135,7 @@ describe('SaleBatcher (group commit)', () => {
   });
 
   it('signs on its own thread when the signing worker is unavailable', async () => {
-    const real = t.ledger.identity;
-    Object.defineProperty(t.ledger, 'identity', {
-      value: Object.create(real, {
-        signAll: { value: () => Promise.reject(new Error('signing worker stopped')) },
-      }),
-    });
+    replaceSignAll(() => Promise.reject(new Error('signing worker stopped')));
     const batcher = new SaleBatcher(t.checkout);
     const outcomes = await Promise.all([
       batcher.submit({ externalRef: 'p', lines: [{ data: code(40) }] }),
@@ -148,20 +148,13 @@ describe('SaleBatcher (group commit)', () => {
   describe('pipelined batches (the next is planned while one is signed)', () => {
     /** Holds the worker's signatures until `release`, and says when each batch asked for them. */
     function holdSignatures() {
-      const real = t.ledger.identity;
       const held: (() => void)[] = [];
       let calls = 0;
       const waiters = new Map<number, () => void>();
-      Object.defineProperty(t.ledger, 'identity', {
-        value: Object.create(real, {
-          signAll: {
-            value: (digests: Buffer[]) => {
-              calls++;
-              waiters.get(calls)?.();
-              return new Promise<Buffer[]>((resolve) => held.push(() => resolve(real.signAll(digests))));
-            },
-          },
-        }),
+      replaceSignAll((digests, real) => {
+        calls++;
+        waiters.get(calls)?.();
+        return new Promise<Buffer[]>((resolve) => held.push(() => resolve(real(digests))));
       });
       return {
         /** Resolves once the n-th batch has been planned and sent for signing. */

@@ -12,6 +12,13 @@ import {
   SAMPLE,
 } from '../../integration/kiosk/fixtures.js';
 
+const CONFIG = {
+  maxRegistryAgeMs: 6 * 3_600_000,
+  expiredPolicy: 'block',
+  unverifiablePolicy: 'block',
+  timeZone: 'UTC',
+} as const;
+
 describe('Verifier', () => {
   let tmp: ReturnType<typeof makeTempDir>;
   let db: SqliteDatabase;
@@ -31,12 +38,7 @@ describe('Verifier', () => {
       ledger: new FakeLedgerView(),
       queryLog: log,
       clock: () => clock,
-      config: {
-        maxRegistryAgeMs: 6 * 3_600_000,
-        expiredPolicy: 'block',
-        unverifiablePolicy: 'block',
-        timeZone: 'UTC',
-      },
+      config: CONFIG,
     });
   });
   afterEach(() => {
@@ -81,12 +83,7 @@ describe('Verifier', () => {
       },
       queryLog: log,
       clock: () => clock,
-      config: {
-        maxRegistryAgeMs: 6 * 3_600_000,
-        expiredPolicy: 'block',
-        unverifiablePolicy: 'block',
-        timeZone: 'UTC',
-      },
+      config: CONFIG,
     });
     const scans = Object.values(SAMPLE);
     const many = basket.verifyMany(scans, { record: false });
@@ -123,7 +120,7 @@ describe('Verifier', () => {
       ledger: new FakeLedgerView(),
       queryLog: log,
       clock: () => clock,
-      config: { maxRegistryAgeMs: 6 * 3_600_000, expiredPolicy: 'block', unverifiablePolicy: 'block' },
+      config: CONFIG,
     });
     basket.verifyMany([SAMPLE.genuine, SAMPLE.recalled, SAMPLE.soldHere], { record: false });
     expect({ snapshots, outside }).toEqual({ snapshots: 1, outside: 0 });
