@@ -1,6 +1,7 @@
 import { type KeyObject, randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
+import { SqliteWriterWorker, type WriterCheck, type WriterOp } from '../db/writer-worker.js';
 import { VeritermError } from '../errors.js';
 import type { TerminalIdentity } from '../identity/terminal-key.js';
 import { canonicalJson, GENESIS_HASH, recordDigest } from './canonical.js';
@@ -10,7 +11,6 @@ import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js'
 import { migrateLedger } from './schema.js';
 import type { LedgerRecord, LocalLedgerView, OutboxReader, RecordAppender, RecordType } from './types.js';
 import { type ChainResult, verifyChain } from './verify-chain.js';
-import { LedgerWriterWorker, type WriterOp } from './writer-worker.js';
 
 export interface LedgerOptions {
   /** An open database (shared with other modules) or a file to open with WAL + synchronous=FULL. */
@@ -37,6 +37,11 @@ const WRITE_SQL = [
 ] as const;
 const HEAD_SQL = 'SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1';
 const BUSY_TIMEOUT_MS = 5000;
+
+/** The writer worker's check that the chain head is still `base` (no row: the genesis head). */
+function headIs(base: ChainHead): WriterCheck {
+  return [0, [], base.seq === 0 ? null : [base.seq, base.hash]];
+}
 
 const RECORD_TYPES: ReadonlySet<string> = new Set([
   'sale',
@@ -72,7 +77,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   private readonly immediate: (fn: () => unknown) => unknown;
   private readonly nested: (fn: () => unknown) => unknown;
   private readonly stmts;
-  private writer: LedgerWriterWorker | undefined;
+  private writer: SqliteWriterWorker | undefined;
 
   constructor(options: LedgerOptions) {
     const db = options.db ?? (options.file ? openDatabase(options.file) : undefined);
@@ -314,7 +319,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     }
     const ops = plan.planned.flatMap(rowsOf);
     try {
-      return await writer.write(plan.base, ops);
+      return await writer.write([headIs(plan.base)], ops);
     } catch (error) {
       if (!writer.failed) throw error; // the transaction failed and rolled back: nothing written
       // The worker stopped: whether it committed is in the chain head.
@@ -330,14 +335,15 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   }
 
   /** The writer worker, started on first use; none for in-memory databases or once it stopped. */
-  private writerFor(): LedgerWriterWorker | undefined {
+  private writerFor(): SqliteWriterWorker | undefined {
     if (this.db.memory || this.db.name === '' || this.writer?.failed) return undefined;
-    this.writer ??= new LedgerWriterWorker({
+    this.writer ??= new SqliteWriterWorker({
       file: this.db.name,
       busyTimeoutMs: BUSY_TIMEOUT_MS,
-      headSql: HEAD_SQL,
-      genesis: GENESIS_HASH,
+      pragmas: ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'temp_store = MEMORY'],
+      checks: [HEAD_SQL],
       statements: WRITE_SQL,
+      name: { text: 'The ledger writer', code: 'ledger_write' },
     });
     return this.writer;
   }
