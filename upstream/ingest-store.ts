@@ -41,13 +41,30 @@ export const UPSTREAM_MIGRATIONS: readonly string[] = [
      SELECT t.store_id, t.terminal_id, r.seq, r.id, r.type, r.at, r.hash, r.signature, r.payload,
        strftime('%Y-%m-%dT%H:%M:%fZ', r.ingested_ms / 1000.0, 'unixepoch') AS ingested_at
      FROM up_record_rows r JOIN up_terminals t ON t.num = r.terminal;`,
+  // A batch's accepted records (always a contiguous run) stored as one row of columns instead of
+  // one row per record: a row per record was most of upstream's per-record cost (see the sync
+  // bench). `up_record_rows` keeps what was stored before; `up_records` shows both, one row per record.
+  `CREATE TABLE up_record_batches (
+     terminal INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+     ids TEXT NOT NULL, types TEXT NOT NULL, ats TEXT NOT NULL, signatures TEXT NOT NULL,
+     payloads TEXT NOT NULL, hashes TEXT NOT NULL, ingested_ms INTEGER NOT NULL,
+     PRIMARY KEY (terminal, first_seq));
+   DROP VIEW up_records;
+   CREATE VIEW up_records AS
+     SELECT t.store_id, t.terminal_id, r.seq, r.id, r.type, r.at, r.hash, r.signature, r.payload,
+       strftime('%Y-%m-%dT%H:%M:%fZ', r.ingested_ms / 1000.0, 'unixepoch') AS ingested_at
+     FROM up_record_rows r JOIN up_terminals t ON t.num = r.terminal
+     UNION ALL
+     SELECT t.store_id, t.terminal_id, b.first_seq + j.key, j.value,
+       json_extract(b.types, '$[' || j.key || ']'), json_extract(b.ats, '$[' || j.key || ']'),
+       substr(b.hashes, j.key * 64 + 1, 64), json_extract(b.signatures, '$[' || j.key || ']'),
+       json_extract(b.payloads, '$[' || j.key || ']'),
+       strftime('%Y-%m-%dT%H:%M:%fZ', b.ingested_ms / 1000.0, 'unixepoch')
+     FROM up_record_batches b JOIN up_terminals t ON t.num = b.terminal, json_each(b.ids) j;`,
 ];
 
 /** SQLite pages (4 KiB) of WAL between automatic checkpoints: 64 MiB. */
 const WAL_AUTOCHECKPOINT_PAGES = 16_384;
-
-/** Rows per multi-row INSERT (9 parameters each; SQLite allows 32,766 per statement). */
-const INSERT_ROWS = 100;
 
 /**
  * The payload's canonical text (terminal/ledger/canonical.ts), or undefined when `r.hash` is not
@@ -108,6 +125,15 @@ export interface IngestBatch {
   payloads?: readonly string[];
 }
 
+/** Where a terminal's stored chain ends, and the key its records must verify with. */
+export interface TerminalTip {
+  /** The terminal's small number (the record rows' key). */
+  num: number;
+  publicKey: string;
+  lastSeq: number;
+  lastHash: string;
+}
+
 export interface IngestOptions {
   /**
    * `batch-tip`: every record's hash and chain link is recomputed, and the signature of the last
@@ -139,23 +165,19 @@ export class IngestStore {
     // SQLite's 4 MiB: a checkpoint runs inside a commit, on the event loop, and waiting on the disk
     // there stalls ingest (in the sync bench ~0.3 s of a 100,000-record drain).
     if (!db.readonly) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    const insert = (rows: number) =>
-      db.prepare(
-        `INSERT INTO up_record_rows (terminal, seq, id, type, at, hash, signature, payload, ingested_ms)
-         VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      );
     this.q = {
       terminal: db.prepare(
         'SELECT num, public_key, last_seq, last_hash FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
       ),
-      insertOne: insert(1),
-      insertMany: insert(INSERT_ROWS),
+      insertBatch: db.prepare(
+        `INSERT INTO up_record_batches
+           (terminal, first_seq, last_seq, ids, types, ats, signatures, payloads, hashes, ingested_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
       unitEvent: db.prepare(
         'INSERT OR IGNORE INTO up_unit_events (key, status, store_id, terminal_id, at, record_id) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      advance: db.prepare(
-        'UPDATE up_terminals SET last_seq = ?, last_hash = ?, last_at = ? WHERE store_id = ? AND terminal_id = ?',
-      ),
+      advance: db.prepare('UPDATE up_terminals SET last_seq = ?, last_hash = ?, last_at = ? WHERE num = ?'),
     };
   }
 
@@ -215,10 +237,7 @@ export class IngestStore {
   sequences(storeId: string, terminalId: string): number[] {
     return (
       this.db
-        .prepare(
-          `SELECT seq FROM up_record_rows
-           WHERE terminal = (SELECT num FROM up_terminals WHERE store_id = ? AND terminal_id = ?) ORDER BY seq`,
-        )
+        .prepare('SELECT seq FROM up_records WHERE store_id = ? AND terminal_id = ? ORDER BY seq')
         .all(storeId, terminalId) as {
         seq: number;
       }[]
@@ -256,13 +275,18 @@ export class IngestStore {
     return this.db.transaction(() => batches.map((b) => this.ingestLocked(b))).immediate();
   }
 
-  private ingestLocked(batch: IngestBatch): IngestResult {
-    const { storeId, terminalId, records, payloads: derived } = batch;
-    const q = this.q;
-    const terminal = q.terminal.get(storeId, terminalId) as
+  /** A terminal's stored tip, or undefined if it is not enrolled. */
+  tip(storeId: string, terminalId: string): TerminalTip | undefined {
+    const row = this.q.terminal.get(storeId, terminalId) as
       | { num: number; public_key: string; last_seq: number; last_hash: string }
       | undefined;
-    if (!terminal) {
+    return row && { num: row.num, publicKey: row.public_key, lastSeq: row.last_seq, lastHash: row.last_hash };
+  }
+
+  private ingestLocked(batch: IngestBatch): IngestResult {
+    const { storeId, terminalId, records } = batch;
+    const tip = this.tip(storeId, terminalId);
+    if (!tip) {
       this.alert(
         storeId,
         terminalId,
@@ -277,10 +301,27 @@ export class IngestStore {
         problem: { code: 'unknown_terminal', seq: 0, message: 'not enrolled' },
       };
     }
-    let lastSeq = terminal.last_seq;
-    let lastHash = terminal.last_hash;
+    const { accepted, payloads, duplicates, problem } = this.check(batch, tip);
+    if (duplicates > 0) this.checkDuplicates(storeId, terminalId, tip.num, records, tip.lastSeq);
+    this.store(batch, tip.num, accepted, payloads);
+    if (problem) this.alert(storeId, terminalId, problem.code, problem.seq, problem.message);
+    const last = accepted.at(-1);
+    return { ackSeq: last?.seq ?? tip.lastSeq, accepted, duplicates, ...(problem ? { problem } : {}) };
+  }
+
+  /**
+   * Which of a batch's records extend the chain after `tip`: those up to the first problem, each
+   * with its canonical payload text (hashed once, and stored as is). Records at or below the tip
+   * are resends (`duplicates`). Reads and writes nothing.
+   */
+  private check(
+    batch: IngestBatch,
+    tip: TerminalTip,
+  ): { accepted: LedgerRecord[]; payloads: string[]; duplicates: number; problem?: IngestResult['problem'] } {
+    const { storeId, terminalId, records, payloads: derived } = batch;
+    let lastSeq = tip.lastSeq;
+    let lastHash = tip.lastHash;
     const accepted: LedgerRecord[] = [];
-    // Canonical payload text: hashed once, and stored as is.
     const payloads: string[] = [];
     let duplicates = 0;
     let problem: IngestResult['problem'];
@@ -293,7 +334,7 @@ export class IngestStore {
         stop('wrong_terminal', r.seq, 'record names another terminal than its topic');
         break;
       }
-      if (r.seq <= terminal.last_seq) {
+      if (r.seq <= tip.lastSeq) {
         duplicates++;
         continue;
       }
@@ -315,10 +356,10 @@ export class IngestStore {
       lastSeq = r.seq;
       lastHash = r.hash;
     }
-    const key = this.key(storeId, terminalId, terminal.public_key);
-    const tip = accepted.at(-1);
+    const key = this.key(storeId, terminalId, tip.publicKey);
+    const last = accepted.at(-1);
     const every = this.options.signatureCheck === 'every';
-    if (tip && (every || !verifyRecordSignature(tip, key))) {
+    if (last && (every || !verifyRecordSignature(last, key))) {
       const bad = accepted.findIndex((r) => !verifyRecordSignature(r, key));
       if (bad >= 0) {
         stop('bad_signature', accepted[bad]!.seq, 'signature does not verify with the enrolled key');
@@ -326,46 +367,44 @@ export class IngestStore {
         payloads.length = bad;
       }
     }
-    if (duplicates > 0) this.checkDuplicates(storeId, terminalId, terminal.num, records, terminal.last_seq);
-    const nowMs = Date.now();
-    const now = new Date(nowMs).toISOString();
-    this.insertRecords(terminal.num, accepted, payloads, nowMs);
-    for (const r of accepted) {
-      if (r.type === 'write_off' || r.type === 'return') {
-        const key = unitKeyOf(r.payload);
-        if (key)
-          q.unitEvent.run(key, r.type === 'write_off' ? 'sold' : 'active', storeId, terminalId, r.at, r.id);
-      }
-    }
-    const last = accepted.at(-1);
-    if (last) q.advance.run(last.seq, last.hash, now, storeId, terminalId);
-    if (problem) this.alert(storeId, terminalId, problem.code, problem.seq, problem.message);
-    return { ackSeq: last?.seq ?? terminal.last_seq, accepted, duplicates, ...(problem ? { problem } : {}) };
+    return { accepted, payloads, duplicates, ...(problem ? { problem } : {}) };
   }
 
-  /** Multi-row INSERTs of `INSERT_ROWS` rows (one statement call each), then single rows. */
-  private insertRecords(
+  /**
+   * Stores accepted records (always a contiguous run) as one batch row of JSON columns, each
+   * record's canonical payload text as is; a unit event per write-off or return; the new tip.
+   */
+  private store(
+    batch: IngestBatch,
     terminal: number,
     records: readonly LedgerRecord[],
     payloads: readonly string[],
-    nowMs: number,
   ): void {
-    const params: unknown[] = [];
-    const push = (i: number) => {
-      const r = records[i]!;
-      params.push(terminal, r.seq, r.id, r.type, r.at, r.hash, r.signature, payloads[i], nowMs);
-    };
-    let i = 0;
-    for (; i + INSERT_ROWS <= records.length; i += INSERT_ROWS) {
-      params.length = 0;
-      for (let j = i; j < i + INSERT_ROWS; j++) push(j);
-      this.q.insertMany.run(params);
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) return;
+    const nowMs = Date.now();
+    const column = (field: 'id' | 'type' | 'at' | 'signature') =>
+      JSON.stringify(records.map((r) => r[field]));
+    this.q.insertBatch.run(
+      terminal,
+      first.seq,
+      last.seq,
+      column('id'),
+      column('type'),
+      column('at'),
+      column('signature'),
+      `[${payloads.join(',')}]`,
+      records.map((r) => r.hash).join(''),
+      nowMs,
+    );
+    for (const r of records) {
+      if (r.type !== 'write_off' && r.type !== 'return') continue;
+      const key = unitKeyOf(r.payload);
+      const status = r.type === 'write_off' ? 'sold' : 'active';
+      if (key) this.q.unitEvent.run(key, status, batch.storeId, batch.terminalId, r.at, r.id);
     }
-    for (; i < records.length; i++) {
-      params.length = 0;
-      push(i);
-      this.q.insertOne.run(params);
-    }
+    this.q.advance.run(last.seq, last.hash, new Date(nowMs).toISOString(), terminal);
   }
 
   /** A resent record must be the one stored: a different hash under the same seq is a forked chain. */
@@ -376,10 +415,16 @@ export class IngestStore {
     records: readonly LedgerRecord[],
     upTo: number,
   ): void {
-    const get = this.db.prepare('SELECT hash FROM up_record_rows WHERE terminal = ? AND seq = ?');
+    const fromRows = this.db.prepare('SELECT hash FROM up_record_rows WHERE terminal = ? AND seq = ?');
+    const fromBatches = this.db.prepare(
+      `SELECT substr(hashes, (:seq - first_seq) * 64 + 1, 64) AS hash FROM up_record_batches
+       WHERE terminal = :terminal AND first_seq <= :seq AND last_seq >= :seq ORDER BY first_seq DESC LIMIT 1`,
+    );
     for (const r of records) {
       if (r.seq > upTo) break;
-      const row = get.get(terminal, r.seq) as { hash: string } | undefined;
+      const row = (fromRows.get(terminal, r.seq) ?? fromBatches.get({ terminal, seq: r.seq })) as
+        | { hash: string }
+        | undefined;
       if (row && row.hash !== r.hash)
         this.alert(storeId, terminalId, 'conflict', r.seq, 'resent record differs from the stored one');
     }

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { openDatabase } from '../../terminal/db/open-database.js';
 import { silentLogger } from '../../terminal/logger.js';
+import { mainThreadCpuMs } from './lib.js';
 import { createUpstream } from '../../upstream/create-upstream.js';
 
 const [brokerUrl, dataDir, storeId, terminalId] = process.argv.slice(2) as [string, string, string, string];
@@ -16,14 +17,16 @@ const upstream = createUpstream(
 );
 upstream.store.enrol(storeId, terminalId, process.env.VT_BENCH_TERMINAL_KEY ?? '');
 let cpuAtReady = process.cpuUsage();
+let mainCpuAtReady = mainThreadCpuMs();
 upstream.events.once('connected', () => {
   cpuAtReady = process.cpuUsage();
+  mainCpuAtReady = mainThreadCpuMs();
   process.stdout.write('ready\n');
 });
 await upstream.start();
 process.on('SIGTERM', () => {
   const cpu = process.cpuUsage(cpuAtReady);
-  process.stdout.write(`cpu ${(cpu.user + cpu.system) / 1000}\n`);
+  process.stdout.write(`cpu ${(cpu.user + cpu.system) / 1000} main ${mainThreadCpuMs() - mainCpuAtReady}\n`);
   upstream
     .stop()
     .then(() => db.close())

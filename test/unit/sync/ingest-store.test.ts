@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../../../terminal/db/open-database.js';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
+import { canonicalJson } from '../../../terminal/ledger/canonical.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import type { CompactBatch } from '../../../terminal/sync/protocol.js';
@@ -42,6 +43,60 @@ describe('IngestStore', () => {
     expect(store.sequences('s1', 't1')).toEqual(records.map((r) => r.seq));
     expect(store.unpublishedUnitEvents()).toMatchObject([{ key: 'CODE-1', status: 'sold', storeId: 's1' }]);
     expect(store.alerts()).toEqual([]);
+  });
+
+  it('stores each accepted run as one batch row; up_records shows every record exactly as sent', () => {
+    const own = new Ledger({
+      file: join(tmp.dir, `ledger-${n++}.db`),
+      identity: identityFromPrivateKey(keys.privateKey),
+      storeId: 's1',
+      terminalId: 't3',
+    });
+    // Text SQLite's JSON functions could render differently than JavaScript does.
+    const payloads = [
+      { name: 'Ибупрофен 200 мг — 药 😀', quote: 'a "b" \\ c\n\t\u0001', nested: [[1, -2.5, 1e21, 0.1], null] },
+      { big: 9007199254740991, small: 1e-7, neg: -0, empty: {}, list: [] },
+      ...Array.from({ length: 6 }, (_, i) => ({ i })),
+    ];
+    for (const p of payloads) own.append('receipt_printed', p);
+    const sent = own.pending(0, 100);
+    const store = fresh();
+    store.enrol('s1', 't3', pem);
+    expect(store.ingest('s1', 't3', sent.slice(0, 3))).toMatchObject({ ackSeq: 3 });
+    // A resend overlapping the stored run, then a gap: only the contiguous new run 4-6 is stored.
+    expect(store.ingest('s1', 't3', [...sent.slice(1, 6), sent[7]!])).toMatchObject({
+      ackSeq: 6,
+      duplicates: 2,
+      problem: { code: 'gap', seq: 8 },
+    });
+    expect(
+      store.db.prepare('SELECT first_seq, last_seq FROM up_record_batches ORDER BY first_seq').raw().all(),
+    ).toEqual([
+      [1, 3],
+      [4, 6],
+    ]);
+    const stored = store.db
+      .prepare(
+        "SELECT seq, id, type, at, hash, signature, payload FROM up_records WHERE terminal_id = 't3' ORDER BY seq",
+      )
+      .all();
+    expect(stored).toEqual(
+      sent.slice(0, 6).map((r) => ({
+        seq: r.seq,
+        id: r.id,
+        type: r.type,
+        at: r.at,
+        hash: r.hash,
+        signature: r.signature,
+        payload: canonicalJson(r.payload),
+      })),
+    );
+    // A resend that differs from a record stored in a batch row is a fork.
+    store.ingest('s1', 't3', [{ ...sent[4]!, hash: 'e'.repeat(64) } as LedgerRecord]);
+    expect(store.alerts().map((a) => [a.kind, a.seq])).toEqual([
+      ['gap', 8],
+      ['conflict', 5],
+    ]);
   });
 
   it('stops at a gap and raises an alert; acks only the contiguous part', () => {
