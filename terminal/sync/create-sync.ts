@@ -166,6 +166,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       outbox: deps.outbox,
       logger: log,
       isConnected: () => link.connected,
+      publishWindow: () => link.publishWindow(),
       publish: (payload) => link.publish(topics.records, payload, { qos: 1 }),
       now,
     },

@@ -19,6 +19,11 @@ export interface DrainDeps {
   /** Publishes one batch at QoS 1; resolves on PUBACK. */
   publish: (payload: Buffer) => Promise<void>;
   isConnected: () => boolean;
+  /**
+   * How many batch publishes may await their PUBACK at once: the broker's MQTT 5 Receive Maximum
+   * less room for the terminal's other QoS 1 messages (MqttLink.publishWindow). @default unlimited
+   */
+  publishWindow?: () => number;
   now?: () => number;
 }
 
@@ -42,6 +47,8 @@ export class OutboxDrain {
   lastAckAt: string | undefined;
   problem: { code: string; seq: number } | undefined;
   private inFlight: InFlight[] = [];
+  /** Batches handed to the publish chain whose PUBACK has not come (or whose publish failed) yet. */
+  private awaitingPuback = 0;
   private lastProgressMs: number;
   private pumping = false;
   /** Orders publishes whose payloads are compressed asynchronously. */
@@ -172,7 +179,12 @@ export class OutboxDrain {
   }
 
   private pump(): void {
-    while (this.deps.isConnected() && this.inFlight.length < this.options.maxInFlightBatches) {
+    const publishWindow = this.deps.publishWindow?.() ?? Number.POSITIVE_INFINITY;
+    while (
+      this.deps.isConnected() &&
+      this.inFlight.length < this.options.maxInFlightBatches &&
+      this.awaitingPuback < publishWindow
+    ) {
       const limit = this.allowance();
       if (limit <= 0) {
         setTimeout(() => this.kick(), 50);
@@ -189,10 +201,17 @@ export class OutboxDrain {
       // batch; publishes are still issued strictly in batch order through the chain.
       const ready = this.compressNext() ? deflateAsync(payload, { level: 1 }) : Promise.resolve(payload);
       const generation = this.generation;
+      // Counted until its PUBACK (or failure): the broker's Receive Maximum bounds these, while
+      // the end-to-end window above bounds batches upstream has not acknowledged yet.
+      this.awaitingPuback++;
+      const settled = () => {
+        this.awaitingPuback--;
+        this.kick();
+      };
       this.publishChain = this.publishChain
         .then(() => ready)
         .then((bytes) => {
-          if (generation !== this.generation) return; // reset since: resent from the last ack anyway
+          if (generation !== this.generation) return settled(); // reset since: resent from the last ack anyway
           const sentAtMs = this.now();
           this.deps
             .publish(bytes)
@@ -200,9 +219,13 @@ export class OutboxDrain {
             .catch((error: unknown) => {
               // A publish interrupted by a disconnect is sent again after reconnect (resetToAcked).
               this.deps.logger.debug({ err: error, batch }, 'batch publish interrupted');
-            });
+            })
+            .finally(settled);
         })
-        .catch((error: unknown) => this.deps.logger.error({ err: error, batch }, 'batch encoding failed'));
+        .catch((error: unknown) => {
+          this.deps.logger.error({ err: error, batch }, 'batch encoding failed');
+          settled();
+        });
     }
   }
 

@@ -38,10 +38,21 @@ export function backoffDelayMs(attempt: number, o: LinkOptions['reconnect'], ran
  * backoff with jitter instead of mqtt.js's fixed reconnectPeriod, and a one-way fallback from
  * MQTT 5 to 3.1.1 for brokers (e.g. aedes) that refuse protocol level 5.
  */
+/** MQTT 5 §3.2.2.3.3: a CONNACK without Receive Maximum means 65,535. */
+const MQTT5_DEFAULT_RECEIVE_MAXIMUM = 65_535;
+
+/**
+ * QoS 1 publishes kept free of a bulk sender's window (drain batches) under the broker's Receive
+ * Maximum, for status, command results, registry requests and alerts published meanwhile.
+ */
+const RECEIVE_MAXIMUM_RESERVE = 4;
+
 export class MqttLink extends EventEmitter<LinkEvents> {
   client: MqttClient | undefined;
   protocolVersion: 4 | 5;
   connected = false;
+  /** The broker's MQTT 5 Receive Maximum from the last CONNACK (65,535 when it sent none). */
+  serverReceiveMaximum = MQTT5_DEFAULT_RECEIVE_MAXIMUM;
   private attempt = 0;
   /** Bytes written by sockets that have closed (see `bytesSent`). */
   private closedBytes = 0;
@@ -139,6 +150,17 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     };
   }
 
+  /**
+   * How many QoS 1 publishes a bulk sender may have awaiting PUBACK: the broker's Receive Maximum
+   * less a reserve for other messages (at least 1). A broker receiving more than it advertised may
+   * disconnect the client (0x93, Receive Maximum exceeded); mqtt.js does not hold publishes back
+   * by it. MQTT 3.1.1 has no such limit.
+   */
+  publishWindow(): number {
+    if (this.protocolVersion === 4) return Number.POSITIVE_INFINITY;
+    return Math.max(1, this.serverReceiveMaximum - RECEIVE_MAXIMUM_RESERVE);
+  }
+
   private open(): void {
     const client = mqtt.connect(this.options.url, this.clientOptions());
     this.client = client;
@@ -146,6 +168,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     client.on('connect', (connack) => {
       this.attempt = 0;
       this.connected = true;
+      this.serverReceiveMaximum = connack.properties?.receiveMaximum ?? MQTT5_DEFAULT_RECEIVE_MAXIMUM;
       const sessionPresent = connack.sessionPresent === true;
       this.logger.info({ protocolVersion: this.protocolVersion, sessionPresent }, 'upstream link up');
       void this.afterConnect(client, sessionPresent);

@@ -72,10 +72,12 @@ export const syncOptionsSchema = z.object({
       /** @default 1000 */
       maxBatchRecords: z.number().int().positive().default(1000),
       /**
-       * Batches published but not yet acknowledged by upstream (flow-control window; 16 x 120 KiB
-       * keeps the terminal busy while upstream commits earlier batches). @default 16
+       * Batches published but not yet acknowledged by upstream (flow-control window; 24 x 120 KiB
+       * keeps the terminal busy while upstream commits earlier batches). Of these, at most the
+       * broker's Receive Maximum less 4 await their PUBACK at once (MqttLink.publishWindow).
+       * @default 24
        */
-      maxInFlightBatches: z.number().int().positive().default(16),
+      maxInFlightBatches: z.number().int().positive().default(24),
       /** Resend from the last acknowledged sequence when no ack progress for this long. @default 15000 */
       ackTimeoutMs: z.number().int().positive().default(15_000),
       /**

@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import { openDatabase } from '../../terminal/db/open-database.js';
 import { silentLogger } from '../../terminal/logger.js';
-import { mainThreadCpuMs } from './lib.js';
 import { createUpstream } from '../../upstream/create-upstream.js';
+import { mainThreadCpuMs } from './lib.js';
 
 const [brokerUrl, dataDir, storeId, terminalId] = process.argv.slice(2) as [string, string, string, string];
 const db = openDatabase(join(dataDir, 'upstream.db'));

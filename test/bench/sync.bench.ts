@@ -180,17 +180,24 @@ export async function run(): Promise<void> {
         if (seq >= n) resolve();
       });
     });
+    // Timed from the moment the terminal is connected, as the raw publisher is (rawRate starts its
+    // clock once connectAsync has resolved); the connection itself is reported on its own.
+    let connectedAt = Number.NaN;
+    sync.events.once('connected', () => {
+      connectedAt = nowMs();
+    });
     t = nowMs();
     brokerCpu0 = brokerCpuMs(brokerConf);
     const cpu0 = process.cpuUsage();
     await sync.start();
     await done;
-    const ms = nowMs() - t;
+    const ms = nowMs() - connectedAt;
     const cpu = process.cpuUsage(cpu0);
     const drainBrokerMs = brokerCpuMs(brokerConf) - brokerCpu0;
     const rate = (n * 1000) / ms;
     report(BENCH, 'drain_records', n, 'records');
-    report(BENCH, 'drain_until_acked', Math.round(ms), 'ms');
+    report(BENCH, 'drain_connect', connectedAt - t, 'ms');
+    report(BENCH, 'drain_until_acked', Math.round(ms), 'ms (from connected)');
     report(BENCH, 'drain_rate', Math.round(rate), 'records/s');
     report(BENCH, 'drain_vs_raw', rate / raw.perSecond, 'x (goal >= 2)');
     report(BENCH, 'drain_bytes_per_record', sync.status().bytesSent / n, 'B');

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
+import { silentLogger } from '../../../terminal/logger.js';
+import { MqttLink } from '../../../terminal/sync/link.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -66,6 +68,60 @@ describe.skipIf(!hasSystemTool('mosquitto'))('outbox drain against a real mosqui
     );
     await up.upstream.stop();
   });
+  it("holds batch publishes to the broker's Receive Maximum less 4, and still drains everything", async () => {
+    // mosquitto advertises max_inflight_messages as its MQTT 5 Receive Maximum.
+    const tight = await startMosquitto({ dir: tmp.dir, extra: ['max_inflight_messages 6'] });
+    try {
+      const window = async (protocol: '5' | '3.1.1') => {
+        const link = new MqttLink(
+          {
+            url: tight.url,
+            clientId: `rm-${protocol}`,
+            protocol,
+            sessionExpirySeconds: 0,
+            keepaliveSeconds: 30,
+            reconnect: { initialDelayMs: 100, maxDelayMs: 1000, jitter: 0, connectTimeoutMs: 5000 },
+            subscriptions: [],
+          },
+          silentLogger(),
+        );
+        const connected = new Promise((resolve) => link.once('connect', resolve));
+        link.start();
+        await connected;
+        const w = link.publishWindow();
+        await link.stop();
+        return w;
+      };
+      expect(await window('5')).toBe(2);
+      expect(await window('3.1.1')).toBe(Number.POSITIVE_INFINITY);
+
+      const keys = terminalKeys();
+      const t = startTerminal(
+        join(tmp.dir, 't-rm'),
+        {
+          brokerUrl: tight.url,
+          storeId: 'store-c',
+          terminalId: 't1',
+          drain: { pollIntervalMs: 100, maxBatchBytes: 4096 },
+        },
+        { keys },
+      );
+      appendMany(t.ledger, 2000, (i) => ({ i }));
+      const up = startUpstreamFor(join(tmp.dir, 'up-rm'), { brokerUrl: tight.url });
+      up.upstream.store.enrol('store-c', 't1', publicKeyPem(keys.publicKey));
+      await up.upstream.start();
+      await t.sync.start();
+      await until(() => t.ledger.stats().pending === 0, 'all 2,000 acknowledged', 60_000);
+      expect(up.upstream.store.sequences('store-c', 't1')).toEqual(
+        Array.from({ length: 2000 }, (_, i) => i + 1),
+      );
+      await t.sync.stop();
+      await up.upstream.stop();
+    } finally {
+      await tight.stop();
+    }
+  });
+
   it('upstream still ingests version 1 batches (a terminal not yet updated) and refuses an unknown version by name', async () => {
     const keys = terminalKeys();
     const ledger = new Ledger({

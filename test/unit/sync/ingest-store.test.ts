@@ -54,7 +54,11 @@ describe('IngestStore', () => {
     });
     // Text SQLite's JSON functions could render differently than JavaScript does.
     const payloads = [
-      { name: 'Ибупрофен 200 мг — 药 😀', quote: 'a "b" \\ c\n\t\u0001', nested: [[1, -2.5, 1e21, 0.1], null] },
+      {
+        name: 'Ибупрофен 200 мг — 药 😀',
+        quote: 'a "b" \\ c\n\t\u0001',
+        nested: [[1, -2.5, 1e21, 0.1], null],
+      },
       { big: 9007199254740991, small: 1e-7, neg: -0, empty: {}, list: [] },
       ...Array.from({ length: 6 }, (_, i) => ({ i })),
     ];

@@ -44,7 +44,7 @@ describe('syncOptionsSchema', () => {
   });
   it('fills defaults', () => {
     const o = syncOptionsSchema.parse({ brokerUrl: 'mqtt://h', storeId: 's', terminalId: 't' });
-    expect(o.drain.maxInFlightBatches).toBe(16);
+    expect(o.drain.maxInFlightBatches).toBe(24);
     expect(o.protocol).toBe('auto');
   });
 });
@@ -190,6 +190,20 @@ const flush = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 10));
 };
 
+const drainOptionsForWindow = {
+  maxBatchBytes: 2048,
+  maxBatchRecords: 1000,
+  maxInFlightBatches: 3,
+  ackTimeoutMs: 60_000,
+  ackPersistMs: 0,
+  pollIntervalMs: 100,
+  compress: false,
+  compressBelowBytesPerSecond: 4_000_000,
+  maxRecordsPerSecond: 0,
+  storeId: 's1',
+  terminalId: 't1',
+};
+
 describe('OutboxDrain', () => {
   const drainOptions = {
     maxBatchBytes: 2048,
@@ -245,6 +259,56 @@ describe('OutboxDrain', () => {
     await flush();
     expect(sent[4]!.batchId).toBe(sent[1]!.batchId);
     expect(sent[4]!.seqs[0]).toBe(firstBatch.seqs.at(-1)! + 1);
+  });
+});
+
+describe("OutboxDrain and the broker's Receive Maximum", () => {
+  it('keeps at most publishWindow() batches awaiting PUBACK, however large the end-to-end window', async () => {
+    const box = fakeOutbox(100);
+    const awaiting: (() => void)[] = [];
+    let published = 0;
+    let onPublish: (() => void) | undefined;
+    /** Resolves once `n` batches have been published in all. */
+    const publishedReach = (n: number) =>
+      new Promise<void>((resolve) => {
+        onPublish = () => {
+          if (published >= n) resolve();
+        };
+        onPublish();
+      });
+    /** One macrotask later: a pump that ignored the window would have published everything by then. */
+    const settle = () => new Promise((r) => setImmediate(r));
+    const drain = new OutboxDrain(
+      {
+        outbox: box,
+        logger: silentLogger(),
+        isConnected: () => true,
+        publishWindow: () => 2,
+        publish: () =>
+          new Promise<void>((resolve) => {
+            published++;
+            awaiting.push(resolve);
+            onPublish?.();
+          }),
+      },
+      { ...drainOptionsForWindow, maxInFlightBatches: 10 },
+    );
+    drain.kick();
+    await publishedReach(2);
+    await settle();
+    expect(published).toBe(2);
+    awaiting.shift()!(); // the broker's PUBACK for the first batch
+    await publishedReach(3);
+    await settle();
+    expect(published).toBe(3);
+    // PUBACKs free the publish window; upstream's acks (none yet) bound the end-to-end window.
+    while (published < 10) {
+      awaiting.shift()!();
+      await publishedReach(published + 1);
+    }
+    for (const puback of awaiting.splice(0)) puback();
+    await settle();
+    expect(published).toBe(10);
   });
 });
 
