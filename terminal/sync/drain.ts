@@ -47,7 +47,11 @@ export class OutboxDrain {
   lastAckAt: string | undefined;
   problem: { code: string; seq: number } | undefined;
   private inFlight: InFlight[] = [];
-  /** Batches handed to the publish chain whose PUBACK has not come (or whose publish failed) yet. */
+  /**
+   * Batches of this generation handed to the publish chain whose PUBACK has not come (nor their
+   * publish failed) yet. Zeroed on every reset: a publish from before a reconnect that never settles
+   * must not hold the window shut for good.
+   */
   private awaitingPuback = 0;
   private lastProgressMs: number;
   private pumping = false;
@@ -80,6 +84,7 @@ export class OutboxDrain {
   /** Called after every (re)connect: anything not acknowledged is sent again, in order. */
   resetToAcked(): void {
     this.generation++;
+    this.awaitingPuback = 0;
     this.sentSeq = this.ackedSeq;
     this.inFlight = [];
     this.lastProgressMs = this.now();
@@ -205,6 +210,7 @@ export class OutboxDrain {
       // the end-to-end window above bounds batches upstream has not acknowledged yet.
       this.awaitingPuback++;
       const settled = () => {
+        if (generation !== this.generation) return;
         this.awaitingPuback--;
         this.kick();
       };

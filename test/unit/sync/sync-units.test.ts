@@ -310,6 +310,40 @@ describe("OutboxDrain and the broker's Receive Maximum", () => {
     await settle();
     expect(published).toBe(10);
   });
+
+  it('a publish lost across a reconnect does not hold the window shut', async () => {
+    const box = fakeOutbox(20);
+    const firstSeqs: number[] = [];
+    let onPublish: (() => void) | undefined;
+    const publishes = (n: number) =>
+      new Promise<void>((resolve) => {
+        onPublish = () => {
+          if (firstSeqs.length >= n) resolve();
+        };
+        onPublish();
+      });
+    const drain = new OutboxDrain(
+      {
+        outbox: box,
+        logger: silentLogger(),
+        isConnected: () => true,
+        publishWindow: () => 1,
+        // Never PUBACKed: as when the link dropped under it and mqtt.js keeps it pending.
+        publish: (payload) =>
+          new Promise<void>(() => {
+            firstSeqs.push((JSON.parse(payload.toString()) as { firstSeq: number }).firstSeq);
+            onPublish?.();
+          }),
+      },
+      { ...drainOptionsForWindow, maxInFlightBatches: 10 },
+    );
+    drain.kick();
+    await publishes(1);
+    drain.resetToAcked(); // what the link's reconnect does
+    drain.kick();
+    await publishes(2);
+    expect(firstSeqs).toEqual([1, 1]); // resent from the last ack, past the pending publish
+  });
 });
 
 describe('OutboxDrain compress: auto', () => {
