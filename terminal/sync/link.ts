@@ -33,11 +33,6 @@ export function backoffDelayMs(attempt: number, o: LinkOptions['reconnect'], ran
   return Math.max(0, Math.round(base * (1 + o.jitter * (random() - 0.5))));
 }
 
-/**
- * One MQTT connection that stays up by itself: persistent session (clean: false), our own capped
- * backoff with jitter instead of mqtt.js's fixed reconnectPeriod, and a one-way fallback from
- * MQTT 5 to 3.1.1 for brokers (e.g. aedes) that refuse protocol level 5.
- */
 /** MQTT 5 §3.2.2.3.3: a CONNACK without Receive Maximum means 65,535. */
 const MQTT5_DEFAULT_RECEIVE_MAXIMUM = 65_535;
 
@@ -47,6 +42,11 @@ const MQTT5_DEFAULT_RECEIVE_MAXIMUM = 65_535;
  */
 const RECEIVE_MAXIMUM_RESERVE = 4;
 
+/**
+ * One MQTT connection that stays up by itself: persistent session (clean: false), our own capped
+ * backoff with jitter instead of mqtt.js's fixed reconnectPeriod, and a one-way fallback from
+ * MQTT 5 to 3.1.1 for brokers (e.g. aedes) that refuse protocol level 5.
+ */
 export class MqttLink extends EventEmitter<LinkEvents> {
   client: MqttClient | undefined;
   protocolVersion: 4 | 5;
