@@ -1,7 +1,7 @@
 import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
+import { untilSignal } from '../terminal/cli/signals.js';
 import { startDemo } from '../terminal/demo/start-demo.js';
 import { createLogger } from '../terminal/logger.js';
-import { untilSignal } from '../terminal/main.js';
 
 const HELP = `Usage: veriterm demo [--port N] [--data DIR]
 

@@ -293,16 +293,3 @@ async function openRegistry(config: Config): Promise<RegistryReader & { close():
     typeof config.registry.file === 'string' ? config.registry.file : join(config.dataDir, 'registry.db');
   return RegistryStore.open(file);
 }
-
-/** Resolves on SIGINT/SIGTERM (for `veriterm run` and `veriterm demo`). */
-export function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const done = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve(signal);
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
-}

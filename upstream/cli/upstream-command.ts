@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { untilSignal } from '../../terminal/cli/signals.js';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
 
@@ -27,18 +28,6 @@ Options:
 `;
 
 const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((done) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      done(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-}
 
 function connection(values: Record<string, string | string[] | boolean | undefined>) {
   const broker = values.broker as string | undefined;
@@ -169,7 +158,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   const started = await startUpstream({ dataDir, logger, options });
   io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);
-  await waitForSignal();
+  await untilSignal();
   await started.stop();
   await stopBroker?.();
   return 0;

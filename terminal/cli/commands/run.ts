@@ -1,7 +1,8 @@
 import { formatConfigIssues, loadConfigFile } from '../../config/load-config.js';
 import { createLogger } from '../../logger.js';
-import { startTerminal, untilSignal } from '../../main.js';
+import { startTerminal } from '../../main.js';
 import { type CommandIo, parseCommandArgs } from '../args.js';
+import { untilSignal } from '../signals.js';
 
 const HELP = `Usage: veriterm run --config FILE
 
