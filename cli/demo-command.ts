@@ -1,4 +1,4 @@
-import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
+import { type CommandIo, parseCommandOrHelp } from '../terminal/cli/args.js';
 import { untilSignal } from '../terminal/cli/signals.js';
 import { startDemo } from '../terminal/demo/start-demo.js';
 import { createLogger } from '../terminal/logger.js';
@@ -12,16 +12,14 @@ Env: PORT (default 8080), VERITERM_DATA (default ./data).
 
 /** `veriterm demo`: the demo terminal. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs(
+  const parsed = parseCommandOrHelp(
     'demo',
     argv,
-    { port: { type: 'string', short: 'p' }, data: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    { allowPositionals: false },
+    { port: { type: 'string', short: 'p' }, data: { type: 'string' } },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65_535)) {
     io.stderr.write(

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CommandIo, parseCommandArgs } from '../terminal/cli/args.js';
+import { type CommandIo, parseCommandOrHelp } from '../terminal/cli/args.js';
 import { openDatabase } from '../terminal/db/open-database.js';
 import { UsageError } from '../terminal/errors.js';
 import { parseRoot } from '../terminal/registry/index.js';
@@ -49,7 +49,7 @@ technician must see on the terminal's screen. The running upstream answers the c
 
 /** `veriterm upstream enrol …` (for the upstream command to delegate to). */
 export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs(
+  const parsed = parseCommandOrHelp(
     'upstream enrol',
     argv,
     {
@@ -60,14 +60,11 @@ export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<nu
       terminal: { type: 'string' },
       scope: { type: 'string' },
       'ttl-minutes': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
-    { allowPositionals: false },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values.data) {
     values.db ??= join(values.data, 'upstream.db');
     values.root ??= join(values.data, ENROLMENT_ROOT_FILE);

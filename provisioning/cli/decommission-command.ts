@@ -1,4 +1,4 @@
-import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
 import { resolveConfigFile } from '../../terminal/config/config-file.js';
 import { VeritermError } from '../../terminal/errors.js';
 import { decommission } from '../decommission.js';
@@ -11,20 +11,17 @@ and the config file.
 `;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs(
+  const parsed = parseCommandOrHelp(
     'decommission',
     argv,
     {
       config: { type: 'string', short: 'c' },
       force: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    { allowPositionals: false },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   const configFile = resolveConfigFile(values.config);
   try {
     await decommission({

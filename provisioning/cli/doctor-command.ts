@@ -1,4 +1,4 @@
-import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
 import { resolveConfigFile } from '../../terminal/config/config-file.js';
 import { runDoctor } from '../doctor/run-doctor.js';
 import { formatChecks } from '../doctor/types.js';
@@ -11,20 +11,17 @@ when anything FAILs. Default config: /etc/veriterm/config.json (or env VERITERM_
 `;
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs(
+  const parsed = parseCommandOrHelp(
     'doctor',
     argv,
     {
       config: { type: 'string', short: 'c' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    { allowPositionals: false },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   const configFile = resolveConfigFile(values.config);
   const checks = await runDoctor({ configFile });
   const failed = checks.filter((c) => c.level === 'fail').length;

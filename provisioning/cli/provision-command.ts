@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
 import { UsageError, VeritermError } from '../../terminal/errors.js';
 import { type AnswersInput, answersSchema } from '../answers.js';
 import { answersUi } from '../answers-ui.js';
@@ -27,7 +27,7 @@ On a TTY without --answers it asks; otherwise every missing answer is an error.
 
 /** `veriterm provision`: interactive wizard or non-interactive from --answers and flags. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs(
+  const args = parseCommandOrHelp(
     'provision',
     argv,
     {
@@ -53,14 +53,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       'enrol-password': { type: 'string' },
       'serial-dir': { type: 'string', multiple: true },
       'probe-printer': { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h' },
     },
-    { allowPositionals: false },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!args) return 0;
+  const { values } = args;
   let input: Record<string, unknown> = {};
   if (values.answers) {
     try {

@@ -24,6 +24,31 @@ export function parseCommandArgs<O extends Options>(
   }
 }
 
+/** The `-h`/`--help` flag every command takes. */
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * `parseCommandArgs` with `-h`/`--help` added to `options`: prints `usage` and returns undefined
+ * when help was asked for (the command then exits 0), else the parsed arguments.
+ */
+export function parseCommandOrHelp<O extends Options>(
+  command: string,
+  argv: string[],
+  options: O,
+  {
+    usage,
+    io,
+    allowPositionals = true,
+  }: { usage: string; io: Pick<CommandIo, 'stdout'>; allowPositionals?: boolean },
+) {
+  const parsed = parseCommandArgs(command, argv, { ...options, ...HELP_OPTION }, { allowPositionals });
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout.write(usage);
+    return undefined;
+  }
+  return parsed;
+}
+
 /** Output streams a command writes to; tests pass their own. */
 export interface CommandIo {
   stdout: NodeJS.WritableStream;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type CommandIo, parseCommandArgs } from '../../terminal/cli/args.js';
+import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
 import { untilSignal } from '../../terminal/cli/signals.js';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
@@ -80,7 +80,6 @@ const FLAGS = {
   terminal: { type: 'string' },
   terminals: { type: 'string' },
   scope: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `veriterm upstream …` */
@@ -93,11 +92,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     };
     return runEnrolCommand(rest, io);
   }
-  const { values, positionals } = parseCommandArgs(`upstream ${sub}`, rest, FLAGS);
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  const parsed = parseCommandOrHelp(`upstream ${sub}`, rest, FLAGS, { usage: HELP, io });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (sub === 'acl') {
     if (!values.terminals || !values.scope?.length)
       throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${HELP}`);

@@ -1,5 +1,5 @@
 import { type DiscoveredDevice, type DiscoveryDeps, discoverDevices } from '../../../drivers/discovery.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm devices [--json]
 
@@ -30,16 +30,14 @@ function section(title: string, devices: DiscoveredDevice[]): string[] {
 
 /** `veriterm devices [--json]`: what hardware this machine can see. */
 export async function run(argv: string[], io: CommandIo, deps: DiscoveryDeps = {}): Promise<number> {
-  const { values } = parseCommandArgs(
+  const parsed = parseCommandOrHelp(
     'devices',
     argv,
-    { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    { allowPositionals: false },
+    { json: { type: 'boolean' } },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   const found = await discoverDevices(deps);
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ status: 'ok', data: found }, null, 2)}\n`);

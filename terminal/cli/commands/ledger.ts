@@ -5,7 +5,7 @@ import { UsageError, VeritermError } from '../../errors.js';
 import { publicKeyFrom } from '../../identity/terminal-key.js';
 import { dayBounds, isExportDay, ledgerDayCsv } from '../../ledger/export.js';
 import { LedgerReads, ledgerPaths, verifyChain } from '../../ledger/index.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const USAGE = `Usage: veriterm ledger <verify|export> [options]
 
@@ -25,16 +25,13 @@ const OPTIONS = {
   'public-key': { type: 'string' },
   day: { type: 'string' },
   format: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `veriterm ledger verify|export`. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('ledger', argv, OPTIONS);
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandOrHelp('ledger', argv, OPTIONS, { usage: USAGE, io });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const [sub, ...rest] = positionals;
   if (sub !== 'verify' && sub !== 'export') {
     throw new UsageError(

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { parseCode } from '../../codes/index.js';
 import type { ParseOptions, ParseResult } from '../../codes/types.js';
 import { UsageError } from '../../errors.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const USAGE = `Usage: veriterm parse [--json] [--gs CHAR] [<data>…]
 
@@ -48,15 +48,17 @@ function jsonLine(result: ParseResult): string {
 
 /** `veriterm parse`: prints what the code reader makes of each input. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs('parse', argv, {
-    json: { type: 'boolean' },
-    gs: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandOrHelp(
+    'parse',
+    argv,
+    {
+      json: { type: 'boolean' },
+      gs: { type: 'string' },
+    },
+    { usage: USAGE, io },
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const options: ParseOptions = {};
   if (values.gs !== undefined) {
     if (values.gs.length < 1 || values.gs.length > 8 || /[0-9]/.test(values.gs)) {

@@ -1,7 +1,7 @@
 import { formatConfigIssues, loadConfigFile } from '../../config/load-config.js';
 import { createLogger } from '../../logger.js';
 import { startTerminal } from '../../main.js';
-import { type CommandIo, parseCommandArgs } from '../args.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 import { untilSignal } from '../signals.js';
 
 const HELP = `Usage: veriterm run --config FILE
@@ -13,16 +13,14 @@ A bad config exits 1 and lists every bad field with its value and what was expec
 
 /** `veriterm run --config FILE`: the production entry point. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs(
+  const parsed = parseCommandOrHelp(
     'run',
     argv,
-    { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-    { allowPositionals: false },
+    { config: { type: 'string', short: 'c' } },
+    { usage: HELP, io, allowPositionals: false },
   );
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (!values.config) {
     io.stderr.write(`veriterm run: --config FILE is required\n\n${HELP}`);
     return 2;
