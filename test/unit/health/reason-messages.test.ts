@@ -14,6 +14,15 @@ import type { RegistryReader, RegistryState } from '../../../terminal/registry/t
 
 const slots = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
+/** A printer with nothing to report; each case changes one field. */
+const ready: PrinterStatus = {
+  online: true,
+  coverOpen: false,
+  paperNearEnd: false,
+  paperOut: false,
+  error: false,
+};
+
 describe('health reason codes and the manager page templates', () => {
   it.each(LOCALES)('%s has a template for every code the terminal can report, and no others', (locale) => {
     expect(Object.keys(reasonMessages[locale]).sort()).toEqual([...REASON_CODES].sort());
@@ -77,13 +86,6 @@ describe('health reason codes and the manager page templates', () => {
     health.on('change', (e) => items.push(e));
     const printer = Object.assign(new EventEmitter(), { id: 'receipt' }) as unknown as ReceiptPrinter;
     watchPrinter(printer, health);
-    const ready: PrinterStatus = {
-      online: true,
-      coverOpen: false,
-      paperNearEnd: false,
-      paperOut: false,
-      error: false,
-    };
     for (const s of [
       ready,
       { ...ready, paperOut: true },
@@ -140,13 +142,6 @@ describe('health reason codes and the manager page templates', () => {
   });
 
   it('the print queue tile reports a code with its parameters', () => {
-    const ready: PrinterStatus = {
-      online: true,
-      coverOpen: false,
-      paperNearEnd: false,
-      paperOut: false,
-      error: false,
-    };
     expect(printerHealth(ready, 2)).toMatchObject({ code: 'printer.printing', params: { waiting: 2 } });
     expect(reasonText(printerHealth(ready, 2), 'zh-CN')).toBe('正在打印（2 张等待）');
     expect(printerHealth({ ...ready, paperOut: true }, 0)).toMatchObject({ code: 'printer.paper_out' });
