@@ -126,7 +126,7 @@ export interface IngestBatch {
 }
 
 /** Where a terminal's stored chain ends, and the key its records must verify with. */
-export interface TerminalTip {
+interface TerminalTip {
   /** The terminal's small number (the record rows' key). */
   num: number;
   publicKey: string;
@@ -276,7 +276,7 @@ export class IngestStore {
   }
 
   /** A terminal's stored tip, or undefined if it is not enrolled. */
-  tip(storeId: string, terminalId: string): TerminalTip | undefined {
+  private tip(storeId: string, terminalId: string): TerminalTip | undefined {
     const row = this.q.terminal.get(storeId, terminalId) as
       | { num: number; public_key: string; last_seq: number; last_hash: string }
       | undefined;

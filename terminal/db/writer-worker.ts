@@ -6,8 +6,9 @@ import { WorkerRequests } from '../threads/worker-requests.js';
 /**
  * Writes a group commit's rows on a worker thread with its own SQLite connection, so the inserts
  * and the durable commit (an fsync with synchronous=FULL, and now and then a WAL checkpoint) do
- * not hold up the event loop, which meanwhile prepares the next writes. Used by the checkout's
- * ledger and by upstream's record ingest.
+ * not hold up the event loop, which meanwhile prepares the next writes. Used by the ledger for
+ * the checkout's group commits. (Upstream's ingest tried it and stayed on its event loop: on two
+ * cores the extra thread and the copies to it cost more than the fsync wait it hid; README, sync.)
  *
  * The worker knows no domain logic: it runs the statements its owner hands it (SQL once, at
  * start; rows per write) in a BEGIN IMMEDIATE transaction. Each write first runs its checks under
