@@ -52,7 +52,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   protocolVersion: 4 | 5;
   connected = false;
   /** The broker's MQTT 5 Receive Maximum from the last CONNACK (65,535 when it sent none). */
-  serverReceiveMaximum = MQTT5_DEFAULT_RECEIVE_MAXIMUM;
+  private serverReceiveMaximum = MQTT5_DEFAULT_RECEIVE_MAXIMUM;
   private attempt = 0;
   /** Bytes written by sockets that have closed (see `bytesSent`). */
   private closedBytes = 0;
