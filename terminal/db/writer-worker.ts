@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { VeritermError } from '../errors.js';
+import { WORKER_SIGNER_SOURCE, type WorkerSigningKey } from '../identity/ed25519.js';
 import { WorkerRequests } from '../threads/worker-requests.js';
 
 /**
@@ -19,12 +20,19 @@ import { WorkerRequests } from '../threads/worker-requests.js';
  * each gets its own answer once that commit is durable.
  * Plain JavaScript evaluated from a string, so it runs the same from sources, dist/ and vitest.
  *
- * Messages: `{ id, checks: [[check, params, row | null], …], ops: [[statement, params], …] }` →
- * `{ id, result: 'committed' | 'moved' }` or `{ id, error, code }`.
+ * A write may also carry columns to sign (`sign`): with a signing key (the ledger's records are
+ * signed here, so a group commit makes one thread hop instead of two), the worker signs each
+ * digest and puts its base64 signature into the op parameter named for it.
+ *
+ * Messages: `{ id, checks: [[check, params, row | null], …], ops: [[statement, params], …],
+ * sign?: { digests, size, slots: [[op, param], …] } }` → `{ id, result: 'committed' | 'moved',
+ * signatures? }` (n × 64 bytes, when committed) or `{ id, error, code }`.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+${WORKER_SIGNER_SOURCE}
 const Database = require(workerData.driver);
+const signer = workerData.signing ? makeSigner(workerData.signing) : undefined;
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 for (const pragma of workerData.pragmas) db.pragma(pragma);
 const checks = workerData.checks.map((sql) => db.prepare(sql).raw());
@@ -42,6 +50,7 @@ const one = db.transaction((m) => {
 });
 const all = db.transaction((writes) =>
   writes.map((m) => {
+    if (m.signError) return { id: m.id, error: m.signError };
     try {
       return { id: m.id, result: one(m) };
     } catch (error) {
@@ -49,6 +58,19 @@ const all = db.transaction((writes) =>
     }
   }),
 );
+// A write's signed columns: each digest's base64 signature goes into its [op, param] slot, and
+// the raw signatures back to the owner. Made before the transaction, so the lock is held no longer.
+function signInto(m) {
+  if (!signer) throw new Error('this writer has no signing key; the write asked for signed columns');
+  const { digests, size, slots } = m.sign;
+  const out = Buffer.allocUnsafeSlow(slots.length * 64);
+  for (let i = 0; i < slots.length; i++) {
+    const signature = signer(digests.subarray(i * size, (i + 1) * size));
+    signature.copy(out, i * 64);
+    m.ops[slots[i][0]][1][slots[i][1]] = signature.toString('base64');
+  }
+  m.signatures = out;
+}
 let queue = [];
 let scheduled = false;
 function drain() {
@@ -58,6 +80,13 @@ function drain() {
   const closeAt = taken.indexOf('close');
   const writes = closeAt === -1 ? taken : taken.slice(0, closeAt);
   if (writes.length > 0) {
+    for (const m of writes) {
+      try {
+        if (m.sign) signInto(m);
+      } catch (error) {
+        m.signError = 'signing failed: ' + String((error && error.message) || error);
+      }
+    }
     let answers;
     try {
       answers = all.immediate(writes);
@@ -66,7 +95,15 @@ function drain() {
       const e = { error: String((error && error.message) || error), code: error && error.code };
       answers = writes.map((m) => ({ id: m.id, ...e }));
     }
-    for (const answer of answers) parentPort.postMessage(answer);
+    for (const [i, answer] of answers.entries()) {
+      const signatures = writes[i].signatures;
+      if (signatures && answer.result === 'committed') {
+        answer.signatures = signatures;
+        parentPort.postMessage(answer, [signatures.buffer]);
+      } else {
+        parentPort.postMessage(answer);
+      }
+    }
   }
   if (closeAt !== -1) {
     db.close();
@@ -94,6 +131,8 @@ export interface WriterWorkerOptions {
   checks: readonly string[];
   /** Statements a write's ops refer to by index. */
   statements: readonly string[];
+  /** The key signed columns are signed with (see `write`); none: writes cannot carry any. */
+  signing?: WorkerSigningKey;
   /** Names the worker in errors ("The ledger writer …") and in their codes (`ledger_write_failed`). */
   name: { text: string; code: string };
 }
@@ -101,6 +140,21 @@ export interface WriterWorkerOptions {
 /** `check`'s row (its columns in order, as `raw()` returns them) must be `row`; null: no row. */
 export type WriterCheck = [check: number, params: readonly SqlValue[], row: readonly SqlValue[] | null];
 export type WriterOp = [statement: number, params: readonly SqlValue[]];
+
+/**
+ * Columns the worker signs: `digests[i]` is signed and its base64 signature replaces the
+ * parameter at `slots[i]` (`[op index, parameter index]`).
+ */
+export interface WriterSigned {
+  digests: readonly Uint8Array[];
+  slots: readonly (readonly [op: number, param: number])[];
+}
+
+/** A write's answer: whether it committed, and the signatures it made (raw, in `sign` order). */
+export interface WriterResult {
+  committed: boolean;
+  signatures: Buffer[];
+}
 
 export class SqliteWriterWorker {
   readonly #worker: Worker;
@@ -111,6 +165,8 @@ export class SqliteWriterWorker {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#name = name;
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, driver } });
+    // The worker has its own copy now (workerData is cloned when the worker is made).
+    if (options.signing && 'seed' in options.signing) options.signing.seed.fill(0);
     this.#requests = new WorkerRequests(this.#worker, name.text, `${name.code}_stopped`);
   }
 
@@ -120,21 +176,56 @@ export class SqliteWriterWorker {
   }
 
   /**
-   * Runs `ops` in one durable transaction if every check holds. Resolves true once committed,
-   * false (nothing written) if a check did not hold; rejects if the transaction failed (nothing
-   * written) or the worker stopped (the outcome is then unknown: read the database).
+   * Runs `ops` in one durable transaction if every check holds, first filling in the signed
+   * columns (`sign`). Resolves committed once durable, or not committed (nothing written) if a
+   * check did not hold; rejects if the transaction failed (nothing written) or the worker stopped
+   * (the outcome is then unknown: read the database).
    */
-  async write(checks: readonly WriterCheck[], ops: readonly WriterOp[]): Promise<boolean> {
-    const answer = await this.#requests.send<{ id: number; result?: string; error?: string; code?: string }>({
-      checks,
-      ops,
-    });
+  async write(
+    checks: readonly WriterCheck[],
+    ops: readonly WriterOp[],
+    sign?: WriterSigned,
+  ): Promise<WriterResult> {
+    let signing: { digests: Buffer; size: number; slots: WriterSigned['slots'] } | undefined;
+    const transfer: ArrayBuffer[] = [];
+    if (sign && sign.digests.length > 0) {
+      const size = sign.digests[0]!.length;
+      // Not from Buffer's shared pool: the buffer is transferred (detached) below.
+      const digests = Buffer.allocUnsafeSlow(sign.digests.length * size);
+      for (const [i, digest] of sign.digests.entries()) {
+        if (digest.length !== size || sign.slots.length !== sign.digests.length) {
+          throw new VeritermError(
+            'writer_sign_input',
+            `Expected one slot per digest and ${size}-byte digests, got ${sign.slots.length} slots and a ${digest.length}-byte digest`,
+          );
+        }
+        digests.set(digest, i * size);
+      }
+      signing = { digests, size, slots: sign.slots };
+      transfer.push(digests.buffer as ArrayBuffer);
+    }
+    const answer = await this.#requests.send<{
+      id: number;
+      result?: string;
+      signatures?: Uint8Array;
+      error?: string;
+      code?: string;
+    }>({ checks, ops, ...(signing ? { sign: signing } : {}) }, transfer);
     if (answer.error !== undefined) {
       throw new VeritermError(`${this.#name.code}_failed`, `${this.#name.text} failed: ${answer.error}`, {
         cause: answer.code,
       });
     }
-    return answer.result === 'committed';
+    const signatures: Buffer[] = [];
+    if (answer.signatures) {
+      const all = Buffer.from(
+        answer.signatures.buffer,
+        answer.signatures.byteOffset,
+        answer.signatures.byteLength,
+      );
+      for (let i = 0; i < all.length; i += 64) signatures.push(all.subarray(i, i + 64));
+    }
+    return { committed: answer.result === 'committed', signatures };
   }
 
   /** Closes the worker's connection and stops it once pending writes are answered. */

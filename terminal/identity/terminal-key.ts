@@ -2,7 +2,6 @@ import {
   createHash,
   createPrivateKey,
   createPublicKey,
-  sign as cryptoSign,
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
@@ -19,7 +18,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import { VeritermError } from '../errors.js';
-import { SigningWorker } from './signing-worker.js';
+import { ed25519Signer, type WorkerSigningKey, workerSigningKey } from './ed25519.js';
 
 /**
  * The terminal's own Ed25519 identity. The private key never leaves this object: it is not
@@ -35,11 +34,8 @@ export interface TerminalIdentity {
   readonly publicKey: KeyObject;
   /** Signs bytes with the private key (Ed25519, RFC 8032: no pre-hash). */
   sign(bytes: Uint8Array): Buffer;
-  /**
-   * Signs equally sized messages on a worker thread (started on first use), in order: the same
-   * signatures as `sign`, without holding up the event loop. Rejects if the worker has failed.
-   */
-  signAll(messages: readonly Uint8Array[]): Promise<Buffer[]>;
+  /** The key in the form a worker thread signs with (see WorkerSigningKey; zero its seed after). */
+  workerSigningKey(): WorkerSigningKey;
 }
 
 /** Where the key file lives relative to a data directory. */
@@ -68,14 +64,12 @@ export function identityFromPrivateKey(privateKey: KeyObject): TerminalIdentity 
     [Symbol.for('nodejs.util.inspect.custom')]: () => `TerminalIdentity { keyId: '${keyId}' }`,
   } as unknown as TerminalIdentity;
   // Non-enumerable so spreading/logging the identity never carries the signer.
-  const sign = (bytes: Uint8Array): Buffer => cryptoSign(null, bytes, privateKey);
+  const sign = ed25519Signer(privateKey);
   Object.defineProperty(identity, 'sign', { value: sign, enumerable: false });
-  let worker: SigningWorker | undefined;
-  const signAll = (messages: readonly Uint8Array[]): Promise<Buffer[]> => {
-    worker ??= new SigningWorker(privateKey);
-    return worker.signAll(messages);
-  };
-  Object.defineProperty(identity, 'signAll', { value: signAll, enumerable: false });
+  Object.defineProperty(identity, 'workerSigningKey', {
+    value: () => workerSigningKey(privateKey),
+    enumerable: false,
+  });
   return identity;
 }
 

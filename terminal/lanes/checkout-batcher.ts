@@ -8,11 +8,6 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-interface InFlight {
-  sent: Promise<void>;
-  done: Promise<void>;
-}
-
 /** Each sale's own result inside a batch (a sale that throws fails alone). */
 type Result = { ok: true; outcome: SaleOutcome } | { ok: false; error: unknown };
 
@@ -43,11 +38,8 @@ export class SaleBatcher {
   private inFlight = 0;
   /** The newest plan not yet committed: the next plan follows it. */
   private tail: LedgerPlan | undefined;
-  /**
-   * The newest batch: `sent` once its rows are with the writer (the next batch's go after
-   * them), `done` once it is settled (the next batch's outcome is taken only after).
-   */
-  private last: InFlight = { sent: Promise.resolve(), done: Promise.resolve() };
+  /** Settles with the newest batch: the next batch's outcome is taken only after it. */
+  private last: Promise<void> = Promise.resolve();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
 
@@ -86,19 +78,17 @@ export class SaleBatcher {
 
   private async run(batch: Pending[]): Promise<void> {
     const previous = this.last;
-    const mine = { sent: deferred(), done: deferred() };
-    this.last = { sent: mine.sent.promise, done: mine.done.promise };
+    const mine = deferred();
+    this.last = mine.promise;
     try {
       let results: Result[];
       try {
-        // A lone sale with nothing in flight (one lane) is signed and committed here: the two
-        // thread hops cost it ~0.5-1 ms of latency (p50 2.5-3.8 ms here vs 3.5-5.3 ms off-thread,
-        // measured alternately); under concurrency batches grow and go through the workers.
+        // A lone sale with nothing in flight (one lane) is signed and committed here: the thread
+        // hop costs it latency; under concurrency batches grow and go through the writer.
         results =
           batch.length === 1 && this.inFlight === 1
             ? this.commitOnThread(batch)
-            : ((await this.commitSignedOffThread(batch, previous, mine.sent.resolve)) ??
-              this.commitOnThread(batch));
+            : ((await this.commitOffThread(batch, previous)) ?? this.commitOnThread(batch));
       } catch (error) {
         // The commit itself failed (disk, lock timeout): nothing in the batch was written.
         for (const item of batch) item.reject(error);
@@ -114,21 +104,16 @@ export class SaleBatcher {
         item.resolve(result.outcome);
       }
     } finally {
-      mine.sent.resolve();
-      mine.done.resolve();
+      mine.resolve();
     }
   }
 
   /**
-   * Plan (after the batch still in flight, if any), sign on the identity's worker, hand the rows
-   * to the ledger's writer after the batch before has handed over its own, and take the outcome
-   * only after that batch is settled. Undefined when the batch must be redone on this thread.
+   * Plan (after the batch still in flight, if any) and hand the plan to the ledger's writer, which
+   * signs, writes and commits it after the batches handed over before; take the outcome only after
+   * the batch before is settled. Undefined when the batch must be redone on this thread.
    */
-  private async commitSignedOffThread(
-    batch: Pending[],
-    previous: InFlight,
-    sent: () => void,
-  ): Promise<Result[] | undefined> {
+  private async commitOffThread(batch: Pending[], previous: Promise<void>): Promise<Result[] | undefined> {
     const ledger = this.checkout.ledger;
     const { plan, results } = ledger.reading(() => {
       const plan = ledger.plan(this.tail);
@@ -138,22 +123,9 @@ export class SaleBatcher {
       return { plan, results };
     });
     this.tail = plan;
-    let signatures: Buffer[] | undefined;
-    try {
-      signatures = await ledger.identity.signAll(plan.digests);
-    } catch {
-      signatures = undefined;
-    }
-    await previous.sent;
-    if (!signatures) {
-      plan.settle();
-      await previous.done;
-      return undefined;
-    }
-    const written = ledger.commitPlanOffThread(plan, signatures);
-    sent();
-    // A batch before this one that was redone moved the head: this one then fails its check too.
-    const [committed] = await Promise.all([written, previous.done]);
+    // Handed over synchronously, so batches reach the writer in the order they were planned. A
+    // batch before this one that was redone moved the head: this one then fails its check too.
+    const [committed] = await Promise.all([ledger.commitPlanOffThread(plan), previous]);
     return committed ? results : undefined;
   }
 

@@ -35,6 +35,8 @@ const WRITE_SQL = [
   `INSERT INTO ledger_write_offs (seq, record_id, code_key, sale_id, at, store_id, terminal_id)
    VALUES (?, ?, ?, ?, ?, ?, ?)`,
 ] as const;
+/** Where a record row (WRITE_SQL[0]) takes its signature. */
+const SIGNATURE_PARAM = 9;
 const HEAD_SQL = 'SELECT seq, hash FROM ledger_records ORDER BY seq DESC LIMIT 1';
 const BUSY_TIMEOUT_MS = 5000;
 
@@ -304,34 +306,49 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   }
 
   /**
-   * `commitPlan` with the inserts and the durable commit made by the writer worker (its own
-   * connection), so the event loop is free meanwhile. Same answer as `commitPlan`. Falls back to
-   * `commitPlan` for in-memory databases and when the worker has stopped.
+   * `commitPlan` with the signatures, the inserts and the durable commit all made by the writer
+   * worker (its own connection; one thread hop for the whole batch), so the event loop is free
+   * meanwhile. Same answer as `commitPlan`; once it resolves true, the plan's records carry their
+   * signatures. For in-memory databases and once the worker has stopped, it signs here and runs
+   * `commitPlan`.
    */
-  async commitPlanOffThread(plan: LedgerPlan, signatures: readonly Uint8Array[]): Promise<boolean> {
+  async commitPlanOffThread(plan: LedgerPlan): Promise<boolean> {
     const writer = this.writerFor();
-    if (!writer) return this.commitPlan(plan, signatures);
-    try {
-      attachSignatures(plan, signatures);
-    } catch (error) {
-      plan.settle();
-      throw error;
+    if (!writer) return this.commitPlan(plan, this.signHere(plan));
+    const ops: WriterOp[] = [];
+    const slots: [number, number][] = [];
+    for (const built of plan.planned) {
+      // The record's row is its first; the worker fills in its signature.
+      slots.push([ops.length, SIGNATURE_PARAM]);
+      ops.push(...rowsOf(built));
     }
-    const ops = plan.planned.flatMap(rowsOf);
     try {
-      return await writer.write([headIs(plan.base)], ops);
+      const { committed, signatures } = await writer.write([headIs(plan.base)], ops, {
+        digests: plan.digests,
+        slots,
+      });
+      if (committed) attachSignatures(plan, signatures);
+      return committed;
     } catch (error) {
       if (!writer.failed) throw error; // the transaction failed and rolled back: nothing written
-      // The worker stopped: whether it committed is in the chain head.
+      // The worker stopped: whether it committed is in the chain head. Ed25519 is deterministic,
+      // so signing here gives the signatures the worker wrote.
       const head = this.readHead();
       const tail = plan.tail;
-      if (head.seq === tail.seq && head.hash === tail.hash) return true;
+      if (head.seq === tail.seq && head.hash === tail.hash) {
+        attachSignatures(plan, this.signHere(plan));
+        return true;
+      }
       if (head.seq === plan.base.seq && head.hash === plan.base.hash)
-        return this.commitPlan(plan, signatures);
+        return this.commitPlan(plan, this.signHere(plan));
       return false;
     } finally {
       plan.settle();
     }
+  }
+
+  private signHere(plan: LedgerPlan): Buffer[] {
+    return plan.digests.map((digest) => this.identity.sign(digest));
   }
 
   /** The writer worker, started on first use; none for in-memory databases or once it stopped. */
@@ -343,6 +360,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       pragmas: ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'temp_store = MEMORY'],
       checks: [HEAD_SQL],
       statements: WRITE_SQL,
+      signing: this.identity.workerSigningKey(),
       name: { text: 'The ledger writer', code: 'ledger_write' },
     });
     return this.writer;

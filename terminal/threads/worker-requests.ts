@@ -12,7 +12,7 @@ interface Waiting {
 }
 
 /**
- * Request/response over a worker thread (the checkout's signing and ledger-writer threads): each
+ * Request/response over a worker thread (the ledger's writer thread): each
  * request gets an id and its answer; the worker keeps the process alive only while a request is
  * pending (an idle one never holds up exit); once the worker errs or exits, every pending and
  * later request is rejected with `stoppedCode`, so callers can do the work on their own thread.
@@ -23,7 +23,7 @@ export class WorkerRequests {
   #next = 1;
   #failed: Error | undefined;
 
-  /** `what` names the worker in errors ("The signing worker stopped: …"). */
+  /** `what` names the worker in errors ("The ledger writer stopped: …"). */
   constructor(worker: Worker, what: string, stoppedCode: string) {
     this.#worker = worker;
     worker.unref();

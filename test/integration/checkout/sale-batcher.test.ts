@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SaleBatcher } from '../../../terminal/lanes/checkout-batcher.js';
+import type { LedgerPlan } from '../../../terminal/ledger/ledger-plan.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { code, openTerminal } from './checkout-fixture.js';
 
@@ -14,16 +15,12 @@ afterEach(() => {
   temp.cleanup();
 });
 
-/** Replaces the terminal identity's worker signing (`signAll`) for one test; `real` signs. */
-function replaceSignAll(
-  signAll: (digests: Buffer[], real: (digests: Buffer[]) => Promise<Buffer[]>) => Promise<Buffer[]>,
-): void {
-  const real = t.ledger.identity;
-  Object.defineProperty(t.ledger, 'identity', {
-    value: Object.create(real, {
-      signAll: { value: (digests: Buffer[]) => signAll(digests, (d) => real.signAll(d)) },
-    }),
-  });
+type CommitOffThread = (plan: LedgerPlan) => Promise<boolean>;
+
+/** Replaces the ledger's hand-over of a plan to its writer worker for one test; `real` hands over. */
+function replaceCommitOffThread(commit: (plan: LedgerPlan, real: CommitOffThread) => Promise<boolean>): void {
+  const real = t.ledger.commitPlanOffThread.bind(t.ledger);
+  t.ledger.commitPlanOffThread = (plan) => commit(plan, real);
 }
 
 describe('SaleBatcher (group commit)', () => {
@@ -91,14 +88,13 @@ describe('SaleBatcher (group commit)', () => {
     expect(t.ledger.records(0, 100).map((r) => r.type)).toEqual(['sale', 'write_off', 'write_off']);
   });
 
-  it('redoes the batch under the write lock when another record lands while it is signed', async () => {
-    const commitPlan = t.ledger.commitPlanOffThread.bind(t.ledger);
+  it('redoes the batch under the write lock when another record lands before it is written', async () => {
     let raced = 0;
-    t.ledger.commitPlanOffThread = (plan, signatures) => {
+    replaceCommitOffThread((plan, real) => {
       // Another writer (a kiosk alert, another process) appends between plan and commit.
       if (raced++ === 0) t.ledger.append('alert', { kind: 'suspicious_report', codeKey: code(99) });
-      return commitPlan(plan, signatures);
-    };
+      return real(plan);
+    });
     const batcher = new SaleBatcher(t.checkout);
     const outcomes = await Promise.all([
       batcher.submit({ externalRef: 'x', lines: [{ data: code(30) }] }),
@@ -116,11 +112,11 @@ describe('SaleBatcher (group commit)', () => {
     expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 5 });
   });
 
-  it('writes a lone sale with nothing in flight on the event loop, without the workers', async () => {
+  it('writes a lone sale with nothing in flight on the event loop, without the writer worker', async () => {
     let workerCalls = 0;
-    replaceSignAll((digests, real) => {
+    replaceCommitOffThread((plan, real) => {
       workerCalls++;
-      return real(digests);
+      return real(plan);
     });
     const batcher = new SaleBatcher(t.checkout);
     const outcome = await batcher.submit({ externalRef: 'alone', lines: [{ data: code(70) }] });
@@ -134,30 +130,44 @@ describe('SaleBatcher (group commit)', () => {
     expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 6 });
   });
 
-  it('signs on its own thread when the signing worker is unavailable', async () => {
-    replaceSignAll(() => Promise.reject(new Error('signing worker stopped')));
+  it('signs and writes on its own thread when the writer worker has stopped', async () => {
+    await batcherWarmUp();
+    await (t.ledger as unknown as { writer: { close(): Promise<void> } }).writer.close();
     const batcher = new SaleBatcher(t.checkout);
     const outcomes = await Promise.all([
       batcher.submit({ externalRef: 'p', lines: [{ data: code(40) }] }),
       batcher.submit({ externalRef: 'q', lines: [{ data: code(41) }] }),
     ]);
     expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
-    expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 4 });
+    expect(t.ledger.verifyChain()).toMatchObject({ ok: true, records: 8 });
   });
 
-  describe('pipelined batches (the next is planned while one is signed)', () => {
-    /** Holds the worker's signatures until `release`, and says when each batch asked for them. */
-    function holdSignatures() {
+  /** Two sales together: the writer worker starts (a lone sale does not use it). */
+  async function batcherWarmUp(): Promise<void> {
+    const batcher = new SaleBatcher(t.checkout);
+    const outcomes = await Promise.all([
+      batcher.submit({ externalRef: 'warm-1', lines: [{ data: code(80) }] }),
+      batcher.submit({ externalRef: 'warm-2', lines: [{ data: code(81) }] }),
+    ]);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+  }
+
+  describe('pipelined batches (the next is planned while one is being written)', () => {
+    /**
+     * Holds plans back from the writer until `release` (then hands them over in order, as they
+     * came), and says when each batch was planned.
+     */
+    function holdFromWriter() {
       const held: (() => void)[] = [];
       let calls = 0;
       const waiters = new Map<number, () => void>();
-      replaceSignAll((digests, real) => {
+      replaceCommitOffThread((plan, real) => {
         calls++;
         waiters.get(calls)?.();
-        return new Promise<Buffer[]>((resolve) => held.push(() => resolve(real(digests))));
+        return new Promise<boolean>((resolve) => held.push(() => resolve(real(plan))));
       });
       return {
-        /** Resolves once the n-th batch has been planned and sent for signing. */
+        /** Resolves once the n-th batch has been planned and handed to the writer. */
         planned: (n: number) =>
           calls >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.set(n, resolve)),
         release: () => {
@@ -166,8 +176,8 @@ describe('SaleBatcher (group commit)', () => {
       };
     }
 
-    it('a code in a batch still being signed is refused in the next batch', async () => {
-      const hold = holdSignatures();
+    it('a code in a batch still being written is refused in the next batch', async () => {
+      const hold = holdFromWriter();
       const batcher = new SaleBatcher(t.checkout);
       // Two sales: a lone sale with nothing in flight is written on this thread.
       const first = batcher.submit({ externalRef: 'first', lines: [{ data: code(50) }] });
@@ -176,7 +186,7 @@ describe('SaleBatcher (group commit)', () => {
       const again = batcher.submit({ externalRef: 'again', lines: [{ data: code(50) }] });
       const other = batcher.submit({ externalRef: 'other', lines: [{ data: code(51) }] });
       await hold.planned(2);
-      // Nothing is written while both batches wait for their signatures.
+      // Nothing is written while both batches are held back from the writer.
       expect(t.ledger.headSeq()).toBe(0);
       hold.release();
       const outcomes = await Promise.all([first, filler, again, other]);
@@ -198,7 +208,7 @@ describe('SaleBatcher (group commit)', () => {
     });
 
     it('when the first batch must be redone, the one planned after it is redone too', async () => {
-      const hold = holdSignatures();
+      const hold = holdFromWriter();
       const batcher = new SaleBatcher(t.checkout);
       const first = batcher.submit({ externalRef: 'one', lines: [{ data: code(60) }] });
       const filler = batcher.submit({ externalRef: 'filler', lines: [{ data: code(62) }] });

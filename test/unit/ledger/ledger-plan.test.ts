@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateTerminalKey, type TerminalIdentity } from '../../../terminal/identity/index.js';
 import { Ledger } from '../../../terminal/ledger/index.js';
+import type { LedgerPlan } from '../../../terminal/ledger/ledger-plan.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -18,8 +19,13 @@ afterEach(() => {
   temp.cleanup();
 });
 
+/** The plan's signatures, made on this thread (as `commitPlan` takes them). */
+function signed(plan: LedgerPlan): Buffer[] {
+  return plan.digests.map((digest) => identity.sign(digest));
+}
+
 describe('Ledger plans (group commit signed off the event loop)', () => {
-  it('writes planned records, signed on the worker, exactly as appends would chain them', async () => {
+  it('writes planned records, signed, exactly as appends would chain them', async () => {
     ledger.append('alert', { kind: 'clone', codeKey: 'before' });
     const plan = ledger.plan();
     const sale = plan.append('sale', { externalRef: 'r1', lines: [] });
@@ -27,7 +33,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
     expect(sale).toMatchObject({ seq: 2, signature: '' });
     // Nothing is written before commitPlan.
     expect(ledger.headSeq()).toBe(1);
-    expect(ledger.commitPlan(plan, await identity.signAll(plan.digests))).toBe(true);
+    expect(ledger.commitPlan(plan, signed(plan))).toBe(true);
     expect(ledger.records(0, 10).map((r) => [r.seq, r.type])).toEqual([
       [1, 'alert'],
       [2, 'sale'],
@@ -70,7 +76,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
     expect(plan.writeOffsOf(['X']).size).toBe(0);
     const next = plan.append('alert', { kind: 'clone', codeKey: 'Y' });
     expect(next.seq).toBe(2);
-    expect(ledger.commitPlan(plan, await identity.signAll(plan.digests))).toBe(true);
+    expect(ledger.commitPlan(plan, signed(plan))).toBe(true);
     expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
   });
 
@@ -78,7 +84,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
     const plan = ledger.plan();
     plan.append('sale', { externalRef: 'late', lines: [] });
     ledger.append('alert', { kind: 'clone', codeKey: 'meanwhile' });
-    expect(ledger.commitPlan(plan, await identity.signAll(plan.digests))).toBe(false);
+    expect(ledger.commitPlan(plan, signed(plan))).toBe(false);
     expect(ledger.saleByExternalRef('late')).toBeUndefined();
     expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 1 });
   });
@@ -96,8 +102,12 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
       const plan = ledger.plan();
       const sale = plan.append('sale', { externalRef: 'w1', lines: [] });
       plan.append('write_off', { codeKey: 'W', saleId: sale.id, line: 0 });
-      expect(await ledger.commitPlanOffThread(plan, await identity.signAll(plan.digests))).toBe(true);
+      expect(await ledger.commitPlanOffThread(plan)).toBe(true);
       expect(plan.settled).toBe(true);
+      // The worker signed each record (Ed25519 is deterministic: what this thread would sign), and
+      // the plan's records carry the signatures it wrote.
+      expect(sale.signature).toBe(identity.sign(plan.digests[0]!).toString('base64'));
+      expect(ledger.record(sale.id)?.signature).toBe(sale.signature);
       expect(ledger.writeOffOf('W')).toMatchObject({ saleId: sale.id });
       expect(ledger.pending(0, 10).map((r) => r.seq)).toEqual([1, 2]);
       expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
@@ -115,14 +125,14 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
       expect(second.base).toEqual(first.tail);
       // Sent in order, as the batcher does: the worker runs them in order.
       const [a, b] = await Promise.all([
-        ledger.commitPlanOffThread(first, await identity.signAll(first.digests)),
-        ledger.commitPlanOffThread(second, await identity.signAll(second.digests)),
+        ledger.commitPlanOffThread(first),
+        ledger.commitPlanOffThread(second),
       ]);
       expect([a, b]).toEqual([true, true]);
       const stale = ledger.plan();
       stale.append('alert', { kind: 'clone', codeKey: 'late' });
       ledger.append('alert', { kind: 'clone', codeKey: 'meanwhile' });
-      expect(await ledger.commitPlanOffThread(stale, await identity.signAll(stale.digests))).toBe(false);
+      expect(await ledger.commitPlanOffThread(stale)).toBe(false);
       expect(ledger.records(0, 10).map((r) => r.payload.externalRef ?? r.payload.codeKey)).toEqual([
         'f',
         's',
@@ -142,12 +152,11 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
       bad.append('write_off', { codeKey: 'TAKEN', saleId: sold.id, line: 0 });
       const after = ledger.plan(bad);
       after.append('alert', { kind: 'clone', codeKey: 'after the bad one' });
-      const signed = await Promise.all([good, bad, after].map((p) => identity.signAll(p.digests)));
       // Sent in one turn: the writer takes all three in one transaction.
       const outcomes = await Promise.allSettled([
-        ledger.commitPlanOffThread(good, signed[0]!),
-        ledger.commitPlanOffThread(bad, signed[1]!),
-        ledger.commitPlanOffThread(after, signed[2]!),
+        ledger.commitPlanOffThread(good),
+        ledger.commitPlanOffThread(bad),
+        ledger.commitPlanOffThread(after),
       ]);
       expect(outcomes[0]).toEqual({ status: 'fulfilled', value: true });
       expect(outcomes[1]).toMatchObject({ status: 'rejected', reason: { code: 'ledger_write_failed' } });
@@ -155,6 +164,22 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
       expect(outcomes[2]).toEqual({ status: 'fulfilled', value: false });
       expect(ledger.records(0, 10).map((r) => r.payload.codeKey)).toEqual([undefined, 'TAKEN', 'good']);
       expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 3 });
+    });
+
+    it('signs and commits on this thread once the worker has stopped', async () => {
+      const first = ledger.plan();
+      first.append('alert', { kind: 'clone', codeKey: 'through the worker' });
+      expect(await ledger.commitPlanOffThread(first)).toBe(true);
+      // The worker exits (a crash of the thread): the next plans are written here, same answers.
+      await (ledger as unknown as { writer: { close(): Promise<void> } }).writer.close();
+      const second = ledger.plan();
+      const alert = second.append('alert', { kind: 'clone', codeKey: 'on this thread' });
+      const stale = ledger.plan();
+      stale.append('alert', { kind: 'clone', codeKey: 'stale' });
+      expect(await ledger.commitPlanOffThread(second)).toBe(true);
+      expect(await ledger.commitPlanOffThread(stale)).toBe(false);
+      expect(ledger.record(alert.id)?.signature).toBe(alert.signature);
+      expect(ledger.verifyChain()).toMatchObject({ ok: true, records: 2 });
     });
 
     it('a failed transaction writes nothing and names the cause', async () => {
@@ -167,9 +192,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
       const plan = ledger.plan();
       plan.append('alert', { kind: 'clone', codeKey: 'first row is fine' });
       plan.append('write_off', { codeKey: 'TAKEN', saleId: sold.id, line: 0 });
-      await expect(
-        ledger.commitPlanOffThread(plan, await identity.signAll(plan.digests)),
-      ).rejects.toMatchObject({
+      await expect(ledger.commitPlanOffThread(plan)).rejects.toMatchObject({
         code: 'ledger_write_failed',
         message: expect.stringContaining('UNIQUE constraint failed: ledger_write_offs.code_key'),
       });
