@@ -94,6 +94,8 @@ async function startClient(port: number, token: string) {
   return {
     /** Runs one phase; resolves with the client's latencies and wall time. */
     run(phase: string, codes: string[], clients: number): Promise<ClientResult> {
+      // For attaching a profiler to one phase (`perf record -p`): BENCH_PHASES=1 says when each starts.
+      if (process.env.BENCH_PHASES) console.error(`checkout phase ${phase} starts (pid ${process.pid})`);
       return new Promise((resolve, reject) => {
         child.once('message', (m: { ok: boolean; message?: string } & ClientResult) =>
           m.ok ? resolve(m) : reject(new Error(`bench client: ${m.message}`)),
@@ -184,7 +186,7 @@ export async function run(): Promise<void> {
     const rate = total / (sustained.elapsedMs / 1000);
     report(BENCH, 'http_sustained_rate', Math.round(rate), 'sales/s');
     report(BENCH, 'http_sustained_p99', percentile(sustained.latencies, 99), 'ms');
-    // All threads of the terminal (the event loop and the signing worker)…
+    // All threads of the terminal (the event loop, the ledger writer, V8 helpers)…
     report(BENCH, 'terminal_cpu_per_sale', (cpu.user + cpu.system) / 1000 / total, 'ms');
     // …and the event loop alone, which bounds the rate (1000 / this = sales/s on one core).
     report(BENCH, 'event_loop_cpu_per_sale', loopMs / total, 'ms');
