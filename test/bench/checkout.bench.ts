@@ -95,7 +95,10 @@ async function startClient(port: number, token: string) {
     /** Runs one phase; resolves with the client's latencies and wall time. */
     run(phase: string, codes: string[], clients: number): Promise<ClientResult> {
       // For attaching a profiler to one phase (`perf record -p`): BENCH_PHASES=1 says when each starts.
-      if (process.env.BENCH_PHASES) console.error(`checkout phase ${phase} starts (pid ${process.pid})`);
+      if (process.env.BENCH_PHASES)
+        console.error(
+          `checkout phase ${phase} starts (pid ${process.pid}, monotonic ${process.hrtime.bigint() / 1000n} us)`,
+        );
       return new Promise((resolve, reject) => {
         child.once('message', (m: { ok: boolean; message?: string } & ClientResult) =>
           m.ok ? resolve(m) : reject(new Error(`bench client: ${m.message}`)),
