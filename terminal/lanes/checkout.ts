@@ -98,15 +98,15 @@ export class CheckoutService {
     }
     if (refused.length > 0) return this.refuse(refused, writer);
     const sale = writer.append<SalePayload>('sale', {
-      externalRef: input.externalRef,
       cashier: input.cashier,
+      externalRef: input.externalRef,
       lines: accepted.map((a) => a.payload),
     });
     const writeOffs = accepted.map((a) =>
       writer.append<WriteOffPayload>('write_off', {
         codeKey: a.payload.codeKey,
-        saleId: sale.id,
         line: a.line,
+        saleId: sale.id,
       }),
     );
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
@@ -195,14 +195,16 @@ export class CheckoutService {
       }
       accepted.push({
         line,
+        // Keys in sorted order, as in every payload the checkout builds: the ledger's canonical
+        // JSON then takes JSON.stringify's fast path (see canonicalJson).
         payload: {
           codeKey: key!,
           codeTail: codeTail(key!),
+          override,
           productKey: verdict.product?.key,
           productName: verdict.product?.names,
-          verdict: verdict.verdict,
           reason: verdict.reason,
-          override,
+          verdict: verdict.verdict,
         },
       });
     });

@@ -67,6 +67,9 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   private readonly nextId = monotonicFactory(pooledRandom());
   private readonly ownsDb: boolean;
   private now: Date | undefined;
+  /** The last time a record was built at, and its ISO text (see `build`). */
+  private lastMs = Number.NaN;
+  private lastAt = '';
   /** Chain head inside one of our own transactions (undefined outside them). */
   private txHead: { seq: number; hash: string } | undefined;
   /** How many of our transaction levels (outer transaction, savepoints) are open. */
@@ -380,23 +383,27 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     }
     const payloadJson = canonicalJson(payload);
     checkProjectable(type, payload);
+    // A transaction's or a plan's records share one `now`: its text is made once.
+    const ms = now.getTime();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastAt = now.toISOString();
+    }
     const body = {
-      id: this.nextId(now.getTime()),
+      id: this.nextId(ms),
       seq: head.seq + 1,
       type,
-      at: now.toISOString(),
+      at: this.lastAt,
       storeId: this.storeId,
       terminalId: this.terminalId,
       prevHash: head.hash,
+      // The caller's object, not a copy (canonicalJson has checked it is JSON data): the record
+      // as read back differs only in leaving out `undefined` members. Callers build a payload
+      // for one append and do not change it afterwards.
       payload,
     };
     const digest = recordDigest(body, payloadJson);
-    const record: LedgerRecord = {
-      ...body,
-      payload: JSON.parse(payloadJson) as Record<string, unknown>,
-      hash: digest.toString('hex'),
-      signature: '',
-    };
+    const record: LedgerRecord = { ...body, hash: digest.toString('hex'), signature: '' };
     return { record, payloadJson, digest };
   }
 

@@ -108,7 +108,7 @@ export class RegistryStore implements RegistryReader {
     if (!row) return null;
     const product: RegistryProduct = {
       key: row[1] as string,
-      names: { 'zh-CN': row[2] as string, en: row[3] as string },
+      names: { en: row[3] as string, 'zh-CN': row[2] as string }, // sorted keys: see canonicalJson
       manufacturer: row[4] as string,
       covered: row[6] === 1,
     };

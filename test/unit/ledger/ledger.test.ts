@@ -40,8 +40,68 @@ describe('canonical JSON', () => {
       '{"a":[3,{"w":null,"y":"x"}],"b":1,"c":"é\\""}',
     );
   });
+  it('writes a value the same whether its keys come sorted (JSON.stringify path) or not', () => {
+    // Seeded generator: nested objects and arrays of awkward strings and numbers.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const strings = [
+      '',
+      'a',
+      'é"\\',
+      '\u0001\n',
+      '感冒灵',
+      '😀',
+      '\ud800',
+      'zh-CN',
+      'en',
+      '10',
+      '9',
+      '__proto_',
+    ];
+    const numbers = [0, -0, 1, -1.5, 1e21, 1e-7, 2 ** 53 - 1, 0.1];
+    const value = (depth: number): unknown => {
+      const pick = next();
+      if (depth > 3 || pick < 0.3) return strings[Math.floor(next() * strings.length)];
+      if (pick < 0.5) return numbers[Math.floor(next() * numbers.length)];
+      if (pick < 0.55) return next() < 0.5 ? null : next() < 0.5;
+      if (pick < 0.7) return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let i = Math.floor(next() * 6); i > 0; i--) {
+        object[strings[Math.floor(next() * strings.length)]!] = next() < 0.1 ? undefined : value(depth + 1);
+      }
+      return object;
+    };
+    const rebuild = (v: unknown, order: (keys: string[]) => string[]): unknown => {
+      if (Array.isArray(v)) return v.map((item) => rebuild(item, order));
+      if (v === null || typeof v !== 'object') return v;
+      const out: Record<string, unknown> = {};
+      for (const key of order(Object.keys(v))) out[key] = rebuild((v as Record<string, unknown>)[key], order);
+      return out;
+    };
+    let sortedPaths = 0;
+    for (let i = 0; i < 500; i++) {
+      const v = value(0);
+      const sorted = rebuild(v, (keys) => [...keys].sort());
+      const reversed = rebuild(v, (keys) => [...keys].sort().reverse());
+      const text = canonicalJson(reversed);
+      expect(canonicalJson(sorted)).toBe(text);
+      expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(sorted)));
+      // Integer-like keys ('9', '10') are enumerated first whatever the insertion order.
+      if (JSON.stringify(sorted) === text) sortedPaths++;
+    }
+    expect(sortedPaths).toBeGreaterThan(300);
+  });
+
   it('refuses values JSON cannot carry, naming where', () => {
     expect(() => canonicalJson({ a: { b: Number.NaN } })).toThrow(/\$\.a\.b: expected a finite number/);
+    expect(() => canonicalJson({ b: 1, a: Number.POSITIVE_INFINITY })).toThrow(
+      /\$\.a: expected a finite number/,
+    );
+    expect(() => canonicalJson({ a: 1, b: () => 1 })).toThrow(/\$\.b: expected JSON data, got function/);
+    expect(() => canonicalJson({ a: [new Date(0)] })).toThrow(/plain object, got Date/);
     expect(() => canonicalJson({ d: new Date(0) })).toThrow(/plain object, got Date/);
     expect(() => canonicalJson({ n: 1n })).toThrow(/JSON data, got bigint/);
   });
