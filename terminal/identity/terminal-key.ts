@@ -21,8 +21,9 @@ import { VeritermError } from '../errors.js';
 import { ed25519Signer, type WorkerSigningKey, workerSigningKey } from './ed25519.js';
 
 /**
- * The terminal's own Ed25519 identity. The private key never leaves this object: it is not
- * enumerable, `toJSON`/`inspect` show only the public half, and no error message contains it.
+ * The terminal's own Ed25519 identity. The private key never leaves this object, except as
+ * `workerSigningKey()` for a worker thread of this process to sign with (the ledger's writer): it
+ * is not enumerable, `toJSON`/`inspect` show only the public half, and no error message contains it.
  */
 export interface TerminalIdentity {
   /** First 16 hex chars of SHA-256 over the raw 32-byte public key. */
