@@ -27,6 +27,26 @@ export interface PolicyInput {
   today: string;
   history: CheckHistory;
   config: PolicyConfig;
+  /** Made once by a caller deciding several codes at one moment (a basket); else made here. */
+  moment?: PolicyMoment;
+}
+
+/** What every decision at one moment shares: its time as text and the registry's freshness. */
+export interface PolicyMoment {
+  /** `now` in ISO 8601: the verdict's `checkedAt`. */
+  checkedAt: string;
+  staleness: ReturnType<typeof registryStaleness>;
+}
+
+export function policyMoment(
+  registry: RegistryState | undefined,
+  now: Date,
+  config: Pick<PolicyConfig, 'maxRegistryAgeMs'>,
+): PolicyMoment {
+  return {
+    checkedAt: now.toISOString(),
+    staleness: registryStaleness(registry, now, config.maxRegistryAgeMs),
+  };
 }
 
 const STATUS_VERDICT: Partial<Record<string, VerdictKind>> = {
@@ -66,8 +86,8 @@ export function registryStaleness(
  */
 export function decideVerdict(input: PolicyInput): Verdict {
   const { parse, lookup, history, config } = input;
-  const checkedAt = input.now.toISOString();
-  const base = { history, checkedAt };
+  const moment = input.moment ?? policyMoment(input.registry, input.now, config);
+  const base = { history, checkedAt: moment.checkedAt };
   if (!parse.ok) {
     return {
       ...base,
@@ -111,8 +131,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
   const expiry = batch?.expiryDate ?? parse.expiry;
   if (expiry && expiry < input.today) return make('expired', 'past_expiry');
 
-  const stale = registryStaleness(input.registry, input.now, config.maxRegistryAgeMs);
-  if (stale) return make('unverifiable', stale);
+  if (moment.staleness) return make('unverifiable', moment.staleness);
   if (parse.kind === 'gtin') return make('unverifiable', product ? 'no_serial' : 'product_not_in_registry');
   if (!product?.covered) {
     return make('unverifiable', product ? 'product_not_covered' : 'product_not_in_registry');

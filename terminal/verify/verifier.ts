@@ -1,7 +1,7 @@
 import type { ParsedCode, ParseResult } from '../codes/types.js';
 import type { LocalLedgerView } from '../ledger/types.js';
 import type { LookupResult, RegistryReader } from '../registry/types.js';
-import { decideVerdict, type PolicyConfig } from './policy.js';
+import { decideVerdict, type PolicyConfig, type PolicyMoment, policyMoment } from './policy.js';
 import type { QueryLog } from './query-log.js';
 import type { Verdict } from './types.js';
 
@@ -93,7 +93,13 @@ export class Verifier {
   #verifyAll(inputs: readonly string[], options: VerifyOptions): VerifiedCheck[] {
     const { parse, registry, ledger } = this.#deps;
     const now = (this.#deps.clock ?? (() => new Date()))();
-    const shared = { now, today: this.#day.format(now), registry: registry.state() };
+    const state = registry.state();
+    const shared = {
+      now,
+      today: this.#day.format(now),
+      registry: state,
+      moment: policyMoment(state, now, this.#deps.config),
+    };
     const parsed = inputs.map((input) =>
       options.aim === undefined ? parse(input) : parse(input, { aim: options.aim }),
     );
@@ -114,6 +120,7 @@ export class Verifier {
       now: Date;
       today: string;
       registry: ReturnType<RegistryReader['state']>;
+      moment: PolicyMoment;
       localWriteOff: ReturnType<LocalLedgerView['writeOffOf']>;
     },
   ): VerifiedCheck {
@@ -136,6 +143,7 @@ export class Verifier {
       registry: at.registry,
       now: at.now,
       today: at.today,
+      moment: at.moment,
       history: withUpstream(
         key === undefined || options.history === false ? { checksHere: 0 } : queryLog.history(key),
         lookup,
@@ -153,7 +161,8 @@ export class Verifier {
         checkedAt: verdict.checkedAt,
       });
     }
-    return { ...verdict, checkId };
+    // The verdict is this call's own object: the id goes on it rather than on a copy.
+    return Object.assign(verdict, { checkId });
   }
 }
 

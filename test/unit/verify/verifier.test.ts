@@ -93,6 +93,23 @@ describe('Verifier', () => {
     expect(many.map((v) => v.verdict)).toContain('already_sold');
   });
 
+  it('verifyMany judges a whole basket at one moment: one time, one registry freshness', () => {
+    const scans = [SAMPLE.genuine, SAMPLE.recalled, SAMPLE.unknown];
+    const fresh = verifier.verifyMany(scans, { record: false });
+    expect(fresh.map((v) => v.verdict)).toEqual(['genuine', 'recalled', 'unknown']);
+    expect(new Set(fresh.map((v) => v.checkedAt))).toEqual(new Set([clock.toISOString()]));
+    // 6 h after the registry was built it is stale: positive answers become unverifiable, a recall stays.
+    clock = new Date(clock.getTime() + 6 * 3_600_000);
+    const stale = verifier.verifyMany(scans, { record: false });
+    expect(stale.map((v) => [v.verdict, v.reason])).toEqual([
+      ['unverifiable', 'registry_stale'],
+      ['recalled', 'batch_recalled'],
+      ['unverifiable', 'registry_stale'],
+    ]);
+    expect(stale).toEqual(scans.map((scan) => verifier.verify(scan, { record: false })));
+    expect(stale.every((v) => v.checkedAt === clock.toISOString())).toBe(true);
+  });
+
   it('reads the registry for a whole basket inside one registry snapshot when it offers one', () => {
     const registry = new FakeRegistry(clock);
     let snapshots = 0;
