@@ -1,4 +1,11 @@
-export { decideVerdict, type PolicyConfig, type PolicyInput, registryStaleness } from './policy.js';
+export {
+  decideVerdict,
+  type PolicyConfig,
+  type PolicyInput,
+  type PolicyMoment,
+  policyMoment,
+  registryStaleness,
+} from './policy.js';
 export { type CheckEntry, type CheckRow, QueryLog } from './query-log.js';
 export type * from './types.js';
 export {

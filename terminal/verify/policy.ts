@@ -20,24 +20,25 @@ export interface PolicyInput {
   lookup: LookupResult;
   /** This terminal's own write-off of the key, from the ledger (already sold here). */
   localWriteOff?: { at: string; saleId: string; storeId: string; terminalId: string };
-  /** Registry state; undefined when none has been imported. */
-  registry: RegistryState | undefined;
-  now: Date;
+  /** When the decision is made, and the registry's freshness then (`policyMoment`). */
+  moment: PolicyMoment;
   /** Today's date (YYYY-MM-DD) in the terminal's time zone, for expiry. */
   today: string;
   history: CheckHistory;
   config: PolicyConfig;
-  /** Made once by a caller deciding several codes at one moment (a basket); else made here. */
-  moment?: PolicyMoment;
 }
 
-/** What every decision at one moment shares: its time as text and the registry's freshness. */
+/**
+ * What every decision at one moment shares (a basket's lines are judged at one moment, so the
+ * Verifier makes it once for all of them): its time as text and the registry's freshness.
+ */
 export interface PolicyMoment {
   /** `now` in ISO 8601: the verdict's `checkedAt`. */
   checkedAt: string;
   staleness: ReturnType<typeof registryStaleness>;
 }
 
+/** The moment `now`, with `registry` (undefined: none imported) judged by `maxRegistryAgeMs`. */
 export function policyMoment(
   registry: RegistryState | undefined,
   now: Date,
@@ -85,8 +86,7 @@ export function registryStaleness(
  * 6. a well-formed unit missing from a covered product is `unknown` (possible counterfeit).
  */
 export function decideVerdict(input: PolicyInput): Verdict {
-  const { parse, lookup, history, config } = input;
-  const moment = input.moment ?? policyMoment(input.registry, input.now, config);
+  const { parse, lookup, history, config, moment } = input;
   const base = { history, checkedAt: moment.checkedAt };
   if (!parse.ok) {
     return {

@@ -93,12 +93,9 @@ export class Verifier {
   #verifyAll(inputs: readonly string[], options: VerifyOptions): VerifiedCheck[] {
     const { parse, registry, ledger } = this.#deps;
     const now = (this.#deps.clock ?? (() => new Date()))();
-    const state = registry.state();
     const shared = {
-      now,
       today: this.#day.format(now),
-      registry: state,
-      moment: policyMoment(state, now, this.#deps.config),
+      moment: policyMoment(registry.state(), now, this.#deps.config),
     };
     const parsed = inputs.map((input) =>
       options.aim === undefined ? parse(input) : parse(input, { aim: options.aim }),
@@ -117,9 +114,7 @@ export class Verifier {
     parsed: ParseResult,
     options: VerifyOptions,
     at: {
-      now: Date;
       today: string;
-      registry: ReturnType<RegistryReader['state']>;
       moment: PolicyMoment;
       localWriteOff: ReturnType<LocalLedgerView['writeOffOf']>;
     },
@@ -140,10 +135,8 @@ export class Verifier {
       parse: parsed,
       lookup,
       localWriteOff: at.localWriteOff,
-      registry: at.registry,
-      now: at.now,
-      today: at.today,
       moment: at.moment,
+      today: at.today,
       history: withUpstream(
         key === undefined || options.history === false ? { checksHere: 0 } : queryLog.history(key),
         lookup,

@@ -7,7 +7,7 @@ import { readSigningKey } from '../../../terminal/registry/keys.js';
 import { parseManifest } from '../../../terminal/registry/manifest.js';
 import { RegistryStore } from '../../../terminal/registry/store.js';
 import { registryStoreApplier } from '../../../terminal/sync/registry-applier.js';
-import { decideVerdict } from '../../../terminal/verify/policy.js';
+import { decideVerdict, policyMoment } from '../../../terminal/verify/policy.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
@@ -133,15 +133,19 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
     it('a code sold at store A is already_sold at store B within 5 s (online) and after B reconnects', async () => {
       const genuine = demo.codes.filter((c) => c.expect === 'genuine');
       expect(genuine.length).toBeGreaterThanOrEqual(2);
+      const policy = {
+        maxRegistryAgeMs: 86_400_000,
+        expiredPolicy: 'block',
+        unverifiablePolicy: 'block',
+      } as const;
       const verdictAtB = (scan: string) =>
         decideVerdict({
           parse: parseCode(scan),
           lookup: b.store.lookup(parseCode(scan).ok ? (parseCode(scan) as { key: string }).key : ''),
-          registry: b.store.state(),
-          now: new Date(),
+          moment: policyMoment(b.store.state(), new Date(), policy),
           today: new Date().toISOString().slice(0, 10),
           history: { checksHere: 0 },
-          config: { maxRegistryAgeMs: 86_400_000, expiredPolicy: 'block', unverifiablePolicy: 'block' },
+          config: policy,
         });
       const first = genuine[0]!;
       expect(verdictAtB(first.scan).verdict).toBe('genuine');

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decideVerdict, type PolicyConfig, type PolicyInput } from '../../../terminal/verify/policy.js';
+import type { RegistryState } from '../../../terminal/registry/types.js';
+import {
+  decideVerdict,
+  type PolicyConfig,
+  type PolicyInput,
+  policyMoment,
+} from '../../../terminal/verify/policy.js';
 import {
   FakeLedgerView,
   FakeRegistry,
@@ -15,7 +21,8 @@ const config: PolicyConfig = {
   unverifiablePolicy: 'block',
 };
 
-function input(data: string, over: Partial<PolicyInput> = {}): PolicyInput {
+/** A decision's input at NOW; `registry` (a state, or undefined for none) replaces the fake's. */
+function input(data: string, over: Partial<PolicyInput> & { registry?: RegistryState } = {}): PolicyInput {
   const registry = new FakeRegistry(NOW);
   const parsed = parse(data);
   let lookup = parsed.ok ? registry.lookup(parsed.key) : {};
@@ -23,16 +30,17 @@ function input(data: string, over: Partial<PolicyInput> = {}): PolicyInput {
     const product = registry.lookupProduct(productKeyOf(parsed));
     if (product) lookup = { ...lookup, product };
   }
+  const { registry: _replaced, ...rest } = over;
+  const state = 'registry' in over ? over.registry : registry.state();
   return {
     parse: parsed,
     lookup,
     localWriteOff: parsed.ok ? new FakeLedgerView().writeOffOf(parsed.key) : undefined,
-    registry: registry.state(),
-    now: NOW,
+    moment: policyMoment(state, NOW, over.config ?? config),
     today: '2026-11-28',
     history: { checksHere: 0 },
     config,
-    ...over,
+    ...rest,
   };
 }
 
