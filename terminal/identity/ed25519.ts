@@ -11,24 +11,30 @@ export interface SodiumSign {
 
 const require = createRequire(import.meta.url);
 
-/**
- * sodium-native's path, for worker threads to load it too; undefined when it cannot be loaded
- * (no prebuild for this platform), and signing then uses node:crypto.
- */
-export const SODIUM_PATH: string | undefined = (() => {
-  try {
-    const path = require.resolve('sodium-native');
-    require(path);
-    return path;
-  } catch {
-    return undefined;
-  }
-})();
+let loaded: { path: string; sodium: SodiumSign } | null | undefined;
 
-const sodium: SodiumSign | undefined = SODIUM_PATH ? (require(SODIUM_PATH) as SodiumSign) : undefined;
+/**
+ * sodium-native and its path (for worker threads to load it too), loaded on first use: loading
+ * it takes ~35 ms, which commands that never sign (`veriterm ledger verify`, provisioning checks)
+ * should not pay at start-up. Null when it cannot load (no prebuild for this platform): signing
+ * then uses node:crypto.
+ */
+function sodiumNative(): { path: string; sodium: SodiumSign } | null {
+  if (loaded === undefined) {
+    try {
+      const path = require.resolve('sodium-native');
+      loaded = { path, sodium: require(path) as SodiumSign };
+    } catch {
+      loaded = null;
+    }
+  }
+  return loaded;
+}
 
 /** Which library makes the terminal's signatures. */
-export const ED25519_BACKEND: 'libsodium' | 'node:crypto' = sodium ? 'libsodium' : 'node:crypto';
+export function ed25519Backend(): 'libsodium' | 'node:crypto' {
+  return sodiumNative() ? 'libsodium' : 'node:crypto';
+}
 
 /** The 32-byte RFC 8032 seed of an Ed25519 private key (what libsodium derives its key from). */
 export function ed25519Seed(privateKey: KeyObject): Buffer {
@@ -40,11 +46,12 @@ export function ed25519Seed(privateKey: KeyObject): Buffer {
  * An Ed25519 signer for `privateKey`. libsodium's signing takes ~16 µs here against ~37 µs for
  * node:crypto's (OpenSSL behind EVP, with a context set up per call), and a 10-line sale signs
  * 11 records. Ed25519 is deterministic (RFC 8032), so both give the same bytes; node:crypto is
- * the fallback when sodium-native has no build for the platform (`library` undefined forces it, for tests).
+ * the fallback when sodium-native has no build for the platform (`library` null forces it, for
+ * tests).
  */
 export function ed25519Signer(
   privateKey: KeyObject,
-  library: SodiumSign | undefined = sodium,
+  library: SodiumSign | null = sodiumNative()?.sodium ?? null,
 ): (message: Uint8Array) => Buffer {
   if (!library) return (message) => cryptoSign(null, message, privateKey);
   const seed = ed25519Seed(privateKey);
@@ -67,7 +74,8 @@ export function ed25519Signer(
 export type WorkerSigningKey = { sodium: string; seed: Uint8Array } | { key: KeyObject };
 
 export function workerSigningKey(privateKey: KeyObject): WorkerSigningKey {
-  return SODIUM_PATH ? { sodium: SODIUM_PATH, seed: ed25519Seed(privateKey) } : { key: privateKey };
+  const native = sodiumNative();
+  return native ? { sodium: native.path, seed: ed25519Seed(privateKey) } : { key: privateKey };
 }
 
 /**

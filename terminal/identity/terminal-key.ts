@@ -65,7 +65,12 @@ export function identityFromPrivateKey(privateKey: KeyObject): TerminalIdentity 
     [Symbol.for('nodejs.util.inspect.custom')]: () => `TerminalIdentity { keyId: '${keyId}' }`,
   } as unknown as TerminalIdentity;
   // Non-enumerable so spreading/logging the identity never carries the signer.
-  const sign = ed25519Signer(privateKey);
+  // Made on the first signature: loading libsodium is start-up work most commands never need.
+  let signer: ((bytes: Uint8Array) => Buffer) | undefined;
+  const sign = (bytes: Uint8Array): Buffer => {
+    signer ??= ed25519Signer(privateKey);
+    return signer(bytes);
+  };
   Object.defineProperty(identity, 'sign', { value: sign, enumerable: false });
   Object.defineProperty(identity, 'workerSigningKey', {
     value: () => workerSigningKey(privateKey),
