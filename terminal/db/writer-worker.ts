@@ -190,17 +190,16 @@ export class SqliteWriterWorker {
     const transfer: ArrayBuffer[] = [];
     if (sign && sign.digests.length > 0) {
       const size = sign.digests[0]!.length;
+      const odd = sign.digests.find((digest) => digest.length !== size);
+      if (odd || sign.slots.length !== sign.digests.length) {
+        throw new VeritermError(
+          'writer_sign_input',
+          `Expected one slot per digest and ${size}-byte digests, got ${sign.slots.length} slots and a ${(odd ?? sign.digests[0]!).length}-byte digest`,
+        );
+      }
       // Not from Buffer's shared pool: the buffer is transferred (detached) below.
       const digests = Buffer.allocUnsafeSlow(sign.digests.length * size);
-      for (const [i, digest] of sign.digests.entries()) {
-        if (digest.length !== size || sign.slots.length !== sign.digests.length) {
-          throw new VeritermError(
-            'writer_sign_input',
-            `Expected one slot per digest and ${size}-byte digests, got ${sign.slots.length} slots and a ${digest.length}-byte digest`,
-          );
-        }
-        digests.set(digest, i * size);
-      }
+      for (const [i, digest] of sign.digests.entries()) digests.set(digest, i * size);
       signing = { digests, size, slots: sign.slots };
       transfer.push(digests.buffer as ArrayBuffer);
     }
