@@ -1,29 +1,22 @@
-import { sign as cryptoSign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
-
-/** The part of sodium-native's API the signer uses. */
-export interface SodiumSign {
-  crypto_sign_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Buffer): void;
-  crypto_sign_detached(signature: Buffer, message: Uint8Array, secretKey: Buffer): void;
-  sodium_malloc(size: number): Buffer;
-  sodium_memzero(buffer: Uint8Array): void;
-}
 
 const require = createRequire(import.meta.url);
 
-let loaded: { path: string; sodium: SodiumSign } | null | undefined;
+let loaded: { path: string } | null | undefined;
 
 /**
- * sodium-native and its path (for worker threads to load it too), loaded on first use: loading
- * it takes ~35 ms, which commands that never sign (`veriterm ledger verify`, provisioning checks)
- * should not pay at start-up. Null when it cannot load (no prebuild for this platform): signing
- * then uses node:crypto.
+ * sodium-native's path (for the signer to load, on this thread or a worker), once it has loaded
+ * here: loading it takes ~35 ms, which commands that never sign (`veriterm ledger verify`,
+ * provisioning checks) should not pay at start-up. Null when it cannot load (no prebuild for this
+ * platform): signing then uses node:crypto.
  */
-function sodiumNative(): { path: string; sodium: SodiumSign } | null {
+function sodiumNative(): { path: string } | null {
   if (loaded === undefined) {
     try {
       const path = require.resolve('sodium-native');
-      loaded = { path, sodium: require(path) as SodiumSign };
+      require(path);
+      loaded = { path };
     } catch {
       loaded = null;
     }
@@ -43,33 +36,10 @@ export function ed25519Seed(privateKey: KeyObject): Buffer {
 }
 
 /**
- * An Ed25519 signer for `privateKey`. libsodium's signing takes ~16 µs here against ~37 µs for
- * node:crypto's (OpenSSL behind EVP, with a context set up per call), and a 10-line sale signs
- * 11 records. Ed25519 is deterministic (RFC 8032), so both give the same bytes; node:crypto is
- * the fallback when sodium-native has no build for the platform (`library` null forces it, for
- * tests).
- */
-export function ed25519Signer(
-  privateKey: KeyObject,
-  library: SodiumSign | null = sodiumNative()?.sodium ?? null,
-): (message: Uint8Array) => Buffer {
-  if (!library) return (message) => cryptoSign(null, message, privateKey);
-  const seed = ed25519Seed(privateKey);
-  // Guarded memory (mlock'd, kept out of core dumps) for the expanded key.
-  const secretKey = library.sodium_malloc(64);
-  library.crypto_sign_seed_keypair(Buffer.alloc(32), secretKey, seed);
-  library.sodium_memzero(seed);
-  return (message) => {
-    const signature = Buffer.allocUnsafe(64);
-    library.crypto_sign_detached(signature, message, secretKey);
-    return signature;
-  };
-}
-
-/**
- * What a worker thread needs to sign with a key (cloned into it with `workerData`): the seed and
- * sodium-native's path, or the KeyObject when signing falls back to node:crypto. The caller zeroes
- * `seed` once the worker is made (workerData is copied then).
+ * What a signer is made from, on this thread or a worker (cloned into it with `workerData`): the
+ * seed and sodium-native's path, or the KeyObject when signing falls back to node:crypto. Making
+ * the signer zeroes that copy of the seed; a caller that hands it to a worker zeroes its own once
+ * the worker is made (workerData is copied then).
  */
 export type WorkerSigningKey = { sodium: string; seed: Uint8Array } | { key: KeyObject };
 
@@ -79,8 +49,9 @@ export function workerSigningKey(privateKey: KeyObject): WorkerSigningKey {
 }
 
 /**
- * Source of `makeSigner(spec)` for workers evaluated from strings: `spec` a WorkerSigningKey,
- * returns `(message) => Buffer` (the 64-byte signature), as `ed25519Signer` does on this thread.
+ * Source of `makeSigner(spec)`: `spec` a WorkerSigningKey, returns `(message) => Buffer` (the
+ * 64-byte signature). Plain JavaScript, so workers evaluated from strings run the same code as
+ * `ed25519Signer` on this thread (from sources, dist/ and vitest alike).
  */
 export const WORKER_SIGNER_SOURCE = `
 function makeSigner(spec) {
@@ -100,3 +71,23 @@ function makeSigner(spec) {
   return (message) => sign(null, message, spec.key);
 }
 `;
+
+const makeSigner = new Function('require', 'Buffer', `${WORKER_SIGNER_SOURCE}\nreturn makeSigner;`)(
+  require,
+  Buffer,
+) as (spec: WorkerSigningKey) => (message: Uint8Array) => Buffer;
+
+/**
+ * An Ed25519 signer for `privateKey`. libsodium's signing takes ~16 µs here against ~37 µs for
+ * node:crypto's (OpenSSL behind EVP, with a context set up per call), and a 10-line sale signs
+ * 11 records. Ed25519 is deterministic (RFC 8032), so both give the same bytes; node:crypto is
+ * the fallback when sodium-native has no build for the platform (`{ key: privateKey }` as `spec`
+ * forces it, for tests). libsodium keeps the expanded key in guarded memory (sodium_malloc:
+ * mlock'd, kept out of core dumps).
+ */
+export function ed25519Signer(
+  privateKey: KeyObject,
+  spec: WorkerSigningKey = workerSigningKey(privateKey),
+): (message: Uint8Array) => Buffer {
+  return makeSigner(spec);
+}

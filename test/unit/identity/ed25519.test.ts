@@ -18,7 +18,7 @@ describe('Ed25519 signer', () => {
     for (let k = 0; k < 5; k++) {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
       const sodium = ed25519Signer(privateKey);
-      const fallback = ed25519Signer(privateKey, null);
+      const fallback = ed25519Signer(privateKey, { key: privateKey });
       for (const message of messages) {
         const expected = cryptoSign(null, message, privateKey);
         expect(sodium(message).equals(expected)).toBe(true);
