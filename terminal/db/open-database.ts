@@ -14,17 +14,22 @@ export interface OpenDatabaseOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * The pragmas every writable veriterm connection runs, in order: openDatabase's, and those of
+ * connections a worker thread opens itself (SqliteWriterWorker).
+ */
+export function writablePragmas(synchronous: OpenDatabaseOptions['synchronous'] = 'FULL'): string[] {
+  return ['journal_mode = WAL', `synchronous = ${synchronous}`, 'foreign_keys = ON'];
+}
+
 /** Opens a SQLite file in WAL mode with the pragmas every veriterm database uses. */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   const db = new Database(file, {
     readonly: options.readonly ?? false,
     timeout: options.busyTimeoutMs ?? 5000,
   });
-  if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-  }
-  db.pragma('foreign_keys = ON');
+  const pragmas = options.readonly ? ['foreign_keys = ON'] : writablePragmas(options.synchronous);
+  for (const pragma of pragmas) db.pragma(pragma);
   return db;
 }
 

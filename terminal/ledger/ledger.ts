@@ -1,6 +1,6 @@
 import { type KeyObject, randomFillSync } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
-import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
+import { openDatabase, type SqliteDatabase, writablePragmas } from '../db/open-database.js';
 import { SqliteWriterWorker, type WriterCheck, type WriterOp } from '../db/writer-worker.js';
 import { VeritermError } from '../errors.js';
 import type { TerminalIdentity } from '../identity/terminal-key.js';
@@ -360,7 +360,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
     this.writer ??= new SqliteWriterWorker({
       file: this.db.name,
       busyTimeoutMs: BUSY_TIMEOUT_MS,
-      pragmas: ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'temp_store = MEMORY'],
+      pragmas: [...writablePragmas('FULL'), 'temp_store = MEMORY'],
       checks: [HEAD_SQL],
       statements: WRITE_SQL,
       signing: this.identity.workerSigningKey(),
