@@ -217,7 +217,8 @@ export class OutboxDrain {
       this.publishChain = this.publishChain
         .then(() => ready)
         .then((bytes) => {
-          if (generation !== this.generation) return settled(); // reset since: resent from the last ack anyway
+          // Reset since (which zeroed the count): resent from the last ack anyway.
+          if (generation !== this.generation) return;
           const sentAtMs = this.now();
           this.deps
             .publish(bytes)
