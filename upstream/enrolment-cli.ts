@@ -94,7 +94,7 @@ export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<nu
     );
   if (values.data && !existsSync(join(values.data, ENROLMENT_SETTINGS_FILE))) {
     io.stderr.write(
-      `warning: ${join(values.data, ENROLMENT_SETTINGS_FILE)} is missing, so the running upstream does not answer enrolments (README "Provisioning")\n`,
+      `warning: ${join(values.data, ENROLMENT_SETTINGS_FILE)} is missing, so the running upstream does not answer enrolments (docs/provisioning.md, "Upstream side of enrolment")\n`,
     );
   }
   const issued = issueEnrolment({

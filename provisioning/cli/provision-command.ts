@@ -12,7 +12,7 @@ Brings up a terminal: devices (test scan, test print), identity key, enrolment w
 (one-time code, registry root fingerprint), config, system services, doctor and a summary slip.
 On a TTY without --answers it asks; otherwise every missing answer is an error.
 
-  --answers FILE       JSON answers (README "Provisioning" lists the fields)
+  --answers FILE       JSON answers (docs/provisioning.md lists the fields)
   --config FILE        config file to write (default /etc/veriterm/config.json)
   --data-dir DIR       keys, pinned root, credentials, databases (default /var/lib/veriterm)
   --store ID --terminal ID --role kiosk|checkout

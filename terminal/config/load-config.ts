@@ -28,7 +28,7 @@ export function validateConfig(input: unknown, env: NodeJS.ProcessEnv = {}): Con
       return issue.keys.map((key) => ({
         path: label([...base, key], env),
         value: show(valueAt(withEnv, [...base, key])),
-        expected: 'no such field (check the spelling; see the README config reference)',
+        expected: 'no such field (check the spelling; see docs/configuration.md)',
       }));
     }
     const message = issue.message.replace(/^(Invalid input|Invalid option|Too small|Too big): /, '');

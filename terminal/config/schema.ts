@@ -6,7 +6,7 @@ import { scannerOptionsSchema } from '../../drivers/scanner/options.js';
  * The terminal's one config schema; the `Config` type is inferred from it. Every section has
  * defaults, so `{}` is a valid (demo-like) config. Sections owned by other modules (scanners,
  * printers, registry, sync) are validated loosely here and strictly by their own schemas.
- * Field docs double as the README's config reference.
+ * Field docs double as the config reference (docs/configuration.md).
  */
 const HOUR = 3_600_000;
 

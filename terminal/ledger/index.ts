@@ -1,5 +1,5 @@
 /**
- * The ledger module's public surface. See README "Checkout" for the canonical form and rules.
+ * The ledger module's public surface. See docs/checkout-and-ledger.md for the canonical form and rules.
  */
 export { canonicalJson, canonicalRecordBytes, GENESIS_HASH, RECORD_FORMAT, recordHash } from './canonical.js';
 export { CSV_COLUMNS, dayBounds, isExportDay, ledgerDayCsv, recordCsvLine } from './export.js';

@@ -1,5 +1,5 @@
 /**
- * The MQTT topic scheme (README "Upstream sync" documents it with the broker ACL).
+ * The MQTT topic scheme (docs/sync.md documents it with the broker ACL).
  * Everything a terminal publishes lives under its own prefix `vt/{store}/{terminal}/`, so one ACL
  * pattern (`pattern readwrite vt/%u/#` style, per certificate CN) confines it. Registry topics
  * are read-only for terminals. MQTT 3.1.1 §4.7: `+`, `#` and `/` are not allowed inside a level.

@@ -15,7 +15,7 @@ export interface SystemdNotifier {
 /**
  * Node has no AF_UNIX datagram sockets (dgram is UDP only), so the message goes out through
  * `systemd-notify`, which writes the datagram to $NOTIFY_SOCKET (sd_notify(3)). The sender is then
- * a child process: the unit needs `NotifyAccess=all` (see README "Manager and operations").
+ * a child process: the unit needs `NotifyAccess=all` (see docs/operations.md).
  */
 export const systemdNotifySender =
   (env: NodeJS.ProcessEnv = process.env, binary = 'systemd-notify'): NotifySender =>

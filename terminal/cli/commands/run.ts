@@ -6,7 +6,7 @@ import { untilSignal } from '../signals.js';
 
 const HELP = `Usage: veriterm run --config FILE
 
-Starts the terminal from a JSON config file (schema: README "kiosk" → Config reference).
+Starts the terminal from a JSON config file (reference: docs/configuration.md).
 Env overrides: PORT (http.port), VERITERM_DATA (dataDir).
 A bad config exits 1 and lists every bad field with its value and what was expected.
 `;
