@@ -6,14 +6,8 @@
 import { parseCode, productKeyOf } from '../../../terminal/codes/index.js';
 import type { ParseResult } from '../../../terminal/codes/types.js';
 import type { LocalLedgerView } from '../../../terminal/ledger/types.js';
-import type {
-  LookupResult,
-  RegistryBatch,
-  RegistryProduct,
-  RegistryReader,
-  RegistryState,
-  RegistryUnit,
-} from '../../../terminal/registry/types.js';
+import { MemoryRegistry } from '../../../terminal/registry/testing/memory-registry.js';
+import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../../../terminal/registry/types.js';
 
 export const SAMPLE = {
   genuine: '69012340000000011234',
@@ -75,39 +69,22 @@ const units: RegistryUnit[] = [
   { key: SAMPLE.expired, status: 'active', productKey: '6901234', batchNumber: 'B3' },
 ];
 
-export class FakeRegistry implements RegistryReader {
-  registryState: RegistryState | undefined;
-
+/** The in-memory registry (terminal/registry/testing) holding one code per verdict, fresh at `now`. */
+export class FakeRegistry extends MemoryRegistry {
   constructor(now = new Date()) {
-    this.registryState = {
-      scope: 'demo',
-      version: 7,
-      asOf: new Date(now.getTime() - 60_000).toISOString(),
-      expires: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
-      units: units.length,
-      contentHash: 'f'.repeat(64),
-    };
-  }
-
-  lookup(key: string): LookupResult {
-    const unit = units.find((u) => u.key === key);
-    if (!unit) {
-      const product = products.find((p) => p.key === key);
-      return product ? { product } : {};
-    }
-    return {
-      unit,
-      product: products.find((p) => p.key === unit.productKey),
-      batch: batches.find((b) => b.productKey === unit.productKey && b.number === unit.batchNumber),
-    };
-  }
-
-  lookupProduct(productKey: string): RegistryProduct | undefined {
-    return products.find((p) => p.key === productKey);
-  }
-
-  state(): RegistryState | undefined {
-    return this.registryState;
+    super({
+      products,
+      batches,
+      units,
+      state: {
+        scope: 'demo',
+        version: 7,
+        asOf: new Date(now.getTime() - 60_000).toISOString(),
+        expires: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
+        units: units.length,
+        contentHash: 'f'.repeat(64),
+      },
+    });
   }
 }
 
