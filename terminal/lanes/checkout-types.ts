@@ -1,7 +1,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { Approval, SaleLinePayload } from '../ledger/payloads.js';
 import type { Logger } from '../logger.js';
-import type { Verdict, VerdictKind } from '../verify/types.js';
+import type { CodeMismatch, Verdict, VerdictKind } from '../verify/types.js';
 import type { SaleReceiptDocument } from './checkout-receipt.js';
 
 /** The slice of the Verifier (terminal/verify) checkout uses: kiosk and checkout share the policy. */
@@ -50,7 +50,10 @@ export interface CheckoutDeps {
 export interface SaleLineInput {
   /** Raw scan, as the scanner or the POS sent it. */
   data: string;
-  /** A supervisor's authority to sell an `unverifiable` line (never any other verdict). */
+  /**
+   * A supervisor's authority to sell an `unverifiable` line (never any other verdict); see
+   * terminal/lanes/line-decision.ts.
+   */
   override?: Approval;
 }
 
@@ -61,6 +64,9 @@ export interface SaleInput {
   lines: SaleLineInput[];
 }
 
+/** What a basket line comes to: taken as it is, taken only on a supervisor's approval, or never. */
+export type LineOutcome = 'sellable' | 'overridable' | 'refused';
+
 /** Why one line cannot be sold. */
 export interface RefusedLine {
   line: number;
@@ -68,6 +74,8 @@ export interface RefusedLine {
   verdict: VerdictKind;
   /** Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`. */
   reason: string;
+  /** The code's batch/expiry against the registered unit's, when they disagree. */
+  mismatch?: CodeMismatch;
   message: string;
   /** Whether a supervisor may override it (only `unverifiable`). */
   overridable: boolean;
@@ -80,6 +88,7 @@ export interface SaleView {
   externalRef?: string;
   cashier?: string;
   lines: SaleLinePayload[];
+  /** One per unit line, in line order; product-only lines (`productOnly`) have none. */
   writeOffs: { codeKey: string; recordId: string; seq: number }[];
 }
 
@@ -103,6 +112,7 @@ export interface RefusedReturnLine {
   codeKey?: string;
   reason:
     | 'malformed'
+    | 'product_only'
     | 'duplicate_line'
     | 'not_sold_here'
     | 'other_store'

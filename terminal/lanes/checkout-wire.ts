@@ -3,9 +3,9 @@
  * the terminal and kiosk-ui/src/checkout. Type-only: nothing here pulls server code into the page.
  */
 import type { Verdict } from '../verify/types.js';
-import type { RefusedLine, RefusedReturnLine, ReturnView, SaleView } from './checkout-types.js';
+import type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView } from './checkout-types.js';
 
-export type { RefusedLine, RefusedReturnLine, ReturnView, SaleView };
+export type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView };
 
 /** Someone with the manager role approving at the lane: their PIN, or a token they signed in with. */
 export type ApprovalInput = { user: string; pin: string } | { token: string };
@@ -43,14 +43,24 @@ export interface ReturnRefusedError {
   refused: RefusedReturnLine[];
 }
 
-/** POST /api/v1/checkout/check → the verdict for one basket line. */
+/**
+ * POST /api/v1/checkout/check → the verdict for one basket line, with the line decision the sale
+ * will make (terminal/lanes/line-decision.ts: one function for both, so they cannot disagree).
+ */
 export type CheckResponse = Pick<
   Verdict,
-  'verdict' | 'reason' | 'sellable' | 'product' | 'sold' | 'checkedAt'
+  'verdict' | 'reason' | 'product' | 'sold' | 'mismatch' | 'checkedAt'
 > & {
   codeKey?: string;
   codeTail?: string;
-  /** Only `unverifiable` lines may be sold on a supervisor override. */
+  /** `sellable`: the sale takes it as it is; `overridable`: only on a supervisor's approval; `refused`: never. */
+  decision: LineOutcome;
+  /** `decision === 'sellable'`. */
+  sellable: boolean;
+  /** `decision === 'overridable'` (only `unverifiable` lines, e.g. product-only codes). */
   overridable: boolean;
-  message?: string;
+  /** A product-only code (EAN/GTIN without a serial): sold on approval, it writes nothing off. */
+  productOnly?: true;
+  /** Why, in English, for a cashier or a POS log. */
+  message: string;
 };

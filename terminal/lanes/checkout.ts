@@ -12,6 +12,8 @@ import type { Logger } from '../logger.js';
 import type { Verdict } from '../verify/types.js';
 import { buildSaleReceipt, codeTail } from './checkout-receipt.js';
 import type { CheckoutDeps, RefusedLine, SaleInput, SaleOutcome, SaleView } from './checkout-types.js';
+import type { CheckResponse } from './checkout-wire.js';
+import { checkResponse, decideLine, soldMessage } from './line-decision.js';
 
 /** A sale that passed `prepare`: what to write, and what was refused already. */
 export interface PreparedSale {
@@ -24,6 +26,8 @@ export interface PreparedSale {
 interface Accepted {
   line: number;
   payload: SaleLinePayload;
+  /** The unit key its write-off takes; undefined for a product-only line (no write-off). */
+  writeOff: string | undefined;
 }
 
 /** A refused line with what the ledger must remember about it (clone/unknown alerts). */
@@ -32,9 +36,10 @@ interface Refusal extends RefusedLine {
 }
 
 /**
- * Completes sales: verify every line with the shared policy, refuse what cannot be sold (with a
- * reason per line), then write the sale, one write-off per code and their outbox rows in ONE
- * durable transaction, and only then hand the receipt to the print queue.
+ * Completes sales: verify every line with the shared policy, decide each line (line-decision.ts,
+ * the same decision `check` answers with), refuse what cannot be sold (with a reason per line),
+ * then write the sale, one write-off per unit code (none for product-only lines) and their outbox
+ * rows in ONE durable transaction, and only then hand the receipt to the print queue.
  */
 export class CheckoutService {
   readonly ledger: Ledger;
@@ -50,6 +55,11 @@ export class CheckoutService {
   /** Verifies one scan for the basket (recorded in the query log as a `checkout` check). */
   check(data: string, options: { deviceId?: string } = {}): Verdict {
     return this.deps.verifier.verify(data, { source: 'checkout', ...options });
+  }
+
+  /** `check` with the line decision the sale will make (POST /api/v1/checkout/check). */
+  checkLine(data: string, options: { deviceId?: string } = {}): CheckResponse {
+    return checkResponse(this.check(data, options));
   }
 
   /** Completes one sale in its own durable transaction (see SaleBatcher for group commit). */
@@ -83,9 +93,10 @@ export class CheckoutService {
     const refused = [...prepared.refused];
     const again = this.replay(input, writer);
     if (again) return again;
-    const active = writer.writeOffsOf(accepted.map((a) => a.payload.codeKey));
+    // Only unit codes are written off, so only they can have been sold since `prepare`.
+    const active = writer.writeOffsOf(accepted.flatMap((a) => (a.writeOff ? [a.writeOff] : [])));
     for (const line of accepted) {
-      const sold = active.get(line.payload.codeKey);
+      const sold = line.writeOff ? active.get(line.writeOff) : undefined;
       if (!sold) continue;
       const previous: SoldContext = {
         where: 'here',
@@ -102,12 +113,16 @@ export class CheckoutService {
       externalRef: input.externalRef,
       lines: accepted.map((a) => a.payload),
     });
-    const writeOffs = accepted.map((a) =>
-      writer.append<WriteOffPayload>('write_off', {
-        codeKey: a.payload.codeKey,
-        line: a.line,
-        saleId: sale.id,
-      }),
+    const writeOffs = accepted.flatMap((a) =>
+      a.writeOff
+        ? [
+            writer.append<WriteOffPayload>('write_off', {
+              codeKey: a.writeOff,
+              line: a.line,
+              saleId: sale.id,
+            }),
+          ]
+        : [],
     );
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
   }
@@ -151,7 +166,7 @@ export class CheckoutService {
     return { ok: true, replayed: true, sale: view };
   }
 
-  /** Applies the rules to every line; nothing is written here. */
+  /** Applies the rules to every line (decideLine); nothing is written here. */
   private judge(input: SaleInput): { accepted: Accepted[]; refused: Refusal[] } {
     const accepted: Accepted[] = [];
     const refused: Refusal[] = [];
@@ -164,45 +179,47 @@ export class CheckoutService {
     input.lines.forEach((lineInput, line) => {
       const verdict = verdicts[line]!;
       const key = verdict.code?.key;
-      const refuse = (reason: string, message: string, extra: Partial<Refusal> = {}) =>
-        refused.push({
-          line,
-          ...(key ? { codeKey: key } : {}),
-          verdict: verdict.verdict,
-          reason,
-          message,
-          overridable: false,
-          ...extra,
-        });
-      if (key !== undefined && seen.has(key)) {
-        refuse('duplicate_line', `Line ${line + 1} scans the same unit as an earlier line`);
+      const decision = decideLine(verdict, lineInput.override);
+      const refusal = (reason: string, message: string, overridable: boolean): Refusal => ({
+        line,
+        ...(key ? { codeKey: key } : {}),
+        verdict: verdict.verdict,
+        reason,
+        message,
+        overridable,
+        ...(verdict.mismatch ? { mismatch: verdict.mismatch } : {}),
+      });
+      // One unit scanned twice. Product-only lines are different packs of one product: a basket
+      // may hold several, none written off.
+      if (decision.writeOff !== undefined && seen.has(decision.writeOff)) {
+        refused.push(
+          refusal('duplicate_line', `Line ${line + 1} scans the same unit as an earlier line`, false),
+        );
         return;
       }
-      if (key !== undefined) seen.add(key);
-      const override =
-        verdict.verdict === 'unverifiable' && lineInput.override ? lineInput.override : undefined;
-      if (!verdict.sellable && !override) {
-        if (verdict.verdict === 'already_sold' && key && verdict.sold) {
-          refused.push(this.cloneRefusal(line, key, verdict.sold, input, verdict.reason));
-        } else if (verdict.verdict === 'unknown' && key) {
-          refuse(verdict.reason, describe(verdict), {
-            alert: this.alert('unknown_code', key, verdict, input),
-          });
-        } else {
-          refuse(verdict.reason, describe(verdict), { overridable: verdict.verdict === 'unverifiable' });
+      if (decision.writeOff !== undefined) seen.add(decision.writeOff);
+      if (decision.outcome !== 'sellable') {
+        const r = refusal(decision.reason, decision.message, decision.outcome === 'overridable');
+        if (decision.alert === 'clone' && key && verdict.sold) {
+          r.alert = this.cloneAlert(key, verdict.sold, input, verdict);
+        } else if (decision.alert && key) {
+          r.alert = this.alert(decision.alert, key, verdict, input);
         }
+        refused.push(r);
         return;
       }
       accepted.push({
         line,
+        writeOff: decision.writeOff,
         // Keys in sorted order, as in every payload the checkout builds: the ledger's canonical
         // JSON then takes JSON.stringify's fast path (see canonicalJson).
         payload: {
           codeKey: key!,
           codeTail: codeTail(key!),
-          override,
+          override: decision.override,
           productKey: verdict.product?.key,
           productName: verdict.product?.names,
+          productOnly: decision.productOnly ? true : undefined,
           reason: verdict.reason,
           verdict: verdict.verdict,
         },
@@ -211,6 +228,7 @@ export class CheckoutService {
     return { accepted, refused };
   }
 
+  /** A unit sold by another lane or sale between `prepare` and the commit. */
   private cloneRefusal(
     line: number,
     key: string,
@@ -218,15 +236,27 @@ export class CheckoutService {
     input: SaleInput,
     reason: string,
   ): Refusal {
-    const when = sold.at ? ` on ${sold.at}` : '';
     return {
       line,
       codeKey: key,
       verdict: 'already_sold',
       reason,
-      message: `Already sold${when} at store ${sold.storeId || '?'}${sold.saleId ? ` (sale ${sold.saleId})` : ''}: possible copied code`,
+      message: soldMessage(sold),
       overridable: false,
-      alert: { ...this.alert('clone', key, undefined, input), verdict: 'already_sold', previous: sold },
+      alert: this.cloneAlert(key, sold, input, undefined),
+    };
+  }
+
+  private cloneAlert(
+    key: string,
+    sold: SoldContext,
+    input: SaleInput,
+    verdict: Verdict | undefined,
+  ): AlertPayload {
+    return {
+      ...this.alert('clone', key, verdict, input),
+      verdict: 'already_sold',
+      previous: sold,
     };
   }
 
@@ -240,6 +270,9 @@ export class CheckoutService {
       kind,
       codeKey: key,
       verdict: verdict?.verdict,
+      reason: verdict?.reason,
+      // Scanned against registered values: the evidence an inspector needs (docs/verification.md).
+      mismatch: verdict?.mismatch,
       attempt: {
         externalRef: input.externalRef,
         cashier: input.cashier,
@@ -286,10 +319,6 @@ export class CheckoutService {
     // The sale is committed; the receipt can be reprinted from the ledger.
     this.log?.error({ saleId, err: error }, 'receipt could not be queued');
   }
-}
-
-function describe(verdict: Verdict): string {
-  return `${verdict.verdict.replace('_', ' ')} (${verdict.reason})`;
 }
 
 function validateSale(input: SaleInput, maxLines: number): string | undefined {

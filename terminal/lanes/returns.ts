@@ -17,8 +17,9 @@ const FINAL_STATUS = new Set(['recalled', 'withdrawn', 'stolen', 'destroyed', 'l
 /**
  * Returns re-activate written-off codes (DOMAIN.md, after FMD Art. 13): only within the window
  * (default 10 days) of the write-off, only at the store that sold it, only with a manager's
- * approval, never for recalled, withdrawn, stolen, destroyed, locked or expired units. A return
- * is its own signed record; the write-off record stays.
+ * approval, never for recalled, withdrawn, stolen, destroyed, locked or expired units, never for
+ * a product-only code (nothing was written off for it). A return is its own signed record; the
+ * write-off record stays.
  */
 export class ReturnsService {
   private readonly ledger: Ledger;
@@ -117,6 +118,14 @@ export class ReturnsService {
   ): ReturnLinePayload | Omit<RefusedReturnLine, 'line' | 'codeKey'> {
     const key = verdict.code?.key;
     if (!key) return { reason: 'malformed', message: `Cannot read this code (${verdict.reason})` };
+    if (verdict.code?.kind === 'gtin') {
+      // Checkout never writes off a product-only code (line-decision.ts): there is no unit to re-activate.
+      return {
+        reason: 'product_only',
+        message:
+          'A product-only barcode (EAN/GTIN without a serial) names a product, not a pack: it was never written off, so it cannot be returned by its code',
+      };
+    }
     if (seen.has(key))
       return { reason: 'duplicate_line', message: 'The same unit appears twice in this return' };
     seen.add(key);

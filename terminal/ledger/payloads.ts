@@ -1,4 +1,4 @@
-import type { VerdictKind } from '../verify/types.js';
+import type { CodeMismatch, VerdictKind } from '../verify/types.js';
 import type { AlertKind } from './types.js';
 
 /**
@@ -22,6 +22,11 @@ export interface SaleLinePayload {
   reason: string;
   /** Only for `unverifiable` lines sold on a supervisor's authority. */
   override?: Approval;
+  /**
+   * A product-only code (EAN/UPC or GTIN without a serial; `codeKey` is then the product key):
+   * the line names a product, not a unit, so it has no write-off (DESIGN.md "Verdicts").
+   */
+  productOnly?: true;
 }
 
 export interface SalePayload {
@@ -31,7 +36,7 @@ export interface SalePayload {
   [key: string]: unknown;
 }
 
-/** One per sold code, in the same transaction as its sale. */
+/** One per sold unit code (never for a `productOnly` line), in the same transaction as its sale. */
 export interface WriteOffPayload {
   codeKey: string;
   saleId: string;
@@ -69,7 +74,11 @@ export interface AlertPayload {
   kind: AlertKind;
   codeKey?: string;
   verdict?: VerdictKind;
+  /** The verdict's machine reason (e.g. `not_in_registry`, `batch_mismatch`). */
+  reason?: string;
   note?: string;
+  /** The code's batch/expiry against the registered unit's, when they disagree (any kind). */
+  mismatch?: CodeMismatch;
   /** Clone alerts: the earlier sale of this code. */
   previous?: SoldContext;
   /** Clone/unknown alerts: the attempt that met it. */

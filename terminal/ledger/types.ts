@@ -9,7 +9,18 @@ import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
 export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
-export const ALERT_KINDS = ['clone', 'unknown_code', 'suspicious_report', 'sync_gap'] as const;
+/**
+ * `clone`: a sold code met again; `unknown_code`: a covered product's code not in the registry;
+ * `code_mismatch`: a registered code whose batch/expiry disagree with the unit (payload `mismatch`);
+ * `suspicious_report`: a shopper's report from the kiosk; `sync_gap`: records missing upstream.
+ */
+export const ALERT_KINDS = [
+  'clone',
+  'unknown_code',
+  'code_mismatch',
+  'suspicious_report',
+  'sync_gap',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {

@@ -220,7 +220,8 @@ const rows: Row[] = [
   },
 ];
 
-const extra: Omit<DemoCode, 'scan'>[] = [
+/** Codes that are not registry rows of their own; `scan` when the scanner sends more than the key. */
+const extra: (Omit<DemoCode, 'scan'> & { scan?: string })[] = [
   {
     key: cn('999999999', '0000'),
     expect: 'unknown',
@@ -238,6 +239,14 @@ const extra: Omit<DemoCode, 'scan'>[] = [
     expect: 'unverifiable',
     reason: 'no_serial',
     note: 'EAN/GTIN only (no serial): product details, never genuine',
+  },
+  {
+    // The genuine formula unit's serial printed with another batch and use-by date: a clone.
+    key: gs('1000000001'),
+    scan: `]d2${P.formula}1728063010L2507\u001d211000000001`,
+    expect: 'unknown',
+    reason: 'batch_mismatch',
+    note: 'registered serial, but batch L2507 and use-by 2028-06-30 on the pack (registry: L2506, 2099-05-31): possible clone',
   },
 ];
 
@@ -303,7 +312,7 @@ export async function createDemoRegistry(
   );
   const codes: DemoCode[] = [
     ...rows.map(({ key, expect, reason, note }) => ({ key, scan: scanOf(key), expect, reason, note })),
-    ...extra.map((e) => ({ ...e, scan: scanOf(e.key) })),
+    ...extra.map((e) => ({ ...e, scan: e.scan ?? scanOf(e.key) })),
   ];
   writeFileSync(join(dir, 'demo-codes.json'), `${JSON.stringify(codes, null, 2)}\n`);
   return { dir, scope, rootFile, manifestFile: files.manifestFile, root, codes };

@@ -8,6 +8,7 @@ export {
 } from './policy.js';
 export { type CheckEntry, type CheckRow, QueryLog } from './query-log.js';
 export type * from './types.js';
+export { MISMATCH_REASONS, mismatchReason, unitMismatch } from './unit-mismatch.js';
 export {
   type VerifiedCheck,
   Verifier,

@@ -2,6 +2,7 @@ import type { ParseResult } from '../codes/types.js';
 import { registryFreshness } from '../registry/freshness.js';
 import type { LookupResult, RegistryState } from '../registry/types.js';
 import type { CheckHistory, SoldInfo, Verdict, VerdictKind } from './types.js';
+import { mismatchReason, unitMismatch } from './unit-mismatch.js';
 
 /** What the policy may be configured with (a slice of the terminal config). */
 export interface PolicyConfig {
@@ -80,10 +81,24 @@ export function registryStaleness(
  * 1. unreadable → `malformed`;
  * 2. known negatives win even on a stale registry (a recall or a write-off is never undone by age):
  *    written off here, withdrawn product, stored status, recalled batch, sold upstream;
- * 3. expiry from the batch or the code's own AI 17 (date facts do not need a fresh registry);
- * 4. only then can a stale/expired registry stop a positive answer → `unverifiable`;
- * 5. product-only (GTIN) scans are never `genuine`: there is no unit serial to check;
- * 6. a well-formed unit missing from a covered product is `unknown` (possible counterfeit).
+ * 3. the code's batch (AI 10) or expiry (AI 17) disagreeing with the registered unit → `unknown`,
+ *    reason `batch_mismatch` / `expiry_mismatch` (see "Mismatch" below);
+ * 4. expiry from the batch or the code's own AI 17 (date facts do not need a fresh registry);
+ * 5. only then can a stale/expired registry stop a positive answer → `unverifiable`;
+ * 6. product-only (GTIN) scans are never `genuine`: there is no unit serial to check;
+ * 7. a well-formed unit missing from a covered product is `unknown` (possible counterfeit).
+ *
+ * Mismatch (step 3): a real serial printed with another batch or date is the classic clone, so it
+ * is `unknown` ("possible counterfeit"), never genuine. It comes after the known negatives: those
+ * are settled facts about the serial, each already blocks the sale, and each carries the
+ * instruction its reader needs (recalled: do not use, quarantine; sold before: copied code, with
+ * the earlier sale for the clone alert). A mismatch is an inference about the pack in hand, so
+ * it does not replace them as the headline; `Verdict.mismatch` carries it whatever the verdict,
+ * the kiosk shows both values and checkout files it in its alert, so no evidence is lost. It
+ * comes before expiry: with two dates that disagree neither can say the pack is in date, and
+ * `expired` may be sellable by policy while a suspected clone never is. It comes before the
+ * registry's age: a unit's batch and that batch's expiry are fixed at packing, so an old
+ * registry still knows them (unlike "not registered", which a newer registry may answer).
  */
 export function decideVerdict(input: PolicyInput): Verdict {
   const { parse, lookup, history, config, moment } = input;
@@ -98,7 +113,9 @@ export function decideVerdict(input: PolicyInput): Verdict {
     };
   }
   const { unit, product, batch } = lookup;
-  const facts = { ...base, code: parse, unit, product, batch };
+  // Step 3's evidence, gathered first so that it rides on whichever verdict wins.
+  const mismatch = unit ? unitMismatch(parse, unit, batch) : undefined;
+  const facts = { ...base, code: parse, unit, product, batch, ...(mismatch ? { mismatch } : {}) };
   const make = (verdict: VerdictKind, reason: string, extra: { sold?: SoldInfo } = {}): Verdict => ({
     ...facts,
     ...extra,
@@ -127,6 +144,9 @@ export function decideVerdict(input: PolicyInput): Verdict {
       return make('already_sold', 'sold_upstream', { sold });
     }
   }
+  // Step 3: the code disagrees with its registered unit (possible clone).
+  if (mismatch) return make('unknown', mismatchReason(mismatch));
+
   // Batch expiry from the registry first, else the code's own AI 17 (GS1 GenSpec §3.4.6).
   const expiry = batch?.expiryDate ?? parse.expiry;
   if (expiry && expiry < input.today) return make('expired', 'past_expiry');

@@ -34,6 +34,17 @@ export interface SoldInfo {
   saleId?: string;
 }
 
+/**
+ * Where the data printed in a unit's code disagree with the registered unit: the classic sign of a
+ * cloned code (a real serial copied onto a pack from another batch). Each side is as read/registered:
+ * `batch` compares AI 10 with the unit's batch number; `expiry` compares AI 17 (ISO, day 00 already
+ * resolved to the month's last day, GS1 GenSpec §3.4.7) with the registered batch's expiry date.
+ */
+export interface CodeMismatch {
+  batch?: { scanned: string; registered: string };
+  expiry?: { scanned: string; registered: string };
+}
+
 export interface Verdict {
   verdict: VerdictKind;
   /** Machine reason, e.g. `registry_stale`, `no_serial`, `product_not_covered`, `batch_recalled`. */
@@ -46,6 +57,12 @@ export interface Verdict {
   product?: RegistryProduct;
   batch?: RegistryBatch;
   sold?: SoldInfo;
+  /**
+   * Set whenever the code's batch or expiry disagree with the registered unit, whatever the
+   * verdict (a recall or an earlier sale may take precedence, the evidence stays): see
+   * docs/verification.md.
+   */
+  mismatch?: CodeMismatch;
   history: CheckHistory;
   /** ISO time of this check. */
   checkedAt: string;

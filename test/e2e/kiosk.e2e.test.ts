@@ -176,13 +176,14 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
         expect(shown.title).toBe(kioskMessages[locale][`title_${sample.expect}`]);
       }
     }
-    // A GS1 element string whose serial is followed by AI 10: only a GS (Ctrl+]) ends the serial.
+    // A GS1 element string whose serial is followed by AI 10 (the unit's registered batch L2506):
+    // only a GS (Ctrl+]) ends the serial.
     let before = await lastCheckId();
-    await wedgeScan([']d20106901234567892211000000001', { ctrl: ']' }, '10B2501'], 'Tab');
+    await wedgeScan([']d20106901234567892211000000001', { ctrl: ']' }, '10L2506'], 'Tab');
     expect((await nextVerdict(before)).verdict).toBe('genuine');
-    // Without the GS the serial swallows "10B2501": not in the registry.
+    // Without the GS the serial swallows "10L2506": not in the registry.
     before = await lastCheckId();
-    await wedgeScan([']d20106901234567892211000000001', '10B2501']);
+    await wedgeScan([']d20106901234567892211000000001', '10L2506']);
     expect((await nextVerdict(before)).verdict).toBe('unknown');
     // And real CDP keystrokes reach the same listener (a short code, so the gap rule holds even when loaded).
     before = await lastCheckId();

@@ -31,7 +31,9 @@ export function BasketLine(props: {
   const name = check?.product?.names[locale] ?? check?.codeKey ?? line.data;
   const ok = lineSellable(line);
   const state = !check ? 'pending' : ok ? (line.override ? 'overridden' : 'ok') : 'stopped';
-  const reason = line.refusal ?? (check ? (words[check.verdict] ?? check.verdict) : '');
+  // The reason's own words where the page has them (a mismatch, a product-only barcode), else the verdict's.
+  const reason =
+    line.refusal ?? (check ? (words[check.reason] ?? words[check.verdict] ?? check.verdict) : '');
   return (
     <li class={`co-line co-${state}`} data-state={state} data-verdict={check?.verdict ?? ''}>
       <div class="co-line-main">

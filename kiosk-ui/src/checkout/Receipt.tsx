@@ -12,8 +12,13 @@ export function Receipt(props: { sale: SaleResponse; locale: Locale; onNext: () 
       <h2>{t('receiptTitle')}</h2>
       <p>{formatDate(sale.at, locale, true)}</p>
       <ol>
-        {sale.lines.map((line) => (
-          <li key={line.codeKey} data-code={line.codeKey}>
+        {sale.lines.map((line, i) => (
+          // By position: product-only lines (several packs of one product) share a code key.
+          <li
+            key={`${i}-${line.codeKey}`}
+            data-code={line.codeKey}
+            data-product-only={line.productOnly ? '' : undefined}
+          >
             <span>{line.productName?.[locale] ?? line.productKey ?? line.codeKey}</span>
             <span class="co-tail">…{line.codeTail}</span>
             <span class="co-mark">{line.override ? '[!]' : '[OK]'}</span>

@@ -137,6 +137,10 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     other_store: '非本店售出',
     not_in_sale: '不属于该销售单',
     window_passed: '已超过退货期限',
+    no_serial: '仅商品条码（无追溯码）',
+    batch_mismatch: '批号与登记不符（疑似假冒）',
+    expiry_mismatch: '有效期与登记不符（疑似假冒）',
+    product_only: '仅商品条码，不能按码退货',
   },
   en: {
     genuine: 'Genuine',
@@ -156,5 +160,9 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     other_store: 'Sold at another store',
     not_in_sale: 'Not part of that sale',
     window_passed: 'Return window has passed',
+    no_serial: 'Product barcode only (no unit code)',
+    batch_mismatch: 'Batch differs from the registry (possible counterfeit)',
+    expiry_mismatch: 'Use-by date differs from the registry (possible counterfeit)',
+    product_only: 'Product barcode only: cannot be returned by code',
   },
 };

@@ -4,7 +4,7 @@ import { api } from '../shell/api.js';
 import { LOCALES, type Locale, resetLocale, setLocale, translator, useLocale } from '../shell/i18n.js';
 import { connectWs, type WsConnection } from '../shell/ws.js';
 import './kiosk.css';
-import { kioskMessages } from './messages.js';
+import { headlineOf, kioskMessages } from './messages.js';
 import { VerdictView } from './VerdictView.js';
 import { WedgeCapture } from './wedge.js';
 
@@ -170,7 +170,7 @@ export function KioskPage() {
   };
 
   const announcement = shown
-    ? `${t(`title_${shown.result.verdict}`)}. ${shown.result.product?.names[locale] ?? ''}`
+    ? `${t(`title_${headlineOf(shown.result)}`)}. ${shown.result.product?.names[locale] ?? ''}`
     : busy
       ? t('checking')
       : '';

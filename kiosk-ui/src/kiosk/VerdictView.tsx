@@ -3,7 +3,15 @@ import type { ReportResult, VerifyResult } from '../../../terminal/http/wire-typ
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
 import { VerdictIcon } from './Icon.js';
-import { isSuspicious, kioskMessages, toneOf } from './messages.js';
+import { headlineOf, isSuspicious, kioskMessages, toneOf } from './messages.js';
+
+/** One line of product facts; `registry` is set when the registry's value differs from the pack's. */
+interface Fact {
+  field: string;
+  label: string;
+  value: string | undefined;
+  registry?: string | undefined;
+}
 
 /** The big verdict screen: colour, icon and words first; then product facts, history, guidance. */
 export function VerdictView(props: {
@@ -41,21 +49,39 @@ export function VerdictView(props: {
             first: formatDate(h.firstCheckedAt, locale, true),
             last: formatDate(h.lastCheckedAt, locale, true),
           });
-  const facts: [string, string | undefined][] = [
-    [t('product'), r.product?.names[locale]],
-    [t('maker'), r.product?.manufacturer],
-    [t('batch'), r.batch?.number ?? r.code?.batch],
-    [t('produced'), formatDate(r.batch?.productionDate ?? r.code?.productionDate, locale)],
-    [t('expires'), formatDate(r.batch?.expiryDate ?? r.code?.expiry, locale)],
-    [t('code'), r.code?.key],
+  // Batch and use-by as printed on the pack (what the shopper can compare with the box in hand),
+  // else the registry's; where the pack and the registry disagree, the registry's value beside it.
+  const m = r.mismatch;
+  const facts: Fact[] = [
+    { field: 'product', label: t('product'), value: r.product?.names[locale] },
+    { field: 'maker', label: t('maker'), value: r.product?.manufacturer },
+    {
+      field: 'batch',
+      label: t('batch'),
+      value: r.code?.batch ?? r.batch?.number,
+      registry: m?.batch?.registered,
+    },
+    {
+      field: 'produced',
+      label: t('produced'),
+      value: formatDate(r.batch?.productionDate ?? r.code?.productionDate, locale),
+    },
+    {
+      field: 'expires',
+      label: t('expires'),
+      value: formatDate(r.code?.expiry ?? r.batch?.expiryDate, locale),
+      registry: m?.expiry ? formatDate(m.expiry.registered, locale) : undefined,
+    },
+    { field: 'code', label: t('code'), value: r.code?.key },
   ];
+  const headline = headlineOf(r);
   return (
     <section class={`verdict tone-${tone}`} data-verdict={r.verdict} data-check-id={r.checkId}>
       <div class="verdict-head">
         <VerdictIcon tone={tone} />
         <div>
-          <h1 class="verdict-title">{t(`title_${r.verdict}`)}</h1>
-          <p class="verdict-body">{t(`body_${r.verdict}`)}</p>
+          <h1 class="verdict-title">{t(`title_${headline}`)}</h1>
+          <p class="verdict-body">{t(`body_${headline}`)}</p>
           {r.sold && (
             <p class="verdict-sold">
               {r.sold.where === 'here'
@@ -69,11 +95,19 @@ export function VerdictView(props: {
         <div class="verdict-detail">
           <dl class="facts">
             {facts
-              .filter(([, v]) => v)
-              .map(([k, v]) => (
-                <div key={k}>
-                  <dt>{k}</dt>
-                  <dd>{v}</dd>
+              .filter((f) => f.value)
+              .map((f) => (
+                <div key={f.field} data-fact={f.field} class={f.registry ? 'fact-differs' : undefined}>
+                  <dt>{f.label}</dt>
+                  <dd>
+                    <span class="on-pack">{f.value}</span>
+                    {f.registry && (
+                      <>
+                        <span class="on-pack-note">{t('onPack')}</span>
+                        <span class="registry-value">{t('registrySays', { value: f.registry })}</span>
+                      </>
+                    )}
+                  </dd>
                 </div>
               ))}
           </dl>

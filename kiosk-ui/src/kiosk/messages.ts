@@ -1,4 +1,4 @@
-import type { VerdictKind } from '../../../terminal/http/wire-types.js';
+import type { Verdict, VerdictKind } from '../../../terminal/http/wire-types.js';
 import type { Catalogue } from '../shell/i18n.js';
 
 type Key =
@@ -8,8 +8,10 @@ type Key =
   | 'manualSubmit'
   | 'samplesTitle'
   | 'checking'
-  | `title_${VerdictKind}`
-  | `body_${VerdictKind}`
+  | `title_${Headline}`
+  | `body_${Headline}`
+  | 'onPack'
+  | 'registrySays'
   | 'soldHere'
   | 'soldElsewhere'
   | 'soldAt'
@@ -61,6 +63,8 @@ export const kioskMessages: Catalogue<Key> = {
     body_unknown: '该产品受监管，但这个码没有登记，可能是假冒商品。',
     title_malformed: '无法识别，请重新扫描',
     body_malformed: '请将码平放，对准扫描窗口再试一次。',
+    title_mismatch: '码与登记信息不符',
+    body_mismatch: '此码已登记，但包装上印的批号或有效期与码库登记的不同，可能是假冒商品。',
     title_unverifiable: '暂时无法确认',
     body_unverifiable: '此商品目前无法验证（未纳入监管码库，或本机数据需要更新）。这并不代表是假货。',
     soldHere: '已于 {at} 在本店售出',
@@ -76,6 +80,8 @@ export const kioskMessages: Catalogue<Key> = {
     produced: '生产日期',
     expires: '有效期至',
     code: '追溯码',
+    onPack: '（包装上所印）',
+    registrySays: '码库登记：{value}',
     guidance: '请不要购买此商品，并告知店员。您可以在此举报这件可疑商品。',
     hotline: '消费者投诉热线：{hotline}',
     report: '举报可疑商品',
@@ -112,6 +118,9 @@ export const kioskMessages: Catalogue<Key> = {
     body_unknown: 'This product is registered, but this code is not. It may be counterfeit.',
     title_malformed: 'Could not read the code — please scan again',
     body_malformed: 'Hold the code flat and steady in front of the scanner window.',
+    title_mismatch: 'Code does not match its registration',
+    body_mismatch:
+      'This code is registered, but the batch or use-by date printed on the pack differs from the registry’s. It may be counterfeit.',
     title_unverifiable: 'Cannot confirm right now',
     body_unverifiable:
       'This item cannot be checked at the moment (not covered by the registry, or this terminal needs an update). That does not mean it is fake.',
@@ -128,6 +137,8 @@ export const kioskMessages: Catalogue<Key> = {
     produced: 'Produced',
     expires: 'Use by',
     code: 'Code',
+    onPack: ' (printed on the pack)',
+    registrySays: 'Registry says: {value}',
     guidance: 'Please do not buy this item, and tell a member of staff. You can report this pack here.',
     hotline: 'Consumer hotline: {hotline}',
     report: 'Report this pack',
@@ -138,6 +149,16 @@ export const kioskMessages: Catalogue<Key> = {
     language: 'Language',
   },
 };
+
+/**
+ * What the headline says: the verdict, except an `unknown` code that IS registered but whose batch
+ * or expiry disagree with its unit (`mismatch`): "not found" would be untrue, the words say why.
+ */
+export type Headline = VerdictKind | 'mismatch';
+
+export function headlineOf(r: Pick<Verdict, 'verdict' | 'mismatch'>): Headline {
+  return r.verdict === 'unknown' && r.mismatch ? 'mismatch' : r.verdict;
+}
 
 /** Colour family and icon per verdict (DESIGN.md "kiosk shows"). */
 export function toneOf(verdict: VerdictKind): 'good' | 'warn' | 'bad' | 'retry' | 'neutral' {

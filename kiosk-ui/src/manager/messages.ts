@@ -252,12 +252,14 @@ export const alertKindMessages: Catalogue<AlertKind> = {
   'zh-CN': {
     clone: '疑似复制码（重复销售）',
     unknown_code: '未登记的码',
+    code_mismatch: '码与登记信息不符（批号/有效期）',
     suspicious_report: '可疑商品举报',
     sync_gap: '上传记录缺失',
   },
   en: {
     clone: 'Possible copied code (sold twice)',
     unknown_code: 'Unknown code',
+    code_mismatch: 'Code disagrees with its registration (batch/expiry)',
     suspicious_report: 'Suspicious report',
     sync_gap: 'Gap in uploaded records',
   },
@@ -283,7 +285,12 @@ export type AlertField =
   | 'checkedAt'
   | 'checkId'
   | 'source'
-  | 'reportedAt';
+  | 'reportedAt'
+  | 'mismatch'
+  | 'batch'
+  | 'expiry'
+  | 'scanned'
+  | 'registered';
 
 export const alertFieldMessages: Catalogue<AlertField> = {
   'zh-CN': {
@@ -306,6 +313,11 @@ export const alertFieldMessages: Catalogue<AlertField> = {
     checkId: '查验编号',
     source: '来源',
     reportedAt: '举报时间',
+    mismatch: '与登记不符',
+    batch: '批号',
+    expiry: '有效期',
+    scanned: '包装上',
+    registered: '码库登记',
   },
   en: {
     kind: 'Kind',
@@ -327,6 +339,11 @@ export const alertFieldMessages: Catalogue<AlertField> = {
     checkId: 'Check no.',
     source: 'Source',
     reportedAt: 'Reported at',
+    mismatch: 'Disagrees with the registry',
+    batch: 'Batch',
+    expiry: 'Expiry',
+    scanned: 'On the pack',
+    registered: 'Registered',
   },
 };
 

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CheckoutService } from '../../lanes/checkout.js';
 import { SaleBatcher } from '../../lanes/checkout-batcher.js';
-import { codeTail } from '../../lanes/checkout-receipt.js';
 import type { SaleInput } from '../../lanes/checkout-types.js';
 import type { ApprovalInput, CheckResponse, SaleResponse } from '../../lanes/checkout-wire.js';
 import type { AuthService } from '../auth/auth-service.js';
@@ -53,7 +52,8 @@ export async function approverOf(auth: AuthService, approval: ApprovalInput): Pr
  * - POST /api/v1/sales { externalRef?, lines: [{ data, override? }] } → 201 sale, 409 lines refused
  *   (nothing written off), 409 idempotency_conflict, 400 bad body, 403 override not approved;
  * - GET /api/v1/sales/:id → the sale;
- * - POST /api/v1/checkout/check { data } → the verdict for one basket line (recorded in the query log).
+ * - POST /api/v1/checkout/check { data } → the verdict for one basket line and the decision the sale
+ *   will make about it (sellable / overridable / refused; recorded in the query log).
  */
 export function salesRoutes(services: { checkout: CheckoutService }): HttpPlugin {
   return (app: FastifyInstance, deps: HttpDeps) => {
@@ -110,19 +110,11 @@ export function salesRoutes(services: { checkout: CheckoutService }): HttpPlugin
       const body = checkBody.safeParse(request.body ?? undefined);
       if (!body.success)
         return sendError(reply, 400, 'bad_request', `Expected {"data"}: ${describeIssues(body.error)}`);
-      const v = checkout.check(body.data.data, body.data.deviceId ? { deviceId: body.data.deviceId } : {});
-      const key = v.code?.key;
-      const data: CheckResponse = {
-        verdict: v.verdict,
-        reason: v.reason,
-        sellable: v.sellable,
-        overridable: v.verdict === 'unverifiable',
-        checkedAt: v.checkedAt,
-        ...(key ? { codeKey: key, codeTail: codeTail(key) } : {}),
-        ...(v.product ? { product: v.product } : {}),
-        ...(v.sold ? { sold: v.sold } : {}),
-        ...(v.parseError ? { message: v.parseError.message } : {}),
-      };
+      // The same line decision the sale makes (terminal/lanes/line-decision.ts).
+      const data: CheckResponse = checkout.checkLine(
+        body.data.data,
+        body.data.deviceId ? { deviceId: body.data.deviceId } : {},
+      );
       return { status: 'ok', data };
     });
   };

@@ -27,6 +27,34 @@ import { QueryLog, Verifier } from '../../../terminal/verify/index.js';
 export const COVERED = '6901234';
 export const NOT_COVERED = '6905555';
 
+/**
+ * Product-only codes (EAN-13 with its AIM prefix, no serial): `PRODUCT_ONLY` is a covered GS1
+ * product (verdict unverifiable/no_serial), `UNREGISTERED_EAN` a product the registry does not know
+ * (unverifiable/product_not_in_registry). Both are sellable only on a supervisor's approval.
+ */
+export const PRODUCT_ONLY = ']E06901234567892';
+export const PRODUCT_ONLY_KEY = '0106901234567892';
+export const UNREGISTERED_EAN = ']E04006381333931';
+
+/** GTIN of the covered GS1 product whose every serial is a registered unit of batch `L1`. */
+export const GS1_GTIN = '09506000134352';
+export const GS1_BATCH = { number: 'L1', expiryDate: '2030-05-31' } as const;
+
+/**
+ * A GS1 DataMatrix element string of a registered unit (batch L1, expiry 2030-05-31): AI 17 as
+ * YYMMDD and AI 10 when given (a different value is a mismatch, the classic clone signal).
+ */
+export function gs1Code(serial: number, attrs: { batch?: string; expiry?: string } = {}): string {
+  const expiry = attrs.expiry ? `17${attrs.expiry}` : '';
+  const batch = attrs.batch ? `10${attrs.batch}\u001d` : '';
+  return `]d201${GS1_GTIN}${expiry}${batch}21${serial}`;
+}
+
+/** The canonical key of `gs1Code(serial, …)`. */
+export function gs1Key(serial: number): string {
+  return `01${GS1_GTIN}21${serial}`;
+}
+
 export function code(serial: number, product = COVERED): string {
   return `${product}${String(serial).padStart(9, '0')}0000`;
 }
@@ -57,6 +85,18 @@ const products: Record<string, RegistryProduct> = {
     manufacturer: 'Acme',
     covered: false,
   },
+  [PRODUCT_ONLY_KEY]: {
+    key: PRODUCT_ONLY_KEY,
+    names: { 'zh-CN': '矿泉水 550毫升', en: 'Mineral water 550 mL' },
+    manufacturer: 'Spring',
+    covered: true,
+  },
+  [`01${GS1_GTIN}`]: {
+    key: `01${GS1_GTIN}`,
+    names: { 'zh-CN': '婴幼儿配方奶粉', en: 'Infant formula' },
+    manufacturer: 'Dairy',
+    covered: true,
+  },
 };
 
 /** The registry, plus a way to change a unit's status after it was sold (a later recall, a theft report). */
@@ -70,9 +110,19 @@ export function makeRegistry(clock: () => Date = () => new Date()): TestRegistry
     'EXPIRES-SOON': { productKey: COVERED, number: 'EXPIRES-SOON', recalled: false, expiryDate: soon },
   };
   const statuses = new Map<string, UnitStatus>();
+  const gs1Batch: RegistryBatch = { productKey: `01${GS1_GTIN}`, recalled: false, ...GS1_BATCH };
   return {
     setStatus: (key, status) => statuses.set(key, status),
     lookup(key) {
+      if (key.startsWith(`01${GS1_GTIN}21`)) {
+        const unit: RegistryUnit = {
+          key,
+          status: statuses.get(key) ?? 'active',
+          productKey: gs1Batch.productKey,
+          batchNumber: gs1Batch.number,
+        };
+        return { unit, product: products[gs1Batch.productKey], batch: gs1Batch };
+      }
       const product = products[key.slice(0, 7)];
       if (!product || product.key !== COVERED) return product ? { product } : {};
       if (key[7] === '9') return { product };
@@ -107,6 +157,7 @@ export interface TerminalOptions {
   config?: CheckoutConfig;
   receipts?: ReceiptSink;
   unverifiablePolicy?: 'block' | 'allow';
+  expiredPolicy?: 'block' | 'allow';
   /** A real registry (the checkout bench) instead of the generated one above. */
   registry?: RegistryReader;
 }
@@ -133,7 +184,7 @@ export function openTerminal(options: TerminalOptions) {
     queryLog: new QueryLog(db),
     config: {
       maxRegistryAgeMs: 3 * 86_400_000,
-      expiredPolicy: 'block',
+      expiredPolicy: options.expiredPolicy ?? 'block',
       unverifiablePolicy: options.unverifiablePolicy ?? 'block',
     },
     ...(options.clock ? { clock: options.clock } : {}),

@@ -1,0 +1,123 @@
+import type { Approval, SoldContext } from '../ledger/payloads.js';
+import type { AlertKind } from '../ledger/types.js';
+import type { CodeMismatch, Verdict } from '../verify/types.js';
+import { codeTail } from './checkout-receipt.js';
+import type { LineOutcome } from './checkout-types.js';
+import type { CheckResponse } from './checkout-wire.js';
+
+export type { LineOutcome };
+
+/** The alerts a refused line files in the ledger (they flow upstream). */
+export type LineAlert = Extract<AlertKind, 'clone' | 'unknown_code' | 'code_mismatch'>;
+
+/** The one decision about one basket line, shared by `POST /api/v1/checkout/check` and the sale. */
+export interface LineDecision {
+  outcome: LineOutcome;
+  /** Machine reason: the verdict's (`active`, `no_serial`, `batch_recalled`, `batch_mismatch`, …). */
+  reason: string;
+  /** For the cashier, in English (the page words it from `reason` and the verdict). */
+  message: string;
+  /**
+   * The key the sale writes off when this line is sold: the unit code. Undefined for product-only
+   * lines (EAN/UPC or GTIN without a serial name a product, not a unit: DESIGN.md "Verdicts") and
+   * for unreadable scans. Two lines with the same key in one basket are one unit scanned twice.
+   */
+  writeOff: string | undefined;
+  /** The line is a product-only code (parse kind `gtin`). */
+  productOnly: boolean;
+  /** The approval the sale line records: only on an `unverifiable` line that was given one. */
+  override?: Approval;
+  /** The alert a refusal files (refused lines only). */
+  alert?: LineAlert;
+}
+
+/**
+ * Decides one line from its verdict and the supervisor approval given for it, if any. Pure.
+ *
+ * - sellable: the policy says so (`verdict.sellable`: genuine, and expired/unverifiable where the
+ *   config allows), or the line is `unverifiable` and carries an approval;
+ * - overridable: `unverifiable` and not sellable without one (registry too old, product not
+ *   covered, product-only code): the only verdict a supervisor may take responsibility for;
+ * - refused: everything else, whatever approval comes with it. A refusal files an alert when it is
+ *   evidence: `clone` for a code sold before, `code_mismatch` for a code whose batch/expiry
+ *   disagree with its unit (whatever verdict won), `unknown_code` for an unregistered code.
+ */
+export function decideLine(verdict: Verdict, override?: Approval): LineDecision {
+  const productOnly = verdict.code?.kind === 'gtin';
+  const writeOff = verdict.code && !productOnly ? verdict.code.key : undefined;
+  const base = { reason: verdict.reason, writeOff, productOnly };
+  const overridable = verdict.verdict === 'unverifiable';
+  const approval = overridable ? override : undefined;
+  if (verdict.sellable || approval) {
+    const what = productOnly ? 'product-only code, nothing is written off' : 'the code is written off';
+    return {
+      ...base,
+      outcome: 'sellable',
+      message: approval ? `Sold on ${approval.by}'s approval; ${what}` : `Sellable; ${what}`,
+      ...(approval ? { override: approval } : {}),
+    };
+  }
+  if (overridable) {
+    return {
+      ...base,
+      outcome: 'overridable',
+      message: productOnly
+        ? `Product-only code (${verdict.reason}): no unit to confirm; a supervisor may approve the sale`
+        : `Cannot be confirmed (${verdict.reason}); a supervisor may approve the sale`,
+    };
+  }
+  const alert = alertOf(verdict);
+  return { ...base, outcome: 'refused', message: refusalMessage(verdict), ...(alert ? { alert } : {}) };
+}
+
+function alertOf(verdict: Verdict): LineAlert | undefined {
+  if (!verdict.code) return undefined;
+  if (verdict.verdict === 'already_sold' && verdict.sold) return 'clone';
+  if (verdict.mismatch) return 'code_mismatch';
+  if (verdict.verdict === 'unknown') return 'unknown_code';
+  return undefined;
+}
+
+function refusalMessage(verdict: Verdict): string {
+  if (verdict.verdict === 'malformed') {
+    return `Cannot read this code (${verdict.reason})${verdict.parseError ? `: ${verdict.parseError.message}` : ''}`;
+  }
+  if (verdict.verdict === 'already_sold' && verdict.sold) return soldMessage(verdict.sold);
+  const base = `${verdict.verdict.replaceAll('_', ' ')} (${verdict.reason})`;
+  return verdict.mismatch ? `${base}: ${mismatchText(verdict.mismatch)}` : base;
+}
+
+/** "Already sold … : possible copied code", for a refusal and for a clone found at commit. */
+export function soldMessage(sold: SoldContext): string {
+  const when = sold.at ? ` on ${sold.at}` : '';
+  return `Already sold${when} at store ${sold.storeId || '?'}${sold.saleId ? ` (sale ${sold.saleId})` : ''}: possible copied code`;
+}
+
+/** "batch L9 on the pack, L2506 registered; …": possible counterfeit. */
+export function mismatchText(m: CodeMismatch): string {
+  const parts = [
+    ...(m.batch ? [`batch ${m.batch.scanned} on the pack, ${m.batch.registered} registered`] : []),
+    ...(m.expiry ? [`expiry ${m.expiry.scanned} on the pack, ${m.expiry.registered} registered`] : []),
+  ];
+  return `${parts.join('; ')}: possible counterfeit`;
+}
+
+/** The answer of `POST /api/v1/checkout/check`: the verdict and the line decision without approval. */
+export function checkResponse(verdict: Verdict): CheckResponse {
+  const decision = decideLine(verdict);
+  const key = verdict.code?.key;
+  return {
+    verdict: verdict.verdict,
+    reason: verdict.reason,
+    decision: decision.outcome,
+    sellable: decision.outcome === 'sellable',
+    overridable: decision.outcome === 'overridable',
+    message: decision.message,
+    checkedAt: verdict.checkedAt,
+    ...(key ? { codeKey: key, codeTail: codeTail(key) } : {}),
+    ...(decision.productOnly ? { productOnly: true as const } : {}),
+    ...(verdict.product ? { product: verdict.product } : {}),
+    ...(verdict.sold ? { sold: verdict.sold } : {}),
+    ...(verdict.mismatch ? { mismatch: verdict.mismatch } : {}),
+  };
+}
