@@ -192,6 +192,48 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     expect((await nextVerdict(before)).verdict).toBe('genuine');
   });
 
+  it('keeps GS typed as Ctrl+] into the FOCUSED manual field (GS1 batch, then serial)', async () => {
+    await useLocale('en');
+    if (await page.$('.back')) await page.click('.back');
+    await page.waitForSelector('.attract');
+    await page.focus('#manual-code');
+    const before = await lastCheckId();
+    // Real CDP keystrokes into the focused field, as a keyboard-mode scanner types them.
+    await page.keyboard.type('01095060001343521720122510L2506');
+    await page.keyboard.press('Control+BracketRight');
+    // The chord shows as ␝ at the caret, so the field still reads as one scan.
+    await expect.poll(() => page.inputValue('#manual-code')).toBe('01095060001343521720122510L2506\u241d');
+    await page.keyboard.type('2112345');
+    await page.keyboard.press('Enter');
+    await nextVerdict(before);
+    const facts = await page.$$eval('.facts div', (rows) =>
+      Object.fromEntries(
+        rows.map((r) => [r.querySelector('dt')?.textContent, r.querySelector('dd')?.textContent]),
+      ),
+    );
+    // Without the GS the batch would swallow the serial ("L250621 12345") and the key lose it.
+    expect(facts.Batch).toBe('L2506');
+    expect(facts.Code).toBe('01095060001343522112345');
+    await screenshot(page, 'kiosk-manual-gs1-en');
+    // Ctrl+M ends a scan like Enter; a GS pasted raw is kept as ␝ too.
+    await page.click('.back');
+    await page.focus('#manual-code');
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.setData('text/plain', '01095060001343521720122510L2506\u001d2112345');
+      document
+        .querySelector('#manual-code')!
+        .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    await expect
+      .poll(() => page.inputValue('#manual-code'))
+      .toBe('01095060001343521720122510L2506\u241d2112345');
+    const pasted = await lastCheckId();
+    await page.keyboard.press('Control+KeyM');
+    await nextVerdict(pasted);
+    expect(await page.textContent('.facts')).toContain('01095060001343522112345');
+  });
+
   it('lets a shopper type the digits slowly and check them', async () => {
     if (await page.$('.back')) await page.click('.back');
     await page.waitForSelector('.attract');
