@@ -280,6 +280,53 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     await page.setViewportSize({ width: 1920, height: 1080 });
   });
 
+  it('lays out "could not read" without a stretched Back slab or 扫/描 split, portrait and landscape', {
+    timeout: 60_000,
+  }, async () => {
+    const malformed = samples.find((s) => s.expect === 'malformed')!;
+    for (const viewport of [
+      { width: 1080, height: 1920, name: 'portrait' },
+      { width: 1920, height: 1080, name: 'landscape' },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const locale of LOCALES) {
+        await useLocale(locale);
+        const before = await lastCheckId();
+        demo.scanner.inject(malformed.data);
+        expect((await nextVerdict(before)).verdict).toBe('malformed');
+        const back = (await page.locator('.verdict .back').boundingBox())!;
+        // A button, not a slab: about one line of text high.
+        expect(back.height, `${viewport.name} ${locale} Back height`).toBeLessThan(200);
+        expect(back.width).toBeLessThan(viewport.width / 2);
+        // The words are centred on the screen, not left in one half of it.
+        const title = (await page.locator('.verdict-title').boundingBox())!;
+        const middle = title.x + title.width / 2;
+        expect(
+          Math.abs(middle - viewport.width / 2),
+          `${viewport.name} ${locale} title centred`,
+        ).toBeLessThan(viewport.width * 0.1);
+        if (locale === 'zh-CN') {
+          // 扫描 ("scan") stays on one line: both characters' boxes share a top.
+          const tops = await page.evaluate(() => {
+            const el = document.querySelector('.verdict-title')!;
+            const text = el.firstChild as Text;
+            const at = (i: number) => {
+              const range = document.createRange();
+              range.setStart(text, i);
+              range.setEnd(text, i + 1);
+              return range.getBoundingClientRect().top;
+            };
+            const i = text.data.indexOf('扫描');
+            return [at(i), at(i + 1)];
+          });
+          expect(tops[0], `${viewport.name}: 扫 and 描 on one line`).toBe(tops[1]);
+        }
+        await screenshot(page, `kiosk-${viewport.name}-malformed-${locale}`);
+      }
+    }
+    await page.click('.back');
+  });
+
   it('marks scan → verdict painted with performance measures', async () => {
     const perf = await page.evaluate(() => window.__kioskPerf ?? []);
     expect(perf.length).toBeGreaterThan(10);

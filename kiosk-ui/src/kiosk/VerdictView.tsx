@@ -50,7 +50,11 @@ export function VerdictView(props: {
     [t('code'), r.code?.key],
   ];
   return (
-    <section class={`verdict tone-${tone}`} data-verdict={r.verdict} data-check-id={r.checkId}>
+    <section
+      class={`verdict tone-${tone}${r.verdict === 'malformed' ? ' verdict-simple' : ''}`}
+      data-verdict={r.verdict}
+      data-check-id={r.checkId}
+    >
       <div class="verdict-head">
         <VerdictIcon tone={tone} />
         <div>
