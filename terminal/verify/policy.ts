@@ -1,6 +1,7 @@
 import type { ParseResult } from '../codes/types.js';
 import { registryFreshness } from '../registry/freshness.js';
 import type { LookupResult, RegistryState } from '../registry/types.js';
+import type { PolicyReason } from './reasons.js';
 import type { CheckHistory, SoldInfo, Verdict, VerdictKind } from './types.js';
 
 /** What the policy may be configured with (a slice of the terminal config). */
@@ -99,7 +100,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
   }
   const { unit, product, batch } = lookup;
   const facts = { ...base, code: parse, unit, product, batch };
-  const make = (verdict: VerdictKind, reason: string, extra: { sold?: SoldInfo } = {}): Verdict => ({
+  const make = (verdict: VerdictKind, reason: PolicyReason, extra: { sold?: SoldInfo } = {}): Verdict => ({
     ...facts,
     ...extra,
     verdict,
@@ -116,7 +117,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
   if (product?.withdrawn) return make('withdrawn', 'product_withdrawn');
   if (unit) {
     const byStatus = STATUS_VERDICT[unit.status];
-    if (byStatus) return make(byStatus, `status_${unit.status}`);
+    if (byStatus) return make(byStatus, `status_${unit.status}` as PolicyReason);
     if (batch?.recalled) return make('recalled', 'batch_recalled');
     if (unit.status === 'sold') {
       const sold: SoldInfo = {

@@ -139,7 +139,10 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('checkout page (Chromium)'
     await page.fill('input[name="approver-pin"]', PINS.manager);
     await page.click('form.co-approval button[type="submit"]');
     await page.waitForSelector('.co-line[data-state="stopped"]');
-    expect(await page.textContent('.co-line[data-state="stopped"]')).toContain('Not sold here');
+    // Return words, not sale words ("Stopped: Not sold here").
+    expect(await page.textContent('.co-line[data-state="stopped"] .co-badge')).toBe(
+      'Cannot return: No sale of this item at this store',
+    );
     await screenshot(page, 'checkout-return-refused');
     await page.locator('.co-line[data-state="stopped"] button.co-remove').click();
     await page.fill('input[name="approver-pin"]', PINS.manager);

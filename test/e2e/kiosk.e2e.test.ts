@@ -256,12 +256,16 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     await page.click('.report');
     await page.waitForSelector('.reported');
     const alerts = demo.terminal.ledger.db
-      .prepare("SELECT payload FROM ledger_records WHERE type = 'alert'")
-      .all() as { payload: string }[];
-    const payloads = alerts.map((a) => JSON.parse(a.payload) as Record<string, unknown>);
-    expect(payloads).toContainEqual(
-      expect.objectContaining({ kind: 'suspicious_report', verdict: 'unknown', checkId: shown.checkId }),
-    );
+      .prepare("SELECT seq, payload FROM ledger_records WHERE type = 'alert'")
+      .all() as { seq: number; payload: string }[];
+    const mine = alerts.find((a) => {
+      const p = JSON.parse(a.payload) as Record<string, unknown>;
+      return p.kind === 'suspicious_report' && p.verdict === 'unknown' && p.checkId === shown.checkId;
+    });
+    expect(mine).toBeDefined();
+    // The shopper gets a reference to quote, not a bare number: R- and the record's seq in six digits.
+    const ref = `R-${String(mine!.seq).padStart(6, '0')}`;
+    expect(await page.textContent('.reported')).toMatch(new RegExp(`(Reference |编号)${ref}$`));
   });
 
   it('fits portrait 1080x1920 and returns to the attract screen after inactivity', async () => {

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ReportResult, VerifyResult } from '../../../terminal/http/wire-types.js';
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
+import { reportReference } from '../shell/report-ref.js';
 import { VerdictIcon } from './Icon.js';
 import { isSuspicious, kioskMessages, toneOf } from './messages.js';
 
@@ -25,7 +26,7 @@ export function VerdictView(props: {
     setReport({ checkId, state: 'busy' });
     try {
       const res = await api<ReportResult>('/api/v1/reports', { body: { checkId } });
-      setReport({ checkId, state: 'done', ref: String(res.seq) });
+      setReport({ checkId, state: 'done', ref: reportReference(res.seq) });
     } catch {
       setReport({ checkId, state: 'failed' });
     }

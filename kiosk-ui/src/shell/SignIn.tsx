@@ -7,7 +7,7 @@ const messages: Catalogue<'title' | 'user' | 'pin' | 'submit' | 'wrong' | 'throt
   'zh-CN': {
     title: '请登录',
     user: '工号',
-    pin: '密码 / PIN',
+    pin: '密码/PIN',
     submit: '登录',
     wrong: '工号或密码错误',
     throttled: '尝试次数过多，请稍后再试',
@@ -22,6 +22,12 @@ const messages: Catalogue<'title' | 'user' | 'pin' | 'submit' | 'wrong' | 'throt
     throttled: 'Too many attempts; try again later',
     role: 'Needs the {role} role',
   },
+};
+
+/** Role names inside sentences ("需要收银员权限"): never the English id in Chinese text. */
+export const roleNames: Catalogue<Role> = {
+  'zh-CN': { kiosk: '自助终端', cashier: '收银员', manager: '经理' },
+  en: { kiosk: 'kiosk', cashier: 'cashier', manager: 'manager' },
 };
 
 /**
@@ -42,7 +48,7 @@ export function SignIn(props: { locale: Locale; need: Role; onSignedIn: (session
     try {
       const session = await api<SignInResponse>('/api/v1/auth/sign-in', { body: { user, pin } });
       if (rank(session.role) < rank(props.need)) {
-        setError(t('role', { role: props.need }));
+        setError(t('role', { role: roleNames[props.locale][props.need] }));
         return;
       }
       setToken(session.token);
