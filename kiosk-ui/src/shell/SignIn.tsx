@@ -3,7 +3,7 @@ import type { Role, SignInResponse } from '../../../terminal/http/wire-types.js'
 import { ApiFailure, api, setToken } from './api.js';
 import { type Catalogue, type Locale, translator } from './i18n.js';
 
-const messages: Catalogue<'title' | 'user' | 'pin' | 'submit' | 'wrong' | 'throttled' | 'role'> = {
+export const signInMessages: Catalogue<'title' | 'user' | 'pin' | 'submit' | 'wrong' | 'throttled' | 'role'> = {
   'zh-CN': {
     title: '请登录',
     user: '工号',
@@ -35,7 +35,7 @@ export const roleNames: Catalogue<Role> = {
  * and `connectWs()`) and reports the signed-in role; refuses a role below `need`.
  */
 export function SignIn(props: { locale: Locale; need: Role; onSignedIn: (session: SignInResponse) => void }) {
-  const t = translator(messages, props.locale);
+  const t = translator(signInMessages, props.locale);
   const [user, setUser] = useState('');
   const [pin, setPin] = useState('');
   const [error, setError] = useState('');
