@@ -158,8 +158,10 @@ function renderBlock(out: Bytes, item: Exclude<LayoutItem, { kind: 'text' }>, pr
       out.push(ESC, 0x64, item.lines); // ESC d n
       return;
     case 'cut':
-      // Feed past the cutter, then GS V m (0 full, 1 partial).
-      out.push(ESC, 0x64, profile.feedBeforeCut, GS, 0x56, item.partial ? 1 : 0);
+      // GS V m n, function B (m 65 full, 66 partial): the printer feeds from the print position to
+      // its cutter (+ n units) and cuts. It knows its head-to-cutter distance; a fixed ESC d before
+      // a plain GS V 0/1 cannot, and guessing high left several blank lines on every receipt.
+      out.push(GS, 0x56, item.partial ? 66 : 65, profile.cutFeedUnits);
       return;
     case 'drawer':
       // ESC p m t1 t2: pulse pin 2 (m=0) or 5 (m=1), 50×2 ms on, 250×2 ms off.
