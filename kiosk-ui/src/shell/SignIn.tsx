@@ -3,26 +3,27 @@ import type { Role, SignInResponse } from '../../../terminal/http/wire-types.js'
 import { ApiFailure, api, setToken } from './api.js';
 import { type Catalogue, type Locale, translator } from './i18n.js';
 
-export const signInMessages: Catalogue<'title' | 'user' | 'pin' | 'submit' | 'wrong' | 'throttled' | 'role'> = {
-  'zh-CN': {
-    title: '请登录',
-    user: '工号',
-    pin: '密码/PIN',
-    submit: '登录',
-    wrong: '工号或密码错误',
-    throttled: '尝试次数过多，请稍后再试',
-    role: '需要{role}权限',
-  },
-  en: {
-    title: 'Sign in',
-    user: 'User',
-    pin: 'PIN or password',
-    submit: 'Sign in',
-    wrong: 'Wrong user or PIN',
-    throttled: 'Too many attempts; try again later',
-    role: 'Needs the {role} role',
-  },
-};
+export const signInMessages: Catalogue<'title' | 'user' | 'pin' | 'submit' | 'wrong' | 'throttled' | 'role'> =
+  {
+    'zh-CN': {
+      title: '请登录',
+      user: '工号',
+      pin: '密码/PIN',
+      submit: '登录',
+      wrong: '工号或密码错误',
+      throttled: '尝试次数过多，请稍后再试',
+      role: '需要{role}权限',
+    },
+    en: {
+      title: 'Sign in',
+      user: 'User',
+      pin: 'PIN or password',
+      submit: 'Sign in',
+      wrong: 'Wrong user or PIN',
+      throttled: 'Too many attempts; try again later',
+      role: 'Needs the {role} role',
+    },
+  };
 
 /** Role names inside sentences ("需要收银员权限"): never the English id in Chinese text. */
 export const roleNames: Catalogue<Role> = {
