@@ -83,10 +83,12 @@ function eventDetail(e: ManagerOverview['events'][number], locale: Locale): stri
   const t = translator(managerMessages, locale);
   if (e.kind === 'record') return e.seq === undefined ? e.detail : t('recordSeq', { seq: e.seq });
   if (e.reason === undefined || e.source === undefined) return e.detail;
-  const source = enumText(checkSourceMessages, locale, e.source) + (e.deviceId ? ` ${e.deviceId}` : '');
   const reason = enumText(verdictReasonMessages, locale, e.reason);
-  const sep = locale === 'zh-CN' ? '：' : ': ';
-  return `${source}${sep}${e.key ?? t('unreadable')} — ${reason}`;
+  const key = e.key ?? t('unreadable');
+  const source = enumText(checkSourceMessages, locale, e.source);
+  // Chinese: no typed space next to Han text (shell.css), full-width punctuation.
+  if (locale === 'zh-CN') return `${source}${e.deviceId ?? ''}：${key}，${reason}`;
+  return `${source}${e.deviceId ? ` ${e.deviceId}` : ''}: ${key} — ${reason}`;
 }
 
 export function EventLog({ data, locale }: Props) {
