@@ -141,4 +141,12 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('pages on the npm start st
     const path = await screenshot(page, 'manager-zh-CN');
     await page.screenshot({ path: path.replace('.png', '-full.png'), fullPage: true });
   });
+
+  it('in Chinese, a too-weak role is named in Chinese (需要经理权限, not 需要manager权限)', async () => {
+    await page.click('.mg-header button:not([lang])');
+    await page.waitForSelector('form.sign-in');
+    await signIn('cashier');
+    await page.waitForSelector('.sign-in-error:not(:empty)');
+    expect(await page.textContent('.sign-in-error')).toBe('需要经理权限');
+  });
 });

@@ -53,3 +53,27 @@ describe('characters outside the CJK font (𠮷 U+20BB7) on a printer without a 
     expect(firstCell(preview, 24, 27)).toBe(firstCell(line));
   });
 });
+
+describe('characters GB18030 encodes in four bytes, on a printer with a Chinese font', () => {
+  it('print the line as an image (Chinese-mode printers print four-byte codes as garbage)', () => {
+    const xprinter = getProfile('xprinter-58');
+    const device = new SimulatedPrinterDevice();
+    const bytes = renderReceipt(
+      {
+        blocks: [
+          { type: 'text', text: '𠮷野家 Yoshinoya' },
+          { type: 'text', text: '吉野家 正品' },
+          { type: 'cut' },
+        ],
+      },
+      xprinter,
+    );
+    device.receive(bytes);
+    const [receipt] = device.receipts;
+    // The 𠮷 line is a raster image; the line the font can print stays text (GB18030 double-byte).
+    expect(receipt!.images).toEqual([{ widthDots: 384, heightDots: 24 }]);
+    expect(receipt!.lines).toEqual(['吉野家 正品']);
+    // No four-byte GB18030 sequence (𠮷 = 95 32 82 36) reaches the printer.
+    expect(Buffer.from(bytes).includes(Buffer.from([0x95, 0x32, 0x82, 0x36]))).toBe(false);
+  });
+});
