@@ -180,13 +180,13 @@ describe('WedgeCapture reads the same chords', () => {
       () => {},
       { maxGapMs: 35 },
     );
-    let t = 0;
-    for (const e of keys('0109506000134352', t, 4)) wedge.key(e);
-    t = 70;
-    for (const d of '0029') wedge.key({ ...key(d, (t += 2)), code: `Numpad${d}`, altKey: true });
-    wedge.keyUp(key('Alt', (t += 2)));
-    for (const e of keys('10L2506', (t += 4), 4)) wedge.key(e);
-    wedge.key({ ...key('m', t + 40, true), code: 'KeyM' });
+    for (const e of keys('0109506000134352', 0, 4)) wedge.key(e);
+    for (const [i, d] of [...'0029'].entries()) {
+      wedge.key({ ...key(d, 70 + 2 * i), code: `Numpad${d}`, altKey: true });
+    }
+    wedge.keyUp(key('Alt', 80));
+    for (const e of keys('10L2506', 84, 4)) wedge.key(e);
+    wedge.key({ ...key('m', 124, true), code: 'KeyM' });
     expect(scans).toEqual(['0109506000134352\u001d10L2506']);
     wedge.dispose();
     vi.useRealTimers();
