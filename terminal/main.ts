@@ -27,8 +27,10 @@ import type { Logger } from './logger.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
 import type { RegistryReader } from './registry/types.js';
+import type { Sync } from './sync/create-sync.js';
 import { createTerminalSync } from './sync/for-terminal.js';
 import { syncOptionsFromConfig } from './sync/options-from-config.js';
+import type { SignedCommand } from './sync/protocol.js';
 import { createSystemdNotifier } from './systemd/notify.js';
 import { QueryLog } from './verify/query-log.js';
 import { Verifier } from './verify/verifier.js';
@@ -83,6 +85,12 @@ export interface RunningTerminal extends TerminalCore {
   url: string;
   kioskScanners: ScannerSource[];
   printers: ReceiptPrinter[];
+  /**
+   * Feeds a sync created outside this root (the demo's embedded upstream link) to health as this
+   * root's own sync is: upstream clock readings to the clock tile, refusals to recent errors.
+   * Returns the unsubscribe.
+   */
+  watchSync(sync: Pick<Sync, 'events'>): () => void;
   stop(): Promise<void>;
 }
 
@@ -154,10 +162,23 @@ export async function startTerminal(
   // Built before listening so a bad sync section (missing credentials file) fails the start cleanly.
   const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;
   const operations = createOperations({ db: ledgerDb, dbFile, dataDir: config.dataDir, health });
-  sync?.events.on('command', (command) => operations.clock.observe(command.issuedAt));
-  sync?.events.on('upstreamTime', (at) => operations.clock.observe(at));
-  // Last errors a manager should see: receipts given up on, downlink messages refused.
-  sync?.events.on('refused', (r) => operations.errors.add('upstream', r.message));
+  // Upstream's clock (command issuedAt, every live ack's `at`) feeds the clock tile; refused downlink
+  // messages go to the recent errors. For this root's sync and for one linked from outside (the demo).
+  const watchSync = (linked: Pick<Sync, 'events'>): (() => void) => {
+    const onCommand = (command: SignedCommand) => operations.clock.observe(command.issuedAt);
+    const onTime = (at: string) => operations.clock.observe(at);
+    const onRefused = (r: { message: string }) => operations.errors.add('upstream', r.message);
+    linked.events.on('command', onCommand);
+    linked.events.on('upstreamTime', onTime);
+    linked.events.on('refused', onRefused);
+    return () => {
+      linked.events.off('command', onCommand);
+      linked.events.off('upstreamTime', onTime);
+      linked.events.off('refused', onRefused);
+    };
+  };
+  if (sync) watchSync(sync);
+  // Last errors a manager should see: receipts given up on (and, above, downlink messages refused).
   printQueue?.on('job', (job) => {
     if (job.state === 'failed')
       operations.errors.add(`printer:${job.printerId}`, job.reason ?? 'print failed');
@@ -256,6 +277,7 @@ export async function startTerminal(
     url,
     kioskScanners,
     printers,
+    watchSync,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -87,6 +87,8 @@ export interface DemoTerminalParts {
   terminal: TerminalSyncParts & {
     config: { dataDir: string; terminal: { storeId: string; terminalId: string } };
     ledger: TerminalSyncParts['ledger'];
+    /** Health's view of the link (clock tile, recent errors): RunningTerminal.watchSync. */
+    watchSync?(sync: Pick<Sync, 'events'>): () => void;
   };
   registry: { dir: string; manifestFile: string; scope: string; root: RootMetadata };
 }
@@ -113,12 +115,15 @@ export async function linkDemoUpstream(
   const sync = createTerminalSync(demo.terminal, upstream.terminalSyncOptions(storeId, terminalId), {
     registryTrust: { pinnedRoot: demo.registry.root },
   });
+  // Without this the clock tile said "not yet compared" while acks carrying upstream's time arrived.
+  const unwatch = demo.terminal.watchSync?.(sync);
   await sync.start();
   return {
     brokerUrl: upstream.broker.url,
     sync,
     upstream,
     async stop() {
+      unwatch?.();
       await sync.stop();
       await upstream.stop();
     },

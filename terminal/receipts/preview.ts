@@ -3,7 +3,7 @@ import bwip from 'bwip-js';
 import type { Align, ReceiptDocument } from './document.js';
 import { type LayoutItem, layoutReceipt, type RgbaImage, widthMode } from './layout.js';
 import type { PrinterProfile } from './profiles.js';
-import { CELL_HEIGHT_DOTS, cjkFontFamily, drawTextLine } from './raster-text.js';
+import { CELL_HEIGHT_DOTS, cjkFontStack, drawTextLine } from './raster-text.js';
 
 export interface PreviewOptions {
   /** CJK font used for every character of the preview. @default wqy-zenhei */
@@ -37,7 +37,7 @@ export async function renderPreview(
   profile: PrinterProfile,
   options: PreviewOptions = {},
 ): Promise<Buffer> {
-  const family = cjkFontFamily(options.fontPath);
+  const fonts = cjkFontStack(options.fontPath);
   const margin = options.marginPx ?? 24;
   const cellWidth = profile.widthDots / profile.columns;
   const mode = widthMode(profile);
@@ -65,7 +65,7 @@ export async function renderPreview(
       case 'text':
         return {
           height: CELL_HEIGHT_DOTS * item.height + 6,
-          draw: (ctx, y) => drawTextLine(ctx, item, { x: margin, y: y + 3 }, cellWidth, family, mode),
+          draw: (ctx, y) => drawTextLine(ctx, item, { x: margin, y: y + 3 }, cellWidth, fonts, mode),
         };
       case 'qr': {
         // bwip-js draws 2 px per module at scale 1; the printer prints `size` dots per module.
@@ -129,7 +129,7 @@ export async function renderPreview(
   function note(ctx: SKRSContext2D, text: string, y: number): void {
     ctx.save();
     ctx.fillStyle = '#888';
-    ctx.font = `16px "${family}"`;
+    ctx.font = `16px ${fonts}`;
     ctx.textBaseline = 'top';
     ctx.fillText(`[${text}]`, margin, y);
     ctx.restore();

@@ -22,8 +22,13 @@ export interface PrinterProfile {
   codepage: { escT: number; encoding: string };
   /** Model id in @point-of-sale/receipt-printer-encoder used for QR, barcode and image commands. */
   encoderModel: string | undefined;
-  /** Lines fed before a cut so the last line clears the cutter. */
-  feedBeforeCut: number;
+  /**
+   * Paper fed past the cutting position before a cut, in the printer's vertical motion units
+   * (GS V 65/66 n, "feed paper to cutting position + n × vertical motion unit, then cut"). The
+   * printer itself feeds the print-head-to-cutter distance (about 3–5 lines on 80 mm printers), so
+   * the last line always clears the cutter and 0 adds no blank paper.
+   */
+  cutFeedUnits: number;
 }
 
 export type ProfileId = 'epson-tm-t88' | 'xprinter-58' | 'xprinter-80' | 'generic';
@@ -44,7 +49,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     chineseFont: false,
     codepage: { escT: 19, encoding: 'cp858' },
     encoderModel: 'epson-tm-t88vi',
-    feedBeforeCut: 4,
+    cutFeedUnits: 0,
   },
   // Xprinter XP-58 class: 58 mm, 203 dpi, 384 dots, 32 columns, GB18030 font built in.
   'xprinter-58': {
@@ -56,7 +61,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     chineseFont: true,
     codepage: { escT: 0, encoding: 'cp437' },
     encoderModel: 'pos-5890',
-    feedBeforeCut: 4,
+    cutFeedUnits: 0,
   },
   // Xprinter XP-80/N160II class: 80 mm, 203 dpi, 576 dots, 48 columns, GB18030 font built in.
   'xprinter-80': {
@@ -68,7 +73,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     chineseFont: true,
     codepage: { escT: 0, encoding: 'cp437' },
     encoderModel: 'xprinter-xp-n160ii',
-    feedBeforeCut: 4,
+    cutFeedUnits: 0,
   },
   // Anything that speaks plain ESC/POS: 80 mm, CP437 (table 0 is the one every printer has).
   generic: {
@@ -80,7 +85,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     chineseFont: false,
     codepage: { escT: 0, encoding: 'cp437' },
     encoderModel: undefined,
-    feedBeforeCut: 4,
+    cutFeedUnits: 0,
   },
 };
 

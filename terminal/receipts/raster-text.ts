@@ -8,6 +8,17 @@ import { charWidth, type WidthMode } from './text-width.js';
 /** Debian's fonts-wqy-zenhei: a CJK font with Latin glyphs, free to ship. */
 export const DEFAULT_CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
 
+/**
+ * Fonts for characters the CJK font lacks, tried in order: Debian's fonts-noto-cjk covers CJK
+ * Extension B and later as used in names (𠮷 U+20BB7, the "tsuchi-yoshi" of 吉野家, is not in
+ * wqy-zenhei: without a fallback it prints as an empty box). Missing files are skipped.
+ * `VERITERM_CJK_FALLBACK_FONTS` (paths separated by `:`) replaces the list.
+ */
+export const DEFAULT_FALLBACK_FONTS = [
+  '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+  '/usr/share/fonts/truetype/hanazono/HanaMinB.ttf',
+];
+
 /** Font cell of a printer's font A: 24 dots high; its width follows the profile's columns. */
 export const CELL_HEIGHT_DOTS = 24;
 
@@ -34,6 +45,33 @@ export function cjkFontFamily(fontPath: string = process.env.VERITERM_CJK_FONT ?
   return family;
 }
 
+const fallbackFamilies = new Map<string, string | undefined>();
+
+/**
+ * The CSS font list for receipt text: the CJK font (cjkFontFamily), then every fallback font that
+ * exists, so each character is drawn from the first font that has it (Skia picks per glyph along
+ * the list) rather than as the first font's empty box.
+ */
+export function cjkFontStack(
+  fontPath?: string,
+  fallbackPaths: readonly string[] = process.env.VERITERM_CJK_FALLBACK_FONTS?.split(':').filter(Boolean) ??
+    DEFAULT_FALLBACK_FONTS,
+): string {
+  const families = [cjkFontFamily(fontPath)];
+  for (const path of fallbackPaths) {
+    if (!fallbackFamilies.has(path)) {
+      const family = `veriterm-cjk-fallback-${fallbackFamilies.size}`;
+      fallbackFamilies.set(
+        path,
+        existsSync(path) && GlobalFonts.registerFromPath(path, family) ? family : undefined,
+      );
+    }
+    const family = fallbackFamilies.get(path);
+    if (family) families.push(family);
+  }
+  return families.map((f) => `"${f}"`).join(', ');
+}
+
 /**
  * Draws one laid-out text line cell by cell (a wide character fills two cells), so it lines up
  * with what the printer's own font would print. Bold is drawn twice, one dot apart, like the
@@ -44,7 +82,8 @@ export function drawTextLine(
   line: { text: string } & TextStyle,
   origin: { x: number; y: number },
   cellWidth: number,
-  family: string,
+  /** A CSS font-family list (cjkFontStack). */
+  fonts: string,
   mode: WidthMode = 'unicode',
 ): void {
   ctx.save();
@@ -52,7 +91,7 @@ export function drawTextLine(
   ctx.scale(line.width, line.height);
   ctx.fillStyle = '#000';
   ctx.textBaseline = 'top';
-  ctx.font = `${Math.min(CELL_HEIGHT_DOTS, Math.round(cellWidth * 2))}px "${family}"`;
+  ctx.font = `${Math.min(CELL_HEIGHT_DOTS, Math.round(cellWidth * 2))}px ${fonts}`;
   let column = 0;
   let inkFrom = -1;
   for (const ch of line.text) {
@@ -86,13 +125,13 @@ export function rasterizeTextLine(
   profile: PrinterProfile,
   fontPath?: string,
 ): RgbaImage {
-  const family = cjkFontFamily(fontPath);
+  const fonts = cjkFontStack(fontPath);
   const width = Math.ceil(profile.widthDots / 8) * 8;
   const height = CELL_HEIGHT_DOTS * line.height;
   const ctx = scratch(width, height);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
-  drawTextLine(ctx, line, { x: 0, y: 0 }, profile.widthDots / profile.columns, family);
+  drawTextLine(ctx, line, { x: 0, y: 0 }, profile.widthDots / profile.columns, fonts);
   const pixels = ctx.getImageData(0, 0, width, height);
   return {
     width,

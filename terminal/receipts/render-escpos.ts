@@ -63,7 +63,8 @@ export function renderReceipt(
   let style: TextStyle = { bold: false, underline: false, width: 1, height: 1 };
   for (const item of layoutReceipt(doc, profile)) {
     if (item.kind === 'text') {
-      if (item.underline && !(!profile.chineseFont && hasWide(item.text))) {
+      const asImage = printsAsImage(item.text, profile);
+      if (item.underline && !asImage) {
         // Spaces that align the line are printed before ESC - 1, so only the words are underlined.
         const text = item.text.trimStart();
         style = setStyle(out, style, { ...item, underline: false });
@@ -74,9 +75,9 @@ export function renderReceipt(
         continue;
       }
       style = setStyle(out, style, item);
-      if (!profile.chineseFont && hasWide(item.text)) {
-        // No Chinese font: the whole line as a raster image, so alignment with the text
-        // around it is kept (GS v 0 prints at the left margin; the line is already padded).
+      if (asImage) {
+        // No font for it on the printer: the whole line as a raster image, so alignment with the
+        // text around it is kept (GS v 0 prints at the left margin; the line is already padded).
         out.append(rasterBitImage(rasterizeTextLine(item, profile, options.fontPath)));
       } else {
         out.append(encodeText(item.text, profile));
@@ -88,6 +89,28 @@ export function renderReceipt(
   }
   setStyle(out, style, { bold: false, underline: false, width: 1, height: 1 });
   return out.result();
+}
+
+/**
+ * Whether a line must be printed as an image: CJK on a printer without a Chinese font, or, on one
+ * with a GB18030 font, a character GB18030 encodes in four bytes (𠮷 U+20BB7 and the rest outside
+ * the double-byte area): Chinese-mode printers print only double-byte codes; four-byte sequences
+ * come out as garbage (DOMAIN.md "Real devices").
+ */
+function printsAsImage(text: string, profile: PrinterProfile): boolean {
+  if (!profile.chineseFont) return hasWide(text);
+  let plain = true;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e) plain = false;
+  if (plain) return false;
+  const bytes = iconv.encode(text, 'gb18030');
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i]! < 0x80) continue;
+    // GB18030: a lead byte then 0x30–0x39 starts a four-byte sequence; anything else is two bytes.
+    const second = bytes[i + 1] ?? 0;
+    if (second >= 0x30 && second <= 0x39) return true;
+    i += 1;
+  }
+  return false;
 }
 
 function setStyle(out: Bytes, current: TextStyle, next: TextStyle): TextStyle {
@@ -158,8 +181,10 @@ function renderBlock(out: Bytes, item: Exclude<LayoutItem, { kind: 'text' }>, pr
       out.push(ESC, 0x64, item.lines); // ESC d n
       return;
     case 'cut':
-      // Feed past the cutter, then GS V m (0 full, 1 partial).
-      out.push(ESC, 0x64, profile.feedBeforeCut, GS, 0x56, item.partial ? 1 : 0);
+      // GS V m n, function B (m 65 full, 66 partial): the printer feeds from the print position to
+      // its cutter (+ n units) and cuts. It knows its head-to-cutter distance; a fixed ESC d before
+      // a plain GS V 0/1 cannot, and guessing high left several blank lines on every receipt.
+      out.push(GS, 0x56, item.partial ? 66 : 65, profile.cutFeedUnits);
       return;
     case 'drawer':
       // ESC p m t1 t2: pulse pin 2 (m=0) or 5 (m=1), 50×2 ms on, 250×2 ms off.

@@ -1,6 +1,7 @@
 import type { ParseResult } from '../codes/types.js';
 import { registryFreshness } from '../registry/freshness.js';
 import type { LookupResult, RegistryState } from '../registry/types.js';
+import type { PolicyReason } from './reasons.js';
 import type { CheckHistory, SoldInfo, Verdict, VerdictKind } from './types.js';
 import { mismatchReason, unitMismatch } from './unit-mismatch.js';
 
@@ -116,7 +117,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
   // Step 3's evidence, gathered first so that it rides on whichever verdict wins.
   const mismatch = unit ? unitMismatch(parse, unit, batch) : undefined;
   const facts = { ...base, code: parse, unit, product, batch, ...(mismatch ? { mismatch } : {}) };
-  const make = (verdict: VerdictKind, reason: string, extra: { sold?: SoldInfo } = {}): Verdict => ({
+  const make = (verdict: VerdictKind, reason: PolicyReason, extra: { sold?: SoldInfo } = {}): Verdict => ({
     ...facts,
     ...extra,
     verdict,
@@ -133,7 +134,7 @@ export function decideVerdict(input: PolicyInput): Verdict {
   if (product?.withdrawn) return make('withdrawn', 'product_withdrawn');
   if (unit) {
     const byStatus = STATUS_VERDICT[unit.status];
-    if (byStatus) return make(byStatus, `status_${unit.status}`);
+    if (byStatus) return make(byStatus, `status_${unit.status}` as PolicyReason);
     if (batch?.recalled) return make('recalled', 'batch_recalled');
     if (unit.status === 'sold') {
       const sold: SoldInfo = {

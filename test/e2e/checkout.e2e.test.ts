@@ -110,6 +110,25 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('checkout page (Chromium)'
     expect(server.t.ledger.writeOffOf(code(4))).toBeUndefined();
   });
 
+  it('keeps GS typed as Ctrl+] into the FOCUSED scan field: the line carries batch and serial', async () => {
+    await page.focus('input[name="scan"]');
+    const before = await page.locator('.co-line').count();
+    await page.keyboard.type('01095060001343521720122510L2506');
+    await page.keyboard.press('Control+BracketRight');
+    expect(await page.inputValue('input[name="scan"]')).toBe('01095060001343521720122510L2506\u241d');
+    await page.keyboard.type('2112345');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((n) => {
+      const lines = document.querySelectorAll('.co-line');
+      return lines.length > n && lines[lines.length - 1]!.getAttribute('data-state') !== 'pending';
+    }, before);
+    // The unit key holds serial 12345 (without the GS: product only, batch "L250621 12345").
+    expect(await lastLine().locator('.co-name').textContent()).toBe('01095060001343522112345');
+    expect(await lastLine().getAttribute('data-verdict')).not.toBe('malformed');
+    await page.click('button.co-void');
+    await page.waitForSelector('.co-empty');
+  });
+
   it('returns need a manager PIN and re-activate the code; a code never sold here is refused', async () => {
     await page.click('.co-tabs button:nth-child(2)');
     await page.fill('input[name="scan"]', code(2));
@@ -120,7 +139,10 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('checkout page (Chromium)'
     await page.fill('input[name="approver-pin"]', PINS.manager);
     await page.click('form.co-approval button[type="submit"]');
     await page.waitForSelector('.co-line[data-state="stopped"]');
-    expect(await page.textContent('.co-line[data-state="stopped"]')).toContain('Not sold here');
+    // Return words, not sale words ("Stopped: Not sold here").
+    expect(await page.textContent('.co-line[data-state="stopped"] .co-badge')).toBe(
+      'Cannot return: No sale of this item at this store',
+    );
     await screenshot(page, 'checkout-return-refused');
     await page.locator('.co-line[data-state="stopped"] button.co-remove').click();
     await page.fill('input[name="approver-pin"]', PINS.manager);

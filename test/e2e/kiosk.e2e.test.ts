@@ -193,6 +193,48 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     expect((await nextVerdict(before)).verdict).toBe('genuine');
   });
 
+  it('keeps GS typed as Ctrl+] into the FOCUSED manual field (GS1 batch, then serial)', async () => {
+    await useLocale('en');
+    if (await page.$('.back')) await page.click('.back');
+    await page.waitForSelector('.attract');
+    await page.focus('#manual-code');
+    const before = await lastCheckId();
+    // Real CDP keystrokes into the focused field, as a keyboard-mode scanner types them.
+    await page.keyboard.type('01095060001343521720122510L2506');
+    await page.keyboard.press('Control+BracketRight');
+    // The chord shows as ␝ at the caret, so the field still reads as one scan.
+    await expect.poll(() => page.inputValue('#manual-code')).toBe('01095060001343521720122510L2506\u241d');
+    await page.keyboard.type('2112345');
+    await page.keyboard.press('Enter');
+    await nextVerdict(before);
+    const facts = await page.$$eval('.facts div', (rows) =>
+      Object.fromEntries(
+        rows.map((r) => [r.querySelector('dt')?.textContent, r.querySelector('dd')?.textContent]),
+      ),
+    );
+    // Without the GS the batch would swallow the serial ("L250621 12345") and the key lose it.
+    expect(facts.Batch).toBe('L2506');
+    expect(facts.Code).toBe('01095060001343522112345');
+    await screenshot(page, 'kiosk-manual-gs1-en');
+    // Ctrl+M ends a scan like Enter; a GS pasted raw is kept as ␝ too.
+    await page.click('.back');
+    await page.focus('#manual-code');
+    await page.evaluate(() => {
+      const data = new DataTransfer();
+      data.setData('text/plain', '01095060001343521720122510L2506\u001d2112345');
+      document
+        .querySelector('#manual-code')!
+        .dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    await expect
+      .poll(() => page.inputValue('#manual-code'))
+      .toBe('01095060001343521720122510L2506\u241d2112345');
+    const pasted = await lastCheckId();
+    await page.keyboard.press('Control+KeyM');
+    await nextVerdict(pasted);
+    expect(await page.textContent('.facts')).toContain('01095060001343522112345');
+  });
+
   it('lets a shopper type the digits slowly and check them', async () => {
     if (await page.$('.back')) await page.click('.back');
     await page.waitForSelector('.attract');
@@ -215,12 +257,16 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     await page.click('.report');
     await page.waitForSelector('.reported');
     const alerts = demo.terminal.ledger.db
-      .prepare("SELECT payload FROM ledger_records WHERE type = 'alert'")
-      .all() as { payload: string }[];
-    const payloads = alerts.map((a) => JSON.parse(a.payload) as Record<string, unknown>);
-    expect(payloads).toContainEqual(
-      expect.objectContaining({ kind: 'suspicious_report', verdict: 'unknown', checkId: shown.checkId }),
-    );
+      .prepare("SELECT seq, payload FROM ledger_records WHERE type = 'alert'")
+      .all() as { seq: number; payload: string }[];
+    const mine = alerts.find((a) => {
+      const p = JSON.parse(a.payload) as Record<string, unknown>;
+      return p.kind === 'suspicious_report' && p.verdict === 'unknown' && p.checkId === shown.checkId;
+    });
+    expect(mine).toBeDefined();
+    // The shopper gets a reference to quote, not a bare number: R- and the record's seq in six digits.
+    const ref = `R-${String(mine!.seq).padStart(6, '0')}`;
+    expect(await page.textContent('.reported')).toMatch(new RegExp(`(Reference |编号)${ref}$`));
   });
 
   it('fits portrait 1080x1920 and returns to the attract screen after inactivity', async () => {
@@ -237,6 +283,53 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     // And back in the default language.
     expect(await page.getAttribute('.kiosk', 'data-locale')).toBe('zh-CN');
     await page.setViewportSize({ width: 1920, height: 1080 });
+  });
+
+  it('lays out "could not read" without a stretched Back slab or 扫/描 split, portrait and landscape', {
+    timeout: 60_000,
+  }, async () => {
+    const malformed = samples.find((s) => s.expect === 'malformed')!;
+    for (const viewport of [
+      { width: 1080, height: 1920, name: 'portrait' },
+      { width: 1920, height: 1080, name: 'landscape' },
+    ]) {
+      await page.setViewportSize(viewport);
+      for (const locale of LOCALES) {
+        await useLocale(locale);
+        const before = await lastCheckId();
+        demo.scanner.inject(malformed.data);
+        expect((await nextVerdict(before)).verdict).toBe('malformed');
+        const back = (await page.locator('.verdict .back').boundingBox())!;
+        // A button, not a slab: about one line of text high.
+        expect(back.height, `${viewport.name} ${locale} Back height`).toBeLessThan(200);
+        expect(back.width).toBeLessThan(viewport.width / 2);
+        // The words are centred on the screen, not left in one half of it.
+        const title = (await page.locator('.verdict-title').boundingBox())!;
+        const middle = title.x + title.width / 2;
+        expect(
+          Math.abs(middle - viewport.width / 2),
+          `${viewport.name} ${locale} title centred`,
+        ).toBeLessThan(viewport.width * 0.1);
+        if (locale === 'zh-CN') {
+          // 扫描 ("scan") stays on one line: both characters' boxes share a top.
+          const tops = await page.evaluate(() => {
+            const el = document.querySelector('.verdict-title')!;
+            const text = el.firstChild as Text;
+            const at = (i: number) => {
+              const range = document.createRange();
+              range.setStart(text, i);
+              range.setEnd(text, i + 1);
+              return range.getBoundingClientRect().top;
+            };
+            const i = text.data.indexOf('扫描');
+            return [at(i), at(i + 1)];
+          });
+          expect(tops[0], `${viewport.name}: 扫 and 描 on one line`).toBe(tops[1]);
+        }
+        await screenshot(page, `kiosk-${viewport.name}-malformed-${locale}`);
+      }
+    }
+    await page.click('.back');
   });
 
   it('marks scan → verdict painted with performance measures', async () => {

@@ -109,7 +109,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
       // Translated on the page from the code; the server's English reason is not shown.
       expect(await page.textContent(reason)).toBe('缺纸');
       expect(await page.getAttribute(reason, 'data-code')).toBe('printer.paper_out');
-      await page.waitForSelector('.mg-tile[data-component="printer:receipt"] h3:text("打印机 receipt")');
+      await page.waitForSelector('.mg-tile[data-component="printer:receipt"] h3:text("打印机receipt")');
       // A kiosk report and a receipt that waits for paper: the alert kind, the payload's field names
       // and verdict, and the job's kind and state are server ids, shown in words.
       rig.terminal.ledger.append('alert', {
@@ -129,7 +129,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
         timeout: PUSH_MS,
       });
       expect(await page.textContent(`${jobRow} .mg-job-kind`)).toBe('小票');
-      expect(await page.textContent('.mg-upstream dd')).toMatch(/^已连接 · 待上传 \d+ 条$/);
+      expect(await page.textContent('.mg-upstream dd')).toMatch(/^已连接 · 待上传\d+条$/);
       // The whole page: tiles, alerts, link, receipts and event log in Chinese.
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'manager-paper-out-zh-CN.png'), fullPage: true });

@@ -9,7 +9,7 @@ export interface Approval {
   reason: string;
 }
 
-/** Supervisor/manager user + PIN (+ reason): used for overrides and returns. The PIN never leaves memory. */
+/** Manager user + PIN (+ reason): used for overrides and returns. The PIN never leaves memory. */
 export function ApprovalForm(props: {
   locale: Locale;
   title: string;

@@ -4,14 +4,14 @@ import type { Locale } from '../shell/i18n.js';
 import { translator } from '../shell/i18n.js';
 import { ApprovalForm } from './ApprovalForm.js';
 import { postJson } from './checkout-api.js';
-import { checkoutMessages, reasonText } from './messages.js';
+import { checkoutMessages, returnReasonText } from './messages.js';
 import { ScanInput } from './ScanInput.js';
 
 /** Returns: scan the items, a manager approves with their PIN; refusals are shown per item. */
 export function ReturnsPanel(props: { locale: Locale; onSessionEnded: () => void }) {
   const { locale } = props;
   const t = translator(checkoutMessages, locale);
-  const words = reasonText[locale];
+  const words: Record<string, string> = returnReasonText[locale];
   const [codes, setCodes] = useState<string[]>([]);
   const [refused, setRefused] = useState<Map<number, string>>(new Map());
   const [message, setMessage] = useState('');
@@ -63,7 +63,7 @@ export function ReturnsPanel(props: { locale: Locale; onSessionEnded: () => void
           >
             <span class="co-tail">…{data.slice(-6)}</span>
             {refused.has(i) && (
-              <span class="co-badge co-badge-stop">{t('stopped', { reason: refused.get(i)! })}</span>
+              <span class="co-badge co-badge-stop">{t('returnStopped', { reason: refused.get(i)! })}</span>
             )}
             <button
               type="button"

@@ -13,7 +13,7 @@ import { ScanInput } from './ScanInput.js';
 const newRef = () => `lane-${crypto.randomUUID()}`;
 
 /**
- * The basket: scan → verdict per line; stopped lines say why; a supervisor may override only
+ * The basket: scan → verdict per line; stopped lines say why; a manager may override only
  * `unverifiable`; complete sale posts the basket once (a retry reuses the same externalRef, so a
  * lost answer never sells twice) and shows the receipt.
  */
@@ -60,7 +60,7 @@ export function SalePanel(props: { locale: Locale; onSessionEnded: () => void })
     setOverrideError('');
   };
 
-  /** Supervisor tokens live only for the basket they approved. */
+  /** Manager approval tokens live only for the basket they approved. */
   const endApprovals = (basket: Line[]) => {
     for (const l of basket) if (l.override) void postJson('/api/v1/auth/sign-out', {}, l.override.token);
   };

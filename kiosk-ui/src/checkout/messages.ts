@@ -1,3 +1,4 @@
+import type { RefusedReturnLine } from '../../../terminal/lanes/checkout-wire.js';
 import type { Catalogue } from '../shell/i18n.js';
 
 type Key =
@@ -34,6 +35,7 @@ type Key =
   | 'returnDone'
   | 'refusedSale'
   | 'refusedReturn'
+  | 'returnStopped'
   | 'approvalRefused'
   | 'network'
   | 'blockedHint';
@@ -51,13 +53,13 @@ export const checkoutMessages: Catalogue<Key> = {
     voidConfirm: '确定作废本单？',
     complete: '完成销售',
     completing: '正在提交…',
-    lines: '{n} 件',
+    lines: '{n}件',
     stopped: '禁止销售：{reason}',
-    override: '主管放行',
-    overridden: '主管 {by} 已放行：{reason}',
-    overrideTitle: '主管放行（仅限无法核验的商品）',
-    manager: '主管工号',
-    pin: '主管密码',
+    override: '经理放行',
+    overridden: '经理{by}已放行：{reason}',
+    overrideTitle: '经理放行（仅限无法核验的商品）',
+    manager: '经理工号',
+    pin: '经理密码',
     reason: '原因',
     approve: '批准',
     cancel: '取消',
@@ -70,12 +72,13 @@ export const checkoutMessages: Catalogue<Key> = {
     returnTitle: '退货（需经理批准）',
     returnHint: '扫描要退回的商品',
     returnSubmit: '退货',
-    returnDone: '退货完成：{n} 件已重新激活',
+    returnDone: '退货完成：{n}件已重新激活',
     refusedSale: '部分商品不能销售，未核销任何商品',
-    refusedReturn: '不能退货',
+    refusedReturn: '部分商品不能退货，未退回任何商品',
+    returnStopped: '不能退货：{reason}',
     approvalRefused: '批准无效：需要经理工号和密码',
     network: '无法连接终端：{message}',
-    blockedHint: '请移除被禁止的商品，或由主管放行',
+    blockedHint: '请移除被禁止销售的商品，或请经理放行',
   },
   en: {
     title: 'Checkout',
@@ -91,11 +94,11 @@ export const checkoutMessages: Catalogue<Key> = {
     completing: 'Completing…',
     lines: '{n} items',
     stopped: 'Stopped: {reason}',
-    override: 'Supervisor override',
+    override: 'Manager override',
     overridden: 'Overridden by {by}: {reason}',
-    overrideTitle: 'Supervisor override (only for items that cannot be confirmed)',
-    manager: 'Supervisor',
-    pin: 'Supervisor PIN',
+    overrideTitle: 'Manager override (only for items that cannot be confirmed)',
+    manager: 'Manager',
+    pin: 'Manager PIN',
     reason: 'Reason',
     approve: 'Approve',
     cancel: 'Cancel',
@@ -110,14 +113,15 @@ export const checkoutMessages: Catalogue<Key> = {
     returnSubmit: 'Return',
     returnDone: 'Return recorded: {n} item(s) re-activated',
     refusedSale: 'Some items cannot be sold; nothing was written off',
-    refusedReturn: 'Cannot return',
+    refusedReturn: 'Some items cannot be returned; nothing was re-activated',
+    returnStopped: 'Cannot return: {reason}',
     approvalRefused: 'Approval refused: needs a manager user and PIN',
     network: 'Cannot reach the terminal: {message}',
-    blockedHint: 'Remove stopped items, or ask a supervisor to override',
+    blockedHint: 'Remove stopped items, or ask a manager to override',
   },
 };
 
-/** Verdicts and refusal reasons in words a cashier understands. */
+/** Verdicts and sale refusal reasons in words a cashier understands (shown as "Stopped: …"). */
 export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
   'zh-CN': {
     genuine: '正品',
@@ -133,14 +137,9 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     unverifiable: '无法核验',
     duplicate_line: '重复扫描',
     sold_concurrently: '刚在其他收银台售出',
-    not_sold_here: '本店无此销售记录',
-    other_store: '非本店售出',
-    not_in_sale: '不属于该销售单',
-    window_passed: '已超过退货期限',
     no_serial: '仅商品条码（无追溯码）',
     batch_mismatch: '批号与登记不符（疑似假冒）',
     expiry_mismatch: '有效期与登记不符（疑似假冒）',
-    product_only: '仅商品条码，不能按码退货',
   },
   en: {
     genuine: 'Genuine',
@@ -156,13 +155,45 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     unverifiable: 'Cannot be confirmed',
     duplicate_line: 'Scanned twice',
     sold_concurrently: 'Just sold at another lane',
-    not_sold_here: 'Not sold here',
-    other_store: 'Sold at another store',
-    not_in_sale: 'Not part of that sale',
-    window_passed: 'Return window has passed',
     no_serial: 'Product barcode only (no unit code)',
     batch_mismatch: 'Batch differs from the registry (possible counterfeit)',
     expiry_mismatch: 'Use-by date differs from the registry (possible counterfeit)',
+  },
+};
+
+/**
+ * Why a return line was refused (RefusedReturnLine['reason']), shown as "Cannot return: …": return
+ * words, not sale words, since the item is coming back, not going out.
+ */
+export const returnReasonText: Catalogue<RefusedReturnLine['reason']> = {
+  'zh-CN': {
+    malformed: '无法识别，请重扫',
+    duplicate_line: '本次退货中重复扫描',
+    not_sold_here: '本店没有此商品的销售记录',
+    other_store: '在其他门店售出，请到原门店退货',
+    not_in_sale: '不属于所填销售单',
+    window_passed: '已超过退货期限',
+    recalled: '已召回，不能退回重新销售',
+    withdrawn: '已撤市，不能退回重新销售',
+    stolen: '登记为被盗，请交给经理处理',
+    destroyed: '登记为已销毁，请交给经理处理',
+    locked: '已被监管锁定，不能退回',
+    expired: '已过期，不能退回重新销售',
+    product_only: '仅商品条码，不能按码退货',
+  },
+  en: {
+    malformed: 'Could not read, scan again',
+    duplicate_line: 'Scanned twice in this return',
+    not_sold_here: 'No sale of this item at this store',
+    other_store: 'Sold at another store; return it there',
+    not_in_sale: 'Not part of the given sale',
+    window_passed: 'Return window has passed',
+    recalled: 'Recalled; cannot go back on sale',
+    withdrawn: 'Withdrawn; cannot go back on sale',
+    stolen: 'Reported stolen; hand it to the manager',
+    destroyed: 'Reported destroyed; hand it to the manager',
+    locked: 'Locked by the authority; cannot be returned',
+    expired: 'Expired; cannot go back on sale',
     product_only: 'Product barcode only: cannot be returned by code',
   },
 };

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preac
 import type { KioskSettings, VerifyResult } from '../../../terminal/http/wire-types.js';
 import { api } from '../shell/api.js';
 import { LOCALES, type Locale, resetLocale, setLocale, translator, useLocale } from '../shell/i18n.js';
+import { useScanField } from '../shell/scan-field.js';
+import { fromFieldText } from '../shell/scan-keys.js';
 import { connectWs, type WsConnection } from '../shell/ws.js';
 import './kiosk.css';
 import { headlineOf, kioskMessages } from './messages.js';
@@ -43,6 +45,8 @@ export function KioskPage() {
   const [online, setOnline] = useState(true);
   const [manual, setManual] = useState('');
   const manualRef = useRef<HTMLInputElement>(null);
+  // A scanner may type into the manual field once it has focus: keep its GS (shell/scan-field.ts).
+  const scanKeys = useScanField({ gsSubstitute: settings?.wedge.gsSubstitute, onValue: setManual });
   const seq = useRef(0);
   const t = translator(kioskMessages, locale);
 
@@ -117,9 +121,14 @@ export function KioskPage() {
     const onKey = (event: KeyboardEvent) => {
       if (!isEditable(event.target)) wedge.key(event);
     };
+    const onKeyUp = (event: KeyboardEvent) => {
+      if (!isEditable(event.target)) wedge.keyUp(event);
+    };
     window.addEventListener('keydown', onKey, true);
+    window.addEventListener('keyup', onKeyUp, true);
     return () => {
       window.removeEventListener('keydown', onKey, true);
+      window.removeEventListener('keyup', onKeyUp, true);
       wedge.dispose();
     };
   }, [check, wedgeOptions]);
@@ -158,7 +167,7 @@ export function KioskPage() {
 
   const submitManual = (event: Event) => {
     event.preventDefault();
-    const data = manual.replace(/\s+/g, '');
+    const data = fromFieldText(manual.replace(/\s+/g, ''));
     if (!data) return;
     setManual('');
     manualRef.current?.blur();
@@ -211,8 +220,10 @@ export function KioskPage() {
                 <input
                   id="manual-code"
                   ref={manualRef}
+                  {...scanKeys}
                   inputMode="numeric"
                   autocomplete="off"
+                  spellcheck={false}
                   value={manual}
                   onInput={(e) => setManual(e.currentTarget.value)}
                 />

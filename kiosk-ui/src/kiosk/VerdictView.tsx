@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ReportResult, VerifyResult } from '../../../terminal/http/wire-types.js';
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
+import { reportReference } from '../shell/report-ref.js';
 import { VerdictIcon } from './Icon.js';
 import { headlineOf, isSuspicious, kioskMessages, toneOf } from './messages.js';
 
@@ -33,7 +34,7 @@ export function VerdictView(props: {
     setReport({ checkId, state: 'busy' });
     try {
       const res = await api<ReportResult>('/api/v1/reports', { body: { checkId } });
-      setReport({ checkId, state: 'done', ref: String(res.seq) });
+      setReport({ checkId, state: 'done', ref: reportReference(res.seq) });
     } catch {
       setReport({ checkId, state: 'failed' });
     }
@@ -76,7 +77,11 @@ export function VerdictView(props: {
   ];
   const headline = headlineOf(r);
   return (
-    <section class={`verdict tone-${tone}`} data-verdict={r.verdict} data-check-id={r.checkId}>
+    <section
+      class={`verdict tone-${tone}${r.verdict === 'malformed' ? ' verdict-simple' : ''}`}
+      data-verdict={r.verdict}
+      data-check-id={r.checkId}
+    >
       <div class="verdict-head">
         <VerdictIcon tone={tone} />
         <div>

@@ -5,9 +5,11 @@
  * `minLength` long, ended by a suffix (or by silence), whose MEDIAN gap is under `maxGapMs` is a
  * scan; anything else is typing. The median, not the largest gap, decides, because one key
  * delayed by a busy browser (GC, a long frame) must not cut a scan in two.
- * Ctrl+] is GS (0x1D), as scanners send it on a US layout; `gsSubstitute` maps a configured
- * stand-in character to GS too.
+ * GS (0x1D) and CR chords (Ctrl+], Alt+0029, Ctrl+M, the configured `gsSubstitute`) are read by
+ * the same ScanKeys mapping the scan fields use (shell/scan-keys.ts).
  */
+import { GS, type ScanKeyEvent, ScanKeys } from '../shell/scan-keys.js';
+
 export interface WedgeOptions {
   /** Largest median gap between keys of one scan. @default 35 */
   maxGapMs?: number;
@@ -22,16 +24,10 @@ export interface WedgeOptions {
   gsSubstitute?: string;
 }
 
-export interface KeyLike {
-  key: string;
-  ctrlKey: boolean;
-  altKey: boolean;
-  metaKey: boolean;
+export interface KeyLike extends ScanKeyEvent {
   timeStamp: number;
   preventDefault(): void;
 }
-
-const GS = '\u001d';
 
 export class WedgeCapture {
   readonly #o: Required<Omit<WedgeOptions, 'gsSubstitute'>> & { gsSubstitute?: string };
@@ -41,6 +37,7 @@ export class WedgeCapture {
   #gaps: number[] = [];
   #last = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #keys: ScanKeys;
 
   constructor(
     onScan: (data: string, endedAt: number) => void,
@@ -58,6 +55,7 @@ export class WedgeCapture {
       silenceMs: options.silenceMs ?? breakGapMs,
       gsSubstitute: options.gsSubstitute,
     };
+    this.#keys = new ScanKeys(options.gsSubstitute);
   }
 
   /** Feed every keydown (window, capture phase). Returns true when the key was consumed. */
@@ -65,7 +63,14 @@ export class WedgeCapture {
     const now = event.timeStamp;
     const gap = now - this.#last;
     if (this.#buffer && gap >= this.#o.breakGapMs) this.#endBurst();
-    if (this.#o.suffixes.includes(event.key)) {
+    const mapped = this.#keys.keydown(event);
+    if (mapped === 'alt-digit') {
+      event.preventDefault();
+      return true;
+    }
+    const suffix =
+      this.#o.suffixes.includes(event.key) || (mapped === 'enter' && this.#o.suffixes.includes('Enter'));
+    if (suffix) {
       if (this.#isScan(this.#buffer.length >= this.#o.minLength)) {
         event.preventDefault();
         this.#emit(now);
@@ -74,15 +79,37 @@ export class WedgeCapture {
       this.#flushTyped();
       return false;
     }
-    const char = this.#charOf(event);
+    const char = mapped === 'gs' ? GS : this.#charOf(event);
     if (char === undefined) return false;
     event.preventDefault();
+    this.#add(char, now, gap);
+    return true;
+  }
+
+  /**
+   * Feed every keyup too: an Alt+keypad code (Alt+0029 for GS) completes when Alt is released.
+   * Returns true when the key was consumed.
+   */
+  keyUp(event: KeyLike): boolean {
+    const mapped = this.#keys.keyup(event);
+    if (mapped === undefined) return false;
+    event.preventDefault();
+    const now = event.timeStamp;
+    if (mapped === 'enter') {
+      if (this.#isScan(this.#buffer.length >= this.#o.minLength)) this.#emit(now);
+      else this.#flushTyped();
+      return true;
+    }
+    this.#add(GS, now, now - this.#last);
+    return true;
+  }
+
+  #add(char: string, now: number, gap: number): void {
     if (this.#buffer) this.#gaps.push(gap);
     this.#buffer += char;
     this.#last = now;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#silence(), this.#o.silenceMs);
-    return true;
   }
 
   dispose(): void {
@@ -90,9 +117,7 @@ export class WedgeCapture {
   }
 
   #charOf(e: KeyLike): string | undefined {
-    if (e.ctrlKey && (e.key === ']' || e.key === '}' || e.key === 'GroupSeparator')) return GS;
     if (e.ctrlKey || e.altKey || e.metaKey || e.key.length !== 1) return undefined;
-    if (this.#o.gsSubstitute && e.key === this.#o.gsSubstitute) return GS;
     return e.key;
   }
 

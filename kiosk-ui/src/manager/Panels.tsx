@@ -2,11 +2,13 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ManagerOverview, ManagerReceipt } from '../../../terminal/http/routes/manager-types.js';
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
+import { reportReference } from '../shell/report-ref.js';
 import { download, fetchBlob } from './manager-api.js';
 import {
   type AlertField,
   alertFieldMessages,
   alertKindMessages,
+  checkSourceMessages,
   jobKindMessages,
   jobStateMessages,
   linkMessages,
@@ -14,6 +16,7 @@ import {
   recordTypeMessages,
   soldWhereMessages,
   verdictMessages,
+  verdictReasonMessages,
 } from './messages.js';
 import { enumText } from './reasons.js';
 
@@ -61,7 +64,10 @@ export function Alerts({ data, locale }: Props) {
             <details>
               <summary>
                 <strong class="mg-alert-kind">{enumText(alertKindMessages, locale, a.kind)}</strong> ·{' '}
-                {formatDate(a.at, locale, true)} · #{a.seq}
+                {formatDate(a.at, locale, true)} ·{' '}
+                <span class="mg-alert-ref">
+                  {a.kind === 'suspicious_report' ? reportReference(a.seq) : `#${a.seq}`}
+                </span>
               </summary>
               <AlertFields fields={a.details} locale={locale} />
             </details>
@@ -70,6 +76,19 @@ export function Alerts({ data, locale }: Props) {
       </ul>
     </section>
   );
+}
+
+/** An event's detail in the page's language from its parts; the server's English text otherwise. */
+function eventDetail(e: ManagerOverview['events'][number], locale: Locale): string {
+  const t = translator(managerMessages, locale);
+  if (e.kind === 'record') return e.seq === undefined ? e.detail : t('recordSeq', { seq: e.seq });
+  if (e.reason === undefined || e.source === undefined) return e.detail;
+  const reason = enumText(verdictReasonMessages, locale, e.reason);
+  const key = e.key ?? t('unreadable');
+  const source = enumText(checkSourceMessages, locale, e.source);
+  // Chinese: no typed space next to Han text (shell.css), full-width punctuation.
+  if (locale === 'zh-CN') return `${source}${e.deviceId ?? ''}：${key}，${reason}`;
+  return `${source}${e.deviceId ? ` ${e.deviceId}` : ''}: ${key} — ${reason}`;
 }
 
 export function EventLog({ data, locale }: Props) {
@@ -87,7 +106,7 @@ export function EventLog({ data, locale }: Props) {
                   ? enumText(verdictMessages, locale, e.what)
                   : enumText(recordTypeMessages, locale, e.what)}
               </td>
-              <td>{e.detail}</td>
+              <td>{eventDetail(e, locale)}</td>
             </tr>
           ))}
         </tbody>
@@ -195,7 +214,10 @@ export function Details({ data, locale }: Props) {
         </>
       )}
       <h2>{t('export')}</h2>
-      <input type="date" value={day} onInput={(e) => setDay(e.currentTarget.value)} />
+      <label class="mg-export-day">
+        {t('exportDay')}
+        <input type="date" name="export-day" value={day} onInput={(e) => setDay(e.currentTarget.value)} />
+      </label>
       <button type="button" onClick={() => void exportDay()}>
         {t('download')}
       </button>

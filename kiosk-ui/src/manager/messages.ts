@@ -3,6 +3,7 @@ import type { ReasonCode } from '../../../terminal/http/wire-types.js';
 import type { SoldContext } from '../../../terminal/ledger/payloads.js';
 import type { AlertKind, RecordType } from '../../../terminal/ledger/types.js';
 import type { PRINT_JOB_KINDS, PrintJobState } from '../../../terminal/printing/queue-store.js';
+import type { VerdictReason } from '../../../terminal/verify/reasons.js';
 import type { VerdictKind } from '../../../terminal/verify/types.js';
 import type { Catalogue } from '../shell/i18n.js';
 
@@ -42,14 +43,17 @@ type Key =
   | 'warn'
   | 'fail'
   | 'hours'
-  | 'time';
+  | 'time'
+  | 'unreadable'
+  | 'recordSeq'
+  | 'exportDay';
 
 export const managerMessages: Catalogue<Key> = {
   'zh-CN': {
     title: '店长管理',
     signOut: '退出',
     tiles: '终端状态',
-    since: '自 {time}',
+    since: '自{time}',
     alerts: '警报',
     noAlerts: '暂无警报',
     charts: '统计',
@@ -67,12 +71,12 @@ export const managerMessages: Catalogue<Key> = {
     version: '版本',
     asOf: '生成时间',
     expires: '有效期至',
-    age: '已过 {hours} 小时（上限 {max} 小时）',
+    age: '已过{hours}小时（上限{max}小时）',
     units: '单品数',
     export: '导出台账',
-    download: '下载 CSV',
+    download: '下载CSV',
     upstream: '上级连接',
-    backlog: '待上传 {n} 条',
+    backlog: '待上传{n}条',
     lastAck: '最近确认',
     oldest: '最早未上传',
     live: '实时',
@@ -82,6 +86,9 @@ export const managerMessages: Catalogue<Key> = {
     fail: '故障',
     hours: '小时',
     time: '时间',
+    unreadable: '（无法识别）',
+    recordSeq: '第{seq}条记录',
+    exportDay: '导出日期',
   },
   en: {
     title: 'Store manager',
@@ -120,6 +127,9 @@ export const managerMessages: Catalogue<Key> = {
     fail: 'Fault',
     hours: 'h',
     time: 'Time',
+    unreadable: '(unreadable)',
+    recordSeq: 'Record #{seq}',
+    exportDay: 'Day to export',
   },
 };
 
@@ -164,7 +174,7 @@ export const reasonMessages: Catalogue<ReasonCode> = {
     'scanner.unreadable': '扫码枪数据无法读取：{detail}',
     'printer.unchecked': '尚未检查打印机状态',
     'printer.ready': '就绪',
-    'printer.printing': '正在打印（{waiting} 张等待）',
+    'printer.printing': '正在打印（{waiting}张等待）',
     'printer.paper_out': '缺纸',
     'printer.paper_low': '纸将用完',
     'printer.cover_open': '打印机盖未关',
@@ -173,27 +183,27 @@ export const reasonMessages: Catalogue<ReasonCode> = {
     'printer.error': '打印机故障',
     'printer.error_detail': '打印机故障：{detail}',
     'registry.missing': '尚未导入注册库，无法确认码',
-    'registry.expired': '注册库 v{version} 已于 {expiresAt} 过期',
-    'registry.stale': '注册库 v{version} 已过 {hours} 小时（过旧）',
-    'registry.aging': '注册库 v{version} 已过 {hours} 小时',
-    'registry.current': '注册库 v{version}，已过 {hours} 小时',
-    'registry_update.progress': '正在将注册库 {scope} 更新到版本 {version}：{percent}%',
-    'registry_update.stalled': '注册库 {scope} 更新停滞：{detail}',
-    'registry_update.current': '注册库 {scope} 已是最新',
-    'upstream.offline': '未连接上级，待上传 {backlog} 条',
-    'upstream.refused': '上级拒收第 {seq} 条记录：{code}',
-    'upstream.sending': '正在向上级上传 {backlog} 条记录',
+    'registry.expired': '注册库v{version}已于{expiresAt}过期',
+    'registry.stale': '注册库v{version}已过{hours}小时（过旧）',
+    'registry.aging': '注册库v{version}已过{hours}小时',
+    'registry.current': '注册库v{version}，已过{hours}小时',
+    'registry_update.progress': '正在将注册库{scope}更新到版本{version}：{percent}%',
+    'registry_update.stalled': '注册库{scope}更新停滞：{detail}',
+    'registry_update.current': '注册库{scope}已是最新',
+    'upstream.offline': '未连接上级，待上传{backlog}条',
+    'upstream.refused': '上级拒收第{seq}条记录：{code}',
+    'upstream.sending': '正在向上级上传{backlog}条记录',
     'upstream.delivered': '已连接上级，记录已全部上传',
     'process.memory_high': '内存占用过高：{rssBytes}',
-    'process.running': '运行中，内存 {rssBytes}',
+    'process.running': '运行中，内存{rssBytes}',
     'storage.unknown': '无法读取磁盘剩余空间',
-    'storage.full': '磁盘即将写满：剩余 {freeBytes}（数据库 {dbBytes}）',
-    'storage.low': '磁盘空间不足：剩余 {freeBytes}（数据库 {dbBytes}）',
-    'storage.ok': '数据库 {dbBytes}，剩余 {freeBytes}',
+    'storage.full': '磁盘即将写满：剩余{freeBytes}（数据库{dbBytes}）',
+    'storage.low': '磁盘空间不足：剩余{freeBytes}（数据库{dbBytes}）',
+    'storage.ok': '数据库{dbBytes}，剩余{freeBytes}',
     'clock.unknown': '尚未与上级校对时钟',
-    'clock.ahead': '时钟比上级快 {seconds} 秒',
-    'clock.behind': '时钟比上级慢 {seconds} 秒',
-    'clock.in_step': '时钟与上级一致（相差 {seconds} 秒）',
+    'clock.ahead': '时钟比上级快{seconds}秒',
+    'clock.behind': '时钟比上级慢{seconds}秒',
+    'clock.in_step': '时钟与上级一致（相差{seconds}秒）',
     'errors.recent': '{component}：{message}',
     'errors.none': '最近无错误',
   },
@@ -429,4 +439,95 @@ export const jobStateMessages: Catalogue<PrintJobState> = {
 export const linkMessages: Catalogue<NonNullable<ManagerOverview['upstream']>['link']> = {
   'zh-CN': { up: '已连接', down: '未连接' },
   en: { up: 'Connected', down: 'Disconnected' },
+};
+
+/**
+ * Why a check got its verdict (terminal/verify/reasons.ts VERDICT_REASONS: the policy's reasons and
+ * the code reader's error codes), in the event log.
+ */
+export const verdictReasonMessages: Catalogue<VerdictReason> = {
+  'zh-CN': {
+    written_off_here: '本终端已核销',
+    product_withdrawn: '产品已撤市',
+    status_recalled: '单品已召回',
+    status_withdrawn: '单品已撤市',
+    status_stolen: '登记为被盗',
+    status_destroyed: '登记为已销毁',
+    status_locked: '被监管部门锁定',
+    batch_recalled: '批次已召回',
+    sold_upstream: '上级记录为已售出',
+    past_expiry: '已过有效期',
+    batch_mismatch: '批号与登记不符（疑似假冒）',
+    expiry_mismatch: '有效期与登记不符（疑似假冒）',
+    no_registry: '尚未导入注册库',
+    registry_expired: '注册库已过期',
+    registry_stale: '注册库过旧',
+    no_serial: '只有商品条码，没有单品序列号',
+    product_not_in_registry: '注册库中没有该产品',
+    product_not_covered: '该产品未纳入监管',
+    not_in_registry: '受监管产品，但注册库中没有此码',
+    received_here: '已在本店收货',
+    active: '状态正常',
+    empty: '扫码内容为空',
+    too_long: '扫码内容过长',
+    bad_check_digit: '校验位错误',
+    unknown_ai: '未知的应用标识符（AI）',
+    bad_length: '长度不符',
+    bad_date: '日期无效',
+    bad_character: '含有不允许的字符（可能是键盘布局问题）',
+    bad_syntax: '格式错误',
+    unrecognised: '不是可识别的码',
+  },
+  en: {
+    written_off_here: 'Written off at this terminal',
+    product_withdrawn: 'Product withdrawn',
+    status_recalled: 'Unit recalled',
+    status_withdrawn: 'Unit withdrawn',
+    status_stolen: 'Registered as stolen',
+    status_destroyed: 'Registered as destroyed',
+    status_locked: 'Locked by the authority',
+    batch_recalled: 'Batch recalled',
+    sold_upstream: 'Sold according to upstream',
+    past_expiry: 'Past its expiry date',
+    batch_mismatch: 'Batch differs from the registry (possible counterfeit)',
+    expiry_mismatch: 'Use-by date differs from the registry (possible counterfeit)',
+    no_registry: 'No registry imported',
+    registry_expired: 'Registry expired',
+    registry_stale: 'Registry too old',
+    no_serial: 'Product barcode only, no unit serial',
+    product_not_in_registry: 'Product not in the registry',
+    product_not_covered: 'Product not covered',
+    not_in_registry: 'Covered product, but this code is not registered',
+    received_here: 'Received at this store',
+    active: 'In good standing',
+    empty: 'Empty scan',
+    too_long: 'Scan too long',
+    bad_check_digit: 'Wrong check digit',
+    unknown_ai: 'Unknown application identifier (AI)',
+    bad_length: 'Wrong length',
+    bad_date: 'Invalid date',
+    bad_character: 'Character not allowed (keyboard layout?)',
+    bad_syntax: 'Malformed code',
+    unrecognised: 'Not a recognised code',
+  },
+};
+
+/** Where a check came from (the query log's `source`), in the event log. */
+export const checkSourceMessages: Catalogue<'kiosk' | 'checkout' | 'return' | 'wedge' | 'manual' | 'api'> = {
+  'zh-CN': {
+    kiosk: '自助终端扫码枪',
+    checkout: '收银台',
+    return: '退货',
+    wedge: '自助终端（键盘扫码）',
+    manual: '自助终端（手工输入）',
+    api: '接口',
+  },
+  en: {
+    kiosk: 'Kiosk scanner',
+    checkout: 'Checkout',
+    return: 'Return',
+    wedge: 'Kiosk (keyboard scanner)',
+    manual: 'Kiosk (typed)',
+    api: 'API',
+  },
 };

@@ -1,11 +1,15 @@
 import { formatDate, type Locale } from '../shell/i18n.js';
 import { componentNames, reasonMessages } from './messages.js';
 
-/** A tile's title: `printer:receipt` → "打印机 receipt"; unknown kinds show the id. */
+/**
+ * A tile's title: `printer:receipt` → "打印机receipt" / "Printer receipt" (no typed space after Han
+ * characters: shell.css leaves that gap to text-autospace); unknown kinds show the id.
+ */
 export function titleOf(component: string, locale: Locale): string {
   const [kind, id] = component.split(':');
   const name = componentNames[locale][kind ?? component] ?? component;
-  return id ? `${name} ${id}` : name;
+  if (!id) return name;
+  return locale === 'zh-CN' ? `${name}${id}` : `${name} ${id}`;
 }
 
 /** One parameter in the page's language, by the naming convention of terminal/health/reason-codes.ts. */

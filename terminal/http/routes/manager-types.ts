@@ -17,7 +17,17 @@ export interface ManagerEvent {
   kind: 'check' | 'record';
   /** Verdict for a check, record type for a record. */
   what: string;
+  /** The event in English (source, code and reason; record seq and id): the fallback text. */
   detail: string;
+  /** A check's machine reason (terminal/verify/reasons.ts VERDICT_REASONS). */
+  reason?: string;
+  /** Where a check came from (`kiosk`, `checkout`, `wedge`, `manual`, `api`, …) and its scanner. */
+  source?: string;
+  deviceId?: string;
+  /** A check's canonical code key, when it could be read. */
+  key?: string;
+  /** A record's ledger sequence number. */
+  seq?: number;
 }
 
 export interface ManagerReceipt {

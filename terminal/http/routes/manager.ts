@@ -60,10 +60,15 @@ export function managerRoutes(deps: ManagerDeps): HttpPlugin {
         kind: 'check',
         what: c.verdict,
         detail: `${c.source}${c.deviceId ? `/${c.deviceId}` : ''}: ${c.key ?? '(unreadable)'} — ${c.reason}`,
+        // The parts, for the page to word in its language (the reason is a code: verify/reasons.ts).
+        reason: c.reason,
+        source: c.source,
+        ...(c.deviceId ? { deviceId: c.deviceId } : {}),
+        ...(c.key ? { key: c.key } : {}),
       }));
       const records: ManagerEvent[] = (recentRecords.all(limit) as RecordRow[]).map((row) => {
         const r = rowToRecord(row);
-        return { at: r.at, kind: 'record', what: r.type, detail: `#${r.seq} ${r.id}` };
+        return { at: r.at, kind: 'record', what: r.type, detail: `#${r.seq} ${r.id}`, seq: r.seq };
       });
       return [...checks, ...records].sort((a, b) => b.at.localeCompare(a.at)).slice(0, limit);
     };

@@ -44,7 +44,7 @@ describe('health reason codes and the manager page templates', () => {
       params: { version: 7, hours: 30 },
       reason: 'Registry v7 is 30.0 h old (too old)',
     };
-    expect(reasonText(stale, 'zh-CN')).toBe('注册库 v7 已过 30.0 小时（过旧）');
+    expect(reasonText(stale, 'zh-CN')).toBe('注册库v7已过30.0小时（过旧）');
     expect(reasonText(stale, 'en')).toBe('Registry v7 is 30.0 h old (too old)');
     const disk: HealthItem = {
       level: 'warn',
@@ -52,7 +52,7 @@ describe('health reason codes and the manager page templates', () => {
       params: { freeBytes: 300 * 1_048_576, dbBytes: 12.4 * 1_048_576 },
       reason: 'Disk space low: 300 MB free (database 12 MB)',
     };
-    expect(reasonText(disk, 'zh-CN')).toBe('磁盘空间不足：剩余 300 MB（数据库 12 MB）');
+    expect(reasonText(disk, 'zh-CN')).toBe('磁盘空间不足：剩余300 MB（数据库12 MB）');
     const expiresAt = '2026-11-30T12:00:00.000Z';
     const expired: HealthItem = {
       level: 'fail',
@@ -60,7 +60,7 @@ describe('health reason codes and the manager page templates', () => {
       params: { version: 3, expiresAt },
       reason: `Registry v3 expired at ${expiresAt}`,
     };
-    expect(reasonText(expired, 'zh-CN')).toBe(`注册库 v3 已于 ${formatDate(expiresAt, 'zh-CN', true)} 过期`);
+    expect(reasonText(expired, 'zh-CN')).toBe(`注册库v3已于${formatDate(expiresAt, 'zh-CN', true)}过期`);
     expect(reasonText(expired, 'zh-CN')).toContain('2026年');
     const error: HealthItem = {
       level: 'warn',
@@ -68,7 +68,7 @@ describe('health reason codes and the manager page templates', () => {
       params: { component: 'printer:receipt', message: 'cable cut' },
       reason: 'printer:receipt: cable cut',
     };
-    expect(reasonText(error, 'zh-CN')).toBe('打印机 receipt：cable cut');
+    expect(reasonText(error, 'zh-CN')).toBe('打印机receipt：cable cut');
   });
 
   it("falls back to the server's reason for an unknown code or a missing parameter", () => {
@@ -143,7 +143,7 @@ describe('health reason codes and the manager page templates', () => {
 
   it('the print queue tile reports a code with its parameters', () => {
     expect(printerHealth(ready, 2)).toMatchObject({ code: 'printer.printing', params: { waiting: 2 } });
-    expect(reasonText(printerHealth(ready, 2), 'zh-CN')).toBe('正在打印（2 张等待）');
+    expect(reasonText(printerHealth(ready, 2), 'zh-CN')).toBe('正在打印（2张等待）');
     expect(printerHealth({ ...ready, paperOut: true }, 0)).toMatchObject({ code: 'printer.paper_out' });
     expect(printerHealth({ ...ready, online: false, detail: 'timeout' }, 0)).toMatchObject({
       code: 'printer.offline_detail',
