@@ -376,7 +376,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     } catch (error) {
       drain.rejectAck('malformed_ack', `not JSON: ${(error as Error).message}`.slice(0, 200));
       refuse(topic, 'malformed', 'acknowledgement is not JSON');
-      return reportAfterAck(true);
+      reportAfterAck(true);
+      return;
     }
     const ack = ackSchema.safeParse(body);
     if (!ack.success) {
@@ -384,12 +385,14 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       const detail = issue ? `${issue.path.join('.') || '(ack)'}: ${issue.message}` : 'invalid ack';
       drain.rejectAck('malformed_ack', detail.slice(0, 200));
       refuse(topic, 'malformed', detail);
-      return reportAfterAck(true);
+      reportAfterAck(true);
+      return;
     }
     const hadRejected = drain.rejectedAck !== undefined;
     if (!drain.onAck(ack.data.ackSeq, ack.data.problem)) {
       refuse(topic, 'impossible_ack', drain.rejectedAck?.detail ?? 'impossible acknowledgement');
-      return reportAfterAck(true);
+      reportAfterAck(true);
+      return;
     }
     events.emit('acked', drain.ackedSeq);
     // A retained ack may be hours old: only one sent just now says what upstream's clock reads.
@@ -411,7 +414,10 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       return;
     }
     if (payload.length === 0) return; // a cleared retained message
-    if (topic === topics.acks) return onAck(topic, payload, retained);
+    if (topic === topics.acks) {
+      onAck(topic, payload, retained);
+      return;
+    }
     const body = decodeJson(payload, options.maxDownlinkBytes);
     if (topic === topics.cmd) return onCommand(topic, body);
     const scope = scopeTopics.find((s) => s.topics.manifest === topic);
