@@ -9,7 +9,13 @@ import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
 export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
-export const ALERT_KINDS = ['clone', 'unknown_code', 'suspicious_report', 'sync_gap'] as const;
+export const ALERT_KINDS = [
+  'clone',
+  'unknown_code',
+  'suspicious_report',
+  'sync_gap',
+  'ledger_recovered',
+] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {

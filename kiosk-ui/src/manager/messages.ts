@@ -256,12 +256,14 @@ export const alertKindMessages: Catalogue<AlertKind> = {
     unknown_code: '未登记的码',
     suspicious_report: '可疑商品举报',
     sync_gap: '上传记录缺失',
+    ledger_recovered: '账本丢失后已从上级恢复',
   },
   en: {
     clone: 'Possible copied code (sold twice)',
     unknown_code: 'Unknown code',
     suspicious_report: 'Suspicious report',
     sync_gap: 'Gap in uploaded records',
+    ledger_recovered: 'Ledger rebuilt from upstream after it was lost',
   },
 };
 
