@@ -1,13 +1,16 @@
 import { type CommandIo, parseCommandOrHelp } from '../terminal/cli/args.js';
 import { untilSignal } from '../terminal/cli/signals.js';
-import { startDemo } from '../terminal/demo/start-demo.js';
+import { isLoopback, startDemo } from '../terminal/demo/start-demo.js';
 import { createLogger } from '../terminal/logger.js';
 
-const HELP = `Usage: veriterm demo [--port N] [--data DIR]
+const HELP = `Usage: veriterm demo [--port N] [--host ADDR] [--data DIR]
 
 Zero-config demo (what \`npm start\` runs): demo keys and a signed demo registry on first start,
-a simulated scanner and printer, the kiosk at http://localhost:8080.
-Env: PORT (default 8080), VERITERM_DATA (default ./data).
+a simulated scanner and printer, the kiosk at http://127.0.0.1:8080, an embedded MQTT broker
+(127.0.0.1, logins only) and the reference upstream.
+The demo binds 127.0.0.1: its sign-in PINs are printed below and are no secret. --host 0.0.0.0
+(or HOST=0.0.0.0) makes it reachable from the network, PINs included.
+Env: PORT (default 8080), HOST (default 127.0.0.1), VERITERM_DATA (default ./data).
 `;
 
 /** `veriterm demo`: the demo terminal. */
@@ -15,7 +18,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandOrHelp(
     'demo',
     argv,
-    { port: { type: 'string', short: 'p' }, data: { type: 'string' } },
+    { port: { type: 'string', short: 'p' }, host: { type: 'string' }, data: { type: 'string' } },
     { usage: HELP, io, allowPositionals: false },
   );
   if (!parsed) return 0;
@@ -28,7 +31,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 2;
   }
   const logger = createLogger({ level: process.env.VERITERM_LOG_LEVEL ?? 'warn' });
-  const demo = await startDemo({ logger, port, dataDir: values.data });
+  const host = values.host ?? (process.env.HOST || '127.0.0.1');
+  const demo = await startDemo({ logger, port, host, dataDir: values.data });
   // Embedded MQTT broker + reference upstream beside the demo terminal (README "Upstream sync").
   const { linkDemoUpstream } = await import('../upstream/start-demo-upstream.js');
   const upstream = await linkDemoUpstream(demo, logger);
@@ -39,6 +43,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     `  sign-in (checkout/manager): ${demo.users.map((u) => `${u.id} / PIN ${u.pin}`).join(', ')}`,
     '  sample codes (click them on the page, or type/scan them):',
     ...demo.samples.map((s) => `    ${s.expect.padEnd(13)} ${JSON.stringify(s.data)}`),
+    ...(isLoopback(host)
+      ? []
+      : [
+          `  WARNING: listening on ${host}: anyone on the network can open these pages and sign in`,
+          '  with the demo PINs above. Use the default (127.0.0.1) unless you mean it.',
+        ]),
     '  Ctrl+C to stop.',
     '',
   ];

@@ -22,6 +22,7 @@ import { WsHub } from './http/ws-hub.js';
 import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from './identity/index.js';
 import { KioskLane } from './lanes/kiosk.js';
 import { KioskReports } from './lanes/kiosk-reports.js';
+import { anchorLedger, assertLedgerPresent } from './ledger/anchor.js';
 import { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
 import { PrintQueue } from './printing/print-queue.js';
@@ -109,11 +110,14 @@ export async function startTerminal(
 ): Promise<RunningTerminal> {
   mkdirSync(config.dataDir, { recursive: true });
   const dbFile = join(config.dataDir, 'terminal.db');
+  // A terminal that has had a ledger refuses to start without it (ledger/anchor.ts).
+  assertLedgerPresent(config.dataDir);
   const ledgerDb = openDatabase(dbFile);
   const queryDb = openDatabase(dbFile, { synchronous: 'NORMAL' });
   const identity = loadOrCreateTerminalKey(join(config.dataDir, TERMINAL_KEY_FILE));
   const { storeId, terminalId } = config.terminal;
   const ledger = new Ledger({ db: ledgerDb, identity, storeId, terminalId });
+  anchorLedger(ledgerDb, config.dataDir, { storeId, terminalId, keyId: identity.keyId });
   const registry = parts.registry ?? (await openRegistry(config));
   const queryLog = new QueryLog(queryDb);
   const verifier = new Verifier({

@@ -15,6 +15,7 @@ import {
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
 import { type IngestBatch, type IngestResult, IngestStore } from './ingest-store.js';
+import { answerLedgerRequest, ingestWithRecoveryAlerts } from './ledger-recovery.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
@@ -97,7 +98,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       sessionExpirySeconds: 3600,
       keepaliveSeconds: 30,
       reconnect: { initialDelayMs: 200, maxDelayMs: 10_000, jitter: 0.3, connectTimeoutMs: 10_000 },
-      subscriptions: [subs.records, subs.registryRequests, subs.cmdResults, subs.status],
+      subscriptions: [subs.records, subs.registryRequests, subs.ledgerRequests, subs.cmdResults, subs.status],
     },
     log,
   );
@@ -144,7 +145,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       .filter((b) => b !== undefined);
     if (queued.length > 0) scheduleFlush();
     if (batches.length === 0) return;
-    const results = store.ingestMany(batches);
+    const results = ingestWithRecoveryAlerts(store, batches);
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
@@ -226,6 +227,23 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
         return;
       }
       return publisher.answer(body, own.registryResponse, correlation);
+    }
+    if (t.rest === 'ledger/req') {
+      if (responseTopic !== undefined && responseTopic !== own.ledgerResponse) {
+        log.warn({ topic, responseTopic }, 'ledger request with a foreign response topic refused');
+        return;
+      }
+      const reply = { storeId: t.storeId, terminalId: t.terminalId, responseTopic: own.ledgerResponse };
+      return answerLedgerRequest(
+        {
+          db: deps.db,
+          logger: log,
+          publish: (to, frame, c) => publish(to, frame, { qos: 1, ...(c ? { correlation: c } : {}) }),
+        },
+        reply,
+        payload,
+        correlation,
+      );
     }
     if (t.rest === 'status') {
       const doc = payload.length === 0 ? undefined : decodeJson(payload, 1024 * 1024);

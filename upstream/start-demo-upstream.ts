@@ -7,6 +7,7 @@ import { bodyFileFor } from '../terminal/registry/writer.js';
 import type { Sync } from '../terminal/sync/create-sync.js';
 import { createTerminalSync, type TerminalSyncParts } from '../terminal/sync/for-terminal.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
+import { EMBEDDED_LOGINS_DIR, issueEmbeddedLogin } from './embedded-broker-logins.js';
 import { type StartedUpstream, startUpstream, UPSTREAM_LAYOUT } from './start-upstream.js';
 
 export interface DemoUpstream extends StartedUpstream {
@@ -19,6 +20,8 @@ export interface DemoUpstream extends StartedUpstream {
     brokerUrl: string;
     storeId: string;
     terminalId: string;
+    /** The terminal's broker login (0600 JSON `{ username, password }` in the upstream data dir). */
+    credentialsFile: string;
     registry: { scopes: string[] };
     commands: { publicKeys: string[] };
   };
@@ -28,6 +31,8 @@ export interface DemoUpstream extends StartedUpstream {
  * For `npm start`: an embedded aedes broker plus the reference upstream in this process, publishing
  * the demo registry (its signed snapshot, and sold-unit deltas signed with the demo release key).
  * `registryDir` is the directory `createDemoRegistry` wrote (root.json, release.key, demo-1.*).
+ * The broker listens on 127.0.0.1 and admits only the logins made here: the upstream's and one
+ * per listed terminal (random passwords kept in `{dataDir}/broker-logins/`).
  */
 export async function startDemoUpstream(input: {
   dataDir: string;
@@ -38,7 +43,10 @@ export async function startDemoUpstream(input: {
   terminals: { storeId: string; terminalId: string; publicKey: string }[];
   brokerPort?: number;
 }): Promise<DemoUpstream> {
-  const broker = await startEmbeddedBroker({ port: input.brokerPort ?? 0 });
+  const loginsDir = join(input.dataDir, EMBEDDED_LOGINS_DIR);
+  const upstreamLogin = issueEmbeddedLogin(loginsDir, { role: 'upstream' });
+  for (const t of input.terminals) issueEmbeddedLogin(loginsDir, { role: 'terminal', ...t });
+  const broker = await startEmbeddedBroker({ port: input.brokerPort ?? 0, loginsDir });
   const version = parseManifest(readFileSync(input.manifestFile, 'utf8')).signed.version;
   const snapDir = join(input.dataDir, UPSTREAM_LAYOUT.releases, input.scope, `snapshot-${version}`);
   if (!existsSync(snapDir)) {
@@ -58,7 +66,13 @@ export async function startDemoUpstream(input: {
       dataDir: input.dataDir,
       logger: input.logger.child({ module: 'demo-upstream' }),
       // aedes: MQTT 3.1.1 and no shared subscriptions.
-      options: { brokerUrl: broker.url, protocol: '3.1.1', shareGroup: '' },
+      options: {
+        brokerUrl: broker.url,
+        protocol: '3.1.1',
+        shareGroup: '',
+        username: upstreamLogin.username,
+        password: upstreamLogin.password,
+      },
       terminals: input.terminals,
     });
   } catch (error) {
@@ -72,6 +86,7 @@ export async function startDemoUpstream(input: {
       brokerUrl: broker.url,
       storeId,
       terminalId,
+      credentialsFile: issueEmbeddedLogin(loginsDir, { role: 'terminal', storeId, terminalId }).file,
       registry: { scopes: [input.scope] },
       commands: { publicKeys: [started.commandPublicKeyPem] },
     }),

@@ -1,5 +1,6 @@
 import { loadConfigFile } from '../../terminal/config/index.js';
 import { VeritermError } from '../../terminal/errors.js';
+import { checkLedger } from './ledger-check.js';
 import { checkClock, checkDisk, checkIdentity, checkOutbox, checkRegistry } from './local-checks.js';
 import { checkBroker, checkDevices } from './remote-checks.js';
 import { type DoctorCheck, fail, ok } from './types.js';
@@ -13,7 +14,7 @@ export interface DoctorOptions {
 }
 
 /**
- * Every check `veriterm doctor` runs, in order: config (all bad fields at once), identity,
+ * Every check `veriterm doctor` runs, in order: config (all bad fields at once), identity, ledger,
  * devices, registry root and data, broker (TLS, login), clock, disk. A config that cannot be
  * read stops there: the other checks need it.
  */
@@ -38,16 +39,21 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
     ];
   }
   const config = result.config;
+  const ledger = checkLedger(config);
   return [
     ok(
       'config',
       `${options.configFile} is valid (terminal ${config.terminal.storeId}/${config.terminal.terminalId})`,
     ),
     checkIdentity(config),
+    ledger,
     ...(await checkDevices(config, timeoutMs)),
     ...checkRegistry(config, now),
     ...(await checkBroker(config, timeoutMs, now)),
-    ...[checkOutbox(config, now)].filter((c): c is DoctorCheck => c !== undefined),
+    // Opening a lost or swapped ledger would create or change it: its outbox is not read then.
+    ...(ledger.level === 'fail' ? [] : [checkOutbox(config, now)]).filter(
+      (c): c is DoctorCheck => c !== undefined,
+    ),
     checkClock(config, now),
     checkDisk(config),
   ];

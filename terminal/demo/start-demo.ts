@@ -19,7 +19,11 @@ export interface DemoOptions {
   dataDir?: string;
   /** @default env PORT or 8080 (0 = any free port) */
   port?: number;
-  /** @default '0.0.0.0' */
+  /**
+   * Address the HTTP server binds. The demo's PINs are public (printed at start), so it stays on
+   * this machine unless asked: `HOST=0.0.0.0` or `veriterm demo --host 0.0.0.0`.
+   * @default env HOST or '127.0.0.1'
+   */
   host?: string;
   logger: Logger;
   /** Extra config (merged over the demo defaults). */
@@ -58,13 +62,20 @@ const DEMO_USERS = [
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const dataDir = resolve(options.dataDir ?? process.env.VERITERM_DATA ?? './data');
   const port = options.port ?? (process.env.PORT ? Number(process.env.PORT) : 8080);
+  const host = options.host ?? (process.env.HOST || '127.0.0.1');
+  if (!isLoopback(host)) {
+    options.logger.warn(
+      { host },
+      'demo HTTP server reachable from the network: its demo PINs (printed at start) sign anyone in',
+    );
+  }
   const users = await Promise.all(
     DEMO_USERS.map(async (u) => ({ id: u.id, role: u.role, pinHash: await hashPin(u.pin) })),
   );
   const parsed = validateConfig({
     ...options.config,
     dataDir,
-    http: { host: options.host ?? '0.0.0.0', port, ...options.config?.http },
+    http: { host, port, ...options.config?.http },
     kiosk: { demo: true, ...options.config?.kiosk },
     auth: { users, ...options.config?.auth },
   });
@@ -115,4 +126,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       store.close();
     },
   };
+}
+
+/** Whether `host` is a loopback address (or name): only this machine can reach it. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

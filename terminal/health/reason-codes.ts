@@ -40,6 +40,7 @@ export const REASON_PARAMS = {
   // upstream (sync/create-sync.ts)
   'upstream.offline': ['backlog'],
   'upstream.refused': ['seq', 'code'],
+  'upstream.impossible_ack': ['detail'],
   'upstream.sending': ['backlog'],
   'upstream.delivered': [],
   // process (health/feeders.ts reportProcess)

@@ -12,7 +12,8 @@ export type RecordType = (typeof RECORD_TYPES)[number];
 /**
  * `clone`: a sold code met again; `unknown_code`: a covered product's code not in the registry;
  * `code_mismatch`: a registered code whose batch/expiry disagree with the unit (payload `mismatch`);
- * `suspicious_report`: a shopper's report from the kiosk; `sync_gap`: records missing upstream.
+ * `suspicious_report`: a shopper's report from the kiosk; `sync_gap`: records missing upstream;
+ * `ledger_recovered`: the first record of a ledger rebuilt by `veriterm ledger recover`.
  */
 export const ALERT_KINDS = [
   'clone',
@@ -20,6 +21,7 @@ export const ALERT_KINDS = [
   'code_mismatch',
   'suspicious_report',
   'sync_gap',
+  'ledger_recovered',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

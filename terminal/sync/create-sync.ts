@@ -54,6 +54,8 @@ export interface SyncStatus {
   backlog: number;
   oldestPendingAt?: string;
   inFlightBatches: number;
+  /** Acknowledgements refused since start (malformed, or beyond our ledger's head). */
+  rejectedAcks: number;
   /** Bytes put on the wire by the link since start. */
   bytesSent: number;
   transfers: TransferProgress[];
@@ -215,6 +217,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       backlog: s.pending,
       ...(s.oldestPendingAt ? { oldestPendingAt: s.oldestPendingAt } : {}),
       inFlightBatches: drain.stats().inFlightBatches,
+      rejectedAcks: drain.rejectedAcks,
       bytesSent: link.bytesSent(),
       transfers: [...transfers.values()].map((t) => ({ ...t.progress })),
     };
@@ -224,8 +227,9 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     if (!deps.health) return;
     const s = status();
     const problem = drain.problem;
+    const rejected = drain.rejectedAck;
     deps.health.report('upstream', {
-      level: s.link === 'up' && !problem ? 'ok' : 'warn',
+      level: s.link === 'up' && !problem && !rejected ? 'ok' : 'warn',
       ...(s.link === 'down'
         ? {
             code: 'upstream.offline',
@@ -238,14 +242,20 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
               params: { seq: problem.seq, code: problem.code },
               reason: `Upstream refused record ${problem.seq}: ${problem.code}`,
             }
-          : s.backlog > 0
+          : rejected
             ? {
-                code: 'upstream.sending',
-                params: { backlog: s.backlog },
-                reason: `Sending ${s.backlog} records to upstream`,
+                code: 'upstream.impossible_ack',
+                params: { detail: rejected.detail },
+                reason: `Upstream acknowledgement ignored (${rejected.code}): ${rejected.detail}`,
               }
-            : { code: 'upstream.delivered', reason: 'Connected to upstream; all records delivered' }),
-      details: { ...s },
+            : s.backlog > 0
+              ? {
+                  code: 'upstream.sending',
+                  params: { backlog: s.backlog },
+                  reason: `Sending ${s.backlog} records to upstream`,
+                }
+              : { code: 'upstream.delivered', reason: 'Connected to upstream; all records delivered' }),
+      details: { ...s, ...(rejected ? { rejectedAck: rejected } : {}) },
     });
   };
 
@@ -340,6 +350,56 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     }
   };
 
+  /** Health after an ack: at once when it changed something worth seeing, else at most once a second. */
+  const reportAfterAck = (urgent: boolean): void => {
+    // Counting the outbox costs a query: during a drain, at most once a second (and once after).
+    if (urgent || now() - lastAckReportMs >= 1000) {
+      lastAckReportMs = now();
+      reportHealth();
+      return;
+    }
+    ackReportTimer ??= setTimeout(() => {
+      ackReportTimer = undefined;
+      lastAckReportMs = now();
+      reportHealth();
+    }, 1000);
+  };
+
+  /**
+   * An acknowledgement is validated before it moves anything (OutboxDrain.onAck): one that does not
+   * parse, or that claims more than our ledger holds, is refused, counted and shown on health.
+   */
+  const onAck = (topic: string, payload: Buffer, retained: boolean): void => {
+    let body: unknown;
+    try {
+      body = decodeJson(payload, options.maxDownlinkBytes);
+    } catch (error) {
+      drain.rejectAck('malformed_ack', `not JSON: ${(error as Error).message}`.slice(0, 200));
+      refuse(topic, 'malformed', 'acknowledgement is not JSON');
+      reportAfterAck(true);
+      return;
+    }
+    const ack = ackSchema.safeParse(body);
+    if (!ack.success) {
+      const issue = ack.error.issues[0];
+      const detail = issue ? `${issue.path.join('.') || '(ack)'}: ${issue.message}` : 'invalid ack';
+      drain.rejectAck('malformed_ack', detail.slice(0, 200));
+      refuse(topic, 'malformed', detail);
+      reportAfterAck(true);
+      return;
+    }
+    const hadRejected = drain.rejectedAck !== undefined;
+    if (!drain.onAck(ack.data.ackSeq, ack.data.problem)) {
+      refuse(topic, 'impossible_ack', drain.rejectedAck?.detail ?? 'impossible acknowledgement');
+      reportAfterAck(true);
+      return;
+    }
+    events.emit('acked', drain.ackedSeq);
+    // A retained ack may be hours old: only one sent just now says what upstream's clock reads.
+    if (ack.data.at !== undefined && !retained) events.emit('upstreamTime', ack.data.at);
+    reportAfterAck(hadRejected || ack.data.problem !== undefined);
+  };
+
   const onMessage = async (topic: string, payload: Buffer, retained = false): Promise<void> => {
     if (payload.length > options.maxDownlinkBytes) {
       refuse(
@@ -354,27 +414,11 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       return;
     }
     if (payload.length === 0) return; // a cleared retained message
-    const body = decodeJson(payload, options.maxDownlinkBytes);
     if (topic === topics.acks) {
-      const ack = ackSchema.safeParse(body);
-      if (!ack.success) return refuse(topic, 'malformed', ack.error.issues[0]?.message ?? 'invalid ack');
-      drain.onAck(ack.data.ackSeq, ack.data.problem);
-      events.emit('acked', drain.ackedSeq);
-      // A retained ack may be hours old: only one sent just now says what upstream's clock reads.
-      if (ack.data.at !== undefined && !retained) events.emit('upstreamTime', ack.data.at);
-      // Counting the outbox costs a query: during a drain, at most once a second (and once after).
-      if (now() - lastAckReportMs >= 1000 || ack.data.problem) {
-        lastAckReportMs = now();
-        reportHealth();
-      } else {
-        ackReportTimer ??= setTimeout(() => {
-          ackReportTimer = undefined;
-          lastAckReportMs = now();
-          reportHealth();
-        }, 1000);
-      }
+      onAck(topic, payload, retained);
       return;
     }
+    const body = decodeJson(payload, options.maxDownlinkBytes);
     if (topic === topics.cmd) return onCommand(topic, body);
     const scope = scopeTopics.find((s) => s.topics.manifest === topic);
     if (scope) {

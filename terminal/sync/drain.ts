@@ -27,6 +27,14 @@ export interface DrainDeps {
   now?: () => number;
 }
 
+/** Why an acknowledgement was not believed (see `OutboxDrain.onAck`). */
+export interface RejectedAck {
+  /** `impossible_ack`: well-formed but beyond anything this terminal holds; `malformed_ack`: not an ack. */
+  code: 'impossible_ack' | 'malformed_ack';
+  detail: string;
+  at: string;
+}
+
 interface InFlight {
   firstSeq: number;
   lastSeq: number;
@@ -46,6 +54,12 @@ export class OutboxDrain {
   sentSeq: number;
   lastAckAt: string | undefined;
   problem: { code: string; seq: number } | undefined;
+  /** The last acknowledgement refused since the last one believed (health warns while set). */
+  rejectedAck: RejectedAck | undefined;
+  /** Acknowledgements refused since start. */
+  rejectedAcks = 0;
+  /** Highest sequence known to be in our ledger (only grows; re-read when an ack goes beyond it). */
+  private knownHeadSeq = 0;
   private inFlight: InFlight[] = [];
   /**
    * Batches of this generation handed to the publish chain whose PUBACK has not come (nor their
@@ -90,7 +104,24 @@ export class OutboxDrain {
     this.lastProgressMs = this.now();
   }
 
-  onAck(ackSeq: number, problem?: { code: string; seq: number }): void {
+  /**
+   * Applies upstream's acknowledgement, after checking it could be true: an integer from 0 to our
+   * ledger's head. Upstream may hold more than `sentSeq` (we restarted before persisting its ack),
+   * never more than we ever wrote. An ack that fails the check moves nothing (a forged retained
+   * `ackSeq: 1000000000` would otherwise stop the drain for good): it is logged, counted and kept
+   * as `rejectedAck` for health until an ack that passes arrives. Returns whether it was believed.
+   */
+  onAck(ackSeq: number, problem?: { code: string; seq: number }): boolean {
+    if (!Number.isSafeInteger(ackSeq) || ackSeq < 0) {
+      this.rejectAck('impossible_ack', `ackSeq ${ackSeq} is not a non-negative integer`);
+      return false;
+    }
+    if (ackSeq > this.knownHeadSeq) this.knownHeadSeq = this.headSeq();
+    if (ackSeq > this.knownHeadSeq) {
+      this.rejectAck('impossible_ack', `ackSeq ${ackSeq} is beyond our last record ${this.knownHeadSeq}`);
+      return false;
+    }
+    this.rejectedAck = undefined;
     this.problem = problem;
     if (ackSeq > this.sentSeq && ackSeq > this.ackedSeq) {
       // Upstream holds more than we sent in this run (we restarted before persisting its ack).
@@ -99,7 +130,7 @@ export class OutboxDrain {
         'upstream already holds records beyond our cursor',
       );
     }
-    if (ackSeq <= this.ackedSeq) return;
+    if (ackSeq <= this.ackedSeq) return true;
     this.persistAck(ackSeq);
     this.ackedSeq = ackSeq;
     if (this.sentSeq < ackSeq) this.sentSeq = ackSeq;
@@ -107,6 +138,25 @@ export class OutboxDrain {
     this.lastProgressMs = this.now();
     this.inFlight = this.inFlight.filter((b) => b.lastSeq > ackSeq);
     this.kick();
+    return true;
+  }
+
+  /** Records an acknowledgement that moved nothing (also one that did not parse). */
+  rejectAck(code: RejectedAck['code'], detail: string): void {
+    this.rejectedAcks++;
+    this.rejectedAck = { code, detail, at: new Date(this.now()).toISOString() };
+    this.deps.logger.warn(
+      { code, detail, ackedSeq: this.ackedSeq, rejectedAcks: this.rejectedAcks },
+      'upstream acknowledgement ignored',
+    );
+  }
+
+  /** The ledger's head: its own count when it offers one, else acknowledged + pending (the outbox holds every later record). */
+  private headSeq(): number {
+    const outbox = this.deps.outbox as OutboxReader & { headSeq?: () => number };
+    if (typeof outbox.headSeq === 'function') return outbox.headSeq();
+    const s = outbox.stats();
+    return s.lastAckedSeq + s.pending;
   }
 
   private ackTimer: NodeJS.Timeout | undefined;
@@ -326,7 +376,12 @@ export class OutboxDrain {
     return { payload, lastSeq: run.lastSeq, count: run.count };
   }
 
-  stats(): { inFlightBatches: number; sentSeq: number; ackedSeq: number } {
-    return { inFlightBatches: this.inFlight.length, sentSeq: this.sentSeq, ackedSeq: this.ackedSeq };
+  stats(): { inFlightBatches: number; sentSeq: number; ackedSeq: number; rejectedAcks: number } {
+    return {
+      inFlightBatches: this.inFlight.length,
+      sentSeq: this.sentSeq,
+      ackedSeq: this.ackedSeq,
+      rejectedAcks: this.rejectedAcks,
+    };
   }
 }

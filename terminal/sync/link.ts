@@ -16,6 +16,11 @@ export interface LinkOptions {
   will?: { topic: string; payload: Buffer };
   /** Topics (re)subscribed after every connect that did not resume a session. */
   subscriptions: string[];
+  /**
+   * A clean session (MQTT 5 Clean Start, 3.1.1 CleanSession) for one-off exchanges such as
+   * `veriterm ledger recover`; the terminal's own link keeps a persistent one. @default false
+   */
+  clean?: boolean;
 }
 
 export interface LinkEvents {
@@ -131,7 +136,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     return {
       clientId: o.clientId,
       protocolVersion: this.protocolVersion,
-      clean: false,
+      clean: o.clean ?? false,
       keepalive: o.keepaliveSeconds,
       reconnectPeriod: 0,
       connectTimeout: o.reconnect.connectTimeoutMs,

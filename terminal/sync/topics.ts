@@ -20,6 +20,18 @@ export interface TerminalTopics {
   registryRequest: string;
   /** down, QoS 1: responses to registry transfer requests. */
   registryResponse: string;
+  /** up, QoS 1: ledger recovery requests (`veriterm ledger recover`; request/response as registry). */
+  ledgerRequest: string;
+  /** down, QoS 1: responses to ledger recovery requests. */
+  ledgerResponse: string;
+}
+
+/** What a terminal publishes (uplink) and reads (downlink) under its own prefix: the broker ACL's lists. */
+export function terminalTopicRoles(t: TerminalTopics): { uplink: string[]; downlink: string[] } {
+  return {
+    uplink: [t.status, t.records, t.cmdResult, t.registryRequest, t.ledgerRequest],
+    downlink: [t.acks, t.cmd, t.registryResponse, t.ledgerResponse],
+  };
 }
 
 const LEVEL = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -40,6 +52,8 @@ export function terminalTopics(storeId: string, terminalId: string): TerminalTop
     cmdResult: `${prefix}/cmd/result`,
     registryRequest: `${prefix}/registry/req`,
     registryResponse: `${prefix}/registry/res`,
+    ledgerRequest: `${prefix}/ledger/req`,
+    ledgerResponse: `${prefix}/ledger/res`,
   };
 }
 
@@ -63,6 +77,7 @@ export function registryTopics(scope: string): RegistryTopics {
 export function upstreamSubscriptions(group: string | undefined): {
   records: string;
   registryRequests: string;
+  ledgerRequests: string;
   status: string;
   cmdResults: string;
 } {
@@ -70,6 +85,7 @@ export function upstreamSubscriptions(group: string | undefined): {
   return {
     records: share('vt/+/+/records'),
     registryRequests: share('vt/+/+/registry/req'),
+    ledgerRequests: share('vt/+/+/ledger/req'),
     cmdResults: share('vt/+/+/cmd/result'),
     // Status is retained and small: every worker keeps the whole picture, so it is not shared.
     status: 'vt/+/+/status',

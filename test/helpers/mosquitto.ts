@@ -13,6 +13,12 @@ export interface MosquittoOptions {
   acl?: string;
   /** With TLS client certificates: the certificate CN becomes the username (for the ACL). @default true when tls */
   identityAsUsername?: boolean;
+  /**
+   * With TLS client certificates: the username (the certificate CN) replaces the client id, so a
+   * certificate cannot take over another client's session (upstream/broker-acl.ts
+   * mosquittoTerminalListener). @default false
+   */
+  usernameAsClientId?: boolean;
   /** @default true when no TLS client certificate is required */
   allowAnonymous?: boolean;
   /** Keep sessions and queued messages on disk across restarts. @default true */
@@ -88,6 +94,7 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
       lines.push(
         'require_certificate true',
         `use_identity_as_username ${options.identityAsUsername ?? true}`,
+        `use_username_as_clientid ${options.usernameAsClientId ?? false}`,
       );
     }
   }

@@ -147,11 +147,19 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   let stopBroker: (() => Promise<void>) | undefined;
   if (values['embedded-broker']) {
     const { startEmbeddedBroker } = await import('../embedded-broker.js');
+    const { issueEmbeddedLogins } = await import('../embedded-broker-setup.js');
     const url = new URL(options.brokerUrl);
-    const broker = await startEmbeddedBroker({ port: Number(url.port || 1883), host: url.hostname });
+    // Logins only (no anonymous access): the upstream's, and one per terminal in DIR/terminals.json.
+    const logins = issueEmbeddedLogins(dataDir);
+    const broker = await startEmbeddedBroker({
+      port: Number(url.port || 1883),
+      host: url.hostname,
+      loginsDir: logins.dir,
+    });
     stopBroker = broker.stop;
-    Object.assign(options, { shareGroup: '', protocol: '3.1.1' });
-    logger.info({ url: broker.url }, 'embedded broker listening');
+    Object.assign(options, { shareGroup: '', protocol: '3.1.1', ...logins.upstream });
+    logger.info({ url: broker.url, logins: logins.dir }, 'embedded broker listening');
+    io.stdout.write(`embedded broker logins (terminal sync.credentialsFile): ${logins.dir}\n`);
   }
   const started = await startUpstream({ dataDir, logger, options });
   io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);

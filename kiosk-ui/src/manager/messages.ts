@@ -192,6 +192,7 @@ export const reasonMessages: Catalogue<ReasonCode> = {
     'registry_update.current': '注册库{scope}已是最新',
     'upstream.offline': '未连接上级，待上传{backlog}条',
     'upstream.refused': '上级拒收第{seq}条记录：{code}',
+    'upstream.impossible_ack': '已忽略不可能的上级确认：{detail}',
     'upstream.sending': '正在向上级上传{backlog}条记录',
     'upstream.delivered': '已连接上级，记录已全部上传',
     'process.memory_high': '内存占用过高：{rssBytes}',
@@ -234,6 +235,7 @@ export const reasonMessages: Catalogue<ReasonCode> = {
     'registry_update.current': 'Registry {scope} up to date',
     'upstream.offline': 'No link to upstream; {backlog} records waiting',
     'upstream.refused': 'Upstream refused record {seq}: {code}',
+    'upstream.impossible_ack': 'Upstream acknowledgement ignored: {detail}',
     'upstream.sending': 'Sending {backlog} records to upstream',
     'upstream.delivered': 'Connected to upstream; all records delivered',
     'process.memory_high': 'High memory use: {rssBytes}',
@@ -265,6 +267,7 @@ export const alertKindMessages: Catalogue<AlertKind> = {
     code_mismatch: '码与登记信息不符（批号/有效期）',
     suspicious_report: '可疑商品举报',
     sync_gap: '上传记录缺失',
+    ledger_recovered: '账本丢失后已从上级恢复',
   },
   en: {
     clone: 'Possible copied code (sold twice)',
@@ -272,6 +275,7 @@ export const alertKindMessages: Catalogue<AlertKind> = {
     code_mismatch: 'Code disagrees with its registration (batch/expiry)',
     suspicious_report: 'Suspicious report',
     sync_gap: 'Gap in uploaded records',
+    ledger_recovered: 'Ledger rebuilt from upstream after it was lost',
   },
 };
 

@@ -7,7 +7,7 @@ import { dayBounds, isExportDay, ledgerDayCsv } from '../../ledger/export.js';
 import { LedgerReads, ledgerPaths, verifyChain } from '../../ledger/index.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
-const USAGE = `Usage: veriterm ledger <verify|export> [options]
+const USAGE = `Usage: veriterm ledger <verify|export|recover> [options]
 
   verify [--data DIR] [--public-key FILE]
       Checks the whole chain: gap-free sequence, every prevHash, every hash recomputed from the
@@ -17,6 +17,13 @@ const USAGE = `Usage: veriterm ledger <verify|export> [options]
   export --day YYYY-MM-DD --format csv|ndjson [--data DIR]
       Prints the records whose time falls on that UTC day, in sequence order, to stdout.
 
+  recover --config FILE [--timeout SECONDS]
+      For a terminal whose terminal.db was lost (it refuses to start with ledger_missing): asks
+      upstream, over the terminal's own broker login, where its copy of the chain ends and which
+      write-offs it holds, then writes a new terminal.db that continues that chain (first record:
+      an alert ledger_recovered) with those write-offs restored. Needs upstream reachable
+      (waits --timeout seconds, default 15).
+
   --data DIR  data directory (default: $VERITERM_DATA or ./data)
 `;
 
@@ -25,6 +32,8 @@ const OPTIONS = {
   'public-key': { type: 'string' },
   day: { type: 'string' },
   format: { type: 'string' },
+  config: { type: 'string', short: 'c' },
+  timeout: { type: 'string' },
 } as const;
 
 /** `veriterm ledger verify|export`. */
@@ -33,12 +42,21 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const [sub, ...rest] = positionals;
-  if (sub !== 'verify' && sub !== 'export') {
+  if (sub !== 'verify' && sub !== 'export' && sub !== 'recover') {
     throw new UsageError(
-      `veriterm ledger: expected a subcommand 'verify' or 'export', got ${sub === undefined ? 'none' : `'${sub}'`}\n\n${USAGE}`,
+      `veriterm ledger: expected a subcommand 'verify', 'export' or 'recover', got ${sub === undefined ? 'none' : `'${sub}'`}\n\n${USAGE}`,
     );
   }
   if (rest.length > 0) throw new UsageError(`veriterm ledger ${sub}: unexpected argument '${rest[0]}'`);
+  if (sub === 'recover') {
+    const { recoverLedger } = await import('./ledger-recover.js');
+    const seconds = values.timeout === undefined ? 15 : Number(values.timeout);
+    if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 600))
+      throw new UsageError(
+        `veriterm ledger recover: --timeout: got '${values.timeout}'; expected seconds, 1-600`,
+      );
+    return recoverLedger(values.config, io, seconds * 1000);
+  }
   const dataDir = values.data ?? process.env.VERITERM_DATA ?? './data';
   const paths = ledgerPaths(dataDir);
   if (!existsSync(paths.db))
@@ -79,7 +97,11 @@ function verify(
     key = stored;
     keySource = 'key recorded in the ledger (not independent: prefer --public-key)';
   }
-  const result = verifyChain(reads.iterate(), publicKeyFrom(key));
+  // A recovered ledger (veriterm ledger recover) starts after upstream's tip: check from there.
+  const baseSeq = reads.meta('base_seq');
+  const baseHash = reads.meta('base_hash');
+  const after = baseSeq && baseHash ? { seq: Number(baseSeq), hash: baseHash } : undefined;
+  const result = verifyChain(reads.iterate(), publicKeyFrom(key), after ? { after } : {});
   if (!result.ok) {
     io.stdout.write(`ledger verify: FAILED at ${result.message} [${result.problem}]\n`);
     return 1;
@@ -87,7 +109,10 @@ function verify(
   const stats = reads.stats();
   io.stdout.write(
     `ledger verify: OK ${result.records} records, head seq ${result.headSeq}${result.headHash ? ` hash ${result.headHash}` : ''}\n` +
-      `  signatures checked with ${keySource}\n  outbox: ${stats.pending} pending, acknowledged up to seq ${stats.lastAckedSeq}\n`,
+      `  signatures checked with ${keySource}\n  outbox: ${stats.pending} pending, acknowledged up to seq ${stats.lastAckedSeq}\n` +
+      (after
+        ? `  recovered ledger: continues upstream's chain after seq ${after.seq} (hash ${after.hash}); earlier records are upstream's\n`
+        : ''),
   );
   return 0;
 }

@@ -126,7 +126,7 @@ describe('veriterm ledger', () => {
     });
     expect(await cli('ledger', 'shred')).toMatchObject({
       code: 2,
-      err: expect.stringContaining("'verify' or 'export'"),
+      err: expect.stringContaining("'verify', 'export' or 'recover'"),
     });
     expect(await cli('ledger', 'verify', '--data', join(temp.dir, 'nope'))).toMatchObject({
       code: 1,

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mosquittoAcl, terminalUsername } from '../../../upstream/broker-acl.js';
+import { mosquittoAcl, mosquittoTerminalListener, terminalUsername } from '../../../upstream/broker-acl.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { type CertFiles, createTestPki, type TestPki } from '../../helpers/pki.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
@@ -38,21 +38,28 @@ describe.skipIf(!hasSystemTool('mosquitto'))('mTLS with per-terminal certificate
   let pki: TestPki;
   let broker: MosquittoBroker;
   let certA: CertFiles;
+  let certA2: CertFiles;
   let certUp: CertFiles;
+  const acl = () =>
+    mosquittoAcl({
+      terminals: [
+        { storeId: 'store-a', terminalId: 't1' },
+        { storeId: 'store-a', terminalId: 't2' },
+        { storeId: 'store-b', terminalId: 't1' },
+      ],
+      scopes: ['cn'],
+    });
   beforeAll(async () => {
     pki = createTestPki(join(tmp.dir, 'pki'));
     certA = pki.client(terminalUsername('store-a', 't1'));
+    certA2 = pki.client(terminalUsername('store-a', 't2'));
     certUp = pki.client('upstream');
+    // The production listener settings (mosquittoTerminalListener): CN as username and as client id.
     broker = await startMosquitto({
       dir: tmp.dir,
       tls: { caFile: pki.caFile, ...pki.server, requireCertificate: true },
-      acl: mosquittoAcl({
-        terminals: [
-          { storeId: 'store-a', terminalId: 't1' },
-          { storeId: 'store-b', terminalId: 't1' },
-        ],
-        scopes: ['cn'],
-      }),
+      usernameAsClientId: true,
+      acl: acl(),
     });
   });
   afterAll(async () => {
@@ -117,6 +124,88 @@ describe.skipIf(!hasSystemTool('mosquitto'))('mTLS with per-terminal certificate
     } finally {
       await client.endAsync();
     }
+  });
+
+  it("binds the client id to the certificate: t1's certificate claiming t2's client id does not disconnect t2", async () => {
+    const t2 = await connectOnce(broker.url, { ...tlsOptions(pki, certA2), clientId: 'vt-store-a-t2' });
+    let t2Dropped = false;
+    t2.on('close', () => {
+      t2Dropped = true;
+    });
+    const intruder = await connectOnce(broker.url, { ...tlsOptions(pki, certA), clientId: 'vt-store-a-t2' });
+    try {
+      // A round trip on each connection after the intruder's CONNACK: a takeover would have
+      // closed t2 before its PUBACK could come back (MQTT 5 §3.1.4-3: the old session is dropped first).
+      await intruder.publishAsync('vt/store-a/t1/status', 'intruder is t1 here', { qos: 1 });
+      await t2.publishAsync('vt/store-a/t2/status', 'still here', { qos: 1 });
+      expect(t2Dropped).toBe(false);
+      expect(t2.connected).toBe(true);
+      // And t1's certificate still cannot publish into t2's topics under any claimed client id.
+      await expect(
+        intruder.publishAsync('vt/store-a/t2/records', 'forged', { qos: 1 }),
+      ).rejects.toMatchObject({ code: 0x87 });
+    } finally {
+      await intruder.endAsync();
+      await t2.endAsync();
+    }
+  });
+
+  it('control: without use_username_as_clientid the same attempt does take t2 over (the setting is what stops it)', async () => {
+    const looseDir = join(tmp.dir, 'loose');
+    mkdirSync(looseDir, { recursive: true });
+    const loose = await startMosquitto({
+      dir: looseDir,
+      tls: { caFile: pki.caFile, ...pki.server, requireCertificate: true },
+      usernameAsClientId: false,
+      acl: acl(),
+    });
+    try {
+      const t2 = await connectOnce(loose.url, { ...tlsOptions(pki, certA2), clientId: 'vt-store-a-t2' });
+      const dropped = new Promise<void>((resolve) => t2.once('close', () => resolve()));
+      const intruder = await connectOnce(loose.url, { ...tlsOptions(pki, certA), clientId: 'vt-store-a-t2' });
+      await dropped;
+      t2.end(true);
+      await intruder.endAsync();
+    } finally {
+      await loose.stop();
+    }
+  });
+
+  it("keeps a terminal's persistent session under its certificate identity, whatever client id it sends", async () => {
+    const options = { ...tlsOptions(pki, certA), clean: false, properties: { sessionExpiryInterval: 300 } };
+    const first = await connectOnce(broker.url, { ...options, clientId: 'vt-store-a-t1' });
+    await first.subscribeAsync('vt/store-a/t1/cmd', { qos: 1 });
+    await first.endAsync();
+    const up = await connectOnce(broker.url, { ...tlsOptions(pki, certUp), clientId: 'acl-upstream' });
+    await up.publishAsync('vt/store-a/t1/cmd', 'queued while offline', { qos: 1 });
+    await up.endAsync();
+    const received: string[] = [];
+    const again = mqtt.connect(broker.url, { ...options, clientId: 'some-other-id' });
+    again.on('message', (_topic, payload) => received.push(payload.toString()));
+    const connack = await new Promise<{ sessionPresent: boolean }>((resolve, reject) => {
+      again.once('connect', resolve);
+      again.once('error', reject);
+    });
+    expect(connack.sessionPresent).toBe(true);
+    await until(
+      () => received.includes('queued while offline'),
+      'queued command delivered to the resumed session',
+    );
+    await again.endAsync();
+  });
+
+  it('generates those listener settings for production configs', () => {
+    const lines = mosquittoTerminalListener({ port: 8883, caFile: '/ca', certFile: '/crt', keyFile: '/key' });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'listener 8883',
+        'require_certificate true',
+        'use_identity_as_username true',
+        'use_username_as_clientid true',
+      ]),
+    );
+    expect(acl()).toContain('topic write vt/store-a/t2/ledger/req');
+    expect(acl()).toContain('topic read vt/store-a/t2/ledger/res');
   });
 
   it('refuses a certificate from a rogue CA and a connection without a certificate', async () => {

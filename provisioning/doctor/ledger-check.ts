@@ -1,0 +1,28 @@
+import type { Config } from '../../terminal/config/index.js';
+import { ledgerPresence } from '../../terminal/ledger/anchor.js';
+import { type DoctorCheck, fail, ok } from './types.js';
+
+/**
+ * The ledger the terminal's anchor names is there (terminal/ledger/anchor.ts): a deleted, emptied
+ * or swapped terminal.db fails with the same remedy the terminal's refusal to start gives. Reads
+ * only: doctor never creates or changes the ledger.
+ */
+export function checkLedger(config: Config): DoctorCheck {
+  let presence: ReturnType<typeof ledgerPresence>;
+  try {
+    presence = ledgerPresence(config.dataDir);
+  } catch (error) {
+    return fail('ledger', (error as Error).message, 'restore the ledger anchor from a backup');
+  }
+  switch (presence.state) {
+    case 'present':
+      return ok(
+        'ledger',
+        `${presence.dbFile} is this terminal's ledger (anchored since ${presence.anchor.createdAt}${presence.anchor.base ? `, recovered after seq ${presence.anchor.base.seq}` : ''})`,
+      );
+    case 'unanchored':
+      return ok('ledger', `no ledger yet at ${presence.dbFile}: the terminal starts one on its first run`);
+    default:
+      return fail('ledger', `${presence.message} [${presence.code}]`, presence.remedy);
+  }
+}
