@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createScannerSource } from '../../../drivers/scanner/index.js';
+import { FakeClock, FakeHidBus, FakeHidDevice } from '../../../drivers/scanner/testing/fake-hid.js';
 import type { ScannerSource } from '../../../drivers/scanner/types.js';
-import { FakeClock, FakeHidBus, FakeHidDevice } from '../../fakes/fake-hid.js';
 import {
   altKeypadReports,
   bootKeyboardReports,
