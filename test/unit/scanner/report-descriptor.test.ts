@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   BootKeyboardDecoder,
-  HidPosAssembler,
   hidPosLayoutFromDescriptor,
   parseReportDescriptor,
 } from '../../../drivers/scanner/index.js';
