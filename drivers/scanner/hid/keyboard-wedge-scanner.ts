@@ -128,7 +128,7 @@ export class KeyboardWedgeScanner extends HidScannerBase {
       this.#unmapped = [];
       this.reportError(
         'unmapped_key',
-        `A scan held key(s) that type no character: ${keys.join(', ')} (between "${printable(data)}"). If the scanner sends GS that way, set keyboard.gs = '${keys[0]}', or program the scanner to send GS as Ctrl+]; scan dropped`,
+        `A scan held key(s) that type no character: ${keys.join(', ')} (the rest read "${printable(data)}"). If the scanner sends GS that way, set keyboard.gs = '${keys[0]}', or program the scanner to send GS as Ctrl+]; scan dropped`,
       );
       return;
     }
