@@ -1,6 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { HidPosScanner } from '../../../drivers/scanner/hid/hid-pos-scanner.js';
-import { loadFixtures, replayFixture, type ScannerFixture } from './device-fixtures.js';
+import { FIXTURE_DIR, loadFixtures, replayFixture, type ScannerFixture } from './device-fixtures.js';
 
 const fixtures = loadFixtures<ScannerFixture>('scanner');
 
@@ -38,4 +40,14 @@ describe('real scanner fixtures through the whole driver stack', () => {
       });
     }
   }
+});
+
+describe('docs/devices.md', () => {
+  it('lists every device fixture in its compatibility table', () => {
+    const doc = readFileSync(join(FIXTURE_DIR, '../../../docs/devices.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Compatibility table'), doc.indexOf('## Quirks'));
+    for (const file of readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json'))) {
+      expect(table, `${file} missing from the compatibility table`).toContain(`(\`${file}\`)`);
+    }
+  });
 });
