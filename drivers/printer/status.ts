@@ -5,7 +5,7 @@ import type { PrinterErrorCause, PrinterStatus } from './types.js';
  * bits 0 and 7 are 0 and bits 1 and 4 are 1, even while it is offline or out of paper.
  *   n=1 printer status:  bit 3 offline
  *   n=2 offline cause:   bit 2 cover open, bit 3 feeding by button, bit 5 stopped on paper end, bit 6 error
- *   n=3 error cause:     bit 2 mechanical, bit 3 autocutter, bit 5 unrecoverable, bit 6 auto-recoverable
+ *   n=3 error cause:     bit 2 recoverable, bit 3 autocutter, bit 5 unrecoverable, bit 6 auto-recoverable
  *   n=4 paper sensor:    bits 2–3 roll near end, bits 5–6 roll end (no paper)
  * n=3 is asked only after n=2 reports an error: it says what to do (wait for the head to cool,
  * clear the cutter, power-cycle), and a printer that ignores n=3 then still reads "printer error".
@@ -29,7 +29,7 @@ export function hasError(offlineCause: number): boolean {
 
 export function parseErrorCause(byte: number): PrinterErrorCause {
   return {
-    mechanical: (byte & 0x04) !== 0,
+    recoverable: (byte & 0x04) !== 0,
     autocutter: (byte & 0x08) !== 0,
     unrecoverable: (byte & 0x20) !== 0,
     autoRecoverable: (byte & 0x40) !== 0,
@@ -73,7 +73,7 @@ export function encodeStatus(state: {
       (state.error ? 0x40 : 0),
     0x12 | (state.paperNearEnd || state.paperOut ? 0x0c : 0) | (state.paperOut ? 0x60 : 0),
     0x12 |
-      (cause?.mechanical ? 0x04 : 0) |
+      (cause?.recoverable ? 0x04 : 0) |
       (cause?.autocutter ? 0x08 : 0) |
       (cause?.unrecoverable ? 0x20 : 0) |
       (cause?.autoRecoverable ? 0x40 : 0),
@@ -114,7 +114,7 @@ function errorReasons(cause: PrinterErrorCause | undefined): string[] {
     reasons.push('Print head too hot or supply voltage out of range: printing resumes by itself');
   if (cause?.autocutter) reasons.push('Autocutter error: open the cover and clear the cutter');
   if (cause?.unrecoverable) reasons.push('Unrecoverable printer error: switch the printer off and on');
-  if (cause?.mechanical) reasons.push('Mechanical error: open and close the cover');
+  if (cause?.recoverable) reasons.push('Recoverable printer error: open and close the cover');
   return reasons.length > 0 ? reasons : ['Printer error'];
 }
 

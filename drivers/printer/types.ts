@@ -17,8 +17,8 @@ export interface PrinterStatus {
 
 /** DLE EOT 3 "transmit error status" bits (Epson ESC/POS reference). */
 export interface PrinterErrorCause {
-  /** Bit 2: mechanical error (head or carriage position; some models call it recoverable). */
-  mechanical: boolean;
+  /** Bit 2: recoverable error (a mechanical error on older models): open and close the cover. */
+  recoverable: boolean;
   /** Bit 3: autocutter error (jam); cleared by opening the cover and removing the paper. */
   autocutter: boolean;
   /** Bit 5: unrecoverable error (power off; service). */
