@@ -82,7 +82,13 @@ export class HidPosScanner extends HidScannerBase {
         );
       }
       // Without it a Honeywell composite device sends its scans to the keyboard interface only.
-      await device.sendFeatureReport([report.reportId, ...report.data]);
+      // A model that refuses the report may not need it: say so and read on, never go silent.
+      await device.sendFeatureReport([report.reportId, ...report.data]).catch((error: unknown) => {
+        this.reportError(
+          'feature_report_failed',
+          `the scanner refused feature report 0x${report.reportId.toString(16)} (${(error as Error).message}); if no scans arrive, set it to HID POS output in its own configuration`,
+        );
+      });
     }
     const fullReportMayEndChain = o.fullReportMayEndChain ?? quirk.fullReportMayEndChain ?? false;
     this.setup = { layout, quirks: quirk.ids, fullReportMayEndChain, featureReports };

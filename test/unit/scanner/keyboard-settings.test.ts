@@ -166,3 +166,47 @@ describe('Honeywell composite devices (feature report 0xFE)', () => {
     await source.stop();
   });
 });
+
+describe('a Honeywell model that refuses feature report 0xFE', () => {
+  it('is reported and still read', async () => {
+    const info = { vendorId: 0x0c2e, productId: 0x0b61, usagePage: 0x8c, usage: 0x02 };
+    const bus = new FakeHidBus();
+    const clock = new FakeClock();
+    const device = new FakeHidDevice(info);
+    bus.plug(device);
+    const api = {
+      devices: () => bus.devices(),
+      open: async (path: string) => {
+        const handle = await bus.open(path);
+        return Object.assign(handle, {
+          sendFeatureReport: async () => {
+            throw new Error('could not send feature report to device');
+          },
+        });
+      },
+    };
+    const source = createScannerSource(
+      {
+        type: 'hid-pos',
+        vendorId: info.vendorId,
+        productId: info.productId,
+        reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+      },
+      { hid: api, now: clock.now },
+    );
+    const errors: string[] = [];
+    source.on('error', (e) => errors.push(e.code));
+    // events.once would reject on the 'error' this test expects: poll the state instead.
+    await source.start();
+    await until(() => source.state === 'connected', 'the source to connect');
+    const scans = collect(source);
+    const report = Buffer.alloc(64);
+    report[0] = 2;
+    report[1] = 4;
+    report.write(']C0TEST', 2, 'latin1');
+    await device.replay([report], clock);
+    await until(() => scans.length === 1, 'the scan');
+    expect(errors).toEqual(['feature_report_failed']);
+    await source.stop();
+  });
+});
