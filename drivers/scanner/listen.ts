@@ -58,6 +58,8 @@ export async function listenForScan(o: ListenOptions): Promise<ListenResult> {
   const now = o.now ?? Date.now;
   const reports: { at: number; bytes: Buffer }[] = [];
   let lastReportAt = 0;
+  // A device that never stops sending must not fill memory: one scan is far below this.
+  const maxReports = 10_000;
   const tapped: HidApi = {
     devices: () => hid.devices(),
     open: async (path) =>
@@ -95,6 +97,7 @@ export async function listenForScan(o: ListenOptions): Promise<ListenResult> {
     if (source.state === 'connected') o.onListening?.();
     while (Date.now() - started < timeoutMs) {
       if (reports.length > 0 && Date.now() - lastReportAt >= quietMs) break;
+      if (reports.length >= maxReports) break;
       await sleep(10);
     }
   } finally {

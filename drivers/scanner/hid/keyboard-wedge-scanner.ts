@@ -36,7 +36,8 @@ export class KeyboardWedgeScanner extends HidScannerBase {
   #lastKeyAt = 0;
   #overlong = false;
   #typedKeys = 0;
-  #unmapped: string[] = [];
+  /** Keys that typed nothing in this frame (each also holds a place in #chars, so the frame stays bounded). */
+  #unmapped = new Set<string>();
   #flushTimer: NodeJS.Timeout | undefined;
   readonly #gs: { key?: string; char?: string };
 
@@ -77,7 +78,7 @@ export class KeyboardWedgeScanner extends HidScannerBase {
   protected onReport(report: Buffer, receivedAt: number): void {
     for (const key of this.#decoder.decode(report)) {
       // A pause longer than a scanner ever makes: what was gathered was typed (or is stale).
-      if (this.#chars.length > 0 || this.#overlong || this.#unmapped.length > 0) {
+      if (this.#chars.length > 0 || this.#overlong || this.#unmapped.size > 0) {
         if (receivedAt - this.#lastKeyAt > this.#options.maxInterKeyMs) this.#dropStale();
       }
       this.#lastKeyAt = receivedAt;
@@ -94,10 +95,13 @@ export class KeyboardWedgeScanner extends HidScannerBase {
       else if (key.kind === 'tab') this.#add('\t');
       else if (key.kind === 'key') {
         if (key.name === this.#gs.key) this.#add('\x1d');
-        else this.#unmapped.push(key.name);
+        else {
+          this.#unmapped.add(key.name);
+          this.#add(UNMAPPED);
+        }
       }
     }
-    const gathered = this.#chars.length > 0 || this.#overlong || this.#unmapped.length > 0;
+    const gathered = this.#chars.length > 0 || this.#overlong || this.#unmapped.size > 0;
     if (this.#options.suffix === 'none' && gathered) this.#armFlush();
   }
 
@@ -123,12 +127,12 @@ export class KeyboardWedgeScanner extends HidScannerBase {
     }
     const data = this.#chars.join('');
     this.#chars = [];
-    if (this.#unmapped.length > 0) {
-      const keys = [...new Set(this.#unmapped)];
-      this.#unmapped = [];
+    if (this.#unmapped.size > 0) {
+      const keys = [...this.#unmapped];
+      this.#unmapped = new Set();
       this.reportError(
         'unmapped_key',
-        `A scan held key(s) that type no character: ${keys.join(', ')} (the rest read "${printable(data)}"). If the scanner sends GS that way, set keyboard.gs = '${keys[0]}', or program the scanner to send GS as Ctrl+]; scan dropped`,
+        `A scan held key(s) that type no character: ${keys.join(', ')} (read as "${printable(data)}"). If the scanner sends GS that way, set keyboard.gs = '${keys[0]}', or program the scanner to send GS as Ctrl+]; scan dropped`,
       );
       return;
     }
@@ -151,11 +155,11 @@ export class KeyboardWedgeScanner extends HidScannerBase {
    */
   #dropStale(): void {
     const { minLength, suffix } = this.#options;
-    if (this.#chars.length >= minLength || this.#unmapped.length > 0) {
+    if (this.#chars.length >= minLength || this.#unmapped.size > 0) {
       const data = this.#chars.join('');
-      const keys = this.#unmapped;
+      const keys = [...this.#unmapped];
       this.#chars = [];
-      this.#unmapped = [];
+      this.#unmapped = new Set();
       this.#overlong = false;
       this.reportError(
         'no_suffix',
@@ -191,14 +195,18 @@ export class KeyboardWedgeScanner extends HidScannerBase {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     this.#chars = [];
-    this.#unmapped = [];
+    this.#unmapped = new Set();
     this.#overlong = false;
     this.#typedKeys = 0;
   }
 }
 
-/** Control characters shown as <GS>, <CR>… in messages. */
+/** Stands for a key that typed nothing, in messages only (such a frame is never delivered). */
+const UNMAPPED = '\uFFFF';
+
+/** Control characters shown as <GS>, <CR>…, keys that typed nothing as <key>, in messages. */
 function printable(text: string): string {
+  text = text.replaceAll(UNMAPPED, '<key>');
   const names: Record<number, string> = { 29: 'GS', 13: 'CR', 10: 'LF', 9: 'TAB', 30: 'RS', 4: 'EOT' };
   return text.replace(
     /[\x00-\x1f]/g,

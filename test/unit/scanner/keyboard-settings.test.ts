@@ -210,3 +210,15 @@ describe('a Honeywell model that refuses feature report 0xFE', () => {
     await source.stop();
   });
 });
+
+describe('bounded input', () => {
+  it('a device spamming keys that type nothing is cut at maxFrameLength, not buffered', async () => {
+    const { clock, device, source, scans, errors } = await wedge({ maxFrameLength: 50 });
+    const spam = Array.from({ length: 400 }, (_, i) => press(0, 0x51 + (i % 2))).flat();
+    await device.replay([...spam, ...press(0, 0x28)], clock, 2);
+    await until(() => errors.length === 1, 'the overlong report');
+    expect(errors[0]!.code).toBe('overlong');
+    expect(scans).toEqual([]);
+    await source.stop();
+  });
+});
