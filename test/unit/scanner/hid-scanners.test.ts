@@ -227,7 +227,7 @@ describe('KeyboardWedgeScanner', () => {
   });
 
   it('frames by a pause when the scanner sends no suffix, and maps a configured GS substitute', async () => {
-    const { clock, device, source } = setup({ suffix: 'none', frameTimeoutMs: 20, gsSubstitute: '~' });
+    const { clock, device, source } = setup({ suffix: 'none', frameTimeoutMs: 300, gsSubstitute: '~' });
     await started(source);
     const scans = collect(source);
     await device.replay(bootKeyboardReports('0109506000134352' + '21AB~10L1'), clock);
