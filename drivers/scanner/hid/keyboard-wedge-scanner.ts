@@ -155,6 +155,11 @@ export class KeyboardWedgeScanner extends HidScannerBase {
    */
   #dropStale(): void {
     const { minLength, suffix } = this.#options;
+    // Without a suffix the pause is the end of the frame (the flush timer was late, not skipped).
+    if (suffix === 'none') {
+      this.#endFrame(this.#lastKeyAt);
+      return;
+    }
     if (this.#chars.length >= minLength || this.#unmapped.size > 0) {
       const data = this.#chars.join('');
       const keys = [...this.#unmapped];

@@ -222,3 +222,16 @@ describe('bounded input', () => {
     await source.stop();
   });
 });
+
+describe('suffix none', () => {
+  it('a pause ends the frame even when the flush timer has not run yet (busy event loop)', async () => {
+    const { clock, device, source, scans, errors } = await wedge({ suffix: 'none', frameTimeoutMs: 5000 });
+    await device.replay(bootKeyboardReports('81234567890123456789'), clock, 3);
+    const second = bootKeyboardReports('0109506000134352');
+    await device.replay(second.slice(0, 1), clock, 500);
+    await until(() => scans.length === 1, 'the first scan, ended by the pause');
+    expect(scans[0]!.data).toBe('81234567890123456789');
+    expect(errors).toEqual([]);
+    await source.stop();
+  });
+});
