@@ -32,6 +32,7 @@ interface OpenHidDevice {
 export abstract class HidScannerBase extends ReconnectingScannerSource<OpenHidDevice> {
   protected readonly hid: HidApi;
   readonly #match: HidScannerOptions;
+  #lastSetupFailure: string | undefined;
 
   constructor(options: HidScannerOptions, deps: HidScannerDeps = {}) {
     super(
@@ -89,11 +90,14 @@ export abstract class HidScannerBase extends ReconnectingScannerSource<OpenHidDe
       await this.prepare(info, device);
     } catch (error) {
       await device.close().catch(() => {});
-      // Never "connected and silent": a device that cannot be set up is reported each attempt.
+      // Never "connected and silent": a device that cannot be set up is reported, once per
+      // distinct reason (the reopen loop retries every few seconds; the log must not grow with it).
       const reason = `could not prepare device: ${(error as Error).message}`;
-      this.reportError('device_setup_failed', reason);
+      if (reason !== this.#lastSetupFailure) this.reportError('device_setup_failed', reason);
+      this.#lastSetupFailure = reason;
       return reason;
     }
+    this.#lastSetupFailure = undefined;
     return new Promise<string>((resolve) => {
       let finished = false;
       const finish = (reason: string) => {
