@@ -142,3 +142,61 @@ describe('HID POS end of chain (JieLi firmware: "continued" on a final full repo
     await source.stop();
   });
 });
+
+describe('HID POS layouts that differ from Honeywell', () => {
+  async function readWith(options: Record<string, unknown>, report: Buffer) {
+    const bus = new FakeHidBus();
+    const clock = new FakeClock();
+    const device = new FakeHidDevice({ vendorId: 0x1a2b, productId: 0x3c4d, usagePage: 0x8c, usage: 2 });
+    bus.plug(device);
+    const source = createScannerSource(
+      {
+        type: 'hid-pos',
+        vendorId: 0x1a2b,
+        productId: 0x3c4d,
+        reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+        ...options,
+      } as Parameters<typeof createScannerSource>[0],
+      { hid: bus, now: clock.now },
+    );
+    const connected = next(source, 'connected');
+    await source.start();
+    await connected;
+    const scans = collect(source);
+    await device.replay([report], clock);
+    await until(() => scans.length === 1, 'the scan');
+    await source.stop();
+    return scans[0]!;
+  }
+
+  it('reads the AIM id at body offset 2 when the layout option says so', async () => {
+    const r = Buffer.alloc(64);
+    r[0] = 2;
+    r[1] = 13;
+    r.write(']E0', 3, 'latin1'); // body offset 2: one vendor byte before the AIM id
+    r.write('6901234567892', 6, 'latin1');
+    const scan = await readWith(
+      {
+        layout: {
+          reportId: 2,
+          byteCountOffset: 0,
+          dataOffset: 5,
+          dataBytes: 56,
+          aimOffset: 2,
+          continuedOffset: 62,
+        },
+      },
+      r,
+    );
+    expect(scan).toMatchObject({ data: '6901234567892', symbology: ']E0' });
+  });
+
+  it('never invents a symbology from data bytes (a Newland report read with the Honeywell layout)', async () => {
+    const r = Buffer.alloc(64);
+    r[0] = 2;
+    r[1] = 13;
+    r.write('6901234567892', 2, 'latin1');
+    const scan = await readWith({ quirks: false }, r);
+    expect(scan.symbology).toBeUndefined();
+  });
+});
