@@ -1,5 +1,6 @@
-import { type DeviceRole, fingerprintOf } from './fingerprints.js';
+import { type DeviceRole, fingerprintOf, type PrinterProtocol } from './fingerprints.js';
 import { type HidDeviceInfo, nodeHidApi } from './scanner/hid/hid-device.js';
+import { scannerQuirksFor } from './scanner/quirks.js';
 
 /** One serial port as serialport's `list()` reports it. */
 export interface SerialListEntry {
@@ -38,6 +39,15 @@ export interface DiscoveredDevice {
   vendor?: string | undefined;
   /** The scanner source type that fits (`hid-pos`, `keyboard-wedge`, `serial`). */
   scannerType?: 'serial' | 'hid-pos' | 'keyboard-wedge' | undefined;
+  /** Model names from the fingerprint table. */
+  model?: string | undefined;
+  /** Quirks the scanner driver applies to this device (drivers/scanner/quirks.ts). */
+  quirks?: { id: string; effect: string }[] | undefined;
+  /** Printers: command language and the receipt profile that fits. */
+  protocol?: PrinterProtocol | undefined;
+  profile?: string | undefined;
+  /** USB printers: the interface is vendor class (255), not printer class (7). */
+  vendorClass?: boolean | undefined;
 }
 
 export interface DiscoveryResult {
@@ -116,6 +126,12 @@ function hidDevice(d: HidDeviceInfo): DiscoveredDevice {
   const pos = d.usagePage === 0x8c;
   const keyboard = d.usagePage === 0x01 && d.usage === 0x06;
   const scannerType = pos ? 'hid-pos' : keyboard && print?.role === 'scanner' ? 'keyboard-wedge' : undefined;
+  // HID POS quirks only matter on the HID POS interface.
+  const quirks = pos
+    ? scannerQuirksFor(d.vendorId, d.productId)
+        .filter((q) => q.hidPos)
+        .map((q) => ({ id: q.id, effect: q.effect }))
+    : [];
   return {
     kind: 'hid',
     path: d.path,
@@ -128,7 +144,9 @@ function hidDevice(d: HidDeviceInfo): DiscoveredDevice {
     usage: d.usage,
     role: pos ? 'scanner' : print?.role,
     vendor: print?.vendor,
+    model: print?.model,
     scannerType,
+    ...(quirks.length > 0 ? { quirks } : {}),
   };
 }
 
@@ -146,6 +164,10 @@ function usbPrinter(d: UsbListEntry): DiscoveredDevice | undefined {
     product: d.product,
     role: 'printer',
     vendor: print?.vendor,
+    model: print?.model,
+    protocol: print?.protocol ?? 'escpos',
+    profile: print?.profile,
+    vendorClass: !isPrinterClass,
   };
 }
 

@@ -96,11 +96,12 @@ function fromDiscovery(result: DiscoveryResult | undefined, already: DetectedDev
     });
   }
   for (const d of result.usbPrinters) {
-    if (d.vendorId === undefined) continue;
+    // A printer that speaks Star Graphics/StarPRNT would print garbage: never offered.
+    if (d.vendorId === undefined || (d.protocol !== undefined && d.protocol !== 'escpos')) continue;
     out.push({
       kind: 'printer',
       label: `USB printer ${name(d)}`.trim(),
-      options: { transport: 'usb', ...ids(d) },
+      options: { transport: 'usb', ...ids(d), ...(d.profile ? { profile: d.profile } : {}) },
     });
   }
   return out;

@@ -9,7 +9,7 @@ import { UsbPrinter, type WebUsbDeviceLike } from './usb-printer.js';
 const common = {
   /** Stable id used in health (`printer:<id>`) and the print queue. @default 'receipt' */
   id: z.string().min(1).default('receipt'),
-  /** Receipt profile id (terminal/receipts): epson-tm-t88, xprinter-58, xprinter-80, generic. @default 'generic' */
+  /** Receipt profile id (terminal/receipts): epson-tm-t88, xprinter-58, xprinter-80, pos-58, generic. @default 'generic' */
   profile: z.string().min(1).default('generic'),
   /** DLE EOT poll interval; also how often an unreachable printer is retried. @default 2000 */
   pollIntervalMs: z.number().int().min(50).default(2000),
@@ -41,11 +41,17 @@ export const printerOptionsSchema = z.discriminatedUnion('transport', [
     rtscts: z.boolean().default(false),
     ...common,
   }),
-  z.object({
+  z.strictObject({
     transport: z.literal('usb'),
+    /** With productId: the printer, even on a vendor-class (255) interface (Epson TM-T20/TM-T88V). */
     vendorId: usbId.optional(),
     productId: usbId.optional(),
     serialNumber: z.string().optional(),
+    /**
+     * `auto` refuses printers fingerprinted as non-ESC/POS (Star TSP100/TSP143 speak Star
+     * Graphics); `escpos` for a printer switched to ESC/POS emulation. @default 'auto'
+     */
+    protocol: z.enum(['auto', 'escpos']).default('auto'),
     ...common,
   }),
   z.object({ transport: z.literal('file'), path: z.string().min(1), ...common }),
@@ -96,6 +102,7 @@ export function createPrinter(options: PrinterOptions, deps: PrinterFactoryDeps 
         ...(o.productId !== undefined ? { productId: o.productId } : {}),
         ...(o.serialNumber !== undefined ? { serialNumber: o.serialNumber } : {}),
         ...(deps.findUsbDevice ? { findDevice: deps.findUsbDevice } : {}),
+        protocol: o.protocol,
         ...timing,
       });
     case 'file':

@@ -3,8 +3,8 @@ import { SimulatedPrinterDevice } from './simulated-device.js';
 import { USB_CLASS_PRINTER, type WebUsbConfigurationLike, type WebUsbDeviceLike } from './usb-printer.js';
 
 /**
- * A WebUSB device that looks like a USB receipt printer (interface 0 of class 7 with bulk OUT
- * endpoint 1 and bulk IN endpoint 2, as on Epson and Xprinter models). Bytes sent to bulk OUT go
+ * A WebUSB device that looks like a USB receipt printer (interface 0 of class 7, or vendor class
+ * 255, with bulk OUT endpoint 1 and bulk IN endpoint 2 unless told otherwise). Bytes sent to bulk OUT go
  * to a SimulatedPrinterDevice; its DLE EOT answers come back through pending bulk IN transfers.
  * Inject it with `new UsbPrinter(id, { findDevice: async () => fake })`.
  */
@@ -24,9 +24,24 @@ export class FakeUsbPrinterDevice implements WebUsbDeviceLike {
   private readers: { resolve: (data: DataView) => void; reject: (error: Error) => void; length: number }[] =
     [];
 
-  constructor(ids: { vendorId?: number; productId?: number } = {}) {
+  private readonly outEndpoint: number;
+  private readonly inEndpoint: number;
+
+  constructor(
+    ids: {
+      vendorId?: number;
+      productId?: number;
+      /** 7 = printer class; 255 = vendor class, as Epson TM-T20/TM-T88V can enumerate. @default 7 */
+      interfaceClass?: number;
+      /** Bulk endpoint numbers, as the device's descriptor lists them. @default { out: 1, in: 2 } */
+      endpoints?: { out: number; in: number };
+    } = {},
+  ) {
     this.vendorId = ids.vendorId ?? 0x04b8;
     this.productId = ids.productId ?? 0x0202;
+    const interfaceClass = ids.interfaceClass ?? USB_CLASS_PRINTER;
+    this.outEndpoint = ids.endpoints?.out ?? 1;
+    this.inEndpoint = ids.endpoints?.in ?? 2;
     this.configurations = [
       {
         configurationValue: 1,
@@ -34,10 +49,10 @@ export class FakeUsbPrinterDevice implements WebUsbDeviceLike {
           {
             interfaceNumber: 0,
             alternate: {
-              interfaceClass: USB_CLASS_PRINTER,
+              interfaceClass,
               endpoints: [
-                { endpointNumber: 1, direction: 'out', type: 'bulk' },
-                { endpointNumber: 2, direction: 'in', type: 'bulk' },
+                { endpointNumber: this.outEndpoint, direction: 'out', type: 'bulk' },
+                { endpointNumber: this.inEndpoint, direction: 'in', type: 'bulk' },
               ],
             },
           },
@@ -75,7 +90,7 @@ export class FakeUsbPrinterDevice implements WebUsbDeviceLike {
   }
 
   async transferOut(endpoint: number, data: Uint8Array): Promise<{ status: string; bytesWritten: number }> {
-    this.check(endpoint, 1);
+    this.check(endpoint, this.outEndpoint);
     const copy = new Uint8Array(data);
     this.transfers.push(copy);
     this.device.receive(copy);
@@ -83,7 +98,7 @@ export class FakeUsbPrinterDevice implements WebUsbDeviceLike {
   }
 
   transferIn(endpoint: number, length: number): Promise<{ status: string; data?: DataView }> {
-    this.check(endpoint, 2);
+    this.check(endpoint, this.inEndpoint);
     return new Promise((resolve, reject) => {
       this.readers.push({ resolve: (data) => resolve({ status: 'ok', data }), reject, length });
       this.flush();

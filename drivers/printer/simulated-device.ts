@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { decodeText, EscPosDecoder, type PrintAction } from './escpos-decoder.js';
 import { encodeStatus } from './status.js';
+import type { PrinterErrorCause } from './types.js';
 
 /** One receipt as the simulated printer printed it (everything up to and including a cut). */
 export interface PrintedReceipt {
@@ -28,6 +29,12 @@ export interface DeviceState {
   paperOut: boolean;
   paperNearEnd: boolean;
   error: boolean;
+  /** The feed button is held (offline while paper feeds). */
+  feeding?: boolean;
+  /** What DLE EOT 3 answers while `error` is set. */
+  errorCause?: PrinterErrorCause;
+  /** false: the printer does not answer DLE EOT 3 at all (some clones). @default true */
+  answersErrorStatus?: boolean;
 }
 
 const emptyReceipt = (): PrintedReceipt => ({
@@ -130,9 +137,25 @@ export class SimulatedPrinterDevice extends EventEmitter<SimulatedDeviceEvents> 
     return this.state.paperOut || this.state.coverOpen || this.state.error;
   }
 
+  private statusBytes: Partial<Record<number, number>> | undefined;
+
+  /**
+   * Answers DLE EOT n with these bytes (a real printer's, from a dump) instead of the state's;
+   * n missing = no answer. `undefined` goes back to answering from the state.
+   */
+  setStatusBytes(bytes: Partial<Record<number, number>> | undefined): void {
+    this.statusBytes = bytes;
+  }
+
   private answer(n: number): void {
-    const [printer, offline, paper] = encodeStatus(this.state);
-    const byte = n === 1 ? printer : n === 2 ? offline : n === 4 ? paper : 0x12;
+    if (this.statusBytes) {
+      const byte = this.statusBytes[n];
+      if (byte !== undefined) this.respond(Uint8Array.of(byte));
+      return;
+    }
+    const [printer, offline, paper, error] = encodeStatus(this.state);
+    if (n === 3 && this.state.answersErrorStatus === false) return; // a printer that ignores n=3
+    const byte = n === 1 ? printer : n === 2 ? offline : n === 3 ? error : n === 4 ? paper : 0x12;
     this.respond(Uint8Array.of(byte));
   }
 

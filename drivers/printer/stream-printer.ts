@@ -1,6 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { PrinterError } from './errors.js';
-import { isStatusByte, parseStatus, STATUS_QUERY, sameStatus, unreachableStatus } from './status.js';
+import {
+  DLE_EOT_ERROR,
+  hasError,
+  isStatusByte,
+  parseStatus,
+  STATUS_QUERY,
+  sameStatus,
+  unreachableStatus,
+} from './status.js';
 import type { PrinterEvents, PrinterStatus, ReceiptPrinter } from './types.js';
 
 /** An open byte pipe to a printer (TCP socket, serial port, USB bulk endpoints, in-memory). */
@@ -46,6 +54,8 @@ export class StreamPrinter extends EventEmitter<PrinterEvents> implements Receip
   private timer: NodeJS.Timeout | undefined;
   private lastStatus: PrinterStatus | undefined;
   private running = false;
+  /** The printer left DLE EOT 3 unanswered once: do not ask it again on this link. */
+  private noErrorStatus = false;
   private readonly options: Required<StreamPrinterOptions>;
 
   constructor(
@@ -122,13 +132,42 @@ export class StreamPrinter extends EventEmitter<PrinterEvents> implements Receip
         link.write(STATUS_QUERY).then(() => answers),
         timeoutMs,
       );
-      return parseStatus(printer!, offline!, paper!);
+      const cause = hasError(offline!) ? await this.queryErrorCause(link, timeoutMs) : undefined;
+      return parseStatus(printer!, offline!, paper!, cause);
     } catch (error) {
       // A printer that stops answering real-time status is treated as gone: drop the link so
       // late answers cannot be mistaken for the next query's.
       this.failWaiters(new PrinterError('printer_timeout', 'Status query abandoned'));
       await this.dropLink();
       throw error;
+    }
+  }
+
+  /**
+   * DLE EOT 3, asked only while DLE EOT 2 reports an error. A printer that does not answer it
+   * (some clones) keeps its link and reads "printer error"; it is not asked again on this link.
+   */
+  private async queryErrorCause(link: PrinterLink, timeoutMs: number): Promise<number | undefined> {
+    if (this.noErrorStatus) return undefined;
+    let waiter: { resolve: (byte: number) => void; reject: (error: Error) => void } | undefined;
+    const answer = new Promise<number>((resolve, reject) => {
+      waiter = { resolve, reject };
+      this.waiters.push(waiter);
+    });
+    answer.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const silence = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.min(timeoutMs, 500));
+    });
+    try {
+      await link.write(DLE_EOT_ERROR);
+      const byte = await Promise.race([answer, silence]);
+      if (byte === undefined) this.noErrorStatus = true;
+      return byte;
+    } finally {
+      clearTimeout(timer);
+      const index = waiter ? this.waiters.indexOf(waiter) : -1;
+      if (index >= 0) this.waiters.splice(index, 1);
     }
   }
 
@@ -178,6 +217,7 @@ export class StreamPrinter extends EventEmitter<PrinterEvents> implements Receip
   private async dropLink(): Promise<void> {
     const link = this.link;
     this.link = undefined;
+    this.noErrorStatus = false;
     await link?.close().catch(() => undefined);
   }
 

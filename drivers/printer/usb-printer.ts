@@ -1,8 +1,15 @@
+import { fingerprintOf, type PrinterProtocol } from '../fingerprints.js';
 import { PrinterError } from './errors.js';
 import { type Connector, StreamPrinter, type StreamPrinterOptions } from './stream-printer.js';
 
 /** USB class code of printers (USB Printer Class 1.1, bInterfaceClass 0x07). */
 export const USB_CLASS_PRINTER = 7;
+/**
+ * Vendor-specific class (0xFF). Epson TM-T20/TM-T88V (and the UB-U05 interface of TM-T88IV)
+ * can enumerate with it instead of class 7 (apple/cups#3971; lsusb in raspberrypi/linux#722):
+ * same bulk OUT/IN endpoints, same ESC/POS.
+ */
+export const USB_CLASS_VENDOR = 0xff;
 
 /** The part of a WebUSB USBDevice this driver uses (usb@3's `WebUSB` devices satisfy it). */
 export interface WebUsbDeviceLike {
@@ -43,6 +50,11 @@ export interface UsbPrinterOptions extends StreamPrinterOptions {
   serialNumber?: string;
   /** Finds the device (inject a fake in tests). @default usb@3's WebUSB getDevices() */
   findDevice?: () => Promise<WebUsbDeviceLike | undefined>;
+  /**
+   * `auto` refuses printers the fingerprint table knows speak something else than ESC/POS (Star);
+   * `escpos` overrides that for a printer switched to ESC/POS emulation. @default 'auto'
+   */
+  protocol?: 'auto' | 'escpos';
 }
 
 /** Lists devices through usb@3's WebUSB API and picks the first printer that matches. */
@@ -54,13 +66,41 @@ export async function findUsbPrinter(options: UsbPrinterOptions): Promise<WebUsb
       (options.vendorId === undefined || d.vendorId === options.vendorId) &&
       (options.productId === undefined || d.productId === options.productId) &&
       (options.serialNumber === undefined || d.serialNumber === options.serialNumber) &&
-      printerInterface(d.configuration ?? d.configurations?.[0]) !== undefined,
+      printerInterface(d.configuration ?? d.configurations?.[0], acceptsVendorClass(d, options)) !==
+        undefined,
   );
 }
 
-function printerInterface(configuration: WebUsbConfigurationLike | null | undefined) {
-  return configuration?.interfaces.find((i) => i.alternate.interfaceClass === USB_CLASS_PRINTER);
+/**
+ * A vendor-class interface is the printer's when the device is a known printer or was named by
+ * its ids in the config; an unknown vendor-class device is never written to.
+ */
+function acceptsVendorClass(device: WebUsbDeviceLike, options: UsbPrinterOptions): boolean {
+  if (options.vendorId !== undefined && options.productId !== undefined) return true;
+  return fingerprintOf(device.vendorId, device.productId)?.role === 'printer';
 }
+
+function printerInterface(configuration: WebUsbConfigurationLike | null | undefined, vendorClass: boolean) {
+  const interfaces = configuration?.interfaces ?? [];
+  const hasBulkOut = (i: (typeof interfaces)[number]) =>
+    i.alternate.endpoints.some((e) => e.direction === 'out' && e.type === 'bulk');
+  return (
+    interfaces.find((i) => i.alternate.interfaceClass === USB_CLASS_PRINTER) ??
+    (vendorClass
+      ? interfaces.find((i) => i.alternate.interfaceClass === USB_CLASS_VENDOR && hasBulkOut(i))
+      : undefined)
+  );
+}
+
+/** The protocol the fingerprint table gives this device; ESC/POS when unknown. */
+export function usbPrinterProtocol(vendorId: number, productId: number): PrinterProtocol {
+  return fingerprintOf(vendorId, productId)?.protocol ?? 'escpos';
+}
+
+const PROTOCOL_NAMES: Record<Exclude<PrinterProtocol, 'escpos'>, string> = {
+  'star-graphics': 'Star Graphics (raster only)',
+  'star-prnt': 'StarPRNT / Star Line',
+};
 
 /**
  * Opens the device, claims its printer-class interface and talks over its bulk endpoints:
@@ -69,16 +109,29 @@ function printerInterface(configuration: WebUsbConfigurationLike | null | undefi
 export function usbConnector(options: UsbPrinterOptions): Connector {
   return async (handlers) => {
     const device = await (options.findDevice ?? (() => findUsbPrinter(options)))();
-    if (!device) throw new PrinterError('printer_not_found', 'No USB printer (interface class 7) found');
+    if (!device)
+      throw new PrinterError(
+        'printer_not_found',
+        'No USB printer found (interface class 7, or vendor class 255 on a known printer)',
+      );
+    const protocol = usbPrinterProtocol(device.vendorId, device.productId);
+    if (protocol !== 'escpos' && options.protocol !== 'escpos') {
+      const print = fingerprintOf(device.vendorId, device.productId);
+      const name = [print?.vendor, print?.model].filter(Boolean).join(' ') || 'This printer';
+      throw new PrinterError(
+        'printer_protocol_unsupported',
+        `${name} (${hex(device.vendorId)}:${hex(device.productId)}) speaks ${PROTOCOL_NAMES[protocol]}, not ESC/POS: veriterm prints ESC/POS only. Use an ESC/POS printer, or switch this one to ESC/POS emulation and set printer.protocol: 'escpos'`,
+      );
+    }
     if (!device.opened) await device.open();
     if (!device.configuration)
       await device.selectConfiguration(device.configurations?.[0]?.configurationValue ?? 1);
-    const iface = printerInterface(device.configuration);
+    const iface = printerInterface(device.configuration, acceptsVendorClass(device, options));
     if (!iface) {
       await device.close().catch(() => undefined);
       throw new PrinterError(
         'printer_not_found',
-        `USB device ${hex(device.vendorId)}:${hex(device.productId)} has no printer interface`,
+        `USB device ${hex(device.vendorId)}:${hex(device.productId)} has no printer interface (class 7) and is not a known vendor-class printer: set its vendorId and productId in the printer config`,
       );
     }
     const bulkOut = iface.alternate.endpoints.find((e) => e.direction === 'out' && e.type === 'bulk');
@@ -132,7 +185,7 @@ function hex(n: number): string {
   return n.toString(16).padStart(4, '0');
 }
 
-/** An ESC/POS printer on USB (printer class), through usb@3's WebUSB API. */
+/** An ESC/POS printer on USB (printer class, or vendor class on known printers), through usb@3's WebUSB API. */
 export class UsbPrinter extends StreamPrinter {
   constructor(id: string, options: UsbPrinterOptions = {}) {
     super(id, usbConnector(options), options);

@@ -18,14 +18,14 @@ const common = {
 
 /** Reopen policy after an unplug: delays double from `initialDelayMs` up to `maxDelayMs`. */
 const reconnect = z
-  .object({
+  .strictObject({
     initialDelayMs: z.number().int().min(10).default(100),
     maxDelayMs: z.number().int().min(10).default(2000),
   })
   .default({ initialDelayMs: 100, maxDelayMs: 2000 });
 
 /** Which device to open: a stable path, or USB ids resolved on every (re)open. */
-const usbMatch = z.object({
+const usbMatch = z.strictObject({
   vendorId: usbId,
   productId: usbId,
   /** Tells two identical scanners apart. */
@@ -83,19 +83,94 @@ const hidCommon = {
   reconnect,
 };
 
-export const hidPosScannerOptionsSchema = z.object({
+/** A scanned-data report layout in byte offsets (report body, id stripped); see drivers/scanner/quirks.ts. */
+const hidPosLayoutSchema = z.strictObject({
+  reportId: z.number().int().min(0).max(255),
+  byteCountOffset: z.number().int().min(0).max(255),
+  dataOffset: z.number().int().min(0).max(255),
+  dataBytes: z.number().int().min(1).max(255),
+  aimOffset: z.number().int().min(0).max(255).optional(),
+  continuedOffset: z.number().int().min(0).max(255).optional(),
+});
+
+export const hidPosScannerOptionsSchema = z.strictObject({
   type: z.literal('hid-pos'),
   ...hidCommon,
   /** Longest accepted reassembled read in bytes. @default 8192 */
   maxFrameLength: z.number().int().min(1).max(1_000_000).default(8192),
   /** How bytes become `Scan.data`. @default 'latin1' */
   encoding: z.enum(['latin1', 'utf8']).default('latin1'),
+  /**
+   * Silence (ms) after a report flagged "continued" that closes the chain: a scan when the device
+   * may end on a full report, else an `incomplete` error. Real chains arrive within a few ms. @default 200
+   */
+  chainTimeoutMs: z.number().int().min(10).max(5000).default(200),
+  /** The scanner sets "continued" on a final full report (generic JieLi firmware). @default from the quirk table */
+  fullReportMayEndChain: z.boolean().optional(),
+  /** The scanned-data report layout, when neither the descriptor nor the quirk table gets it right. */
+  layout: hidPosLayoutSchema.optional(),
+  /** Body byte of the 3 AIM bytes (`none`: the device sends none), applied to whatever layout is in use. */
+  aimOffset: z.union([z.number().int().min(0).max(255), z.literal('none')]).optional(),
+  /** `auto` removes one trailing CR, LF or CRLF the scanner appends in HID POS mode; `none` keeps data as sent. @default 'auto' */
+  suffix: z.enum(['auto', 'none']).default('auto'),
+  /** Apply the quirk table (feature reports, layouts) for this device's USB ids. @default true */
+  quirks: z.boolean().default(true),
 });
 
-export const keyboardWedgeScannerOptionsSchema = z.object({
+/** Keys a scanner may be set to send instead of GS (HID Usage Tables §10 names, lower case). */
+export const NAMED_KEYS = [
+  'up',
+  'down',
+  'left',
+  'right',
+  'home',
+  'end',
+  'pageup',
+  'pagedown',
+  'insert',
+  'delete',
+  'escape',
+  'backspace',
+  ...Array.from({ length: 12 }, (_, i) => `f${i + 1}`),
+] as const;
+export type NamedKey = (typeof NAMED_KEYS)[number];
+
+/** The scanner's own keyboard layout setting (which usage ids it sends for a character). */
+export const KEYBOARD_LAYOUTS = ['us', 'uk', 'fr', 'be', 'de', 'ch', 'es', 'it'] as const;
+export type KeyboardLayoutId = (typeof KEYBOARD_LAYOUTS)[number];
+
+/**
+ * `gs`: what the scanner sends for GS besides Ctrl+] (always accepted): a named key (`down`), a
+ * Ctrl combination (`ctrl-g`, `ctrl-@`), or one character it types instead (`~`).
+ */
+const gsSetting = z.union([
+  z.enum(NAMED_KEYS),
+  z.string().regex(/^ctrl-[a-z@[\\\]^_]$/, 'Expected ctrl-<letter or @[\\]^_>'),
+  z.string().length(1),
+]);
+
+export const keyboardSettingsSchema = z
+  .strictObject({
+    /** The scanner's keyboard layout setting (not the host's). @default 'us' */
+    layout: z.enum(KEYBOARD_LAYOUTS).default('us'),
+    /** What the scanner sends for GS besides Ctrl+]. */
+    gs: gsSetting.optional(),
+    /**
+     * Caps Lock the scanner itself presses: `track` applies it to letters as a host would,
+     * `ignore` drops it, `inverted` reads letters with Shift reversed (a scanner compensating
+     * a host Caps Lock that is on). @default 'track'
+     */
+    capsLock: z.enum(['track', 'ignore', 'inverted']).default('track'),
+    /** Code page of Alt+NNN codes typed without a leading 0 (Windows OEM code page; Alt+0NNN is windows-1252). @default 'cp437' */
+    altCodePage: z.enum(['cp437', 'cp850', 'cp852', 'cp866']).default('cp437'),
+  })
+  .default({ layout: 'us', capsLock: 'track', altCodePage: 'cp437' });
+export type KeyboardSettings = z.output<typeof keyboardSettingsSchema>;
+
+export const keyboardWedgeScannerOptionsSchema = z.strictObject({
   type: z.literal('keyboard-wedge'),
   ...hidCommon,
-  /** Key that ends a read (`Enter` covers CR and CRLF set-ups). `none`: a pause of `frameTimeoutMs` ends it. @default 'Enter' */
+  /** Key that ends a read (`Enter` covers CR, CRLF, Ctrl+M and Ctrl+J set-ups). `none`: a pause of `frameTimeoutMs` ends it. @default 'Enter' */
   suffix: z.enum(['Enter', 'Tab', 'none']).default('Enter'),
   /** Longest pause (ms) between key presses inside one scan; slower input is a person typing. @default 40 */
   maxInterKeyMs: z.number().int().min(1).max(1000).default(40),
@@ -105,7 +180,9 @@ export const keyboardWedgeScannerOptionsSchema = z.object({
   minLength: z.number().int().min(1).default(3),
   /** @default 1024 */
   maxFrameLength: z.number().int().min(1).max(100_000).default(1024),
-  /** A character the scanner is configured to send instead of GS (when it cannot send Ctrl+]). */
+  /** The scanner's keyboard settings: layout, GS substitute, Caps Lock, Alt code page. */
+  keyboard: keyboardSettingsSchema,
+  /** @deprecated use `keyboard.gs`: one character the scanner sends instead of GS. */
   gsSubstitute: z.string().length(1).optional(),
   /** Report id byte prefixed to every report when the keyboard shares a composite device. */
   reportId: z.number().int().min(1).max(255).optional(),
@@ -128,3 +205,4 @@ export type SerialScannerOptions = z.output<typeof serialScannerOptionsSchema>;
 export type HidPosScannerOptions = z.output<typeof hidPosScannerOptionsSchema>;
 export type KeyboardWedgeScannerOptions = z.output<typeof keyboardWedgeScannerOptionsSchema>;
 export type ReconnectOptions = z.output<typeof reconnect>;
+export type HidPosLayoutOption = z.output<typeof hidPosLayoutSchema>;

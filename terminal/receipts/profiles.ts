@@ -18,6 +18,13 @@ export interface PrinterProfile {
    * Chinese character mode). Without one, lines holding CJK are printed as raster images.
    */
   chineseFont: boolean;
+  /**
+   * Which characters the Chinese font can print in Chinese mode. Such printers take GB18030
+   * single bytes (ASCII) and double bytes only, and some fonts hold GB2312 alone: a character
+   * outside (ö, ß, ñ, ™ are 4-byte GB18030 sequences) prints garbage and shifts the columns, so
+   * the renderer prints its line as an image instead. `gbk` = GB18030 double-byte area.
+   */
+  chineseRepertoire: 'gbk' | 'gb2312';
   /** ESC t n code table for non-Chinese text, and the iconv-lite encoding that matches it. */
   codepage: { escT: number; encoding: string };
   /** Model id in @point-of-sale/receipt-printer-encoder used for QR, barcode and image commands. */
@@ -31,9 +38,9 @@ export interface PrinterProfile {
   cutFeedUnits: number;
 }
 
-export type ProfileId = 'epson-tm-t88' | 'xprinter-58' | 'xprinter-80' | 'generic';
+export type ProfileId = 'epson-tm-t88' | 'xprinter-58' | 'xprinter-80' | 'pos-58' | 'generic';
 
-export const PROFILE_IDS = ['epson-tm-t88', 'xprinter-58', 'xprinter-80', 'generic'] as const;
+export const PROFILE_IDS = ['epson-tm-t88', 'xprinter-58', 'xprinter-80', 'pos-58', 'generic'] as const;
 
 const profiles: Record<ProfileId, PrinterProfile> = {
   // Epson TM-T88 class: 80 mm, 180 dpi, 512 printable dots; 48 columns as the brief asks (the
@@ -47,6 +54,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     widthDots: 512,
     dpi: 180,
     chineseFont: false,
+    chineseRepertoire: 'gbk',
     codepage: { escT: 19, encoding: 'cp858' },
     encoderModel: 'epson-tm-t88vi',
     cutFeedUnits: 0,
@@ -59,6 +67,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     widthDots: 384,
     dpi: 203,
     chineseFont: true,
+    chineseRepertoire: 'gbk',
     codepage: { escT: 0, encoding: 'cp437' },
     encoderModel: 'pos-5890',
     cutFeedUnits: 0,
@@ -71,8 +80,23 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     widthDots: 576,
     dpi: 203,
     chineseFont: true,
+    chineseRepertoire: 'gbk',
     codepage: { escT: 0, encoding: 'cp437' },
     encoderModel: 'xprinter-xp-n160ii',
+    cutFeedUnits: 0,
+  },
+  // Zjiang ZJ-5805 / POS-58 / MPT-II class (0416:5011, 0483:5840): 58 mm, 384 dots, a GB2312
+  // font only; anything outside GB2312 is printed as an image.
+  'pos-58': {
+    id: 'pos-58',
+    name: 'POS-58 class 58 mm with a GB2312 font (Zjiang, MPT-II)',
+    columns: 32,
+    widthDots: 384,
+    dpi: 203,
+    chineseFont: true,
+    chineseRepertoire: 'gb2312',
+    codepage: { escT: 0, encoding: 'cp437' },
+    encoderModel: 'pos-5890',
     cutFeedUnits: 0,
   },
   // Anything that speaks plain ESC/POS: 80 mm, CP437 (table 0 is the one every printer has).
@@ -83,6 +107,7 @@ const profiles: Record<ProfileId, PrinterProfile> = {
     widthDots: 576,
     dpi: 203,
     chineseFont: false,
+    chineseRepertoire: 'gbk',
     codepage: { escT: 0, encoding: 'cp437' },
     encoderModel: undefined,
     cutFeedUnits: 0,

@@ -63,7 +63,7 @@ export function renderReceipt(
   let style: TextStyle = { bold: false, underline: false, width: 1, height: 1 };
   for (const item of layoutReceipt(doc, profile)) {
     if (item.kind === 'text') {
-      const asImage = printsAsImage(item.text, profile);
+      const asImage = needsRaster(item.text, profile);
       if (item.underline && !asImage) {
         // Spaces that align the line are printed before ESC - 1, so only the words are underlined.
         const text = item.text.trimStart();
@@ -76,8 +76,9 @@ export function renderReceipt(
       }
       style = setStyle(out, style, item);
       if (asImage) {
-        // No font for it on the printer: the whole line as a raster image, so alignment with the
-        // text around it is kept (GS v 0 prints at the left margin; the line is already padded).
+        // No Chinese font, or characters the printer cannot encode: the whole line as a raster
+        // image, so alignment with the text around it is kept (GS v 0 prints at the left
+        // margin; the line is already padded).
         out.append(rasterBitImage(rasterizeTextLine(item, profile, options.fontPath)));
       } else {
         out.append(encodeText(item.text, profile));
@@ -91,28 +92,6 @@ export function renderReceipt(
   return out.result();
 }
 
-/**
- * Whether a line must be printed as an image: CJK on a printer without a Chinese font, or, on one
- * with a GB18030 font, a character GB18030 encodes in four bytes (𠮷 U+20BB7 and the rest outside
- * the double-byte area): Chinese-mode printers print only double-byte codes; four-byte sequences
- * come out as garbage (DOMAIN.md "Real devices").
- */
-function printsAsImage(text: string, profile: PrinterProfile): boolean {
-  if (!profile.chineseFont) return hasWide(text);
-  let plain = true;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7e) plain = false;
-  if (plain) return false;
-  const bytes = iconv.encode(text, 'gb18030');
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! < 0x80) continue;
-    // GB18030: a lead byte then 0x30–0x39 starts a four-byte sequence; anything else is two bytes.
-    const second = bytes[i + 1] ?? 0;
-    if (second >= 0x30 && second <= 0x39) return true;
-    i += 1;
-  }
-  return false;
-}
-
 function setStyle(out: Bytes, current: TextStyle, next: TextStyle): TextStyle {
   if (current.bold !== next.bold) out.push(ESC, 0x45, next.bold ? 1 : 0); // ESC E n
   if (current.underline !== next.underline) out.push(ESC, 0x2d, next.underline ? 1 : 0); // ESC - n
@@ -120,6 +99,40 @@ function setStyle(out: Bytes, current: TextStyle, next: TextStyle): TextStyle {
     out.push(GS, 0x21, ((next.width - 1) << 4) | (next.height - 1)); // GS ! n
   }
   return { bold: next.bold, underline: next.underline, width: next.width, height: next.height };
+}
+
+const encodableCache = new Map<string, boolean>();
+
+/**
+ * Whether the printer can print `char` from its own font: in Chinese mode a GB18030 double-byte
+ * code (inside GB2312's rows A1–F7 × A1–FE when that is all the font holds); otherwise a
+ * character of the profile's code page (iconv substitutes `?` for the rest).
+ */
+export function canEncode(char: string, profile: PrinterProfile): boolean {
+  const code = char.codePointAt(0)!;
+  if (code >= 0x20 && code <= 0x7e) return true;
+  const key = `${profile.chineseFont ? profile.chineseRepertoire : profile.codepage.encoding}\u0000${char}`;
+  const known = encodableCache.get(key);
+  if (known !== undefined) return known;
+  let ok: boolean;
+  if (profile.chineseFont) {
+    const bytes = iconv.encode(char, 'gb18030');
+    ok = bytes.length === 2 && iconv.decode(bytes, 'gb18030') === char;
+    if (ok && profile.chineseRepertoire === 'gb2312')
+      ok = bytes[0]! >= 0xa1 && bytes[0]! <= 0xf7 && bytes[1]! >= 0xa1 && bytes[1]! <= 0xfe;
+  } else {
+    const bytes = iconv.encode(char, profile.codepage.encoding);
+    ok = bytes.length === 1 && iconv.decode(bytes, profile.codepage.encoding) === char;
+  }
+  encodableCache.set(key, ok);
+  return ok;
+}
+
+/** A line the printer's font cannot print as text (CJK without a Chinese font, or unencodable characters). */
+export function needsRaster(text: string, profile: PrinterProfile): boolean {
+  if (!profile.chineseFont && hasWide(text)) return true;
+  for (const char of text) if (!canEncode(char, profile)) return true;
+  return false;
 }
 
 function encodeText(text: string, profile: PrinterProfile): Uint8Array {

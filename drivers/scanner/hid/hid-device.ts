@@ -26,6 +26,11 @@ export interface HidDeviceLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeAllListeners(event?: string): unknown;
   close(): Promise<void>;
+  /**
+   * Sends a feature report (first byte = report id), as node-hid's `HIDAsync.sendFeatureReport`;
+   * resolves to the bytes written. Needed only by devices with a feature-report quirk.
+   */
+  sendFeatureReport?(data: number[] | Buffer): Promise<number>;
 }
 
 /** Enumeration and opening, as node-hid does them; tests pass a fake bus with the same shape. */

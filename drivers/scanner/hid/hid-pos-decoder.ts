@@ -1,3 +1,4 @@
+import type { HidPosLayoutOverride } from '../quirks.js';
 import { type HidField, parseReportDescriptor, readBits } from './report-descriptor.js';
 
 /** HID Point of Sale Usage Tables, Bar Code Scanner page (0x8C) usages we read. */
@@ -22,7 +23,7 @@ export interface HidPosLayout {
   data: { bitOffset: number; bytes: number };
   continued?: { bitOffset: number };
   /** Where the layout came from, for logs and `devices`. */
-  source: 'descriptor' | 'fixed';
+  source: 'descriptor' | 'fixed' | 'quirk' | 'options';
 }
 
 /**
@@ -65,56 +66,94 @@ export function hidPosLayoutFromDescriptor(descriptor: Uint8Array): HidPosLayout
   return undefined;
 }
 
+/** A layout given as byte offsets (quirk table or options) in the decoder's bit-offset form. */
+export function layoutFromOverride(o: HidPosLayoutOverride): HidPosLayout {
+  const layout: HidPosLayout = {
+    reportId: o.reportId,
+    byteCount: { bitOffset: o.byteCountOffset * 8, bitSize: 8 },
+    symbology: o.aimOffset === undefined ? [] : [0, 1, 2].map((k) => (o.aimOffset! + k) * 8),
+    data: { bitOffset: o.dataOffset * 8, bytes: o.dataBytes },
+    source: 'quirk',
+  };
+  if (o.continuedOffset !== undefined) layout.continued = { bitOffset: o.continuedOffset * 8 };
+  return layout;
+}
+
 export type HidPosOutcome =
-  | { kind: 'scan'; data: Buffer; symbology?: string }
+  | { kind: 'scan'; data: Buffer; symbology?: string /** Arrival of the chain's last report. */; at: number }
   | { kind: 'partial' }
   | { kind: 'ignored' }
   | { kind: 'error'; code: 'overlong' | 'incomplete' | 'bad_report'; message: string };
 
-/** Longest gap (ms) between the reports of one continued chain before the chain counts as broken. */
-const CHAIN_GAP_MS = 1000;
+export interface HidPosAssemblerOptions {
+  /** Longest accepted scan in bytes. */
+  maxFrameLength: number;
+  /** Silence after a report that says more follows, after which the chain is closed. @default 200 */
+  chainTimeoutMs?: number;
+  /** A full report may end a scan even with "continued" set (JieLi firmware); see quirks.ts. */
+  fullReportMayEndChain?: boolean;
+}
 
 /**
  * Reassembles scans from HID POS scanned-data reports: a chain of reports with the "continued"
  * flag set, ended by one without it, is one scan. Data is binary-safe (GS and NUL survive): the
  * byte count says how much of each report is data. Pure: no I/O, time passed in.
+ *
+ * End of chain (HID POS Usage Tables 1.02 §4.2 "Decode Data Continued"): a report without the
+ * flag ends the scan. Real firmware bends this, so silence matters too: when nothing follows a
+ * "continued" report within `chainTimeoutMs`, the chain is closed by `expire()` (the caller's
+ * timer) or by the next report. A closed chain is a scan when the device may end on a full
+ * report (`fullReportMayEndChain`, or a layout without a continued flag), else an `incomplete`
+ * error, never a silent loss: every outcome is returned, in order.
  */
 export class HidPosAssembler {
   readonly #layout: HidPosLayout;
   readonly #max: number;
+  readonly #timeoutMs: number;
+  readonly #fullMayEnd: boolean;
   #parts: Buffer[] = [];
   #length = 0;
   #symbology: string | undefined;
   #lastAt = 0;
+  #lastFull = false;
+  #pending = false;
   #overlong = false;
 
-  constructor(layout: HidPosLayout, maxFrameLength: number) {
+  constructor(layout: HidPosLayout, options: HidPosAssemblerOptions | number) {
+    const o = typeof options === 'number' ? { maxFrameLength: options } : options;
     this.#layout = layout;
-    this.#max = maxFrameLength;
+    this.#max = o.maxFrameLength;
+    this.#timeoutMs = o.chainTimeoutMs ?? 200;
+    // Without a continued flag a full report is the only hint that more may follow.
+    this.#fullMayEnd = o.fullReportMayEndChain === true || layout.continued === undefined;
   }
 
-  push(report: Uint8Array, at: number): HidPosOutcome {
+  /** Epoch ms of the last report of an unfinished chain; undefined when none is pending. */
+  get pendingSince(): number | undefined {
+    return this.#pending ? this.#lastAt : undefined;
+  }
+
+  get chainTimeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  push(report: Uint8Array, at: number): HidPosOutcome[] {
     const layout = this.#layout;
     const hasId = layout.reportId !== 0;
-    if (hasId && report[0] !== layout.reportId) return { kind: 'ignored' }; // trigger/status reports
+    if (hasId && report[0] !== layout.reportId) return [{ kind: 'ignored' }]; // trigger/status reports
     const body = hasId ? report.subarray(1) : report;
     const needBytes = Math.ceil((layout.data.bitOffset + layout.data.bytes * 8) / 8);
     if (body.length < needBytes || layout.data.bitOffset % 8 !== 0) {
-      return {
-        kind: 'error',
-        code: 'bad_report',
-        message: `HID POS report of ${report.length} bytes is shorter than its descriptor says`,
-      };
+      return [
+        {
+          kind: 'error',
+          code: 'bad_report',
+          message: `HID POS report of ${report.length} bytes is shorter than its layout says (${needBytes + (hasId ? 1 : 0)})`,
+        },
+      ];
     }
-    let broken: HidPosOutcome | undefined;
-    if (this.#parts.length > 0 && at - this.#lastAt > CHAIN_GAP_MS) {
-      broken = {
-        kind: 'error',
-        code: 'incomplete',
-        message: 'HID POS continued chain never ended; partial scan dropped',
-      };
-      this.#reset();
-    }
+    const outcomes: HidPosOutcome[] = [];
+    if (this.#pending && at - this.#lastAt > this.#timeoutMs) outcomes.push(...this.#close());
     this.#lastAt = at;
     const start = layout.data.bitOffset / 8;
     let count = layout.data.bytes;
@@ -124,8 +163,10 @@ export class HidPosAssembler {
     // Without a byte count the data is NUL-padded: the only case where trailing NULs are cut.
     if (!layout.byteCount) chunk = chunk.subarray(0, lastNonZero(chunk));
     if (this.#parts.length === 0 && !this.#overlong) this.#symbology = symbologyOf(body, layout.symbology);
-    const continued = layout.continued ? readBits(body, layout.continued.bitOffset, 1) === 1 : false;
-
+    const full = count === layout.data.bytes;
+    const continued = layout.continued
+      ? readBits(body, layout.continued.bitOffset, 1) === 1
+      : this.#fullMayEnd && full;
     if (!this.#overlong) {
       this.#parts.push(chunk);
       this.#length += chunk.length;
@@ -134,10 +175,49 @@ export class HidPosAssembler {
         this.#overlong = true;
       }
     }
-    if (continued) return broken ?? { kind: 'partial' };
+    this.#lastFull = full;
+    if (continued) {
+      this.#pending = true;
+      outcomes.push({ kind: 'partial' });
+      return outcomes;
+    }
+    outcomes.push(this.#finish());
+    return outcomes;
+  }
+
+  /** Closes a chain that has been silent for `chainTimeoutMs` at `now`; [] when nothing is due. */
+  expire(now: number): HidPosOutcome[] {
+    if (!this.#pending || now - this.#lastAt < this.#timeoutMs) return [];
+    return this.#close();
+  }
+
+  reset(): void {
+    this.#parts = [];
+    this.#length = 0;
+    this.#symbology = undefined;
+    this.#overlong = false;
+    this.#pending = false;
+    this.#lastFull = false;
+  }
+
+  /** A chain that went silent after a "continued" report. */
+  #close(): HidPosOutcome[] {
+    if (this.#fullMayEnd && this.#lastFull) return [this.#finish()];
+    const lost = this.#length;
+    this.reset();
+    return [
+      {
+        kind: 'error',
+        code: 'incomplete',
+        message: `HID POS scan never finished: ${lost} bytes arrived with "continued" set and nothing followed within ${this.#timeoutMs} ms; partial scan dropped (if this scanner ends scans of 56·n bytes that way, set fullReportMayEndChain)`,
+      },
+    ];
+  }
+
+  #finish(): HidPosOutcome {
     if (this.#overlong) {
       const dropped = this.#length;
-      this.#reset();
+      this.reset();
       return {
         kind: 'error',
         code: 'overlong',
@@ -146,16 +226,10 @@ export class HidPosAssembler {
     }
     const data = Buffer.concat(this.#parts);
     const symbology = this.#symbology;
-    this.#reset();
-    if (data.length === 0) return broken ?? { kind: 'ignored' };
-    return symbology === undefined ? { kind: 'scan', data } : { kind: 'scan', data, symbology };
-  }
-
-  #reset(): void {
-    this.#parts = [];
-    this.#length = 0;
-    this.#symbology = undefined;
-    this.#overlong = false;
+    this.reset();
+    if (data.length === 0) return { kind: 'ignored' };
+    const at = this.#lastAt;
+    return symbology === undefined ? { kind: 'scan', data, at } : { kind: 'scan', data, symbology, at };
   }
 }
 
@@ -165,10 +239,15 @@ function lastNonZero(buf: Buffer): number {
   return end;
 }
 
-/** The AIM identifier (ISO/IEC 15424) from the symbology bytes: `]d2`; undefined when all zero. */
-function symbologyOf(body: Uint8Array, offsets: number[]): string | undefined {
+/**
+ * The AIM identifier (ISO/IEC 15424 §5: `]`, a code character A–Z/a–z, a modifier character)
+ * from the symbology bytes, `]` added when the device leaves it out. Undefined when the bytes
+ * are zero or are not an AIM id at all (a layout read at the wrong offset: `690` is data).
+ */
+export function symbologyOf(body: Uint8Array, offsets: number[]): string | undefined {
   const bytes = offsets.map((o) => readBits(body, o, 8)).filter((b) => b !== 0);
   if (bytes.length === 0) return undefined;
   const text = String.fromCharCode(...bytes);
-  return text.startsWith(']') ? text : `]${text}`;
+  const aim = text.startsWith(']') ? text : `]${text}`;
+  return /^\][A-Za-z][0-9A-Za-z]$/.test(aim) ? aim : undefined;
 }

@@ -32,6 +32,7 @@ interface OpenHidDevice {
 export abstract class HidScannerBase extends ReconnectingScannerSource<OpenHidDevice> {
   protected readonly hid: HidApi;
   readonly #match: HidScannerOptions;
+  #lastSetupFailure: string | undefined;
 
   constructor(options: HidScannerOptions, deps: HidScannerDeps = {}) {
     super(
@@ -45,8 +46,8 @@ export abstract class HidScannerBase extends ReconnectingScannerSource<OpenHidDe
 
   /** Whether this HID interface is the one to read (usage page/usage), given several on one device. */
   protected abstract wantsInterface(info: HidDeviceInfo): boolean;
-  /** Called after open, before reports flow (read the descriptor, reset decoders). */
-  protected abstract prepare(info: HidDeviceInfo): Promise<void>;
+  /** Called after open, before reports flow (read the descriptor, send feature reports, reset decoders). */
+  protected abstract prepare(info: HidDeviceInfo, device: HidDeviceLike): Promise<void>;
   /** One input report as node-hid delivers it. */
   protected abstract onReport(report: Buffer, receivedAt: number): void;
   /** Device gone or stopped: drop partial input. */
@@ -86,11 +87,17 @@ export abstract class HidScannerBase extends ReconnectingScannerSource<OpenHidDe
   protected async serve({ device, info }: OpenHidDevice): Promise<string> {
     this.resetInput();
     try {
-      await this.prepare(info);
+      await this.prepare(info, device);
     } catch (error) {
       await device.close().catch(() => {});
-      return `could not prepare device: ${(error as Error).message}`;
+      // Never "connected and silent": a device that cannot be set up is reported, once per
+      // distinct reason (the reopen loop retries every few seconds; the log must not grow with it).
+      const reason = `could not prepare device: ${(error as Error).message}`;
+      if (reason !== this.#lastSetupFailure) this.reportError('device_setup_failed', reason);
+      this.#lastSetupFailure = reason;
+      return reason;
     }
+    this.#lastSetupFailure = undefined;
     return new Promise<string>((resolve) => {
       let finished = false;
       const finish = (reason: string) => {

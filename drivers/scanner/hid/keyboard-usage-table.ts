@@ -40,6 +40,7 @@ export const KEY = {
   backspace: 0x2a,
   tab: 0x2b,
   keypadEnter: 0x58,
+  capsLock: 0x39,
   /** Keyboard ErrorRollOver: the report says "too many keys", not which. */
   rollOver: 0x01,
 } as const;
@@ -58,15 +59,47 @@ export function keypadDigit(usage: number): number | undefined {
   return undefined;
 }
 
+/** Keys that type no character, by the names `keyboard.gs` accepts (HID Usage Tables §10). */
+const NAMED: ReadonlyMap<number, string> = new Map<number, string>([
+  [0x29, 'escape'],
+  [0x2a, 'backspace'],
+  ...Array.from({ length: 12 }, (_, i) => [0x3a + i, `f${i + 1}`] as [number, string]),
+  [0x49, 'insert'],
+  [0x4a, 'home'],
+  [0x4b, 'pageup'],
+  [0x4c, 'delete'],
+  [0x4d, 'end'],
+  [0x4e, 'pagedown'],
+  [0x4f, 'right'],
+  [0x50, 'left'],
+  [0x51, 'down'],
+  [0x52, 'up'],
+]);
+
+/** The name of a non-character key; `usage-0x..` for others that type nothing (undefined for Num Lock and modifiers). */
+export function namedKey(usage: number): string | undefined {
+  const name = NAMED.get(usage);
+  if (name) return name;
+  if (usage === 0x53 || (usage >= 0xe0 && usage <= 0xe7)) return undefined;
+  return `usage-0x${usage.toString(16)}`;
+}
+
 /**
  * Ctrl+key → C0 control character, as a terminal would produce it: Ctrl+] = GS (0x1D) is how
- * scanners send FNC1 separators in keyboard mode; Ctrl+^ = RS and Ctrl+D = EOT carry ISO/IEC 15434.
+ * scanners send FNC1 separators in keyboard mode; Ctrl+M = CR and Ctrl+J = LF end a scan on
+ * Symbol-family defaults; Ctrl+^ = RS and Ctrl+D = EOT carry ISO/IEC 15434. `layoutChar` is what
+ * the key types unshifted in the scanner's layout (letters move on AZERTY/QWERTZ).
  */
-export function controlChar(usage: number, shifted: boolean): string | undefined {
+export function controlChar(usage: number, shifted: boolean, layoutChar?: string): string | undefined {
+  const letter = layoutChar && /^[a-z]$/.test(layoutChar) ? layoutChar : undefined;
+  if (letter) return String.fromCharCode(letter.charCodeAt(0) - 0x60);
   if (usage >= 0x04 && usage <= 0x1d) return String.fromCharCode(usage - 0x04 + 1);
   const chars = KEY_CHARS.get(usage);
   const c = chars?.[shifted ? 1 : 0];
   switch (c) {
+    case '2':
+    case '@':
+      return '\x00';
     case '[':
     case '{':
       return '\x1b';

@@ -110,7 +110,7 @@ describe('renderReceipt', () => {
 
   it('rejects unknown profiles naming the expected ones', () => {
     expect(() => getProfile('tm-1')).toThrow(
-      /Expected one of: epson-tm-t88, xprinter-58, xprinter-80, generic/,
+      /Expected one of: epson-tm-t88, xprinter-58, xprinter-80, pos-58, generic/,
     );
   });
 });

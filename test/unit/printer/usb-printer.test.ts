@@ -67,7 +67,7 @@ describe('UsbPrinter through an injected WebUSB fake endpoint', () => {
     const printer = new UsbPrinter('usb-3', { findDevice: async () => undefined });
     expect(await printer.status()).toMatchObject({
       online: false,
-      detail: 'Unreachable: No USB printer (interface class 7) found',
+      detail: 'Unreachable: No USB printer found (interface class 7, or vendor class 255 on a known printer)',
     });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createScannerSource } from '../../../drivers/scanner/index.js';
+import { FakeClock, FakeHidBus, FakeHidDevice } from '../../../drivers/scanner/testing/fake-hid.js';
 import type { ScannerSource } from '../../../drivers/scanner/types.js';
-import { FakeClock, FakeHidBus, FakeHidDevice } from '../../fakes/fake-hid.js';
 import {
   altKeypadReports,
   bootKeyboardReports,
@@ -227,7 +227,7 @@ describe('KeyboardWedgeScanner', () => {
   });
 
   it('frames by a pause when the scanner sends no suffix, and maps a configured GS substitute', async () => {
-    const { clock, device, source } = setup({ suffix: 'none', frameTimeoutMs: 20, gsSubstitute: '~' });
+    const { clock, device, source } = setup({ suffix: 'none', frameTimeoutMs: 300, gsSubstitute: '~' });
     await started(source);
     const scans = collect(source);
     await device.replay(bootKeyboardReports('0109506000134352' + '21AB~10L1'), clock);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   BootKeyboardDecoder,
-  HidPosAssembler,
   hidPosLayoutFromDescriptor,
   parseReportDescriptor,
 } from '../../../drivers/scanner/index.js';
@@ -40,25 +39,6 @@ describe('HID report descriptor parsing', () => {
     );
     expect(hidPosLayoutFromDescriptor(keyboard)).toBeUndefined();
     expect(parseReportDescriptor(keyboard).get(0)!.bits).toBe(64);
-  });
-});
-
-describe('HidPosAssembler', () => {
-  it('drops a chain that never ends after a long gap', () => {
-    const layout = hidPosLayoutFromDescriptor(HONEYWELL_POS_DESCRIPTOR)!;
-    const assembler = new HidPosAssembler(layout, 1000);
-    const first = Buffer.alloc(64);
-    first[0] = 2;
-    first[1] = 3;
-    first.write('ABC', 5);
-    first[63] = 1;
-    expect(assembler.push(first, 0)).toEqual({ kind: 'partial' });
-    const last = Buffer.alloc(64);
-    last[0] = 2;
-    last[1] = 2;
-    last.write('OK', 5);
-    const outcome = assembler.push(last, 5000);
-    expect(outcome).toMatchObject({ kind: 'scan', data: Buffer.from('OK') });
   });
 });
 

@@ -1,5 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { HidApi, HidDeviceInfo, HidDeviceLike } from '../../drivers/scanner/hid/hid-device.js';
+import type { HidApi, HidDeviceInfo, HidDeviceLike } from '../hid/hid-device.js';
+
+/**
+ * Fakes below the node-hid API, shipped beside the adapters like @serialport/binding-mock: a
+ * bus of HID interfaces with descriptors, feature reports and a clock the caller moves. Tests
+ * and `veriterm devices --listen` replays use them; nothing here touches hardware.
+ */
 
 /** A clock the test moves: report arrival times are what the fake says, not wall time. */
 export class FakeClock {
@@ -10,7 +16,10 @@ export class FakeClock {
   }
 }
 
-/** One open handle, as node-hid's HIDAsync: `data` per input report, `error` when a read fails. */
+/**
+ * One open handle, as node-hid's HIDAsync: `data` per input report, `error` when a read fails,
+ * `sendFeatureReport` (report id first) resolving to the bytes written.
+ */
 class FakeHandle extends EventEmitter implements HidDeviceLike {
   closed = false;
   constructor(readonly device: FakeHidDevice) {
@@ -21,6 +30,20 @@ class FakeHandle extends EventEmitter implements HidDeviceLike {
     this.removeAllListeners();
     this.device.handles.delete(this);
   }
+  async sendFeatureReport(data: number[] | Buffer): Promise<number> {
+    if (this.closed) throw new Error('device has been closed');
+    const report = Buffer.from(data);
+    this.device.featureReports.push(report);
+    return report.length;
+  }
+}
+
+export interface FakeHidDeviceOptions {
+  /**
+   * Reports go out only once this feature report was set (report id first), as on Honeywell
+   * composite devices that send scans to their keyboard interface until 0xFE = 1.
+   */
+  requiresFeatureReport?: readonly number[];
 }
 
 /** One HID interface of a fake USB device: its enumeration info, report descriptor and reports. */
@@ -28,11 +51,21 @@ export class FakeHidDevice {
   readonly handles = new Set<FakeHandle>();
   /** Every report sent, for assertions about what a device "said". */
   readonly sent: Buffer[] = [];
+  /** Feature reports the host set, in order. */
+  readonly featureReports: Buffer[] = [];
 
   constructor(
     public info: HidDeviceInfo,
     readonly descriptor?: Buffer,
+    readonly options: FakeHidDeviceOptions = {},
   ) {}
+
+  /** Whether input reports reach this interface now (see `requiresFeatureReport`). */
+  get redirected(): boolean {
+    const needed = this.options.requiresFeatureReport;
+    if (!needed) return true;
+    return this.featureReports.some((r) => r.equals(Buffer.from(needed)));
+  }
 
   /**
    * Replays input reports as the device would send them, one per USB poll: each report arrives
@@ -43,7 +76,7 @@ export class FakeHidDevice {
     for (const report of reports) {
       clock.advance(gapMs);
       this.sent.push(report);
-      for (const handle of this.handles) handle.emit('data', Buffer.from(report));
+      if (this.redirected) for (const handle of this.handles) handle.emit('data', Buffer.from(report));
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
