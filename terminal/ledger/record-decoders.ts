@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { VeritermError } from '../errors.js';
-import { VERDICT_KINDS } from '../verify/types.js';
+import { type CodeMismatch, VERDICT_KINDS } from '../verify/types.js';
 import type {
   AlertPayload,
   Approval,
@@ -73,6 +73,8 @@ const saleLine = z.looseObject({
   verdict: z.enum(VERDICT_KINDS),
   reason: text(),
   override: approval.optional(),
+  // A product-only line (codeKey is the product key): it has no write-off.
+  productOnly: z.literal(true).optional(),
 } satisfies ShapeOf<SaleLinePayload>);
 
 const returnLine = z.looseObject({
@@ -98,6 +100,12 @@ const attempt = z.looseObject({
   storeId: text(),
   terminalId: text(),
 } satisfies ShapeOf<NonNullable<AlertPayload['attempt']>>);
+
+const scannedVsRegistered = z.looseObject({ scanned: text(64), registered: text(64) });
+const mismatch = z.looseObject({
+  batch: scannedVsRegistered.optional(),
+  expiry: scannedVsRegistered.optional(),
+} satisfies ShapeOf<CodeMismatch>);
 
 /** Every code key of a return once: a unit cannot come back twice in one return. */
 function uniqueKeys(lines: readonly { codeKey: string }[], ctx: z.RefinementCtx): void {
@@ -164,7 +172,9 @@ export const RECORD_DECODERS = {
       kind: z.enum(ALERT_KINDS),
       codeKey: codeKey().optional(),
       verdict: z.enum(VERDICT_KINDS).optional(),
+      reason: text().optional(),
       note: z.string().max(MAX_TEXT_CHARS).optional(),
+      mismatch: mismatch.optional(),
       previous: soldContext.optional(),
       attempt: attempt.optional(),
     } satisfies ShapeOf<RecordPayloads['alert']>),

@@ -32,6 +32,16 @@ const sale: SalePayload = {
       reason: 'active',
       verdict: 'genuine',
     },
+    // A product-only line (an EAN scan): codeKey is the product key, and there is no write-off.
+    {
+      codeKey: '06901234567892',
+      codeTail: '567892',
+      productKey: '06901234567892',
+      productOnly: true,
+      reason: 'no_serial',
+      verdict: 'unverifiable',
+      override: { by: 'm1', reason: 'loose pack' },
+    },
     {
       codeKey: '010950600013435221SN1',
       codeTail: 'SN1',
@@ -58,6 +68,15 @@ const clone: AlertPayload = {
   verdict: 'already_sold',
   previous: { where: 'upstream', storeId: '', at: '' },
   attempt: { cashier: 'c1', at: '2026-03-02T10:00:00.000Z', storeId: 's1', terminalId: 't1' },
+};
+/** A code whose batch/expiry disagree with its registered unit (checkout's `code_mismatch`). */
+const mismatch: AlertPayload = {
+  kind: 'code_mismatch',
+  codeKey: '010950600013435221SN1',
+  verdict: 'unknown',
+  reason: 'batch_mismatch',
+  mismatch: { batch: { scanned: 'L9', registered: 'L2506' } },
+  attempt: { at: '2026-03-02T10:00:00.000Z', storeId: 's1', terminalId: 't1' },
 };
 /** kiosk-reports.ts: a shopper's report carries its own fields beside the typed ones. */
 const report = {
@@ -101,6 +120,7 @@ describe('record decoders', () => {
     ],
     ['alert', clone, [], { codeKeys: ['A1'], saleIds: [] }],
     ['alert', report, [], { codeKeys: [], saleIds: [] }],
+    ['alert', mismatch, [], { codeKeys: [mismatch.codeKey], saleIds: [] }],
     ['receipt_printed', printed, [], { codeKeys: [], saleIds: ['01SALE'] }],
   ] as const)(
     'decodes a %s payload as written, unchanged, with its unit changes',
@@ -134,6 +154,7 @@ describe('record decoders', () => {
     ['sale', { lines: [{ ...line0, reason: '' }] }, 'lines[0].reason'],
     ['sale', { lines: [{ ...line0, productName: { en: 'x' } }] }, 'lines[0].productName.zh-CN'],
     ['sale', { lines: [{ ...line0, override: { by: 'm1' } }] }, 'lines[0].override.reason'],
+    ['sale', { lines: [{ ...line0, productOnly: false }] }, 'lines[0].productOnly'],
     ['write_off', {}, 'codeKey'],
     ['write_off', { ...writeOff, codeKey: '' }, 'codeKey'],
     ['write_off', { ...writeOff, saleId: undefined }, 'saleId'],
@@ -162,6 +183,8 @@ describe('record decoders', () => {
     ['alert', { kind: 'fire' }, 'kind'],
     ['alert', { ...clone, verdict: 'suspicious' }, 'verdict'],
     ['alert', { ...clone, codeKey: '' }, 'codeKey'],
+    ['alert', { ...mismatch, reason: '' }, 'reason'],
+    ['alert', { ...mismatch, mismatch: { batch: { scanned: 'L9' } } }, 'mismatch.batch.registered'],
     ['alert', { ...clone, previous: { ...clone.previous, where: 'there' } }, 'previous.where'],
     ['alert', { ...clone, attempt: { ...clone.attempt, storeId: undefined } }, 'attempt.storeId'],
     ['receipt_printed', {}, 'saleId'],
