@@ -153,7 +153,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       const { storeId, terminalId } = batches[i]!;
       if (result.problem)
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
-      if (result.accepted.some((r) => r.type === 'write_off' || r.type === 'return')) soldUnits = true;
+      if (result.unitEvents > 0) soldUnits = true;
       acks.set(`${storeId}/${terminalId}`, { storeId, terminalId, result });
       events.emit('ingested', { storeId, terminalId, ...result });
     });

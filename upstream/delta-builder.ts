@@ -9,6 +9,11 @@ export interface UnitChange {
   key: string;
   status: 'sold' | 'active';
   soldAt?: RegistryUnit['soldAt'] & { terminal?: string };
+  /**
+   * `active` from a return: the store that took the unit back (and when). Only that store's own
+   * sale is undone by it; a builder that knows the unit's state leaves a sale elsewhere standing.
+   */
+  returnedAt?: { store: string; at: string; terminal?: string };
 }
 
 /** Writes the files of a registry delta `from → to` into `dir`. The registry module's `buildDelta` plugs in here. */

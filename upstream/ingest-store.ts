@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
+import { decodePayload } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { GENESIS_HASH, hashRecord, payloadText, verifyRecordSignature } from './record-verify.js';
@@ -61,6 +62,32 @@ export const UPSTREAM_MIGRATIONS: readonly string[] = [
        json_extract(b.payloads, '$[' || j.key || ']'),
        strftime('%Y-%m-%dT%H:%M:%fZ', b.ingested_ms / 1000.0, 'unixepoch')
      FROM up_record_batches b JOIN up_terminals t ON t.num = b.terminal, json_each(b.ids) j;`,
+  // A record may imply several unit events (a return with several lines, record-decoders.ts):
+  // unique per record and unit instead of per record, so a re-ingest still adds nothing.
+  `CREATE TABLE up_unit_events_v2 (
+     id INTEGER PRIMARY KEY, key TEXT NOT NULL, status TEXT NOT NULL, store_id TEXT NOT NULL,
+     terminal_id TEXT NOT NULL, at TEXT NOT NULL, record_id TEXT NOT NULL, published_version INTEGER,
+     UNIQUE (record_id, key));
+   INSERT INTO up_unit_events_v2 (id, key, status, store_id, terminal_id, at, record_id, published_version)
+     SELECT id, key, status, store_id, terminal_id, at, record_id, published_version FROM up_unit_events;
+   DROP TABLE up_unit_events;
+   ALTER TABLE up_unit_events_v2 RENAME TO up_unit_events;
+   CREATE INDEX up_unit_events_unpublished ON up_unit_events (published_version, id);`,
+  // Returns ingested before decoding (the field-name guess found no key in `lines[].codeKey`) made
+  // no event, so their units stayed sold upstream. A returned line whose unit's latest event is
+  // still the very write-off it takes back gets its `active` event now (the newest fact about that
+  // unit); a unit sold again since keeps that sale.
+  // The index serves this step only (ingest does not look events up by key).
+  `CREATE INDEX up_unit_events_backfill ON up_unit_events (key, id);
+   INSERT OR IGNORE INTO up_unit_events (key, status, store_id, terminal_id, at, record_id)
+     SELECT json_extract(l.value, '$.codeKey'), 'active', r.store_id, r.terminal_id, r.at, r.id
+     FROM up_records r, json_each(r.payload, '$.lines') l
+     WHERE r.type = 'return' AND json_type(l.value, '$.codeKey') = 'text'
+       AND (SELECT e.record_id FROM up_unit_events e
+            WHERE e.key = json_extract(l.value, '$.codeKey') ORDER BY e.id DESC LIMIT 1)
+         = json_extract(l.value, '$.writeOffId')
+     ORDER BY r.at, r.id;
+   DROP INDEX up_unit_events_backfill;`,
 ];
 
 /** SQLite pages (4 KiB) of WAL between automatic checkpoints: 64 MiB. */
@@ -75,15 +102,6 @@ function hashedPayloadText(r: LedgerRecord): string | undefined {
   return hashRecord(r, text) === r.hash ? text : undefined;
 }
 
-/** The unit key a write-off or return record is about (terminal/ledger payload field names vary by record type). */
-export function unitKeyOf(payload: Record<string, unknown>): string | undefined {
-  for (const field of ['key', 'codeKey', 'unitKey', 'code']) {
-    const value = payload[field];
-    if (typeof value === 'string' && value.length > 0 && value.length <= 200) return value;
-  }
-  return undefined;
-}
-
 export type IngestProblem =
   | 'unknown_terminal'
   | 'wrong_terminal'
@@ -92,6 +110,13 @@ export type IngestProblem =
   | 'bad_hash'
   | 'bad_signature'
   | 'conflict';
+
+/**
+ * The alert for an accepted record whose payload its type's decoder refuses
+ * (terminal/ledger/record-decoders.ts): the record is stored (the signed chain stays whole) but
+ * implies no unit event, since upstream cannot tell what it says.
+ */
+export const UNDECODABLE_RECORD = 'undecodable_record';
 
 export interface UnitEvent {
   id: number;
@@ -108,6 +133,8 @@ export interface IngestResult {
   /** Records stored by this call (not duplicates), in order. */
   accepted: LedgerRecord[];
   duplicates: number;
+  /** Unit events (sold / active again) the accepted records added: a registry delta is due. */
+  unitEvents: number;
   problem?: { code: IngestProblem; seq: number; message: string };
 }
 
@@ -177,6 +204,9 @@ export class IngestStore {
       unitEvent: db.prepare(
         'INSERT OR IGNORE INTO up_unit_events (key, status, store_id, terminal_id, at, record_id) VALUES (?, ?, ?, ?, ?, ?)',
       ),
+      alert: db.prepare(
+        'INSERT OR IGNORE INTO up_alerts (at, store_id, terminal_id, kind, seq, message) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       advance: db.prepare('UPDATE up_terminals SET last_seq = ?, last_hash = ?, last_at = ? WHERE num = ?'),
     };
   }
@@ -194,11 +224,7 @@ export class IngestStore {
   }
 
   alert(storeId: string, terminalId: string, kind: string, seq: number | null, message: string): void {
-    this.db
-      .prepare(
-        'INSERT OR IGNORE INTO up_alerts (at, store_id, terminal_id, kind, seq, message) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(new Date().toISOString(), storeId, terminalId, kind, seq, message);
+    this.q.alert.run(new Date().toISOString(), storeId, terminalId, kind, seq, message);
   }
 
   alerts(): { storeId: string; terminalId: string; kind: string; seq: number | null; message: string }[] {
@@ -298,15 +324,22 @@ export class IngestStore {
         ackSeq: 0,
         accepted: [],
         duplicates: 0,
+        unitEvents: 0,
         problem: { code: 'unknown_terminal', seq: 0, message: 'not enrolled' },
       };
     }
     const { accepted, payloads, duplicates, problem } = this.check(batch, tip);
     if (duplicates > 0) this.checkDuplicates(storeId, terminalId, tip.num, records, tip.lastSeq);
-    this.store(batch, tip.num, accepted, payloads);
+    const unitEvents = this.store(batch, tip.num, accepted, payloads);
     if (problem) this.alert(storeId, terminalId, problem.code, problem.seq, problem.message);
     const last = accepted.at(-1);
-    return { ackSeq: last?.seq ?? tip.lastSeq, accepted, duplicates, ...(problem ? { problem } : {}) };
+    return {
+      ackSeq: last?.seq ?? tip.lastSeq,
+      accepted,
+      duplicates,
+      unitEvents,
+      ...(problem ? { problem } : {}),
+    };
   }
 
   /**
@@ -372,17 +405,18 @@ export class IngestStore {
 
   /**
    * Stores accepted records (always a contiguous run) as one batch row of JSON columns, each
-   * record's canonical payload text as is; a unit event per write-off or return; the new tip.
+   * record's canonical payload text as is; the unit events each record's decoder says it implies
+   * (see `unitEventsOf`); the new tip. Returns how many unit events were added.
    */
   private store(
     batch: IngestBatch,
     terminal: number,
     records: readonly LedgerRecord[],
     payloads: readonly string[],
-  ): void {
+  ): number {
     const first = records[0];
     const last = records.at(-1);
-    if (!first || !last) return;
+    if (!first || !last) return 0;
     const nowMs = Date.now();
     const column = (field: 'id' | 'type' | 'at' | 'signature') =>
       JSON.stringify(records.map((r) => r[field]));
@@ -398,13 +432,42 @@ export class IngestStore {
       records.map((r) => r.hash).join(''),
       nowMs,
     );
-    for (const r of records) {
-      if (r.type !== 'write_off' && r.type !== 'return') continue;
-      const key = unitKeyOf(r.payload);
-      const status = r.type === 'write_off' ? 'sold' : 'active';
-      if (key) this.q.unitEvent.run(key, status, batch.storeId, batch.terminalId, r.at, r.id);
-    }
+    let events = 0;
+    for (const r of records) events += this.unitEventsOf(batch, r);
     this.q.advance.run(last.seq, last.hash, new Date(nowMs).toISOString(), terminal);
+    return events;
+  }
+
+  /**
+   * Decodes an accepted record with its type's decoder (shared with the terminal) and adds one
+   * unit event per state change it implies: a write-off `sold`, each line of a return `active`.
+   * Events are unique per record and unit, so a re-ingest adds nothing. A payload the decoder
+   * refuses raises an `undecodable_record` alert naming the field, and implies nothing.
+   */
+  private unitEventsOf(batch: IngestBatch, r: LedgerRecord): number {
+    const decoded = decodePayload(r.type, r.payload);
+    if (!decoded.ok) {
+      this.alert(
+        batch.storeId,
+        batch.terminalId,
+        UNDECODABLE_RECORD,
+        r.seq,
+        `record ${r.id}: ${decoded.message}`,
+      );
+      return 0;
+    }
+    let added = 0;
+    for (const change of decoded.unitChanges) {
+      added += this.q.unitEvent.run(
+        change.key,
+        change.status,
+        batch.storeId,
+        batch.terminalId,
+        r.at,
+        r.id,
+      ).changes;
+    }
+    return added;
   }
 
   /** A resent record must be the one stored: a different hash under the same seq is a forked chain. */

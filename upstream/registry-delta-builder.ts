@@ -6,7 +6,7 @@ import type { SigningKey } from '../terminal/registry/keys.js';
 import type { RootMetadata } from '../terminal/registry/root.js';
 import { RegistryStore } from '../terminal/registry/store.js';
 import type { RegistryUnit } from '../terminal/registry/types.js';
-import type { DeltaBuilder } from './delta-builder.js';
+import type { DeltaBuilder, UnitChange } from './delta-builder.js';
 import { ReleaseCatalog } from './release-catalog.js';
 
 export interface RegistryDeltaOptions {
@@ -49,6 +49,30 @@ async function catchUp(
 }
 
 /**
+ * Statuses a sale or a return may move a unit between. Recalled, withdrawn, stolen, destroyed and
+ * locked come from the registry's authors and stay whatever terminals report (DOMAIN.md: terminal
+ * states, or upstream's alone to lift).
+ */
+const TRADABLE: ReadonlySet<string> = new Set(['active', 'received', 'sold']);
+
+/**
+ * A unit's registry entry after `change`, or undefined when the change does not apply: a status
+ * no sale or return may change, a return of a unit that is not sold, or a return from another
+ * store than the one the registry says sold it (only the seller's own return undoes its sale).
+ */
+export function unitAfter(unit: RegistryUnit, change: UnitChange): RegistryUnit | undefined {
+  if (!TRADABLE.has(unit.status)) return undefined;
+  const { soldAt: _old, ...rest } = unit;
+  if (change.status === 'sold') {
+    if (!change.soldAt) return undefined;
+    return { ...rest, status: 'sold', soldAt: { store: change.soldAt.store, at: change.soldAt.at } };
+  }
+  if (unit.status !== 'sold') return undefined;
+  if (change.returnedAt && unit.soldAt && unit.soldAt.store !== change.returnedAt.store) return undefined;
+  return { ...rest, status: 'active' };
+}
+
+/**
  * Sold-unit deltas in the registry's own signed format (terminal/registry buildDelta): the unit
  * keeps its product and batch, gets status `sold` and `soldAt` (store, time); a return makes it
  * `active` again. Upstream keeps a copy of each scope's registry to build onto and advances it.
@@ -74,12 +98,8 @@ export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilde
       for (const change of changes) {
         const unit = store.lookup(change.key).unit;
         if (!unit) continue; // not a unit of this scope (or unknown): nothing to tell its terminals
-        const { soldAt: _old, ...rest } = unit;
-        units.push(
-          change.status === 'sold' && change.soldAt
-            ? { ...rest, status: 'sold', soldAt: { store: change.soldAt.store, at: change.soldAt.at } }
-            : { ...rest, status: 'active' },
-        );
+        const next = unitAfter(unit, change);
+        if (next) units.push(next);
       }
       const manifestFile = join(dir, `${scope}-${to}.manifest.json`);
       await buildDelta(

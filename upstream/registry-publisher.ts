@@ -4,7 +4,7 @@ import type { Logger } from '../terminal/logger.js';
 import { type Announcement, encodeFrame, registryRequestSchema } from '../terminal/sync/protocol.js';
 import { registryTopics } from '../terminal/sync/topics.js';
 import type { DeltaBuilder, UnitChange } from './delta-builder.js';
-import type { IngestStore } from './ingest-store.js';
+import type { IngestStore, UnitEvent } from './ingest-store.js';
 import type { ReleaseCatalog } from './release-catalog.js';
 
 export interface PublisherDeps {
@@ -88,17 +88,7 @@ export class RegistryPublisher {
   private async flushOnce(): Promise<void> {
     const events = this.deps.store.unpublishedUnitEvents();
     if (events.length === 0) return;
-    // Later events win: a sale then a return leaves the unit active.
-    const latest = new Map<string, UnitChange>();
-    for (const e of events) {
-      latest.set(
-        e.key,
-        e.status === 'sold'
-          ? { key: e.key, status: 'sold', soldAt: { store: e.storeId, at: e.at, terminal: e.terminalId } }
-          : { key: e.key, status: 'active' },
-      );
-    }
-    const changes = [...latest.values()];
+    const changes = foldUnitEvents(events);
     let version = 0;
     for (const scope of this.scopes()) {
       const from = this.deps.catalog.announcement(scope)?.version ?? 0;
@@ -152,4 +142,34 @@ export class RegistryPublisher {
         });
     await this.deps.publish(replyTo, frame, opts);
   }
+}
+
+/**
+ * The unit events of one delta, oldest first, folded into one change per unit. Later events win
+ * (a sale then a return leaves the unit active; a return then a resale leaves it sold), except
+ * that a return undoes only a sale at its own store (DOMAIN.md: a return is taken where the unit
+ * was sold): a return that meets a sale elsewhere in the same delta is dropped, and one with no
+ * earlier event here carries its store (`returnedAt`) so the builder checks it against the
+ * registry's own `soldAt`.
+ */
+export function foldUnitEvents(events: readonly UnitEvent[]): UnitChange[] {
+  const latest = new Map<string, UnitChange>();
+  for (const e of events) {
+    if (e.status === 'sold') {
+      latest.set(e.key, {
+        key: e.key,
+        status: 'sold',
+        soldAt: { store: e.storeId, at: e.at, terminal: e.terminalId },
+      });
+      continue;
+    }
+    const before = latest.get(e.key);
+    if (before && (before.status !== 'sold' || before.soldAt?.store !== e.storeId)) continue;
+    latest.set(e.key, {
+      key: e.key,
+      status: 'active',
+      returnedAt: { store: e.storeId, at: e.at, terminal: e.terminalId },
+    });
+  }
+  return [...latest.values()];
 }

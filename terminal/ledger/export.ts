@@ -1,3 +1,4 @@
+import { decodePayload } from './record-decoders.js';
 import type { LedgerRecord } from './types.js';
 
 /**
@@ -32,11 +33,17 @@ export function dayBounds(day: string): { from: string; to: string } {
   return { from: from.toISOString(), to: new Date(from.getTime() + 86_400_000).toISOString() };
 }
 
-/** One record as a CSV line (no line ending). */
+/**
+ * One record as a CSV line (no line ending). `code_key` and `sale_id` are what the record's decoder
+ * says it is about (record-decoders.ts `refs`; several are separated by spaces, as a return's lines);
+ * a sale's `sale_id` is its own id. A payload that does not decode leaves both empty: the export
+ * still shows it whole in `payload`, and never fails on it.
+ */
 export function recordCsvLine(r: LedgerRecord): string {
-  const p = r.payload as { codeKey?: unknown; saleId?: unknown };
-  const codeKey = typeof p.codeKey === 'string' ? p.codeKey : '';
-  const saleId = r.type === 'sale' ? r.id : typeof p.saleId === 'string' ? p.saleId : '';
+  const decoded = decodePayload(r.type, r.payload);
+  const refs = decoded.ok ? decoded.refs : { codeKeys: [], saleIds: [] };
+  const codeKey = refs.codeKeys.join(' ');
+  const saleId = r.type === 'sale' ? r.id : refs.saleIds.join(' ');
   return [
     String(r.seq),
     r.id,

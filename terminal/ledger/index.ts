@@ -8,11 +8,22 @@ export {
   type ActiveWriteOff,
   LedgerReads,
   type RecordRow,
+  type ReturnedWriteOff,
   rowToRecord,
   type StoredSale,
 } from './ledger-reads.js';
 export { LEDGER_DB_FILE, ledgerPaths } from './paths.js';
 export type * from './payloads.js';
+export {
+  type DecodedPayload,
+  type DecodeFailure,
+  decodePayload,
+  payloadOf,
+  RECORD_DECODERS,
+  type RecordDecoder,
+  type RecordRefs,
+  type UnitStateChange,
+} from './record-decoders.js';
 export { LEDGER_MIGRATIONS, migrateLedger } from './schema.js';
 export type * from './types.js';
 export { type ChainProblem, type ChainResult, verifyChain, verifyRecord } from './verify-chain.js';

@@ -1,6 +1,7 @@
 import type { SqliteDatabase } from '../db/open-database.js';
 import { outboxRunReader, type PendingRunReader } from './outbox-json.js';
-import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import type { RecordPayloads, ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import { payloadOf } from './record-decoders.js';
 import type { LedgerRecord, PendingRun, RecordType } from './types.js';
 
 export interface RecordRow {
@@ -31,6 +32,24 @@ export function rowToRecord<P = Record<string, unknown>>(row: RecordRow): Ledger
   };
 }
 
+/** A stored record with its payload decoded as `type` (record-decoders.ts); a typed fault otherwise. */
+function decodedAs<T extends RecordType>(row: RecordRow, type: T): LedgerRecord<RecordPayloads[T]> {
+  const record = rowToRecord(row);
+  return { ...record, payload: payloadOf(record, type) };
+}
+
+/** A write-off of a code here that a return has taken back. */
+export interface ReturnedWriteOff {
+  at: string;
+  saleId: string;
+  storeId: string;
+  terminalId: string;
+  writeOffId: string;
+  writeOffSeq: number;
+  /** Sequence of the return record that took it back. */
+  returnedSeq: number;
+}
+
 /** An active (not returned) write-off of a code, with the record that made it. */
 export interface ActiveWriteOff {
   at: string;
@@ -59,6 +78,12 @@ export class LedgerReads {
       writeOff: db.prepare(
         `SELECT at, sale_id, store_id, terminal_id, record_id, seq FROM ledger_write_offs
          WHERE code_key = ? AND returned_seq IS NULL`,
+      ),
+      // Only returned write-offs (the partial index ledger_write_offs_returned): rare, and asked
+      // only when the registry says a code was sold here.
+      returnedWriteOff: db.prepare(
+        `SELECT at, sale_id, store_id, terminal_id, record_id, seq, returned_seq FROM ledger_write_offs
+         WHERE code_key = ? AND at = ? AND returned_seq IS NOT NULL ORDER BY seq DESC LIMIT 1`,
       ),
       // json_each keeps one prepared statement for any number of keys (one native call per sale).
       writeOffsOf: db.prepare(
@@ -104,6 +129,34 @@ export class LedgerReads {
       terminalId: row.terminal_id,
       writeOffId: row.record_id,
       writeOffSeq: row.seq,
+    };
+  }
+
+  /**
+   * The write-off of `key` made here at `at` (a record's ISO time, as the registry's `soldAt.at`
+   * copies it) if a return has taken it back since; undefined otherwise.
+   */
+  returnedWriteOffOf(key: string, at: string): ReturnedWriteOff | undefined {
+    const row = this.q.returnedWriteOff.get(key, at) as
+      | {
+          at: string;
+          sale_id: string;
+          store_id: string;
+          terminal_id: string;
+          record_id: string;
+          seq: number;
+          returned_seq: number;
+        }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      at: row.at,
+      saleId: row.sale_id,
+      storeId: row.store_id,
+      terminalId: row.terminal_id,
+      writeOffId: row.record_id,
+      writeOffSeq: row.seq,
+      returnedSeq: row.returned_seq,
     };
   }
 
@@ -198,14 +251,12 @@ export class LedgerReads {
     return row ? rowToRecord(row) : undefined;
   }
 
-  /** A sale with its write-off records, by sale id. */
+  /** A sale with its write-off records, by sale id, payloads decoded (record-decoders.ts). */
   sale(saleId: string): StoredSale | undefined {
-    const sale = this.record(saleId);
-    if (sale?.type !== 'sale') return undefined;
-    const writeOffs = (this.q.saleWriteOffs.all(saleId) as RecordRow[]).map((row) =>
-      rowToRecord<WriteOffPayload>(row),
-    );
-    return { sale: sale as LedgerRecord<SalePayload>, writeOffs };
+    const row = this.q.byId.get(saleId) as RecordRow | undefined;
+    if (row?.type !== 'sale') return undefined;
+    const writeOffs = (this.q.saleWriteOffs.all(saleId) as RecordRow[]).map((w) => decodedAs(w, 'write_off'));
+    return { sale: decodedAs(row, 'sale'), writeOffs };
   }
 
   saleByExternalRef(externalRef: string): StoredSale | undefined {
@@ -215,6 +266,6 @@ export class LedgerReads {
 
   returnByExternalRef(externalRef: string): LedgerRecord<ReturnPayload> | undefined {
     const row = this.q.returnByRef.get(externalRef) as RecordRow | undefined;
-    return row ? rowToRecord<ReturnPayload>(row) : undefined;
+    return row ? decodedAs(row, 'return') : undefined;
   }
 }

@@ -8,8 +8,16 @@ import { canonicalJson, GENESIS_HASH, recordDigest } from './canonical.js';
 import { type BuiltRecord, type ChainHead, LedgerPlan } from './ledger-plan.js';
 import { LedgerReads } from './ledger-reads.js';
 import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import { decodePayload } from './record-decoders.js';
 import { migrateLedger } from './schema.js';
-import type { LedgerRecord, LocalLedgerView, OutboxReader, RecordAppender, RecordType } from './types.js';
+import {
+  type LedgerRecord,
+  type LocalLedgerView,
+  type OutboxReader,
+  RECORD_TYPES,
+  type RecordAppender,
+  type RecordType,
+} from './types.js';
 import { type ChainResult, verifyChain } from './verify-chain.js';
 
 export interface LedgerOptions {
@@ -45,13 +53,7 @@ function headIs(base: ChainHead): WriterCheck {
   return [0, [], base.seq === 0 ? null : [base.seq, base.hash]];
 }
 
-const RECORD_TYPES: ReadonlySet<string> = new Set([
-  'sale',
-  'write_off',
-  'return',
-  'alert',
-  'receipt_printed',
-]);
+const KNOWN_TYPES: ReadonlySet<string> = new Set(RECORD_TYPES);
 
 /**
  * The terminal's tamper-evident ledger. `append` and `transaction` are the only writers; every
@@ -238,11 +240,11 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
 
   /**
    * Verifies this ledger's chain and signatures (with the key the chain is bound to by default);
-   * `after` continues from a record already verified.
+   * `after` continues from a record already verified; `payloads` also decodes every payload.
    */
   verifyChain(
     publicKey: string | KeyObject = this.meta('public_key') ?? this.identity.publicKeyRaw,
-    options: { after?: { seq: number; hash: string } } = {},
+    options: { after?: { seq: number; hash: string }; payloads?: boolean } = {},
   ): ChainResult {
     return verifyChain(this.iterate(options.after?.seq ?? 0), publicKey, options);
   }
@@ -375,10 +377,10 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
 
   /** The record `payload` becomes after `head` at `now` (unsigned): nothing is written. */
   private build(type: RecordType, payload: Record<string, unknown>, head: ChainHead, now: Date): BuiltRecord {
-    if (!RECORD_TYPES.has(type)) {
+    if (!KNOWN_TYPES.has(type)) {
       throw new VeritermError(
         'ledger_type_invalid',
-        `Unknown record type '${type}'; expected one of ${[...RECORD_TYPES].join(', ')}`,
+        `Unknown record type '${type}'; expected one of ${RECORD_TYPES.join(', ')}`,
       );
     }
     const payloadJson = canonicalJson(payload);
@@ -517,13 +519,18 @@ function appendFailed(): VeritermError {
   );
 }
 
-/** What the projections need of a payload, checked before the record's first row is written. */
+/**
+ * What the projections need of a payload, checked before the record's first row is written. A
+ * write-off (one per sold line: the checkout's hot path) checks only the fields its projection
+ * row takes; a return (rare, and it changes earlier rows) is decoded whole with its decoder.
+ */
 function checkProjectable(type: RecordType, payload: Record<string, unknown>): void {
   if (type === 'write_off') {
     requireString(payload.codeKey, 'write_off payload.codeKey');
     requireString(payload.saleId, 'write_off payload.saleId');
-  } else if (type === 'return' && !Array.isArray(payload.lines)) {
-    throw new VeritermError('ledger_payload_invalid', 'return payload.lines: expected an array');
+  } else if (type === 'return') {
+    const decoded = decodePayload(type, payload);
+    if (!decoded.ok) throw new VeritermError('ledger_payload_invalid', decoded.message);
   }
 }
 

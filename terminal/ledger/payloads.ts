@@ -91,3 +91,15 @@ export interface ReceiptPrintedPayload {
   jobId?: string;
   [key: string]: unknown;
 }
+
+/**
+ * The payload type of every record type (record-decoders.ts has one decoder per entry): a type
+ * added to RECORD_TYPES without its payload here does not compile there.
+ */
+export interface RecordPayloads {
+  sale: SalePayload;
+  write_off: WriteOffPayload;
+  return: ReturnPayload;
+  alert: AlertPayload;
+  receipt_printed: ReceiptPrintedPayload;
+}

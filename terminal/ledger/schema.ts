@@ -61,6 +61,10 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
    );`,
   // The partial unique index already serves every lookup by code; one index less per write-off.
   'DROP INDEX IF EXISTS ledger_write_offs_code;',
+  // Returned write-offs by code, for the verdict of a unit the registry says was sold here and a
+  // return here took back (LedgerReads.returnedWriteOffOf). Partial: a sale's write-off rows are
+  // inserted with returned_seq NULL and never enter it, so the checkout pays nothing for it.
+  'CREATE INDEX ledger_write_offs_returned ON ledger_write_offs (code_key, at) WHERE returned_seq IS NOT NULL;',
 ];
 
 export function migrateLedger(db: SqliteDatabase): void {

@@ -65,6 +65,14 @@ export interface LocalLedgerView {
   writeOffsOf?(
     keys: readonly string[],
   ): Map<string, { at: string; saleId: string; storeId: string; terminalId: string }>;
+  /**
+   * The write-off of `key` made here at `at` that a return has taken back since (returned here);
+   * the Verifier asks only when the registry says the code was sold.
+   */
+  returnedWriteOffOf?(
+    key: string,
+    at: string,
+  ): { at: string; saleId: string; storeId: string; terminalId: string } | undefined;
 }
 
 /**

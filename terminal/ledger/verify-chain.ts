@@ -1,6 +1,7 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { publicKeyFrom } from '../identity/terminal-key.js';
 import { GENESIS_HASH, recordHash } from './canonical.js';
+import { decodePayload } from './record-decoders.js';
 import type { LedgerRecord } from './types.js';
 
 export type ChainProblem =
@@ -8,7 +9,8 @@ export type ChainProblem =
   | 'prev_hash_mismatch'
   | 'hash_mismatch'
   | 'bad_signature'
-  | 'terminal_changed';
+  | 'terminal_changed'
+  | 'payload_invalid';
 
 export type ChainResult =
   | { ok: true; records: number; headSeq: number; headHash?: string }
@@ -34,11 +36,13 @@ export function verifyRecord(
  * the previous record's hash (64 zeros first), each hash recomputed from the canonical bytes,
  * each Ed25519 signature valid for `publicKey`, one store and terminal throughout.
  * Stops at the first problem and names it. With `after`, `records` start right after that record.
+ * With `payloads`, each (authentic) record's payload must also decode with its type's decoder
+ * (record-decoders.ts): `payload_invalid` names the record and the field.
  */
 export function verifyChain(
   records: Iterable<LedgerRecord>,
   publicKey: string | KeyObject,
-  options: { after?: { seq: number; hash: string } } = {},
+  options: { after?: { seq: number; hash: string }; payloads?: boolean } = {},
 ): ChainResult {
   const key = publicKeyFrom(publicKey);
   let count = 0;
@@ -80,6 +84,10 @@ export function verifyChain(
           ? 'content does not match its hash (altered)'
           : 'signature does not verify with the terminal key',
       );
+    }
+    if (options.payloads) {
+      const decoded = decodePayload(record.type, record.payload);
+      if (!decoded.ok) return fail('payload_invalid', decoded.message);
     }
     prev = record;
   }

@@ -1,6 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { z } from 'zod';
-import type { LedgerRecord } from '../ledger/types.js';
+import { RECORD_TYPES as LEDGER_RECORD_TYPES, type LedgerRecord } from '../ledger/types.js';
 
 /**
  * Wire messages between terminal and upstream. Shared by terminal/sync and upstream/ so both ends
@@ -72,7 +72,8 @@ export const compactBatchSchema = z
   });
 export type CompactBatch = z.infer<typeof compactBatchSchema>;
 
-const RECORD_TYPES = new Set(['sale', 'write_off', 'return', 'alert', 'receipt_printed']);
+/** The ledger's own list (one decoder each, record-decoders.ts): a batch naming another type is refused. */
+const RECORD_TYPES: ReadonlySet<string> = new Set(LEDGER_RECORD_TYPES);
 const HEX64 = /^[0-9a-f]{64}$/;
 const str = (v: unknown, max: number): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= max;

@@ -22,6 +22,11 @@ export interface PolicyInput {
   lookup: LookupResult;
   /** This terminal's own write-off of the key, from the ledger (already sold here). */
   localWriteOff?: { at: string; saleId: string; storeId: string; terminalId: string };
+  /**
+   * This terminal's write-off of the key made at the registry's `soldAt.at`, taken back by a return
+   * here since (see `undoneByLocalReturn`); the Verifier reads it only for units the registry says are sold.
+   */
+  localReturn?: { at: string; saleId: string; storeId: string; terminalId: string };
   /** When the decision is made, and the registry's freshness then (`policyMoment`). */
   moment: PolicyMoment;
   /** Today's date (YYYY-MM-DD) in the terminal's time zone, for expiry. */
@@ -79,6 +84,7 @@ export function registryStaleness(
  * The one verification policy (DESIGN.md "Verdicts"), shared by kiosk and checkout. Pure.
  *
  * Order matters and is deliberate:
+ * 0. a registry `sold` that a return here took back is undone first (`undoneByLocalReturn`);
  * 1. unreadable → `malformed`;
  * 2. known negatives win even on a stale registry (a recall or a write-off is never undone by age):
  *    written off here, withdrawn product, stored status, recalled batch, sold upstream;
@@ -102,7 +108,8 @@ export function registryStaleness(
  * registry still knows them (unlike "not registered", which a newer registry may answer).
  */
 export function decideVerdict(input: PolicyInput): Verdict {
-  const { parse, lookup, history, config, moment } = input;
+  const { parse, history, config, moment } = input;
+  const lookup = undoneByLocalReturn(input.lookup, input.localReturn);
   const base = { history, checkedAt: moment.checkedAt };
   if (!parse.ok) {
     return {
@@ -159,6 +166,26 @@ export function decideVerdict(input: PolicyInput): Verdict {
   }
   if (!unit) return make('unknown', 'not_in_registry');
   return make('genuine', unit.status === 'received' ? 'received_here' : 'active');
+}
+
+/**
+ * Step 0 of the policy: a registry `sold` that is this store's own write-off, taken back by a return
+ * here, no longer stands. The registry copy learns of the return only with upstream's next delta,
+ * but the ledger here knows it at once (DOMAIN.md: a return re-activates the code; FMD Art. 13:
+ * undone only at the premises that decommissioned it). Only this store's own sale is undone by its
+ * own return: `soldAt` must name this store and the very time of the returned write-off, so a
+ * later sale of the unit anywhere (a newer `soldAt`), or a sale at another store, still stands.
+ * An active write-off here still wins: decideVerdict reads `localWriteOff` first.
+ */
+export function undoneByLocalReturn(
+  lookup: LookupResult,
+  localReturn: PolicyInput['localReturn'],
+): LookupResult {
+  const unit = lookup.unit;
+  if (!localReturn || unit?.status !== 'sold' || !unit.soldAt) return lookup;
+  if (unit.soldAt.store !== localReturn.storeId || unit.soldAt.at !== localReturn.at) return lookup;
+  const { soldAt: _undone, ...rest } = unit;
+  return { ...lookup, unit: { ...rest, status: 'active' } };
 }
 
 function sellableFor(verdict: VerdictKind, config: PolicyConfig): boolean {

@@ -135,6 +135,7 @@ export class Verifier {
       parse: parsed,
       lookup,
       localWriteOff: at.localWriteOff,
+      localReturn: this.#localReturn(key, lookup, at.localWriteOff),
       moment: at.moment,
       today: at.today,
       history: withUpstream(
@@ -156,6 +157,21 @@ export class Verifier {
     }
     // The verdict is this call's own object: the id goes on it rather than on a copy.
     return Object.assign(verdict, { checkId });
+  }
+
+  /**
+   * The returned write-off here that a registry `sold` may stand for (policy.ts
+   * `undoneByLocalReturn`): read only for a sold unit with no active write-off here.
+   */
+  #localReturn(
+    key: string | undefined,
+    lookup: LookupResult,
+    localWriteOff: ReturnType<LocalLedgerView['writeOffOf']>,
+  ): ReturnType<NonNullable<LocalLedgerView['returnedWriteOffOf']>> {
+    const soldAt = lookup.unit?.status === 'sold' ? lookup.unit.soldAt : undefined;
+    const ledger = this.#deps.ledger;
+    if (key === undefined || localWriteOff || !soldAt || !ledger?.returnedWriteOffOf) return undefined;
+    return ledger.returnedWriteOffOf(key, soldAt.at);
   }
 }
 

@@ -88,14 +88,18 @@ export function startTerminal(
   return { sync, ledger, db, health, logLines: lines, dir };
 }
 
-/** Appends `n` records in one transaction (a backlog built while offline). */
+/**
+ * Appends `n` records in one transaction (a backlog built while offline): receipt_printed records
+ * with `payload(i)`'s fields beside the sale id their decoder requires, so upstream stores them
+ * without an undecodable_record alert.
+ */
 export function appendMany(
   ledger: Ledger,
   n: number,
   payload: (i: number) => Record<string, unknown> = (i) => ({ n: i }),
 ): void {
   ledger.transaction(() => {
-    for (let i = 0; i < n; i++) ledger.append('receipt_printed', payload(i));
+    for (let i = 0; i < n; i++) ledger.append('receipt_printed', { saleId: `sale-${i}`, ...payload(i) });
   });
 }
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadOrCreateTerminalKey, type TerminalIdentity } from '../../../terminal/identity/index.js';
 import { Ledger } from '../../../terminal/ledger/index.js';
 import type { LedgerPlan } from '../../../terminal/ledger/ledger-plan.js';
+import { saleLine } from '../../helpers/ledger-payloads.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -28,7 +29,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
   it('writes planned records, signed, exactly as appends would chain them', async () => {
     ledger.append('alert', { kind: 'clone', codeKey: 'before' });
     const plan = ledger.plan();
-    const sale = plan.append('sale', { externalRef: 'r1', lines: [] });
+    const sale = plan.append('sale', { externalRef: 'r1', lines: [saleLine('L')] });
     plan.append('write_off', { codeKey: 'A', saleId: sale.id, line: 0 });
     expect(sale).toMatchObject({ seq: 2, signature: '' });
     // Nothing is written before commitPlan.
@@ -49,12 +50,12 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
   it('reads its own sales and write-offs together with committed ones', () => {
     const committed = ledger.transaction(() => {
-      const s = ledger.append('sale', { externalRef: 'old', lines: [] });
+      const s = ledger.append('sale', { externalRef: 'old', lines: [saleLine('L')] });
       ledger.append('write_off', { codeKey: 'OLD', saleId: s.id, line: 0 });
       return s;
     });
     const plan = ledger.plan();
-    const sale = plan.append('sale', { externalRef: 'new', lines: [] });
+    const sale = plan.append('sale', { externalRef: 'new', lines: [saleLine('L')] });
     plan.append('write_off', { codeKey: 'NEW', saleId: sale.id, line: 0 });
     expect([...plan.writeOffsOf(['OLD', 'NEW', 'NONE']).keys()].sort()).toEqual(['NEW', 'OLD']);
     expect(plan.saleByExternalRef('new')).toMatchObject({ sale: { id: sale.id }, writeOffs: [{ seq: 4 }] });
@@ -64,10 +65,10 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
   it('drops every append of a step that throws, and chains the next step from before it', async () => {
     const plan = ledger.plan();
-    plan.append('sale', { externalRef: 'kept', lines: [] });
+    plan.append('sale', { externalRef: 'kept', lines: [saleLine('L')] });
     expect(() =>
       plan.transaction(() => {
-        const s = plan.append('sale', { externalRef: 'dropped', lines: [] });
+        const s = plan.append('sale', { externalRef: 'dropped', lines: [saleLine('L')] });
         plan.append('write_off', { codeKey: 'X', saleId: s.id, line: 0 });
         throw new Error('refused half-way');
       }),
@@ -82,7 +83,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
   it('writes nothing and says so when the head moved after planning', async () => {
     const plan = ledger.plan();
-    plan.append('sale', { externalRef: 'late', lines: [] });
+    plan.append('sale', { externalRef: 'late', lines: [saleLine('L')] });
     ledger.append('alert', { kind: 'clone', codeKey: 'meanwhile' });
     expect(ledger.commitPlan(plan, signed(plan))).toBe(false);
     expect(ledger.saleByExternalRef('late')).toBeUndefined();
@@ -91,7 +92,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
   it('refuses a wrong number of signatures and record types that change earlier records', async () => {
     const plan = ledger.plan();
-    plan.append('sale', { lines: [] });
+    plan.append('sale', { lines: [saleLine('L')] });
     expect(() => ledger.commitPlan(plan, [])).toThrow('Expected 1 signatures for the plan, got 0');
     expect(() => plan.append('return', { lines: [] })).toThrow(/cannot hold 'return' records/);
     expect(ledger.headSeq()).toBe(0);
@@ -100,7 +101,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
   describe('written by the writer worker (its own connection)', () => {
     it('commits durably and the ledger reads it at once', async () => {
       const plan = ledger.plan();
-      const sale = plan.append('sale', { externalRef: 'w1', lines: [] });
+      const sale = plan.append('sale', { externalRef: 'w1', lines: [saleLine('L')] });
       plan.append('write_off', { codeKey: 'W', saleId: sale.id, line: 0 });
       expect(await ledger.commitPlanOffThread(plan)).toBe(true);
       expect(plan.settled).toBe(true);
@@ -119,9 +120,9 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
     it('writes nothing when the head moved, and a plan that follows one in flight commits after it', async () => {
       const first = ledger.plan();
-      first.append('sale', { externalRef: 'f', lines: [] });
+      first.append('sale', { externalRef: 'f', lines: [saleLine('L')] });
       const second = ledger.plan(first);
-      second.append('sale', { externalRef: 's', lines: [] });
+      second.append('sale', { externalRef: 's', lines: [saleLine('L')] });
       expect(second.base).toEqual(first.tail);
       // Sent in order, as the batcher does: the worker runs them in order.
       const [a, b] = await Promise.all([
@@ -142,7 +143,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
     it('batches queued together share a commit, yet each succeeds or fails on its own', async () => {
       const sold = ledger.transaction(() => {
-        const sale = ledger.append('sale', { lines: [] });
+        const sale = ledger.append('sale', { lines: [saleLine('L')] });
         ledger.append('write_off', { codeKey: 'TAKEN', saleId: sale.id, line: 0 });
         return sale;
       });
@@ -184,7 +185,7 @@ describe('Ledger plans (group commit signed off the event loop)', () => {
 
     it('a failed transaction writes nothing and names the cause', async () => {
       const sold = ledger.transaction(() => {
-        const sale = ledger.append('sale', { lines: [] });
+        const sale = ledger.append('sale', { lines: [saleLine('L')] });
         ledger.append('write_off', { codeKey: 'TAKEN', saleId: sale.id, line: 0 });
         return sale;
       });

@@ -9,6 +9,7 @@ import {
   type TerminalIdentity,
 } from '../../../terminal/identity/index.js';
 import { canonicalJson, GENESIS_HASH, Ledger, verifyChain } from '../../../terminal/ledger/index.js';
+import { saleLine, salePayload } from '../../helpers/ledger-payloads.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 let temp: ReturnType<typeof makeTempDir>;
@@ -28,7 +29,7 @@ afterEach(() => {
 
 function sell(code: string, saleRef = `ref-${code}`) {
   return ledger.transaction(() => {
-    const sale = ledger.append('sale', { externalRef: saleRef, lines: [{ codeKey: code }] });
+    const sale = ledger.append('sale', salePayload([code], { externalRef: saleRef }));
     ledger.append('write_off', { codeKey: code, saleId: sale.id, line: 0 });
     return sale;
   });
@@ -136,7 +137,7 @@ describe('Ledger', () => {
     expect(ledger.writeOffOf('c1')).toMatchObject({ saleId: sale.id, storeId: 's1', terminalId: 't1' });
     expect(() =>
       ledger.transaction(() => {
-        const s = ledger.append('sale', { lines: [] });
+        const s = ledger.append('sale', { lines: [saleLine('L')] });
         ledger.append('write_off', { codeKey: 'c2', saleId: s.id, line: 0 });
         throw new Error('printer exploded');
       }),

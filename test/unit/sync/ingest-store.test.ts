@@ -9,6 +9,7 @@ import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import type { CompactBatch } from '../../../terminal/sync/protocol.js';
 import { IngestStore, UPSTREAM_MIGRATIONS } from '../../../upstream/ingest-store.js';
 import { recordsFromCompact } from '../../../upstream/record-verify.js';
+import { receiptPrinted } from '../../helpers/ledger-payloads.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 describe('IngestStore', () => {
@@ -23,7 +24,7 @@ describe('IngestStore', () => {
     terminalId: 't1',
   });
   ledger.transaction(() => {
-    for (let i = 0; i < 20; i++) ledger.append('receipt_printed', { i });
+    for (let i = 0; i < 20; i++) ledger.append('receipt_printed', receiptPrinted(i));
   });
   ledger.append('write_off', { codeKey: 'CODE-1', saleId: 'sale-1', line: 0 });
   const records = ledger.pending(0, 100);
@@ -62,7 +63,7 @@ describe('IngestStore', () => {
       { big: 9007199254740991, small: 1e-7, neg: -0, empty: {}, list: [] },
       ...Array.from({ length: 6 }, (_, i) => ({ i })),
     ];
-    for (const p of payloads) own.append('receipt_printed', p);
+    for (const p of payloads) own.append('receipt_printed', { ...p, saleId: 'sale-1' });
     const sent = own.pending(0, 100);
     const store = fresh();
     store.enrol('s1', 't3', pem);
@@ -133,12 +134,12 @@ describe('IngestStore', () => {
       terminalId: 't2',
     });
     const signed = [
-      own.append('receipt_printed', { b: 1, a: { d: [{ z: 1, y: 2 }], c: 'x' } }),
-      own.append('receipt_printed', { 10: 'ten', 2: 'two', x: true }),
+      own.append('receipt_printed', { b: 1, a: { d: [{ z: 1, y: 2 }], c: 'x' }, saleId: 's' }),
+      own.append('receipt_printed', { 10: 'ten', 2: 'two', x: true, saleId: 's' }),
     ];
     // What a sender with another key order would put on the wire: same values, unsorted keys.
     const unsorted = signed.map((r, i) =>
-      i === 0 ? { ...r, payload: { b: 1, a: { c: 'x', d: [{ y: 2, z: 1 }] } } } : r,
+      i === 0 ? { ...r, payload: { saleId: 's', b: 1, a: { c: 'x', d: [{ y: 2, z: 1 }] } } } : r,
     ) as LedgerRecord[];
     const store = fresh();
     store.enrol('s1', 't2', pem);
@@ -148,7 +149,10 @@ describe('IngestStore', () => {
       .prepare("SELECT payload FROM up_records WHERE terminal_id = 't2' ORDER BY seq")
       .pluck()
       .all();
-    expect(stored).toEqual(['{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}', '{"10":"ten","2":"two","x":true}']);
+    expect(stored).toEqual([
+      '{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1,"saleId":"s"}',
+      '{"10":"ten","2":"two","saleId":"s","x":true}',
+    ]);
   });
 
   it('refuses altered content (hash) and a broken link, and flags a resend that differs', () => {
