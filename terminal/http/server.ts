@@ -124,9 +124,16 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
         data: { role: principal.role, serverTime: new Date().toISOString() },
       };
       socket.send(JSON.stringify(hello));
+      // A client that does not read its replies: refusals are dropped past a small backlog, and
+      // past a large one the connection is closed, so it cannot make the terminal hold its replies.
       const send = (m: WsMessage) => {
-        // A client that does not read its replies gets no more until it does.
-        if (socket.bufferedAmount <= MAX_REPLY_BACKLOG_BYTES) socket.send(JSON.stringify(m));
+        const backlog = socket.bufferedAmount;
+        if (backlog > MAX_REPLY_BACKLOG_BYTES) {
+          socket.close(1008, 'replies not read');
+          return;
+        }
+        if (m.type === 'error' && backlog > MAX_REFUSAL_BACKLOG_BYTES) return;
+        socket.send(JSON.stringify(m));
       };
       socket.on('message', (raw: Buffer) => {
         if (socket.readyState !== socket.OPEN) return;
@@ -203,8 +210,10 @@ export async function createHttpServer(deps: HttpDeps): Promise<FastifyInstance>
   return app;
 }
 
-/** Replies a client has not read yet, past which it gets none (it is flooding or stuck). */
-const MAX_REPLY_BACKLOG_BYTES = 65_536;
+/** Unread replies past which refusals are no longer sent (the client is flooding). */
+const MAX_REFUSAL_BACKLOG_BYTES = 65_536;
+/** Unread replies past which the connection is closed (the client is stuck or hostile). */
+const MAX_REPLY_BACKLOG_BYTES = 4 * 1_048_576;
 
 /**
  * Before the upgrade: a browser page from another origin may not open the socket (cross-site

@@ -91,8 +91,13 @@ export class QueryLogMaintenance {
     await this.#running;
   }
 
-  /** Asks for a run soon: starts one, or one more after the run in progress. */
+  /**
+   * After a burst of checks: checkpoints now (it never waits, so it is cheap when it cannot), then
+   * makes sure a pruning run follows. The checkpoint is not left to the run, whose batches yield
+   * to the event loop: under a flood the loop may not come round for seconds, and the WAL would grow.
+   */
   nudge(): void {
+    this.checkpoint();
     if (this.#running) {
       this.#again = true;
       return;
@@ -144,16 +149,31 @@ export class QueryLogMaintenance {
         if (n === 0) break;
         await yieldToEventLoop();
       }
-      result.checkpoint = this.#withoutWaiting(() => {
-        const rows = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
-        return rows[0]?.busy === 0 ? 'truncated' : 'busy';
-      });
+      result.checkpoint = this.#truncate();
     } catch (error) {
       if (error instanceof Busy) result.checkpoint = 'busy';
       else this.#fault(error);
     }
     if (result.deletedChecks + result.deletedCodes > 0) this.#logger.debug(result, 'query log pruned');
     return result;
+  }
+
+  /** A TRUNCATE checkpoint now, without waiting for another connection; never throws. */
+  checkpoint(): MaintenanceResult['checkpoint'] {
+    try {
+      return this.#truncate();
+    } catch (error) {
+      if (error instanceof Busy) return 'busy';
+      this.#fault(error);
+      return 'failed';
+    }
+  }
+
+  #truncate(): MaintenanceResult['checkpoint'] {
+    return this.#withoutWaiting(() => {
+      const rows = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return rows[0]?.busy === 0 ? 'truncated' : 'busy';
+    });
   }
 
   /**

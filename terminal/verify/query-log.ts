@@ -152,8 +152,9 @@ export class QueryLog {
     const nudge = this.#options.onRecorded;
     if (nudge && ++this.#sinceNudge >= nudge.everyChecks) {
       this.#sinceNudge = 0;
-      // After this scan's answer is sent, not before it.
-      setImmediate(nudge.run);
+      // After this scan's handler (its answer is written by then), before the next I/O callback:
+      // setImmediate could wait for seconds while a flood keeps the event loop's poll phase busy.
+      process.nextTick(nudge.run);
     }
     return id;
   }
