@@ -1,5 +1,5 @@
-import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { VeritermError } from '../errors.js';
 
 /**
@@ -86,11 +86,23 @@ function why(file: string): string {
     const st = statSync(file);
     if (st.isDirectory()) return 'it is a directory';
     if (!st.isFile()) return 'it is not a regular file';
-    return 'permission denied or the file is locked';
+    if (!canAccess(file, constants.R_OK | constants.W_OK))
+      return `permission denied (the terminal runs as uid ${process.getuid?.() ?? '?'})`;
+    if (!canAccess(dirname(file), constants.W_OK)) return 'its folder is not writable';
+    return 'it is locked or unreadable';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return 'its folder does not exist';
     if (code === 'EACCES') return 'permission denied';
     return `it cannot be read (${code ?? 'unknown'})`;
+  }
+}
+
+function canAccess(path: string, mode: number): boolean {
+  try {
+    accessSync(path, mode);
+    return true;
+  } catch {
+    return false;
   }
 }

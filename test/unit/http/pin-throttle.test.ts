@@ -158,14 +158,29 @@ describe('AuthService PIN checks', () => {
     expect(await auth.checkPin('boss', '2468', '10.1.1.2')).toMatchObject({ ok: true, user: { id: 'boss' } });
   });
 
-  it('tells a bad token from an expired session; no token is anonymous', () => {
-    let now = 0;
-    const config = configSchema.parse({});
-    const auth = new AuthService(config.auth, { clock: () => now });
+  it('tells a bad token from an expired session; no token is anonymous', async () => {
+    let now = 1_000;
+    const config = configSchema.parse({
+      auth: {
+        sessionTtlMs: 60_000,
+        users: [
+          { id: 'c1', role: 'cashier', pinHash: `scrypt$1024$8$1$${'A'.repeat(24)}$${'B'.repeat(44)}` },
+        ],
+      },
+    });
+    const auth = new AuthService(config.auth, { clock: () => now, verifyPin: async () => true });
     expect(auth.authenticate(undefined)).toEqual({ principal: { role: 'kiosk', via: 'anonymous' } });
     expect(auth.authenticate('nope')).toMatchObject({ failure: { code: 'bad_token' } });
-    now = 1;
     expect(auth.resolve('nope')).toBeUndefined();
+    const session = await auth.signIn('c1', '1234', '10.0.0.1');
+    if (!session.ok) throw new Error('sign-in failed');
+    expect(auth.authenticate(session.token)).toEqual({
+      principal: { role: 'cashier', name: 'c1', via: 'session' },
+    });
+    now += 60_000;
+    expect(auth.authenticate(session.token)).toMatchObject({ failure: { code: 'session_expired' } });
+    // Once reported, an expired session is gone: the same token is now simply unknown.
+    expect(auth.authenticate(session.token)).toMatchObject({ failure: { code: 'bad_token' } });
   });
 });
 
