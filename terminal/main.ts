@@ -34,6 +34,7 @@ import { syncOptionsFromConfig } from './sync/options-from-config.js';
 import type { SignedCommand } from './sync/protocol.js';
 import { createSystemdNotifier } from './systemd/notify.js';
 import { QueryLog } from './verify/query-log.js';
+import { QueryLogMaintenance } from './verify/query-log-maintenance.js';
 import { Verifier } from './verify/verifier.js';
 
 /** Parts a caller (demo, tests, bench) may supply instead of the ones built from config. */
@@ -119,7 +120,20 @@ export async function startTerminal(
   const ledger = new Ledger({ db: ledgerDb, identity, storeId, terminalId });
   anchorLedger(ledgerDb, config.dataDir, { storeId, terminalId, keyId: identity.keyId });
   const registry = parts.registry ?? (await openRegistry(config));
-  const queryLog = new QueryLog(queryDb);
+  // A full disk latches the storage health item (operations, below); the query log and its WAL are
+  // pruned and truncated off the scan path (docs/security.md, "Storage").
+  const onDiskFull = (fault: VeritermError) => operations.storage.diskFull(fault);
+  const queryLog = new QueryLog(queryDb, {
+    file: dbFile,
+    onDiskFull,
+    onRecorded: { everyChecks: 256, run: () => maintenance.nudge() },
+  });
+  const maintenance = new QueryLogMaintenance({
+    db: queryDb,
+    bounds: config.storage,
+    logger: logger.child({ module: 'query-log' }),
+    onDiskFull,
+  });
   const verifier = new Verifier({
     parse: parseCode,
     productKeyOf,
@@ -129,7 +143,10 @@ export async function startTerminal(
     config: { ...config.verify, timeZone: config.terminal.timeZone },
   });
   const health = new HealthModel();
-  const hub = new WsHub();
+  const hub = new WsHub({
+    maxClients: config.http.limits.maxWsClients,
+    maxClientsPerSource: config.http.limits.maxWsClientsPerSource,
+  });
   const auth = new AuthService(config.auth);
   const kioskScanners =
     parts.kioskScanners ??
@@ -165,7 +182,21 @@ export async function startTerminal(
   };
   // Built before listening so a bad sync section (missing credentials file) fails the start cleanly.
   const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;
-  const operations = createOperations({ db: ledgerDb, dbFile, dataDir: config.dataDir, health });
+  const operations = createOperations({
+    db: ledgerDb,
+    dbFile,
+    dataDir: config.dataDir,
+    health,
+    storage: config.storage,
+  });
+  // PIN guessing shows on the manager page (recent errors) and in the log; never the PIN itself.
+  auth.throttle.on('locked', ({ scope, user, source, failures }) => {
+    logger.warn({ scope, user, source, failures }, 'PIN throttle: too many wrong PINs');
+    operations.errors.add(
+      'auth',
+      `${failures} wrong PINs for ${user} (${scope.replace('_', ' + ')} ${source})`,
+    );
+  });
   // Upstream's clock (command issuedAt, every live ack's `at`) feeds the clock tile; refused downlink
   // messages go to the recent errors. For this root's sync and for one linked from outside (the demo).
   const watchSync = (linked: Pick<Sync, 'events'>): (() => void) => {
@@ -207,12 +238,10 @@ export async function startTerminal(
   };
   refreshHealth();
   // The query log commits once per scan; SQLite's automatic WAL checkpoint (with its fsync) would land
-  // on a random scan. Checkpoint on a timer instead, between scans (PASSIVE never waits for readers).
+  // on a random scan. QueryLogMaintenance checkpoints (TRUNCATE) between scans instead: on its timer
+  // and after every 256 checks, so a burst of scans cannot grow the WAL without bound.
   queryDb.pragma('wal_autocheckpoint = 0');
-  const timer = setInterval(() => {
-    refreshHealth();
-    queryDb.pragma('wal_checkpoint(PASSIVE)');
-  }, 30_000);
+  const timer = setInterval(refreshHealth, 30_000);
   timer.unref();
 
   const plugins = [
@@ -237,6 +266,7 @@ export async function startTerminal(
     staticDir: parts.staticDir ?? DEFAULT_STATIC,
     refreshHealth,
     plugins,
+    storage: { file: dbFile, onDiskFull },
   });
   let address: string;
   try {
@@ -257,6 +287,7 @@ export async function startTerminal(
     }
     throw error;
   }
+  maintenance.start(config.storage.maintenanceIntervalMs);
   await Promise.all([
     ...kioskScanners.map((s) => s.start()),
     ...otherPrinters.map((p) => p.start()),
@@ -297,6 +328,7 @@ export async function startTerminal(
       ]);
       await app.close();
       if (!parts.registry) (registry as { close?: () => void }).close?.();
+      await maintenance.stop();
       queryDb.close();
       // Stops the ledger's writer thread (its own connection); the shared connection closes next.
       ledger.close();

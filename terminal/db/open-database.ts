@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { openFault } from './storage-errors.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -19,18 +20,40 @@ export interface OpenDatabaseOptions {
  * connections a worker thread opens itself (SqliteWriterWorker).
  */
 export function writablePragmas(synchronous: OpenDatabaseOptions['synchronous'] = 'FULL'): string[] {
-  return ['journal_mode = WAL', `synchronous = ${synchronous}`, 'foreign_keys = ON'];
+  return [
+    'journal_mode = WAL',
+    `synchronous = ${synchronous}`,
+    'foreign_keys = ON',
+    // When a checkpoint resets the WAL, cut the file back to this size instead of leaving it at its
+    // high-water mark (SQLite docs, "PRAGMA journal_size_limit"): a burst cannot keep the disk.
+    `journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`,
+  ];
 }
 
-/** Opens a SQLite file in WAL mode with the pragmas every veriterm database uses. */
+/** What a WAL file keeps after a checkpoint: SQLite's default auto-checkpoint size (1000 pages of 4 KiB). */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1_048_576;
+
+/**
+ * Opens a SQLite file in WAL mode with the pragmas every veriterm database uses. A file that is not a
+ * database, a directory, or unreadable throws a VeritermError naming the file and the remedy
+ * (`db_corrupt`, `db_unreadable`, `db_read_only`, `disk_full`), never a bare SqliteError.
+ */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
-  const db = new Database(file, {
-    readonly: options.readonly ?? false,
-    timeout: options.busyTimeoutMs ?? 5000,
-  });
-  const pragmas = options.readonly ? ['foreign_keys = ON'] : writablePragmas(options.synchronous);
-  for (const pragma of pragmas) db.pragma(pragma);
-  return db;
+  let db: SqliteDatabase | undefined;
+  try {
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      timeout: options.busyTimeoutMs ?? 5000,
+    });
+    const pragmas = options.readonly ? ['foreign_keys = ON'] : writablePragmas(options.synchronous);
+    for (const pragma of pragmas) db.pragma(pragma);
+    // The first read of the schema is what finds a file that is not a database (or is damaged).
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db?.close();
+    throw openFault(file, error);
+  }
 }
 
 /**

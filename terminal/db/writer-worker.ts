@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { VeritermError } from '../errors.js';
 import { WORKER_SIGNER_SOURCE, type WorkerSigningKey } from '../identity/ed25519.js';
 import { WorkerRequests } from '../threads/worker-requests.js';
+import { diskFullError, isDiskFull } from './storage-errors.js';
 
 /**
  * Writes a group commit's rows on a worker thread with its own SQLite connection, so the inserts
@@ -160,10 +161,12 @@ export class SqliteWriterWorker {
   readonly #worker: Worker;
   readonly #requests: WorkerRequests;
   readonly #name: WriterWorkerOptions['name'];
+  readonly #file: string;
 
   constructor({ name, ...options }: WriterWorkerOptions) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#name = name;
+    this.#file = options.file;
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, driver } });
     // The worker has its own copy now (workerData is cloned when the worker is made).
     if (options.signing && 'seed' in options.signing) options.signing.seed.fill(0);
@@ -211,6 +214,8 @@ export class SqliteWriterWorker {
       code?: string;
     }>({ checks, ops, ...(signing ? { sign: signing } : {}) }, transfer);
     if (answer.error !== undefined) {
+      // A full disk is named as such (the transaction rolled back: nothing was written).
+      if (isDiskFull(answer.code)) throw diskFullError(this.#file, answer.code);
       throw new VeritermError(`${this.#name.code}_failed`, `${this.#name.text} failed: ${answer.error}`, {
         cause: answer.code,
       });

@@ -3,7 +3,8 @@ import type { ScannerSource } from '../../drivers/scanner/types.js';
 import type { SqliteDatabase } from '../db/open-database.js';
 import type { HealthModel } from './health-model.js';
 import { createMetrics } from './metrics.js';
-import { ClockSkewProbe, RecentErrors, reportStorage } from './probes.js';
+import { ClockSkewProbe, RecentErrors } from './probes.js';
+import { StorageMonitor } from './storage-monitor.js';
 
 /** Upstream link fields the health model's `upstream` item carries (terminal/sync reports them). */
 export interface UpstreamView {
@@ -33,6 +34,8 @@ export function upstreamFromHealth(health: HealthModel): UpstreamView | undefine
 
 export interface Operations {
   metrics: Registry;
+  /** The `storage` item: free space, database size, and the `disk_full` latch. */
+  storage: StorageMonitor;
   clock: ClockSkewProbe;
   errors: RecentErrors;
   /** Pull-style items: storage (db size, free disk), clock, recent errors. */
@@ -47,7 +50,14 @@ export function createOperations(deps: {
   dbFile: string;
   dataDir: string;
   health: HealthModel;
+  /** Free-space thresholds of the storage item (config `storage`). */
+  storage?: { warnFreeBytes?: number; failFreeBytes?: number };
 }): Operations {
+  const storage = new StorageMonitor(deps.health, {
+    dbFiles: [deps.dbFile],
+    dataDir: deps.dataDir,
+    ...deps.storage,
+  });
   // Upstream's clock arrives with every live ack: one sample per 10 s is plenty.
   const clock = new ClockSkewProbe(deps.health, { minSampleIntervalMs: 10_000 });
   const errors = new RecentErrors(deps.health);
@@ -64,6 +74,7 @@ export function createOperations(deps: {
   });
   return {
     metrics,
+    storage,
     clock,
     errors,
     countScans(scanner) {
@@ -72,7 +83,7 @@ export function createOperations(deps: {
       return () => scanner.off('scan', onScan);
     },
     refresh() {
-      reportStorage(deps.health, { dbFiles: [deps.dbFile], dataDir: deps.dataDir });
+      storage.refresh();
       clock.report();
       errors.report();
     },

@@ -6,7 +6,7 @@
  * Parameter names follow one convention so the page can format them per locale without knowing the
  * code: `…At` is an ISO time, `…Bytes` a byte count, `hours` an age in hours (one decimal),
  * `component` a health component id; `detail`, `message` and `code` are free text from a device,
- * a driver or upstream, shown as they are.
+ * a driver or upstream, and `file` a path, shown as they are.
  */
 export const REASON_PARAMS = {
   // scanner:<deviceId> (health/feeders.ts watchScanner)
@@ -46,7 +46,8 @@ export const REASON_PARAMS = {
   // process (health/feeders.ts reportProcess)
   'process.memory_high': ['rssBytes'],
   'process.running': ['rssBytes'],
-  // storage (health/probes.ts reportStorage)
+  // storage (health/probes.ts reportStorage; health/storage-monitor.ts for disk_full)
+  'storage.disk_full': ['file', 'freeBytes'],
   'storage.unknown': [],
   'storage.full': ['freeBytes', 'dbBytes'],
   'storage.low': ['freeBytes', 'dbBytes'],

@@ -22,9 +22,10 @@ export const CSV_COLUMNS = [
 
 /** Whether `day` is a real calendar day written YYYY-MM-DD. */
 export function isExportDay(day: string | undefined): day is string {
-  return (
-    day !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(day) && !Number.isNaN(Date.parse(`${day}T00:00:00Z`))
-  );
+  if (day === undefined || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  // Date.parse rolls 2026-02-30 over to March 2: the day must read back the same.
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === day;
 }
 
 /** The UTC bounds [from, to) of a YYYY-MM-DD day as ISO strings, as `recordsBetween` takes them. */

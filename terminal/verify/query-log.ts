@@ -1,4 +1,6 @@
 import { migrate, type SqliteDatabase } from '../db/open-database.js';
+import { diskFullError, isDiskFull } from '../db/storage-errors.js';
+import type { VeritermError } from '../errors.js';
 import type { CheckHistory, VerdictKind } from './types.js';
 
 /**
@@ -30,6 +32,8 @@ const STEPS = [
      seq INTEGER NOT NULL,
      reported_at TEXT NOT NULL
    );`,
+  // Bounded counters: the least recently checked codes are the ones dropped (query-log-maintenance.ts).
+  'CREATE INDEX verify_code_stats_last ON verify_code_stats (last_at);',
 ];
 
 export interface CheckEntry {
@@ -47,11 +51,25 @@ export interface CheckRow extends CheckEntry {
   id: number;
 }
 
+export interface QueryLogOptions {
+  /** The database file, named in faults. @default the connection's file */
+  file?: string;
+  /** Told when a check could not be recorded because the disk is full. */
+  onDiskFull?: (fault: VeritermError) => void;
+  /** Told after every `everyChecks` records (maintenance: prune and checkpoint off the scan path). */
+  onRecorded?: { everyChecks: number; run: () => void };
+}
+
 /**
  * Every verification is recorded here: how often and when a code was checked at this terminal
- * (the classic sign of a copied code is many checks of one code).
+ * (the classic sign of a copied code is many checks of one code). Bounded by
+ * QueryLogMaintenance (retention, row caps, truncating checkpoints); a full disk is the fault
+ * `disk_full` naming the file, never a bare SqliteError.
  */
 export class QueryLog {
+  readonly db: SqliteDatabase;
+  readonly #options: QueryLogOptions;
+  #sinceNudge = 0;
   readonly #history;
   readonly #insert;
   readonly #recent;
@@ -60,7 +78,9 @@ export class QueryLog {
   readonly #reportOf;
   readonly #saveReport;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: QueryLogOptions = {}) {
+    this.db = db;
+    this.#options = options;
     migrate(db, 'verify', STEPS);
     this.#history = db.prepare<[string], { checks: number; first_at: string; last_at: string }>(
       'SELECT checks, first_at, last_at FROM verify_code_stats WHERE key = ?',
@@ -118,9 +138,25 @@ export class QueryLog {
     return { checksHere: row.checks, firstCheckedAt: row.first_at, lastCheckedAt: row.last_at };
   }
 
-  /** Records one check; returns its id. */
+  /** Records one check; returns its id. Throws `disk_full` (nothing recorded) when the disk is full. */
   record(entry: CheckEntry): number {
-    return this.#insert(entry);
+    let id: number;
+    try {
+      id = this.#insert(entry);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      const fault = diskFullError(this.#options.file ?? this.db.name, error);
+      this.#options.onDiskFull?.(fault);
+      throw fault;
+    }
+    const nudge = this.#options.onRecorded;
+    if (nudge && ++this.#sinceNudge >= nudge.everyChecks) {
+      this.#sinceNudge = 0;
+      // After this scan's handler (its answer is written by then), before the next I/O callback:
+      // setImmediate could wait for seconds while a flood keeps the event loop's poll phase busy.
+      process.nextTick(nudge.run);
+    }
+    return id;
   }
 
   /** The most recent checks, newest first (manager page). */

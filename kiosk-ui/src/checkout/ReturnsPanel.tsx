@@ -36,6 +36,7 @@ export function ReturnsPanel(props: { locale: Locale; onSessionEnded: () => void
     }
     if (result.status === 401) return props.onSessionEnded();
     if (result.status === 403) return setError(t('approvalRefused'));
+    if (result.status === 429) return setError(t('approvalThrottled'));
     if (result.error.refused) {
       setRefused(new Map(result.error.refused.map((r) => [r.line, words[r.reason] ?? r.message])));
       setError(t('refusedReturn'));

@@ -50,7 +50,8 @@ export function SalePanel(props: { locale: Locale; onSessionEnded: () => void })
     );
     if (!session.ok || session.data.role !== 'manager') {
       if (session.ok) void postJson('/api/v1/auth/sign-out', {}, session.data.token);
-      setOverrideError(t('approvalRefused'));
+      // 429: the PIN throttle holds this lane for a while (docs/security.md); say so, not "refused".
+      setOverrideError(t(!session.ok && session.status === 429 ? 'approvalThrottled' : 'approvalRefused'));
       return;
     }
     update(lineId, {

@@ -37,6 +37,7 @@ type Key =
   | 'refusedReturn'
   | 'returnStopped'
   | 'approvalRefused'
+  | 'approvalThrottled'
   | 'network'
   | 'blockedHint';
 
@@ -77,6 +78,7 @@ export const checkoutMessages: Catalogue<Key> = {
     refusedReturn: '部分商品不能退货，未退回任何商品',
     returnStopped: '不能退货：{reason}',
     approvalRefused: '批准无效：需要经理工号和密码',
+    approvalThrottled: '密码错误次数过多，请稍后再试',
     network: '无法连接终端：{message}',
     blockedHint: '请移除被禁止销售的商品，或请经理放行',
   },
@@ -116,6 +118,7 @@ export const checkoutMessages: Catalogue<Key> = {
     refusedReturn: 'Some items cannot be returned; nothing was re-activated',
     returnStopped: 'Cannot return: {reason}',
     approvalRefused: 'Approval refused: needs a manager user and PIN',
+    approvalThrottled: 'Too many wrong PINs here; wait a moment and try again',
     network: 'Cannot reach the terminal: {message}',
     blockedHint: 'Remove stopped items, or ask a manager to override',
   },

@@ -1,8 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
+import type { TokenBucket } from '../scan-limiter.js';
 import type { HttpDeps } from '../server.js';
 import type { KioskSettings, ReportResult, VerifyResult } from '../wire-types.js';
 
@@ -28,29 +30,59 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /** Kiosk endpoints: read a verdict, report a pack, read settings. Nothing here writes off or changes state. */
-export async function kioskRoutes(app: FastifyInstance, deps: HttpDeps): Promise<void> {
+export async function kioskRoutes(
+  app: FastifyInstance,
+  deps: HttpDeps,
+  limits: { anonymousScans?: TokenBucket } = {},
+): Promise<void> {
   const kioskOnly = { preHandler: requireRole('kiosk') };
 
-  app.post('/api/v1/verify', kioskOnly, async (request, reply) => {
-    if (request.body === undefined || request.body === null || request.body === '') {
-      return sendError(
-        reply,
-        400,
-        'empty_body',
-        'The request body is empty; expected {"data": "<raw scan>"}',
-      );
-    }
-    const body = verifyBody.safeParse(request.body);
-    if (!body.success) {
-      return sendError(
-        reply,
-        400,
-        'bad_request',
-        `Expected {"data": "<raw scan>"}: ${describeIssues(body.error)}`,
-      );
-    }
-    const result: VerifyResult = deps.verifier.verify(body.data.data, { source: body.data.source ?? 'api' });
-    return { status: 'ok', data: result };
+  // Every verify is a query-log write: per source (rate-limit plugin) and, for anonymous callers,
+  // the budget all anonymous clients share with the WebSocket (scan-limiter.ts).
+  await app.register(async (scope) => {
+    await scope.register(rateLimit, {
+      max: deps.config.http.limits.verifyPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: sourceOf,
+      errorResponseBuilder: (_req, ctx) => ({
+        statusCode: 429,
+        status: 'error',
+        error: { code: 'rate_limited', message: `Too many checks; retry in ${Math.ceil(ctx.ttl / 1000)} s` },
+      }),
+    });
+    scope.post('/api/v1/verify', kioskOnly, async (request, reply) => {
+      if (request.body === undefined || request.body === null || request.body === '') {
+        return sendError(
+          reply,
+          400,
+          'empty_body',
+          'The request body is empty; expected {"data": "<raw scan>"}',
+        );
+      }
+      const body = verifyBody.safeParse(request.body);
+      if (!body.success) {
+        return sendError(
+          reply,
+          400,
+          'bad_request',
+          `Expected {"data": "<raw scan>"}: ${describeIssues(body.error)}`,
+        );
+      }
+      if (request.principal?.via === 'anonymous' && limits.anonymousScans && !limits.anonymousScans.take()) {
+        const seconds = Math.max(1, Math.ceil(limits.anonymousScans.waitMs / 1000));
+        void reply.header('retry-after', String(seconds));
+        return sendError(
+          reply,
+          429,
+          'rate_limited',
+          `Too many checks at this terminal; retry in ${seconds} s`,
+        );
+      }
+      const result: VerifyResult = deps.verifier.verify(body.data.data, {
+        source: body.data.source ?? 'api',
+      });
+      return { status: 'ok', data: result };
+    });
   });
 
   // Reports become ledger records that travel upstream: a kiosk may not flood them (per IP).

@@ -12,7 +12,12 @@ export function managerExportRoute(app: FastifyInstance, deps: { ledger: Ledger 
     async (request, reply) => {
       const day = request.query.day;
       if (!isExportDay(day))
-        return sendError(reply, 400, 'bad_request', `Expected day=YYYY-MM-DD, got '${day ?? ''}'`);
+        return sendError(
+          reply,
+          400,
+          'bad_request',
+          `day: expected a calendar day as YYYY-MM-DD (UTC), got ${JSON.stringify(day ?? '')}`,
+        );
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="ledger-${day}.csv"`)

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { VeritermError } from '../../errors.js';
 import type { HealthModel } from '../../health/health-model.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { type RecordRow, rowToRecord } from '../../ledger/ledger-reads.js';
@@ -153,8 +154,20 @@ export function managerRoutes(deps: ManagerDeps): HttpPlugin {
 
     app.post('/api/v1/manager/receipts/reprint', manager, async (_request, reply) => {
       if (!deps.printQueue) return sendError(reply, 409, 'no_printer', 'No receipt printer is configured');
-      const job = deps.printQueue.reprintLast();
-      return { status: 'ok', data: { id: job.id, state: job.state } };
+      try {
+        const job = deps.printQueue.reprintLast();
+        return { status: 'ok', data: { id: job.id, state: job.state } };
+      } catch (error) {
+        // An expected state, not a fault: nothing has been printed on this printer yet.
+        if (error instanceof VeritermError && error.code === 'print_nothing_to_reprint')
+          return sendError(
+            reply,
+            409,
+            'nothing_to_reprint',
+            'No receipt has been printed yet, so none can be reprinted',
+          );
+        throw error;
+      }
     });
 
     managerExportRoute(app, { ledger: deps.ledger });

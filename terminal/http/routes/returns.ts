@@ -8,6 +8,7 @@ import { ReturnsService } from '../../lanes/returns.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import type { Logger } from '../../logger.js';
 import type { PrintQueue } from '../../printing/print-queue.js';
+import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
 import type { HttpDeps, HttpPlugin } from '../server.js';
@@ -45,7 +46,7 @@ export function returnsRoutes(services: { returns: ReturnsService }): HttpPlugin
       const { approval, ...rest } = body.data;
       const caller = request.principal!;
       let approvedBy: string | undefined;
-      if (approval) approvedBy = await approverOf(deps.auth, approval);
+      if (approval) approvedBy = await approverOf(deps.auth, approval, sourceOf(request));
       else if (caller.role === 'manager') approvedBy = caller.name ?? 'manager';
       if (!approvedBy) return sendError(reply, 403, 'approval_required', 'A return needs a manager PIN');
       const outcome = services.returns.processReturn({ ...rest, approvedBy });

@@ -5,9 +5,11 @@ import { SaleBatcher } from '../../lanes/checkout-batcher.js';
 import type { SaleInput } from '../../lanes/checkout-types.js';
 import type { ApprovalInput, CheckResponse, SaleResponse } from '../../lanes/checkout-wire.js';
 import type { AuthService } from '../auth/auth-service.js';
+import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
 import type { HttpDeps, HttpPlugin } from '../server.js';
+import { tooManyAttempts } from './auth-routes.js';
 import { describeIssues } from './kiosk-routes.js';
 
 export const approvalSchema = z.union([
@@ -33,18 +35,22 @@ const saleBody = z.strictObject({
 const checkBody = z.strictObject({ data: z.string().max(4096), deviceId: z.string().max(200).optional() });
 
 /**
- * Resolves an approval to the manager's name, or undefined. A PIN approval signs in and out at
- * once (so it goes through AuthService's failure throttle); a token must belong to a manager.
+ * Resolves an approval to the manager's name, or undefined. A PIN approval is checked through the
+ * PIN throttle (AuthService.checkPin) for the requesting `source`; a throttled one throws 429
+ * `too_many_attempts`. A token must belong to a manager.
  */
-export async function approverOf(auth: AuthService, approval: ApprovalInput): Promise<string | undefined> {
+export async function approverOf(
+  auth: AuthService,
+  approval: ApprovalInput,
+  source: string,
+): Promise<string | undefined> {
   if ('token' in approval) {
     const who = auth.resolve(approval.token);
     return who?.role === 'manager' && who.via !== 'anonymous' ? (who.name ?? 'manager') : undefined;
   }
-  const result = await auth.signIn(approval.user, approval.pin);
-  if (!result.ok) return undefined;
-  auth.signOut(result.token);
-  return result.role === 'manager' ? result.name : undefined;
+  const result = await auth.checkPin(approval.user, approval.pin, source);
+  if (!result.ok && result.code === 'too_many_attempts') throw tooManyAttempts(result.retryAfterMs ?? 0);
+  return result.ok && result.user.role === 'manager' ? result.user.id : undefined;
 }
 
 /**
@@ -82,7 +88,7 @@ export function salesRoutes(services: { checkout: CheckoutService }): HttpPlugin
           input.lines.push({ data: line.data });
           continue;
         }
-        const by = await approverOf(deps.auth, line.override.approval);
+        const by = await approverOf(deps.auth, line.override.approval, sourceOf(request));
         if (!by)
           return sendError(
             reply,
