@@ -35,7 +35,12 @@ export function BasketLine(props: {
   const reason =
     line.refusal ?? (check ? (words[check.reason] ?? words[check.verdict] ?? check.verdict) : '');
   return (
-    <li class={`co-line co-${state}`} data-state={state} data-verdict={check?.verdict ?? ''}>
+    <li
+      class={`co-line co-${state}`}
+      data-state={state}
+      data-verdict={check?.verdict ?? ''}
+      data-key={check?.codeKey ?? ''}
+    >
       <div class="co-line-main">
         <span class="co-name">{name}</span>
         {check?.codeTail && <span class="co-tail">…{check.codeTail}</span>}
