@@ -225,7 +225,15 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
 
   const reportHealth = (): void => {
     if (!deps.health) return;
-    const s = status();
+    let s: ReturnType<typeof status>;
+    try {
+      s = status();
+    } catch (error) {
+      // A timer or ack that fires while the terminal is shutting down (its database already closed)
+      // must not become an uncaught exception: there is nothing left to report.
+      log.debug({ err: error }, 'sync status unavailable');
+      return;
+    }
     const problem = drain.problem;
     const rejected = drain.rejectedAck;
     deps.health.report('upstream', {

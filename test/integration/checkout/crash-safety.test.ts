@@ -107,7 +107,7 @@ describe('crash safety: SIGKILL at random moments during sales', () => {
   });
   afterAll(() => temp.cleanup());
 
-  it(`keeps every acknowledged sale, complete, across ${RUNS} kills`, { timeout: 90_000 }, async () => {
+  it(`keeps every acknowledged sale, complete, across ${RUNS} kills`, { timeout: 240_000 }, async () => {
     const acked = new Map<string, string[]>();
     let killedMidRun = 0;
     let verified: { seq: number; hash: string } | undefined;

@@ -27,7 +27,9 @@ describe.skipIf(!hasSystemTool('mosquitto'))('terminal process SIGKILLed mid-dra
     tmp.cleanup();
   });
 
-  it('the next process resends what was not acknowledged; upstream holds each record once, in order', async () => {
+  it('the next process resends what was not acknowledged; upstream holds each record once, in order', {
+    timeout: 120_000,
+  }, async () => {
     const total = 2000;
     const keys = terminalKeys();
     const dir = join(tmp.dir, 't1');
