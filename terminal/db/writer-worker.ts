@@ -158,6 +158,9 @@ export class SqliteWriterWorker {
   async close(): Promise<void> {
     if (this.#requests.failed) return;
     const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    // An idle worker is unref'd; held until it has closed its connection, or a caller with nothing
+    // else pending (a one-shot command) would see its process end before the close resolves.
+    this.#worker.ref();
     this.#worker.postMessage('close');
     await exited;
   }
