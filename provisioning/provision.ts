@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { VeritermError } from '../terminal/errors.js';
 import { createTerminalKey } from '../terminal/identity/index.js';
+import { packageRoot } from '../terminal/package-root.js';
 import type { Answers } from './answers.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { chooseDevices } from './choose-devices.js';
@@ -44,7 +44,8 @@ export interface ProvisionResult {
 }
 
 const ID = /^[A-Za-z0-9_.-]{1,64}$/;
-const VERITERM_BIN = fileURLToPath(new URL('../bin/veriterm.js', import.meta.url));
+/** The compiled CLI the systemd unit runs (`npm run build` makes it): production never runs the sources. */
+const VERITERM_ENTRY = join(packageRoot(), 'dist', 'cli', 'veriterm.js');
 
 /**
  * `veriterm provision`: the six steps, the same for the wizard and for `--answers`. Everything
@@ -170,7 +171,7 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     httpPort: answers.httpPort,
     ...(scanner ? { scanner } : {}),
     ...(printer ? { printer } : {}),
-    veritermBin: VERITERM_BIN,
+    entry: VERITERM_ENTRY,
     ...(deps.usbIdsOf ? { usbIdsOf: deps.usbIdsOf } : {}),
   });
   const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
@@ -178,6 +179,11 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     answers.install === 'install' ||
     (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
   let installed: string[] = [];
+  if (!existsSync(VERITERM_ENTRY)) {
+    ui.warn(
+      `${VERITERM_ENTRY} is not built yet: run \`npm run build\` in ${packageRoot()} before the service starts`,
+    );
+  }
   if (install) {
     try {
       installed = installSystemPlan(plan, answers.systemRoot);

@@ -20,8 +20,8 @@ export interface PlanInput {
   httpPort: number;
   scanner?: Record<string, unknown>;
   printer?: Record<string, unknown>;
-  /** Absolute path of bin/veriterm.js. */
-  veritermBin: string;
+  /** Absolute path of the compiled CLI entry, dist/cli/veriterm.js: the unit runs compiled JavaScript. */
+  entry: string;
   /** @default process.execPath */
   nodeBin?: string;
   /** `udevadm info` on a device path → its USB properties; injectable for tests. */
@@ -100,7 +100,7 @@ WatchdogSec=30
 User=veriterm
 Group=veriterm
 SupplementaryGroups=dialout
-ExecStart=${node} ${input.veritermBin} run --config ${input.configFile}
+ExecStart=${node} ${input.entry} run --config ${input.configFile}
 Restart=always
 RestartSec=2
 NoNewPrivileges=true

@@ -25,6 +25,7 @@ import { KioskReports } from './lanes/kiosk-reports.js';
 import { anchorLedger, assertLedgerPresent } from './ledger/anchor.js';
 import { Ledger } from './ledger/ledger.js';
 import type { Logger } from './logger.js';
+import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
 import type { RegistryReader } from './registry/types.js';
@@ -96,7 +97,8 @@ export interface RunningTerminal extends TerminalCore {
   stop(): Promise<void>;
 }
 
-const DEFAULT_STATIC = new URL('../kiosk-ui/dist/', import.meta.url).pathname;
+/** The built kiosk pages, from sources and from dist/ alike. */
+const DEFAULT_STATIC = join(packageRoot(), 'kiosk-ui', 'dist');
 
 /**
  * The composition root: the only place that picks concrete adapters. Opens the terminal database

@@ -1,4 +1,4 @@
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { PrinterError } from './errors.js';
 import { type Connector, StreamPrinter, type StreamPrinterOptions } from './stream-printer.js';
 
@@ -13,9 +13,12 @@ export interface SerialPrinterOptions extends StreamPrinterOptions {
 }
 
 export function serialConnector(options: SerialPrinterOptions): Connector {
-  return (handlers) =>
-    new Promise((resolve, reject) => {
-      const port = new SerialPort({
+  return async (handlers) => {
+    // serialport (its native binding and every parser) loads on the first open, so a terminal
+    // without a serial printer never pays for it at start-up.
+    const { SerialPort: Port } = await import('serialport');
+    return new Promise((resolve, reject) => {
+      const port = new Port({
         path: options.path,
         baudRate: options.baudRate ?? 9600,
         rtscts: options.rtscts ?? false,
@@ -51,6 +54,7 @@ export function serialConnector(options: SerialPrinterOptions): Connector {
         });
       });
     });
+  };
 }
 
 /** An ESC/POS printer on a serial port (RS-232 or USB-CDC). */

@@ -3,55 +3,28 @@ import { yymmddToIso } from './dates.js';
 import type { AiPair } from './element-string.js';
 import type { ParsedCode, ParseResult } from './types.js';
 
-type AttributesFactory = (pairs: AiPair[]) => Record<string, string>;
-/** Trie over AI sequences: one node per AI, so a lookup allocates nothing. */
-interface FactoryNode {
-  next: Map<string, FactoryNode>;
-  factory: AttributesFactory | undefined;
-}
-const root: FactoryNode = { next: new Map(), factory: undefined };
-let factoryCount = 0;
-const MAX_FACTORIES = 256;
-
-function assignOneByOne(pairs: AiPair[]): Record<string, string> {
-  const attributes: Record<string, string> = {};
-  for (const p of pairs) attributes[p.ai] = p.value;
-  return attributes;
-}
-
-function compileFactory(pairs: AiPair[]): AttributesFactory {
-  const fields = pairs.map((p, i) => `${JSON.stringify(p.ai)}: p[${i}].value`).join(', ');
-  try {
-    return new Function('p', `return { ${fields} };`) as AttributesFactory;
-  } catch {
-    return assignOneByOne; // a page whose Content-Security-Policy forbids eval
-  }
-}
-
 /**
- * `{ ai: value }` of the pairs. AIs such as "10" or "91" are integer-like property names, which
- * V8 stores as sparse dictionary elements when assigned one at a time: about 3x slower than
- * creating the same object from a literal, and a third of a parse. So each distinct AI sequence
- * (a store sees a handful) gets a compiled object-literal factory, capped at 256 sequences.
- * Safe to compile: every AI here came from the AI table, so it is 2–4 digits.
+ * `{ ai: value }` of the pairs. AIs such as "10", "21" or "91" are integer-like property names,
+ * which V8 keeps in the object's elements store, not as named properties; each time a larger one
+ * is assigned the store is reallocated to fit (an AI 93 needs ~155 slots). Assigning the
+ * integer-like AIs last-to-first makes the first one assigned usually the largest (element strings
+ * put company-internal 9x AIs last), so the store is allocated once. That brings plain assignment
+ * to within a few percent of an object literal, with no code generated at run time. The named AIs
+ * ("00"–"09", leading zero) are assigned in order, so their enumeration order is the scan's;
+ * integer-like keys always enumerate in ascending order whatever the assignment order. An AI may
+ * appear twice only with the same value (element-string.ts), so the order cannot change a value.
  */
 function attributesOf(pairs: AiPair[]): Record<string, string> {
-  let node = root;
-  for (const p of pairs) {
-    let child = node.next.get(p.ai);
-    if (child === undefined) {
-      if (factoryCount >= MAX_FACTORIES) return assignOneByOne(pairs);
-      child = { next: new Map(), factory: undefined };
-      node.next.set(p.ai, child);
-    }
-    node = child;
+  const attributes: Record<string, string> = {};
+  for (let i = pairs.length - 1; i >= 0; i--) {
+    const p = pairs[i]!;
+    if (p.ai.charCodeAt(0) !== 48 /* 0 */) attributes[p.ai] = p.value;
   }
-  if (node.factory === undefined) {
-    if (factoryCount >= MAX_FACTORIES) return assignOneByOne(pairs);
-    factoryCount++;
-    node.factory = compileFactory(pairs);
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i]!;
+    if (p.ai.charCodeAt(0) === 48) attributes[p.ai] = p.value;
   }
-  return node.factory(pairs);
+  return attributes;
 }
 
 /**

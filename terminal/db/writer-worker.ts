@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { VeritermError } from '../errors.js';
-import { WORKER_SIGNER_SOURCE, type WorkerSigningKey } from '../identity/ed25519.js';
+import type { WorkerSigningKey } from '../identity/ed25519.js';
+import { startWorker } from '../threads/start-worker.js';
 import { WorkerRequests } from '../threads/worker-requests.js';
 import { diskFullError, isDiskFull } from './storage-errors.js';
 
@@ -19,7 +19,7 @@ import { diskFullError, isDiskFull } from './storage-errors.js';
  * answered `moved` with nothing written, for its owner to redo. Writes that queued up while the
  * previous commit was syncing share one transaction (one fsync), each in its own savepoint, and
  * each gets its own answer once that commit is durable.
- * Plain JavaScript evaluated from a string, so it runs the same from sources, dist/ and vitest.
+ * The thread runs writer.worker.ts, a module of its own (compiled beside this one in dist/).
  *
  * A write may also carry columns to sign (`sign`): with a signing key (the ledger's records are
  * signed here, so a group commit makes one thread hop instead of two), the worker signs each
@@ -29,97 +29,6 @@ import { diskFullError, isDiskFull } from './storage-errors.js';
  * sign?: { digests, size, slots: [[op, param], …] } }` → `{ id, result: 'committed' | 'moved',
  * signatures? }` (n × 64 bytes, when committed) or `{ id, error, code }`.
  */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-${WORKER_SIGNER_SOURCE}
-const Database = require(workerData.driver);
-const signer = workerData.signing ? makeSigner(workerData.signing) : undefined;
-const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
-for (const pragma of workerData.pragmas) db.pragma(pragma);
-const checks = workerData.checks.map((sql) => db.prepare(sql).raw());
-const statements = workerData.statements.map((sql) => db.prepare(sql));
-function holds([check, params, expected]) {
-  const row = checks[check].get(...params);
-  if (row === undefined || expected === null) return row === undefined && expected === null;
-  return row.length === expected.length && row.every((value, i) => value === expected[i]);
-}
-// One write: its own savepoint inside the group transaction below.
-const one = db.transaction((m) => {
-  if (!m.checks.every(holds)) return 'moved';
-  for (const [statement, params] of m.ops) statements[statement].run(...params);
-  return 'committed';
-});
-const all = db.transaction((writes) =>
-  writes.map((m) => {
-    if (m.signError) return { id: m.id, error: m.signError };
-    try {
-      return { id: m.id, result: one(m) };
-    } catch (error) {
-      return { id: m.id, error: String((error && error.message) || error), code: error && error.code };
-    }
-  }),
-);
-// A write's signed columns: each digest's base64 signature goes into its [op, param] slot, and
-// the raw signatures back to the owner. Made before the transaction, so the lock is held no longer.
-function signInto(m) {
-  if (!signer) throw new Error('this writer has no signing key; the write asked for signed columns');
-  const { digests, size, slots } = m.sign;
-  const out = Buffer.allocUnsafeSlow(slots.length * 64);
-  for (let i = 0; i < slots.length; i++) {
-    const signature = signer(digests.subarray(i * size, (i + 1) * size));
-    signature.copy(out, i * 64);
-    m.ops[slots[i][0]][1][slots[i][1]] = signature.toString('base64');
-  }
-  m.signatures = out;
-}
-let queue = [];
-let scheduled = false;
-function drain() {
-  scheduled = false;
-  const taken = queue;
-  queue = [];
-  const closeAt = taken.indexOf('close');
-  const writes = closeAt === -1 ? taken : taken.slice(0, closeAt);
-  if (writes.length > 0) {
-    for (const m of writes) {
-      try {
-        if (m.sign) signInto(m);
-      } catch (error) {
-        m.signError = 'signing failed: ' + String((error && error.message) || error);
-      }
-    }
-    let answers;
-    try {
-      answers = all.immediate(writes);
-    } catch (error) {
-      // The commit itself failed: nothing in it was written.
-      const e = { error: String((error && error.message) || error), code: error && error.code };
-      answers = writes.map((m) => ({ id: m.id, ...e }));
-    }
-    for (const [i, answer] of answers.entries()) {
-      const signatures = writes[i].signatures;
-      if (signatures && answer.result === 'committed') {
-        answer.signatures = signatures;
-        parentPort.postMessage(answer, [signatures.buffer]);
-      } else {
-        parentPort.postMessage(answer);
-      }
-    }
-  }
-  if (closeAt !== -1) {
-    db.close();
-    parentPort.close();
-  }
-}
-parentPort.on('message', (m) => {
-  queue.push(m);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(drain);
-  }
-});
-`;
-
 export type SqlValue = string | number | bigint | null;
 
 export interface WriterWorkerOptions {
@@ -157,6 +66,27 @@ export interface WriterResult {
   signatures: Buffer[];
 }
 
+/** What the worker is started with (`workerData`). */
+export type WriterWorkerData = Omit<WriterWorkerOptions, 'name'>;
+
+/** One write as posted to the worker (see the class comment). */
+export interface WriterRequest {
+  id: number;
+  checks: readonly WriterCheck[];
+  ops: readonly WriterOp[];
+  sign?: { digests: Buffer; size: number; slots: WriterSigned['slots'] };
+}
+
+/** The worker's answer to one write. */
+export interface WriterAnswer {
+  id: number;
+  result?: 'committed' | 'moved';
+  /** n × 64 bytes, in `sign` order, when committed. */
+  signatures?: Uint8Array;
+  error?: string;
+  code?: string | undefined;
+}
+
 export class SqliteWriterWorker {
   readonly #worker: Worker;
   readonly #requests: WorkerRequests;
@@ -164,10 +94,10 @@ export class SqliteWriterWorker {
   readonly #file: string;
 
   constructor({ name, ...options }: WriterWorkerOptions) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#name = name;
     this.#file = options.file;
-    this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ...options, driver } });
+    const workerData: WriterWorkerData = options;
+    this.#worker = startWorker(new URL('./writer.worker.js', import.meta.url), { workerData });
     // The worker has its own copy now (workerData is cloned when the worker is made).
     if (options.signing && 'seed' in options.signing) options.signing.seed.fill(0);
     this.#requests = new WorkerRequests(this.#worker, name.text, `${name.code}_stopped`);
@@ -189,7 +119,7 @@ export class SqliteWriterWorker {
     ops: readonly WriterOp[],
     sign?: WriterSigned,
   ): Promise<WriterResult> {
-    let signing: { digests: Buffer; size: number; slots: WriterSigned['slots'] } | undefined;
+    let signing: WriterRequest['sign'];
     const transfer: ArrayBuffer[] = [];
     if (sign && sign.digests.length > 0) {
       const size = sign.digests[0]!.length;
@@ -206,13 +136,10 @@ export class SqliteWriterWorker {
       signing = { digests, size, slots: sign.slots };
       transfer.push(digests.buffer as ArrayBuffer);
     }
-    const answer = await this.#requests.send<{
-      id: number;
-      result?: string;
-      signatures?: Uint8Array;
-      error?: string;
-      code?: string;
-    }>({ checks, ops, ...(signing ? { sign: signing } : {}) }, transfer);
+    const answer = await this.#requests.send<WriterAnswer>(
+      { checks, ops, ...(signing ? { sign: signing } : {}) },
+      transfer,
+    );
     if (answer.error !== undefined) {
       // A full disk is named as such (the transaction rolled back: nothing was written).
       if (isDiskFull(answer.code)) throw diskFullError(this.#file, answer.code);
@@ -236,6 +163,9 @@ export class SqliteWriterWorker {
   async close(): Promise<void> {
     if (this.#requests.failed) return;
     const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    // An idle worker is unref'd; held until it has closed its connection, or a caller with nothing
+    // else pending (a one-shot command) would see its process end before the close resolves.
+    this.#worker.ref();
     this.#worker.postMessage('close');
     await exited;
   }

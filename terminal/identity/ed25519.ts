@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -49,14 +49,14 @@ export function workerSigningKey(privateKey: KeyObject): WorkerSigningKey {
 }
 
 /**
- * Source of `makeSigner(spec)`: `spec` a WorkerSigningKey, returns `(message) => Buffer` (the
- * 64-byte signature). Plain JavaScript, so workers evaluated from strings run the same code as
- * `ed25519Signer` on this thread (from sources, dist/ and vitest alike).
+ * The signer a WorkerSigningKey makes, `(message) => signature` (64 bytes): this one function runs
+ * on this thread (`ed25519Signer`) and on the ledger writer's worker thread (writer.worker.ts),
+ * which imports this module. With a seed, libsodium expands it into guarded memory and zeroes the
+ * seed; otherwise node:crypto signs with the KeyObject.
  */
-export const WORKER_SIGNER_SOURCE = `
-function makeSigner(spec) {
-  if (spec.sodium) {
-    const sodium = require(spec.sodium);
+export function makeSigner(spec: WorkerSigningKey): (message: Uint8Array) => Buffer {
+  if ('sodium' in spec) {
+    const sodium = require(spec.sodium) as SodiumNative;
     const secretKey = sodium.sodium_malloc(64);
     const seed = Buffer.from(spec.seed.buffer, spec.seed.byteOffset, 32);
     sodium.crypto_sign_seed_keypair(Buffer.alloc(32), secretKey, seed);
@@ -67,15 +67,17 @@ function makeSigner(spec) {
       return signature;
     };
   }
-  const { sign } = require('node:crypto');
-  return (message) => sign(null, message, spec.key);
+  const { key } = spec;
+  return (message) => sign(null, message, key);
 }
-`;
 
-const makeSigner = new Function('require', 'Buffer', `${WORKER_SIGNER_SOURCE}\nreturn makeSigner;`)(
-  require,
-  Buffer,
-) as (spec: WorkerSigningKey) => (message: Uint8Array) => Buffer;
+/** The few sodium-native calls used here (it ships no types). */
+interface SodiumNative {
+  sodium_malloc(size: number): Buffer;
+  sodium_memzero(buffer: Uint8Array): void;
+  crypto_sign_seed_keypair(publicKey: Buffer, secretKey: Buffer, seed: Uint8Array): void;
+  crypto_sign_detached(signature: Buffer, message: Uint8Array, secretKey: Buffer): void;
+}
 
 /**
  * An Ed25519 signer for `privateKey`. libsodium's signing takes ~16 µs here against ~37 µs for

@@ -1,9 +1,8 @@
-import { createCanvas, type Image, loadImage, type SKRSContext2D } from '@napi-rs/canvas';
-import bwip from 'bwip-js';
+import type { Image, SKRSContext2D } from '@napi-rs/canvas';
 import type { Align, ReceiptDocument } from './document.js';
 import { type LayoutItem, layoutReceipt, type RgbaImage, widthMode } from './layout.js';
 import type { PrinterProfile } from './profiles.js';
-import { CELL_HEIGHT_DOTS, cjkFontStack, drawTextLine } from './raster-text.js';
+import { CELL_HEIGHT_DOTS, canvasLibrary, cjkFontStack, drawTextLine } from './raster-text.js';
 
 export interface PreviewOptions {
   /** CJK font used for every character of the preview. @default wqy-zenhei */
@@ -45,7 +44,7 @@ export async function renderPreview(
   for (const item of layoutReceipt(doc, profile)) drawables.push(await prepare(item));
   const width = profile.widthDots + 2 * margin;
   const height = drawables.reduce((sum, d) => sum + d.height, 0) + 2 * margin;
-  const canvas = createCanvas(width, height);
+  const canvas = canvasLibrary().createCanvas(width, height);
   const ctx = canvas.getContext('2d');
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, width, height);
@@ -137,8 +136,10 @@ export async function renderPreview(
 }
 
 async function symbol(options: Record<string, unknown>): Promise<Image> {
+  // bwip-js (~9 MB) only loads for previews, which a terminal draws on request.
+  const { default: bwip } = await import('bwip-js');
   const png = await bwip.toBuffer(options as unknown as Parameters<typeof bwip.toBuffer>[0]);
-  return loadImage(png);
+  return canvasLibrary().loadImage(png);
 }
 
 /** Thresholds a logo the way the printer will see it (dark below 50 % luminance). */

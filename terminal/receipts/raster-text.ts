@@ -1,9 +1,23 @@
 import { existsSync } from 'node:fs';
-import { createCanvas, GlobalFonts, type SKRSContext2D } from '@napi-rs/canvas';
+import { createRequire } from 'node:module';
+import type * as Canvas from '@napi-rs/canvas';
+import type { SKRSContext2D } from '@napi-rs/canvas';
 import { VeritermError } from '../errors.js';
 import type { RgbaImage, TextStyle } from './layout.js';
 import type { PrinterProfile } from './profiles.js';
 import { charWidth, type WidthMode } from './text-width.js';
+
+let canvasModule: typeof Canvas | undefined;
+
+/**
+ * @napi-rs/canvas (Skia: ~30 MB resident and ~0.2 s of CPU to load), loaded on first use: most
+ * receipts print in the printer's own font, so a terminal that never rasterises a line (or draws
+ * a preview) never maps it. Synchronous, since receipt rendering is.
+ */
+export function canvasLibrary(): typeof Canvas {
+  canvasModule ??= createRequire(import.meta.url)('@napi-rs/canvas') as typeof Canvas;
+  return canvasModule;
+}
 
 /** Debian's fonts-wqy-zenhei: a CJK font with Latin glyphs, free to ship. */
 export const DEFAULT_CJK_FONT = '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc';
@@ -38,7 +52,7 @@ export function cjkFontFamily(fontPath: string = process.env.VERITERM_CJK_FONT ?
     );
   }
   const family = `veriterm-cjk-${registered.size}`;
-  if (!GlobalFonts.registerFromPath(fontPath, family)) {
+  if (!canvasLibrary().GlobalFonts.registerFromPath(fontPath, family)) {
     throw new VeritermError('printer_font_missing', `Could not load the CJK font at ${fontPath}`);
   }
   registered.set(fontPath, family);
@@ -63,7 +77,7 @@ export function cjkFontStack(
       const family = `veriterm-cjk-fallback-${fallbackFamilies.size}`;
       fallbackFamilies.set(
         path,
-        existsSync(path) && GlobalFonts.registerFromPath(path, family) ? family : undefined,
+        existsSync(path) && canvasLibrary().GlobalFonts.registerFromPath(path, family) ? family : undefined,
       );
     }
     const family = fallbackFamilies.get(path);
@@ -147,7 +161,7 @@ function scratch(width: number, height: number): SKRSContext2D {
   const key = `${width}x${height}`;
   let ctx = canvases.get(key);
   if (!ctx) {
-    ctx = createCanvas(width, height).getContext('2d');
+    ctx = canvasLibrary().createCanvas(width, height).getContext('2d');
     canvases.set(key, ctx);
   }
   return ctx;

@@ -1,4 +1,5 @@
-import ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
+import { createRequire } from 'node:module';
+import type ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
 import iconv from 'iconv-lite';
 import type { ReceiptDocument } from './document.js';
 import { type LayoutItem, layoutReceipt, type TextStyle } from './layout.js';
@@ -151,8 +152,17 @@ function encodeText(text: string, profile: PrinterProfile): Uint8Array {
   return iconv.encode(text, profile.chineseFont ? 'gb18030' : profile.codepage.encoding);
 }
 
+let encoderClass: typeof ReceiptPrinterEncoder | undefined;
+
+/**
+ * The encoder library builds its printer and codepage tables when loaded (~0.2 s of CPU), so it
+ * loads with the first receipt that needs a QR code, barcode or image, not with the terminal.
+ */
 function encoder(profile: PrinterProfile): ReceiptPrinterEncoder {
-  return new ReceiptPrinterEncoder({
+  encoderClass ??= createRequire(import.meta.url)(
+    '@point-of-sale/receipt-printer-encoder',
+  ) as typeof ReceiptPrinterEncoder;
+  return new encoderClass({
     language: 'esc-pos',
     printerModel: profile.encoderModel as never,
     newline: '\n',

@@ -144,8 +144,10 @@ export async function importRelease(
     const m = manifest.signed;
     db = openDatabase(file);
     migrateRegistry(db);
-    // A bigger page cache for this one connection: deltas touch pages all over the unit table.
-    db.pragma('cache_size = -32768');
+    // Page cache for this one connection. Deltas touch pages all over the unit table: 32 MB.
+    // Snapshots insert in key order, so only the right-hand edge of each B-tree is hot: 8 MB keeps
+    // the import's peak RSS down (10 M units: 140–149 MB against 169–178 MB with 32 MB, no slower).
+    db.pragma(m.kind === 'snapshot' ? 'cache_size = -8192' : 'cache_size = -32768');
     if (trust.checkpoint === 'none') db.pragma('wal_autocheckpoint = 0');
     // Deltas read rows all over the unit table: memory-mapped reads skip a pread() per page.
     // (Not for snapshots, which mostly write, so their peak RSS stays small.)

@@ -7,7 +7,7 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const base = {
   configFile: '/etc/veriterm/config.json',
   httpPort: 8080,
-  veritermBin: '/opt/veriterm/bin/veriterm.js',
+  entry: '/opt/veriterm/dist/cli/veriterm.js',
   nodeBin: '/usr/bin/node',
 };
 
@@ -31,7 +31,7 @@ describe('system units', () => {
       'SUBSYSTEM=="usb", ATTRS{idVendor}=="04b8", ATTRS{idProduct}=="0202"',
     );
     expect(byPath['/etc/systemd/system/veriterm.service']).toContain(
-      'ExecStart=/usr/bin/node /opt/veriterm/bin/veriterm.js run --config /etc/veriterm/config.json',
+      'ExecStart=/usr/bin/node /opt/veriterm/dist/cli/veriterm.js run --config /etc/veriterm/config.json',
     );
     expect(byPath['/etc/systemd/system/veriterm-kiosk.service']).toContain('/usr/bin/chromium --kiosk');
     expect(byPath['/etc/systemd/system/veriterm-kiosk.service']).toContain('http://localhost:8080/');
