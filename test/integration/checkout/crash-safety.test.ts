@@ -12,23 +12,31 @@ let childScript = '';
 
 /**
  * The child lane is bundled once into plain JavaScript (esbuild, installed with tsx) so that each
- * of the 30+ restarts costs a Node start, not a TypeScript compile.
+ * of the 30+ restarts costs a Node start, not a TypeScript compile. The ledger's writer thread is a
+ * module of its own (terminal/db/writer.worker.ts, started from beside its caller), so it is bundled
+ * next to the child under the name the ledger looks for.
  */
+let bundleDir = '';
 beforeAll(async () => {
   const { build } = await import('esbuild');
-  childScript = join(ROOT, 'node_modules', '.cache', 'veriterm-test', `sale-child-${process.pid}.mjs`);
-  await build({
-    entryPoints: [join(import.meta.dirname, 'sale-child.ts')],
-    outfile: childScript,
+  bundleDir = join(ROOT, 'node_modules', '.cache', 'veriterm-test', `crash-${process.pid}`);
+  childScript = join(bundleDir, 'sale-child.mjs');
+  const common = {
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
     logLevel: 'error',
+  } as const;
+  await build({ ...common, entryPoints: [join(import.meta.dirname, 'sale-child.ts')], outfile: childScript });
+  await build({
+    ...common,
+    entryPoints: [join(ROOT, 'terminal', 'db', 'writer.worker.ts')],
+    outfile: join(bundleDir, 'writer.worker.js'),
   });
 });
-afterAll(() => rmSync(childScript, { force: true }));
+afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 
 interface Child {
   child: ChildProcessWithoutNullStreams;
