@@ -49,9 +49,7 @@ describe('the compiled CLI (npm run build)', () => {
       sourcesMtimeMs: number;
     };
     expect(stamp.sourcesMtimeMs).toBeGreaterThan(0);
-    const withTsx = files.filter((f) =>
-      /from ['"]tsx|import\(['"]tsx/.test(readFileSync(f, 'utf8')),
-    );
+    const withTsx = files.filter((f) => /from ['"]tsx|import\(['"]tsx/.test(readFileSync(f, 'utf8')));
     expect(withTsx).toEqual([]);
   });
 
