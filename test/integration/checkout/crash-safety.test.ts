@@ -9,17 +9,23 @@ import { code, openTerminal } from './checkout-fixture.js';
 const RUNS = 30;
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 let childScript = '';
+let bundleDir = '';
 
 /**
  * The child lane is bundled once into plain JavaScript (esbuild, installed with tsx) so that each
- * of the 30+ restarts costs a Node start, not a TypeScript compile.
+ * of the 30+ restarts costs a Node start, not a TypeScript compile. The ledger writer's worker is
+ * bundled beside it: startWorker looks for writer.worker.js next to the code that starts it.
  */
 beforeAll(async () => {
   const { build } = await import('esbuild');
-  childScript = join(ROOT, 'node_modules', '.cache', 'veriterm-test', `sale-child-${process.pid}.mjs`);
+  bundleDir = join(ROOT, 'node_modules', '.cache', 'veriterm-test', `sale-child-${process.pid}`);
+  childScript = join(bundleDir, 'sale-child.js');
   await build({
-    entryPoints: [join(import.meta.dirname, 'sale-child.ts')],
-    outfile: childScript,
+    entryPoints: {
+      'sale-child': join(import.meta.dirname, 'sale-child.ts'),
+      'writer.worker': join(ROOT, 'terminal', 'db', 'writer.worker.ts'),
+    },
+    outdir: bundleDir,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -28,7 +34,7 @@ beforeAll(async () => {
     logLevel: 'error',
   });
 });
-afterAll(() => rmSync(childScript, { force: true }));
+afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
 
 interface Child {
   child: ChildProcessWithoutNullStreams;
