@@ -9,31 +9,29 @@ import { code, openTerminal } from './checkout-fixture.js';
 const RUNS = 30;
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 let childScript = '';
+let bundleDir = '';
 
 /**
  * The child lane is bundled once into plain JavaScript (esbuild, installed with tsx) so that each
- * of the 30+ restarts costs a Node start, not a TypeScript compile. The ledger's writer thread is a
- * module of its own (terminal/db/writer.worker.ts, started from beside its caller), so it is bundled
- * next to the child under the name the ledger looks for.
+ * of the 30+ restarts costs a Node start, not a TypeScript compile. The ledger writer's worker is
+ * bundled beside it: startWorker looks for writer.worker.js next to the code that starts it.
  */
-let bundleDir = '';
 beforeAll(async () => {
   const { build } = await import('esbuild');
-  bundleDir = join(ROOT, 'node_modules', '.cache', 'veriterm-test', `crash-${process.pid}`);
-  childScript = join(bundleDir, 'sale-child.mjs');
-  const common = {
+  bundleDir = join(ROOT, 'node_modules', '.cache', 'veriterm-test', `sale-child-${process.pid}`);
+  childScript = join(bundleDir, 'sale-child.js');
+  await build({
+    entryPoints: {
+      'sale-child': join(import.meta.dirname, 'sale-child.ts'),
+      'writer.worker': join(ROOT, 'terminal', 'db', 'writer.worker.ts'),
+    },
+    outdir: bundleDir,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
     packages: 'external',
     logLevel: 'error',
-  } as const;
-  await build({ ...common, entryPoints: [join(import.meta.dirname, 'sale-child.ts')], outfile: childScript });
-  await build({
-    ...common,
-    entryPoints: [join(ROOT, 'terminal', 'db', 'writer.worker.ts')],
-    outfile: join(bundleDir, 'writer.worker.js'),
   });
 });
 afterAll(() => rmSync(bundleDir, { recursive: true, force: true }));
