@@ -117,15 +117,15 @@ export class StoreDayModel {
     if (spec.kind === 'product') return { verdict: 'unverifiable', reason: 'no_serial' };
     if (spec.kind === 'unknown' || !registry.registered.has(spec.batch!))
       return { verdict: 'unknown', reason: 'not_in_registry' };
-    // The policy's order (terminal/verify/policy.ts, DESIGN.md): written off here, stored status,
-    // recalled batch, sold elsewhere, expiry, then the checks that need a fresh registry.
+    // The policy's order (docs/verification.md): written off here, stored status, recalled batch,
+    // sold elsewhere; then batch/expiry disagreeing with the unit; then expiry.
     if (sold?.store === store) return { verdict: 'already_sold', reason: 'written_off_here', soldAt: store };
     if (spec.status) return { verdict: spec.status, reason: `status_${spec.status}` };
     if (registry.recalled.has(spec.batch!)) return { verdict: 'recalled', reason: 'batch_recalled' };
     if (sold) return { verdict: 'already_sold', reason: 'sold_upstream', soldAt: sold.store };
+    if (spec.mismatch) return { verdict: 'unknown', reason: spec.mismatch };
     if (BATCH.get(spec.batch!)!.expiryDate < this.today(store))
       return { verdict: 'expired', reason: 'past_expiry' };
-    if (spec.mismatch) return { verdict: 'unknown', reason: spec.mismatch };
     return { verdict: 'genuine', reason: 'active' };
   }
 
@@ -181,8 +181,11 @@ export class StoreDayModel {
       const overridden = e.verdict === 'unverifiable' && line.override === 'ok';
       if (e.verdict === 'genuine' || overridden) return;
       refused.push({ line: i, verdict: e.verdict, reason: e.reason });
+      // The evidence a refusal files (docs/checkout-lines.md): a copied code, a code that disagrees
+      // with its unit, an unregistered code.
       if (e.verdict === 'already_sold') alerts.push(`alert:clone:${spec.key}`);
-      if (e.verdict === 'unknown') alerts.push(`alert:unknown_code:${spec.key}`);
+      else if (spec.mismatch) alerts.push(`alert:code_mismatch:${spec.key}`);
+      else if (e.verdict === 'unknown') alerts.push(`alert:unknown_code:${spec.key}`);
     });
     if (refused.length > 0) {
       this.ledger[store].push(...alerts);
@@ -231,6 +234,8 @@ export class StoreDayModel {
   ): string | undefined {
     const spec = code(name);
     if (spec.key === undefined) return 'malformed';
+    // An EAN names a product: nothing was written off to take back.
+    if (spec.kind === 'product') return 'product_only';
     if (seen.has(spec.key)) return 'duplicate_line';
     seen.add(spec.key);
     const sold = this.sold.get(name);
