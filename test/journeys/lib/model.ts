@@ -269,6 +269,17 @@ export class StoreDayModel {
     for (const store of STORES) if (!this.link[store]) this.pending[store].push(change);
   }
 
+  /**
+   * How the harness publishes a delta: from a quiet upstream (settled), with the links that were
+   * down cut again before it goes out.
+   */
+  publishSettled(change: RegistryChange): void {
+    const down = STORES.filter((s) => !this.link[s]);
+    this.settle();
+    for (const s of down) this.setLink(s, false);
+    this.publish(change);
+  }
+
   /** Links up, outboxes acked, registries current: every store sees the truth. */
   settle(): void {
     this.touched.clear();

@@ -289,7 +289,7 @@ export function predict(m: StoreDayModel, op: Op): unknown {
       m.restarted(op.store);
       return undefined;
     case 'registry':
-      m.publish(op.change);
+      m.publishSettled(op.change);
       return undefined;
     case 'settle':
       m.settle();

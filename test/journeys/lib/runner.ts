@@ -137,13 +137,9 @@ export class StoreDayRunner {
         // Published from a quiet upstream (settled), then links that were down go down again.
         const down = STORES.filter((s) => !m.link[s]);
         await this.stack.settle();
-        m.settle();
-        for (const s of down) {
-          this.stack.setLink(s, false);
-          m.setLink(s, false);
-        }
+        for (const s of down) this.stack.setLink(s, false);
         await this.stack.publish(op.change);
-        m.publish(op.change);
+        m.publishSettled(op.change);
         return op.change.kind;
       }
       case 'settle':
