@@ -19,31 +19,37 @@ const BUNDLE_DIR = join(import.meta.dirname, '..', '..', 'artifacts');
 let bundle: Promise<string> | undefined;
 
 /**
- * The child script bundled into one ES module (esbuild, packages left external): a terminal then
- * starts on half the CPU of loading every TypeScript file through tsx, which matters when a store
- * day restarts terminals dozens of times on a 2-core machine. `STOREDAY_TSX=1` runs the sources
- * through tsx instead.
+ * The child script bundled into one ES module (vite's SSR build: packages stay external, so the
+ * native addons load as they do from the sources): a terminal then starts on half the CPU of
+ * loading every TypeScript file through tsx, which matters when a store day restarts terminals
+ * dozens of times on a 2-core machine. `STOREDAY_TSX=1` runs the sources through tsx instead.
  */
 export function childEntry(): Promise<string[]> {
   if (process.env.STOREDAY_TSX === '1') return Promise.resolve(['--import', 'tsx', CHILD]);
   bundle ??= (async () => {
-    const outfile = join(BUNDLE_DIR, `storeday-terminal-${process.pid}.mjs`);
-    const { build } = await import('esbuild');
+    const outDir = join(BUNDLE_DIR, `storeday-terminal-${process.pid}`);
+    const { build } = await import('vite');
     await build({
-      entryPoints: [CHILD],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile,
-      logLevel: 'warning',
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        ssr: CHILD,
+        outDir,
+        emptyOutDir: true,
+        target: 'node20',
+        minify: false,
+        // One file, modules in import order: clock-shift.ts must run before anything else.
+        rollupOptions: {
+          output: { format: 'es', entryFileNames: 'terminal.mjs', inlineDynamicImports: true },
+        },
+      },
     });
-    process.once('exit', () => rmSync(outfile, { force: true }));
-    return outfile;
+    process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
+    return join(outDir, 'terminal.mjs');
   })();
   return bundle.then((file) => [file]);
 }
+
 const DAY_MS = 86_400_000;
 export const PINS = { cashier: '2468', manager: '1357', wrong: '0000' } as const;
 
