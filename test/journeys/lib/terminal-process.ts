@@ -40,7 +40,7 @@ export function childEntry(): Promise<string[]> {
         minify: false,
         // One file, modules in import order: clock-shift.ts must run before anything else.
         rollupOptions: {
-          output: { format: 'es', entryFileNames: 'terminal.mjs', inlineDynamicImports: true },
+          output: { format: 'es', entryFileNames: 'terminal.mjs', codeSplitting: false },
         },
       },
     });
