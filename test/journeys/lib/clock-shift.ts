@@ -7,7 +7,7 @@
  *
  * The offset starts at env `STOREDAY_CLOCK_OFFSET_MS` (a restarted terminal keeps its time) and is
  * moved by an IPC message `{ type: 'clock', offsetMs }`, answered with `{ type: 'clock', offsetMs }`
- * once in effect.
+ * once in effect. When the test process's IPC channel closes, the terminal exits.
  */
 const RealDate = Date;
 let offsetMs = Number(process.env.STOREDAY_CLOCK_OFFSET_MS ?? 0);
@@ -32,3 +32,6 @@ process.on('message', (message: unknown) => {
   offsetMs = m.offsetMs;
   process.send?.({ type: 'clock', offsetMs });
 });
+
+// The test process is gone (crashed, timed out): do not stay behind on a shared machine.
+process.on('disconnect', () => process.exit(1));

@@ -6,6 +6,9 @@
  * The first difference throws a `Divergence` naming the step, what was expected and what came.
  */
 
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { verifyChain } from '../../../terminal/ledger/verify-chain.js';
 import {
@@ -50,6 +53,7 @@ export interface RunStats {
 }
 
 const scansOf = (spec: CodeSpec) => [spec.scan, ...spec.alt];
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 export class StoreDayRunner {
   readonly stats: RunStats = { steps: 0, outcomes: {}, kioskComparisons: 0, checkComparisons: 0, ms: {} };
@@ -364,11 +368,31 @@ export class StoreDayRunner {
     }
     same('upstream ingest alerts (gap, fork, bad signature …)', [], this.stack.upstream.store.alerts());
     same('clone alerts at upstream (store:code)', this.model.cloneAlerts().sort(), clones.sort());
+    // The files as they lie on disk after the day's SIGKILLs, checked by the production tool
+    // against the key upstream enrolled.
+    for (const store of STORES) {
+      const t = this.terminal(store);
+      const verified = ledgerVerify(t.dataDir, t.publicKeyPem);
+      if (verified.status !== 0)
+        throw new Divergence(`veriterm ledger verify at ${store}`, 'exit 0', verified);
+    }
   }
 
   private count(key: string): void {
     this.stats.outcomes[key] = (this.stats.outcomes[key] ?? 0) + 1;
   }
+}
+
+/** `veriterm ledger verify --data DIR --public-key FILE`: exit status and output. */
+function ledgerVerify(dataDir: string, publicKeyPem: string): { status: number | null; output: string } {
+  const keyFile = join(dataDir, 'enrolled-key.pem');
+  writeFileSync(keyFile, publicKeyPem);
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'veriterm.js'), 'ledger', 'verify', '--data', dataDir, '--public-key', keyFile],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
 /** One line per ledger record, as the model writes them. */

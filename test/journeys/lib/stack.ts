@@ -54,7 +54,8 @@ export async function until<T>(
   what: string,
   options: { timeoutMs?: number; state?: () => unknown } = {},
 ): Promise<NonNullable<T>> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  // Generous: a 2-core machine shared with other test runs can take seconds to reconnect a link.
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
     const value = await check();
     if (value) return value as NonNullable<T>;
