@@ -27,6 +27,8 @@ export type Op =
       lines: (SaleLineInput & { scan: number })[];
       delayMs: number;
     }
+  /** The same for a return (approved, of units sold here within the window). */
+  | { kind: 'killReturn'; store: StoreId; ref: string; codes: string[]; delayMs: number }
   | { kind: 'clock'; store: StoreId; days: number }
   | { kind: 'link'; store: StoreId; up: boolean }
   | { kind: 'restart'; store: StoreId }
@@ -40,6 +42,7 @@ export const OP_KINDS: OpKind[] = [
   'sale',
   'return',
   'killSale',
+  'killReturn',
   'clock',
   'link',
   'restart',
@@ -103,6 +106,7 @@ export class OpGenerator {
       ['sale', 30],
       ['return', 3 + returnable.length * 3],
       ['killSale', 1.5],
+      ['killReturn', returnable.length > 0 ? 1 : 0],
       ['clock', 1.5],
       ['link', 6],
       ['restart', 1.5],
@@ -123,7 +127,14 @@ export class OpGenerator {
           .slice(0, 1 + this.int(2))
           .map((c) => ({ code: c.name, scan: 0 }));
         if (lines.length === 0) return undefined;
-        return { kind, store, ref, lines, delayMs: this.int(40) };
+        return { kind, store, ref, lines, delayMs: this.int(15) };
+      }
+      case 'killReturn': {
+        const codes = this.shuffle(returnable)
+          .slice(0, 1 + this.int(2))
+          .map((c) => c.name);
+        if (codes.length === 0) return undefined;
+        return { kind, store, ref, codes, delayMs: this.int(15) };
       }
       case 'return':
         return this.returnOp(m, store, ref, soldHere, returnable);
@@ -279,6 +290,9 @@ export function predict(m: StoreDayModel, op: Op): unknown {
       return m.sale(op.store, op.ref, op.lines);
     case 'return':
       return m.return(op.store, op.codes, op.approval, op.saleOf);
+    case 'killReturn':
+      m.restarted(op.store);
+      return m.return(op.store, op.codes, 'ok');
     case 'clock':
       m.advanceClock(op.store, op.days);
       return undefined;

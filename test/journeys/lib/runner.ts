@@ -82,11 +82,15 @@ export class StoreDayRunner {
     this.count(`${op.kind}${outcome ? `:${outcome}` : ''}`);
     const stores = 'store' in op && op.kind !== 'link' ? [op.store] : [...STORES];
     const full =
-      op.kind === 'settle' || op.kind === 'registry' || op.kind === 'restart' || op.kind === 'killSale';
+      op.kind === 'settle' ||
+      op.kind === 'registry' ||
+      op.kind === 'restart' ||
+      op.kind === 'killSale' ||
+      op.kind === 'killReturn';
     const involved = new Set<string>(
       op.kind === 'sale' || op.kind === 'killSale'
         ? op.lines.map((l) => l.code)
-        : op.kind === 'return'
+        : op.kind === 'return' || op.kind === 'killReturn'
           ? op.codes
           : op.kind === 'check'
             ? [op.code]
@@ -119,6 +123,8 @@ export class StoreDayRunner {
         return this.sale(op);
       case 'killSale':
         return this.killSale(op);
+      case 'killReturn':
+        return this.killReturn(op);
       case 'return':
         return this.returnOp(op);
       case 'clock':
@@ -201,6 +207,37 @@ export class StoreDayRunner {
     );
     this.compareLedger(op.store);
     return `${firstOutcome}+${retry.body.status === 'ok' && retry.body.data.replayed ? 'replayed' : 'new'}`;
+  }
+
+  /** The return's request is cut by SIGKILL; after the restart the lane retries it with the same externalRef. */
+  private async killReturn(op: Extract<Op, { kind: 'killReturn' }>): Promise<string> {
+    this.model.restarted(op.store);
+    const expected = this.model.return(op.store, op.codes, 'ok');
+    if (!expected.ok) throw new Error(`killReturn ${op.ref}: the generator must pick returnable units`);
+    const t = this.terminal(op.store);
+    const body = {
+      externalRef: op.ref,
+      lines: op.codes.map((c) => ({ data: code(c).scan })),
+      approval: { user: 'm1', pin: PINS.manager },
+    };
+    const first = t.returnUnits(body).then(
+      (a) => (a.status === 201 ? 'answered' : `answered ${a.status}`),
+      () => 'cut',
+    );
+    await new Promise((r) => setTimeout(r, op.delayMs));
+    await t.kill();
+    const firstOutcome = await first;
+    await t.start();
+    const retry = await t.returnUnits(body);
+    const what = `return ${op.ref} at ${op.store} retried after SIGKILL (first request: ${firstOutcome})`;
+    const data = ok(retry, what);
+    same(
+      what,
+      expected.keys,
+      data.lines.map((l) => l.codeKey),
+    );
+    this.compareLedger(op.store);
+    return `${firstOutcome}+${data.replayed ? 'replayed' : 'new'}`;
   }
 
   private async returnOp(op: Extract<Op, { kind: 'return' }>): Promise<string> {

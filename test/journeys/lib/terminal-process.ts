@@ -254,7 +254,7 @@ export class TerminalProcess {
   }
 
   returnUnits(body: unknown) {
-    return this.call<{ returnId: string; lines: { codeKey: string }[] }>(
+    return this.call<{ returnId: string; lines: { codeKey: string }[]; replayed: boolean }>(
       'POST',
       '/api/v1/returns',
       body,
