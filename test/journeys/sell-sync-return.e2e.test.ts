@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, CHROMIUM, launchBrowser, screenshot } from '../e2e/browser.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { describeRecord } from './lib/checks.js';
 import { CODE_BY_NAME } from './lib/registry-fixture.js';
-import { describeRecord } from './lib/runner.js';
 import { StoreDayStack } from './lib/stack.js';
 import { PINS } from './lib/terminal-process.js';
 

@@ -225,6 +225,11 @@ export class StoreDayModel {
     return { ok: true, keys };
   }
 
+  /** Whether a return of `name` alone at `store` would be taken now. */
+  returnable(store: StoreId, name: string): boolean {
+    return this.returnRefusal(store, name, new Set(), undefined) === undefined;
+  }
+
   /** Why one return line is refused (the order of the rules is the lane's), or undefined. */
   private returnRefusal(
     store: StoreId,

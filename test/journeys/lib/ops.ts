@@ -3,7 +3,7 @@
  * so one seed always gives the same operation list; a list can also be replayed as is (JSON).
  */
 
-import { RETURN_WINDOW_DAYS, type SaleLineInput, STORES, type StoreDayModel, type StoreId } from './model.js';
+import { type SaleLineInput, STORES, type StoreDayModel, type StoreId } from './model.js';
 import { BATCHES, CODES, type CodeSpec, type RegistryChange } from './registry-fixture.js';
 
 export type Op =
@@ -99,7 +99,7 @@ export class OpGenerator {
     const soldHere = this.codes.filter(
       (c) => m.sold.get(c.name)?.store === store && m.determinate(store, c.name),
     );
-    const returnable = soldHere.filter((c) => m.day[store] - m.sold.get(c.name)!.day < RETURN_WINDOW_DAYS);
+    const returnable = soldHere.filter((c) => m.returnable(store, c.name));
     // Returns grow likelier as more units are sold, so the day does not run out of stock.
     const weights: [OpKind, number][] = [
       ['check', 14],

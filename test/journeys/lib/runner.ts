@@ -6,11 +6,8 @@
  * The first difference throws a `Divergence` naming the step, what was expected and what came.
  */
 
-import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { verifyChain } from '../../../terminal/ledger/verify-chain.js';
+import { checkUpstream, Divergence, describeRecord, ok, same } from './checks.js';
 import {
   code,
   type Expected,
@@ -20,20 +17,10 @@ import {
   type StoreId,
   sellabilityOf,
 } from './model.js';
-import type { Op, OpKind } from './ops.js';
+import type { Op } from './ops.js';
 import { CODES, type CodeSpec } from './registry-fixture.js';
 import type { StoreDayStack } from './stack.js';
 import { PINS, type TerminalProcess } from './terminal-process.js';
-
-export class Divergence extends Error {
-  constructor(
-    readonly what: string,
-    readonly expected: unknown,
-    readonly actual: unknown,
-  ) {
-    super(`${what}\n    expected: ${JSON.stringify(expected)}\n    actual:   ${JSON.stringify(actual)}`);
-  }
-}
 
 export interface RunnerOptions {
   /** Check every code's sellability after every step (else every settle/restart, the op's codes and a rotating eighth). */
@@ -53,7 +40,6 @@ export interface RunStats {
 }
 
 const scansOf = (spec: CodeSpec) => [spec.scan, ...spec.alt];
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 export class StoreDayRunner {
   readonly stats: RunStats = { steps: 0, outcomes: {}, kioskComparisons: 0, checkComparisons: 0, ms: {} };
@@ -379,86 +365,15 @@ export class StoreDayRunner {
     if (!chain.ok) throw new Divergence(`ledger chain of ${store}`, { ok: true }, chain);
   }
 
-  /** End of the day: upstream holds every record of both terminals once, in order; no ingest alerts; the clone alerts the model expects. */
+  /** End of the day: settle, then every ledger against the model and upstream (checks.ts). */
   async finish(): Promise<void> {
     await this.stack.settle();
     this.model.settle();
-    const clones: string[] = [];
-    for (const store of STORES) {
-      this.compareLedger(store);
-      const t = this.terminal(store);
-      const local = t.records().map((r) => ({ seq: r.seq, hash: r.hash }));
-      const rows = this.stack.upstreamDb
-        .prepare(
-          'SELECT seq, hash, type, payload FROM up_records WHERE store_id = ? AND terminal_id = ? ORDER BY seq',
-        )
-        .all(store, t.terminalId) as { seq: number; hash: string; type: string; payload: string }[];
-      same(
-        `upstream's copy of ${store}'s ledger (seq, hash)`,
-        local,
-        rows.map((r) => ({ seq: r.seq, hash: r.hash })),
-      );
-      for (const r of rows) {
-        const p = JSON.parse(r.payload) as { kind?: string; codeKey?: string };
-        if (r.type === 'alert' && p.kind === 'clone') clones.push(`${store}:${p.codeKey}`);
-      }
-    }
-    same('upstream ingest alerts (gap, fork, bad signature …)', [], this.stack.upstream.store.alerts());
-    same('clone alerts at upstream (store:code)', this.model.cloneAlerts().sort(), clones.sort());
-    // The files as they lie on disk after the day's SIGKILLs, checked by the production tool
-    // against the key upstream enrolled.
-    for (const store of STORES) {
-      const t = this.terminal(store);
-      const verified = ledgerVerify(t.dataDir, t.publicKeyPem);
-      if (verified.status !== 0)
-        throw new Divergence(`veriterm ledger verify at ${store}`, 'exit 0', verified);
-    }
+    for (const store of STORES) this.compareLedger(store);
+    checkUpstream(this.stack, this.model);
   }
 
   private count(key: string): void {
     this.stats.outcomes[key] = (this.stats.outcomes[key] ?? 0) + 1;
   }
 }
-
-/** `veriterm ledger verify --data DIR --public-key FILE`: exit status and output. */
-function ledgerVerify(dataDir: string, publicKeyPem: string): { status: number | null; output: string } {
-  const keyFile = join(dataDir, 'enrolled-key.pem');
-  writeFileSync(keyFile, publicKeyPem);
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'bin', 'veriterm.js'), 'ledger', 'verify', '--data', dataDir, '--public-key', keyFile],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
-}
-
-/** One line per ledger record, as the model writes them. */
-export function describeRecord(r: LedgerRecord): string {
-  const p = r.payload as { lines?: { codeKey: string }[]; codeKey?: string; kind?: string };
-  switch (r.type) {
-    case 'sale':
-      return `sale:${(p.lines ?? []).map((l) => l.codeKey).join(',')}`;
-    case 'write_off':
-      return `write_off:${p.codeKey}`;
-    case 'return':
-      return `return:${(p.lines ?? []).map((l) => l.codeKey).join(',')}`;
-    case 'alert':
-      return `alert:${p.kind}:${p.codeKey}`;
-    default:
-      return r.type;
-  }
-}
-
-function ok<T>(
-  answer: { status: number; body: { status: 'ok'; data: T } | { status: 'error'; error: unknown } },
-  what: string,
-): T {
-  if (answer.body.status !== 'ok') throw new Divergence(what, 'status ok', answer);
-  return answer.body.data;
-}
-
-function same(what: string, expected: unknown, actual: unknown): void {
-  if (JSON.stringify(expected) !== JSON.stringify(actual)) throw new Divergence(what, expected, actual);
-}
-
-export type { OpKind };
