@@ -65,6 +65,27 @@ export interface StoredSale {
   writeOffs: LedgerRecord<WriteOffPayload>[];
 }
 
+/** A `ledger_write_offs` row as the write-off queries select it. */
+interface WriteOffRow {
+  at: string;
+  sale_id: string;
+  store_id: string;
+  terminal_id: string;
+  record_id: string;
+  seq: number;
+}
+
+function toWriteOff(row: WriteOffRow): ActiveWriteOff {
+  return {
+    at: row.at,
+    saleId: row.sale_id,
+    storeId: row.store_id,
+    terminalId: row.terminal_id,
+    writeOffId: row.record_id,
+    writeOffSeq: row.seq,
+  };
+}
+
 const COLUMNS =
   'r.seq, r.id, r.type, r.at, r.store_id, r.terminal_id, r.payload, r.prev_hash, r.hash, r.signature';
 
@@ -118,18 +139,8 @@ export class LedgerReads {
 
   /** The active write-off of a code here (undefined when never sold here or returned since). */
   writeOffOf(key: string): ActiveWriteOff | undefined {
-    const row = this.q.writeOff.get(key) as
-      | { at: string; sale_id: string; store_id: string; terminal_id: string; record_id: string; seq: number }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      at: row.at,
-      saleId: row.sale_id,
-      storeId: row.store_id,
-      terminalId: row.terminal_id,
-      writeOffId: row.record_id,
-      writeOffSeq: row.seq,
-    };
+    const row = this.q.writeOff.get(key) as WriteOffRow | undefined;
+    return row && toWriteOff(row);
   }
 
   /**
@@ -137,52 +148,16 @@ export class LedgerReads {
    * copies it) if a return has taken it back since; undefined otherwise.
    */
   returnedWriteOffOf(key: string, at: string): ReturnedWriteOff | undefined {
-    const row = this.q.returnedWriteOff.get(key, at) as
-      | {
-          at: string;
-          sale_id: string;
-          store_id: string;
-          terminal_id: string;
-          record_id: string;
-          seq: number;
-          returned_seq: number;
-        }
-      | undefined;
-    if (!row) return undefined;
-    return {
-      at: row.at,
-      saleId: row.sale_id,
-      storeId: row.store_id,
-      terminalId: row.terminal_id,
-      writeOffId: row.record_id,
-      writeOffSeq: row.seq,
-      returnedSeq: row.returned_seq,
-    };
+    const row = this.q.returnedWriteOff.get(key, at) as (WriteOffRow & { returned_seq: number }) | undefined;
+    return row && { ...toWriteOff(row), returnedSeq: row.returned_seq };
   }
 
   /** The active write-offs among `keys` (one query for a whole basket), by code key. */
   writeOffsOf(keys: readonly string[]): Map<string, ActiveWriteOff> {
     const found = new Map<string, ActiveWriteOff>();
     if (keys.length === 0) return found;
-    const rows = this.q.writeOffsOf.all(JSON.stringify(keys)) as {
-      code_key: string;
-      at: string;
-      sale_id: string;
-      store_id: string;
-      terminal_id: string;
-      record_id: string;
-      seq: number;
-    }[];
-    for (const row of rows) {
-      found.set(row.code_key, {
-        at: row.at,
-        saleId: row.sale_id,
-        storeId: row.store_id,
-        terminalId: row.terminal_id,
-        writeOffId: row.record_id,
-        writeOffSeq: row.seq,
-      });
-    }
+    const rows = this.q.writeOffsOf.all(JSON.stringify(keys)) as (WriteOffRow & { code_key: string })[];
+    for (const row of rows) found.set(row.code_key, toWriteOff(row));
     return found;
   }
 
