@@ -8,20 +8,12 @@ import {
   parseCode,
   toDigitalLink,
 } from '../../../terminal/codes/index.js';
+import { PARSE_ERROR_CODES } from '../../../terminal/verify/reasons.js';
 
 const opts = { referenceYear: 2026 };
 const SET82 = '!"%&\'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
-const CODES: ParseErrorCode[] = [
-  'empty',
-  'too_long',
-  'bad_check_digit',
-  'unknown_ai',
-  'bad_length',
-  'bad_date',
-  'bad_character',
-  'bad_syntax',
-  'unrecognised',
-];
+/** Every code the reader may fail with (terminal/verify/reasons.ts keeps the one list, checked by tsc). */
+const CODES: readonly ParseErrorCode[] = PARSE_ERROR_CODES;
 
 const digits = (min: number, max: number) =>
   fc.array(fc.constantFrom(...'0123456789'), { minLength: min, maxLength: max }).map((a) => a.join(''));
