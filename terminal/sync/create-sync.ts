@@ -450,14 +450,14 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     });
   });
   link.on('connect', (info) => {
-    drain.resetToAcked();
-    drain.kick();
+    drain.linkUp();
     for (const t of transfers.values()) t.trigger();
     rebirth().catch((error: unknown) => log.warn({ err: error }, 'status publish failed'));
     reportHealth();
     events.emit('connected', info);
   });
   link.on('down', (reason) => {
+    drain.linkDown();
     requests.failAll(`link down: ${reason}`);
     reportHealth();
     events.emit('disconnected', reason);

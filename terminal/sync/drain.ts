@@ -95,7 +95,27 @@ export class OutboxDrain {
     this.tokensAtMs = this.now();
   }
 
-  /** Called after every (re)connect: anything not acknowledged is sent again, in order. */
+  /**
+   * Whether the link is up *and* this drain has been told so (`linkUp`). The socket alone is not
+   * enough: between CONNACK and the link's 'connect' (after the subscriptions) a sale's kick would
+   * pump on from the cursor of the dropped connection, and a batch whose predecessor died with
+   * that connection would reach upstream ahead of it (a `gap` alert) before the resend.
+   */
+  private ready = false;
+
+  /** The link is up with its subscriptions: send everything not acknowledged again, in order. */
+  linkUp(): void {
+    this.resetToAcked();
+    this.ready = true;
+    this.kick();
+  }
+
+  /** The link dropped: nothing is sent until `linkUp`, which resends from the last ack. */
+  linkDown(): void {
+    this.ready = false;
+  }
+
+  /** Sends anything not acknowledged again, in order (on reconnect, timeout or `sync_now`). */
   resetToAcked(): void {
     this.generation++;
     this.awaitingPuback = 0;
@@ -236,6 +256,7 @@ export class OutboxDrain {
   private pump(): void {
     const publishWindow = this.deps.publishWindow?.() ?? Number.POSITIVE_INFINITY;
     while (
+      this.ready &&
       this.deps.isConnected() &&
       this.inFlight.length < this.options.maxInFlightBatches &&
       this.awaitingPuback < publishWindow

@@ -78,7 +78,7 @@ describe('OutboxDrain acknowledgement validation', () => {
   it('ignores an ack beyond the ledger head (a forged ackSeq 1000000000), keeps draining, and clears on a valid ack', async () => {
     const box = growingOutbox(30);
     const { drain, sent } = drainOver(box);
-    drain.kick();
+    drain.linkUp();
     await settle();
     expect(sent).toEqual([10, 20]);
     expect(drain.onAck(1_000_000_000)).toBe(false);

@@ -242,7 +242,7 @@ describe('OutboxDrain', () => {
       },
       drainOptions,
     );
-    drain.kick();
+    drain.linkUp();
     // Batches are deflated on the thread pool: wait for them, however loaded the machine is.
     await expect.poll(() => sent.length).toBe(3); // window
     await flush();
@@ -294,7 +294,7 @@ describe("OutboxDrain and the broker's Receive Maximum", () => {
       },
       { ...drainOptionsForWindow, maxInFlightBatches: 10 },
     );
-    drain.kick();
+    drain.linkUp();
     await publishedReach(2);
     await settle();
     expect(published).toBe(2);
@@ -338,12 +338,51 @@ describe("OutboxDrain and the broker's Receive Maximum", () => {
       },
       { ...drainOptionsForWindow, maxInFlightBatches: 10 },
     );
-    drain.kick();
+    drain.linkUp();
     await publishes(1);
-    drain.resetToAcked(); // what the link's reconnect does
-    drain.kick();
+    drain.linkDown(); // the link drops and comes back
+    drain.linkUp();
     await publishes(2);
     expect(firstSeqs).toEqual([1, 1]); // resent from the last ack, past the pending publish
+  });
+});
+
+describe('OutboxDrain across a reconnect', () => {
+  it('sends nothing between the socket coming back and linkUp, then resends from the last ack', async () => {
+    // The store-day failure (CI, seed 153700059): batch 3 died with the old connection; a sale's
+    // kick after CONNACK but before the link's 'connect' pumped batch 4 from the stale cursor, and
+    // upstream saw seq 4 ahead of 3 (a gap alert).
+    const box = fakeOutbox(40);
+    const firstSeqs: number[] = [];
+    let socketUp = true;
+    const drain = new OutboxDrain(
+      {
+        outbox: box,
+        logger: silentLogger(),
+        isConnected: () => socketUp,
+        publish: async (payload) => {
+          firstSeqs.push((JSON.parse(payload.toString()) as { firstSeq: number }).firstSeq);
+        },
+      },
+      { ...drainOptionsForWindow, maxBatchBytes: 1_000_000, maxBatchRecords: 10, maxInFlightBatches: 2 },
+    );
+    drain.kick(); // before the first linkUp: not connected as far as the drain knows
+    await flush();
+    expect(firstSeqs).toEqual([]);
+    drain.linkUp();
+    await expect.poll(() => firstSeqs.length).toBe(2);
+    drain.onAck(10); // upstream holds 1-10; batch 11-20 is lost with the connection
+    await expect.poll(() => firstSeqs.length).toBe(3);
+    expect(firstSeqs).toEqual([1, 11, 21]);
+    socketUp = false;
+    drain.linkDown();
+    socketUp = true; // CONNACK: the socket is back, subscriptions not yet granted
+    drain.kick(); // a sale
+    await flush();
+    expect(firstSeqs).toEqual([1, 11, 21]);
+    drain.linkUp();
+    await expect.poll(() => firstSeqs.length).toBe(5);
+    expect(firstSeqs.slice(3)).toEqual([11, 21]);
   });
 });
 
@@ -398,7 +437,7 @@ describe('OutboxDrain compress: auto', () => {
         terminalId: 't1',
       },
     );
-    drain.kick();
+    drain.linkUp();
     for (let i = 0; i < 500 && box.acked < 60; i++) await new Promise((r) => setTimeout(r, 2));
     expect(box.acked).toBe(60);
     return deflated;
