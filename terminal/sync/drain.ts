@@ -150,15 +150,28 @@ export class OutboxDrain {
         'upstream already holds records beyond our cursor',
       );
     }
+    if (problem?.code === 'gap') {
+      // Upstream holds up to ackSeq and got a batch from further on: the one between was lost
+      // (e.g. with a dropped connection). Resend from there now rather than after ackTimeoutMs.
+      this.deps.logger.warn({ ackSeq, sentSeq: this.sentSeq }, 'upstream missed a batch; resending');
+      if (ackSeq > this.ackedSeq) this.applyAck(ackSeq);
+      this.resetToAcked();
+      this.kick();
+      return true;
+    }
     if (ackSeq <= this.ackedSeq) return true;
+    this.applyAck(ackSeq);
+    this.kick();
+    return true;
+  }
+
+  private applyAck(ackSeq: number): void {
     this.persistAck(ackSeq);
     this.ackedSeq = ackSeq;
     if (this.sentSeq < ackSeq) this.sentSeq = ackSeq;
     this.lastAckAt = new Date(this.now()).toISOString();
     this.lastProgressMs = this.now();
     this.inFlight = this.inFlight.filter((b) => b.lastSeq > ackSeq);
-    this.kick();
-    return true;
   }
 
   /** Records an acknowledgement that moved nothing (also one that did not parse). */

@@ -386,6 +386,36 @@ describe('OutboxDrain across a reconnect', () => {
   });
 });
 
+describe('OutboxDrain told of a gap', () => {
+  it("resends from upstream's ack at once, without waiting for the ack timeout", async () => {
+    const box = fakeOutbox(30);
+    const firstSeqs: number[] = [];
+    const drain = new OutboxDrain(
+      {
+        outbox: box,
+        logger: silentLogger(),
+        isConnected: () => true,
+        now: () => 0, // the clock never moves: no ack timeout can fire
+        publish: async (payload) => {
+          firstSeqs.push((JSON.parse(payload.toString()) as { firstSeq: number }).firstSeq);
+        },
+      },
+      { ...drainOptionsForWindow, maxBatchBytes: 1_000_000, maxBatchRecords: 10, maxInFlightBatches: 3 },
+    );
+    drain.linkUp();
+    await expect.poll(() => firstSeqs.length).toBe(3);
+    drain.onAck(10); // 1-10 arrived
+    // 11-20 was lost; 21-30 arrived ahead of it
+    expect(drain.onAck(10, { code: 'gap', seq: 21 })).toBe(true);
+    await expect.poll(() => firstSeqs.length).toBe(5);
+    expect(firstSeqs).toEqual([1, 11, 21, 11, 21]);
+    expect(drain.problem).toEqual({ code: 'gap', seq: 21 });
+    drain.onAck(30);
+    expect(drain.problem).toBeUndefined();
+    expect(box.acked).toBe(30);
+  });
+});
+
 describe('OutboxDrain compress: auto', () => {
   /**
    * Drains 60 records in small batches over a simulated link that moves `bytesPerMs`, one batch
