@@ -11,7 +11,7 @@ import type { PrintQueue } from '../../printing/print-queue.js';
 import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
-import type { HttpDeps, HttpPlugin } from '../server.js';
+import type { HttpDeps, HttpPlugin } from '../http-deps.js';
 import { describeIssues } from './kiosk-routes.js';
 import { approvalSchema, approverOf, refuse, salesRoutes } from './sales.js';
 
