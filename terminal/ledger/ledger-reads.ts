@@ -1,6 +1,6 @@
 import type { SqliteDatabase } from '../db/open-database.js';
 import { outboxRunReader, type PendingRunReader } from './outbox-json.js';
-import type { RecordPayloads, ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import type { RecordPayloads, ReturnPayload } from './payloads.js';
 import { payloadOf } from './record-decoders.js';
 import type {
   ActiveWriteOff,
