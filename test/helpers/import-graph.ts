@@ -33,12 +33,17 @@ interface AstNode {
   [key: string]: unknown;
 }
 
-/** The string literal a module-naming node carries, if it is one. */
+/** What a dynamic `import()` is given that names no module outright (a variable, a template with `${}`). */
+export const COMPUTED_SPECIFIER = '(computed)';
+
+/** The module name a node spells out: a string literal, or a template literal without substitutions. */
 function literalOf(node: unknown): { value: string; start: number } | undefined {
   const n = node as AstNode | null | undefined;
-  return n?.type === 'Literal' && typeof n.value === 'string'
-    ? { value: n.value, start: n.start ?? 0 }
-    : undefined;
+  if (n?.type === 'Literal' && typeof n.value === 'string') return { value: n.value, start: n.start ?? 0 };
+  const quasis = n?.type === 'TemplateLiteral' ? (n.quasis as AstNode[]) : [];
+  const cooked = (quasis[0]?.value as { cooked?: unknown } | undefined)?.cooked;
+  if (quasis.length === 1 && typeof cooked === 'string') return { value: cooked, start: n?.start ?? 0 };
+  return undefined;
 }
 
 /** Every module specifier in a TypeScript source, comments ignored. */
@@ -86,7 +91,15 @@ export function importSpecifiers(source: string, fileName = 'source.ts'): Import
         add((n.moduleReference as AstNode | undefined)?.expression, true, n.importKind === 'type');
         break;
       case 'ImportExpression':
-        add(n.source, false, false);
+        // A computed import() is kept, so a rule can refuse an import the graph cannot follow.
+        if (literalOf(n.source)) add(n.source, false, false);
+        else
+          refs.push({
+            specifier: COMPUTED_SPECIFIER,
+            static: false,
+            typeOnly: false,
+            line: lineOf(n.start ?? 0),
+          });
         break;
       case 'TSImportType':
         add(n.source, false, true);

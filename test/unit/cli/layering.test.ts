@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   buildGraph,
+  COMPUTED_SPECIFIER,
   graphOf,
   type ImportGraph,
   importCycles,
@@ -161,6 +162,13 @@ const RULES: Rule[] = [
 function layeringViolations(graph: ImportGraph): string[] {
   const found = [...importCycles(graph).map((c) => `import cycle: ${c}`), ...ruleViolations(graph, RULES)];
   for (const [file, edges] of graph) {
+    for (const e of edges)
+      if (e.specifier === COMPUTED_SPECIFIER)
+        found.push(
+          `imports name their module: ${file}:${e.line} imports a computed specifier the graph cannot follow`,
+        );
+  }
+  for (const [file, edges] of graph) {
     if (!inDir('kiosk-ui/src')(file)) continue;
     for (const e of edges)
       if (e.to === WIRE_MODULE && !e.typeOnly)
@@ -195,6 +203,8 @@ describe('the import graph', () => {
       "type J = import('./j.js').J;",
       "import { type K, type L } from './k.js';",
       "export type * from './m.js';",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: source text with a computed import()
+      'const n = await import(`./n.js`); const o = await import(`./${name}.js`);',
     ].join('\n');
     expect(importSpecifiers(source)).toEqual([
       { specifier: '../upstream/a.js', static: true, typeOnly: false, line: 1 },
@@ -205,6 +215,8 @@ describe('the import graph', () => {
       { specifier: './j.js', static: false, typeOnly: true, line: 12 },
       { specifier: './k.js', static: true, typeOnly: true, line: 13 },
       { specifier: './m.js', static: true, typeOnly: true, line: 14 },
+      { specifier: './n.js', static: false, typeOnly: false, line: 15 },
+      { specifier: COMPUTED_SPECIFIER, static: false, typeOnly: false, line: 15 },
     ]);
   });
 
@@ -259,13 +271,14 @@ describe('the layering checker fails on what it must catch', () => {
       'upstream/cli/run.ts': ['terminal/main.ts'],
       'provisioning/doctor.ts': ['terminal/config/schema.ts', 'terminal/verify/verifier.ts'],
       'drivers/printer/x.ts': ['terminal/receipts/layout.ts'],
-      'terminal/main.ts': ['upstream/ingest.ts'],
+      'terminal/main.ts': ['upstream/ingest.ts', COMPUTED_SPECIFIER],
       'cli/main.ts': ['terminal/main.ts', 'upstream/ingest.ts', 'provisioning/doctor.ts'],
     });
     expect(layeringViolations(bad)).toEqual(
       [
         "kiosk-ui imports only the wire module: kiosk-ui/src/page.tsx:2 imports 'terminal/printing/queue-store.ts' (terminal/printing/queue-store.ts)",
         "kiosk-ui imports the wire module type-only: kiosk-ui/src/page.tsx:3 imports values from 'terminal/http/wire-types.ts'",
+        'imports name their module: terminal/main.ts:2 imports a computed specifier the graph cannot follow',
         "provisioning/ imports only the kernel, contracts and its listed extras of terminal/: provisioning/doctor.ts:2 imports 'terminal/verify/verifier.ts' (terminal/verify/verifier.ts)",
         "terminal/ and drivers/ import nothing from provisioning/, upstream/ or cli/: terminal/main.ts:1 imports 'upstream/ingest.ts' (upstream/ingest.ts)",
         "drivers/ imports nothing from terminal/: drivers/printer/x.ts:1 imports 'terminal/receipts/layout.ts' (terminal/receipts/layout.ts)",
