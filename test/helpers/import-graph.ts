@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { parseAst } from 'vite';
 
@@ -141,10 +141,16 @@ export function resolveSpecifier(
 /** The import graph of every source file under `dirs` (repository-relative) of `root`. */
 export function buildGraph(root: string, dirs: string[]): ImportGraph {
   const graph: ImportGraph = new Map();
-  const exists = (path: string) => existsSync(join(root, path));
+  const isFile = (path: string) => statSync(join(root, path), { throwIfNoEntry: false })?.isFile() === true;
   for (const file of dirs.flatMap((dir) => sourceFiles(root, dir))) {
     const source = readFileSync(join(root, file), 'utf8');
-    graph.set(file, graphEdges(file, importSpecifiers(source, file), exists));
+    let refs: ImportRef[];
+    try {
+      refs = importSpecifiers(source, file);
+    } catch (error) {
+      throw new Error(`${file}: cannot read its imports: ${(error as Error).message}`, { cause: error });
+    }
+    graph.set(file, graphEdges(file, refs, isFile));
   }
   return graph;
 }

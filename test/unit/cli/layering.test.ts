@@ -188,6 +188,7 @@ function layeringViolations(graph: ImportGraph): string[] {
 }
 
 const graph = buildGraph(ROOT, SOURCE_DIRS);
+const edgesFrom = (dir: string) => [...graph].flatMap(([file, edges]) => (inDir(dir)(file) ? edges : []));
 
 describe('the import graph', () => {
   it('finds every kind of import, type-only or not, and ignores comments and strings', () => {
@@ -239,7 +240,7 @@ describe('the import graph', () => {
     expect(graph.get('kiosk-ui/src/shell/api.ts')?.some((e) => e.to === WIRE_MODULE && e.typeOnly)).toBe(
       true,
     );
-    expect(graph.get('cli/commands.ts')?.some((e) => !e.static && e.local)).toBe(true);
+    expect(edgesFrom('cli').some((e) => !e.static && e.local)).toBe(true);
     expect(graph.get('terminal/ledger/index.ts')?.some((e) => e.to === 'terminal/ledger/ledger.ts')).toBe(
       true,
     );
