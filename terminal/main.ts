@@ -20,6 +20,7 @@ import { createHttpServer, type HttpPlugin } from './http/server.js';
 import type { DemoSample } from './http/wire-types.js';
 import { WsHub } from './http/ws-hub.js';
 import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from './identity/index.js';
+import { checkoutServices } from './lanes/checkout-services.js';
 import { KioskLane } from './lanes/kiosk.js';
 import { KioskReports } from './lanes/kiosk-reports.js';
 import { anchorLedger, assertLedgerPresent } from './ledger/anchor.js';
@@ -247,7 +248,7 @@ export async function startTerminal(
   timer.unref();
 
   const plugins = [
-    ...checkoutHttpPlugins(core, printQueue ? { printQueue } : {}),
+    ...checkoutHttpPlugins(checkoutServices(core, printQueue ? { printQueue } : {})),
     managerRoutes({
       ...core,
       refreshHealth,

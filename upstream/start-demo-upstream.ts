@@ -2,10 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Logger } from '../terminal/logger.js';
 import { parseManifest } from '../terminal/registry/manifest.js';
-import type { RootMetadata } from '../terminal/registry/root.js';
 import { bodyFileFor } from '../terminal/registry/writer.js';
-import type { Sync } from '../terminal/sync/create-sync.js';
-import { createTerminalSync, type TerminalSyncParts } from '../terminal/sync/for-terminal.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
 import { EMBEDDED_LOGINS_DIR, issueEmbeddedLogin } from './embedded-broker-logins.js';
 import { type StartedUpstream, startUpstream, UPSTREAM_LAYOUT } from './start-upstream.js';
@@ -93,54 +90,6 @@ export async function startDemoUpstream(input: {
     async stop() {
       await started.stop();
       await broker.stop();
-    },
-  };
-}
-
-/** The parts of a running demo (terminal/demo `RunningDemo`) the upstream link needs. */
-export interface DemoTerminalParts {
-  terminal: TerminalSyncParts & {
-    config: { dataDir: string; terminal: { storeId: string; terminalId: string } };
-    ledger: TerminalSyncParts['ledger'];
-    /** Health's view of the link (clock tile, recent errors): RunningTerminal.watchSync. */
-    watchSync?(sync: Pick<Sync, 'events'>): () => void;
-  };
-  registry: { dir: string; manifestFile: string; scope: string; root: RootMetadata };
-}
-
-/**
- * `npm start`'s upstream half: embedded broker + reference upstream (data in `{dataDir}/upstream`)
- * and the demo terminal linked to it. Call after `startDemo()`; `stop()` before `demo.stop()`.
- */
-export async function linkDemoUpstream(
-  demo: DemoTerminalParts,
-  logger: Logger,
-  options: { brokerPort?: number } = {},
-): Promise<{ brokerUrl: string; sync: Sync; upstream: DemoUpstream; stop(): Promise<void> }> {
-  const { storeId, terminalId } = demo.terminal.config.terminal;
-  const upstream = await startDemoUpstream({
-    dataDir: join(demo.terminal.config.dataDir, 'upstream'),
-    registryDir: demo.registry.dir,
-    manifestFile: demo.registry.manifestFile,
-    scope: demo.registry.scope,
-    logger,
-    terminals: [{ storeId, terminalId, publicKey: demo.terminal.ledger.identity.publicKeyPem }],
-    ...(options.brokerPort !== undefined ? { brokerPort: options.brokerPort } : {}),
-  });
-  const sync = createTerminalSync(demo.terminal, upstream.terminalSyncOptions(storeId, terminalId), {
-    registryTrust: { pinnedRoot: demo.registry.root },
-  });
-  // Without this the clock tile said "not yet compared" while acks carrying upstream's time arrived.
-  const unwatch = demo.terminal.watchSync?.(sync);
-  await sync.start();
-  return {
-    brokerUrl: upstream.broker.url,
-    sync,
-    upstream,
-    async stop() {
-      unwatch?.();
-      await sync.stop();
-      await upstream.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { SimulatedScanner } from '../../drivers/scanner/simulated-scanner.js';
 import { requireRole } from '../http/auth/require-role.js';
 import { sendError } from '../http/errors.js';
-import type { HttpPlugin } from '../http/server.js';
+import type { HttpPlugin } from '../http/http-deps.js';
 
 /**
  * Demo only: POST /api/v1/demo/scan { data } hands the data to the simulated scanner, so a click on

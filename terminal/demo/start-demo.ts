@@ -5,7 +5,7 @@ import { formatConfigIssues, validateConfig } from '../config/load-config.js';
 import type { ConfigInput } from '../config/schema.js';
 import { VeritermError } from '../errors.js';
 import { hashPin } from '../http/auth/pin-hash.js';
-import type { HttpPlugin } from '../http/server.js';
+import type { HttpPlugin } from '../http/http-deps.js';
 import type { DemoSample } from '../http/wire-types.js';
 import type { Logger } from '../logger.js';
 import { type RunningTerminal, startTerminal, type TerminalCore, type TerminalService } from '../main.js';

@@ -1,21 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { HealthItem, HealthLevel, HealthReporter } from './types.js';
+import type { HealthEntry, HealthItem, HealthLevel, HealthReporter, HealthSnapshot } from './types.js';
 
-/** One component's current state, stamped with when its level last changed. */
-export type HealthEntry = HealthItem & {
-  component: string;
-  /** ISO time the level last changed (what a manager reads as "since 10:42"). */
-  since: string;
-  /** ISO time of the latest report. */
-  updatedAt: string;
-};
-
-export interface HealthSnapshot {
-  /** Worst level of all items (`ok` when there are none). */
-  level: HealthLevel;
-  at: string;
-  items: HealthEntry[];
-}
+export type { HealthEntry, HealthSnapshot } from './types.js';
 
 export interface HealthModelEvents {
   /** A component changed level, reason or details. */

@@ -23,3 +23,19 @@ export type HealthItem = Reason & {
 export interface HealthReporter {
   report(component: string, item: HealthItem): void;
 }
+
+/** One component's current state, stamped with when its level last changed. */
+export type HealthEntry = HealthItem & {
+  component: string;
+  /** ISO time the level last changed (what a manager reads as "since 10:42"). */
+  since: string;
+  /** ISO time of the latest report. */
+  updatedAt: string;
+};
+
+export interface HealthSnapshot {
+  /** Worst level of all items (`ok` when there are none). */
+  level: HealthLevel;
+  at: string;
+  items: HealthEntry[];
+}

@@ -1,14 +1,25 @@
 /**
- * Wire types shared by the terminal's HTTP/WebSocket API and kiosk-ui (type-only: the browser
- * bundle imports nothing else from the server). Every response is `ApiOk<T>` or `ApiError`.
+ * The wire types: the one module kiosk-ui imports from the server (type-only), holding or
+ * re-exporting every shape the terminal's HTTP/WebSocket API sends and takes. Every response is
+ * `ApiOk<T>` or `ApiError`. This file and everything it imports are plain types and constant
+ * lists: no store, service, framework or node-only module (test/unit/cli/layering.test.ts checks).
  */
-import type { HealthEntry, HealthSnapshot } from '../health/health-model.js';
-import type { Reason, ReasonCode } from '../health/reason-codes.js';
-import type { HealthLevel } from '../health/types.js';
+import type { HealthEntry, HealthLevel, HealthSnapshot } from '../health/types.js';
 import type { Verdict, VerdictKind } from '../verify/types.js';
 import type { Role } from './auth/roles.js';
 
-export type { HealthEntry, HealthLevel, HealthSnapshot, Reason, ReasonCode, Role, Verdict, VerdictKind };
+export type { Reason, ReasonCode } from '../health/reason-codes.js';
+export type { HealthEntry, HealthLevel, HealthSnapshot } from '../health/types.js';
+/** Checkout API (/api/v1/sales, /api/v1/returns, /api/v1/checkout/check). */
+export type * from '../lanes/checkout-wire.js';
+export type { SoldContext } from '../ledger/payloads.js';
+export type { AlertKind, RecordType } from '../ledger/types.js';
+export type { PrintJobKind, PrintJobState } from '../printing/job-states.js';
+export type { VerdictReason } from '../verify/reasons.js';
+export type { Verdict, VerdictKind } from '../verify/types.js';
+export type { Role } from './auth/roles.js';
+/** Manager page API (/api/v1/manager/…). */
+export type * from './routes/manager-types.js';
 
 export interface ApiOk<T> {
   status: 'ok';

@@ -1,8 +1,12 @@
 import type { Ledger } from '../ledger/ledger.js';
-import type { Approval, SaleLinePayload } from '../ledger/payloads.js';
+import type { Approval } from '../ledger/payloads.js';
 import type { Logger } from '../logger.js';
-import type { CodeMismatch, Verdict, VerdictKind } from '../verify/types.js';
+import type { Verdict } from '../verify/types.js';
 import type { SaleReceiptDocument } from './checkout-receipt.js';
+import type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView } from './checkout-wire.js';
+
+// The shapes the API sends (lines, refusals, views) are defined with the wire types; re-exported here.
+export type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView };
 
 /** The slice of the Verifier (terminal/verify) checkout uses: kiosk and checkout share the policy. */
 export interface LineVerifier {
@@ -64,34 +68,6 @@ export interface SaleInput {
   lines: SaleLineInput[];
 }
 
-/** What a basket line comes to: taken as it is, taken only on a supervisor's approval, or never. */
-export type LineOutcome = 'sellable' | 'overridable' | 'refused';
-
-/** Why one line cannot be sold. */
-export interface RefusedLine {
-  line: number;
-  codeKey?: string;
-  verdict: VerdictKind;
-  /** Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`. */
-  reason: string;
-  /** The code's batch/expiry against the registered unit's, when they disagree. */
-  mismatch?: CodeMismatch;
-  message: string;
-  /** Whether a supervisor may override it (only `unverifiable`). */
-  overridable: boolean;
-}
-
-export interface SaleView {
-  saleId: string;
-  seq: number;
-  at: string;
-  externalRef?: string;
-  cashier?: string;
-  lines: SaleLinePayload[];
-  /** One per unit line, in line order; product-only lines (`productOnly`) have none. */
-  writeOffs: { codeKey: string; recordId: string; seq: number }[];
-}
-
 export type SaleOutcome =
   | { ok: true; replayed: boolean; sale: SaleView }
   | { ok: false; code: 'lines_refused'; message: string; refused: RefusedLine[]; alertIds: string[] }
@@ -105,36 +81,6 @@ export interface ReturnInput {
   /** When given, every code must belong to this sale. */
   saleId?: string;
   lines: { data: string }[];
-}
-
-export interface RefusedReturnLine {
-  line: number;
-  codeKey?: string;
-  reason:
-    | 'malformed'
-    | 'product_only'
-    | 'duplicate_line'
-    | 'not_sold_here'
-    | 'other_store'
-    | 'not_in_sale'
-    | 'window_passed'
-    | 'recalled'
-    | 'withdrawn'
-    | 'stolen'
-    | 'destroyed'
-    | 'locked'
-    | 'expired';
-  message: string;
-}
-
-export interface ReturnView {
-  returnId: string;
-  seq: number;
-  at: string;
-  externalRef?: string;
-  approvedBy: string;
-  reason?: string;
-  lines: { codeKey: string; saleId: string; writeOffId: string; writeOffSeq: number }[];
 }
 
 export type ReturnOutcome =

@@ -2,10 +2,67 @@
  * Wire types of the checkout API (/api/v1/sales, /api/v1/returns, /api/v1/checkout/check), shared by
  * the terminal and kiosk-ui/src/checkout. Type-only: nothing here pulls server code into the page.
  */
-import type { Verdict } from '../verify/types.js';
-import type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView } from './checkout-types.js';
 
-export type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView };
+import type { SaleLinePayload } from '../ledger/payloads.js';
+import type { CodeMismatch, Verdict, VerdictKind } from '../verify/types.js';
+
+/** What a basket line comes to: taken as it is, taken only on a supervisor's approval, or never. */
+export type LineOutcome = 'sellable' | 'overridable' | 'refused';
+
+/** Why one line cannot be sold. */
+export interface RefusedLine {
+  line: number;
+  codeKey?: string;
+  verdict: VerdictKind;
+  /** Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`. */
+  reason: string;
+  /** The code's batch/expiry against the registered unit's, when they disagree. */
+  mismatch?: CodeMismatch;
+  message: string;
+  /** Whether a supervisor may override it (only `unverifiable`). */
+  overridable: boolean;
+}
+
+export interface SaleView {
+  saleId: string;
+  seq: number;
+  at: string;
+  externalRef?: string;
+  cashier?: string;
+  lines: SaleLinePayload[];
+  /** One per unit line, in line order; product-only lines (`productOnly`) have none. */
+  writeOffs: { codeKey: string; recordId: string; seq: number }[];
+}
+
+export interface RefusedReturnLine {
+  line: number;
+  codeKey?: string;
+  reason:
+    | 'malformed'
+    | 'product_only'
+    | 'duplicate_line'
+    | 'not_sold_here'
+    | 'other_store'
+    | 'not_in_sale'
+    | 'window_passed'
+    | 'recalled'
+    | 'withdrawn'
+    | 'stolen'
+    | 'destroyed'
+    | 'locked'
+    | 'expired';
+  message: string;
+}
+
+export interface ReturnView {
+  returnId: string;
+  seq: number;
+  at: string;
+  externalRef?: string;
+  approvedBy: string;
+  reason?: string;
+  lines: { codeKey: string; saleId: string; writeOffId: string; writeOffSeq: number }[];
+}
 
 /** Someone with the manager role approving at the lane: their PIN, or a token they signed in with. */
 export type ApprovalInput = { user: string; pin: string } | { token: string };

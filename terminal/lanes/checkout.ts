@@ -1,5 +1,4 @@
 import type { Ledger } from '../ledger/ledger.js';
-import type { StoredSale } from '../ledger/ledger-reads.js';
 import type {
   AlertPayload,
   SaleLinePayload,
@@ -7,7 +6,7 @@ import type {
   SoldContext,
   WriteOffPayload,
 } from '../ledger/payloads.js';
-import type { SaleWriter } from '../ledger/types.js';
+import type { SaleWriter, StoredSale } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import type { Verdict } from '../verify/types.js';
 import { buildSaleReceipt, codeTail } from './checkout-receipt.js';

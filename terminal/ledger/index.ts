@@ -4,14 +4,7 @@
 export { canonicalJson, canonicalRecordBytes, GENESIS_HASH, RECORD_FORMAT, recordHash } from './canonical.js';
 export { CSV_COLUMNS, dayBounds, isExportDay, ledgerDayCsv, recordCsvLine } from './export.js';
 export { Ledger, type LedgerOptions } from './ledger.js';
-export {
-  type ActiveWriteOff,
-  LedgerReads,
-  type RecordRow,
-  type ReturnedWriteOff,
-  rowToRecord,
-  type StoredSale,
-} from './ledger-reads.js';
+export { LedgerReads, type RecordRow, rowToRecord } from './ledger-reads.js';
 export { LEDGER_DB_FILE, ledgerPaths } from './paths.js';
 export type * from './payloads.js';
 export {

@@ -1,7 +1,6 @@
 import { VeritermError } from '../errors.js';
-import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
 import type { SalePayload, WriteOffPayload } from './payloads.js';
-import type { LedgerRecord, RecordType, SaleWriter } from './types.js';
+import type { ActiveWriteOff, LedgerRecord, RecordType, SaleWriter, StoredSale } from './types.js';
 
 /** The chain position a record follows. */
 export interface ChainHead {

@@ -1,8 +1,15 @@
 import type { SqliteDatabase } from '../db/open-database.js';
 import { outboxRunReader, type PendingRunReader } from './outbox-json.js';
-import type { RecordPayloads, ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
+import type { RecordPayloads, ReturnPayload } from './payloads.js';
 import { payloadOf } from './record-decoders.js';
-import type { LedgerRecord, PendingRun, RecordType } from './types.js';
+import type {
+  ActiveWriteOff,
+  LedgerRecord,
+  PendingRun,
+  RecordType,
+  ReturnedWriteOff,
+  StoredSale,
+} from './types.js';
 
 export interface RecordRow {
   seq: number;
@@ -36,33 +43,6 @@ export function rowToRecord<P = Record<string, unknown>>(row: RecordRow): Ledger
 function decodedAs<T extends RecordType>(row: RecordRow, type: T): LedgerRecord<RecordPayloads[T]> {
   const record = rowToRecord(row);
   return { ...record, payload: payloadOf(record, type) };
-}
-
-/** A write-off of a code here that a return has taken back. */
-export interface ReturnedWriteOff {
-  at: string;
-  saleId: string;
-  storeId: string;
-  terminalId: string;
-  writeOffId: string;
-  writeOffSeq: number;
-  /** Sequence of the return record that took it back. */
-  returnedSeq: number;
-}
-
-/** An active (not returned) write-off of a code, with the record that made it. */
-export interface ActiveWriteOff {
-  at: string;
-  saleId: string;
-  storeId: string;
-  terminalId: string;
-  writeOffId: string;
-  writeOffSeq: number;
-}
-
-export interface StoredSale {
-  sale: LedgerRecord<SalePayload>;
-  writeOffs: LedgerRecord<WriteOffPayload>[];
 }
 
 /** A `ledger_write_offs` row as the write-off queries select it. */

@@ -1,5 +1,20 @@
 import type { CodeMismatch, VerdictKind } from '../verify/types.js';
-import type { AlertKind } from './types.js';
+
+/**
+ * `clone`: a sold code met again; `unknown_code`: a covered product's code not in the registry;
+ * `code_mismatch`: a registered code whose batch/expiry disagree with the unit (payload `mismatch`);
+ * `suspicious_report`: a shopper's report from the kiosk; `sync_gap`: records missing upstream;
+ * `ledger_recovered`: the first record of a ledger rebuilt by `veriterm ledger recover`.
+ */
+export const ALERT_KINDS = [
+  'clone',
+  'unknown_code',
+  'code_mismatch',
+  'suspicious_report',
+  'sync_gap',
+  'ledger_recovered',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**
  * Payloads of the record types the ledger itself interprets (its projections read them).

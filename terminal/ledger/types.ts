@@ -1,4 +1,8 @@
-import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
+import type { SalePayload, WriteOffPayload } from './payloads.js';
+
+// Alert kinds live with the alert payload (payloads.ts) so this file and payloads.ts do not import
+// each other; re-exported here, where the record types are.
+export { ALERT_KINDS, type AlertKind } from './payloads.js';
 
 /**
  * The ledger's contract with the rest of the terminal. Every sale, write-off, return, alert and
@@ -8,22 +12,6 @@ import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
  */
 export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
-
-/**
- * `clone`: a sold code met again; `unknown_code`: a covered product's code not in the registry;
- * `code_mismatch`: a registered code whose batch/expiry disagree with the unit (payload `mismatch`);
- * `suspicious_report`: a shopper's report from the kiosk; `sync_gap`: records missing upstream;
- * `ledger_recovered`: the first record of a ledger rebuilt by `veriterm ledger recover`.
- */
-export const ALERT_KINDS = [
-  'clone',
-  'unknown_code',
-  'code_mismatch',
-  'suspicious_report',
-  'sync_gap',
-  'ledger_recovered',
-] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {
   id: string;
@@ -103,4 +91,31 @@ export interface OutboxReader {
   /** Marks every record with seq <= `seq` acknowledged (upstream's highest contiguous). */
   acknowledge(seq: number): void;
   stats(): { pending: number; oldestPendingAt?: string; lastAckedSeq: number };
+}
+
+/** A write-off of a code here that a return has taken back. */
+export interface ReturnedWriteOff {
+  at: string;
+  saleId: string;
+  storeId: string;
+  terminalId: string;
+  writeOffId: string;
+  writeOffSeq: number;
+  /** Sequence of the return record that took it back. */
+  returnedSeq: number;
+}
+
+/** An active (not returned) write-off of a code, with the record that made it. */
+export interface ActiveWriteOff {
+  at: string;
+  saleId: string;
+  storeId: string;
+  terminalId: string;
+  writeOffId: string;
+  writeOffSeq: number;
+}
+
+export interface StoredSale {
+  sale: LedgerRecord<SalePayload>;
+  writeOffs: LedgerRecord<WriteOffPayload>[];
 }

@@ -1,20 +1,8 @@
 import { monotonicFactory } from 'ulid';
 import { migrate, type SqliteDatabase } from '../db/open-database.js';
+import type { PrintJobState } from './job-states.js';
 
-/**
- * pending  → not acknowledged: never sent, a send failed, or the process died mid-send (then it
- *            is sent again: better a duplicate than a lost receipt)
- * sending  → reserved; rows found in it at start go back to pending
- * sent     → the printer took every byte but has not confirmed ready yet (paper ran out mid-job:
- *            the bytes wait in its buffer); never sent again
- * done     → acknowledged: bytes taken and a DLE EOT afterwards showed the printer ready
- * failed   → gave up, `reason` says why
- */
-export const PRINT_JOB_STATES = ['pending', 'sending', 'sent', 'done', 'failed'] as const;
-export type PrintJobState = (typeof PRINT_JOB_STATES)[number];
-
-/** Job kinds the terminal enqueues itself (PrintQueue's default and reprintLast); callers may add others. */
-export const PRINT_JOB_KINDS = ['receipt', 'reprint'] as const;
+export { PRINT_JOB_KINDS, PRINT_JOB_STATES, type PrintJobKind, type PrintJobState } from './job-states.js';
 
 export interface PrintJob {
   id: string;

@@ -1,9 +1,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linkDemoUpstream } from '../../cli/demo-link.js';
 import { verdictReasonMessages } from '../../kiosk-ui/src/manager/messages.js';
 import { type RunningDemo, startDemo } from '../../terminal/demo/start-demo.js';
 import { silentLogger } from '../../terminal/logger.js';
-import { linkDemoUpstream } from '../../upstream/start-demo-upstream.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { axeViolations } from './axe.js';

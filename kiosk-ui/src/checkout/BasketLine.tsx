@@ -1,4 +1,4 @@
-import type { CheckResponse } from '../../../terminal/lanes/checkout-wire.js';
+import type { CheckResponse } from '../../../terminal/http/wire-types.js';
 import type { Locale } from '../shell/i18n.js';
 import { translator } from '../shell/i18n.js';
 import { checkoutMessages, reasonText } from './messages.js';

@@ -1,4 +1,4 @@
-import type { SaleResponse } from '../../../terminal/lanes/checkout-wire.js';
+import type { SaleResponse } from '../../../terminal/http/wire-types.js';
 import type { Locale } from '../shell/i18n.js';
 import { formatDate, translator } from '../shell/i18n.js';
 import { checkoutMessages } from './messages.js';

@@ -1,6 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
-import type { SignInResponse } from '../../../terminal/http/wire-types.js';
-import type { CheckResponse, SaleResponse } from '../../../terminal/lanes/checkout-wire.js';
+import type { CheckResponse, SaleResponse, SignInResponse } from '../../../terminal/http/wire-types.js';
 import type { Locale } from '../shell/i18n.js';
 import { translator } from '../shell/i18n.js';
 import { ApprovalForm } from './ApprovalForm.js';

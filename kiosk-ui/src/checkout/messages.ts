@@ -1,4 +1,4 @@
-import type { RefusedReturnLine } from '../../../terminal/lanes/checkout-wire.js';
+import type { RefusedReturnLine } from '../../../terminal/http/wire-types.js';
 import type { Catalogue } from '../shell/i18n.js';
 
 type Key =

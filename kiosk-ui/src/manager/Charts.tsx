@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { ManagerCharts } from '../../../terminal/http/routes/manager-types.js';
+import type { ManagerCharts } from '../../../terminal/http/wire-types.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
 import { managerMessages, verdictMessages } from './messages.js';
 import { enumText } from './reasons.js';

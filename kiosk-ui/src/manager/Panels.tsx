@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ManagerOverview, ManagerReceipt } from '../../../terminal/http/routes/manager-types.js';
+import type { ManagerOverview, ManagerReceipt } from '../../../terminal/http/wire-types.js';
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
 import { reportReference } from '../shell/report-ref.js';

@@ -1,10 +1,14 @@
-import type { ManagerOverview } from '../../../terminal/http/routes/manager-types.js';
-import type { ReasonCode } from '../../../terminal/http/wire-types.js';
-import type { SoldContext } from '../../../terminal/ledger/payloads.js';
-import type { AlertKind, RecordType } from '../../../terminal/ledger/types.js';
-import type { PRINT_JOB_KINDS, PrintJobState } from '../../../terminal/printing/queue-store.js';
-import type { VerdictReason } from '../../../terminal/verify/reasons.js';
-import type { VerdictKind } from '../../../terminal/verify/types.js';
+import type {
+  AlertKind,
+  ManagerOverview,
+  PrintJobKind,
+  PrintJobState,
+  ReasonCode,
+  RecordType,
+  SoldContext,
+  VerdictKind,
+  VerdictReason,
+} from '../../../terminal/http/wire-types.js';
 import type { Catalogue } from '../shell/i18n.js';
 
 type Key =
@@ -418,7 +422,7 @@ export const recordTypeMessages: Catalogue<RecordType> = {
 };
 
 /** Print job kinds the terminal enqueues (terminal/printing/queue-store.ts PRINT_JOB_KINDS). */
-export const jobKindMessages: Catalogue<(typeof PRINT_JOB_KINDS)[number]> = {
+export const jobKindMessages: Catalogue<PrintJobKind> = {
   'zh-CN': { receipt: '小票', reprint: '重打小票' },
   en: { receipt: 'Receipt', reprint: 'Reprint' },
 };

@@ -1,6 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ManagerCharts, ManagerOverview } from '../../../terminal/http/routes/manager-types.js';
-import type { HealthEntry, WsMessage } from '../../../terminal/http/wire-types.js';
+import type {
+  HealthEntry,
+  ManagerCharts,
+  ManagerOverview,
+  WsMessage,
+} from '../../../terminal/http/wire-types.js';
 import { ApiFailure, api, getToken, setToken } from '../shell/api.js';
 import { LOCALES, type Locale, translator, useLocale } from '../shell/i18n.js';
 import { SignIn } from '../shell/SignIn.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { HttpError, sendError } from '../errors.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../http-deps.js';
 import type { SignInResponse } from '../wire-types.js';
 import { describeIssues } from './kiosk-routes.js';
 

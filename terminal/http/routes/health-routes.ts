@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/require-role.js';
 import { roleAllows } from '../auth/roles.js';
-import type { HttpDeps } from '../server.js';
+import type { HttpDeps } from '../http-deps.js';
 import type { HealthView } from '../wire-types.js';
 
 /**

@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
+import type { HttpDeps } from '../http-deps.js';
 import type { TokenBucket } from '../scan-limiter.js';
-import type { HttpDeps } from '../server.js';
 import type { KioskSettings, ReportResult, VerifyResult } from '../wire-types.js';
 
 /** A scan is at most a few hundred characters; 4096 leaves room for long Digital Link URLs. */

@@ -1,7 +1,7 @@
 /**
  * Wire types of the manager API (GET /api/v1/manager/…), type-only, shared with kiosk-ui/src/manager.
  */
-import type { HealthSnapshot } from '../../health/health-model.js';
+import type { HealthSnapshot } from '../../health/types.js';
 
 export interface ManagerAlert {
   id: string;

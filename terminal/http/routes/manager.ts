@@ -8,7 +8,7 @@ import type { RegistryReader } from '../../registry/types.js';
 import type { QueryLog } from '../../verify/query-log.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
-import type { HttpPlugin } from '../server.js';
+import type { HttpPlugin } from '../http-deps.js';
 import { managerExportRoute } from './manager-export.js';
 import type { ManagerAlert, ManagerCharts, ManagerEvent, ManagerOverview } from './manager-types.js';
 

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { HealthModel } from '../../health/health-model.js';
 import type { RegistryReader } from '../../registry/types.js';
 import { requireRole } from '../auth/require-role.js';
-import type { HttpPlugin } from '../server.js';
+import type { HttpPlugin } from '../http-deps.js';
 
 export interface OperationsDeps {
   metrics: Registry;

@@ -1,17 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { CheckoutService } from '../../lanes/checkout.js';
-import { printQueueReceipts } from '../../lanes/checkout-printing.js';
-import type { CheckoutConfig, CheckoutDeps, LineVerifier, ReceiptSink } from '../../lanes/checkout-types.js';
+import type { CheckoutService } from '../../lanes/checkout.js';
 import type { ReturnResponse } from '../../lanes/checkout-wire.js';
-import { ReturnsService } from '../../lanes/returns.js';
-import type { Ledger } from '../../ledger/ledger.js';
-import type { Logger } from '../../logger.js';
-import type { PrintQueue } from '../../printing/print-queue.js';
+import type { ReturnsService } from '../../lanes/returns.js';
 import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
-import type { HttpDeps, HttpPlugin } from '../server.js';
+import type { HttpDeps, HttpPlugin } from '../http-deps.js';
 import { describeIssues } from './kiosk-routes.js';
 import { approvalSchema, approverOf, refuse, salesRoutes } from './sales.js';
 
@@ -60,54 +55,12 @@ export function returnsRoutes(services: { returns: ReturnsService }): HttpPlugin
 }
 
 /**
- * Everything checkout adds to the server, built from the composition root's parts:
- * `checkoutHttpPlugins(core, { printQueue })` in terminal/main.ts. With a print queue, receipts go
- * through it and each printed receipt is recorded (`receipt_printed`).
+ * Everything checkout adds to the server, over the services the composition root built
+ * (`checkoutServices` in terminal/lanes/checkout-services.ts, called from terminal/main.ts).
  */
-export function checkoutHttpPlugins(
-  core: {
-    ledger: Ledger;
-    verifier: LineVerifier;
-    logger: Logger;
-    config: { terminal: { timeZone?: string | undefined } };
-  },
-  options: {
-    printQueue?: Pick<PrintQueue, 'printReceipt' | 'on'>;
-    receipts?: ReceiptSink;
-    returnWindowDays?: number;
-    storeName?: string;
-  } = {},
-): HttpPlugin[] {
-  const services = checkoutServices(core, options);
+export function checkoutHttpPlugins(services: {
+  checkout: CheckoutService;
+  returns: ReturnsService;
+}): HttpPlugin[] {
   return [salesRoutes({ checkout: services.checkout }), returnsRoutes({ returns: services.returns })];
-}
-
-/** The checkout and returns services over the core's ledger and verifier (see checkoutHttpPlugins). */
-export function checkoutServices(
-  core: {
-    ledger: Ledger;
-    verifier: LineVerifier;
-    logger: Logger;
-    config: { terminal: { timeZone?: string | undefined } };
-  },
-  options: Parameters<typeof checkoutHttpPlugins>[1] = {},
-): { checkout: CheckoutService; returns: ReturnsService } {
-  const config: CheckoutConfig = {
-    ...(core.config.terminal.timeZone ? { timeZone: core.config.terminal.timeZone } : {}),
-    ...(options.returnWindowDays !== undefined ? { returnWindowDays: options.returnWindowDays } : {}),
-    ...(options.storeName ? { storeName: options.storeName } : {}),
-  };
-  let checkout: CheckoutService | undefined;
-  const receipts = options.printQueue
-    ? printQueueReceipts(options.printQueue, (saleId, jobId) => checkout?.markReceiptPrinted(saleId, jobId))
-    : options.receipts;
-  const deps: CheckoutDeps = {
-    ledger: core.ledger,
-    verifier: core.verifier,
-    logger: core.logger,
-    config,
-    ...(receipts ? { receipts } : {}),
-  };
-  checkout = new CheckoutService(deps);
-  return { checkout, returns: new ReturnsService(deps) };
 }

@@ -8,7 +8,7 @@ import type { AuthService } from '../auth/auth-service.js';
 import { sourceOf } from '../auth/request-source.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
-import type { HttpDeps, HttpPlugin } from '../server.js';
+import type { HttpDeps, HttpPlugin } from '../http-deps.js';
 import { tooManyAttempts } from './auth-routes.js';
 import { describeIssues } from './kiosk-routes.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakePrinter } from '../../../drivers/printer/fake-printer.js';
-import { checkoutServices } from '../../../terminal/http/routes/returns.js';
+import { checkoutServices } from '../../../terminal/lanes/checkout-services.js';
 import type { ReceiptPrintedPayload } from '../../../terminal/ledger/index.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { PrintQueue } from '../../../terminal/printing/print-queue.js';

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { linkDemoUpstream } from '../../../cli/demo-link.js';
 import { isLoopback, type RunningDemo, startDemo } from '../../../terminal/demo/start-demo.js';
-import { linkDemoUpstream } from '../../../upstream/start-demo-upstream.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { memoryLogger, until } from './harness.js';
 

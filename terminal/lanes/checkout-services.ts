@@ -1,0 +1,48 @@
+import type { Ledger } from '../ledger/ledger.js';
+import type { Logger } from '../logger.js';
+import type { PrintQueue } from '../printing/print-queue.js';
+import { CheckoutService } from './checkout.js';
+import { printQueueReceipts } from './checkout-printing.js';
+import type { CheckoutConfig, CheckoutDeps, LineVerifier, ReceiptSink } from './checkout-types.js';
+import { ReturnsService } from './returns.js';
+
+// Builds checkout's two services for the composition root (terminal/main.ts); route files take the
+// instances (terminal/http/routes/returns.ts `checkoutHttpPlugins`) and build nothing themselves.
+
+export interface CheckoutServiceOptions {
+  /** With a print queue, receipts go through it and each printed receipt is recorded (`receipt_printed`). */
+  printQueue?: Pick<PrintQueue, 'printReceipt' | 'on'>;
+  receipts?: ReceiptSink;
+  returnWindowDays?: number;
+  storeName?: string;
+}
+
+/** The checkout and returns services over the core's ledger and verifier (terminal/main.ts passes them to checkoutHttpPlugins). */
+export function checkoutServices(
+  core: {
+    ledger: Ledger;
+    verifier: LineVerifier;
+    logger: Logger;
+    config: { terminal: { timeZone?: string | undefined } };
+  },
+  options: CheckoutServiceOptions = {},
+): { checkout: CheckoutService; returns: ReturnsService } {
+  const config: CheckoutConfig = {
+    ...(core.config.terminal.timeZone ? { timeZone: core.config.terminal.timeZone } : {}),
+    ...(options.returnWindowDays !== undefined ? { returnWindowDays: options.returnWindowDays } : {}),
+    ...(options.storeName ? { storeName: options.storeName } : {}),
+  };
+  let checkout: CheckoutService | undefined;
+  const receipts = options.printQueue
+    ? printQueueReceipts(options.printQueue, (saleId, jobId) => checkout?.markReceiptPrinted(saleId, jobId))
+    : options.receipts;
+  const deps: CheckoutDeps = {
+    ledger: core.ledger,
+    verifier: core.verifier,
+    logger: core.logger,
+    config,
+    ...(receipts ? { receipts } : {}),
+  };
+  checkout = new CheckoutService(deps);
+  return { checkout, returns: new ReturnsService(deps) };
+}
