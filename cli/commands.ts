@@ -1,4 +1,4 @@
-import type { CommandEntry } from '../terminal/cli/args.js';
+import type { CommandEntry } from './args.js';
 
 /**
  * Every `veriterm` subcommand, in `veriterm --help` order. Only commands that work are listed
@@ -13,51 +13,51 @@ export const commands: CommandEntry[] = [
   {
     name: 'devices',
     summary: 'list serial/HID/USB devices',
-    load: () => import('../terminal/cli/commands/devices.js'),
+    load: () => import('./terminal/devices.js'),
   },
   {
     name: 'demo',
     summary: 'zero-config demo terminal (npm start)',
-    load: () => import('./demo-command.js'),
+    load: () => import('./terminal/demo.js'),
   },
   {
     name: 'ledger',
     summary: 'verify or export the ledger',
-    load: () => import('../terminal/cli/commands/ledger.js'),
+    load: () => import('./terminal/ledger.js'),
   },
   {
     name: 'parse',
     summary: 'read scanner data into a unit code',
-    load: () => import('../terminal/cli/commands/parse.js'),
+    load: () => import('./terminal/parse.js'),
   },
   {
     name: 'run',
     summary: 'start the terminal from --config FILE',
-    load: () => import('../terminal/cli/commands/run.js'),
+    load: () => import('./terminal/run.js'),
   },
   {
     name: 'registry',
     summary: 'signed code registry',
-    load: () => import('../terminal/cli/commands/registry.js'),
+    load: () => import('./registry/commands.js'),
   },
   {
     name: 'provision',
     summary: 'technician wizard: devices, identity, enrolment, config',
-    load: () => import('../provisioning/cli/provision-command.js'),
+    load: () => import('./provisioning/provision.js'),
   },
   {
     name: 'doctor',
     summary: 'check a terminal: config, devices, registry, broker, clock, disk',
-    load: () => import('../provisioning/cli/doctor-command.js'),
+    load: () => import('./provisioning/doctor.js'),
   },
   {
     name: 'decommission',
     summary: 'take a terminal out of service and wipe its keys',
-    load: () => import('../provisioning/cli/decommission-command.js'),
+    load: () => import('./provisioning/decommission.js'),
   },
   {
     name: 'upstream',
     summary: 'reference upstream',
-    load: () => import('../upstream/cli/upstream-command.js'),
+    load: () => import('./upstream/upstream.js'),
   },
 ];

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
-import { untilSignal } from '../../terminal/cli/signals.js';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
+import { untilSignal } from '../signals.js';
 
 const HELP = `Usage: veriterm upstream [run] --broker URL --data DIR [options]
        veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
@@ -87,7 +87,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const sub = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
   const rest = sub === 'run' && argv[0] !== 'run' ? argv : argv.slice(1);
   if (sub === 'enrol') {
-    const { runEnrolCommand } = (await import('../enrolment-cli.js')) as {
+    const { runEnrolCommand } = (await import('./enrol.js')) as {
       runEnrolCommand: (argv: string[], io: CommandIo) => Promise<number>;
     };
     return runEnrolCommand(rest, io);
@@ -98,7 +98,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (sub === 'acl') {
     if (!values.terminals || !values.scope?.length)
       throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${HELP}`);
-    const { mosquittoAcl } = await import('../broker-acl.js');
+    const { mosquittoAcl } = await import('../../upstream/broker-acl.js');
     const terminals = JSON.parse(readFileSync(values.terminals, 'utf8')) as {
       storeId: string;
       terminalId: string;
@@ -108,7 +108,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   const { dataDir, options } = connection(values);
   const logger = createLogger();
-  const { startUpstream } = await import('../start-upstream.js');
+  const { startUpstream } = await import('../../upstream/start-upstream.js');
   if (sub === 'command') {
     const name = positionals[0] as (typeof COMMAND_NAMES)[number] | undefined;
     if (!name || !COMMAND_NAMES.includes(name) || !values.store || !values.terminal) {
@@ -146,8 +146,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     );
   let stopBroker: (() => Promise<void>) | undefined;
   if (values['embedded-broker']) {
-    const { startEmbeddedBroker } = await import('../embedded-broker.js');
-    const { issueEmbeddedLogins } = await import('../embedded-broker-setup.js');
+    const { startEmbeddedBroker } = await import('../../upstream/embedded-broker.js');
+    const { issueEmbeddedLogins } = await import('../../upstream/embedded-broker-setup.js');
     const url = new URL(options.brokerUrl);
     // Logins only (no anonymous access): the upstream's, and one per terminal in DIR/terminals.json.
     const logins = issueEmbeddedLogins(dataDir);

@@ -1,10 +1,10 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { openDatabase } from '../../db/open-database.js';
-import { UsageError, VeritermError } from '../../errors.js';
-import { publicKeyFrom } from '../../identity/terminal-key.js';
-import { dayBounds, isExportDay, ledgerDayCsv } from '../../ledger/export.js';
-import { LedgerReads, ledgerPaths, verifyChain } from '../../ledger/index.js';
+import { openDatabase } from '../../terminal/db/open-database.js';
+import { UsageError, VeritermError } from '../../terminal/errors.js';
+import { publicKeyFrom } from '../../terminal/identity/terminal-key.js';
+import { dayBounds, isExportDay, ledgerDayCsv } from '../../terminal/ledger/export.js';
+import { LedgerReads, ledgerPaths, verifyChain } from '../../terminal/ledger/index.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const USAGE = `Usage: veriterm ledger <verify|export|recover> [options]

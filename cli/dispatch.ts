@@ -1,5 +1,5 @@
-import { type CommandEntry, type CommandIo, parseCommandArgs } from './cli/args.js';
-import { UsageError, VeritermError } from './errors.js';
+import { UsageError, VeritermError } from '../terminal/errors.js';
+import { type CommandEntry, type CommandIo, parseCommandArgs } from './args.js';
 
 function helpText(commands: readonly CommandEntry[]): string {
   const width = Math.max(...commands.map((c) => c.name.length), 4);

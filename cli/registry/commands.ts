@@ -1,10 +1,10 @@
-import { UsageError } from '../../errors.js';
-import { build, delta, inspect, synth, verify } from '../../registry/cli/author-commands.js';
-import type { Subcommand } from '../../registry/cli/common.js';
-import { keygen, rootInit, rootRotate } from '../../registry/cli/keys-commands.js';
-import { importCommand, pin } from '../../registry/cli/terminal-commands.js';
+import { UsageError } from '../../terminal/errors.js';
 import type { CommandIo } from '../args.js';
 import { parseCommandArgs } from '../args.js';
+import { build, delta, inspect, synth, verify } from './author-commands.js';
+import type { Subcommand } from './common.js';
+import { keygen, rootInit, rootRotate } from './keys-commands.js';
+import { importCommand, pin } from './terminal-commands.js';
 
 const subcommands: Subcommand[] = [
   keygen,
@@ -33,7 +33,7 @@ function help(): string {
   ].join('\n');
 }
 
-/** `veriterm registry …`: dispatches to the subcommands in terminal/registry/cli/. */
+/** `veriterm registry …`: dispatches to the subcommands beside this file. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const [first, second] = argv;
   if (first === undefined || first === '--help' || first === '-h' || first === 'help') {

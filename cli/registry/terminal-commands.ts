@@ -1,6 +1,6 @@
-import { UsageError } from '../../errors.js';
-import { importRelease } from '../import.js';
-import { pinRoot } from '../pin.js';
+import { UsageError } from '../../terminal/errors.js';
+import { importRelease } from '../../terminal/registry/import.js';
+import { pinRoot } from '../../terminal/registry/pin.js';
 import { print, requireString, type Subcommand } from './common.js';
 
 export const importCommand: Subcommand = {

@@ -1,12 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CommandIo, parseCommandOrHelp } from '../terminal/cli/args.js';
-import { openDatabase } from '../terminal/db/open-database.js';
-import { UsageError } from '../terminal/errors.js';
-import { parseRoot } from '../terminal/registry/index.js';
-import { newEnrolmentCode, rootFingerprint } from './enrolment-protocol.js';
-import { ENROLMENT_ROOT_FILE, ENROLMENT_SETTINGS_FILE } from './enrolment-start.js';
-import { EnrolmentStore } from './enrolment-store.js';
+import { openDatabase } from '../../terminal/db/open-database.js';
+import { UsageError } from '../../terminal/errors.js';
+import { parseRoot } from '../../terminal/registry/index.js';
+import { newEnrolmentCode, rootFingerprint } from '../../upstream/enrolment-protocol.js';
+import { ENROLMENT_ROOT_FILE, ENROLMENT_SETTINGS_FILE } from '../../upstream/enrolment-start.js';
+import { EnrolmentStore } from '../../upstream/enrolment-store.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 export interface IssuedEnrolment {
   code: string;

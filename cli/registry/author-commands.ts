@@ -1,14 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, VeritermError } from '../../errors.js';
-import { buildDelta, buildSnapshot } from '../build.js';
-import { importRelease } from '../import.js';
-import { readSigningKey } from '../keys.js';
-import { parseManifest } from '../manifest.js';
-import { parseRoot, type RootMetadata } from '../root.js';
-import { synthesize } from '../synth.js';
-import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../types.js';
+import { UsageError, VeritermError } from '../../terminal/errors.js';
+import { buildDelta, buildSnapshot } from '../../terminal/registry/build.js';
+import { importRelease } from '../../terminal/registry/import.js';
+import { readSigningKey } from '../../terminal/registry/keys.js';
+import { parseManifest } from '../../terminal/registry/manifest.js';
+import { parseRoot, type RootMetadata } from '../../terminal/registry/root.js';
+import { synthesize } from '../../terminal/registry/synth.js';
+import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../../terminal/registry/types.js';
 import { list, parseExpires, positiveInt, print, requireString, type Subcommand } from './common.js';
 import { readCsv, readNdjson, toBatch, toProduct, toUnit } from './input.js';
 

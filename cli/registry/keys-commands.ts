@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { UsageError, VeritermError } from '../../errors.js';
+import { UsageError, VeritermError } from '../../terminal/errors.js';
 import {
   generateSigningKey,
   readPublicKey,
   readSigningKey,
   type SigningKey,
   writeSigningKey,
-} from '../keys.js';
-import { createRoot, parseRoot, rotateRoot } from '../root.js';
+} from '../../terminal/registry/keys.js';
+import { createRoot, parseRoot, rotateRoot } from '../../terminal/registry/root.js';
 import { list, parseExpires, positiveInt, print, requireString, type Subcommand } from './common.js';
 
 export const keygen: Subcommand = {

@@ -1,5 +1,5 @@
-import type { CommandIo, parseCommandArgs } from '../../cli/args.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../terminal/errors.js';
+import type { CommandIo, parseCommandArgs } from '../args.js';
 
 export type Opts = Parameters<typeof parseCommandArgs>[2];
 
