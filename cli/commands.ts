@@ -1,13 +1,17 @@
 import type { CommandEntry } from './args.js';
+import { registryCommands } from './registry/commands.js';
+import { ledgerCommands } from './terminal/commands.js';
+import { upstreamCommands } from './upstream/commands.js';
 
 /**
- * Every `veriterm` subcommand, in `veriterm --help` order. Only commands that work are listed
- * here: add a line when a command lands, never before.
+ * Every `veriterm` command, in `veriterm --help` order; groups nest their own tables
+ * (./registry/commands.ts, …), all run by the one dispatcher (./dispatch.ts). Only commands that
+ * work are listed: add a line when a command lands, never before.
  *
- * This table lives outside terminal/ because it composes the layers: terminal/ never imports
- * provisioning/ or upstream/ (DESIGN.md), so the commands those own are wired in here. Each
- * command is loaded lazily, so `veriterm parse` does not pay for the HTTP server's,
- * the wizard's or the upstream's imports.
+ * The command modules live in cli/ by the layer whose logic they call (terminal/, registry/,
+ * provisioning/, upstream/): terminal/ never imports provisioning/ or upstream/ (DESIGN.md).
+ * Each command is loaded lazily, so `veriterm parse` does not pay for the HTTP server's, the
+ * wizard's or the upstream's imports.
  */
 export const commands: CommandEntry[] = [
   {
@@ -23,7 +27,7 @@ export const commands: CommandEntry[] = [
   {
     name: 'ledger',
     summary: 'verify or export the ledger',
-    load: () => import('./terminal/ledger.js'),
+    commands: ledgerCommands,
   },
   {
     name: 'parse',
@@ -38,7 +42,9 @@ export const commands: CommandEntry[] = [
   {
     name: 'registry',
     summary: 'signed code registry',
-    load: () => import('./registry/commands.js'),
+    description:
+      'The signed code registry: keys, root of trust, building and installing releases.\nFormat: docs/registry-format.md',
+    commands: registryCommands,
   },
   {
     name: 'provision',
@@ -58,6 +64,9 @@ export const commands: CommandEntry[] = [
   {
     name: 'upstream',
     summary: 'reference upstream',
-    load: () => import('./upstream/upstream.js'),
+    description:
+      "The reference upstream: ingest, registry releases, commands, enrolment. 'veriterm upstream --broker …' is 'veriterm upstream run --broker …'.",
+    default: 'run',
+    commands: upstreamCommands,
   },
 ];

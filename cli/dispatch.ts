@@ -1,21 +1,71 @@
 import { UsageError, VeritermError } from '../terminal/errors.js';
-import { type CommandEntry, type CommandIo, parseCommandArgs } from './args.js';
+import { type CommandEntry, type CommandGroup, type CommandIo, parseCommandArgs } from './args.js';
 
-function helpText(commands: readonly CommandEntry[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length), 4);
-  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+const isHelp = (arg: string) => arg === '--help' || arg === '-h' || arg === 'help';
+
+/** `'a', 'b' or 'c'`: the names a usage error offers. */
+function choices(names: readonly string[]): string {
+  const quoted = names.map((n) => `'${n}'`);
+  return quoted.length < 2 ? quoted.join('') : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
+}
+
+/** The lines of a table's help: a group marked expandInHelp lists its commands (`root init`). */
+function helpLines(commands: readonly CommandEntry[]): [string, string][] {
+  return commands.flatMap((c): [string, string][] =>
+    'commands' in c && c.expandInHelp
+      ? helpLines(c.commands).map(([name, summary]) => [`${c.name} ${name}`, summary])
+      : [[c.name, c.summary]],
+  );
+}
+
+/** `veriterm [path…] --help`: the table at that level. */
+function helpText(path: readonly string[], group: Pick<CommandGroup, 'commands' | 'description'>): string {
+  const prefix = ['veriterm', ...path].join(' ');
+  const lines = helpLines(group.commands);
+  const width = Math.max(...lines.map(([name]) => name.length), 4);
   return [
-    'Usage: veriterm <command> [options]',
+    `Usage: ${prefix} <command> [options]`,
     '',
+    ...(group.description ? [group.description, ''] : []),
     'Commands:',
-    ...lines,
+    ...lines.map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`),
     '',
-    "Run 'veriterm <command> --help' for a command's options.",
+    `Run '${prefix} <command> --help' for a command's options.`,
     '',
   ].join('\n');
 }
 
-/** The package's version, from sources (terminal/) and from the build (dist/terminal/) alike. */
+/**
+ * Walks the nested tables down `argv` to one command and runs it with the arguments after its
+ * name. A group with no argument prints its table (exit 2), with `--help` too (exit 0).
+ */
+async function dispatch(
+  path: readonly string[],
+  group: Pick<CommandGroup, 'commands' | 'description' | 'default'>,
+  argv: string[],
+  io: CommandIo,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || isHelp(name)) {
+    io.stdout.write(helpText(path, group));
+    return name === undefined ? 2 : 0;
+  }
+  const named = group.commands.find((c) => c.name === name);
+  const entry =
+    named ?? (name.startsWith('-') ? group.commands.find((c) => c.name === group.default) : undefined);
+  if (!entry) {
+    const where = ['veriterm', ...path].join(' ');
+    throw new UsageError(
+      `${where}: unknown ${path.length === 0 ? 'command' : 'subcommand'} '${name}'. Expected one of: ${choices(group.commands.map((c) => c.name))}`,
+    );
+  }
+  const args = named ? rest : argv;
+  if ('commands' in entry) return dispatch([...path, entry.name], entry, args, io);
+  const command = await entry.load();
+  return command.run(args, io);
+}
+
+/** The package's version, from sources (cli/) and from the build (dist/cli/) alike. */
 async function packageVersion(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   for (const up of ['../package.json', '../../package.json']) {
@@ -33,9 +83,8 @@ async function packageVersion(): Promise<string> {
 }
 
 /**
- * Runs `veriterm` over a command table: help, --version, unknown commands, usage errors (exit 2)
- * and VeritermErrors (exit 1). The table is given by the caller: cli/main.ts composes it from
- * terminal/, provisioning/ and upstream/, which terminal/ itself never imports.
+ * Runs `veriterm` over the command table (cli/commands.ts) and the groups nested in it: help at
+ * every level, --version, unknown commands, usage errors (exit 2) and VeritermErrors (exit 1).
  * Resolves to the exit code.
  */
 export async function runCli(
@@ -45,22 +94,12 @@ export async function runCli(
 ): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      io.stdout.write(helpText(commands));
-      return name === undefined ? 2 : 0;
-    }
     if (name === '--version' || name === '-v') {
       parseCommandArgs('--version', rest, {}, { allowPositionals: false });
       io.stdout.write(`${await packageVersion()}\n`);
       return 0;
     }
-    const entry = commands.find((c) => c.name === name);
-    if (!entry) {
-      const known = commands.map((c) => c.name).join(', ');
-      throw new UsageError(`veriterm: unknown command '${name}'. Expected one of: ${known}`);
-    }
-    const command = await entry.load();
-    return await command.run(rest, io);
+    return await dispatch([], { commands }, argv, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`${error.message}\n`);

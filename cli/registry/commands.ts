@@ -1,60 +1,68 @@
-import { UsageError } from '../../terminal/errors.js';
-import type { CommandIo } from '../args.js';
-import { parseCommandArgs } from '../args.js';
-import { build, delta, inspect, synth, verify } from './author-commands.js';
-import type { Subcommand } from './common.js';
-import { keygen, rootInit, rootRotate } from './keys-commands.js';
-import { importCommand, pin } from './terminal-commands.js';
+import type { CommandEntry } from '../args.js';
 
-const subcommands: Subcommand[] = [
-  keygen,
-  rootInit,
-  rootRotate,
-  build,
-  delta,
-  synth,
-  inspect,
-  verify,
-  importCommand,
-  pin,
+// Every module here is imported lazily, when its subcommand runs (the table is loaded at start).
+const command = async () => (await import('./common.js')).registryCommand;
+const keys = () => import('./keys-commands.js');
+const author = () => import('./author-commands.js');
+const terminal = () => import('./terminal-commands.js');
+
+/** `veriterm registry …`: keys, root of trust, building and installing releases. */
+export const registryCommands: CommandEntry[] = [
+  {
+    name: 'keygen',
+    summary: 'generate an Ed25519 signing key (private file 0600, public .pub.json)',
+    load: async () => (await command())((await keys()).keygen),
+  },
+  {
+    name: 'root',
+    summary: 'root of trust metadata',
+    expandInHelp: true,
+    commands: [
+      {
+        name: 'init',
+        summary: 'create root metadata version 1',
+        load: async () => (await command())((await keys()).rootInit),
+      },
+      {
+        name: 'rotate',
+        summary: 'create root metadata N+1, signed by old and new root keys',
+        load: async () => (await command())((await keys()).rootRotate),
+      },
+    ],
+  },
+  {
+    name: 'build',
+    summary: 'build a signed snapshot from CSV or NDJSON',
+    load: async () => (await command())((await author()).build),
+  },
+  {
+    name: 'delta',
+    summary: 'build a signed delta against a base registry database',
+    load: async () => (await command())((await author()).delta),
+  },
+  {
+    name: 'synth',
+    summary: 'generate a realistic signed snapshot of N units',
+    load: async () => (await command())((await author()).synth),
+  },
+  {
+    name: 'inspect',
+    summary: 'show what a manifest says (no verification)',
+    load: async () => (await command())((await author()).inspect),
+  },
+  {
+    name: 'verify',
+    summary: 'verify a release fully without installing it',
+    load: async () => (await command())((await author()).verify),
+  },
+  {
+    name: 'import',
+    summary: 'verify and install a release into the terminal registry',
+    load: async () => (await command())((await terminal()).importCommand),
+  },
+  {
+    name: 'pin',
+    summary: 'pin the root of trust in the terminal registry',
+    load: async () => (await command())((await terminal()).pin),
+  },
 ];
-
-function help(): string {
-  const width = Math.max(...subcommands.map((s) => s.name.length));
-  return [
-    'Usage: veriterm registry <subcommand> [options]',
-    '',
-    'The signed code registry: keys, root of trust, building and installing releases.',
-    '',
-    ...subcommands.map((s) => `  ${s.name.padEnd(width)}  ${s.summary}`),
-    '',
-    "Run 'veriterm registry <subcommand> --help' for its options. Format: docs/registry-format.md",
-    '',
-  ].join('\n');
-}
-
-/** `veriterm registry …`: dispatches to the subcommands beside this file. */
-export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const [first, second] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-    io.stdout.write(help());
-    return first === undefined ? 2 : 0;
-  }
-  const twoWord = subcommands.find((s) => s.name === `${first} ${second}`);
-  const sub = twoWord ?? subcommands.find((s) => s.name === first);
-  if (!sub) {
-    const hint = first === 'root' ? ' (root init | root rotate)' : '';
-    throw new UsageError(
-      `veriterm registry: unknown subcommand '${[first, first === 'root' ? second : undefined].filter(Boolean).join(' ')}'${hint}. Expected one of: ${subcommands.map((s) => s.name).join(', ')}`,
-    );
-  }
-  const rest = argv.slice(twoWord ? 2 : 1);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(`${sub.usage}\n`);
-    return 0;
-  }
-  const { values, positionals } = parseCommandArgs(`registry ${sub.name}`, rest, sub.options, {
-    allowPositionals: sub.positionals ?? false,
-  });
-  return sub.run(values as Record<string, unknown>, positionals, io);
-}

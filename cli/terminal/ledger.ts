@@ -5,59 +5,39 @@ import { UsageError, VeritermError } from '../../terminal/errors.js';
 import { publicKeyFrom } from '../../terminal/identity/terminal-key.js';
 import { dayBounds, isExportDay, ledgerDayCsv } from '../../terminal/ledger/export.js';
 import { LedgerReads, ledgerPaths, verifyChain } from '../../terminal/ledger/index.js';
-import { type CommandIo, parseCommandOrHelp } from '../args.js';
+import { type CommandIo, type CommandModule, parseCommandOrHelp } from '../args.js';
 
-const USAGE = `Usage: veriterm ledger <verify|export|recover> [options]
+const DATA_OPTION = `  --data DIR  data directory (default: $VERITERM_DATA or ./data)`;
 
-  verify [--data DIR] [--public-key FILE]
-      Checks the whole chain: gap-free sequence, every prevHash, every hash recomputed from the
-      canonical bytes, every Ed25519 signature. The key is --public-key (SPKI PEM or raw base64
-      file, e.g. the key upstream enrolled), else the terminal key in DIR, else the one recorded
-      in the ledger. Exit 0 when intact, 1 naming the first bad record.
-  export --day YYYY-MM-DD --format csv|ndjson [--data DIR]
-      Prints the records whose time falls on that UTC day, in sequence order, to stdout.
+const VERIFY_USAGE = `Usage: veriterm ledger verify [--data DIR] [--public-key FILE]
 
-  recover --config FILE [--timeout SECONDS]
-      For a terminal whose terminal.db was lost (it refuses to start with ledger_missing): asks
-      upstream, over the terminal's own broker login, where its copy of the chain ends and which
-      write-offs it holds, then writes a new terminal.db that continues that chain (first record:
-      an alert ledger_recovered) with those write-offs restored. Needs upstream reachable
-      (waits --timeout seconds, default 15).
+Checks the whole chain: gap-free sequence, every prevHash, every hash recomputed from the
+canonical bytes, every Ed25519 signature. The key is --public-key (SPKI PEM or raw base64
+file, e.g. the key upstream enrolled), else the terminal key in DIR, else the one recorded
+in the ledger. Exit 0 when intact, 1 naming the first bad record.
 
-  --data DIR  data directory (default: $VERITERM_DATA or ./data)
+${DATA_OPTION}
 `;
 
-const OPTIONS = {
-  data: { type: 'string' },
-  'public-key': { type: 'string' },
-  day: { type: 'string' },
-  format: { type: 'string' },
-  config: { type: 'string', short: 'c' },
-  timeout: { type: 'string' },
-} as const;
+const EXPORT_USAGE = `Usage: veriterm ledger export --day YYYY-MM-DD --format csv|ndjson [--data DIR]
 
-/** `veriterm ledger verify|export`. */
-export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const parsed = parseCommandOrHelp('ledger', argv, OPTIONS, { usage: USAGE, io });
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  const [sub, ...rest] = positionals;
-  if (sub !== 'verify' && sub !== 'export' && sub !== 'recover') {
-    throw new UsageError(
-      `veriterm ledger: expected a subcommand 'verify', 'export' or 'recover', got ${sub === undefined ? 'none' : `'${sub}'`}\n\n${USAGE}`,
-    );
-  }
-  if (rest.length > 0) throw new UsageError(`veriterm ledger ${sub}: unexpected argument '${rest[0]}'`);
-  if (sub === 'recover') {
-    const { recoverLedger } = await import('./ledger-recover.js');
-    const seconds = values.timeout === undefined ? 15 : Number(values.timeout);
-    if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 600))
-      throw new UsageError(
-        `veriterm ledger recover: --timeout: got '${values.timeout}'; expected seconds, 1-600`,
-      );
-    return recoverLedger(values.config, io, seconds * 1000);
-  }
-  const dataDir = values.data ?? process.env.VERITERM_DATA ?? './data';
+Prints the records whose time falls on that UTC day, in sequence order, to stdout.
+
+${DATA_OPTION}
+`;
+
+const RECOVER_USAGE = `Usage: veriterm ledger recover --config FILE [--timeout SECONDS]
+
+For a terminal whose terminal.db was lost (it refuses to start with ledger_missing): asks
+upstream, over the terminal's own broker login, where its copy of the chain ends and which
+write-offs it holds, then writes a new terminal.db that continues that chain (first record:
+an alert ledger_recovered) with those write-offs restored. Needs upstream reachable
+(waits --timeout seconds, default 15).
+`;
+
+/** Opens DIR's ledger read-only for `use`, or says why there is none. */
+function withLedger(data: string | undefined, use: (reads: LedgerReads, keyFile: string) => number): number {
+  const dataDir = data ?? process.env.VERITERM_DATA ?? './data';
   const paths = ledgerPaths(dataDir);
   if (!existsSync(paths.db))
     throw new VeritermError('ledger_missing', `No ledger at ${paths.db} (is --data right?)`);
@@ -65,14 +45,65 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   try {
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'ledger_records'").get();
     if (!hasTable) throw new VeritermError('ledger_missing', `${paths.db} holds no ledger`);
-    const reads = new LedgerReads(db);
-    return sub === 'verify'
-      ? verify(reads, paths.key, values['public-key'], io)
-      : exportDay(reads, values.day, values.format, io);
+    return use(new LedgerReads(db), paths.key);
   } finally {
     db.close();
   }
 }
+
+/** Parses a ledger subcommand's flags (no positionals), or prints its usage. */
+function parse<O extends Parameters<typeof parseCommandOrHelp>[2]>(
+  sub: string,
+  argv: string[],
+  options: O,
+  usage: string,
+  io: CommandIo,
+) {
+  return parseCommandOrHelp(`ledger ${sub}`, argv, options, { usage, io, allowPositionals: false });
+}
+
+/** `veriterm ledger verify`. */
+export const verifyCommand: CommandModule = {
+  async run(argv, io) {
+    const options = { data: { type: 'string' }, 'public-key': { type: 'string' } } as const;
+    const parsed = parse('verify', argv, options, VERIFY_USAGE, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    return withLedger(values.data, (reads, keyFile) => verify(reads, keyFile, values['public-key'], io));
+  },
+};
+
+/** `veriterm ledger export`. */
+export const exportCommand: CommandModule = {
+  async run(argv, io) {
+    const options = {
+      data: { type: 'string' },
+      day: { type: 'string' },
+      format: { type: 'string' },
+    } as const;
+    const parsed = parse('export', argv, options, EXPORT_USAGE, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    return withLedger(values.data, (reads) => exportDay(reads, values.day, values.format, io));
+  },
+};
+
+/** `veriterm ledger recover`. */
+export const recoverCommand: CommandModule = {
+  async run(argv, io) {
+    const options = { config: { type: 'string', short: 'c' }, timeout: { type: 'string' } } as const;
+    const parsed = parse('recover', argv, options, RECOVER_USAGE, io);
+    if (!parsed) return 0;
+    const { values } = parsed;
+    const { recoverLedger } = await import('./ledger-recover.js');
+    const seconds = values.timeout === undefined ? 15 : Number(values.timeout);
+    if (!(Number.isFinite(seconds) && seconds > 0 && seconds <= 600))
+      throw new UsageError(
+        `veriterm ledger recover: --timeout: got '${values.timeout}'; expected seconds, 1-600`,
+      );
+    return recoverLedger(values.config, io, seconds * 1000);
+  },
+};
 
 function verify(
   reads: LedgerReads,
