@@ -24,6 +24,7 @@ import { KioskLane } from './lanes/kiosk.js';
 import { KioskReports } from './lanes/kiosk-reports.js';
 import { anchorLedger, assertLedgerPresent } from './ledger/anchor.js';
 import { Ledger } from './ledger/ledger.js';
+import { ServiceList } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
@@ -111,17 +112,40 @@ export async function startTerminal(
   logger: Logger,
   parts: TerminalParts = {},
 ): Promise<RunningTerminal> {
+  const services = new ServiceList(logger.child({ module: 'lifecycle' }));
+  try {
+    return await composeTerminal(config, logger, parts, services);
+  } catch (error) {
+    // Whatever had opened or started (databases, the HTTP server) stops, in reverse.
+    await services.stop();
+    throw error;
+  }
+}
+
+/** startTerminal's body: each part it opens or starts goes on `services`, which stops them all. */
+async function composeTerminal(
+  config: Config,
+  logger: Logger,
+  parts: TerminalParts,
+  services: ServiceList,
+): Promise<RunningTerminal> {
   mkdirSync(config.dataDir, { recursive: true });
   const dbFile = join(config.dataDir, 'terminal.db');
   // A terminal that has had a ledger refuses to start without it (ledger/anchor.ts).
   assertLedgerPresent(config.dataDir);
   const ledgerDb = openDatabase(dbFile);
+  services.add('ledger database', undefined, () => ledgerDb.close());
   const queryDb = openDatabase(dbFile, { synchronous: 'NORMAL' });
+  services.add('query log database', undefined, () => queryDb.close());
   const identity = loadOrCreateTerminalKey(join(config.dataDir, TERMINAL_KEY_FILE));
   const { storeId, terminalId } = config.terminal;
   const ledger = new Ledger({ db: ledgerDb, identity, storeId, terminalId });
+  // Stops the ledger's writer thread (its own connection) before the shared connection closes.
+  services.add('ledger writer', undefined, () => ledger.close());
   anchorLedger(ledgerDb, config.dataDir, { storeId, terminalId, keyId: identity.keyId });
   const registry = parts.registry ?? (await openRegistry(config));
+  // A registry given as a part is its owner's to close.
+  if (!parts.registry) services.add('registry', undefined, () => registry.close?.());
   // A full disk latches the storage health item (operations, below); the query log and its WAL are
   // pruned and truncated off the scan path (docs/security.md, "Storage").
   const onDiskFull = (fault: VeritermError) => operations.storage.diskFull(fault);
@@ -243,8 +267,11 @@ export async function startTerminal(
   // on a random scan. QueryLogMaintenance checkpoints (TRUNCATE) between scans instead: on its timer
   // and after every 256 checks, so a burst of scans cannot grow the WAL without bound.
   queryDb.pragma('wal_autocheckpoint = 0');
-  const timer = setInterval(refreshHealth, 30_000);
-  timer.unref();
+  services.add(
+    'query log maintenance',
+    () => maintenance.start(config.storage.maintenanceIntervalMs),
+    () => maintenance.stop(),
+  );
 
   const plugins = [
     ...checkoutHttpPlugins(core, printQueue ? { printQueue } : {}),
@@ -270,57 +297,36 @@ export async function startTerminal(
     plugins,
     storage: { file: dbFile, onDiskFull },
   });
-  let address: string;
-  try {
-    address = await app.listen({ host: config.http.host, port: config.http.port });
-  } catch (error) {
-    clearInterval(timer);
-    await app.close();
-    queryDb.close();
-    ledgerDb.close();
-    if (!parts.registry) (registry as { close?: () => void }).close?.();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new VeritermError(
-        'port_unavailable',
-        `cannot listen on ${config.http.host}:${config.http.port} (${code}); set PORT or http.port to a free port`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  maintenance.start(config.storage.maintenanceIntervalMs);
-  await Promise.all([
-    ...kioskScanners.map((s) => s.start()),
-    ...otherPrinters.map((p) => p.start()),
-    printQueue?.start(),
-  ]);
-  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
-  logger.info({ url }, 'terminal listening');
-  const services = [...(sync ? [sync] : []), ...(parts.services?.(core) ?? [])];
-  for (const service of services) await service.start();
-  // Under systemd (Type=notify): READY once serving, watchdog pings while the event loop runs.
-  const notifier = createSystemdNotifier({
-    onError: (error) => logger.warn({ err: error }, 'sd_notify failed'),
-  });
-  await notifier?.ready(`serving on ${url}`).catch((error: unknown) => {
-    logger.warn({ err: error }, 'sd_notify READY failed');
-  });
-
-  let stopped = false;
-  return {
-    ...core,
-    app,
-    url,
-    kioskScanners,
-    printers,
-    watchSync,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      await notifier?.stopping().catch(() => undefined);
-      for (const service of [...services].reverse()) await service.stop();
+  let address = '';
+  services.add(
+    'http server',
+    async () => {
+      try {
+        address = await app.listen({ host: config.http.host, port: config.http.port });
+      } catch (error) {
+        await app.close();
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') {
+          throw new VeritermError(
+            'port_unavailable',
+            `cannot listen on ${config.http.host}:${config.http.port} (${code}); set PORT or http.port to a free port`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    },
+    () => app.close(),
+  );
+  services.add(
+    'devices',
+    () =>
+      Promise.all([
+        ...kioskScanners.map((s) => s.start()),
+        ...otherPrinters.map((p) => p.start()),
+        printQueue?.start(),
+      ]),
+    async () => {
       lane.detachAll();
       for (const u of unwatch) u();
       await Promise.all([
@@ -328,14 +334,55 @@ export async function startTerminal(
         ...otherPrinters.map((p) => p.stop()),
         printQueue?.stop(),
       ]);
-      await app.close();
-      if (!parts.registry) (registry as { close?: () => void }).close?.();
-      await maintenance.stop();
-      queryDb.close();
-      // Stops the ledger's writer thread (its own connection); the shared connection closes next.
-      ledger.close();
-      ledgerDb.close();
     },
+  );
+  await services.start();
+  const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+  logger.info({ url }, 'terminal listening');
+  if (sync)
+    services.add(
+      'sync',
+      () => sync.start(),
+      () => sync.stop(),
+    );
+  for (const [i, service] of (parts.services?.(core) ?? []).entries()) {
+    services.add(
+      `service ${i + 1}`,
+      () => service.start(),
+      () => service.stop(),
+    );
+  }
+  // Under systemd (Type=notify): READY once serving, watchdog pings while the event loop runs.
+  const notifier = createSystemdNotifier({
+    onError: (error) => logger.warn({ err: error }, 'sd_notify failed'),
+  });
+  services.add(
+    'systemd notify',
+    () =>
+      notifier?.ready(`serving on ${url}`).catch((error: unknown) => {
+        logger.warn({ err: error }, 'sd_notify READY failed');
+      }),
+    () => notifier?.stopping().catch(() => undefined),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  services.add(
+    'health refresh',
+    () => {
+      timer = setInterval(refreshHealth, 30_000);
+      timer.unref();
+    },
+    () => clearInterval(timer),
+  );
+  await services.start();
+
+  return {
+    ...core,
+    app,
+    url,
+    kioskScanners,
+    printers,
+    watchSync,
+    stop: () => services.stop(),
   };
 }
 
