@@ -178,8 +178,8 @@ async function composeTerminal(
     parts.kioskScanners ??
     config.scanners
       .filter((s) => s.lane === 'kiosk')
-      .map(({ lane: _lane, ...options }) => createScannerSource(options as never));
-  const printers = parts.printers ?? config.printers.map((options) => createPrinter(options as never));
+      .map(({ lane: _lane, ...options }) => createScannerSource(options));
+  const printers = parts.printers ?? config.printers.map((options) => createPrinter(options));
   // The first printer is the receipt printer: its print queue owns it (start, stop, every write)
   // and feeds its health item; any other printer is only watched.
   const [receiptPrinter, ...otherPrinters] = printers;
@@ -388,10 +388,7 @@ async function composeTerminal(
 
 /** The receipt profile configured for a printer id (`generic` for printers given as parts). */
 function profileOf(config: Config, printerId: string): string {
-  const entry = config.printers.find((p) => (p as { id?: unknown }).id === printerId) as
-    | { profile?: unknown }
-    | undefined;
-  return typeof entry?.profile === 'string' ? entry.profile : 'generic';
+  return config.printers.find((p) => p.id === printerId)?.profile ?? 'generic';
 }
 
 async function openRegistry(config: Config): Promise<RegistryReader & { close(): void }> {
