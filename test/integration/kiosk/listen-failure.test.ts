@@ -86,4 +86,18 @@ describe('composition root: the port is in use', () => {
     expect(scanner.state).toBe('stopped');
     expect(openFilesUnder(tmp.dir)).toEqual([]);
   });
+
+  it('a part that fails before listening (a bad sync section) closes what was already open', async () => {
+    const parsed = validateConfig({
+      dataDir: tmp.dir,
+      http: { host: '127.0.0.1', port: 0 },
+      terminal: { timeZone: 'UTC' },
+      sync: { brokerUrl: 'mqtt://127.0.0.1:1', credentialsFile: `${tmp.dir}/no-such-credentials.json` },
+    });
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+    await expect(
+      startTerminal(parsed.config, silentLogger(), { registry: new FakeRegistry(), staticDir: tmp.dir }),
+    ).rejects.toThrow('no-such-credentials.json');
+    expect(openFilesUnder(tmp.dir)).toEqual([]);
+  });
 });
