@@ -26,7 +26,7 @@ export const commands: CommandEntry[] = [
   },
   {
     name: 'ledger',
-    summary: 'verify or export the ledger',
+    summary: 'verify, export or recover the ledger',
     commands: ledgerCommands,
   },
   {

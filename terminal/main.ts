@@ -318,23 +318,31 @@ async function composeTerminal(
     },
     () => app.close(),
   );
+  const stopDevices = async () => {
+    lane.detachAll();
+    for (const u of unwatch) u();
+    await Promise.all([
+      ...kioskScanners.map((s) => s.stop()),
+      ...otherPrinters.map((p) => p.stop()),
+      printQueue?.stop(),
+    ]);
+  };
   services.add(
     'devices',
-    () =>
-      Promise.all([
-        ...kioskScanners.map((s) => s.start()),
-        ...otherPrinters.map((p) => p.start()),
-        printQueue?.start(),
-      ]),
     async () => {
-      lane.detachAll();
-      for (const u of unwatch) u();
-      await Promise.all([
-        ...kioskScanners.map((s) => s.stop()),
-        ...otherPrinters.map((p) => p.stop()),
-        printQueue?.stop(),
-      ]);
+      try {
+        await Promise.all([
+          ...kioskScanners.map((s) => s.start()),
+          ...otherPrinters.map((p) => p.start()),
+          printQueue?.start(),
+        ]);
+      } catch (error) {
+        // One device failed to open: the others that did are closed with it.
+        await stopDevices();
+        throw error;
+      }
     },
+    stopDevices,
   );
   await services.start();
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
