@@ -1,11 +1,10 @@
-import type { CommandIo } from '../terminal/cli/args.js';
-import { runCli } from '../terminal/cli.js';
+import type { CommandIo } from './args.js';
 import { commands } from './commands.js';
+import { runCli } from './dispatch.js';
 
 /**
- * Entry point of the `veriterm` command (bin/veriterm.js): terminal/cli's argument handling over
- * the command table that wires in terminal/, provisioning/ and upstream/. Resolves to the exit
- * code (2 = usage error).
+ * Entry point of the `veriterm` command (bin/veriterm.js): the one dispatcher (./dispatch.ts) over
+ * the command table (./commands.ts). Resolves to the exit code (2 = usage error).
  */
 export function main(
   argv: string[],

@@ -34,11 +34,13 @@ export function clackUi(io: { input: NodeJS.ReadableStream; output: NodeJS.Writa
       answer(
         await p.select<T>({
           message: q.message,
+          // { value, label, hint? } fits both branches of clack's conditional Option<T>, which
+          // TypeScript cannot pick for a generic T.
           options: q.options.map((o) => ({
             value: o.value,
             label: o.label,
             ...(o.hint ? { hint: o.hint } : {}),
-          })) as never,
+          })) as p.Option<T>[],
           ...opts,
         }),
       ) as T,

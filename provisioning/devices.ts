@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type DiscoveredDevice, type DiscoveryResult, discoverDevices } from '../drivers/discovery.js';
-import { createPrinter } from '../drivers/printer/factory.js';
-import { createScannerSource } from '../drivers/scanner/create-scanner-source.js';
+import { createPrinter, printerOptionsSchema } from '../drivers/printer/factory.js';
+import { createScannerSource, parseScannerOptions } from '../drivers/scanner/create-scanner-source.js';
 import type { Scan } from '../drivers/scanner/types.js';
 import { parseCode } from '../terminal/codes/index.js';
 import type { ParseResult } from '../terminal/codes/types.js';
@@ -149,7 +149,7 @@ export async function testScan(
   }
   let source: ReturnType<typeof createScannerSource>;
   try {
-    source = createScannerSource(scannerOptions as never);
+    source = createScannerSource(parseScannerOptions(scannerOptions));
   } catch (error) {
     throw new VeritermError('bad_device', `scanner options rejected: ${(error as Error).message}`);
   }
@@ -206,7 +206,7 @@ export async function printDocument(
 ): Promise<void> {
   let printer: ReturnType<typeof createPrinter>;
   try {
-    printer = createPrinter(printerOptions as never);
+    printer = createPrinter(printerOptionsSchema.parse(printerOptions));
   } catch (error) {
     throw new VeritermError('bad_device', `printer options rejected: ${(error as Error).message}`);
   }

@@ -25,6 +25,7 @@ import { KioskLane } from './lanes/kiosk.js';
 import { KioskReports } from './lanes/kiosk-reports.js';
 import { anchorLedger, assertLedgerPresent } from './ledger/anchor.js';
 import { Ledger } from './ledger/ledger.js';
+import { ServiceList } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
@@ -112,17 +113,40 @@ export async function startTerminal(
   logger: Logger,
   parts: TerminalParts = {},
 ): Promise<RunningTerminal> {
+  const services = new ServiceList(logger.child({ module: 'lifecycle' }));
+  try {
+    return await composeTerminal(config, logger, parts, services);
+  } catch (error) {
+    // Whatever had opened or started (databases, the HTTP server) stops, in reverse.
+    await services.stop();
+    throw error;
+  }
+}
+
+/** startTerminal's body: each part it opens or starts goes on `services`, which stops them all. */
+async function composeTerminal(
+  config: Config,
+  logger: Logger,
+  parts: TerminalParts,
+  services: ServiceList,
+): Promise<RunningTerminal> {
   mkdirSync(config.dataDir, { recursive: true });
   const dbFile = join(config.dataDir, 'terminal.db');
   // A terminal that has had a ledger refuses to start without it (ledger/anchor.ts).
   assertLedgerPresent(config.dataDir);
   const ledgerDb = openDatabase(dbFile);
+  services.add('ledger database', undefined, () => ledgerDb.close());
   const queryDb = openDatabase(dbFile, { synchronous: 'NORMAL' });
+  services.add('query log database', undefined, () => queryDb.close());
   const identity = loadOrCreateTerminalKey(join(config.dataDir, TERMINAL_KEY_FILE));
   const { storeId, terminalId } = config.terminal;
   const ledger = new Ledger({ db: ledgerDb, identity, storeId, terminalId });
+  // Stops the ledger's writer thread (its own connection) before the shared connection closes.
+  services.add('ledger writer', undefined, () => ledger.close());
   anchorLedger(ledgerDb, config.dataDir, { storeId, terminalId, keyId: identity.keyId });
   const registry = parts.registry ?? (await openRegistry(config));
+  // A registry given as a part is its owner's to close.
+  if (!parts.registry) services.add('registry', undefined, () => registry.close?.());
   // A full disk latches the storage health item (operations, below); the query log and its WAL are
   // pruned and truncated off the scan path (docs/security.md, "Storage").
   const onDiskFull = (fault: VeritermError) => operations.storage.diskFull(fault);
@@ -155,8 +179,8 @@ export async function startTerminal(
     parts.kioskScanners ??
     config.scanners
       .filter((s) => s.lane === 'kiosk')
-      .map(({ lane: _lane, ...options }) => createScannerSource(options as never));
-  const printers = parts.printers ?? config.printers.map((options) => createPrinter(options as never));
+      .map(({ lane: _lane, ...options }) => createScannerSource(options));
+  const printers = parts.printers ?? config.printers.map((options) => createPrinter(options));
   // The first printer is the receipt printer: its print queue owns it (start, stop, every write)
   // and feeds its health item; any other printer is only watched.
   const [receiptPrinter, ...otherPrinters] = printers;
@@ -244,8 +268,11 @@ export async function startTerminal(
   // on a random scan. QueryLogMaintenance checkpoints (TRUNCATE) between scans instead: on its timer
   // and after every 256 checks, so a burst of scans cannot grow the WAL without bound.
   queryDb.pragma('wal_autocheckpoint = 0');
-  const timer = setInterval(refreshHealth, 30_000);
-  timer.unref();
+  services.add(
+    'query log maintenance',
+    () => maintenance.start(config.storage.maintenanceIntervalMs),
+    () => maintenance.stop(),
+  );
 
   const plugins = [
     ...checkoutHttpPlugins(checkoutServices(core, printQueue ? { printQueue } : {})),
@@ -271,44 +298,92 @@ export async function startTerminal(
     plugins,
     storage: { file: dbFile, onDiskFull },
   });
-  let address: string;
-  try {
-    address = await app.listen({ host: config.http.host, port: config.http.port });
-  } catch (error) {
-    clearInterval(timer);
-    await app.close();
-    queryDb.close();
-    ledgerDb.close();
-    if (!parts.registry) (registry as { close?: () => void }).close?.();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES') {
-      throw new VeritermError(
-        'port_unavailable',
-        `cannot listen on ${config.http.host}:${config.http.port} (${code}); set PORT or http.port to a free port`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  maintenance.start(config.storage.maintenanceIntervalMs);
-  await Promise.all([
-    ...kioskScanners.map((s) => s.start()),
-    ...otherPrinters.map((p) => p.start()),
-    printQueue?.start(),
-  ]);
+  let address = '';
+  services.add(
+    'http server',
+    async () => {
+      try {
+        address = await app.listen({ host: config.http.host, port: config.http.port });
+      } catch (error) {
+        await app.close();
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') {
+          throw new VeritermError(
+            'port_unavailable',
+            `cannot listen on ${config.http.host}:${config.http.port} (${code}); set PORT or http.port to a free port`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
+    },
+    () => app.close(),
+  );
+  const stopDevices = async () => {
+    lane.detachAll();
+    for (const u of unwatch) u();
+    await Promise.all([
+      ...kioskScanners.map((s) => s.stop()),
+      ...otherPrinters.map((p) => p.stop()),
+      printQueue?.stop(),
+    ]);
+  };
+  services.add(
+    'devices',
+    async () => {
+      try {
+        await Promise.all([
+          ...kioskScanners.map((s) => s.start()),
+          ...otherPrinters.map((p) => p.start()),
+          printQueue?.start(),
+        ]);
+      } catch (error) {
+        // One device failed to open: the others that did are closed with it.
+        await stopDevices();
+        throw error;
+      }
+    },
+    stopDevices,
+  );
+  await services.start();
   const url = address.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
   logger.info({ url }, 'terminal listening');
-  const services = [...(sync ? [sync] : []), ...(parts.services?.(core) ?? [])];
-  for (const service of services) await service.start();
+  if (sync)
+    services.add(
+      'sync',
+      () => sync.start(),
+      () => sync.stop(),
+    );
+  for (const [i, service] of (parts.services?.(core) ?? []).entries()) {
+    services.add(
+      `service ${i + 1}`,
+      () => service.start(),
+      () => service.stop(),
+    );
+  }
   // Under systemd (Type=notify): READY once serving, watchdog pings while the event loop runs.
   const notifier = createSystemdNotifier({
     onError: (error) => logger.warn({ err: error }, 'sd_notify failed'),
   });
-  await notifier?.ready(`serving on ${url}`).catch((error: unknown) => {
-    logger.warn({ err: error }, 'sd_notify READY failed');
-  });
+  services.add(
+    'systemd notify',
+    () =>
+      notifier?.ready(`serving on ${url}`).catch((error: unknown) => {
+        logger.warn({ err: error }, 'sd_notify READY failed');
+      }),
+    () => notifier?.stopping().catch(() => undefined),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  services.add(
+    'health refresh',
+    () => {
+      timer = setInterval(refreshHealth, 30_000);
+      timer.unref();
+    },
+    () => clearInterval(timer),
+  );
+  await services.start();
 
-  let stopped = false;
   return {
     ...core,
     app,
@@ -316,36 +391,13 @@ export async function startTerminal(
     kioskScanners,
     printers,
     watchSync,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(timer);
-      await notifier?.stopping().catch(() => undefined);
-      for (const service of [...services].reverse()) await service.stop();
-      lane.detachAll();
-      for (const u of unwatch) u();
-      await Promise.all([
-        ...kioskScanners.map((s) => s.stop()),
-        ...otherPrinters.map((p) => p.stop()),
-        printQueue?.stop(),
-      ]);
-      await app.close();
-      if (!parts.registry) (registry as { close?: () => void }).close?.();
-      await maintenance.stop();
-      queryDb.close();
-      // Stops the ledger's writer thread (its own connection); the shared connection closes next.
-      ledger.close();
-      ledgerDb.close();
-    },
+    stop: () => services.stop(),
   };
 }
 
 /** The receipt profile configured for a printer id (`generic` for printers given as parts). */
 function profileOf(config: Config, printerId: string): string {
-  const entry = config.printers.find((p) => (p as { id?: unknown }).id === printerId) as
-    | { profile?: unknown }
-    | undefined;
-  return typeof entry?.profile === 'string' ? entry.profile : 'generic';
+  return config.printers.find((p) => p.id === printerId)?.profile ?? 'generic';
 }
 
 async function openRegistry(config: Config): Promise<RegistryReader & { close(): void }> {

@@ -229,10 +229,13 @@ export class IngestStore {
 
   alerts(): { storeId: string; terminalId: string; kind: string; seq: number | null; message: string }[] {
     return this.db
-      .prepare(
+      .prepare<
+        [],
+        { storeId: string; terminalId: string; kind: string; seq: number | null; message: string }
+      >(
         'SELECT store_id AS storeId, terminal_id AS terminalId, kind, seq, message FROM up_alerts ORDER BY id',
       )
-      .all() as never;
+      .all();
   }
 
   lastSeq(storeId: string, terminalId: string): number {

@@ -32,9 +32,9 @@ const usbMatch = z.strictObject({
   serialNumber: z.string().optional(),
 });
 
-export const simulatedScannerOptionsSchema = z.object({ type: z.literal('simulated'), ...common });
+export const simulatedScannerOptionsSchema = z.strictObject({ type: z.literal('simulated'), ...common });
 
-export const stdinScannerOptionsSchema = z.object({
+export const stdinScannerOptionsSchema = z.strictObject({
   type: z.literal('stdin'),
   ...common,
   /** @default 4096 */
@@ -44,36 +44,41 @@ export const stdinScannerOptionsSchema = z.object({
 export const serialSuffixSchema = z.enum(['CR', 'LF', 'CRLF', 'Tab', 'none']);
 export type SerialSuffix = z.infer<typeof serialSuffixSchema>;
 
-export const serialScannerOptionsSchema = z
-  .object({
-    type: z.literal('serial'),
-    ...common,
-    /** Stable device path, e.g. `/dev/serial/by-id/usb-Honeywell_…-if00` (never `/dev/ttyUSB0`: it moves). */
-    path: z.string().min(1).optional(),
-    /** Alternatively find the port by USB ids on every (re)open (serialport `list()`). */
-    match: usbMatch.optional(),
-    /** @default 9600 */
-    baudRate: z.number().int().min(50).max(4_000_000).default(9600),
-    /** @default 8 */
-    dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
-    /** @default 'none' */
-    parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
-    /** @default 1 */
-    stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
-    /** Bytes the scanner appends to each read. `none`: a read ends after `interByteTimeoutMs` of silence. @default 'CR' */
-    suffix: serialSuffixSchema.default('CR'),
-    /** Silence (ms) that ends a read when `suffix` is `none`. @default 30 */
-    interByteTimeoutMs: z.number().int().min(1).max(10_000).default(30),
-    /** Longest accepted read in bytes; longer input is reported as `overlong` and dropped. @default 1024 */
-    maxFrameLength: z.number().int().min(1).max(1_000_000).default(1024),
-    /** How bytes become `Scan.data`. `latin1` maps every byte to one char (binary-safe). @default 'latin1' */
-    encoding: z.enum(['latin1', 'utf8']).default('latin1'),
-    reconnect,
-  })
-  .refine((o) => o.path !== undefined || o.match !== undefined, {
+/** Serial scanner fields; `withPathOrMatch` adds the rule that one of `path`, `match` is given. */
+const serialScannerFields = z.strictObject({
+  type: z.literal('serial'),
+  ...common,
+  /** Stable device path, e.g. `/dev/serial/by-id/usb-Honeywell_…-if00` (never `/dev/ttyUSB0`: it moves). */
+  path: z.string().min(1).optional(),
+  /** Alternatively find the port by USB ids on every (re)open (serialport `list()`). */
+  match: usbMatch.optional(),
+  /** @default 9600 */
+  baudRate: z.number().int().min(50).max(4_000_000).default(9600),
+  /** @default 8 */
+  dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
+  /** @default 'none' */
+  parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
+  /** @default 1 */
+  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
+  /** Bytes the scanner appends to each read. `none`: a read ends after `interByteTimeoutMs` of silence. @default 'CR' */
+  suffix: serialSuffixSchema.default('CR'),
+  /** Silence (ms) that ends a read when `suffix` is `none`. @default 30 */
+  interByteTimeoutMs: z.number().int().min(1).max(10_000).default(30),
+  /** Longest accepted read in bytes; longer input is reported as `overlong` and dropped. @default 1024 */
+  maxFrameLength: z.number().int().min(1).max(1_000_000).default(1024),
+  /** How bytes become `Scan.data`. `latin1` maps every byte to one char (binary-safe). @default 'latin1' */
+  encoding: z.enum(['latin1', 'utf8']).default('latin1'),
+  reconnect,
+});
+
+function withPathOrMatch<T extends z.ZodType<{ path?: string | undefined; match?: unknown }>>(schema: T): T {
+  return schema.refine((o) => o.path !== undefined || o.match !== undefined, {
     message: 'Expected `path` (a stable /dev/serial/by-id path) or `match` ({ vendorId, productId })',
     path: ['path'],
   });
+}
+
+export const serialScannerOptionsSchema = withPathOrMatch(serialScannerFields);
 
 const hidCommon = {
   ...common,
@@ -188,14 +193,22 @@ export const keyboardWedgeScannerOptionsSchema = z.strictObject({
   reportId: z.number().int().min(1).max(255).optional(),
 });
 
-/** One scanner's options; embed this in the terminal config (`scanner: scannerOptionsSchema`). */
-export const scannerOptionsSchema = z.discriminatedUnion('type', [
-  simulatedScannerOptionsSchema,
-  stdinScannerOptionsSchema,
-  serialScannerOptionsSchema,
-  hidPosScannerOptionsSchema,
-  keyboardWedgeScannerOptionsSchema,
-]);
+/**
+ * One scanner's options with `extra` fields of the embedding config beside them (the terminal
+ * config adds `lane`): every type's object stays strict, so a typo in any field is refused.
+ */
+export function scannerOptionsWith<Extra extends z.ZodRawShape>(extra: Extra) {
+  return z.discriminatedUnion('type', [
+    simulatedScannerOptionsSchema.extend(extra),
+    stdinScannerOptionsSchema.extend(extra),
+    withPathOrMatch(serialScannerFields.extend(extra)),
+    hidPosScannerOptionsSchema.extend(extra),
+    keyboardWedgeScannerOptionsSchema.extend(extra),
+  ]);
+}
+
+/** One scanner's options (strict: unknown fields are refused). */
+export const scannerOptionsSchema = scannerOptionsWith({});
 
 /** What a config file may say (defaults optional, ids as hex strings allowed). */
 export type ScannerOptionsInput = z.input<typeof scannerOptionsSchema>;

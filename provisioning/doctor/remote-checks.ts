@@ -30,7 +30,7 @@ export async function checkDevices(config: Config, timeoutMs: number): Promise<D
   }
   for (const [i, p] of config.printers.entries()) {
     const name = `printer ${i + 1}`;
-    const printer = createPrinter(p as never);
+    const printer = createPrinter(p);
     await printer.start();
     try {
       const st = await printer.status({ timeoutMs });

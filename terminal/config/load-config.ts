@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { VeritermError } from '../errors.js';
+import { closestField, fieldsAt } from './known-fields.js';
 import { type Config, configSchema } from './schema.js';
 
 /** One bad field: where, what it was, what was expected. */
@@ -23,12 +24,13 @@ export function validateConfig(input: unknown, env: NodeJS.ProcessEnv = {}): Con
   const result = configSchema.safeParse(withEnv);
   if (result.success) return { ok: true, config: result.data };
   const issues = result.error.issues.flatMap((issue): ConfigIssue[] => {
-    const base = issue.path.map(String);
+    const base = issue.path.map((part) => (typeof part === 'number' ? part : String(part)));
     if (issue.code === 'unrecognized_keys') {
+      const fields = fieldsAt(configSchema, base, withEnv) ?? [];
       return issue.keys.map((key) => ({
         path: label([...base, key], env),
         value: show(valueAt(withEnv, [...base, key])),
-        expected: 'no such field (check the spelling; see docs/configuration.md)',
+        expected: noSuchField(key, fields),
       }));
     }
     const message = issue.message.replace(/^(Invalid input|Invalid option|Too small|Too big): /, '');
@@ -60,13 +62,23 @@ export function formatConfigIssues(issues: readonly ConfigIssue[]): string {
   return issues.map((i) => `  ${i.path}: got ${i.value}; ${i.expected}`).join('\n');
 }
 
-function label(path: readonly string[], env: NodeJS.ProcessEnv): string {
-  const joined = path.join('.') || '(root)';
+/** What an unknown field's error says: the field meant, when one is close, and the fields allowed there. */
+function noSuchField(key: string, fields: readonly string[]): string {
+  const meant = closestField(key, fields);
+  const allowed = fields.length > 0 ? `; allowed here: ${fields.join(', ')}` : '';
+  return `no such field${meant ? ` (did you mean '${meant}'?)` : ''}${allowed} (docs/configuration.md)`;
+}
+
+/** `printers[0].port`: array indices in brackets, as the config file would be read. */
+function label(path: readonly (string | number)[], env: NodeJS.ProcessEnv): string {
+  const joined =
+    path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('') ||
+    '(root)';
   const envName = Object.entries(ENV_OVERRIDES).find(([, p]) => p.join('.') === joined)?.[0];
   return envName && env[envName] !== undefined ? `${joined} (from env ${envName})` : joined;
 }
 
-function valueAt(root: unknown, path: readonly string[]): unknown {
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   let node = root;
   for (const part of path) {
     if (typeof node !== 'object' || node === null) return undefined;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { printerOptionsSchema } from '../../drivers/printer/factory.js';
-import { scannerOptionsSchema } from '../../drivers/scanner/options.js';
+import { printerOptionsSchema } from '../../drivers/printer/options.js';
+import { scannerOptionsWith } from '../../drivers/scanner/options.js';
 
 /**
  * The terminal's one config schema; the `Config` type is inferred from it. Every section has
- * defaults, so `{}` is a valid (demo-like) config. Sections owned by other modules (scanners,
- * printers, registry, sync) are validated loosely here and strictly by their own schemas.
+ * defaults, so `{}` is a valid (demo-like) config. Scanners and printers are their drivers' own
+ * schemas composed in (strict, discriminated by `type` / `transport`), so the composition root gets
+ * typed options; registry and sync are validated loosely here and strictly by their own modules.
  * Field docs double as the config reference (docs/configuration.md).
  */
 const HOUR = 3_600_000;
@@ -225,20 +226,10 @@ export const configSchema = z.strictObject({
       maintenanceIntervalMs: z.number().int().min(1_000).default(30_000),
     })
     .prefault({}),
-  /** Scanner adapters (drivers/scanner options, checked by their own schema) plus which lane each feeds. */
-  scanners: z
-    .array(
-      z
-        .looseObject({ lane: z.enum(['kiosk', 'checkout']).default('kiosk') })
-        .superRefine(({ lane: _lane, ...options }, ctx) => {
-          delegate(scannerOptionsSchema, options, ctx);
-        }),
-    )
-    .default([]),
-  /** Printer adapters (drivers/printer options, checked by their own schema). */
-  printers: z
-    .array(z.looseObject({}).superRefine((options, ctx) => delegate(printerOptionsSchema, options, ctx)))
-    .default([]),
+  /** Scanner adapters (drivers/scanner/options.ts, by `type`) plus which lane each feeds. @default 'kiosk' */
+  scanners: z.array(scannerOptionsWith({ lane: z.enum(['kiosk', 'checkout']).default('kiosk') })).default([]),
+  /** Printer adapters (drivers/printer/options.ts, by `transport`). */
+  printers: z.array(printerOptionsSchema).default([]),
   /** Registry module options (terminal/registry). */
   registry: z.looseObject({}).prefault({}),
   /** Upstream link options (terminal/sync). */
@@ -252,15 +243,6 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-
-/** Checks a section with its owner's schema and reports every issue at its own path. */
-function delegate(schema: z.ZodType, value: unknown, ctx: z.RefinementCtx): void {
-  const result = schema.safeParse(value);
-  if (result.success) return;
-  for (const issue of result.error.issues) {
-    ctx.addIssue({ code: 'custom', path: issue.path.map(String), message: issue.message, input: undefined });
-  }
-}
 
 function isTimeZone(tz: string): boolean {
   try {

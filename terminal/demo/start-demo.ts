@@ -7,6 +7,7 @@ import { VeritermError } from '../errors.js';
 import { hashPin } from '../http/auth/pin-hash.js';
 import type { HttpPlugin } from '../http/http-deps.js';
 import type { DemoSample } from '../http/wire-types.js';
+import { ServiceList } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { type RunningTerminal, startTerminal, type TerminalCore, type TerminalService } from '../main.js';
 import { type DemoRegistry, openDemoRegistry } from '../registry/demo.js';
@@ -89,25 +90,31 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const scanner = new SimulatedScanner({ deviceId: 'sim:kiosk-scanner', debounceMs: 0 });
   const printer = new FakePrinter('sim:printer');
   const samples: DemoSample[] = [];
-  let terminal: RunningTerminal;
-  try {
-    terminal = await startTerminal(config, options.logger, {
-      registry: store,
-      kioskScanners: [scanner],
-      printers: [printer],
-      demoSamples: samples,
-      staticDir,
-      plugins: (core) => [demoRoutes(scanner), ...(options.plugins?.(core) ?? [])],
-      ...(options.services ? { services: options.services } : {}),
-    });
-  } catch (error) {
-    store.close();
-    throw error;
-  }
+  // The terminal is given the registry, so the registry is stopped after it (and if it fails to start).
+  const services = new ServiceList(options.logger.child({ module: 'lifecycle' }));
+  services.add('demo registry', undefined, () => store.close());
+  let terminal: RunningTerminal | undefined;
+  services.add(
+    'terminal',
+    async () => {
+      terminal = await startTerminal(config, options.logger, {
+        registry: store,
+        kioskScanners: [scanner],
+        printers: [printer],
+        demoSamples: samples,
+        staticDir,
+        plugins: (core) => [demoRoutes(scanner), ...(options.plugins?.(core) ?? [])],
+        ...(options.services ? { services: options.services } : {}),
+      });
+    },
+    () => terminal?.stop(),
+  );
+  await services.start();
+  const running = terminal!;
   // Label each sample with the verdict this terminal really gives (not recorded in the query log).
   const unreadable = { scan: '6901234-HELLO', note: 'not a code: scan again' };
   for (const code of [...demo.codes, unreadable]) {
-    const verdict = terminal.verifier.verify(code.scan, { record: false });
+    const verdict = running.verifier.verify(code.scan, { record: false });
     samples.push({
       data: code.scan,
       expect: verdict.verdict,
@@ -115,16 +122,13 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     });
   }
   return {
-    terminal,
+    terminal: running,
     scanner,
     printer,
     registry: demo,
     samples,
     users: DEMO_USERS,
-    async stop() {
-      await terminal.stop();
-      store.close();
-    },
+    stop: () => services.stop(),
   };
 }
 

@@ -1,4 +1,8 @@
+import type ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
 import { VeritermError } from '../errors.js';
+
+/** A printer model id the encoder library knows (its model database), or undefined for none. */
+type EncoderModel = NonNullable<ConstructorParameters<typeof ReceiptPrinterEncoder>[0]>['printerModel'];
 
 /**
  * What the renderer needs to know about a printer family. Capabilities not listed here (codepage
@@ -28,7 +32,7 @@ export interface PrinterProfile {
   /** ESC t n code table for non-Chinese text, and the iconv-lite encoding that matches it. */
   codepage: { escT: number; encoding: string };
   /** Model id in @point-of-sale/receipt-printer-encoder used for QR, barcode and image commands. */
-  encoderModel: string | undefined;
+  encoderModel: EncoderModel;
   /**
    * Paper fed past the cutting position before a cut, in the printer's vertical motion units
    * (GS V 65/66 n, "feed paper to cutting position + n × vertical motion unit, then cut"). The

@@ -164,7 +164,7 @@ function encoder(profile: PrinterProfile): ReceiptPrinterEncoder {
   ) as typeof ReceiptPrinterEncoder;
   return new encoderClass({
     language: 'esc-pos',
-    printerModel: profile.encoderModel as never,
+    printerModel: profile.encoderModel,
     newline: '\n',
     imageMode: 'raster',
   });
@@ -194,9 +194,7 @@ function renderBlock(out: Bytes, item: Exclude<LayoutItem, { kind: 'text' }>, pr
     case 'image':
       out.push(ESC, 0x61, alignCode[item.align]);
       out.append(
-        encoder(profile)
-          .image(item.image as never, item.image.width, item.image.height, 'atkinson')
-          .encode(),
+        encoder(profile).image(item.image, item.image.width, item.image.height, 'atkinson').encode(),
       );
       out.push(ESC, 0x61, 0);
       return;

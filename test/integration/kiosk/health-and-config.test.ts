@@ -114,6 +114,6 @@ describe('config', () => {
       auth: { tokens: [{ name: 't', role: 'kiosk', sha256: 'abc' }] },
     });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.issues.map((i) => i.path)).toEqual(['terminal.timeZone', 'auth.tokens.0.sha256']);
+    if (!r.ok) expect(r.issues.map((i) => i.path)).toEqual(['terminal.timeZone', 'auth.tokens[0].sha256']);
   });
 });

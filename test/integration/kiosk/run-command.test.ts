@@ -52,8 +52,8 @@ describe('veriterm run --config', () => {
     expect(stderr).toMatch(/kiosk\.defaultLocale: got "fr"; expected one of "zh-CN"\|"en"/);
     expect(stderr).toMatch(/kiosk\.idleTimeoutMs: got "soon"; expected number/);
     expect(stderr).toMatch(/verify\.expiredPolicy: got "maybe"/);
-    expect(stderr).toMatch(/auth\.users\.0\.role: got "boss"/);
-    expect(stderr).toMatch(/auth\.users\.0\.pinHash: got "1234"; expected scrypt/);
+    expect(stderr).toMatch(/auth\.users\[0\]\.role: got "boss"/);
+    expect(stderr).toMatch(/auth\.users\[0\]\.pinHash: got "1234"; expected scrypt/);
     expect(stderr).not.toContain('pinHash: got "scrypt');
   });
 

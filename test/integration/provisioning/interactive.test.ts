@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { issueEnrolment } from '../../../upstream/enrolment-cli.js';
+import { issueEnrolment } from '../../../upstream/enrolment-issue.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { ENROL_USER, type ProvisioningRig, SCOPE, startRig } from './fixture.js';

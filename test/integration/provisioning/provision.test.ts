@@ -17,7 +17,7 @@ import { Ledger } from '../../../terminal/ledger/index.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { startTerminal } from '../../../terminal/main.js';
 import { createSync } from '../../../terminal/sync/index.js';
-import { issueEnrolment } from '../../../upstream/enrolment-cli.js';
+import { issueEnrolment } from '../../../upstream/enrolment-issue.js';
 import { freePort } from '../../helpers/free-port.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';

@@ -1,12 +1,12 @@
 /**
  * One terminal of the store-day tests, as its own process (so SIGKILL is real): the production
- * command `veriterm run --config FILE` (terminal/cli/commands/run.ts), behind a movable clock
+ * command `veriterm run --config FILE` (cli/terminal/run.ts), behind a movable clock
  * (clock-shift.ts, which must stay the first import). Args: the config file. With env
  * `STOREDAY_STATIC` (a built kiosk-ui directory, for the Chromium journeys) the composition root
  * is called directly with that directory, since `run` serves kiosk-ui/dist.
  */
 import './clock-shift.js';
-import { run } from '../../../terminal/cli/commands/run.js';
+import { run } from '../../../cli/terminal/run.js';
 import { loadConfigFile } from '../../../terminal/config/load-config.js';
 import { createLogger } from '../../../terminal/logger.js';
 import { startTerminal } from '../../../terminal/main.js';

@@ -103,16 +103,8 @@ const PROVISIONING_EXTRAS: Allowed[] = [
   { path: 'terminal/receipts/', why: "the test slip is rendered by the terminal's receipt renderer" },
 ];
 
-/** The composition layer: may import everything (cli/, and command modules not yet moved into it). */
-const COMMAND_MODULES = [
-  'cli/',
-  'terminal/cli/',
-  'terminal/cli.ts',
-  'terminal/registry/cli/',
-  'provisioning/cli/',
-  'upstream/cli/',
-  'upstream/enrolment-cli.ts',
-];
+/** The composition layer: may import everything (the one CLI folder: dispatcher, tables, commands). */
+const COMMAND_MODULES = ['cli/'];
 
 const under = (paths: readonly string[]) => (file: string) =>
   paths.some((p) => (p.endsWith('/') ? file.startsWith(p) : file === p));
@@ -150,6 +142,11 @@ const RULES: Rule[] = [
     name: 'drivers/ imports nothing from terminal/',
     from: inDir('drivers'),
     forbid: inDir('terminal'),
+  },
+  {
+    name: 'provisioning/ and upstream/ import nothing from cli/ (every command module lives there)',
+    from: (f) => inDir('provisioning')(f) || inDir('upstream')(f),
+    forbid: inDir('cli'),
   },
   {
     name: 'terminal/ and drivers/ import nothing from provisioning/, upstream/ or cli/',
@@ -269,7 +266,8 @@ describe('the layering checker fails on what it must catch', () => {
       [WIRE_MODULE]: ['terminal/verify/types.ts'],
       'terminal/verify/types.ts': ['node:fs'],
       'upstream/ingest.ts': ['terminal/logger.ts', 'terminal/lanes/checkout.ts'],
-      'upstream/cli/run.ts': ['terminal/main.ts'],
+      'cli/upstream/run.ts': ['terminal/main.ts'],
+      'upstream/enrol.ts': ['cli/dispatch.ts'],
       'provisioning/doctor.ts': ['terminal/config/schema.ts', 'terminal/verify/verifier.ts'],
       'drivers/printer/x.ts': ['terminal/receipts/layout.ts'],
       'terminal/main.ts': ['upstream/ingest.ts', COMPUTED_SPECIFIER],
@@ -280,6 +278,7 @@ describe('the layering checker fails on what it must catch', () => {
         "kiosk-ui imports only the wire module: kiosk-ui/src/page.tsx:2 imports 'terminal/printing/queue-store.ts' (terminal/printing/queue-store.ts)",
         "kiosk-ui imports the wire module type-only: kiosk-ui/src/page.tsx:3 imports values from 'terminal/http/wire-types.ts'",
         'imports name their module: terminal/main.ts:2 imports a computed specifier the graph cannot follow',
+        "provisioning/ and upstream/ import nothing from cli/ (every command module lives there): upstream/enrol.ts:1 imports 'cli/dispatch.ts' (cli/dispatch.ts)",
         "provisioning/ imports only the kernel, contracts and its listed extras of terminal/: provisioning/doctor.ts:2 imports 'terminal/verify/verifier.ts' (terminal/verify/verifier.ts)",
         "terminal/ and drivers/ import nothing from provisioning/, upstream/ or cli/: terminal/main.ts:1 imports 'upstream/ingest.ts' (upstream/ingest.ts)",
         "drivers/ imports nothing from terminal/: drivers/printer/x.ts:1 imports 'terminal/receipts/layout.ts' (terminal/receipts/layout.ts)",
@@ -348,13 +347,14 @@ describe('the real tree keeps the layering', () => {
 
   it('the veriterm entry loads command modules lazily: no static path from cli/main.ts reaches one', () => {
     const eager = [...reachable(graph, 'cli/main.ts', (e) => e.static)];
-    expect(eager).toContain('terminal/cli.ts');
+    expect(eager).toContain('cli/dispatch.ts');
+    expect(eager).toContain('cli/registry/commands.ts');
+    // Only the tables (commands.ts) and the dispatcher load eagerly; every command module is lazy.
     expect(
       eager.filter(
         (f) =>
           /^(provisioning|upstream|drivers)\//.test(f) ||
-          f.startsWith('terminal/cli/commands/') ||
-          f === 'cli/demo-command.ts' ||
+          (/^cli\/[^/]+\//.test(f) && !f.endsWith('/commands.ts')) ||
           f === 'terminal/main.ts',
       ),
     ).toEqual([]);

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { run } from '../../../cli/terminal/devices.js';
 import { FakeClock, FakeHidBus, FakeHidDevice } from '../../../drivers/scanner/testing/fake-hid.js';
-import { run } from '../../../terminal/cli/commands/devices.js';
 import { loadFixtures, type ScannerFixture } from './device-fixtures.js';
 import { until } from './scanner-contract.js';
 

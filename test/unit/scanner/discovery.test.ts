@@ -1,8 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { run } from '../../../cli/terminal/devices.js';
 import { discoverDevices } from '../../../drivers/discovery.js';
 import { fingerprintOf } from '../../../drivers/fingerprints.js';
-import { run } from '../../../terminal/cli/commands/devices.js';
 
 function io() {
   const stdout = new PassThrough();

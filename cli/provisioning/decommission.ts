@@ -1,7 +1,7 @@
-import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
+import { decommission } from '../../provisioning/decommission.js';
 import { resolveConfigFile } from '../../terminal/config/config-file.js';
 import { VeritermError } from '../../terminal/errors.js';
-import { decommission } from '../decommission.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm decommission [--config FILE] [--force]
 

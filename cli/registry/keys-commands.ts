@@ -1,18 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { UsageError, VeritermError } from '../../errors.js';
+import { UsageError, VeritermError } from '../../terminal/errors.js';
 import {
   generateSigningKey,
   readPublicKey,
   readSigningKey,
   type SigningKey,
   writeSigningKey,
-} from '../keys.js';
-import { createRoot, parseRoot, rotateRoot } from '../root.js';
+} from '../../terminal/registry/keys.js';
+import { createRoot, parseRoot, rotateRoot } from '../../terminal/registry/root.js';
 import { list, parseExpires, positiveInt, print, requireString, type Subcommand } from './common.js';
 
 export const keygen: Subcommand = {
   name: 'keygen',
-  summary: 'generate an Ed25519 signing key (private file 0600, public .pub.json)',
   usage: `Usage: veriterm registry keygen --out FILE [--public FILE]
 
 Writes the private key (PKCS#8 PEM, mode 0600) to FILE and the public key to FILE.pub.json
@@ -86,7 +85,6 @@ function writeOut(file: string, value: unknown): void {
 
 export const rootInit: Subcommand = {
   name: 'root init',
-  summary: 'create root metadata version 1',
   usage: `Usage: veriterm registry root init --root-key FILE... --release-key FILE... --out root.json
          [--root-threshold N] [--release-threshold N] [--expires 365d|ISO]
 
@@ -108,7 +106,6 @@ export const rootInit: Subcommand = {
 
 export const rootRotate: Subcommand = {
   name: 'root rotate',
-  summary: 'create root metadata N+1, signed by old and new root keys',
   usage: `Usage: veriterm registry root rotate --root CURRENT.json --sign OLD_ROOT_KEY... --root-key FILE...
          --release-key FILE... --out NEXT.json [--root-threshold N] [--release-threshold N] [--expires 365d|ISO]
 

@@ -1,12 +1,11 @@
-import type { CommandIo, parseCommandArgs } from '../../cli/args.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../terminal/errors.js';
+import { type CommandIo, type CommandModule, parseCommandArgs } from '../args.js';
 
 export type Opts = Parameters<typeof parseCommandArgs>[2];
 
-/** One `veriterm registry <sub>` command: usage text and its handler. */
+/** One `veriterm registry <sub>` command: usage text, flags and handler (its summary is in ./commands.ts). */
 export interface Subcommand {
   name: string;
-  summary: string;
   usage: string;
   options: Opts;
   positionals?: boolean;
@@ -55,4 +54,20 @@ export function positiveInt(value: unknown, flag: string, fallback?: number): nu
 
 export function print(io: CommandIo, text: string): void {
   io.stdout.write(`${text}\n`);
+}
+
+/** A registry subcommand as a command: `--help` anywhere prints its usage, else its flags are parsed. */
+export function registryCommand(sub: Subcommand): CommandModule {
+  return {
+    async run(argv, io) {
+      if (argv.includes('--help') || argv.includes('-h')) {
+        io.stdout.write(`${sub.usage}\n`);
+        return 0;
+      }
+      const { values, positionals } = parseCommandArgs(`registry ${sub.name}`, argv, sub.options, {
+        allowPositionals: sub.positionals ?? false,
+      });
+      return sub.run(values as Record<string, unknown>, positionals, io);
+    },
+  };
 }

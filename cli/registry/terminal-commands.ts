@@ -1,11 +1,10 @@
-import { UsageError } from '../../errors.js';
-import { importRelease } from '../import.js';
-import { pinRoot } from '../pin.js';
+import { UsageError } from '../../terminal/errors.js';
+import { importRelease } from '../../terminal/registry/import.js';
+import { pinRoot } from '../../terminal/registry/pin.js';
 import { print, requireString, type Subcommand } from './common.js';
 
 export const importCommand: Subcommand = {
   name: 'import',
-  summary: 'verify and install a release into the terminal registry',
   usage: `Usage: veriterm registry import FILE|DIR --db REGISTRY.db [--root ROOT.json] [--scope NAME]
 
 FILE is a manifest (its body next to it); DIR holds exactly one *.manifest.json.
@@ -49,7 +48,6 @@ malformed. The installed registry is left as it was.`,
 
 export const pin: Subcommand = {
   name: 'pin',
-  summary: 'pin the root of trust in the terminal registry',
   usage: `Usage: veriterm registry pin ROOT.json --db REGISTRY.db [--scope NAME] [--replace]
 
 Stores ROOT.json as the trusted root (it must be signed by a threshold of its own root keys).

@@ -1,6 +1,6 @@
-import { formatConfigIssues, loadConfigFile } from '../../config/load-config.js';
-import { createLogger } from '../../logger.js';
-import { startTerminal } from '../../main.js';
+import { formatConfigIssues, loadConfigFile } from '../../terminal/config/load-config.js';
+import { createLogger } from '../../terminal/logger.js';
+import { startTerminal } from '../../terminal/main.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
 import { untilSignal } from '../signals.js';
 

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { VeritermError } from '../../errors.js';
-import { UNIT_STATUSES } from '../body-format.js';
-import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../types.js';
+import { VeritermError } from '../../terminal/errors.js';
+import { UNIT_STATUSES } from '../../terminal/registry/body-format.js';
+import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../../terminal/registry/types.js';
 
 const text = z.string().min(1);
 const optional = z

@@ -1,7 +1,7 @@
-import { type DiscoveredDevice, type DiscoveryDeps, discoverDevices } from '../../../drivers/discovery.js';
-import type { HidApi, HidDeviceInfo } from '../../../drivers/scanner/hid/hid-device.js';
-import { type ListenResult, listenForScan } from '../../../drivers/scanner/listen.js';
-import { UsageError } from '../../errors.js';
+import { type DiscoveredDevice, type DiscoveryDeps, discoverDevices } from '../../drivers/discovery.js';
+import type { HidApi, HidDeviceInfo } from '../../drivers/scanner/hid/hid-device.js';
+import { type ListenResult, listenForScan } from '../../drivers/scanner/listen.js';
+import { UsageError } from '../../terminal/errors.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm devices [--json]

@@ -1,7 +1,7 @@
-import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
+import { runDoctor } from '../../provisioning/doctor/run-doctor.js';
+import { formatChecks } from '../../provisioning/doctor/types.js';
 import { resolveConfigFile } from '../../terminal/config/config-file.js';
-import { runDoctor } from '../doctor/run-doctor.js';
-import { formatChecks } from '../doctor/types.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm doctor [--config FILE] [--json]
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
+import { type AnswersInput, answersSchema } from '../../provisioning/answers.js';
+import { answersUi } from '../../provisioning/answers-ui.js';
+import { clackUi } from '../../provisioning/clack-ui.js';
+import { provision } from '../../provisioning/provision.js';
 import { UsageError, VeritermError } from '../../terminal/errors.js';
-import { type AnswersInput, answersSchema } from '../answers.js';
-import { answersUi } from '../answers-ui.js';
-import { clackUi } from '../clack-ui.js';
-import { provision } from '../provision.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm provision [--answers FILE.json] [flags]
 

@@ -1,5 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../terminal/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -61,11 +61,30 @@ export interface CommandModule {
   run(argv: string[], io: CommandIo): Promise<number>;
 }
 
-/** One line of the command table: `veriterm <name>`, its help summary and its lazy loader. */
-export interface CommandEntry {
+interface CommandLine {
   name: string;
-  /** One line for `veriterm --help`. */
+  /** One line for the parent table's `--help`. */
   summary: string;
-  /** Loaded lazily so that `veriterm parse` does not pay for other commands' imports. */
+}
+
+/** A command: loaded lazily so that `veriterm parse` does not pay for other commands' imports. */
+export interface CommandLeaf extends CommandLine {
   load: () => Promise<CommandModule>;
 }
+
+/**
+ * A group of subcommands (`veriterm registry …`): a nested table run by the same dispatcher
+ * (cli/dispatch.ts), which prints the group's own table for `veriterm <group> --help`.
+ */
+export interface CommandGroup extends CommandLine {
+  commands: readonly CommandEntry[];
+  /** What the group is for, printed under its usage line. */
+  description?: string;
+  /** The subcommand run when the first argument is a flag: `upstream --broker …` is `upstream run --broker …`. */
+  default?: string;
+  /** The parent's help lists this group's commands (`root init`, `root rotate`) instead of one line. */
+  expandInHelp?: boolean;
+}
+
+/** One line of a command table: `veriterm … <name>`, a command or a group of them. */
+export type CommandEntry = CommandLeaf | CommandGroup;

@@ -1,7 +1,7 @@
-import { type CommandIo, parseCommandOrHelp } from '../terminal/cli/args.js';
-import { untilSignal } from '../terminal/cli/signals.js';
-import { isLoopback, startDemo } from '../terminal/demo/start-demo.js';
-import { createLogger } from '../terminal/logger.js';
+import { isLoopback, startDemo } from '../../terminal/demo/start-demo.js';
+import { createLogger } from '../../terminal/logger.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
+import { untilSignal } from '../signals.js';
 
 const HELP = `Usage: veriterm demo [--port N] [--host ADDR] [--data DIR]
 
@@ -34,7 +34,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const host = values.host ?? (process.env.HOST || '127.0.0.1');
   const demo = await startDemo({ logger, port, host, dataDir: values.data });
   // Embedded MQTT broker + reference upstream beside the demo terminal (README "Upstream sync").
-  const { linkDemoUpstream } = await import('./demo-link.js');
+  const { linkDemoUpstream } = await import('../demo-link.js');
   const upstream = await linkDemoUpstream(demo, logger);
   const lines = [
     `veriterm demo: kiosk at ${demo.terminal.url}/`,

@@ -1,14 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, VeritermError } from '../../errors.js';
-import { buildDelta, buildSnapshot } from '../build.js';
-import { importRelease } from '../import.js';
-import { readSigningKey } from '../keys.js';
-import { parseManifest } from '../manifest.js';
-import { parseRoot, type RootMetadata } from '../root.js';
-import { synthesize } from '../synth.js';
-import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../types.js';
+import { UsageError, VeritermError } from '../../terminal/errors.js';
+import { buildDelta, buildSnapshot } from '../../terminal/registry/build.js';
+import { importRelease } from '../../terminal/registry/import.js';
+import { readSigningKey } from '../../terminal/registry/keys.js';
+import { parseManifest } from '../../terminal/registry/manifest.js';
+import { parseRoot, type RootMetadata } from '../../terminal/registry/root.js';
+import { synthesize } from '../../terminal/registry/synth.js';
+import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../../terminal/registry/types.js';
 import { list, parseExpires, positiveInt, print, requireString, type Subcommand } from './common.js';
 import { readCsv, readNdjson, toBatch, toProduct, toUnit } from './input.js';
 
@@ -90,7 +90,6 @@ const inputOptions = {
 
 export const build: Subcommand = {
   name: 'build',
-  summary: 'build a signed snapshot from CSV or NDJSON',
   usage: `Usage: veriterm registry build (--input FILE.ndjson | --products P.csv --batches B.csv --units U.csv) [options]
 
 NDJSON lines: {"type":"product","key","name_zh","name_en","manufacturer","spec","covered","withdrawn"}
@@ -125,7 +124,6 @@ ${RELEASE_USAGE}`,
 
 export const delta: Subcommand = {
   name: 'delta',
-  summary: 'build a signed delta against a base registry database',
   usage: `Usage: veriterm registry delta --base-db REGISTRY.db --input CHANGES.ndjson [options]
 
 CHANGES.ndjson: upserts as for build; deletes as {"op":"delete","type":"unit","key":...},
@@ -159,7 +157,6 @@ ${RELEASE_USAGE}`,
 
 export const synth: Subcommand = {
   name: 'synth',
-  summary: 'generate a realistic signed snapshot of N units',
   usage: `Usage: veriterm registry synth --units N [--products N] [--seed N] [options]
 ${RELEASE_USAGE}`,
   options: {
@@ -195,7 +192,6 @@ ${RELEASE_USAGE}`,
 
 export const inspect: Subcommand = {
   name: 'inspect',
-  summary: 'show what a manifest says (no verification)',
   usage: 'Usage: veriterm registry inspect MANIFEST [--json]',
   options: { json: { type: 'boolean' } },
   positionals: true,
@@ -227,7 +223,6 @@ export const inspect: Subcommand = {
 
 export const verify: Subcommand = {
   name: 'verify',
-  summary: 'verify a release fully without installing it',
   usage: `Usage: veriterm registry verify MANIFEST (--root ROOT.json | --db REGISTRY.db) [--scope NAME]
 
 Runs every check an import runs (root chain, signatures, threshold, scope, expiry, version, length,

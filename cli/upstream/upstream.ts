@@ -1,39 +1,55 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
-import { untilSignal } from '../../terminal/cli/signals.js';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
+import { type CommandIo, type CommandModule, parseCommandOrHelp } from '../args.js';
+import { untilSignal } from '../signals.js';
 
-const HELP = `Usage: veriterm upstream [run] --broker URL --data DIR [options]
-       veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
-       veriterm upstream acl --terminals FILE --scope S [--scope S…]
-       veriterm upstream enrol …            (one-time enrolment codes; see 'veriterm upstream enrol --help')
+const CONNECTION_OPTIONS = `Options:
+  --broker URL           mqtt://host:1883 or mqtts://host:8883 (required)
+  --data DIR             upstream data directory (required)
+  --ca FILE              CA certificate to pin (TLS)
+  --cert FILE, --key FILE   upstream's client certificate and key (mTLS)
+  --username NAME        broker username; the password is read from env VERITERM_UPSTREAM_PASSWORD`;
+
+const RUN_HELP = `Usage: veriterm upstream [run] --broker URL --data DIR [options]
 
 The reference upstream: publishes the signed registry releases under DIR/registry/{scope}/, ingests
 record batches from every terminal into DIR/upstream.db (verifying chains and signatures), sends
 acknowledgements, answers chunk requests, turns write-offs into signed registry deltas, and signs
 commands with DIR/keys/command.key (created on first start; give terminals keys/command.pub.pem).
 
-Options:
-  --broker URL           mqtt://host:1883 or mqtts://host:8883 (required)
-  --data DIR             upstream data directory (required)
-  --ca FILE              CA certificate to pin (TLS)
-  --cert FILE, --key FILE   upstream's client certificate and key (mTLS)
-  --username NAME        broker username; the password is read from env VERITERM_UPSTREAM_PASSWORD
+${CONNECTION_OPTIONS}
   --share-group NAME     shared-subscription group for ingest workers (default veriterm-ingest)
   --no-share             plain subscriptions (brokers without $share, e.g. aedes)
   --no-publish-registry  ingest only (when another worker publishes registry deltas)
   --embedded-broker      start an in-process aedes broker on the --broker URL's port first
 `;
 
+const COMMAND_HELP = `Usage: veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
+
+Sends one signed command to one terminal and prints its result (exit 0 when its status is ok).
+NAME: sync_now, rebirth, reload_config, request_logs or health.
+
+${CONNECTION_OPTIONS}
+  --store ID, --terminal ID   the terminal to command (required)
+`;
+
+const ACL_HELP = `Usage: veriterm upstream acl --terminals FILE --scope S [--scope S…]
+
+Prints a mosquitto acl_file: each terminal in FILE (a JSON array of { "storeId", "terminalId" })
+may publish only its uplink topics and subscribe only to its downlink topics and the registry
+scopes given; the upstream may use every vt/ topic. Anything not listed is denied.
+`;
+
 const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
 
-function connection(values: Record<string, string | string[] | boolean | undefined>) {
+function connection(values: Record<string, string | string[] | boolean | undefined>, usage: string) {
   const broker = values.broker as string | undefined;
   const data = values.data as string | undefined;
   const missing = [broker ? undefined : '--broker URL', data ? undefined : '--data DIR'].filter(Boolean);
-  if (missing.length > 0) throw new UsageError(`veriterm upstream: missing ${missing.join(', ')}\n\n${HELP}`);
+  if (missing.length > 0)
+    throw new UsageError(`veriterm upstream: missing ${missing.join(', ')}\n\n${usage}`);
   for (const flag of ['ca', 'cert', 'key'] as const) {
     const file = values[flag] as string | undefined;
     if (file && !existsSync(file))
@@ -65,57 +81,65 @@ function connection(values: Record<string, string | string[] | boolean | undefin
   };
 }
 
-const FLAGS = {
+const CONNECTION_FLAGS = {
   broker: { type: 'string' },
   data: { type: 'string' },
   ca: { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
   username: { type: 'string' },
+} as const;
+
+const RUN_FLAGS = {
+  ...CONNECTION_FLAGS,
   'share-group': { type: 'string' },
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
-  store: { type: 'string' },
-  terminal: { type: 'string' },
-  terminals: { type: 'string' },
-  scope: { type: 'string', multiple: true },
 } as const;
 
-/** `veriterm upstream …` */
-export async function run(argv: string[], io: CommandIo): Promise<number> {
-  const sub = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
-  const rest = sub === 'run' && argv[0] !== 'run' ? argv : argv.slice(1);
-  if (sub === 'enrol') {
-    const { runEnrolCommand } = (await import('../enrolment-cli.js')) as {
-      runEnrolCommand: (argv: string[], io: CommandIo) => Promise<number>;
-    };
-    return runEnrolCommand(rest, io);
-  }
-  const parsed = parseCommandOrHelp(`upstream ${sub}`, rest, FLAGS, { usage: HELP, io });
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  if (sub === 'acl') {
+/** `veriterm upstream acl`: the broker's ACL file. */
+export const acl: CommandModule = {
+  async run(argv, io) {
+    const parsed = parseCommandOrHelp(
+      'upstream acl',
+      argv,
+      { terminals: { type: 'string' }, scope: { type: 'string', multiple: true } },
+      { usage: ACL_HELP, io },
+    );
+    if (!parsed) return 0;
+    const { values } = parsed;
     if (!values.terminals || !values.scope?.length)
-      throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${HELP}`);
-    const { mosquittoAcl } = await import('../broker-acl.js');
+      throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${ACL_HELP}`);
+    const { mosquittoAcl } = await import('../../upstream/broker-acl.js');
     const terminals = JSON.parse(readFileSync(values.terminals, 'utf8')) as {
       storeId: string;
       terminalId: string;
     }[];
     io.stdout.write(mosquittoAcl({ terminals, scopes: values.scope }));
     return 0;
-  }
-  const { dataDir, options } = connection(values);
-  const logger = createLogger();
-  const { startUpstream } = await import('../start-upstream.js');
-  if (sub === 'command') {
+  },
+};
+
+/** `veriterm upstream command NAME`: one signed command to one terminal. */
+export const command: CommandModule = {
+  async run(argv, io) {
+    const parsed = parseCommandOrHelp(
+      'upstream command',
+      argv,
+      { ...CONNECTION_FLAGS, store: { type: 'string' }, terminal: { type: 'string' } },
+      { usage: COMMAND_HELP, io },
+    );
+    if (!parsed) return 0;
+    const { values, positionals } = parsed;
     const name = positionals[0] as (typeof COMMAND_NAMES)[number] | undefined;
     if (!name || !COMMAND_NAMES.includes(name) || !values.store || !values.terminal) {
       throw new UsageError(
         `veriterm upstream command: needs --store, --terminal and one of ${COMMAND_NAMES.join(', ')}`,
       );
     }
+    const { dataDir, options } = connection(values, COMMAND_HELP);
+    const { startUpstream } = await import('../../upstream/start-upstream.js');
     // A one-off client: its own id, no shared ingest, no registry publishing.
     const started = await startUpstream({
       dataDir,
@@ -139,15 +163,21 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     } finally {
       await started.stop();
     }
-  }
-  if (sub !== 'run')
-    throw new UsageError(
-      `veriterm upstream: unknown subcommand '${sub}'. Expected run, command, acl or enrol`,
-    );
+  },
+};
+
+/** `veriterm upstream [run]`: the reference upstream, until SIGINT/SIGTERM. */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommandOrHelp('upstream run', argv, RUN_FLAGS, { usage: RUN_HELP, io });
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const { dataDir, options } = connection(values, RUN_HELP);
+  const logger = createLogger();
+  const { startUpstream } = await import('../../upstream/start-upstream.js');
   let stopBroker: (() => Promise<void>) | undefined;
   if (values['embedded-broker']) {
-    const { startEmbeddedBroker } = await import('../embedded-broker.js');
-    const { issueEmbeddedLogins } = await import('../embedded-broker-setup.js');
+    const { startEmbeddedBroker } = await import('../../upstream/embedded-broker.js');
+    const { issueEmbeddedLogins } = await import('../../upstream/embedded-broker-setup.js');
     const url = new URL(options.brokerUrl);
     // Logins only (no anonymous access): the upstream's, and one per terminal in DIR/terminals.json.
     const logins = issueEmbeddedLogins(dataDir);

@@ -1,43 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CommandIo, parseCommandOrHelp } from '../terminal/cli/args.js';
-import { openDatabase } from '../terminal/db/open-database.js';
-import { UsageError } from '../terminal/errors.js';
-import { parseRoot } from '../terminal/registry/index.js';
-import { newEnrolmentCode, rootFingerprint } from './enrolment-protocol.js';
-import { ENROLMENT_ROOT_FILE, ENROLMENT_SETTINGS_FILE } from './enrolment-start.js';
-import { EnrolmentStore } from './enrolment-store.js';
-
-export interface IssuedEnrolment {
-  code: string;
-  expiresAt: string;
-  fingerprint: string;
-}
-
-/** Issues a one-time code for a terminal and returns it with the fingerprint of the root it will pin. */
-export function issueEnrolment(input: {
-  dbFile: string;
-  rootFile: string;
-  storeId: string;
-  terminalId: string;
-  scope: string;
-  ttlMs?: number;
-}): IssuedEnrolment {
-  const root = parseRoot(readFileSync(input.rootFile, 'utf8'));
-  const db = openDatabase(input.dbFile);
-  try {
-    const row = new EnrolmentStore(db).issue({
-      code: newEnrolmentCode(),
-      storeId: input.storeId,
-      terminalId: input.terminalId,
-      scope: input.scope,
-      ttlMs: input.ttlMs ?? 30 * 60_000,
-    });
-    return { code: row.code, expiresAt: row.expiresAt, fingerprint: rootFingerprint(root) };
-  } finally {
-    db.close();
-  }
-}
+import { UsageError } from '../../terminal/errors.js';
+import { issueEnrolment } from '../../upstream/enrolment-issue.js';
+import { ENROLMENT_ROOT_FILE, ENROLMENT_SETTINGS_FILE } from '../../upstream/enrolment-start.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm upstream enrol --data DIR --store ID --terminal ID [--scope S] [--ttl-minutes N]
        (--scope defaults to the only scope under DIR/registry)
@@ -47,8 +13,8 @@ Prints a one-time enrolment code for one terminal and the registry root fingerpr
 technician must see on the terminal's screen. The running upstream answers the code once.
 `;
 
-/** `veriterm upstream enrol …` (for the upstream command to delegate to). */
-export async function runEnrolCommand(argv: string[], io: CommandIo): Promise<number> {
+/** `veriterm upstream enrol …` */
+export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandOrHelp(
     'upstream enrol',
     argv,

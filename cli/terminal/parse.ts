@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
-import { parseCode } from '../../codes/index.js';
-import type { ParseOptions, ParseResult } from '../../codes/types.js';
-import { UsageError } from '../../errors.js';
+import { parseCode } from '../../terminal/codes/index.js';
+import type { ParseOptions, ParseResult } from '../../terminal/codes/types.js';
+import { UsageError } from '../../terminal/errors.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const USAGE = `Usage: veriterm parse [--json] [--gs CHAR] [<data>…]

@@ -1,14 +1,14 @@
 import { createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatConfigIssues, loadConfigFile } from '../../config/load-config.js';
-import { VeritermError } from '../../errors.js';
-import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from '../../identity/index.js';
-import { ledgerPresence } from '../../ledger/anchor.js';
-import { writeRecoveredLedger } from '../../ledger/recovered-ledger.js';
-import { createLogger } from '../../logger.js';
-import { fetchUpstreamLedger } from '../../sync/ledger-recovery-client.js';
-import { syncOptionsFromConfig } from '../../sync/options-from-config.js';
+import { formatConfigIssues, loadConfigFile } from '../../terminal/config/load-config.js';
+import { VeritermError } from '../../terminal/errors.js';
+import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from '../../terminal/identity/index.js';
+import { ledgerPresence } from '../../terminal/ledger/anchor.js';
+import { writeRecoveredLedger } from '../../terminal/ledger/recovered-ledger.js';
+import { createLogger } from '../../terminal/logger.js';
+import { fetchUpstreamLedger } from '../../terminal/sync/ledger-recovery-client.js';
+import { syncOptionsFromConfig } from '../../terminal/sync/options-from-config.js';
 import type { CommandIo } from '../args.js';
 
 /** Whether an upstream-enrolled public key (SPKI PEM) is this terminal's key. */

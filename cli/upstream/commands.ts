@@ -1,0 +1,25 @@
+import type { CommandEntry } from '../args.js';
+
+/** `veriterm upstream …`: the reference upstream and its tools. */
+export const upstreamCommands: CommandEntry[] = [
+  {
+    name: 'run',
+    summary: 'run the reference upstream (the default: `veriterm upstream --broker …`)',
+    load: () => import('./upstream.js'),
+  },
+  {
+    name: 'command',
+    summary: 'send one signed command to a terminal and print its result',
+    load: async () => (await import('./upstream.js')).command,
+  },
+  {
+    name: 'acl',
+    summary: "print the broker's mosquitto ACL file for a list of terminals",
+    load: async () => (await import('./upstream.js')).acl,
+  },
+  {
+    name: 'enrol',
+    summary: 'issue a one-time enrolment code for a terminal',
+    load: () => import('./enrol.js'),
+  },
+];
