@@ -1,5 +1,5 @@
 import type { CodeMismatch, VerdictKind } from '../verify/types.js';
-import type { AlertKind } from './types.js';
+import type { AlertKind, ReceiptExceptionReason } from './types.js';
 
 /**
  * Payloads of the record types the ledger itself interprets (its projections read them).
@@ -92,6 +92,38 @@ export interface ReceiptPrintedPayload {
   [key: string]: unknown;
 }
 
+/** Unit keys grouped by product: product key → the rest of each key (key = product key + rest). */
+export type UnitKeysByProduct = Record<string, string[]>;
+
+export interface ReceiptException {
+  /** A unit key, or a container key (`00` + SSCC, or a case's GTIN + serial key). */
+  key: string;
+  reason: ReceiptExceptionReason;
+  /** Put aside by the clerk: not stock. Without it the unit was only flagged. */
+  putAside?: true;
+}
+
+/**
+ * A delivery's goods receipt (核注), one per closed delivery (terminal/receiving): what was
+ * accepted into stock, what is missing and every exception. `units` lists every accepted unit
+ * (those under accepted containers too), so upstream learns each unit's arrival from this record
+ * alone; `containers` names the containers checked in whole (a pallet's cases are not repeated).
+ */
+export interface ReceiptPayload {
+  deliveryId: string;
+  supplierId: string;
+  outcome: 'complete' | 'partial';
+  /** Why a partial delivery was closed (required for `partial`). */
+  reason?: string;
+  expectedUnits: number;
+  containers: string[];
+  units: UnitKeysByProduct;
+  /** Expected but not checked in: whole containers, and units counted one by one. */
+  missing: { containers: string[]; units: UnitKeysByProduct };
+  exceptions: ReceiptException[];
+  [key: string]: unknown;
+}
+
 /**
  * The payload type of every record type (record-decoders.ts has one decoder per entry): a type
  * added to RECORD_TYPES without its payload here does not compile there.
@@ -102,4 +134,5 @@ export interface RecordPayloads {
   return: ReturnPayload;
   alert: AlertPayload;
   receipt_printed: ReceiptPrintedPayload;
+  receipt: ReceiptPayload;
 }

@@ -6,7 +6,7 @@ import type { ActiveWriteOff, StoredSale } from './ledger-reads.js';
  * record, Ed25519 signature by the terminal's key. It is durable (committed with
  * synchronous=FULL, its outbox row in the same transaction) when `append` returns.
  */
-export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed'] as const;
+export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed', 'receipt'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /**
@@ -24,6 +24,25 @@ export const ALERT_KINDS = [
   'ledger_recovered',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * Why a unit or container on a goods receipt (`receipt` record, terminal/receiving) is an
+ * exception: `foreign` not on the delivery note; registry states `recalled`, `withdrawn`,
+ * `blocked` (stolen, destroyed, locked), `expired`, `already_sold` (sold here or upstream),
+ * `not_in_registry`; clerk's reasons `damaged`, `other`.
+ */
+export const RECEIPT_EXCEPTION_REASONS = [
+  'foreign',
+  'recalled',
+  'withdrawn',
+  'blocked',
+  'expired',
+  'already_sold',
+  'not_in_registry',
+  'damaged',
+  'other',
+] as const;
+export type ReceiptExceptionReason = (typeof RECEIPT_EXCEPTION_REASONS)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {
   id: string;
