@@ -210,7 +210,6 @@ export class ReceivingSession {
 
   private receiptPayload(request: CloseRequest): ReceiptPayload {
     const containers = this.store.containersOf(this.note.id);
-    const stateOf = new Map(containers.map((c) => [c.id, c.state]));
     const accepted: UnitKeysByProduct = {};
     const missingUnits: UnitKeysByProduct = {};
     const payload: ReceiptPayload = {
@@ -228,18 +227,30 @@ export class ReceivingSession {
         ...(e.putAside ? { putAside: true as const } : {}),
       })),
     };
+    // A container is missing whole when it and everything in it is still pending; otherwise its
+    // missing parts are listed (pending cases of a broken-down pallet, units of an opened case).
+    const pendingChildren = new Map<number, boolean>();
+    for (const c of containers)
+      if (c.parent !== null)
+        pendingChildren.set(
+          c.parent,
+          (pendingChildren.get(c.parent) ?? true) && c.state === CONTAINER_PENDING,
+        );
+    const wholeMissing = (c: ContainerRow) =>
+      c.state === CONTAINER_PENDING && pendingChildren.get(c.id) !== false;
+    const byId = new Map(containers.map((c) => [c.id, c]));
     for (const c of containers) {
-      const state = stateOf.get(c.id)!;
-      const parentState = c.parent === null ? undefined : stateOf.get(c.parent);
+      const state = c.state;
+      const parent = c.parent === null ? undefined : byId.get(c.parent);
       // Top-most only: a checked-in pallet's cases, or a missing pallet's, are not listed again.
-      if (state === CONTAINER_CHECKED_IN && parentState !== CONTAINER_CHECKED_IN)
+      if (state === CONTAINER_CHECKED_IN && parent?.state !== CONTAINER_CHECKED_IN)
         payload.containers.push(c.key!);
-      if (state === CONTAINER_PENDING && parentState !== CONTAINER_PENDING)
-        payload.missing.containers.push(c.key!);
+      const covered = parent !== undefined && wholeMissing(parent);
+      if (wholeMissing(c) && !covered) payload.missing.containers.push(c.key!);
       for (const split of this.store.unitKeysOf(c.id)) {
         const s = this.unitState(split, state);
         if (s === 'in') addUnit(accepted, split);
-        else if (s === 'missing' && state === CONTAINER_OPENED) addUnit(missingUnits, split);
+        else if (s === 'missing' && !wholeMissing(c) && !covered) addUnit(missingUnits, split);
       }
     }
     return payload;
