@@ -108,7 +108,7 @@ export class ReceivingSession {
         const key = r.kind === 'unit' ? r.split.key : r.container.key!;
         return answer({
           action: 'none',
-          target: r.kind === 'unit' ? 'unit' : 'unknown',
+          target: r.kind === 'unit' && r.split.rest !== '' ? 'unit' : 'unknown',
           key,
           checkedIn: 0,
           problems: [
@@ -151,7 +151,8 @@ export class ReceivingSession {
         });
       }
       const unit = this.store.unit(r.split);
-      if (!unit || unit.note !== this.note.id) return this.foreign(r.split.key, 'unit', reason);
+      if (!unit || unit.note !== this.note.id)
+        return this.foreign(r.split.key, r.split.rest === '' ? 'unknown' : 'unit', reason);
       this.store.setUnitState(r.split, UNIT_PUT_ASIDE);
       this.store.addException(this.note.id, r.split.key, reason, true, at);
       return answer({ action: 'put_aside', target: 'unit', key: r.split.key, checkedIn: 0 });
@@ -354,10 +355,11 @@ export class ReceivingSession {
       }
       this.store.checkInChildren(c.id);
     }
+    // Units put aside before their container was scanned stay aside (one read for all of them).
+    const aside = this.store.putAsideKeys(this.note.id);
     const units: SplitKey[] = [];
     for (const container of checked)
-      for (const split of this.store.unitKeysOf(container.id))
-        if (this.store.unit(split)?.state !== UNIT_PUT_ASIDE) units.push(split);
+      for (const split of this.store.unitKeysOf(container.id)) if (!aside.has(split.key)) units.push(split);
     problems.push(...this.unitProblems(units));
     return answer({ action: 'checked_in', target, key: c.key!, checkedIn: units.length, problems });
   }

@@ -140,6 +140,7 @@ export class ReceivingStore {
       exceptions: db.prepare(
         `SELECT key, reason, put_aside AS putAside, at FROM receiving_exceptions WHERE note = ? ORDER BY id`,
       ),
+      putAside: db.prepare('SELECT key FROM receiving_exceptions WHERE note = ? AND put_aside = 1'),
       close: db.prepare(
         `UPDATE receiving_notes SET state = 'closed', outcome = ?, reason = ?, closed_at = ?, receipt_id = ?
          WHERE id = ? AND state = 'open'`,
@@ -277,6 +278,11 @@ export class ReceivingStore {
     return (this.q.exceptions.all(noteId) as (Omit<ExceptionRow, 'putAside'> & { putAside: number })[]).map(
       (r) => ({ ...r, putAside: r.putAside === 1 }),
     );
+  }
+
+  /** Keys put aside on a note (units and containers). */
+  putAsideKeys(noteId: number): Set<string> {
+    return new Set((this.q.putAside.all(noteId) as { key: string }[]).map((r) => r.key));
   }
 
   /** Marks an open note closed; false when it was closed already. */
