@@ -17,7 +17,8 @@ for (let p = 1; p <= Number(pallets); p++) {
   const keys = [0, 7, 13].map((i) => cn20(first + i));
   rig.ledger.transaction(() => {
     const sale = rig.ledger.append('sale', salePayload(keys));
-    keys.forEach((codeKey, line) => rig.ledger.append('write_off', { codeKey, saleId: sale.id, line }));
+    for (const [line, codeKey] of keys.entries())
+      rig.ledger.append('write_off', { codeKey, saleId: sale.id, line });
   });
 }
 process.stdout.write(`done ${performance.now() - started}\n`);
