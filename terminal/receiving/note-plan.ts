@@ -32,7 +32,7 @@ export interface PlannedContainer {
 
 export interface PlannedUnit extends SplitKey {
   /** Index in `containers`; undefined for a loose unit. */
-  container?: number;
+  container: number | undefined;
 }
 
 /** A note's contents as rows to store, every key normalised, checked and unique. */
@@ -56,7 +56,7 @@ export function contentHashOf(note: DeliveryNote): string {
 export function planNote(note: DeliveryNote): NotePlan | TreeRefusal {
   const containers: PlannedContainer[] = [];
   const units: PlannedUnit[] = [];
-  const seenUnits = new Map<string, string>();
+  const seenUnits = new Map<string, number>();
   const seenContainers = new Map<string, string>();
   const fail = (code: TreeRefusalCode, path: string, message: string): TreeRefusal => ({
     ok: false,
@@ -65,19 +65,25 @@ export function planNote(note: DeliveryNote): NotePlan | TreeRefusal {
     message,
   });
 
+  // Where each unit was listed, as (list path, index): a path string is made only for a refusal.
+  const listedIn: string[] = [];
+  const listedAt: number[] = [];
+  const whereUnit = (i: number) => `${listedIn[i]}[${listedAt[i]}]`;
+
   const addUnits = (codes: readonly string[], path: string, container?: number): TreeRefusal | undefined => {
     for (let i = 0; i < codes.length; i++) {
-      const at = `${path}[${i}]`;
       const read = unitKeyOf(codes[i]!);
-      if (!read.ok) return fail('bad_unit_code', at, `${read.code}: ${read.message}`);
-      const earlier = seenUnits.get(read.key) ?? seenContainers.get(read.key);
+      if (!read.ok) return fail('bad_unit_code', `${path}[${i}]`, `${read.code}: ${read.message}`);
+      const earlierUnit = seenUnits.get(read.key);
+      const earlier = earlierUnit !== undefined ? whereUnit(earlierUnit) : seenContainers.get(read.key);
       if (earlier !== undefined)
-        return fail('unit_in_two_places', at, `unit ${read.key} is also listed at ${earlier}`);
-      seenUnits.set(read.key, at);
-      const { ok: _ok, ...split } = read;
-      units.push(container === undefined ? split : { ...split, container });
+        return fail('unit_in_two_places', `${path}[${i}]`, `unit ${read.key} is also listed at ${earlier}`);
+      seenUnits.set(read.key, units.length);
+      listedIn.push(path);
+      listedAt.push(i);
+      units.push({ key: read.key, productKey: read.productKey, rest: read.rest, container });
       if (units.length > NOTE_LIMITS.maxUnits)
-        return fail('too_large', at, `more than ${NOTE_LIMITS.maxUnits} units in one note`);
+        return fail('too_large', `${path}[${i}]`, `more than ${NOTE_LIMITS.maxUnits} units in one note`);
     }
     return undefined;
   };
@@ -88,7 +94,8 @@ export function planNote(note: DeliveryNote): NotePlan | TreeRefusal {
     path: string,
     parent?: number,
   ): number | TreeRefusal => {
-    const earlier = seenContainers.get(key) ?? seenUnits.get(key);
+    const unitAt = seenUnits.get(key);
+    const earlier = seenContainers.get(key) ?? (unitAt === undefined ? undefined : whereUnit(unitAt));
     if (earlier !== undefined)
       return fail('container_in_two_places', path, `container ${key} is also listed at ${earlier}`);
     seenContainers.set(key, path);

@@ -99,9 +99,10 @@ export class ReceivingStore {
       insertProduct: db.prepare('INSERT OR IGNORE INTO receiving_products (key) VALUES (?)'),
       productId: db.prepare('SELECT id FROM receiving_products WHERE key = ?'),
       insertContainer: db.prepare(
-        `INSERT OR IGNORE INTO receiving_containers (note, key, level, parent, state, units, unit_list)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO receiving_containers (note, key, level, parent, state, units)
+         VALUES (?, ?, ?, ?, ?, ?)`,
       ),
+      insertList: db.prepare('INSERT INTO receiving_unit_lists (container, list) VALUES (?, ?)'),
       insertUnit: db.prepare(
         'INSERT OR IGNORE INTO receiving_units (product, rest, container) VALUES (?, ?, ?)',
       ),
@@ -117,8 +118,10 @@ export class ReceivingStore {
       children: db.prepare(
         'SELECT id, note, key, level, parent, state, units FROM receiving_containers WHERE parent = ? ORDER BY id',
       ),
-      unitList: db.prepare('SELECT unit_list AS list FROM receiving_containers WHERE id = ?'),
-      clearLists: db.prepare('UPDATE receiving_containers SET unit_list = NULL WHERE note = ?'),
+      unitList: db.prepare('SELECT list FROM receiving_unit_lists WHERE container = ?'),
+      clearLists: db.prepare(
+        'DELETE FROM receiving_unit_lists WHERE container IN (SELECT id FROM receiving_containers WHERE note = ?)',
+      ),
       unit: db.prepare(
         `SELECT u.container, u.state, c.note, c.state AS containerState
          FROM receiving_units u JOIN receiving_containers c ON c.id = u.container
@@ -193,22 +196,16 @@ export class ReceivingStore {
     for (const [i, c] of plan.containers.entries()) {
       const parent = c.parent === undefined ? null : ids[c.parent]!;
       const count = own[i]!.length;
-      const info = q.insertContainer.run(
-        noteId,
-        c.key,
-        c.level,
-        parent,
-        CONTAINER_PENDING,
-        count,
-        own[i]!.join('\n'),
-      );
+      const info = q.insertContainer.run(noteId, c.key, c.level, parent, CONTAINER_PENDING, count);
       if (info.changes !== 1) throw new UnitTaken(c.key);
-      ids.push(Number(info.lastInsertRowid));
+      const id = Number(info.lastInsertRowid);
+      if (count > 0) q.insertList.run(id, own[i]!.join('\n'));
+      ids.push(id);
     }
     const looseId = Number(
-      q.insertContainer.run(noteId, null, 'loose', null, CONTAINER_OPENED, loose.length, loose.join('\n'))
-        .lastInsertRowid,
+      q.insertContainer.run(noteId, null, 'loose', null, CONTAINER_OPENED, loose.length).lastInsertRowid,
     );
+    if (loose.length > 0) q.insertList.run(looseId, loose.join('\n'));
     // Inserted in key order: B-tree pages fill up instead of splitting half-empty.
     const products = new Map<string, number>();
     const rows = plan.units.map((u) => ({

@@ -11,9 +11,10 @@ import { migrate, type SqliteDatabase } from '../db/open-database.js';
  * pallet writes one row per container, and a unit row changes only when the unit itself is
  * scanned or put aside. States: container 0 pending, 1 checked in, 2 opened (its units count one
  * by one); unit 0 as its container, 1 checked in itself, 2 put aside. Each note has one `loose`
- * container (no key, state opened) holding its loose units. A container's `unit_list` (its own
- * units' keys, one per line) serves the open delivery (what a pallet scan checks, what the receipt
- * lists) and is cleared when the delivery closes, so a closed delivery keeps only its unit rows.
+ * container (no key, state opened) holding its loose units. A container's unit list (its own
+ * units, one `productKey<TAB>rest` per line, in `receiving_unit_lists`) serves the open delivery
+ * (what a pallet scan checks, what the receipt lists) and is deleted when the delivery closes, so
+ * a closed delivery keeps only its unit rows (the pages go back to SQLite's free list).
  * Steps are append-only.
  */
 export const RECEIVING_MIGRATIONS: readonly string[] = [
@@ -46,8 +47,11 @@ export const RECEIVING_MIGRATIONS: readonly string[] = [
      level TEXT NOT NULL CHECK (level IN ('pallet', 'case', 'loose')),
      parent INTEGER REFERENCES receiving_containers (id),
      state INTEGER NOT NULL DEFAULT 0,
-     units INTEGER NOT NULL,
-     unit_list TEXT
+     units INTEGER NOT NULL
+   );
+   CREATE TABLE receiving_unit_lists (
+     container INTEGER PRIMARY KEY REFERENCES receiving_containers (id),
+     list TEXT NOT NULL
    );
    CREATE INDEX receiving_containers_note ON receiving_containers (note);
    CREATE INDEX receiving_containers_parent ON receiving_containers (parent) WHERE parent IS NOT NULL;

@@ -138,6 +138,7 @@ export class ReceivingRig {
       'receiving_containers',
       'receiving_units',
       'receiving_exceptions',
+      'receiving_unit_lists',
       'sync_command_nonces',
       'ledger_records',
     ]) {
