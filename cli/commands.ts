@@ -56,6 +56,16 @@ export const commands: CommandEntry[] = [
     load: () => import('../provisioning/cli/decommission-command.js'),
   },
   {
+    name: 'deliveries',
+    summary: 'import or list signed delivery notes (receiving)',
+    load: () => import('./receiving/deliveries-command.js'),
+  },
+  {
+    name: 'stock',
+    summary: "the store's own stock per product (received − sold), CSV export",
+    load: () => import('./receiving/stock-command.js'),
+  },
+  {
     name: 'upstream',
     summary: 'reference upstream',
     load: () => import('../upstream/cli/upstream-command.js'),

@@ -70,6 +70,11 @@ const NOTE_COLUMNS = `id, delivery_id AS deliveryId, content_hash AS contentHash
   imported_at AS importedAt, units, containers, state, outcome, reason, closed_at AS closedAt,
   receipt_id AS receiptId`;
 
+/** The notes on a terminal database, read-only (no migration): `veriterm deliveries list`. */
+export function readNotes(db: SqliteDatabase): NoteRow[] {
+  return db.prepare(`SELECT ${NOTE_COLUMNS} FROM receiving_notes ORDER BY id`).all() as NoteRow[];
+}
+
 /** A unit already on another note (refuses the note that lists it again). */
 export class UnitTaken extends Error {
   constructor(readonly key: string) {
