@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { verifyCommandSignature } from '../sync/command-signing.js';
 import type { SyncStore } from '../sync/sync-store.js';
-import { signedDeliveryNoteSchema } from './note-format.js';
-import { planNote } from './note-plan.js';
+import { type SignedDeliveryNote, signedDeliveryNoteSchema } from './note-format.js';
+import { type NotePlan, planNote } from './note-plan.js';
 import { type ReceivingStore, UnitTaken } from './receiving-store.js';
 
 /** Every reason a delivery note is refused; a refusal leaves nothing behind (no note, no nonce). */
@@ -56,14 +56,34 @@ class AlreadyImported extends Error {
   }
 }
 
+type Refusal = Extract<ImportResult, { ok: false }>;
+
+/** A note that passed every check that needs no database: ready for `storeDeliveryNote`. */
+export interface CheckedNote {
+  ok: true;
+  envelope: SignedDeliveryNote;
+  plan: NotePlan;
+  /** How long its nonce must be remembered: past this, the expiry check alone refuses it. */
+  keepNonceUntilMs: number;
+}
+
+/** Checks a signed note, then stores it: `checkDeliveryNote` + `storeDeliveryNote`. */
+export function importDeliveryNote(raw: unknown, ctx: ImportContext): ImportResult {
+  const checked = checkDeliveryNote(raw, ctx);
+  return checked.ok ? storeDeliveryNote(checked, ctx) : checked;
+}
+
 /**
- * Checks a signed delivery note and stores it in one transaction, or refuses it with a named code.
+ * Checks a signed delivery note in one transaction, or refuses it with a named code.
  * In order: shape and version, signature by a pinned upstream key, addressed to this store,
  * inside its validity window, the tree (check digits, unit codes, nothing listed twice), then
  * under the write lock: nonce never seen (replay), the delivery id new or with the very same
  * content (`already_imported`, nothing changes), no unit or container already on another note.
  */
-export function importDeliveryNote(raw: unknown, ctx: ImportContext): ImportResult {
+export function checkDeliveryNote(
+  raw: unknown,
+  ctx: Omit<ImportContext, 'store' | 'nonces'>,
+): CheckedNote | Refusal {
   const refuse = (
     code: NoteRefusalCode,
     message: string,
@@ -100,25 +120,30 @@ export function importDeliveryNote(raw: unknown, ctx: ImportContext): ImportResu
     return refuse('expired', `expired at ${envelope.expiresAt}`, { deliveryId });
   const plan = planNote(envelope.note);
   if (!plan.ok) return refuse(plan.code, `${plan.path}: ${plan.message}`, { path: plan.path, deliveryId });
+  return { ok: true, envelope, plan, keepNonceUntilMs: expires + ctx.maxClockSkewMs };
+}
+
+/**
+ * Stores a checked note in one transaction: under the write lock, its nonce never seen (replay),
+ * the delivery id new or with the very same content (`already_imported`, nothing changes), no unit
+ * or container already on another note. The checks before it (`checkDeliveryNote`) hold no lock.
+ */
+export function storeDeliveryNote(checked: CheckedNote, ctx: ImportContext): ImportResult {
+  const { envelope, plan } = checked;
+  const deliveryId = envelope.note.deliveryId;
+  const refuse = (code: NoteRefusalCode, message: string) =>
+    ({ ok: false, code, message, deliveryId }) as const;
   const nowIso = new Date(ctx.nowMs).toISOString();
   const { store } = ctx;
   try {
     return store.db
       .transaction((): ImportResult => {
-        if (!ctx.nonces.claimNonce(envelope.id, expires + ctx.maxClockSkewMs, ctx.nowMs))
-          throw new Refused(
-            refuse('replayed', `note message ${envelope.id} was received before`, { deliveryId }),
-          );
+        if (!ctx.nonces.claimNonce(envelope.id, checked.keepNonceUntilMs, ctx.nowMs))
+          throw new Refused(refuse('replayed', `note message ${envelope.id} was received before`));
         const existing = store.noteByDeliveryId(deliveryId);
         if (existing && existing.contentHash !== plan.contentHash)
           throw new Refused(
-            refuse(
-              'delivery_conflict',
-              `delivery ${deliveryId} was imported before with different contents`,
-              {
-                deliveryId,
-              },
-            ),
+            refuse('delivery_conflict', `delivery ${deliveryId} was imported before with different contents`),
           );
         // The same note again under a new message id: harmless; rolled back so nothing is kept of it.
         if (existing) throw new AlreadyImported(existing.id, existing.units);
@@ -145,7 +170,7 @@ export function importDeliveryNote(raw: unknown, ctx: ImportContext): ImportResu
     if (error instanceof Refused) return error.result;
     if (error instanceof AlreadyImported)
       return { ok: true, status: 'already_imported', deliveryId, noteId: error.noteId, units: error.units };
-    if (error instanceof UnitTaken) return refuse('unit_on_other_note', error.message, { deliveryId });
+    if (error instanceof UnitTaken) return refuse('unit_on_other_note', error.message);
     throw error;
   }
 }
