@@ -61,7 +61,8 @@ function importFile(file: string, configFile: string, io: CommandIo): number {
   // the rest of the sync section (broker, credentials) is not needed to import from a file.
   const commands = (
     config.sync
-      ? (syncOptionsFromConfig({ ...config.sync, credentialsFile: undefined }) as { commands?: unknown }).commands
+      ? (syncOptionsFromConfig({ ...config.sync, credentialsFile: undefined }) as { commands?: unknown })
+          .commands
       : undefined
   ) as { publicKeys?: string[]; maxClockSkewMs?: number } | undefined;
   const keys = (commands?.publicKeys ?? []).map(parseEd25519PublicKey);

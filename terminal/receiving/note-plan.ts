@@ -40,12 +40,25 @@ export interface NotePlan {
   ok: true;
   containers: PlannedContainer[];
   units: PlannedUnit[];
-  /** hex SHA-256 of the note's canonical JSON: the same delivery id must always come with it. */
+  /**
+   * hex SHA-256 of what the note says (supplier, arrival, every container and unit by its normalised
+   * key, in order): the same delivery id must always come with it. A unit written in another code
+   * form is the same content.
+   */
   contentHash: string;
 }
 
-export function contentHashOf(note: DeliveryNote): string {
-  return createHash('sha256').update(canonicalJson(note)).digest('hex');
+function contentHashOf(note: DeliveryNote, containers: PlannedContainer[], units: PlannedUnit[]): string {
+  const hash = createHash('sha256');
+  hash.update(canonicalJson([note.deliveryId, note.supplier, note.expectedArrival]));
+  for (const c of containers) hash.update(`\nC${c.level} ${c.key} ${c.parent ?? ''}`);
+  // In chunks: one update per unit costs more than building a few hundred lines at a time.
+  for (let i = 0; i < units.length; i += 512) {
+    let chunk = '';
+    for (const u of units.slice(i, i + 512)) chunk += `\nU${u.key} ${u.container ?? ''}`;
+    hash.update(chunk);
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -148,5 +161,5 @@ export function planNote(note: DeliveryNote): NotePlan | TreeRefusal {
   const refused = addUnits(note.units, 'units');
   if (refused) return refused;
   if (units.length === 0) return fail('malformed_tree', '(note)', 'a note without units');
-  return { ok: true, containers, units, contentHash: contentHashOf(note) };
+  return { ok: true, containers, units, contentHash: contentHashOf(note, containers, units) };
 }

@@ -184,6 +184,15 @@ describe('delivery note import', () => {
     expect(rig.footprint()).toEqual(before);
   });
 
+  it('content is what the note says, not how its codes are written: another code form is the same note', () => {
+    const element = noteOf({ deliveryId: 'D-5', units: ['(01)09506000134352(21)AB1'] });
+    const link = noteOf({ deliveryId: 'D-5', units: ['https://id.example.com/01/09506000134352/21/AB1'] });
+    const other = noteOf({ deliveryId: 'D-5', units: ['(01)09506000134352(21)AB2'] });
+    expect(rig.import(signNote(element, rig.keys.privateKey))).toMatchObject({ status: 'imported' });
+    expect(rig.import(signNote(link, rig.keys.privateKey))).toMatchObject({ status: 'already_imported' });
+    expect(rig.import(signNote(other, rig.keys.privateKey))).toMatchObject({ code: 'delivery_conflict' });
+  });
+
   it('names every refusal code it can give (the list the docs show)', () => {
     expect(new Set(cases.map(([c]) => c))).toEqual(
       new Set(
