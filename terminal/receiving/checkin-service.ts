@@ -162,6 +162,9 @@ export class ReceivingSession {
   /** Expected / received / missing / put aside / extra for the page and the tests. */
   counts(): DeliveryCounts {
     return this.store.db.transaction(() => {
+      // Closed: the counts it closed with (its unit lists are gone).
+      const closed = this.store.note(this.note.id)?.closedCounts;
+      if (closed) return JSON.parse(closed) as DeliveryCounts;
       const c: DeliveryCounts = { expected: this.note.units, received: 0, missing: 0, putAside: 0, extra: 0 };
       for (const container of this.store.containersOf(this.note.id)) {
         const state = container.state;
@@ -201,8 +204,9 @@ export class ReceivingSession {
           'delivery_incomplete',
           `Delivery ${note.deliveryId} has ${missing} missing containers or units: close it as partial, with a reason`,
         );
+      const counts = this.counts();
       const record = this.deps.ledger.append('receipt', payload);
-      if (!this.store.close(note.id, request.outcome, payload.reason ?? null, record.at, record.id))
+      if (!this.store.close(note.id, request.outcome, payload.reason ?? null, record.at, record.id, counts))
         throw new VeritermError('delivery_closed', `Delivery ${note.deliveryId} is already closed`);
       this.store.clearUnitLists(note.id);
       return record;

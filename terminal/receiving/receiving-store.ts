@@ -39,6 +39,8 @@ export interface NoteRow {
   reason: string | null;
   closedAt: string | null;
   receiptId: string | null;
+  /** JSON of the delivery's counts when it closed. */
+  closedCounts: string | null;
 }
 
 export interface ContainerRow {
@@ -68,7 +70,7 @@ export interface ExceptionRow {
 const NOTE_COLUMNS = `id, delivery_id AS deliveryId, content_hash AS contentHash, store_id AS storeId,
   supplier_id AS supplierId, supplier_name AS supplierName, expected_arrival AS expectedArrival,
   imported_at AS importedAt, units, containers, state, outcome, reason, closed_at AS closedAt,
-  receipt_id AS receiptId`;
+  receipt_id AS receiptId, closed_counts AS closedCounts`;
 
 /** The notes on a terminal database, read-only (no migration): `veriterm deliveries list`. */
 export function readNotes(db: SqliteDatabase): NoteRow[] {
@@ -150,7 +152,8 @@ export class ReceivingStore {
       ),
       putAside: db.prepare('SELECT key FROM receiving_exceptions WHERE note = ? AND put_aside = 1'),
       close: db.prepare(
-        `UPDATE receiving_notes SET state = 'closed', outcome = ?, reason = ?, closed_at = ?, receipt_id = ?
+        `UPDATE receiving_notes SET state = 'closed', outcome = ?, reason = ?, closed_at = ?, receipt_id = ?,
+           closed_counts = ?
          WHERE id = ? AND state = 'open'`,
       ),
     };
@@ -294,8 +297,9 @@ export class ReceivingStore {
     reason: string | null,
     at: string,
     receiptId: string,
+    counts: object,
   ): boolean {
-    return this.q.close.run(outcome, reason, at, receiptId, noteId).changes === 1;
+    return this.q.close.run(outcome, reason, at, receiptId, JSON.stringify(counts), noteId).changes === 1;
   }
 
   /** Drops a closed note's unit lists: its unit rows keep what stock needs. */

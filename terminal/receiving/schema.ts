@@ -37,7 +37,9 @@ export const RECEIVING_MIGRATIONS: readonly string[] = [
      outcome TEXT CHECK (outcome IN ('complete', 'partial')),
      reason TEXT,
      closed_at TEXT,
-     receipt_id TEXT
+     receipt_id TEXT,
+     -- The delivery's counts when it closed (its unit lists are deleted then): JSON DeliveryCounts.
+     closed_counts TEXT
    );
    CREATE TABLE receiving_products (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
    CREATE TABLE receiving_containers (

@@ -189,6 +189,7 @@ describe('check-in', () => {
     // Closed: nothing changes any more; the unit lists are gone, the stock stays.
     expect(s.scan(cn20(101))).toMatchObject({ ok: false, problems: [{ code: 'delivery_closed' }] });
     expect(() => s.close({ outcome: 'partial', reason: 'again' })).toThrow(/closed/);
+    expect(s.counts()).toEqual({ expected: 14, received: 7, missing: 6, putAside: 1, extra: 1 });
     const lists =
       'SELECT count(*) AS n FROM receiving_unit_lists l JOIN receiving_containers c ON c.id = l.container WHERE c.note = ?';
     expect(rig.db.prepare(lists).get(1)).toEqual({ n: 0 });
