@@ -62,6 +62,16 @@ export const commands: CommandEntry[] = [
     load: () => import('./provisioning/decommission.js'),
   },
   {
+    name: 'deliveries',
+    summary: 'import or list signed delivery notes (receiving)',
+    load: () => import('./receiving/deliveries-command.js'),
+  },
+  {
+    name: 'stock',
+    summary: "the store's own stock per product (received − sold), CSV export",
+    load: () => import('./receiving/stock-command.js'),
+  },
+  {
     name: 'upstream',
     summary: 'reference upstream',
     description:

@@ -121,7 +121,8 @@ export const UNDECODABLE_RECORD = 'undecodable_record';
 export interface UnitEvent {
   id: number;
   key: string;
-  status: 'sold' | 'active';
+  /** `received`: checked in at the store (a goods receipt); registry deltas skip it. */
+  status: 'sold' | 'active' | 'received';
   storeId: string;
   terminalId: string;
   at: string;

@@ -155,6 +155,8 @@ export class RegistryPublisher {
 export function foldUnitEvents(events: readonly UnitEvent[]): UnitChange[] {
   const latest = new Map<string, UnitChange>();
   for (const e of events) {
+    // A unit checked in at a store (goods receipt) changes nothing the registry publishes.
+    if (e.status === 'received') continue;
     if (e.status === 'sold') {
       latest.set(e.key, {
         key: e.key,

@@ -17,6 +17,25 @@ export const ALERT_KINDS = [
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /**
+ * Why a unit or container on a goods receipt (`receipt` record, terminal/receiving) is an
+ * exception: `foreign` not on the delivery note; registry states `recalled`, `withdrawn`,
+ * `blocked` (stolen, destroyed, locked), `expired`, `already_sold` (sold here or upstream),
+ * `not_in_registry`; clerk's reasons `damaged`, `other`.
+ */
+export const RECEIPT_EXCEPTION_REASONS = [
+  'foreign',
+  'recalled',
+  'withdrawn',
+  'blocked',
+  'expired',
+  'already_sold',
+  'not_in_registry',
+  'damaged',
+  'other',
+] as const;
+export type ReceiptExceptionReason = (typeof RECEIPT_EXCEPTION_REASONS)[number];
+
+/**
  * Payloads of the record types the ledger itself interprets (its projections read them).
  * All fields are JSON; optional fields are left out of the canonical form when undefined.
  */
@@ -107,6 +126,38 @@ export interface ReceiptPrintedPayload {
   [key: string]: unknown;
 }
 
+/** Unit keys grouped by product: product key → the rest of each key (key = product key + rest). */
+export type UnitKeysByProduct = Record<string, string[]>;
+
+export interface ReceiptException {
+  /** A unit key, or a container key (`00` + SSCC, or a case's GTIN + serial key). */
+  key: string;
+  reason: ReceiptExceptionReason;
+  /** Put aside by the clerk: not stock. Without it the unit was only flagged. */
+  putAside?: true;
+}
+
+/**
+ * A delivery's goods receipt (核注), one per closed delivery (terminal/receiving): what was
+ * accepted into stock, what is missing and every exception. `units` lists every accepted unit
+ * (those under accepted containers too), so upstream learns each unit's arrival from this record
+ * alone; `containers` names the containers checked in whole (a pallet's cases are not repeated).
+ */
+export interface ReceiptPayload {
+  deliveryId: string;
+  supplierId: string;
+  outcome: 'complete' | 'partial';
+  /** Why a partial delivery was closed (required for `partial`). */
+  reason?: string;
+  expectedUnits: number;
+  containers: string[];
+  units: UnitKeysByProduct;
+  /** Expected but not checked in: whole containers, and units counted one by one. */
+  missing: { containers: string[]; units: UnitKeysByProduct };
+  exceptions: ReceiptException[];
+  [key: string]: unknown;
+}
+
 /**
  * The payload type of every record type (record-decoders.ts has one decoder per entry): a type
  * added to RECORD_TYPES without its payload here does not compile there.
@@ -117,4 +168,5 @@ export interface RecordPayloads {
   return: ReturnPayload;
   alert: AlertPayload;
   receipt_printed: ReceiptPrintedPayload;
+  receipt: ReceiptPayload;
 }

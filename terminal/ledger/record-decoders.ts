@@ -4,12 +4,13 @@ import { type CodeMismatch, VERDICT_KINDS } from '../verify/types.js';
 import type {
   AlertPayload,
   Approval,
+  ReceiptException,
   RecordPayloads,
   ReturnLinePayload,
   SaleLinePayload,
   SoldContext,
 } from './payloads.js';
-import { ALERT_KINDS, type RecordType } from './types.js';
+import { ALERT_KINDS, RECEIPT_EXCEPTION_REASONS, type RecordType } from './types.js';
 
 /**
  * One decoder per record type, built from the payload types in payloads.ts and shared by the
@@ -23,10 +24,13 @@ import { ALERT_KINDS, type RecordType } from './types.js';
  * valid payload gives back the same data.
  */
 
-/** A unit's new state implied by a record: written off (`sold`) or sellable again (`active`). */
+/**
+ * A unit's new state implied by a record: written off (`sold`), sellable again (`active`), or
+ * checked in at the record's store (`received`, from a goods receipt).
+ */
 export interface UnitStateChange {
   key: string;
-  status: 'sold' | 'active';
+  status: 'sold' | 'active' | 'received';
 }
 
 /** The codes and sales a record is about (the ledger export's `code_key` and `sale_id` columns). */
@@ -106,6 +110,33 @@ const mismatch = z.looseObject({
   batch: scannedVsRegistered.optional(),
   expiry: scannedVsRegistered.optional(),
 } satisfies ShapeOf<CodeMismatch>);
+
+/** Units one receipt may list (accepted, or missing): a delivery note's own bound is lower. */
+const MAX_RECEIPT_UNITS = 1_000_000;
+const MAX_RECEIPT_CONTAINERS = 100_000;
+
+const unitKeysByProduct = z
+  .record(codeKey(), z.array(z.string().min(1).max(MAX_KEY_CHARS)).max(MAX_RECEIPT_UNITS))
+  .superRefine((byProduct, ctx) => {
+    let n = 0;
+    for (const rests of Object.values(byProduct)) n += rests.length;
+    if (n > MAX_RECEIPT_UNITS)
+      ctx.addIssue({ code: 'custom', message: `${n} units: at most ${MAX_RECEIPT_UNITS} in one receipt` });
+  });
+
+const receiptException = z.looseObject({
+  key: codeKey(),
+  reason: z.enum(RECEIPT_EXCEPTION_REASONS),
+  putAside: z.literal(true).optional(),
+} satisfies ShapeOf<ReceiptException>);
+
+/** Every unit key of a by-product listing, in listing order. */
+function keysOf(byProduct: Record<string, string[]>): string[] {
+  const keys: string[] = [];
+  for (const [product, rests] of Object.entries(byProduct))
+    for (const rest of rests) keys.push(product + rest);
+  return keys;
+}
 
 /** Every code key of a return once: a unit cannot come back twice in one return. */
 function uniqueKeys(lines: readonly { codeKey: string }[], ctx: z.RefinementCtx): void {
@@ -188,6 +219,30 @@ export const RECORD_DECODERS = {
     } satisfies ShapeOf<RecordPayloads['receipt_printed']>),
     none,
     (p) => ({ codeKeys: [], saleIds: [p.saleId] }),
+  ),
+  // Each accepted unit is `received` at the record's store; missing and rejected units imply nothing.
+  receipt: decoder(
+    z
+      .looseObject({
+        deliveryId: text(64),
+        supplierId: text(64),
+        outcome: z.enum(['complete', 'partial']),
+        reason: text().optional(),
+        expectedUnits: z.int().min(0).max(MAX_RECEIPT_UNITS),
+        containers: z.array(codeKey()).max(MAX_RECEIPT_CONTAINERS),
+        units: unitKeysByProduct,
+        missing: z.looseObject({
+          containers: z.array(codeKey()).max(MAX_RECEIPT_CONTAINERS),
+          units: unitKeysByProduct,
+        }),
+        exceptions: z.array(receiptException).max(MAX_RECEIPT_UNITS),
+      } satisfies ShapeOf<RecordPayloads['receipt']>)
+      .refine((p) => p.outcome !== 'partial' || p.reason !== undefined, {
+        path: ['reason'],
+        message: 'a partial receipt needs its reason',
+      }),
+    (p) => keysOf(p.units).map((key) => ({ key, status: 'received' as const })),
+    (p) => ({ codeKeys: keysOf(p.units), saleIds: [] }),
   ),
 } satisfies { [T in RecordType]: RecordDecoder<RecordPayloads[T]> };
 

@@ -2,7 +2,12 @@ import type { SalePayload, WriteOffPayload } from './payloads.js';
 
 // Alert kinds live with the alert payload (payloads.ts) so this file and payloads.ts do not import
 // each other; re-exported here, where the record types are.
-export { ALERT_KINDS, type AlertKind } from './payloads.js';
+export {
+  ALERT_KINDS,
+  type AlertKind,
+  RECEIPT_EXCEPTION_REASONS,
+  type ReceiptExceptionReason,
+} from './payloads.js';
 
 /**
  * The ledger's contract with the rest of the terminal. Every sale, write-off, return, alert and
@@ -10,7 +15,7 @@ export { ALERT_KINDS, type AlertKind } from './payloads.js';
  * record, Ed25519 signature by the terminal's key. It is durable (committed with
  * synchronous=FULL, its outbox row in the same transaction) when `append` returns.
  */
-export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed'] as const;
+export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed', 'receipt'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {

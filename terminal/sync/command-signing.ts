@@ -28,14 +28,21 @@ export function parseEd25519PublicKey(text: string): KeyObject {
 
 export type UnsignedCommand = Omit<SignedCommand, 'sig'>;
 
-/** Upstream side: signs canonicalJson(command) with the upstream command key (Ed25519, RFC 8032). */
-export function signCommand(command: UnsignedCommand, privateKey: KeyObject): SignedCommand {
+/**
+ * Upstream side: signs canonicalJson(command) with the upstream command key (Ed25519, RFC 8032).
+ * Any downlink document signed this way (commands, delivery notes: terminal/receiving) takes the
+ * same path, so there is one signing scheme and one set of pinned keys.
+ */
+export function signCommand<C extends object = UnsignedCommand>(
+  command: C,
+  privateKey: KeyObject,
+): C & { sig: string } {
   const sig = sign(null, Buffer.from(canonicalJson(command)), privateKey).toString('base64');
   return { ...command, sig };
 }
 
-/** Terminal side: true when any trusted key verifies the signature. */
-export function verifyCommandSignature(command: SignedCommand, keys: readonly KeyObject[]): boolean {
+/** Terminal side: true when any trusted key verifies the signature over the rest of the document. */
+export function verifyCommandSignature(command: { sig: string }, keys: readonly KeyObject[]): boolean {
   const { sig, ...rest } = command;
   const bytes = Buffer.from(canonicalJson(rest));
   const signature = Buffer.from(sig, 'base64');

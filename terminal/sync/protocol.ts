@@ -22,7 +22,7 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 export const ledgerRecordSchema = z.object({
   id: z.string().min(1).max(64),
   seq: z.number().int().positive(),
-  type: z.enum(['sale', 'write_off', 'return', 'alert', 'receipt_printed']),
+  type: z.enum(LEDGER_RECORD_TYPES),
   at: z.string().min(1).max(40),
   storeId: z.string().min(1).max(64),
   terminalId: z.string().min(1).max(64),

@@ -411,6 +411,7 @@ export const recordTypeMessages: Catalogue<RecordType> = {
     return: '退货',
     alert: '警报',
     receipt_printed: '小票已打印',
+    receipt: '进货核注',
   },
   en: {
     sale: 'Sale',
@@ -418,6 +419,7 @@ export const recordTypeMessages: Catalogue<RecordType> = {
     return: 'Return',
     alert: 'Alert',
     receipt_printed: 'Receipt printed',
+    receipt: 'Goods received',
   },
 };
 

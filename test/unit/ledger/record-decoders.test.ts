@@ -11,6 +11,7 @@ import {
 } from '../../../terminal/ledger/index.js';
 import type {
   AlertPayload,
+  ReceiptPayload,
   ReceiptPrintedPayload,
   ReturnPayload,
   SalePayload,
@@ -91,6 +92,18 @@ const report = {
   reportedAt: '2026-03-02T10:01:00.000Z',
 };
 const printed: ReceiptPrintedPayload = { saleId: '01SALE', jobId: 'job-1' };
+/** terminal/receiving closing a delivery: accepted units grouped by product key. */
+const goodsReceipt: ReceiptPayload = {
+  deliveryId: 'ASN-1',
+  supplierId: 'SUP-1',
+  outcome: 'partial',
+  reason: 'one case short',
+  expectedUnits: 4,
+  containers: ['00006141410000010015'],
+  units: { '6901234': ['0000000012345', '0000000012346'], '0109506000134352': ['21SN1'] },
+  missing: { containers: ['00006141410000010022'], units: {} },
+  exceptions: [{ key: '010950600013435221SN9', reason: 'foreign', putAside: true }],
+};
 
 /** JSON as stored and sent: what every reader actually decodes. */
 const stored = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -122,6 +135,16 @@ describe('record decoders', () => {
     ['alert', report, [], { codeKeys: [], saleIds: [] }],
     ['alert', mismatch, [], { codeKeys: [mismatch.codeKey], saleIds: [] }],
     ['receipt_printed', printed, [], { codeKeys: [], saleIds: ['01SALE'] }],
+    [
+      'receipt',
+      goodsReceipt,
+      [
+        { key: '69012340000000012345', status: 'received' },
+        { key: '69012340000000012346', status: 'received' },
+        { key: '010950600013435221SN1', status: 'received' },
+      ],
+      { codeKeys: ['69012340000000012345', '69012340000000012346', '010950600013435221SN1'], saleIds: [] },
+    ],
   ] as const)(
     'decodes a %s payload as written, unchanged, with its unit changes',
     (type, payload, changes, refs) => {
@@ -190,6 +213,10 @@ describe('record decoders', () => {
     ['receipt_printed', {}, 'saleId'],
     ['receipt_printed', { i: 3 }, 'saleId'],
     ['receipt_printed', { saleId: 's', jobId: 5 }, 'jobId'],
+    ['receipt', { ...goodsReceipt, reason: undefined }, 'reason'],
+    ['receipt', { ...goodsReceipt, outcome: 'done' }, 'outcome'],
+    ['receipt', { ...goodsReceipt, missing: { containers: [] } }, 'missing.units'],
+    ['receipt', { ...goodsReceipt, exceptions: [{ key: 'K', reason: 'lost' }] }, 'exceptions[0].reason'],
   ];
   it.each(malformed.map(([type, payload, path]) => ({ type, payload, path })))(
     'refuses a malformed $type payload, naming $path',
