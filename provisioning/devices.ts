@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type DiscoveredDevice, type DiscoveryResult, discoverDevices } from '../drivers/discovery.js';
 import { createPrinter } from '../drivers/printer/factory.js';
+import { type PrinterFault, printerFault } from '../drivers/printer/status.js';
+import type { PrinterStatus } from '../drivers/printer/types.js';
 import { createScannerSource } from '../drivers/scanner/create-scanner-source.js';
 import type { Scan } from '../drivers/scanner/types.js';
 import { parseCode } from '../terminal/codes/index.js';
@@ -214,27 +216,35 @@ export async function printDocument(
   await printer.start();
   try {
     const status = await printer.status({ timeoutMs: 2000 });
-    if (!status.online)
-      throw new VeritermError(
-        'device_gone',
-        `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`,
-      );
-    if (status.paperOut)
-      throw new VeritermError(
-        'printer_paper',
-        `the printer ${name} is out of paper: load a roll and try again`,
-      );
-    if (status.coverOpen)
-      throw new VeritermError(
-        'printer_cover',
-        `the printer ${name} has its cover open: close it and try again`,
-      );
+    const fault = printerFault(status);
+    if (fault) throw new VeritermError(PRINT_FAULT_CODES[fault], printerFaultText(name, fault, status));
     const profile = getProfile(
       typeof printerOptions.profile === 'string' ? printerOptions.profile : 'generic',
     );
     await printer.write(renderReceipt(doc, profile), { timeoutMs: 10_000 });
   } finally {
     await printer.stop();
+  }
+}
+
+const PRINT_FAULT_CODES: Record<PrinterFault, string> = {
+  paper_out: 'printer_paper',
+  cover_open: 'printer_cover',
+  error: 'printer_error',
+  offline: 'device_gone',
+};
+
+/** What is wrong with the printer and what to do, for the technician (doctor says the same). */
+export function printerFaultText(name: string, fault: PrinterFault, status: PrinterStatus): string {
+  switch (fault) {
+    case 'paper_out':
+      return `the printer ${name} is out of paper: load a roll and try again`;
+    case 'cover_open':
+      return `the printer ${name} has its cover open: close it and try again`;
+    case 'error':
+      return `the printer ${name} reports an error (${status.detail ?? 'printer error'})`;
+    case 'offline':
+      return `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`;
   }
 }
 

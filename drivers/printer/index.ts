@@ -20,6 +20,8 @@ export {
   DLE_EOT_PRINTER,
   encodeStatus,
   isReady,
+  type PrinterFault,
+  printerFault,
   parseStatus,
   STATUS_QUERY,
 } from './status.js';
