@@ -11,11 +11,14 @@ import { parseCode } from '../terminal/codes/index.js';
 import type { ParseResult } from '../terminal/codes/types.js';
 import { VeritermError } from '../terminal/errors.js';
 import { getProfile, type ReceiptDocument, renderReceipt } from '../terminal/receipts/index.js';
+import { heldBy, isEmptyLegacyPort } from './serial-ports.js';
 
 export interface DetectedDevice {
   kind: 'scanner' | 'printer';
   label: string;
   options: Record<string, unknown>;
+  /** Why it is not offered (a port another process holds). */
+  unavailable?: string;
 }
 
 export interface DetectOptions {
@@ -26,6 +29,10 @@ export interface DetectOptions {
   probeTimeoutMs?: number;
   /** Serial/HID/USB discovery (drivers/discovery). @default discoverDevices; tests inject a fake */
   discover?: () => Promise<DiscoveryResult>;
+  /** sysfs tty class, to tell ttyS ports with a UART from empty ones. @default '/sys/class/tty' */
+  sysClassTty?: string;
+  /** Where the open files of other processes are read. @default '/proc' */
+  procDir?: string;
 }
 
 /**
@@ -59,7 +66,26 @@ export async function detectDevices(options: DetectOptions = {}): Promise<Detect
       : undefined,
   );
   for (const p of await Promise.all(probes)) if (p) found.push(p);
-  return found;
+  return usableSerial(found, options);
+}
+
+/**
+ * Drops built-in ttyS ports with no UART behind them (every PC has four in /dev) and marks ports
+ * another process holds open (another terminal's scanner) as unavailable.
+ */
+function usableSerial(found: DetectedDevice[], options: DetectOptions): DetectedDevice[] {
+  const out: DetectedDevice[] = [];
+  for (const d of found) {
+    const path = d.options.path;
+    if (typeof path !== 'string') {
+      out.push(d);
+      continue;
+    }
+    if (isEmptyLegacyPort(path, options.sysClassTty)) continue;
+    const holder = heldBy(path, options.procDir);
+    out.push(holder ? { ...d, unavailable: `in use by process ${holder.pid} (${holder.command})` } : d);
+  }
+  return out;
 }
 
 /** Serial ports, HID scanners and USB printers from drivers/discovery, as scanner/printer options. */

@@ -21,8 +21,8 @@ export {
   encodeStatus,
   isReady,
   type PrinterFault,
-  printerFault,
   parseStatus,
+  printerFault,
   STATUS_QUERY,
 } from './status.js';
 export {

@@ -53,7 +53,9 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
     store = RegistryStore.open(file, { readonly: true });
   } catch (error) {
     if (isPermissionError(error, file)) return [permissionCheck('registry root', file, config.dataDir)];
-    return [fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION, 'registry_unreadable')];
+    return [
+      fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION, 'registry_unreadable'),
+    ];
   }
   try {
     const root = store.trustedRoot();
@@ -125,7 +127,9 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
     return checks;
   } catch (error) {
     if (isPermissionError(error, file)) return [permissionCheck('registry root', file, config.dataDir)];
-    return [fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION, 'registry_unreadable')];
+    return [
+      fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION, 'registry_unreadable'),
+    ];
   } finally {
     store.close();
   }

@@ -44,9 +44,7 @@ export function isPermissionError(error: unknown, path: string): boolean {
 export function permissionCheck(name: string, path: string, dataDir: string): DoctorCheck {
   const access = pathAccess(path);
   const a =
-    access.state === 'denied'
-      ? access
-      : { blocker: path, owner: '?', mode: '?', user: currentUser(), path };
+    access.state === 'denied' ? access : { blocker: path, owner: '?', mode: '?', user: currentUser(), path };
   return fail(
     name,
     `permission denied: ${a.user} may not read ${path} (${a.blocker} is owned by ${a.owner}, mode ${a.mode})`,

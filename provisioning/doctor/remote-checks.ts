@@ -8,7 +8,7 @@ import { describePrinter, printerFaultText } from '../devices.js';
 import { connect } from '../enrol-client.js';
 import { checkClientCert } from './local-checks.js';
 import { type DoctorCheck, fail, ok, warn } from './types.js';
-import { type UplinkResult, probeUplink, uplinkRemedy } from './uplink-probe.js';
+import { probeUplink, type UplinkResult, uplinkRemedy } from './uplink-probe.js';
 
 /** Each printer fault's remedy, for the person at the printer. */
 const PRINTER_REMEDIES: Record<PrinterFault, string> = {

@@ -31,7 +31,9 @@ export interface UplinkFault {
   remedy: string;
 }
 
-export type UplinkResult = { ok: true; scope: string; releaseVersion?: number } | ({ ok: false } & UplinkFault);
+export type UplinkResult =
+  | { ok: true; scope: string; releaseVersion?: number }
+  | ({ ok: false } & UplinkFault);
 
 const NOT_AUTHORIZED = 0x87;
 
@@ -44,13 +46,13 @@ export function uplinkRemedy(cause: UplinkCause, ids: { storeId: string; termina
     case 'broker_tls':
       return 'the broker certificate does not verify against the pinned CA: ask the upstream operator which CA signs the broker, then re-run veriterm provision';
     case 'broker_refused':
-      return 'the broker refuses this terminal\'s login (revoked or never added): ask upstream for a new enrolment code and re-run veriterm provision --force';
+      return "the broker refuses this terminal's login (revoked or never added): ask upstream for a new enrolment code and re-run veriterm provision --force";
     case 'publish_refused':
       return `the broker ACL does not cover this terminal: the upstream operator adds its topics (${prefix}… ; pattern ACLs cover every enrolled terminal, docs/upstream.md), then run veriterm doctor; no need to re-enrol`;
     case 'no_upstream_ack':
       return 'upstream did not answer: the upstream operator checks that `veriterm upstream` runs and is connected to this broker, then run veriterm doctor';
     case 'no_registry':
-      return 'upstream has no registry release for this terminal\'s scope: the upstream operator publishes one (veriterm upstream registry …); the terminal fetches it by itself once running';
+      return "upstream has no registry release for this terminal's scope: the upstream operator publishes one (veriterm upstream registry …); the terminal fetches it by itself once running";
   }
 }
 
