@@ -11,7 +11,8 @@ import { parseCode } from '../terminal/codes/index.js';
 import type { ParseResult } from '../terminal/codes/types.js';
 import { VeritermError } from '../terminal/errors.js';
 import { getProfile, type ReceiptDocument, renderReceipt } from '../terminal/receipts/index.js';
-import { heldBy, isEmptyLegacyPort } from './serial-ports.js';
+import { heldBy } from './held-by.js';
+import { isEmptyLegacyPort } from './serial-ports.js';
 
 export interface DetectedDevice {
   kind: 'scanner' | 'printer';
