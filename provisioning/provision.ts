@@ -240,7 +240,9 @@ async function enrolIntoDataDir(
   removeStaleStaging(dataDir);
   try {
     ui.step('2/6 Identity');
-    mkdirSync(staging.dataDir, { recursive: true, mode: 0o700 });
+    // Folders above keep the default mode (a recursive mkdir would make them 0700 too).
+    mkdirSync(dirname(staging.dataDir), { recursive: true });
+    mkdirSync(staging.dataDir, { mode: 0o700 });
     const identity = createTerminalKey(staging.terminalKey);
     ui.success(`terminal key ${identity.keyId} created (Ed25519, mode 600; the private key is never shown)`);
     ui.step('3/6 Enrolment');
