@@ -11,19 +11,10 @@ import { provision } from '../../../provisioning/provision.js';
 import { freePort } from '../../helpers/free-port.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { type ProvisioningRig, siteAnswers, startRig } from './fixture.js';
+import { canSwitchUser, type ProvisioningRig, siteAnswers, startRig } from './fixture.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/veriterm.js');
 const NOBODY = 65534;
-
-/** Doctor as another (non-root) user needs root to switch to it: loud, and a failure under CI. */
-function canSwitchUser(): boolean {
-  if (process.getuid?.() === 0) return true;
-  const message = 'NOT ROOT: doctor-as-another-user cases need root to run as uid 65534; SKIPPED';
-  if (process.env.CI === 'true') throw new Error(`${message} (a failure under CI=true)`);
-  console.warn(`\n!!! ${message}\n`);
-  return false;
-}
 
 /** `veriterm doctor --json` run as uid/gid 65534 (what the service user sees of root-owned files). */
 function doctorAsNobody(configFile: string): Promise<DoctorCheck[]> {

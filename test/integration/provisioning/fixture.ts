@@ -179,3 +179,15 @@ export function siteAnswers(
   });
   return { answers, issued, site };
 }
+
+/**
+ * Whether this process may run commands as another user (uid 65534), as the tests of permission
+ * faults need. Not root: said loudly, and a failure under CI=true (no silent skip).
+ */
+export function canSwitchUser(): boolean {
+  if (process.getuid?.() === 0) return true;
+  const message = 'NOT ROOT: tests running veriterm as uid 65534 need root; SKIPPED';
+  if (process.env.CI === 'true') throw new Error(`${message} (a failure under CI=true)`);
+  console.warn(`\n!!! ${message}\n`);
+  return false;
+}
