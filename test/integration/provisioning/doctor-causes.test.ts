@@ -44,6 +44,15 @@ function doctorAsNobody(configFile: string): Promise<DoctorCheck[]> {
   });
 }
 
+/** The parts of a written config the faults below change. */
+interface SiteConfig {
+  dataDir: string;
+  http?: { port: number };
+  scanners: { path?: string }[];
+  printers: { port?: number; connectTimeoutMs?: number }[];
+  sync: { brokerUrl: string; credentialsFile: string; registry: { scopes: string[] } };
+}
+
 interface Case {
   cause: string;
   /** The check that must carry the cause. */
@@ -84,17 +93,12 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
 
     /** A copy of the provisioned D1 site (data folder and config, paths rewritten), then `change`d. */
     let copies = 0;
-    function variant(
-      change: (site: { configFile: string; dataDir: string; config: Record<string, any> }) => void,
-    ) {
+    function variant(change: (site: { configFile: string; dataDir: string; config: SiteConfig }) => void) {
       const site = `${base.site}-copy${++copies}`;
       cpSync(base.site, site, { recursive: true });
       const configFile = join(site, 'etc', 'config.json');
-      const config = JSON.parse(readFileSync(configFile, 'utf8').replaceAll(base.site, site)) as Record<
-        string,
-        any
-      >;
-      change({ configFile, dataDir: config.dataDir as string, config });
+      const config = JSON.parse(readFileSync(configFile, 'utf8').replaceAll(base.site, site)) as SiteConfig;
+      change({ configFile, dataDir: config.dataDir, config });
       writeFileSync(configFile, JSON.stringify(config));
       return configFile;
     }
@@ -154,7 +158,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         remedy: /plug the scanner in/,
         setup: async () => ({
           configFile: variant(({ config }) => {
-            config.scanners[0].path = join(tmp.dir, 'unplugged-scanner');
+            config.scanners[0]!.path = join(tmp.dir, 'unplugged-scanner');
           }),
         }),
       },
@@ -190,8 +194,8 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
           const port = await freePort();
           return {
             configFile: variant(({ config }) => {
-              config.printers[0].port = port;
-              config.printers[0].connectTimeoutMs = 300;
+              config.printers[0]!.port = port;
+              config.printers[0]!.connectTimeoutMs = 300;
             }),
           };
         },
@@ -215,7 +219,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         remedy: /new enrolment code/,
         setup: async () => ({
           configFile: variant(({ config }) => {
-            const file = config.sync.credentialsFile as string;
+            const file = config.sync.credentialsFile;
             const creds = JSON.parse(readFileSync(file, 'utf8')) as { username: string };
             writeFileSync(file, JSON.stringify({ username: creds.username, password: 'revoked' }), {
               mode: 0o600,
