@@ -74,7 +74,8 @@ export function preflight(input: PreflightInput): { problems: PreflightProblem[]
 export function assertPreflight(problems: readonly PreflightProblem[]): void {
   const first = problems[0];
   if (!first) return;
-  const lines = problems.map((p) => `  ${p.message} [${p.code}]`);
+  // One problem: its code ends the CLI's line already.
+  const lines = problems.map((p) => `  ${p.message}${problems.length > 1 ? ` [${p.code}]` : ''}`);
   throw new VeritermError(
     first.code,
     `cannot provision, nothing was sent upstream (the enrolment code is still valid):\n${lines.join('\n')}`,
