@@ -132,8 +132,11 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       );
       return 1;
     }
+    // "Ready" only for a terminal that published, got upstream's answer and holds a registry.
     io.stdout.write(
-      `\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`,
+      readiness.ready
+        ? `\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`
+        : `\nveriterm provision: provisioned; ${readiness.message}: ${readiness.remedy}. Start it with: veriterm run --config ${result.configFile}\n`,
     );
     return 0;
   } catch (error) {
