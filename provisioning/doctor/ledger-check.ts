@@ -35,6 +35,6 @@ export function checkLedger(config: Config): DoctorCheck {
     case 'unanchored':
       return ok('ledger', `no ledger yet at ${presence.dbFile}: the terminal starts one on its first run`);
     default:
-      return fail('ledger', presence.message, presence.remedy, presence.code);
+      return fail('ledger', `${presence.message} [${presence.code}]`, presence.remedy, presence.code);
   }
 }

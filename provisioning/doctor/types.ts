@@ -34,7 +34,7 @@ export function formatChecks(checks: readonly DoctorCheck[]): string {
   return checks
     .map(
       (c) =>
-        `${c.level.toUpperCase().padEnd(4)}  ${c.name}: ${c.message}${c.cause && c.level !== 'ok' ? ` [${c.cause}]` : ''}${c.remedy && c.level !== 'ok' ? `\n      -> ${c.remedy}` : ''}`,
+        `${c.level.toUpperCase().padEnd(4)}  ${c.name}: ${c.message}${c.cause && c.level !== 'ok' && !c.message.endsWith(`[${c.cause}]`) ? ` [${c.cause}]` : ''}${c.remedy && c.level !== 'ok' ? `\n      -> ${c.remedy}` : ''}`,
     )
     .join('\n');
 }

@@ -62,7 +62,8 @@ export function uplinkRemedy(cause: UplinkCause, ids: { storeId: string; termina
  * (QoS 1: the broker's PUBACK reason code says whether the ACL allows it), and wait for upstream's
  * answer. Upstream answering with the scope's release is the acknowledgement that records and
  * registry requests reach it; an answer "unknown scope" means it holds no registry for us.
- * MQTT 5 only: a 3.1.1 broker drops refused publishes silently, so the causes could not be told apart.
+ * On MQTT 3.1.1 a broker drops refused publishes silently: `publish_refused` cannot be told from
+ * `no_upstream_ack` there, and the message says so.
  */
 export async function probeUplink(
   sync: Record<string, unknown>,
@@ -89,20 +90,25 @@ export async function probeUplink(
   const scope = o.registry?.scopes?.[0];
   let client: MqttClient;
   try {
-    client = await connect(
-      {
-        brokerUrl: o.brokerUrl,
-        timeoutMs: options.timeoutMs,
-        ...(o.username !== undefined ? { username: o.username } : {}),
-        ...(o.password !== undefined ? { password: o.password } : {}),
-        ...(o.tls?.caFile ? { caFile: o.tls.caFile } : {}),
-        tls: {
-          ...(o.tls?.certFile ? { cert: readFileSync(o.tls.certFile) } : {}),
-          ...(o.tls?.keyFile ? { key: readFileSync(o.tls.keyFile) } : {}),
-        },
+    const target = {
+      brokerUrl: o.brokerUrl,
+      timeoutMs: options.timeoutMs,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(o.tls?.caFile ? { caFile: o.tls.caFile } : {}),
+      tls: {
+        ...(o.tls?.certFile ? { cert: readFileSync(o.tls.certFile) } : {}),
+        ...(o.tls?.keyFile ? { key: readFileSync(o.tls.keyFile) } : {}),
       },
-      `vt-probe-${o.storeId}-${o.terminalId}-${randomBytes(4).toString('hex')}`,
-    );
+    };
+    const clientId = `vt-probe-${o.storeId}-${o.terminalId}-${randomBytes(4).toString('hex')}`;
+    // A broker without MQTT 5 (aedes, old mosquitto) gets 3.1.1: a refused publish then goes
+    // unreported and reads as "no answer from upstream" (the message says so).
+    client = await connect(target, clientId).catch((error: unknown) => {
+      if (error instanceof VeritermError && /protocol/i.test(error.message))
+        return connect({ ...target, protocolVersion: 4 }, clientId);
+      throw error;
+    });
   } catch (error) {
     const code = error instanceof VeritermError ? error.code : 'broker_unreachable';
     const cause: UplinkCause =
@@ -160,7 +166,7 @@ export async function probeUplink(
     if (!reply)
       return fault(
         'no_upstream_ack',
-        `the broker took our request, but upstream did not answer within ${Math.round(options.timeoutMs / 1000)} s`,
+        `the broker took our request, but upstream did not answer within ${Math.round(options.timeoutMs / 1000)} s${client.options.protocolVersion === 4 ? ' (MQTT 3.1.1: a publish the broker ACL refused would look the same)' : ''}`,
       );
     const { header, body } = decodeFrame(reply);
     if (header.status !== 'ok')
