@@ -104,26 +104,42 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     installsToSystem: install && resolve(answers.systemRoot) === '/',
   });
   for (const w of checked.warnings) ui.warn(w);
-  assertPreflight(checked.problems);
+  const configFor = (link: LinkSettings) =>
+    buildConfig(
+      {
+        ...ids,
+        httpPort: terminal.httpPort,
+        locale: terminal.locale,
+        ...(scanner ? { scanner } : {}),
+        ...(printer ? { printer } : {}),
+        brokerUrl: link.brokerUrl,
+        scope: link.scope,
+        credentials: link.credentials,
+      },
+      paths,
+    );
+  // The devices and ports are validated now too (with a stand-in link): an invalid config must
+  // not be found after the code is spent.
+  const dryRun = (() => {
+    try {
+      configFor(half ? linkFromSavedEnrolment(half) : PLACEHOLDER_LINK);
+      return [];
+    } catch (error) {
+      return [{ code: 'bad_config', message: (error as Error).message }];
+    }
+  })();
+  assertPreflight([...checked.problems, ...dryRun]);
 
-  const link = half
-    ? linkFromSavedEnrolment(half)
-    : await enrolIntoDataDir(ui, answers, ids, dataDir, replacing);
+  let config: ReturnType<typeof configFor>;
+  let link: LinkSettings;
+  if (half) {
+    link = linkFromSavedEnrolment(half);
+    config = configFor(link);
+  } else {
+    ({ link, config } = await enrolIntoDataDir(ui, answers, ids, dataDir, replacing, configFor));
+  }
 
   ui.step('4/6 Configuration');
-  const config = buildConfig(
-    {
-      ...ids,
-      httpPort: terminal.httpPort,
-      locale: terminal.locale,
-      ...(scanner ? { scanner } : {}),
-      ...(printer ? { printer } : {}),
-      brokerUrl: link.brokerUrl,
-      scope: link.scope,
-      credentials: link.credentials,
-    },
-    paths,
-  );
   try {
     writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o644);
   } catch (error) {
@@ -225,17 +241,26 @@ interface LinkSettings {
   credentials: { password: boolean; clientCert: boolean; ca: boolean };
 }
 
+/** Stands in for the link enrolment will bring, to validate the rest of the config beforehand. */
+const PLACEHOLDER_LINK: LinkSettings = {
+  brokerUrl: 'mqtts://preflight.invalid:8883',
+  scope: 'preflight',
+  fingerprint: '',
+  credentials: { password: true, clientCert: false, ca: true },
+};
+
 /**
  * Steps 2 and 3: the key and the enrolment, built in a staging folder beside the data folder and
  * committed by one rename; any failure before that removes the staging folder.
  */
-async function enrolIntoDataDir(
+async function enrolIntoDataDir<C>(
   ui: ProvisionUi,
   answers: Answers,
   ids: { storeId: string; terminalId: string; role: 'kiosk' | 'checkout' },
   dataDir: string,
   replacing: boolean,
-): Promise<LinkSettings> {
+  configFor: (link: LinkSettings) => C,
+): Promise<{ link: LinkSettings; config: C }> {
   const staging = statePaths(`${dataDir}.staging-${process.pid}`);
   removeStaleStaging(dataDir);
   try {
@@ -247,13 +272,16 @@ async function enrolIntoDataDir(
     ui.success(`terminal key ${identity.keyId} created (Ed25519, mode 600; the private key is never shown)`);
     ui.step('3/6 Enrolment');
     const enrolled: Enrolled = await enrolStep(ui, answers, ids, identity, staging);
-    commitState(staging.dataDir, dataDir, replacing);
-    return {
+    const link = {
       brokerUrl: enrolled.brokerUrl,
       scope: enrolled.grant.registry.scope,
       fingerprint: enrolled.fingerprint,
       credentials: enrolled.credentials,
     };
+    // Built (and validated) before the commit: a config that cannot be made commits nothing.
+    const config = configFor(link);
+    commitState(staging.dataDir, dataDir, replacing);
+    return { link, config };
   } catch (error) {
     rmSync(staging.dataDir, { recursive: true, force: true });
     throw error;

@@ -87,6 +87,17 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       expect(ok.readiness).toMatchObject({ ready: true, registry: { scope: 'cn-east' } });
     }, 30_000);
 
+    test('a config that would be invalid is refused before the code is spent', async () => {
+      const { answers, site } = siteAnswers(rig, tmp.dir, { storeId: S, terminalId: 'F1' });
+      const bad = { ...answers, scanner: { type: 'serial', path: rig.scanner.stablePath, baudRate: 'fast' } };
+      const out = capture();
+      const err = await provision(bad, { ui: answersUi(out.stream) }).catch((e: unknown) => e);
+      expect(rejectsWith('bad_config')(err)).toBe(true);
+      expect((err as Error).message).toContain('scanners.0.baudRate');
+      expect(out.text()).not.toContain('asking upstream');
+      nothingWritten(site);
+    });
+
     test('a data folder that is a file is refused before enrolment, not with a stack trace', async () => {
       const { answers } = siteAnswers(rig, tmp.dir, { storeId: S, terminalId: 'F2' });
       mkdirSync(dirname(answers.dataDir), { recursive: true });
