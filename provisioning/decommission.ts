@@ -143,7 +143,15 @@ export async function decommission(options: DecommissionOptions): Promise<Decomm
 
   report(await removeSystemFiles(options.systemRoot ?? '/', run));
 
-  const wiped = wipe(config.dataDir, paths.terminalKey, options.configFile);
+  let wiped: string[];
+  try {
+    wiped = wipe(config.dataDir, paths.terminalKey, options.configFile);
+  } catch (error) {
+    throw new VeritermError(
+      'wipe_failed',
+      `the terminal is stopped, its status published and its units removed, but the wipe failed (${(error as Error).message}): remove ${config.dataDir} and ${options.configFile} as root`,
+    );
+  }
   report({
     step: 'wipe',
     ok: true,

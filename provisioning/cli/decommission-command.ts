@@ -41,7 +41,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof VeritermError) {
-      io.stderr.write(`veriterm decommission: ${error.message} [${error.code}]\nNothing was wiped.\n`);
+      const tail = error.code === 'wipe_failed' ? '' : 'Nothing was wiped.\n';
+      io.stderr.write(`veriterm decommission: ${error.message} [${error.code}]\n${tail}`);
       return 1;
     }
     throw error;
