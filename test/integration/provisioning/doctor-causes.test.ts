@@ -186,6 +186,16 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         },
       },
       {
+        cause: 'printer_error',
+        check: 'printer 1',
+        remedy: /clear the cutter, let the head cool, or power-cycle/,
+        message: /reports an error/,
+        setup: async () => {
+          rig.printer.setState({ error: true });
+          return { configFile: base.configFile, undo: async () => rig.printer.setState({ error: false }) };
+        },
+      },
+      {
         cause: 'printer_offline',
         check: 'printer 1',
         remedy: /check the printer power, cable or network address/,
@@ -260,6 +270,15 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         remedy: /timedatectl set-ntp true/,
         message: /is behind the registry build time/,
         setup: async () => ({ configFile: base.configFile, now: new Date(Date.now() - 2 * 86_400_000) }),
+      },
+      {
+        cause: 'root_expired',
+        check: 'registry root',
+        remedy: /ask upstream for a rotated root/,
+        setup: async () => ({
+          configFile: base.configFile,
+          now: new Date(Date.now() + 20 * 365 * 86_400_000),
+        }),
       },
       {
         cause: 'clock_wrong',
