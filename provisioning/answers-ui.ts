@@ -12,6 +12,10 @@ const FLAGS: Record<string, string> = {
   enrolmentCode: '--code',
   rootFingerprint: '--fingerprint',
   force: '--force',
+  enrolUsername: '--enrol-user',
+  enrolPassword: '--enrol-password',
+  httpPort: '--http-port',
+  locale: '--locale',
 };
 
 /** Non-interactive UI: messages go to a stream, and every question is a missing answer. */

@@ -48,8 +48,12 @@ export const answersSchema = z.strictObject({
   enrolTimeoutMs: z.number().int().positive().default(15_000),
   /** How long to wait for the first registry download after enrolment (0: skip). @default 60000 */
   registryTimeoutMs: z.number().int().nonnegative().default(60_000),
-  /** Kiosk/API port. @default 8080 */
-  httpPort: z.number().int().min(1).max(65_535).default(8080),
+  /** Kiosk/API port. Asked on a TTY; @default 8080 otherwise */
+  httpPort: z.number().int().min(1).max(65_535).optional(),
+  /** Language the kiosk page shows first. Asked on a TTY; @default 'zh-CN' otherwise */
+  locale: z.enum(['zh-CN', 'en']).optional(),
+  /** Wait this long for upstream to answer the readiness probe (publish, ack). @default 15000 */
+  readinessTimeoutMs: z.number().int().positive().default(15_000),
   /** Where system files go: '/' on a real terminal, a temp dir in tests. @default '/' */
   systemRoot: z.string().min(1).default('/'),
   /** install: write udev/systemd files (needs root on Linux, or a systemRoot); print: only show them; auto: install when root. @default 'auto' */

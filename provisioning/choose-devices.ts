@@ -1,3 +1,4 @@
+import { PROFILE_IDS } from '../terminal/receipts/index.js';
 import type { Answers } from './answers.js';
 import { type DetectOptions, detectDevices } from './devices.js';
 import type { ProvisionUi } from './ui.js';
@@ -14,13 +15,16 @@ export async function chooseDevices(
   detect: DetectOptions,
 ): Promise<{ scanner?: Options; printer?: Options }> {
   const needDetect = answers.scanner === undefined || answers.printer === undefined;
-  const found = needDetect ? await detectDevices(detect) : [];
+  const detected = needDetect ? await detectDevices(detect) : [];
+  const found = detected.filter((d) => !d.unavailable);
   if (needDetect)
     ui.info(
       found.length > 0
         ? `found: ${found.map((d) => d.label).join('; ')}`
         : 'no scanners or printers detected',
     );
+  for (const d of detected)
+    if (d.unavailable) ui.warn(`not offered: ${d.label}, ${d.unavailable} (stop it first to use this port)`);
 
   let scanner: Options | 'none' | undefined = answers.scanner;
   if (scanner === undefined) {
@@ -67,9 +71,29 @@ export async function chooseDevices(
       const [host, port] = address.split(':');
       printer = { transport: 'network', host: host!, port: port ? Number(port) : 9100 };
     } else printer = choice;
+    if (printer !== 'none') printer = await askProfile(ui, printer);
   }
   return {
     ...(scanner !== 'none' ? { scanner } : {}),
     ...(printer !== 'none' ? { printer } : {}),
   };
+}
+
+/**
+ * The receipt profile (paper width, code page, Chinese font) decides whether the slip prints
+ * right: asked on a TTY when detection did not name one. Without a TTY the driver's default
+ * ('generic') stays.
+ */
+export async function askProfile(ui: ProvisionUi, printer: Options, force = false): Promise<Options> {
+  if (!ui.interactive || (typeof printer.profile === 'string' && !force)) return printer;
+  const current = typeof printer.profile === 'string' ? printer.profile : undefined;
+  const profile = await ui.select<string>({
+    key: 'printer',
+    message: 'Printer model (receipt profile)',
+    options: [
+      ...(current ? [{ value: current, label: `${current} (current)` }] : []),
+      ...PROFILE_IDS.filter((id) => id !== current).map((id) => ({ value: id, label: id })),
+    ],
+  });
+  return { ...printer, profile };
 }

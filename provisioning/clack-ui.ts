@@ -17,15 +17,23 @@ export function clackUi(io: { input: NodeJS.ReadableStream; output: NodeJS.Writa
     warn: (m) => p.log.warn(m, opts),
     success: (m) => p.log.success(m, opts),
     text: async (q) =>
-      answer<string>(
-        await p.text({
-          message: q.message,
-          ...(q.placeholder ? { placeholder: q.placeholder } : {}),
-          ...(q.initial ? { initialValue: q.initial } : {}),
-          ...(q.validate ? { validate: (v: string | undefined) => q.validate?.(v ?? '') } : {}),
-          ...opts,
-        }),
-      ),
+      q.secret
+        ? answer<string>(
+            await p.password({
+              message: q.message,
+              ...(q.validate ? { validate: (v: string | undefined) => q.validate?.(v ?? '') } : {}),
+              ...opts,
+            }),
+          )
+        : answer<string>(
+            await p.text({
+              message: q.message,
+              ...(q.placeholder ? { placeholder: q.placeholder } : {}),
+              ...(q.initial ? { initialValue: q.initial } : {}),
+              ...(q.validate ? { validate: (v: string | undefined) => q.validate?.(v ?? '') } : {}),
+              ...opts,
+            }),
+          ),
     select: async <T>(q: {
       key: string;
       message: string;

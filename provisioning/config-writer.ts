@@ -9,6 +9,8 @@ export interface ConfigInput {
   terminalId: string;
   role: 'kiosk' | 'checkout';
   httpPort: number;
+  /** Kiosk language shown first (config kiosk.defaultLocale). */
+  locale?: 'zh-CN' | 'en';
   scanner?: Record<string, unknown>;
   printer?: Record<string, unknown>;
   brokerUrl: string;
@@ -32,6 +34,7 @@ export function buildConfig(
     terminal: { storeId: input.storeId, terminalId: input.terminalId },
     dataDir: paths.dataDir,
     http: { port: input.httpPort },
+    ...(input.locale ? { kiosk: { defaultLocale: input.locale } } : {}),
     scanners,
     printers,
     sync: {

@@ -3,17 +3,23 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { type DiscoveredDevice, type DiscoveryResult, discoverDevices } from '../drivers/discovery.js';
 import { createPrinter, printerOptionsSchema } from '../drivers/printer/factory.js';
+import { type PrinterFault, printerFault } from '../drivers/printer/status.js';
+import type { PrinterStatus } from '../drivers/printer/types.js';
 import { createScannerSource, parseScannerOptions } from '../drivers/scanner/create-scanner-source.js';
 import type { Scan } from '../drivers/scanner/types.js';
 import { parseCode } from '../terminal/codes/index.js';
 import type { ParseResult } from '../terminal/codes/types.js';
 import { VeritermError } from '../terminal/errors.js';
 import { getProfile, type ReceiptDocument, renderReceipt } from '../terminal/receipts/index.js';
+import { heldBy } from './held-by.js';
+import { isEmptyLegacyPort } from './serial-ports.js';
 
 export interface DetectedDevice {
   kind: 'scanner' | 'printer';
   label: string;
   options: Record<string, unknown>;
+  /** Why it is not offered (a port another process holds). */
+  unavailable?: string;
 }
 
 export interface DetectOptions {
@@ -24,6 +30,10 @@ export interface DetectOptions {
   probeTimeoutMs?: number;
   /** Serial/HID/USB discovery (drivers/discovery). @default discoverDevices; tests inject a fake */
   discover?: () => Promise<DiscoveryResult>;
+  /** sysfs tty class, to tell ttyS ports with a UART from empty ones. @default '/sys/class/tty' */
+  sysClassTty?: string;
+  /** Where the open files of other processes are read. @default '/proc' */
+  procDir?: string;
 }
 
 /**
@@ -57,7 +67,26 @@ export async function detectDevices(options: DetectOptions = {}): Promise<Detect
       : undefined,
   );
   for (const p of await Promise.all(probes)) if (p) found.push(p);
-  return found;
+  return usableSerial(found, options);
+}
+
+/**
+ * Drops built-in ttyS ports with no UART behind them (every PC has four in /dev) and marks ports
+ * another process holds open (another terminal's scanner) as unavailable.
+ */
+function usableSerial(found: DetectedDevice[], options: DetectOptions): DetectedDevice[] {
+  const out: DetectedDevice[] = [];
+  for (const d of found) {
+    const path = d.options.path;
+    if (typeof path !== 'string') {
+      out.push(d);
+      continue;
+    }
+    if (isEmptyLegacyPort(path, options.sysClassTty)) continue;
+    const holder = heldBy(path, options.procDir);
+    out.push(holder ? { ...d, unavailable: `in use by process ${holder.pid} (${holder.command})` } : d);
+  }
+  return out;
 }
 
 /** Serial ports, HID scanners and USB printers from drivers/discovery, as scanner/printer options. */
@@ -214,27 +243,35 @@ export async function printDocument(
   await printer.start();
   try {
     const status = await printer.status({ timeoutMs: 2000 });
-    if (!status.online)
-      throw new VeritermError(
-        'device_gone',
-        `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`,
-      );
-    if (status.paperOut)
-      throw new VeritermError(
-        'printer_paper',
-        `the printer ${name} is out of paper: load a roll and try again`,
-      );
-    if (status.coverOpen)
-      throw new VeritermError(
-        'printer_cover',
-        `the printer ${name} has its cover open: close it and try again`,
-      );
+    const fault = printerFault(status);
+    if (fault) throw new VeritermError(PRINT_FAULT_CODES[fault], printerFaultText(name, fault, status));
     const profile = getProfile(
       typeof printerOptions.profile === 'string' ? printerOptions.profile : 'generic',
     );
     await printer.write(renderReceipt(doc, profile), { timeoutMs: 10_000 });
   } finally {
     await printer.stop();
+  }
+}
+
+const PRINT_FAULT_CODES: Record<PrinterFault, string> = {
+  paper_out: 'printer_paper',
+  cover_open: 'printer_cover',
+  error: 'printer_error',
+  offline: 'device_gone',
+};
+
+/** What is wrong with the printer and what to do, for the technician (doctor says the same). */
+export function printerFaultText(name: string, fault: PrinterFault, status: PrinterStatus): string {
+  switch (fault) {
+    case 'paper_out':
+      return `the printer ${name} is out of paper: load a roll and try again`;
+    case 'cover_open':
+      return `the printer ${name} has its cover open: close it and try again`;
+    case 'error':
+      return `the printer ${name} reports an error (${status.detail ?? 'printer error'})`;
+    case 'offline':
+      return `the printer ${name} does not answer: check power, cable or network (${status.detail ?? 'offline'})`;
   }
 }
 

@@ -31,6 +31,7 @@ export async function enrolStep(
 ): Promise<Enrolled> {
   let brokerUrl = answers.brokerUrl;
   let code = answers.enrolmentCode;
+  let account = accountOf(answers);
   let grant: EnrolGrant | undefined;
   let enrolledVia = '';
   // On a TTY a mistyped code or URL is asked again (upstream still burns a code after 5 wrong
@@ -43,6 +44,7 @@ export async function enrolStep(
       validate: (v) =>
         /^(mqtts?|wss?):\/\//.test(v) ? undefined : 'expected mqtt://host:port or mqtts://host:port',
     });
+    account ??= await askAccount(ui);
     code ??= await ui.text({
       key: 'enrolmentCode',
       message: 'One-time enrolment code (printed by `veriterm upstream enrol`)',
@@ -59,16 +61,18 @@ export async function enrolStep(
         identity,
         timeoutMs: answers.enrolTimeoutMs,
         ...(answers.brokerCaFile ? { caFile: answers.brokerCaFile } : {}),
-        ...(answers.enrolUsername !== undefined ? { username: answers.enrolUsername } : {}),
-        ...(answers.enrolPassword !== undefined ? { password: answers.enrolPassword } : {}),
+        ...(account.username !== undefined ? { username: account.username } : {}),
+        ...(account.password !== undefined ? { password: account.password } : {}),
       });
       enrolledVia = brokerUrl;
     } catch (error) {
       const retry = retryable(error);
       if (!ui.interactive || !retry) throw error;
       ui.warn((error as Error).message);
+      // Only the refused answer is asked again; every other answer is kept.
       if (retry === 'code' && answers.enrolmentCode === undefined) code = undefined;
       else if (retry === 'broker' && answers.brokerUrl === undefined) brokerUrl = undefined;
+      else if (retry === 'account') account = undefined;
       else throw error;
     }
   }
@@ -125,11 +129,50 @@ export async function enrolStep(
 }
 
 /** Which answer to ask again after a refusal, if any. */
-function retryable(error: unknown): 'code' | 'broker' | undefined {
+function retryable(error: unknown): 'code' | 'broker' | 'account' | undefined {
   if (!(error instanceof VeritermError)) return undefined;
   if (error.code === 'bad_code' || error.code === 'code_expired') return 'code';
+  if (error.code === 'broker_refused') return 'account';
   if (error.code === 'broker_unreachable' || error.code === 'broker_tls') return 'broker';
   return undefined;
+}
+
+interface EnrolAccount {
+  username?: string;
+  password?: string;
+}
+
+/** The enrolment account from the answers; undefined (to be asked) when neither part is given on a TTY. */
+function accountOf(answers: Answers): EnrolAccount | undefined {
+  if (answers.enrolUsername === undefined && answers.enrolPassword === undefined) {
+    // Without a TTY no account means the broker's enrolment listener takes anonymous logins.
+    return undefined;
+  }
+  return {
+    ...(answers.enrolUsername !== undefined ? { username: answers.enrolUsername } : {}),
+    ...(answers.enrolPassword !== undefined ? { password: answers.enrolPassword } : {}),
+  };
+}
+
+/**
+ * The broker's enrolment listener takes a low-privilege password login (an enrolling terminal has
+ * no certificate yet): the upstream operator hands out its user name and password with the code.
+ * Without a TTY, no account answers means none (an anonymous enrolment listener).
+ */
+async function askAccount(ui: ProvisionUi): Promise<EnrolAccount> {
+  if (!ui.interactive) return {};
+  const username = await ui.text({
+    key: 'enrolUsername',
+    message: 'Enrolment account user name (from the upstream operator; empty if none)',
+    placeholder: 'enrol',
+  });
+  if (username === '') return {};
+  const password = await ui.text({
+    key: 'enrolPassword',
+    message: `Password of the enrolment account ${username}`,
+    secret: true,
+  });
+  return { username, password };
 }
 
 function mismatch(fingerprint: string): VeritermError {

@@ -1,25 +1,23 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { VeritermError } from '../terminal/errors.js';
 import { createTerminalKey } from '../terminal/identity/index.js';
 import { packageRoot } from '../terminal/package-root.js';
 import type { Answers } from './answers.js';
+import { askTerminal } from './answers-ask.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { chooseDevices } from './choose-devices.js';
 import { buildConfig } from './config-writer.js';
-import {
-  type DetectOptions,
-  describeParse,
-  describePrinter,
-  describeScanner,
-  printDocument,
-  testScan,
-} from './devices.js';
+import { runTestPrint, runTestScan } from './device-tests.js';
+import { type DetectOptions, describePrinter, describeScanner, printDocument } from './devices.js';
 import { runDoctor } from './doctor/run-doctor.js';
 import { type DoctorCheck, formatChecks } from './doctor/types.js';
 import { type Enrolled, enrolStep } from './enrol-step.js';
-import { fetchFirstRegistry } from './first-registry.js';
-import { summaryLines, summarySlip, testSlip } from './slips.js';
+import { assertPreflight, preflight } from './preflight.js';
+import { type ExistingState, existingState } from './provision-state.js';
+import { checkReadiness, type Readiness } from './readiness.js';
+import { summaryLines, summarySlip } from './slips.js';
 import { statePaths } from './state-paths.js';
 import { formatSystemPlan, installSystemPlan, systemPlan } from './system-units.js';
 import type { ProvisionUi } from './ui.js';
@@ -41,149 +39,136 @@ export interface ProvisionResult {
   checks: DoctorCheck[];
   summary: string[];
   installed: string[];
+  /** Whether the terminal can verify: published, answered by upstream, holding a registry. */
+  readiness: Readiness;
 }
 
-const ID = /^[A-Za-z0-9_.-]{1,64}$/;
 /** The compiled CLI the systemd unit runs (`npm run build` makes it): production never runs the sources. */
 const VERITERM_ENTRY = join(packageRoot(), 'dist', 'cli', 'veriterm.js');
+/** The built kiosk page the terminal serves (terminal/main.ts DEFAULT_STATIC). */
+const KIOSK_UI_INDEX = join(packageRoot(), 'kiosk-ui', 'dist', 'index.html');
 
 /**
- * `veriterm provision`: the six steps, the same for the wizard and for `--answers`. Everything
- * machine-written is built in a staging directory beside the data directory and committed by one
- * rename, then the config file is written atomically; any failure before that removes the staging
- * directory, so a wrong answer leaves nothing half-written.
+ * `veriterm provision`: the six steps, the same for the wizard and for `--answers`. Every check
+ * that can fail (folders writable, CA file, build) runs before the one-time code is spent
+ * (preflight.ts). Everything machine-written is built in a staging directory beside the data
+ * directory and committed by one rename, then the config file is written atomically; any failure
+ * before the commit removes the staging directory. A run that got past the commit but could not
+ * write the config (a "half" state) is finished by running it again, without a new code.
+ * Ends with the readiness check: published through the broker, answered by upstream, registry held.
  */
 export async function provision(answers: Answers, deps: ProvisionDeps): Promise<ProvisionResult> {
   const { ui } = deps;
   const now = deps.now ?? (() => new Date());
   const dataDir = resolve(answers.dataDir);
   const configFile = resolve(answers.configFile);
-  const replacing = isProvisioned(dataDir, configFile);
-  if (replacing && !answers.force) {
-    const go =
-      ui.interactive &&
-      (await ui.confirm({
-        key: 'force',
-        message: `${configFile} / ${dataDir} already hold a provisioned terminal. Wipe its keys and data and start over?`,
-        initial: false,
-      }));
-    if (!go)
-      throw new VeritermError(
-        'already_provisioned',
-        `this machine is already provisioned (${configFile}, ${dataDir}): run veriterm decommission first, or pass --force to replace it`,
-      );
-  }
+  const paths = statePaths(dataDir);
+  const existing = existingState(paths, configFile);
+  const replacing = await confirmReplace(ui, answers, existing, { configFile, dataDir });
+  const half = existing.kind === 'half' && !answers.force ? existing : undefined;
+  if (half)
+    ui.warn(
+      `${dataDir} holds the keys and credentials of terminal ${half.enrolment.storeId}/${half.enrolment.terminalId} (enrolled ${half.enrolment.enrolledAt}) but no config was written: finishing that provisioning, no new enrolment code is needed`,
+    );
 
   ui.step('1/6 Terminal and devices');
-  const ask = (key: 'storeId' | 'terminalId', message: string) =>
-    answers[key] ??
-    ui.text({
-      key,
-      message,
-      validate: (v) => (ID.test(v) ? undefined : 'expected 1-64 of A-Z a-z 0-9 _ . -'),
-    });
-  const storeId = await ask('storeId', 'Store id');
-  const terminalId = await ask('terminalId', 'Terminal id');
-  const role =
-    answers.role ??
-    (await ui.select<'kiosk' | 'checkout'>({
-      key: 'role',
-      message: 'Role of this terminal',
-      options: [
-        { value: 'kiosk', label: 'kiosk', hint: 'shoppers check products' },
-        { value: 'checkout', label: 'checkout', hint: 'cashier lane, writes off codes' },
-      ],
-    }));
-  const ids = { storeId, terminalId, role };
-  const { scanner, printer } = await chooseDevices(ui, answers, deps.detect ?? {});
-  if (scanner && !answers.skipTestScan) {
-    for (;;) {
-      try {
-        ui.info(`opening ${describeScanner(scanner)} …`);
-        const onWaiting = () => {
-          ui.info(`Scan any product code with ${describeScanner(scanner)} now`);
-          deps.onWaitingForScan?.();
-        };
-        const { scan, parsed } = await testScan(scanner, { timeoutMs: answers.scanTimeoutMs, onWaiting });
-        ui.success(
-          `scan read: ${JSON.stringify(scan.data.replace(/\x1d/g, '<GS>'))}\n   ${describeParse(parsed)}`,
-        );
-        break;
-      } catch (error) {
-        if (!ui.interactive || !(error instanceof VeritermError) || error.code === 'device_gone') throw error;
-        ui.warn(error.message);
-        if (!(await ui.confirm({ key: 'retryScan', message: 'Try the test scan again?' }))) throw error;
-      }
-    }
-  }
-  if (printer && !answers.skipTestPrint) {
-    await printDocument(printer, testSlip({ ...ids, at: now() }));
-    ui.success(
-      `test slip printed on ${describePrinter(printer)}: check the Chinese line and scan its QR code`,
+  const terminal = await askTerminal(ui, answers, half?.enrolment);
+  if (
+    half &&
+    (terminal.storeId !== half.enrolment.storeId || terminal.terminalId !== half.enrolment.terminalId)
+  )
+    throw new VeritermError(
+      'already_provisioned',
+      `${dataDir} holds the enrolment of ${half.enrolment.storeId}/${half.enrolment.terminalId}, not ${terminal.storeId}/${terminal.terminalId}: pass --force to wipe it and enrol with a new code`,
     );
-  }
+  const ids = { storeId: terminal.storeId, terminalId: terminal.terminalId, role: terminal.role };
+  const detect = deps.detect ?? {};
+  const chosen = await chooseDevices(ui, answers, detect);
+  const scanner = chosen.scanner;
+  if (scanner && !answers.skipTestScan) await runTestScan(ui, scanner, answers, deps.onWaitingForScan);
+  const printer =
+    chosen.printer && !answers.skipTestPrint
+      ? await runTestPrint(ui, chosen.printer, ids, { answers, detect, now })
+      : chosen.printer;
 
-  const staging = statePaths(`${dataDir}.staging-${process.pid}`);
-  removeStaleStaging(dataDir);
-  let enrolled: Enrolled;
-  let config: { sync: Record<string, unknown> };
-  try {
-    ui.step('2/6 Identity');
-    mkdirSync(staging.dataDir, { recursive: true, mode: 0o700 });
-    const identity = createTerminalKey(staging.terminalKey);
-    ui.success(`terminal key ${identity.keyId} created (Ed25519, mode 600; the private key is never shown)`);
-
-    ui.step('3/6 Enrolment');
-    enrolled = await enrolStep(ui, answers, ids, identity, staging);
-
-    ui.step('4/6 Configuration');
-    config = buildConfig(
+  const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
+  const install =
+    answers.install === 'install' ||
+    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
+  // Everything that can still fail is checked before the one-time code is spent.
+  const checked = preflight({
+    configFile,
+    dataDir,
+    ...(answers.brokerCaFile && !half ? { brokerCaFile: answers.brokerCaFile } : {}),
+    built: { runtime: VERITERM_ENTRY, kioskUi: KIOSK_UI_INDEX },
+    installsToSystem: install && resolve(answers.systemRoot) === '/',
+  });
+  for (const w of checked.warnings) ui.warn(w);
+  const configFor = (link: LinkSettings) =>
+    buildConfig(
       {
         ...ids,
-        httpPort: answers.httpPort,
+        httpPort: terminal.httpPort,
+        locale: terminal.locale,
         ...(scanner ? { scanner } : {}),
         ...(printer ? { printer } : {}),
-        brokerUrl: enrolled.brokerUrl,
-        scope: enrolled.grant.registry.scope,
-        credentials: enrolled.credentials,
+        brokerUrl: link.brokerUrl,
+        scope: link.scope,
+        credentials: link.credentials,
       },
-      statePaths(dataDir),
+      paths,
     );
-    commitState(staging.dataDir, dataDir, replacing);
-    writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o644);
-    ui.success(`wrote ${configFile}; keys, pinned root and credentials in ${dataDir}`);
-  } catch (error) {
-    rmSync(staging.dataDir, { recursive: true, force: true });
-    throw error;
+  // The devices and ports are validated now too (with a stand-in link): an invalid config must
+  // not be found after the code is spent.
+  const dryRun = (() => {
+    try {
+      configFor(half ? linkFromSavedEnrolment(half) : PLACEHOLDER_LINK);
+      return [];
+    } catch (error) {
+      return [{ code: 'bad_config', message: (error as Error).message }];
+    }
+  })();
+  assertPreflight([...checked.problems, ...dryRun]);
+
+  let config: ReturnType<typeof configFor>;
+  let link: LinkSettings;
+  if (half) {
+    link = linkFromSavedEnrolment(half);
+    config = configFor(link);
+  } else {
+    ({ link, config } = await enrolIntoDataDir(ui, answers, ids, dataDir, replacing, configFor));
   }
 
-  if (answers.registryTimeoutMs > 0) {
-    ui.info('fetching the registry from upstream …');
-    const first = await fetchFirstRegistry(config.sync, ids, statePaths(dataDir), answers.registryTimeoutMs);
-    if (first.ok) ui.success(`registry v${first.version} of scope ${first.scope}: ${first.units} units`);
-    else ui.warn(`${first.reason}; the terminal fetches it once running`);
+  ui.step('4/6 Configuration');
+  try {
+    writeFileAtomic(configFile, `${JSON.stringify(config, null, 2)}\n`, 0o644);
+  } catch (error) {
+    // The code is spent and the keys are committed: keep them, so re-running finishes the job.
+    throw new VeritermError(
+      'config_not_written',
+      `cannot write ${configFile} (${(error as Error).message}); the terminal is enrolled and its keys are in ${dataDir}: fix the folder, then re-run the same veriterm provision command (no new code needed)`,
+    );
   }
+  ui.success(`wrote ${configFile}; keys, pinned root and credentials in ${dataDir}`);
+
+  const readiness = await checkReadiness(ui, config.sync, ids, paths, {
+    probeMs: answers.readinessTimeoutMs,
+    registryMs: answers.registryTimeoutMs,
+  });
+  if (!readiness.ready && readiness.cause !== 'not_checked')
+    ui.warn(`not ready [${readiness.cause}]: ${readiness.message}\n   -> ${readiness.remedy}`);
 
   ui.step('5/6 System services');
   const plan = systemPlan({
     configFile,
-    role,
-    httpPort: answers.httpPort,
+    role: ids.role,
+    httpPort: terminal.httpPort,
     ...(scanner ? { scanner } : {}),
     ...(printer ? { printer } : {}),
     entry: VERITERM_ENTRY,
     ...(deps.usbIdsOf ? { usbIdsOf: deps.usbIdsOf } : {}),
   });
-  const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
-  const install =
-    answers.install === 'install' ||
-    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
   let installed: string[] = [];
-  if (!existsSync(VERITERM_ENTRY)) {
-    ui.warn(
-      `${VERITERM_ENTRY} is not built yet: run \`npm run build\` in ${packageRoot()} before the service starts`,
-    );
-  }
   if (install) {
     try {
       installed = installSystemPlan(plan, answers.systemRoot);
@@ -203,8 +188,9 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   ui.info(formatChecks(checks));
   const summaryInput = {
     ...ids,
-    brokerUrl: enrolled.brokerUrl,
-    rootFingerprint: enrolled.fingerprint,
+    brokerUrl: link.brokerUrl,
+    rootFingerprint: link.fingerprint,
+    kioskUrl: kioskUrl(terminal.httpPort),
     scanner: scanner ? describeScanner(scanner) : 'none',
     printer: printer ? describePrinter(printer) : 'none',
     checks,
@@ -220,16 +206,102 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     }
   }
   ui.info(summary.join('\n'));
-  return { configFile, dataDir, checks, summary, installed };
+  return { configFile, dataDir, checks, summary, installed, readiness };
 }
 
-function isProvisioned(dataDir: string, configFile: string): boolean {
-  if (existsSync(configFile)) return true;
+/** An existing provisioning is replaced only with --force (or a yes on a TTY); a half one is finished. */
+async function confirmReplace(
+  ui: ProvisionUi,
+  answers: Answers,
+  existing: ExistingState,
+  where: { configFile: string; dataDir: string },
+): Promise<boolean> {
+  if (existing.kind === 'none') return false;
+  if (existing.kind === 'half') return answers.force;
+  if (answers.force) return true;
+  const go =
+    ui.interactive &&
+    (await ui.confirm({
+      key: 'force',
+      message: `${where.configFile} / ${where.dataDir} already hold a provisioned terminal. Wipe its keys and data and start over?`,
+      initial: false,
+    }));
+  if (!go)
+    throw new VeritermError(
+      'already_provisioned',
+      `this machine is already provisioned (${where.configFile}, ${where.dataDir}): run veriterm decommission first, or pass --force to replace it`,
+    );
+  return true;
+}
+
+interface LinkSettings {
+  brokerUrl: string;
+  scope: string;
+  fingerprint: string;
+  credentials: { password: boolean; clientCert: boolean; ca: boolean };
+}
+
+/** Stands in for the link enrolment will bring, to validate the rest of the config beforehand. */
+const PLACEHOLDER_LINK: LinkSettings = {
+  brokerUrl: 'mqtts://preflight.invalid:8883',
+  scope: 'preflight',
+  fingerprint: '',
+  credentials: { password: true, clientCert: false, ca: true },
+};
+
+/**
+ * Steps 2 and 3: the key and the enrolment, built in a staging folder beside the data folder and
+ * committed by one rename; any failure before that removes the staging folder.
+ */
+async function enrolIntoDataDir<C>(
+  ui: ProvisionUi,
+  answers: Answers,
+  ids: { storeId: string; terminalId: string; role: 'kiosk' | 'checkout' },
+  dataDir: string,
+  replacing: boolean,
+  configFor: (link: LinkSettings) => C,
+): Promise<{ link: LinkSettings; config: C }> {
+  const staging = statePaths(`${dataDir}.staging-${process.pid}`);
+  removeStaleStaging(dataDir);
   try {
-    return readdirSync(dataDir).length > 0;
-  } catch {
-    return false;
+    ui.step('2/6 Identity');
+    // Folders above keep the default mode (a recursive mkdir would make them 0700 too).
+    mkdirSync(dirname(staging.dataDir), { recursive: true });
+    mkdirSync(staging.dataDir, { mode: 0o700 });
+    const identity = createTerminalKey(staging.terminalKey);
+    ui.success(`terminal key ${identity.keyId} created (Ed25519, mode 600; the private key is never shown)`);
+    ui.step('3/6 Enrolment');
+    const enrolled: Enrolled = await enrolStep(ui, answers, ids, identity, staging);
+    const link = {
+      brokerUrl: enrolled.brokerUrl,
+      scope: enrolled.grant.registry.scope,
+      fingerprint: enrolled.fingerprint,
+      credentials: enrolled.credentials,
+    };
+    // Built (and validated) before the commit: a config that cannot be made commits nothing.
+    const config = configFor(link);
+    commitState(staging.dataDir, dataDir, replacing);
+    return { link, config };
+  } catch (error) {
+    rmSync(staging.dataDir, { recursive: true, force: true });
+    throw error;
   }
+}
+
+function linkFromSavedEnrolment(half: Extract<ExistingState, { kind: 'half' }>): LinkSettings {
+  return {
+    brokerUrl: half.enrolment.brokerUrl,
+    scope: half.enrolment.scope,
+    fingerprint: half.enrolment.rootFingerprint,
+    credentials: half.credentials,
+  };
+}
+
+/** The address the kiosk page is reached at from the store's network (printed on the slip). */
+export function kioskUrl(port: number): string {
+  const nets = Object.values(networkInterfaces()).flat();
+  const lan = nets.find((n) => n && n.family === 'IPv4' && !n.internal);
+  return `http://${lan?.address ?? 'localhost'}:${port}/`;
 }
 
 /** One rename makes the new state visible; the replaced state is moved aside first and removed after. */

@@ -22,6 +22,8 @@ export interface SummaryInput {
   terminalId: string;
   role: string;
   brokerUrl: string;
+  /** Where the kiosk page is reached in the store (http://LAN-address:port/). */
+  kioskUrl: string;
   rootFingerprint: string;
   scanner: string;
   printer: string;
@@ -34,6 +36,7 @@ export function summaryLines(s: SummaryInput): string[] {
   return [
     `Terminal   ${s.terminalId} (${s.role})`,
     `Store      ${s.storeId}`,
+    `Kiosk URL  ${s.kioskUrl}`,
     `Broker     ${s.brokerUrl}`,
     // Ten groups do not fit 32-48 columns: two lines of five, as upstream prints them.
     'Registry root fingerprint',

@@ -22,6 +22,8 @@ export interface ProvisionUi {
     message: string;
     placeholder?: string;
     initial?: string;
+    /** A password: not echoed. */
+    secret?: boolean;
     validate?: (value: string) => string | undefined;
   }): Promise<string>;
   select<T>(question: { key: string; message: string; options: Choice<T>[] }): Promise<T>;

@@ -19,7 +19,7 @@ On a TTY without --answers it asks; otherwise every missing answer is an error.
   --scanner PATH|none  serial scanner (stable /dev/serial/by-id path)
   --printer HOST[:PORT]|none   network receipt printer
   --broker URL --code CODE --fingerprint FP
-  --http-port N  --system-root DIR  --install auto|install|print
+  --http-port N  --locale zh-CN|en  --system-root DIR  --install auto|install|print
   --broker-ca FILE  --enrol-user NAME  --enrol-password PW   enrolment connection
   --serial-dir DIR  --probe-printer HOST[:PORT]   extra places to detect devices
   --skip-test-scan  --skip-test-print  --force
@@ -43,6 +43,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       code: { type: 'string' },
       fingerprint: { type: 'string' },
       'http-port': { type: 'string' },
+      locale: { type: 'string' },
       'system-root': { type: 'string' },
       install: { type: 'string' },
       'skip-test-scan': { type: 'boolean' },
@@ -90,6 +91,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     enrolmentCode: values.code,
     rootFingerprint: values.fingerprint,
     httpPort: values['http-port'] === undefined ? undefined : Number(values['http-port']),
+    locale: values.locale,
     systemRoot: values['system-root'],
     install: values.install,
     skipTestScan: values['skip-test-scan'],
@@ -117,19 +119,33 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     };
     const result = await provision(parsed.data, { ui, detect });
     const failed = result.checks.filter((c) => c.level === 'fail');
+    const { readiness } = result;
+    if (!readiness.ready && readiness.cause !== 'not_checked') {
+      io.stderr.write(
+        `\nveriterm provision: provisioned, but NOT ready to verify [${readiness.cause}]: ${readiness.message}\n  -> ${readiness.remedy}\n`,
+      );
+      return 1;
+    }
     if (failed.length > 0) {
       io.stderr.write(
         `veriterm provision: provisioned, but doctor found ${failed.length} problem(s); fix them and run veriterm doctor\n`,
       );
       return 1;
     }
+    // "Ready" only for a terminal that published, got upstream's answer and holds a registry.
     io.stdout.write(
-      `\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`,
+      readiness.ready
+        ? `\nveriterm provision: terminal ready. Start it with: veriterm run --config ${result.configFile}\n`
+        : `\nveriterm provision: provisioned; ${readiness.message}: ${readiness.remedy}. Start it with: veriterm run --config ${result.configFile}\n`,
     );
     return 0;
   } catch (error) {
     if (error instanceof VeritermError && !(error instanceof UsageError)) {
-      io.stderr.write(`\nveriterm provision: ${error.message} [${error.code}]\nNothing was written.\n`);
+      // Only a failure before the commit leaves nothing behind (config_not_written says what is left).
+      const after = error.code === 'config_not_written';
+      io.stderr.write(
+        `\nveriterm provision: ${error.message} [${error.code}]\n${after ? '' : 'Nothing was written.\n'}`,
+      );
       return 1;
     }
     throw error;

@@ -20,7 +20,9 @@ export {
   DLE_EOT_PRINTER,
   encodeStatus,
   isReady,
+  type PrinterFault,
   parseStatus,
+  printerFault,
   STATUS_QUERY,
 } from './status.js';
 export {

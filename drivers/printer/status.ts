@@ -130,3 +130,19 @@ export function sameStatus(a: PrinterStatus | undefined, b: PrinterStatus): bool
     a.detail === b.detail
   );
 }
+
+/** Why a printer cannot print now, most specific first (see `printerFault`). */
+export type PrinterFault = 'paper_out' | 'cover_open' | 'error' | 'offline';
+
+/**
+ * The one reason to show for a status, or undefined when the printer can print. A printer out of
+ * paper or with its cover open also reports itself offline (DLE EOT 1 bit 3), so those causes are
+ * tested before `online`: "offline" is left for a printer that says nothing more (or does not answer).
+ */
+export function printerFault(status: PrinterStatus): PrinterFault | undefined {
+  if (status.paperOut) return 'paper_out';
+  if (status.coverOpen) return 'cover_open';
+  if (status.error) return 'error';
+  if (!status.online) return 'offline';
+  return undefined;
+}

@@ -1,5 +1,8 @@
+import { join } from 'node:path';
 import type { Config } from '../../terminal/config/index.js';
 import { ledgerPresence } from '../../terminal/ledger/anchor.js';
+import { LEDGER_DB_FILE } from '../../terminal/ledger/paths.js';
+import { isPermissionError, pathAccess, permissionCheck } from './path-access.js';
 import { type DoctorCheck, fail, ok } from './types.js';
 
 /**
@@ -9,10 +12,19 @@ import { type DoctorCheck, fail, ok } from './types.js';
  */
 export function checkLedger(config: Config): DoctorCheck {
   let presence: ReturnType<typeof ledgerPresence>;
+  const dbFile = join(config.dataDir, LEDGER_DB_FILE);
+  // A ledger we may not open would read as "emptied": a permission problem is said as such.
+  if (pathAccess(dbFile).state === 'denied') return permissionCheck('ledger', dbFile, config.dataDir);
   try {
     presence = ledgerPresence(config.dataDir);
   } catch (error) {
-    return fail('ledger', (error as Error).message, 'restore the ledger anchor from a backup');
+    if (isPermissionError(error, dbFile)) return permissionCheck('ledger', dbFile, config.dataDir);
+    return fail(
+      'ledger',
+      (error as Error).message,
+      'restore the ledger anchor from a backup',
+      'ledger_anchor_unreadable',
+    );
   }
   switch (presence.state) {
     case 'present':
@@ -23,6 +35,6 @@ export function checkLedger(config: Config): DoctorCheck {
     case 'unanchored':
       return ok('ledger', `no ledger yet at ${presence.dbFile}: the terminal starts one on its first run`);
     default:
-      return fail('ledger', `${presence.message} [${presence.code}]`, presence.remedy);
+      return fail('ledger', `${presence.message} [${presence.code}]`, presence.remedy, presence.code);
   }
 }

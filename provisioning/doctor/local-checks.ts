@@ -6,20 +6,37 @@ import { loadOrCreateTerminalKey } from '../../terminal/identity/index.js';
 import { Ledger } from '../../terminal/ledger/index.js';
 import { RegistryStore, registryFreshness } from '../../terminal/registry/index.js';
 import { statePaths } from '../state-paths.js';
+import { isPermissionError, pathAccess, permissionCheck } from './path-access.js';
 import { type DoctorCheck, fail, ok, warn } from './types.js';
 
 const DAY = 86_400_000;
 const PROVISION = 're-run veriterm provision';
 
+/**
+ * The data folder exists and this user may read and write it (the terminal writes its ledger
+ * there). Checked first: when it is refused, every file in it would read as "missing".
+ */
+export function checkDataDir(config: Config): DoctorCheck {
+  const access = pathAccess(config.dataDir, 'write');
+  if (access.state === 'missing')
+    return fail('data folder', `${config.dataDir} does not exist`, PROVISION, 'not_provisioned');
+  if (access.state === 'denied') return permissionCheck('data folder', config.dataDir, config.dataDir);
+  return ok('data folder', `${config.dataDir} readable and writable`);
+}
+
 /** The terminal key exists, is 0600 and parses (never created here: doctor only looks). */
 export function checkIdentity(config: Config): DoctorCheck {
   const file = statePaths(config.dataDir).terminalKey;
-  if (!existsSync(file)) return fail('identity', `no terminal key at ${file}`, PROVISION);
+  const access = pathAccess(file);
+  if (access.state === 'denied') return permissionCheck('identity', file, config.dataDir);
+  if (access.state === 'missing')
+    return fail('identity', `no terminal key at ${file}`, PROVISION, 'key_missing');
   try {
     const id = loadOrCreateTerminalKey(file);
     return ok('identity', `terminal key ${id.keyId} (mode 600)`);
   } catch (error) {
-    return fail('identity', (error as Error).message, `chmod 600 ${file}, or ${PROVISION}`);
+    if (isPermissionError(error, file)) return permissionCheck('identity', file, config.dataDir);
+    return fail('identity', (error as Error).message, `chmod 600 ${file}, or ${PROVISION}`, 'key_unusable');
   }
 }
 
@@ -27,13 +44,24 @@ export function checkIdentity(config: Config): DoctorCheck {
 export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
   const file =
     typeof config.registry.file === 'string' ? config.registry.file : statePaths(config.dataDir).registryDb;
-  if (!existsSync(file)) return [fail('registry root', `no registry database at ${file}`, PROVISION)];
-  const store = RegistryStore.open(file, { readonly: true });
+  const access = pathAccess(file);
+  if (access.state === 'denied') return [permissionCheck('registry root', file, config.dataDir)];
+  if (access.state === 'missing')
+    return [fail('registry root', `no registry database at ${file}`, PROVISION, 'root_missing')];
+  let store: RegistryStore;
+  try {
+    store = RegistryStore.open(file, { readonly: true });
+  } catch (error) {
+    if (isPermissionError(error, file)) return [permissionCheck('registry root', file, config.dataDir)];
+    return [
+      fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION, 'registry_unreadable'),
+    ];
+  }
   try {
     const root = store.trustedRoot();
     const checks: DoctorCheck[] = [];
     if (!root) {
-      checks.push(fail('registry root', 'no root of trust is pinned', PROVISION));
+      checks.push(fail('registry root', 'no root of trust is pinned', PROVISION, 'root_missing'));
     } else {
       const left = Date.parse(root.signed.expires) - now.getTime();
       if (left <= 0)
@@ -42,6 +70,7 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
             'registry root',
             `root v${root.signed.version} expired at ${root.signed.expires}`,
             'ask upstream for a rotated root, then re-run veriterm provision',
+            'root_expired',
           ),
         );
       else if (left < 30 * DAY)
@@ -50,6 +79,7 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
             'registry root',
             `root v${root.signed.version} expires in ${Math.ceil(left / DAY)} days`,
             'ask upstream to rotate the registry root',
+            'root_expiring',
           ),
         );
       else
@@ -62,11 +92,13 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
     }
     const state = store.state();
     if (!state) {
+      // The remedy depends on why none arrived: runDoctor replaces it with the uplink probe's.
       checks.push(
         warn(
           'registry data',
           'no registry release imported yet: verdicts are "unverifiable" until one arrives',
-          'start the terminal with upstream reachable (it fetches the registry), or veriterm registry import FILE',
+          'the terminal fetches it from upstream once running (see the uplink check), or veriterm registry import FILE',
+          'no_registry',
         ),
       );
     } else {
@@ -78,7 +110,8 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
           warn(
             'registry data',
             `${age}: older than the ${Math.round(config.verify.maxRegistryAgeMs / 3_600_000)} h limit`,
-            'restore the link to upstream so updates arrive',
+            'restore the link to upstream so updates arrive (see the uplink check)',
+            'registry_stale',
           ),
         );
       else
@@ -87,12 +120,16 @@ export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
             'registry data',
             `${age}: expired at ${state.expires}`,
             'restore the link to upstream; the registry must be re-published',
+            'registry_expired',
           ),
         );
     }
     return checks;
   } catch (error) {
-    return [fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION)];
+    if (isPermissionError(error, file)) return [permissionCheck('registry root', file, config.dataDir)];
+    return [
+      fail('registry', `cannot read ${file}: ${(error as Error).message}`, PROVISION, 'registry_unreadable'),
+    ];
   } finally {
     store.close();
   }
@@ -105,21 +142,28 @@ export function checkClock(config: Config, now: Date): DoctorCheck {
       'clock',
       `system clock says ${now.toISOString()}`,
       'set the time (timedatectl set-ntp true) and re-check',
+      'clock_wrong',
     );
   const file = statePaths(config.dataDir).registryDb;
-  if (existsSync(file)) {
-    const store = RegistryStore.open(file, { readonly: true });
+  if (pathAccess(file).state === 'ok') {
+    let asOf: string | undefined;
     try {
-      const asOf = store.state()?.asOf;
-      if (asOf && Date.parse(asOf) > now.getTime() + 5 * 60_000) {
-        return fail(
-          'clock',
-          `clock ${now.toISOString()} is behind the registry build time ${asOf}`,
-          'fix the time (timedatectl set-ntp true); expiry checks depend on it',
-        );
+      const store = RegistryStore.open(file, { readonly: true });
+      try {
+        asOf = store.state()?.asOf;
+      } finally {
+        store.close();
       }
-    } finally {
-      store.close();
+    } catch {
+      // Unreadable: the registry check reports it.
+    }
+    if (asOf && Date.parse(asOf) > now.getTime() + 5 * 60_000) {
+      return fail(
+        'clock',
+        `clock ${now.toISOString()} is behind the registry build time ${asOf}`,
+        'fix the time (timedatectl set-ntp true); expiry checks depend on it',
+        'clock_skew',
+      );
     }
   }
   try {
@@ -129,7 +173,12 @@ export function checkClock(config: Config, now: Date): DoctorCheck {
       timeout: 2000,
     }).trim();
     if (out === 'no')
-      return warn('clock', `${now.toISOString()}, not NTP-synchronised`, 'timedatectl set-ntp true');
+      return warn(
+        'clock',
+        `${now.toISOString()}, not NTP-synchronised`,
+        'timedatectl set-ntp true',
+        'clock_unsynchronised',
+      );
   } catch {
     // No systemd (containers, tests): plausibility only.
   }
@@ -151,32 +200,51 @@ export function checkDisk(
         'disk',
         `${mb} MB free in ${config.dataDir}`,
         'free space: the ledger stops accepting sales when the disk is full',
+        'disk_full',
       );
     if (free < warnFreeBytes)
-      return warn('disk', `${mb} MB free in ${config.dataDir}`, 'free some space soon');
+      return warn('disk', `${mb} MB free in ${config.dataDir}`, 'free some space soon', 'disk_low');
     return ok('disk', `${mb} MB free in ${config.dataDir}`);
   } catch (error) {
     return fail(
       'disk',
       `cannot stat ${config.dataDir}: ${(error as Error).message}`,
       'check the data directory',
+      'disk_unreadable',
     );
   }
 }
 
 /** Client certificate validity (when the broker authenticates by certificate). */
 export function checkClientCert(certFile: string, keyFile: string | undefined, now: Date): DoctorCheck {
-  if (!existsSync(certFile)) return fail('broker certificate', `missing ${certFile}`, PROVISION);
-  if (keyFile && !existsSync(keyFile)) return fail('broker certificate', `missing key ${keyFile}`, PROVISION);
+  if (!existsSync(certFile))
+    return fail('broker certificate', `missing ${certFile}`, PROVISION, 'credentials_missing');
+  if (keyFile && !existsSync(keyFile))
+    return fail('broker certificate', `missing key ${keyFile}`, PROVISION, 'credentials_missing');
   if (keyFile && (statSync(keyFile).mode & 0o077) !== 0) {
-    return fail('broker certificate', `key ${keyFile} is readable by others`, `chmod 600 ${keyFile}`);
+    return fail(
+      'broker certificate',
+      `key ${keyFile} is readable by others`,
+      `chmod 600 ${keyFile}`,
+      'key_unusable',
+    );
   }
   const cert = new X509Certificate(readFileSync(certFile));
   const left = Date.parse(cert.validTo) - now.getTime();
   if (left <= 0)
-    return fail('broker certificate', `expired ${cert.validTo}`, `${PROVISION} with a new enrolment code`);
+    return fail(
+      'broker certificate',
+      `expired ${cert.validTo}`,
+      `${PROVISION} with a new enrolment code`,
+      'certificate_expired',
+    );
   if (left < 30 * DAY)
-    return warn('broker certificate', `expires ${cert.validTo}`, 'renew it with a new enrolment code');
+    return warn(
+      'broker certificate',
+      `expires ${cert.validTo}`,
+      'renew it with a new enrolment code',
+      'certificate_expiring',
+    );
   return ok('broker certificate', `${cert.subject.replace(/\n/g, ', ')}, valid until ${cert.validTo}`);
 }
 
@@ -201,11 +269,19 @@ export function checkOutbox(config: Config, now: Date): DoctorCheck | undefined 
       ? warn(
           'records',
           text,
-          'restore the link to upstream (see the broker check); nothing is lost meanwhile',
+          'restore the link to upstream (see the broker and uplink checks); nothing is lost meanwhile',
+          'records_backlog',
         )
       : ok('records', text);
   } catch (error) {
-    return fail('records', `cannot read the ledger: ${(error as Error).message}`, 'check the data directory');
+    if (isPermissionError(error, paths.terminalDb))
+      return permissionCheck('records', paths.terminalDb, config.dataDir);
+    return fail(
+      'records',
+      `cannot read the ledger: ${(error as Error).message}`,
+      'check the data directory',
+      'ledger_unreadable',
+    );
   } finally {
     ledger?.close();
   }

@@ -166,16 +166,8 @@ export function watchPrinter(printer: ReceiptPrinter, health: HealthReporter): (
   const id = `printer:${printer.id}`;
   const onStatus = (s: PrinterStatus) => {
     const details = { ...s };
-    if (!s.online)
-      health.report(id, {
-        level: 'fail',
-        ...(s.detail
-          ? { code: 'printer.offline_detail', params: { detail: s.detail } }
-          : { code: 'printer.offline' }),
-        reason: `Printer offline${s.detail ? `: ${s.detail}` : ''}`,
-        details,
-      });
-    else if (s.paperOut)
+    // Paper out and cover open come first: such a printer also reports itself offline (DLE EOT 1).
+    if (s.paperOut)
       health.report(id, { level: 'fail', code: 'printer.paper_out', reason: 'Paper out', details });
     else if (s.coverOpen)
       health.report(id, { level: 'fail', code: 'printer.cover_open', reason: 'Cover open', details });
@@ -186,6 +178,15 @@ export function watchPrinter(printer: ReceiptPrinter, health: HealthReporter): (
           ? { code: 'printer.error_detail', params: { detail: s.detail } }
           : { code: 'printer.error' }),
         reason: `Printer error${s.detail ? `: ${s.detail}` : ''}`,
+        details,
+      });
+    else if (!s.online)
+      health.report(id, {
+        level: 'fail',
+        ...(s.detail
+          ? { code: 'printer.offline_detail', params: { detail: s.detail } }
+          : { code: 'printer.offline' }),
+        reason: `Printer offline${s.detail ? `: ${s.detail}` : ''}`,
         details,
       });
     else if (s.paperNearEnd)

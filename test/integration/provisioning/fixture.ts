@@ -1,10 +1,12 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FakeNetworkPrinter } from '../../../drivers/printer/index.js';
+import { type Answers, type AnswersInput, answersSchema } from '../../../provisioning/answers.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { createDemoRegistry, type DemoRegistry } from '../../../terminal/registry/index.js';
 import { mosquittoAcl } from '../../../upstream/broker-acl.js';
 import type { Upstream } from '../../../upstream/create-upstream.js';
+import { issueEnrolment } from '../../../upstream/enrolment-issue.js';
 import { mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
 import { type StartedUpstream, startUpstream } from '../../../upstream/start-upstream.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
@@ -139,4 +141,53 @@ export async function startRig(
       await broker.stop();
     },
   };
+}
+
+/**
+ * Non-interactive answers for terminal `terminalId` in its own site folder under `dir`, with a fresh
+ * one-time code issued by the rig's upstream, the rig's PTY scanner and loopback printer.
+ */
+export function siteAnswers(
+  rig: ProvisioningRig,
+  dir: string,
+  ids: { storeId: string; terminalId: string },
+  extra: Partial<AnswersInput> = {},
+): { answers: Answers; issued: ReturnType<typeof issueEnrolment>; site: string } {
+  const site = join(dir, `site-${ids.storeId}-${ids.terminalId}-${Math.random().toString(36).slice(2, 8)}`);
+  const issued = issueEnrolment({ dbFile: rig.upstreamDb, rootFile: rig.rootFile, ...ids, scope: SCOPE });
+  const answers = answersSchema.parse({
+    configFile: join(site, 'etc', 'config.json'),
+    dataDir: join(site, 'var', 'veriterm'),
+    scanner: { type: 'serial', path: rig.scanner.stablePath, debounceMs: 0 },
+    printer: { transport: 'network', host: '127.0.0.1', port: rig.printer.port, profile: 'xprinter-80' },
+    ...ids,
+    role: 'kiosk',
+    brokerUrl: rig.url,
+    brokerCaFile: rig.pki.caFile,
+    enrolUsername: ENROL_USER.username,
+    enrolPassword: ENROL_USER.password,
+    enrolmentCode: issued.code,
+    rootFingerprint: issued.fingerprint,
+    enrolTimeoutMs: 5000,
+    readinessTimeoutMs: 3000,
+    registryTimeoutMs: 15_000,
+    skipTestScan: true,
+    skipTestPrint: true,
+    install: 'print',
+    systemRoot: join(site, 'sysroot'),
+    ...extra,
+  });
+  return { answers, issued, site };
+}
+
+/**
+ * Whether this process may run commands as another user (uid 65534), as the tests of permission
+ * faults need. Not root: said loudly, and a failure under CI=true (no silent skip).
+ */
+export function canSwitchUser(): boolean {
+  if (process.getuid?.() === 0) return true;
+  const message = 'NOT ROOT: tests running veriterm as uid 65534 need root; SKIPPED';
+  if (process.env.CI === 'true') throw new Error(`${message} (a failure under CI=true)`);
+  console.warn(`\n!!! ${message}\n`);
+  return false;
 }

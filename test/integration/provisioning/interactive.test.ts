@@ -115,13 +115,21 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat') || !hasSy
       s.type('K1\r');
       at = await s.waitFor(/Role of this terminal/, at);
       s.type('\r'); // kiosk (first option)
+      at = await s.waitFor(/HTTP port of the kiosk page/, at);
+      s.type('\r'); // the default 8080
+      at = await s.waitFor(/Language the kiosk shows first/, at);
+      s.type('\r'); // zh-CN (first option)
       at = await s.waitFor(/Scanner[\s\S]*serial scanner .*Fake_Scanner/, at);
       s.type('\r'); // the detected PTY scanner
       at = await s.waitFor(/Receipt printer[\s\S]*network printer 127\.0\.0\.1/, at);
       s.type('\r'); // the detected loopback printer
+      at = await s.waitFor(/Printer model \(receipt profile\)/, at);
+      s.type('\r'); // epson-tm-t88 (first option)
       at = await s.waitFor(/Scan any product code .* now/, at);
       rig.scanner.write(']d2010950600013435221SN-0002\r');
       at = await s.waitFor(/gs1 key 010950600013435221SN-0002/, at);
+      at = await s.waitFor(/Did the test slip come out right/, at);
+      s.type('y');
       at = await s.waitFor(/Broker URL/, at);
       s.type(`${rig.url}\r`); // mqtts without a CA file: the sealed grant brings the CA
       at = await s.waitFor(/One-time enrolment code/, at);
@@ -141,6 +149,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat') || !hasSy
         sync: { tls?: { caFile: string } };
       };
       expect(config.terminal.terminalId).toBe('K1');
+      expect(s.text).toMatch(/Kiosk URL {2}http:\/\/\S+:8080\//);
       expect(existsSync(config.sync.tls!.caFile)).toBe(true);
       expect(s.text).toMatch(/OK\s+broker/);
     }, 60_000);
@@ -166,6 +175,12 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat') || !hasSy
         'K1',
         '--role',
         'checkout',
+        '--system-root',
+        join(site, 'sysroot'),
+        '--http-port',
+        '8090',
+        '--locale',
+        'en',
         '--scanner',
         'none',
         '--printer',

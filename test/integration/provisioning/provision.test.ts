@@ -354,8 +354,18 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       ledger.append('alert', { kind: 'suspicious_report', note: 'test' });
       ledger.close();
       const log: string[] = [];
+      // Never the host's systemctl or /etc: a recorder and a temp root.
+      const calls: string[][] = [];
+      const system = {
+        run: async (argv: string[]) => {
+          calls.push(argv);
+          return { code: 0, output: '' };
+        },
+        systemRoot: join(tmp.dir, 'decommission-root'),
+        revoke: async () => ({ revoked: true as const }),
+      };
       await expect(
-        decommission({ configFile: answers.configFile, log: (l) => log.push(l) }),
+        decommission({ configFile: answers.configFile, log: (l) => log.push(l), ...system }),
       ).rejects.toSatisfy((e: unknown) => e instanceof VeritermError && e.code === 'unsynced');
       expect(existsSync(keyFile)).toBe(true);
 
@@ -372,10 +382,13 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
         });
       });
       await watcher.subscribeAsync('vt/S1/T7/status');
+      // Refused for unsynced records before anything ran: the service was not even stopped.
+      expect(calls).toEqual([]);
       const result = await decommission({
         configFile: answers.configFile,
         force: true,
         log: (l) => log.push(l),
+        ...system,
       });
       expect(result.unsynced).toBe(1);
       expect(result.statusPublished).toBe(true);

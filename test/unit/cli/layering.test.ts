@@ -86,6 +86,7 @@ const PROVISIONING_EXTRAS: Allowed[] = [
     path: 'terminal/ledger/index.ts',
     why: 'doctor and decommission open the ledger to check its chain and backlog',
   },
+  { path: 'terminal/ledger/paths.ts', why: "doctor names the ledger's file as the terminal opens it" },
   {
     path: 'terminal/ledger/anchor.ts',
     why: "doctor checks the ledger's anchor (a missing ledger refuses to start)",

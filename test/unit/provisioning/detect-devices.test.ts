@@ -1,10 +1,13 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { detectDevices } from '../../../provisioning/devices.js';
 import { freePort } from '../../helpers/free-port.js';
+import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { PtyScanner } from '../../integration/scanner/pty-pair.js';
 
 const tmp = makeTempDir('vt-detect-');
 afterAll(() => tmp.cleanup());
@@ -58,4 +61,63 @@ describe('detectDevices', () => {
     });
     expect(found).toEqual([]);
   });
+
+  test('built-in ttyS ports with no UART behind them are not offered; one with a UART is', async () => {
+    // sysfs `type` 0 is PORT_UNKNOWN (no UART); 4 is a 16550A.
+    const sys = join(tmp.dir, 'sys-class-tty');
+    for (const [name, type] of [
+      ['ttyS0', '4'],
+      ['ttyS1', '0'],
+    ] as const) {
+      mkdirSync(join(sys, name), { recursive: true });
+      writeFileSync(join(sys, name, 'type'), `${type}\n`);
+    }
+    const found = await detectDevices({
+      serialDirs: [],
+      sysClassTty: sys,
+      discover: async () => ({
+        serial: [
+          { kind: 'serial', path: '/dev/ttyS0' },
+          { kind: 'serial', path: '/dev/ttyS1' },
+          { kind: 'serial', path: '/dev/ttyS2' },
+        ],
+        hid: [],
+        usbPrinters: [],
+        notes: [],
+      }),
+    });
+    expect(found.map((d) => d.options.path)).toEqual(['/dev/ttyS0']);
+  });
+
+  test.skipIf(!hasSystemTool('socat'))(
+    'a port another process holds open is marked unavailable; the PTY provider (socat) does not count',
+    async () => {
+      const scanner = await PtyScanner.create(join(tmp.dir, 'dev'));
+      const byId = join(tmp.dir, 'by-id-held');
+      mkdirSync(byId);
+      symlinkSync(readlinkSync(scanner.stablePath), join(byId, 'usb-Scanner-if00'));
+      const detect = () =>
+        detectDevices({
+          serialDirs: [byId],
+          discover: async () => ({ serial: [], hid: [], usbPrinters: [], notes: [] }),
+        });
+      try {
+        expect((await detect())[0]).toMatchObject({ kind: 'scanner' });
+        expect((await detect())[0]!.unavailable).toBeUndefined();
+        // Another process (standing in for a second terminal) opens the port and keeps it.
+        const fd = openSync(scanner.stablePath, 'r+');
+        const holder = spawn('sleep', ['60'], { stdio: [fd, 'ignore', 'ignore'] });
+        closeSync(fd);
+        try {
+          await new Promise((r) => holder.once('spawn', r));
+          const held = (await detect())[0]!;
+          expect(held.unavailable).toBe(`in use by process ${holder.pid} (sleep)`);
+        } finally {
+          holder.kill();
+        }
+      } finally {
+        await scanner.dispose();
+      }
+    },
+  );
 });
