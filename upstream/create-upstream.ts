@@ -20,6 +20,8 @@ import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema 
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseCatalog } from './release-catalog.js';
+import { answerRevocation, type BrokerRevocation, revokeTerminal } from './revocation.js';
+import { revocationSubscription, revocationTopics } from './revocation-protocol.js';
 
 export interface UpstreamDeps {
   db: SqliteDatabase;
@@ -30,6 +32,8 @@ export interface UpstreamDeps {
   commandKey?: KeyObject;
   /** Builds sold-unit deltas; defaults to the JSON delta format. */
   deltaBuilder?: DeltaBuilder;
+  /** Tells the broker about revoked terminals (mosquitto ACL/password files); without it only upstream refuses them. */
+  brokerRevocation?: BrokerRevocation;
 }
 
 export interface UpstreamEvents {
@@ -68,6 +72,8 @@ export interface Upstream {
     opts?: { retain?: boolean; messageExpirySeconds?: number },
   ): Promise<void>;
   connected(): boolean;
+  /** Revokes a terminal's enrolment: its records are refused (`revoked_terminal` alert), the broker told. */
+  revoke(target: { storeId: string; terminalId: string }): Promise<{ revokedAt: string; broker: string }>;
 }
 
 /**
@@ -95,10 +101,19 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
-      sessionExpirySeconds: 3600,
+      // The client id is stable per worker (options.ts), so a restarted worker resumes this
+      // session, with the shared-subscription messages queued for it meanwhile: no dead member.
+      sessionExpirySeconds: options.sessionExpirySeconds,
       keepaliveSeconds: 30,
       reconnect: { initialDelayMs: 200, maxDelayMs: 10_000, jitter: 0.3, connectTimeoutMs: 10_000 },
-      subscriptions: [subs.records, subs.registryRequests, subs.ledgerRequests, subs.cmdResults, subs.status],
+      subscriptions: [
+        subs.records,
+        subs.registryRequests,
+        subs.ledgerRequests,
+        subs.cmdResults,
+        subs.status,
+        revocationSubscription(options.shareGroup || undefined),
+      ],
     },
     log,
   );
@@ -245,6 +260,25 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
         correlation,
       );
     }
+    if (t.rest === 'revoke/req') {
+      const body = (() => {
+        try {
+          return decodeJson(payload, 16 * 1024);
+        } catch {
+          return undefined;
+        }
+      })();
+      const answer = await answerRevocation({ db: deps.db, store, revoke }, t, body);
+      log.info(
+        { storeId: t.storeId, terminalId: t.terminalId, status: answer.status },
+        'revocation request answered',
+      );
+      await publish(revocationTopics(t.storeId, t.terminalId).response, JSON.stringify(answer), {
+        qos: 1,
+        ...(correlation ? { correlation } : {}),
+      });
+      return;
+    }
     if (t.rest === 'status') {
       const doc = payload.length === 0 ? undefined : decodeJson(payload, 1024 * 1024);
       statuses.set(`${t.storeId}/${t.terminalId}`, doc);
@@ -268,6 +302,9 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     publisher.schedule();
     events.emit('connected');
   });
+
+  const revoke: Upstream['revoke'] = (target) =>
+    revokeTerminal({ store, broker: deps.brokerRevocation, logger: log }, target);
 
   const buildCommand: Upstream['buildCommand'] = (target, name, args = {}, ttlMs = 60_000) => {
     if (!deps.commandKey) throw new Error('upstream has no command key');
@@ -294,6 +331,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     terminalStatus: () => statuses,
     connected: () => link.connected,
     buildCommand,
+    revoke,
     publishRaw: (topic, payload, opts = {}) =>
       publish(topic, payload, {
         qos: 1,

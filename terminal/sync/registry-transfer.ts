@@ -175,7 +175,9 @@ export class RegistryTransfer {
    */
   private scheduleRetry(): number | undefined {
     if (this.stopped) return undefined;
-    const delayMs = backoffDelayMs(this.failures++, this.options.retry ?? DEFAULT_TRANSFER_RETRY);
+    // The link's reconnect backoff; its connectTimeoutMs plays no part in the delay.
+    const retry = { ...(this.options.retry ?? DEFAULT_TRANSFER_RETRY), connectTimeoutMs: 0 };
+    const delayMs = backoffDelayMs(this.failures++, retry);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.trigger();

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type CommandIo, parseCommandOrHelp } from '../../terminal/cli/args.js';
 import { untilSignal } from '../../terminal/cli/signals.js';
@@ -7,7 +7,8 @@ import { createLogger } from '../../terminal/logger.js';
 
 const HELP = `Usage: veriterm upstream [run] --broker URL --data DIR [options]
        veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
-       veriterm upstream acl --terminals FILE --scope S [--scope S…]
+       veriterm upstream acl [--scope S…] [--username NAME]   (mosquitto acl_file with pattern lines)
+       veriterm upstream revoke --data DIR --store ID --terminal ID
        veriterm upstream enrol …            (one-time enrolment codes; see 'veriterm upstream enrol --help')
 
 The reference upstream: publishes the signed registry releases under DIR/registry/{scope}/, ingests
@@ -21,6 +22,7 @@ Options:
   --ca FILE              CA certificate to pin (TLS)
   --cert FILE, --key FILE   upstream's client certificate and key (mTLS)
   --username NAME        broker username; the password is read from env VERITERM_UPSTREAM_PASSWORD
+  --client-id ID         this worker's MQTT client id, stable across restarts (default from host and --data)
   --share-group NAME     shared-subscription group for ingest workers (default veriterm-ingest)
   --no-share             plain subscriptions (brokers without $share, e.g. aedes)
   --no-publish-registry  ingest only (when another worker publishes registry deltas)
@@ -54,6 +56,7 @@ function connection(values: Record<string, string | string[] | boolean | undefin
           }
         : {}),
       ...(values.username ? { username: values.username as string } : {}),
+      ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
       ...(process.env.VERITERM_UPSTREAM_PASSWORD ? { password: process.env.VERITERM_UPSTREAM_PASSWORD } : {}),
       ...(values['no-share']
         ? { shareGroup: '' }
@@ -72,13 +75,13 @@ const FLAGS = {
   cert: { type: 'string' },
   key: { type: 'string' },
   username: { type: 'string' },
+  'client-id': { type: 'string' },
   'share-group': { type: 'string' },
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
   store: { type: 'string' },
   terminal: { type: 'string' },
-  terminals: { type: 'string' },
   scope: { type: 'string', multiple: true },
 } as const;
 
@@ -96,14 +99,30 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (sub === 'acl') {
-    if (!values.terminals || !values.scope?.length)
-      throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${HELP}`);
     const { mosquittoAcl } = await import('../broker-acl.js');
-    const terminals = JSON.parse(readFileSync(values.terminals, 'utf8')) as {
-      storeId: string;
-      terminalId: string;
-    }[];
-    io.stdout.write(mosquittoAcl({ terminals, scopes: values.scope }));
+    io.stdout.write(
+      mosquittoAcl({
+        ...(values.scope?.length ? { scopes: values.scope } : {}),
+        ...(values.username ? { upstreamUsername: values.username } : {}),
+      }),
+    );
+    return 0;
+  }
+  if (sub === 'revoke') {
+    if (!values.data || !values.store || !values.terminal)
+      throw new UsageError(
+        `veriterm upstream revoke: needs --data DIR, --store ID and --terminal ID\n\n${HELP}`,
+      );
+    const { revokeInDataDir } = await import('../revocation.js');
+    const target = { storeId: values.store, terminalId: values.terminal };
+    const done = await revokeInDataDir({
+      dataDir: resolve(values.data),
+      ...target,
+      logger: createLogger({ level: 'warn' }),
+    });
+    io.stdout.write(
+      `revoked store ${target.storeId} terminal ${target.terminalId} at ${done.revokedAt}; broker: ${done.broker}\n`,
+    );
     return 0;
   }
   const { dataDir, options } = connection(values);
@@ -123,6 +142,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       options: {
         ...options,
         clientId: `vt-upstream-cmd-${process.pid}`,
+        sessionExpirySeconds: 0,
         shareGroup: '',
         publishRegistry: false,
       },
@@ -142,7 +162,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   }
   if (sub !== 'run')
     throw new UsageError(
-      `veriterm upstream: unknown subcommand '${sub}'. Expected run, command, acl or enrol`,
+      `veriterm upstream: unknown subcommand '${sub}'. Expected run, command, acl, revoke or enrol`,
     );
   let stopBroker: (() => Promise<void>) | undefined;
   if (values['embedded-broker']) {

@@ -50,7 +50,7 @@ export interface ProvisioningRig {
  */
 export async function startRig(
   dir: string,
-  terminals: { storeId: string; terminalId: string }[],
+  _terminals: { storeId: string; terminalId: string }[],
 ): Promise<ProvisioningRig> {
   const pki = createTestPki(join(dir, 'pki'));
   const passwordFile = join(dir, 'passwd');
@@ -63,7 +63,7 @@ export async function startRig(
     'pattern write vt/enrol/%c/req',
     'pattern read vt/enrol/%c/res',
     '',
-    mosquittoAcl({ terminals, scopes: [SCOPE], upstreamUsername: UPSTREAM_USER.username }),
+    mosquittoAcl({ scopes: [SCOPE], upstreamUsername: UPSTREAM_USER.username }),
   ].join('\n');
   const pidFile = join(dir, 'mosquitto.pid');
   const broker = await startMosquitto({
