@@ -20,7 +20,7 @@ import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema 
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseCatalog } from './release-catalog.js';
-import { answerRevocation, type BrokerRevocation, revokeTerminal } from './revocation.js';
+import { answerRevocation, type BrokerRevocation, revokeInStore, revokeTerminal } from './revocation.js';
 import { revocationSubscription, revocationTopics } from './revocation-protocol.js';
 
 export interface UpstreamDeps {
@@ -268,15 +268,22 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
           return undefined;
         }
       })();
-      const answer = await answerRevocation({ db: deps.db, store, revoke }, t, body);
+      const answer = await answerRevocation(
+        { db: deps.db, store, revoke: (target) => revokeInStore(store, target, log) },
+        t,
+        body,
+      );
       log.info(
         { storeId: t.storeId, terminalId: t.terminalId, status: answer.status },
         'revocation request answered',
       );
+      // Answer first, then tell the broker: once it denies the terminal, the answer could not
+      // reach it. mosquitto routes a PUBLISH before it acks it, so after this PUBACK it is on its way.
       await publish(revocationTopics(t.storeId, t.terminalId).response, JSON.stringify(answer), {
         qos: 1,
         ...(correlation ? { correlation } : {}),
       });
+      if (answer.status === 'revoked') await deps.brokerRevocation?.apply(store.revokedTerminals());
       return;
     }
     if (t.rest === 'status') {

@@ -84,16 +84,22 @@ function replaceFile(file: string, text: string): void {
   renameSync(temp, file);
 }
 
+/** Marks the terminal revoked in upstream's store (its records are refused from now on); returns the time. */
+export function revokeInStore(store: IngestStore, target: Target, logger: Logger): string {
+  if (!store.revoke(target.storeId, target.terminalId)) {
+    throw new Error(`store ${target.storeId} terminal ${target.terminalId} is not enrolled on this upstream`);
+  }
+  const revokedAt = store.enrolment(target.storeId, target.terminalId)?.revokedAt ?? '';
+  logger.warn({ ...target, revokedAt }, 'terminal revoked');
+  return revokedAt;
+}
+
 /** Revokes one terminal: upstream refuses its records from now on, then the broker is told. */
 export async function revokeTerminal(
   deps: { store: IngestStore; broker?: BrokerRevocation | undefined; logger: Logger },
   target: Target,
 ): Promise<{ revokedAt: string; broker: 'applied' | 'not configured' }> {
-  if (!deps.store.revoke(target.storeId, target.terminalId)) {
-    throw new Error(`store ${target.storeId} terminal ${target.terminalId} is not enrolled on this upstream`);
-  }
-  const revokedAt = deps.store.enrolment(target.storeId, target.terminalId)?.revokedAt ?? '';
-  deps.logger.warn({ ...target, revokedAt }, 'terminal revoked');
+  const revokedAt = revokeInStore(deps.store, target, deps.logger);
   if (!deps.broker) return { revokedAt, broker: 'not configured' };
   await deps.broker.apply(deps.store.revokedTerminals());
   return { revokedAt, broker: 'applied' };
@@ -112,7 +118,8 @@ export async function answerRevocation(
   deps: {
     db: SqliteDatabase;
     store: IngestStore;
-    revoke: (target: Target) => Promise<{ revokedAt: string }>;
+    /** Upstream's side only: the broker is told after the answer went out (it could not reach the terminal after). */
+    revoke: (target: Target) => string;
     now?: () => Date;
   },
   topicTarget: Target,
@@ -164,7 +171,7 @@ export async function answerRevocation(
       .run(request.nonce, request.storeId, request.terminalId, now.toISOString()).changes === 1;
   if (!fresh) return refuse('replayed', 'this request was already seen (same nonce)');
   try {
-    const { revokedAt } = await deps.revoke(request);
+    const revokedAt = deps.revoke(request);
     return { v: 1, nonce, status: 'revoked', revokedAt };
   } catch (error) {
     return refuse('revoke_failed', (error as Error).message);
