@@ -146,8 +146,22 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     if (flushScheduled) return;
     flushScheduled = true;
     setImmediate(() => {
-      flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed'));
+      track(flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed')));
     });
+  };
+
+  // Work started for received messages (the broker counts them delivered once mqtt.js acks them):
+  // stop() lets it finish, so a restart loses no record batch or request it had taken.
+  const inflight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
+  };
+  const settle = async (): Promise<void> => {
+    while (inflight.size > 0 || flushScheduled) {
+      if (inflight.size > 0) await Promise.allSettled([...inflight]);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
   };
 
   const flushRecords = async (): Promise<void> => {
@@ -300,8 +314,10 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   };
 
   link.on('message', (topic, payload, packet) => {
-    onMessage(topic, payload, packet.properties?.responseTopic, packet.properties?.correlationData).catch(
-      (error: unknown) => log.warn({ err: error, topic }, 'message handling failed'),
+    track(
+      onMessage(topic, payload, packet.properties?.responseTopic, packet.properties?.correlationData).catch(
+        (error: unknown) => log.warn({ err: error, topic }, 'message handling failed'),
+      ),
     );
   });
   link.on('connect', () => {
@@ -374,6 +390,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     },
     async stop() {
       clearInterval(rescan);
+      await settle();
       await link.stop();
     },
   };
