@@ -24,7 +24,11 @@ describe('answerRevocation', () => {
   let store: IngestStore;
   let identity: TerminalIdentity;
   const answer = (raw: unknown, topic = T1) =>
-    answerRevocation({ db, store, revoke: (t) => revokeInStore(store, t, silentLogger()), now: () => NOW }, topic, raw);
+    answerRevocation(
+      { db, store, revoke: (t) => revokeInStore(store, t, silentLogger()), now: () => NOW },
+      topic,
+      raw,
+    );
   beforeEach(() => {
     db = openDatabase(join(tmp.dir, `${randomBytes(4).toString('hex')}.db`));
     store = new IngestStore(db);
@@ -54,7 +58,9 @@ describe('answerRevocation', () => {
     expect(await answer(signed(identity, NOW, t9), t9)).toMatchObject({ code: 'not_enrolled' });
     expect(await answer({ v: 1, storeId: 's1' })).toMatchObject({ code: 'bad_request' });
     // A signature over other fields (the time changed after signing) does not verify either.
-    expect(await answer({ ...signed(identity), at: new Date(NOW.getTime() + 1000).toISOString() })).toMatchObject({
+    expect(
+      await answer({ ...signed(identity), at: new Date(NOW.getTime() + 1000).toISOString() }),
+    ).toMatchObject({
       code: 'bad_signature',
     });
     expect(store.revokedTerminals()).toEqual([]);
