@@ -12,6 +12,7 @@ import {
 import { join } from 'node:path';
 import { z } from 'zod';
 import { migrate, openDatabase, type SqliteDatabase } from '../terminal/db/open-database.js';
+import { VeritermError } from '../terminal/errors.js';
 import type { Logger } from '../terminal/logger.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { terminalUsername, withRevokedBlock } from './broker-acl.js';
@@ -62,9 +63,11 @@ export function mosquittoRevocation(options: {
         const kept = lines.filter((l) => ![...names].some((n) => l.startsWith(n)));
         if (kept.length !== lines.length) replaceFile(options.passwordFile, `${kept.join('\n')}\n`);
       }
-      const pid = Number(readFileSync(options.pidFile, 'utf8').trim());
+      const pid = existsSync(options.pidFile)
+        ? Number(readFileSync(options.pidFile, 'utf8').trim())
+        : Number.NaN;
       if (!Number.isInteger(pid) || pid <= 1)
-        throw new Error(`${options.pidFile} does not hold a mosquitto process id`);
+        throw new Error(`${options.pidFile} does not hold mosquitto's process id (is mosquitto running?)`);
       process.kill(pid, 'SIGHUP');
     },
   };
@@ -87,7 +90,10 @@ function replaceFile(file: string, text: string): void {
 /** Marks the terminal revoked in upstream's store (its records are refused from now on); returns the time. */
 export function revokeInStore(store: IngestStore, target: Target, logger: Logger): string {
   if (!store.revoke(target.storeId, target.terminalId)) {
-    throw new Error(`store ${target.storeId} terminal ${target.terminalId} is not enrolled on this upstream`);
+    throw new VeritermError(
+      'not_enrolled',
+      `store ${target.storeId} terminal ${target.terminalId} is not enrolled on this upstream: check the ids (nothing was changed)`,
+    );
   }
   const revokedAt = store.enrolment(target.storeId, target.terminalId)?.revokedAt ?? '';
   logger.warn({ ...target, revokedAt }, 'terminal revoked');
@@ -101,7 +107,15 @@ export async function revokeTerminal(
 ): Promise<{ revokedAt: string; broker: 'applied' | 'not configured' }> {
   const revokedAt = revokeInStore(deps.store, target, deps.logger);
   if (!deps.broker) return { revokedAt, broker: 'not configured' };
-  await deps.broker.apply(deps.store.revokedTerminals());
+  try {
+    await deps.broker.apply(deps.store.revokedTerminals());
+  } catch (error) {
+    throw new VeritermError(
+      'broker_not_told',
+      `revoked upstream at ${revokedAt} (its records are refused), but the broker was not told: ${(error as Error).message}; fix that and run the command again`,
+      { cause: error },
+    );
+  }
   return { revokedAt, broker: 'applied' };
 }
 

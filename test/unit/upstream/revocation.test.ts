@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type SqliteDatabase } from '../../../terminal/db/open-database.js';
@@ -6,7 +7,12 @@ import { identityFromPrivateKey, type TerminalIdentity } from '../../../terminal
 import { silentLogger } from '../../../terminal/logger.js';
 import { mosquittoAcl, withRevokedBlock } from '../../../upstream/broker-acl.js';
 import { IngestStore } from '../../../upstream/ingest-store.js';
-import { answerRevocation, revokeInStore } from '../../../upstream/revocation.js';
+import {
+  answerRevocation,
+  mosquittoRevocation,
+  revokeInStore,
+  revokeTerminal,
+} from '../../../upstream/revocation.js';
 import { type RevokeRequest, revocationMessage } from '../../../upstream/revocation-protocol.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -73,6 +79,29 @@ describe('answerRevocation', () => {
     expect(store.alerts().map((a) => a.kind)).toEqual(['revoked_terminal']);
     store.reinstate('s1', 't1');
     expect(store.ingest('s1', 't1', []).problem).toBeUndefined();
+  });
+});
+
+describe('revokeTerminal errors', () => {
+  const tmp = makeTempDir('vt-revocation-errors-');
+  it('names an unknown terminal, and says the broker was not told when mosquitto cannot be signalled', async () => {
+    const db = openDatabase(join(tmp.dir, 'up.db'));
+    try {
+      const store = new IngestStore(db);
+      const logger = silentLogger();
+      await expect(revokeTerminal({ store, logger }, T1)).rejects.toMatchObject({ code: 'not_enrolled' });
+      store.enrol('s1', 't1', identityFromPrivateKey(generateKeyPairSync('ed25519').privateKey).publicKeyPem);
+      const aclFile = join(tmp.dir, 'acl');
+      writeFileSync(aclFile, mosquittoAcl());
+      const broker = mosquittoRevocation({ aclFile, pidFile: join(tmp.dir, 'no-such.pid') });
+      await expect(revokeTerminal({ store, broker, logger }, T1)).rejects.toMatchObject({
+        code: 'broker_not_told',
+        message: expect.stringMatching(/records are refused.*is mosquitto running\?/),
+      });
+      expect(store.enrolment('s1', 't1')?.revokedAt).toEqual(expect.any(String));
+    } finally {
+      db.close();
+    }
   });
 });
 
