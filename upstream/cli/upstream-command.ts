@@ -29,6 +29,23 @@ Options:
   --embedded-broker      start an in-process aedes broker on the --broker URL's port first
 `;
 
+/** `veriterm upstream acl|revoke --help`: their own usage instead of the whole page. */
+const SUB_HELP: Record<string, string> = {
+  acl: `Usage: veriterm upstream acl [--scope S…] [--username NAME]
+
+Prints the mosquitto acl_file: pattern lines confining every terminal (username = certificate CN =
+"{store}/{terminal}") to vt/{store}/{terminal}/…, enrolling clients to vt/enrol/{client id}/…, and
+the upstream user NAME (default upstream) to vt/#. No terminal is listed: later enrolments need no
+change. --scope limits the registry topics terminals may read (default all). See
+docs/upstream-field-guide.md.
+`,
+  revoke: `Usage: veriterm upstream revoke --data DIR --store ID --terminal ID
+
+Revokes a terminal's enrolment: upstream refuses its records (alert revoked_terminal) and, with
+"revocation" in DIR/enrolment.json, denies it in mosquitto's ACL file and reloads mosquitto (SIGHUP).
+`,
+};
+
 const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
 
 function connection(values: Record<string, string | string[] | boolean | undefined>) {
@@ -95,7 +112,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     };
     return runEnrolCommand(rest, io);
   }
-  const parsed = parseCommandOrHelp(`upstream ${sub}`, rest, FLAGS, { usage: HELP, io });
+  const parsed = parseCommandOrHelp(`upstream ${sub}`, rest, FLAGS, { usage: SUB_HELP[sub] ?? HELP, io });
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   if (sub === 'acl') {
