@@ -157,10 +157,21 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     inflight.add(work);
     void work.finally(() => inflight.delete(work));
   };
-  const settle = async (): Promise<void> => {
-    while (inflight.size > 0 || flushScheduled) {
-      if (inflight.size > 0) await Promise.allSettled([...inflight]);
-      else await new Promise((resolve) => setImmediate(resolve));
+  // Bounded: terminals that keep sending must not hold a stopping upstream forever (what is left
+  // stays unacknowledged and is resent).
+  const settle = async (maxMs = 5000): Promise<void> => {
+    const deadline = Date.now() + maxMs;
+    while ((inflight.size > 0 || flushScheduled) && Date.now() < deadline) {
+      if (flushScheduled || inflight.size === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      });
+      await Promise.race([Promise.allSettled([...inflight]), late]);
+      clearTimeout(timer);
     }
   };
 
