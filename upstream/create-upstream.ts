@@ -20,8 +20,8 @@ import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema 
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseCatalog } from './release-catalog.js';
-import { answerRevocation, type BrokerRevocation, revokeInStore, revokeTerminal } from './revocation.js';
-import { revocationSubscription, revocationTopics } from './revocation-protocol.js';
+import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from './revocation.js';
+import { revocationSubscription } from './revocation-protocol.js';
 
 export interface UpstreamDeps {
   db: SqliteDatabase;
@@ -286,30 +286,17 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       );
     }
     if (t.rest === 'revoke/req') {
-      const body = (() => {
-        try {
-          return decodeJson(payload, 16 * 1024);
-        } catch {
-          return undefined;
-        }
-      })();
-      const answer = await answerRevocation(
-        { db: deps.db, store, revoke: (target) => revokeInStore(store, target, log) },
+      return handleRevocationRequest(
+        {
+          db: deps.db,
+          store,
+          logger: log,
+          broker: deps.brokerRevocation,
+          publish: (to, body) => publish(to, body, { qos: 1, ...(correlation ? { correlation } : {}) }),
+        },
         t,
-        body,
+        payload,
       );
-      log.info(
-        { storeId: t.storeId, terminalId: t.terminalId, status: answer.status },
-        'revocation request answered',
-      );
-      // Answer first, then tell the broker: once it denies the terminal, the answer could not
-      // reach it. mosquitto routes a PUBLISH before it acks it, so after this PUBACK it is on its way.
-      await publish(revocationTopics(t.storeId, t.terminalId).response, JSON.stringify(answer), {
-        qos: 1,
-        ...(correlation ? { correlation } : {}),
-      });
-      if (answer.status === 'revoked') await deps.brokerRevocation?.apply(store.revokedTerminals());
-      return;
     }
     if (t.rest === 'status') {
       const doc = payload.length === 0 ? undefined : decodeJson(payload, 1024 * 1024);

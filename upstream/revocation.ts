@@ -15,6 +15,7 @@ import { migrate, openDatabase, type SqliteDatabase } from '../terminal/db/open-
 import { VeritermError } from '../terminal/errors.js';
 import type { Logger } from '../terminal/logger.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
+import { decodeJson } from '../terminal/sync/protocol.js';
 import { terminalUsername, withRevokedBlock } from './broker-acl.js';
 import { IngestStore } from './ingest-store.js';
 import {
@@ -22,6 +23,7 @@ import {
   type RevokeErrorCode,
   type RevokeResponse,
   revocationMessage,
+  revocationTopics,
   revokeRequestSchema,
 } from './revocation-protocol.js';
 
@@ -190,6 +192,39 @@ export async function answerRevocation(
   } catch (error) {
     return refuse('revoke_failed', (error as Error).message);
   }
+}
+
+/**
+ * One message on `vt/{store}/{terminal}/revoke/req` (the reference upstream's handler): answers on
+ * the terminal's own response topic, then tells the broker. In that order: once the broker denies
+ * the terminal, the answer could not reach it; mosquitto routes a PUBLISH before it acks it, so
+ * once `publish` resolves the answer is on its way.
+ */
+export async function handleRevocationRequest(
+  deps: {
+    db: SqliteDatabase;
+    store: IngestStore;
+    logger: Logger;
+    broker?: BrokerRevocation | undefined;
+    publish: (topic: string, payload: string) => Promise<void>;
+  },
+  target: Target,
+  payload: Buffer,
+): Promise<void> {
+  let body: unknown;
+  try {
+    body = decodeJson(payload, 16 * 1024);
+  } catch {
+    body = undefined;
+  }
+  const answer = await answerRevocation(
+    { db: deps.db, store: deps.store, revoke: (t) => revokeInStore(deps.store, t, deps.logger) },
+    target,
+    body,
+  );
+  deps.logger.info({ ...target, status: answer.status }, 'revocation request answered');
+  await deps.publish(revocationTopics(target.storeId, target.terminalId).response, JSON.stringify(answer));
+  if (answer.status === 'revoked') await deps.broker?.apply(deps.store.revokedTerminals());
 }
 
 /** The broker side of revocation configured in `{data}/enrolment.json`, or undefined when none is. */
