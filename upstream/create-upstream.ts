@@ -20,6 +20,8 @@ import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema 
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseCatalog } from './release-catalog.js';
+import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from './revocation.js';
+import { revocationSubscription } from './revocation-protocol.js';
 
 export interface UpstreamDeps {
   db: SqliteDatabase;
@@ -30,6 +32,8 @@ export interface UpstreamDeps {
   commandKey?: KeyObject;
   /** Builds sold-unit deltas; defaults to the JSON delta format. */
   deltaBuilder?: DeltaBuilder;
+  /** Tells the broker about revoked terminals (mosquitto ACL/password files); without it only upstream refuses them. */
+  brokerRevocation?: BrokerRevocation;
 }
 
 export interface UpstreamEvents {
@@ -68,6 +72,8 @@ export interface Upstream {
     opts?: { retain?: boolean; messageExpirySeconds?: number },
   ): Promise<void>;
   connected(): boolean;
+  /** Revokes a terminal's enrolment: its records are refused (`revoked_terminal` alert), the broker told. */
+  revoke(target: { storeId: string; terminalId: string }): Promise<{ revokedAt: string; broker: string }>;
 }
 
 /**
@@ -95,10 +101,19 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       ...(options.tls ? { tls: options.tls } : {}),
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
-      sessionExpirySeconds: 3600,
+      // The client id is stable per worker (options.ts), so a restarted worker resumes this
+      // session, with the shared-subscription messages queued for it meanwhile: no dead member.
+      sessionExpirySeconds: options.sessionExpirySeconds,
       keepaliveSeconds: 30,
       reconnect: { initialDelayMs: 200, maxDelayMs: 10_000, jitter: 0.3, connectTimeoutMs: 10_000 },
-      subscriptions: [subs.records, subs.registryRequests, subs.ledgerRequests, subs.cmdResults, subs.status],
+      subscriptions: [
+        subs.records,
+        subs.registryRequests,
+        subs.ledgerRequests,
+        subs.cmdResults,
+        subs.status,
+        revocationSubscription(options.shareGroup || undefined),
+      ],
     },
     log,
   );
@@ -131,8 +146,33 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     if (flushScheduled) return;
     flushScheduled = true;
     setImmediate(() => {
-      flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed'));
+      track(flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed')));
     });
+  };
+
+  // Work started for received messages (the broker counts them delivered once mqtt.js acks them):
+  // stop() lets it finish, so a restart loses no record batch or request it had taken.
+  const inflight = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work));
+  };
+  // Bounded: terminals that keep sending must not hold a stopping upstream forever (what is left
+  // stays unacknowledged and is resent).
+  const settle = async (maxMs = 5000): Promise<void> => {
+    const deadline = Date.now() + maxMs;
+    while ((inflight.size > 0 || flushScheduled) && Date.now() < deadline) {
+      if (flushScheduled || inflight.size === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      });
+      await Promise.race([Promise.allSettled([...inflight]), late]);
+      clearTimeout(timer);
+    }
   };
 
   const flushRecords = async (): Promise<void> => {
@@ -245,6 +285,19 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
         correlation,
       );
     }
+    if (t.rest === 'revoke/req') {
+      return handleRevocationRequest(
+        {
+          db: deps.db,
+          store,
+          logger: log,
+          broker: deps.brokerRevocation,
+          publish: (to, body) => publish(to, body, { qos: 1, ...(correlation ? { correlation } : {}) }),
+        },
+        t,
+        payload,
+      );
+    }
     if (t.rest === 'status') {
       const doc = payload.length === 0 ? undefined : decodeJson(payload, 1024 * 1024);
       statuses.set(`${t.storeId}/${t.terminalId}`, doc);
@@ -259,8 +312,10 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
   };
 
   link.on('message', (topic, payload, packet) => {
-    onMessage(topic, payload, packet.properties?.responseTopic, packet.properties?.correlationData).catch(
-      (error: unknown) => log.warn({ err: error, topic }, 'message handling failed'),
+    track(
+      onMessage(topic, payload, packet.properties?.responseTopic, packet.properties?.correlationData).catch(
+        (error: unknown) => log.warn({ err: error, topic }, 'message handling failed'),
+      ),
     );
   });
   link.on('connect', () => {
@@ -268,6 +323,9 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     publisher.schedule();
     events.emit('connected');
   });
+
+  const revoke: Upstream['revoke'] = (target) =>
+    revokeTerminal({ store, broker: deps.brokerRevocation, logger: log }, target);
 
   const buildCommand: Upstream['buildCommand'] = (target, name, args = {}, ttlMs = 60_000) => {
     if (!deps.commandKey) throw new Error('upstream has no command key');
@@ -294,6 +352,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     terminalStatus: () => statuses,
     connected: () => link.connected,
     buildCommand,
+    revoke,
     publishRaw: (topic, payload, opts = {}) =>
       publish(topic, payload, {
         qos: 1,
@@ -329,6 +388,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     },
     async stop() {
       clearInterval(rescan);
+      await settle();
       await link.stop();
     },
   };

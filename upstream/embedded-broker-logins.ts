@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { terminalUsername } from './broker-acl.js';
 
 /**
  * A login of the embedded (aedes) broker. One JSON file per login, `{dir}/{username}.json`, mode
@@ -18,6 +17,11 @@ export interface EmbeddedLogin {
 }
 
 export const UPSTREAM_LOGIN = 'upstream';
+
+/** An embedded-broker terminal login: a file name too, so no `/` (unlike mosquitto's `{store}/{terminal}`). */
+function embeddedTerminalUsername(storeId: string, terminalId: string): string {
+  return `vt-${storeId}-${terminalId}`;
+}
 
 /** Where a data directory (the demo's upstream, `veriterm upstream --embedded-broker`) keeps them. */
 export const EMBEDDED_LOGINS_DIR = 'broker-logins';
@@ -37,7 +41,8 @@ export function issueEmbeddedLogin(
   dir: string,
   who: { role: 'upstream' } | { role: 'terminal'; storeId: string; terminalId: string },
 ): EmbeddedLogin & { file: string } {
-  const username = who.role === 'upstream' ? UPSTREAM_LOGIN : terminalUsername(who.storeId, who.terminalId);
+  const username =
+    who.role === 'upstream' ? UPSTREAM_LOGIN : embeddedTerminalUsername(who.storeId, who.terminalId);
   const file = loginFile(dir, username);
   const existing = readEmbeddedLogin(dir, username);
   if (existing) return { ...existing, file };

@@ -82,7 +82,7 @@ export function mosquittoPasswordIssuer(options: {
 
 /**
  * Client-certificate credentials: a fresh EC P-256 key and a certificate with CN
- * `vt-{store}-{terminal}` (the broker's username with `use_identity_as_username`), signed by the
+ * `{store}/{terminal}` (the broker's username with `use_identity_as_username`, broker-acl.ts), signed by the
  * broker's client CA with openssl.
  */
 export function opensslCertificateIssuer(options: {
@@ -106,7 +106,8 @@ export function opensslCertificateIssuer(options: {
           '-key',
           'key.pem',
           '-subj',
-          `/CN=${terminalUsername(storeId, terminalId)}`,
+          // openssl -subj separates fields with '/': the one inside the CN is escaped.
+          `/CN=${terminalUsername(storeId, terminalId).replaceAll('/', '\\/')}`,
           '-out',
           'req.csr',
         ]);

@@ -12,6 +12,7 @@ import {
 } from './enrolment-credentials.js';
 import { EnrolmentService } from './enrolment-service.js';
 import { EnrolmentStore } from './enrolment-store.js';
+import { revocationSettingsSchema } from './revocation.js';
 
 /** `{upstream data}/enrolment.json`: how this upstream issues broker credentials. Absent: no enrolment service. */
 export const ENROLMENT_SETTINGS_FILE = 'enrolment.json';
@@ -42,12 +43,16 @@ export const enrolmentSettingsSchema = z.object({
   ]),
   /** Shared-subscription group for enrolment requests; '' for brokers without $share. @default 'veriterm-enrol' */
   shareGroup: z.string().default('veriterm-enrol'),
+  /** Broker files upstream rewrites when it revokes a terminal (upstream/revocation.ts). */
+  revocation: revocationSettingsSchema.optional(),
   /** Hand upstream's command public key to terminals. @default true */
   includeCommandKey: z.boolean().default(true),
 });
 
 export interface BrokerLogin {
   brokerUrl: string;
+  /** The upstream worker's client id; the enrolment responder connects as `{clientId}-enrol`. */
+  clientId?: string;
   protocol?: 'auto' | '5' | '3.1.1';
   username?: string;
   password?: string;
@@ -94,7 +99,9 @@ export async function startEnrolment(input: {
     },
     {
       brokerUrl: input.login.brokerUrl,
-      clientId: `vt-upstream-enrol-${process.pid}`,
+      // Stable like the worker's own id (options.ts): a restart takes the old connection over
+      // instead of adding a member to the shared group. The session is clean (mqtt.js default).
+      clientId: `${input.login.clientId ?? 'vt-upstream'}-enrol`,
       ...(input.login.username !== undefined ? { username: input.login.username } : {}),
       ...(input.login.password !== undefined ? { password: input.login.password } : {}),
       mqtt: tls,

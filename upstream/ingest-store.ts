@@ -88,6 +88,9 @@ export const UPSTREAM_MIGRATIONS: readonly string[] = [
          = json_extract(l.value, '$.writeOffId')
      ORDER BY r.at, r.id;
    DROP INDEX up_unit_events_backfill;`,
+  // Revocation (upstream/revocation.ts): a revoked terminal's records are refused with a
+  // `revoked_terminal` alert; its stored records stay (they were signed while it was trusted).
+  'ALTER TABLE up_terminals ADD COLUMN revoked_at TEXT;',
 ];
 
 /** SQLite pages (4 KiB) of WAL between automatic checkpoints: 64 MiB. */
@@ -109,7 +112,8 @@ export type IngestProblem =
   | 'bad_chain'
   | 'bad_hash'
   | 'bad_signature'
-  | 'conflict';
+  | 'conflict'
+  | 'revoked_terminal';
 
 /**
  * The alert for an accepted record whose payload its type's decoder refuses
@@ -160,6 +164,8 @@ interface TerminalTip {
   publicKey: string;
   lastSeq: number;
   lastHash: string;
+  /** ISO time of the revocation; null while the terminal is in service. */
+  revokedAt: string | null;
 }
 
 export interface IngestOptions {
@@ -195,7 +201,7 @@ export class IngestStore {
     if (!db.readonly) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.q = {
       terminal: db.prepare(
-        'SELECT num, public_key, last_seq, last_hash FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
+        'SELECT num, public_key, last_seq, last_hash, revoked_at FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
       ),
       insertBatch: db.prepare(
         `INSERT INTO up_record_batches
@@ -222,6 +228,44 @@ export class IngestStore {
       )
       .run(storeId, terminalId, publicKey, GENESIS_HASH);
     this.keys.delete(`${storeId}/${terminalId}`);
+  }
+
+  /** Marks an enrolled terminal revoked (idempotent: the first time stays); false when it is not enrolled. */
+  revoke(storeId: string, terminalId: string, at = new Date()): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE up_terminals SET revoked_at = IFNULL(revoked_at, ?) WHERE store_id = ? AND terminal_id = ?',
+        )
+        .run(at.toISOString(), storeId, terminalId).changes === 1
+    );
+  }
+
+  /** Lifts a revocation (a fresh enrolment of the same terminal ids). */
+  reinstate(storeId: string, terminalId: string): void {
+    this.db
+      .prepare('UPDATE up_terminals SET revoked_at = NULL WHERE store_id = ? AND terminal_id = ?')
+      .run(storeId, terminalId);
+  }
+
+  revokedTerminals(): { storeId: string; terminalId: string; revokedAt: string }[] {
+    return this.db
+      .prepare(
+        `SELECT store_id AS storeId, terminal_id AS terminalId, revoked_at AS revokedAt FROM up_terminals
+         WHERE revoked_at IS NOT NULL ORDER BY store_id, terminal_id`,
+      )
+      .all() as never;
+  }
+
+  /** The enrolled key (PEM or raw base64 as enrolled) and revocation time, or undefined when not enrolled. */
+  enrolment(
+    storeId: string,
+    terminalId: string,
+  ): { publicKey: string; revokedAt: string | null } | undefined {
+    const row = this.q.terminal.get(storeId, terminalId) as
+      | { public_key: string; revoked_at: string | null }
+      | undefined;
+    return row && { publicKey: row.public_key, revokedAt: row.revoked_at };
   }
 
   alert(storeId: string, terminalId: string, kind: string, seq: number | null, message: string): void {
@@ -308,9 +352,17 @@ export class IngestStore {
   /** A terminal's stored tip, or undefined if it is not enrolled. */
   private tip(storeId: string, terminalId: string): TerminalTip | undefined {
     const row = this.q.terminal.get(storeId, terminalId) as
-      | { num: number; public_key: string; last_seq: number; last_hash: string }
+      | { num: number; public_key: string; last_seq: number; last_hash: string; revoked_at: string | null }
       | undefined;
-    return row && { num: row.num, publicKey: row.public_key, lastSeq: row.last_seq, lastHash: row.last_hash };
+    return (
+      row && {
+        num: row.num,
+        publicKey: row.public_key,
+        lastSeq: row.last_seq,
+        lastHash: row.last_hash,
+        revokedAt: row.revoked_at,
+      }
+    );
   }
 
   private ingestLocked(batch: IngestBatch): IngestResult {
@@ -330,6 +382,24 @@ export class IngestStore {
         duplicates: 0,
         unitEvents: 0,
         problem: { code: 'unknown_terminal', seq: 0, message: 'not enrolled' },
+      };
+    }
+    if (tip.revokedAt !== null) {
+      // Keyed by the batch's first seq: a terminal resending the same batch raises one alert.
+      const seq = records[0]?.seq ?? null;
+      this.alert(
+        storeId,
+        terminalId,
+        'revoked_terminal',
+        seq,
+        `records from a terminal revoked at ${tip.revokedAt}`,
+      );
+      return {
+        ackSeq: tip.lastSeq,
+        accepted: [],
+        duplicates: 0,
+        unitEvents: 0,
+        problem: { code: 'revoked_terminal', seq: seq ?? 0, message: `revoked at ${tip.revokedAt}` },
       };
     }
     const { accepted, payloads, duplicates, problem } = this.check(batch, tip);

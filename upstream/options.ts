@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { DEFAULT_CHUNK_BYTES } from './release-catalog.js';
@@ -7,8 +8,16 @@ export const upstreamOptionsSchema = z.object({
   brokerUrl: z
     .string()
     .regex(/^(mqtts?|wss?|tcp|tls|ssl):\/\//, 'Expected an mqtt://, mqtts://, ws:// or wss:// URL'),
-  /** Unique per worker (several workers share the load through `shareGroup`). @default `vt-upstream-{host}-{pid}` */
-  clientId: z.string().min(1).default(`vt-upstream-${hostname()}-${process.pid}`),
+  /**
+   * Unique per worker and stable across its restarts (several workers share the load through
+   * `shareGroup`): a restarted worker resumes its session and the messages queued for it. An id
+   * that changed per start (it held the pid) left the old session in the shared-subscription
+   * group until it expired, taking its share of record batches and registry requests.
+   * @default startUpstream: upstreamClientId(host, data directory); here `vt-upstream-{host}`
+   */
+  clientId: z.string().min(1).max(128).default(`vt-upstream-${hostname()}`),
+  /** How long the broker keeps this worker's session (and queues its share) while it is away. @default 3600 */
+  sessionExpirySeconds: z.number().int().nonnegative().default(3600),
   protocol: z.enum(['auto', '5', '3.1.1']).default('auto'),
   tls: z
     .object({ caFile: z.string(), certFile: z.string().optional(), keyFile: z.string().optional() })
@@ -39,6 +48,16 @@ export const upstreamOptionsSchema = z.object({
     .positive()
     .default(16 * 1024 * 1024),
 });
+
+/**
+ * The default client id of a worker: host name plus a hash of its data directory, so two workers
+ * on one host (each with its own data directory) differ, and one worker keeps its id across
+ * restarts. MQTT 5 allows 23+ characters of [0-9a-zA-Z] everywhere; mosquitto takes any UTF-8.
+ */
+export function upstreamClientId(host: string, dataDir: string): string {
+  const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 8);
+  return `vt-upstream-${host.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-${tag}`;
+}
 
 export type UpstreamOptionsInput = z.input<typeof upstreamOptionsSchema>;
 export type UpstreamOptions = z.output<typeof upstreamOptionsSchema>;

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
 import { openDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { readSigningKey } from '../terminal/registry/keys.js';
@@ -9,8 +10,9 @@ import { createUpstream, type Upstream } from './create-upstream.js';
 import type { DeltaBuilder } from './delta-builder.js';
 import { jsonDeltaBuilder } from './delta-builder.js';
 import { startEnrolment } from './enrolment-start.js';
-import type { UpstreamOptionsInput } from './options.js';
+import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
+import { brokerRevocationFor } from './revocation.js';
 
 /**
  * The upstream's data directory:
@@ -81,6 +83,7 @@ export async function startUpstream(input: {
   mkdirSync(input.dataDir, { recursive: true });
   const db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
   const commandKey = loadOrCreateCommandKey(input.dataDir);
+  const brokerRevocation = brokerRevocationFor(input.dataDir);
   const upstream = createUpstream(
     {
       db,
@@ -88,8 +91,9 @@ export async function startUpstream(input: {
       releasesDir: join(input.dataDir, UPSTREAM_LAYOUT.releases),
       commandKey,
       deltaBuilder: deltaBuilderFor(input.dataDir, input.logger),
+      ...(brokerRevocation ? { brokerRevocation } : {}),
     },
-    input.options,
+    { clientId: upstreamClientId(hostname(), resolve(input.dataDir)), ...input.options },
   );
   const terminalsFile = join(input.dataDir, UPSTREAM_LAYOUT.terminals);
   const enrolled = [
@@ -112,7 +116,16 @@ export async function startUpstream(input: {
     logger: input.logger,
     login: upstream.options,
     commandPublicKeyPem,
-    onEnrolled: (t) => upstream.store.enrol(t.storeId, t.terminalId, t.publicKey),
+    onEnrolled: (t) => {
+      upstream.store.enrol(t.storeId, t.terminalId, t.publicKey);
+      // A fresh enrolment of revoked ids (a replaced kiosk) lifts the revocation, here and at the broker.
+      if (upstream.store.enrolment(t.storeId, t.terminalId)?.revokedAt) {
+        upstream.store.reinstate(t.storeId, t.terminalId);
+        brokerRevocation
+          ?.apply(upstream.store.revokedTerminals())
+          .catch((error: unknown) => input.logger.error({ err: error }, 'broker ACL update failed'));
+      }
+    },
   });
   return {
     upstream,

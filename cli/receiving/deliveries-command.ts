@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { type CommandIo, parseCommandOrHelp } from '../args.js';
 import { formatConfigIssues, loadConfigFile } from '../../terminal/config/load-config.js';
 import { UsageError } from '../../terminal/errors.js';
 import { importDeliveryNote } from '../../terminal/receiving/import-note.js';
@@ -7,6 +6,7 @@ import { ReceivingStore, readNotes } from '../../terminal/receiving/receiving-st
 import { parseEd25519PublicKey } from '../../terminal/sync/command-signing.js';
 import { syncOptionsFromConfig } from '../../terminal/sync/options-from-config.js';
 import { SyncStore } from '../../terminal/sync/sync-store.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 import { dataDirOf, hasReceiving, openTerminalDb } from './open-terminal-db.js';
 
 const USAGE = `Usage: veriterm deliveries <import|list> [options]

@@ -1,6 +1,6 @@
-import { type CommandIo, parseCommandOrHelp } from '../args.js';
 import { UsageError } from '../../terminal/errors.js';
 import { StockReader, stockCsv } from '../../terminal/receiving/stock.js';
+import { type CommandIo, parseCommandOrHelp } from '../args.js';
 import { dataDirOf, hasReceiving, openTerminalDb } from './open-terminal-db.js';
 
 const USAGE = `Usage: veriterm stock [--data DIR] [--csv] [--unit CODE]

@@ -14,8 +14,13 @@ export const upstreamCommands: CommandEntry[] = [
   },
   {
     name: 'acl',
-    summary: "print the broker's mosquitto ACL file for a list of terminals",
+    summary: "print the broker's mosquitto ACL file (pattern lines: no terminal listed)",
     load: async () => (await import('./upstream.js')).acl,
+  },
+  {
+    name: 'revoke',
+    summary: "revoke a terminal's enrolment (records refused, broker login denied)",
+    load: async () => (await import('./upstream.js')).revoke,
   },
   {
     name: 'enrol',

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
@@ -20,6 +20,7 @@ acknowledgements, answers chunk requests, turns write-offs into signed registry 
 commands with DIR/keys/command.key (created on first start; give terminals keys/command.pub.pem).
 
 ${CONNECTION_OPTIONS}
+  --client-id ID         this worker's MQTT client id, stable across restarts (default from host and --data)
   --share-group NAME     shared-subscription group for ingest workers (default veriterm-ingest)
   --no-share             plain subscriptions (brokers without $share, e.g. aedes)
   --no-publish-registry  ingest only (when another worker publishes registry deltas)
@@ -35,11 +36,19 @@ ${CONNECTION_OPTIONS}
   --store ID, --terminal ID   the terminal to command (required)
 `;
 
-const ACL_HELP = `Usage: veriterm upstream acl --terminals FILE --scope S [--scope S…]
+const ACL_HELP = `Usage: veriterm upstream acl [--scope S…] [--username NAME]
 
-Prints a mosquitto acl_file: each terminal in FILE (a JSON array of { "storeId", "terminalId" })
-may publish only its uplink topics and subscribe only to its downlink topics and the registry
-scopes given; the upstream may use every vt/ topic. Anything not listed is denied.
+Prints the mosquitto acl_file: pattern lines confining every terminal (username = certificate CN =
+"{store}/{terminal}") to vt/{store}/{terminal}/…, enrolling clients to vt/enrol/{client id}/…, and
+the upstream user NAME (default upstream) to vt/#. No terminal is listed: later enrolments need no
+change. --scope limits the registry topics terminals may read (default all). See
+docs/upstream-field-guide.md.
+`;
+
+const REVOKE_HELP = `Usage: veriterm upstream revoke --data DIR --store ID --terminal ID
+
+Revokes a terminal's enrolment: upstream refuses its records (alert revoked_terminal) and, with
+"revocation" in DIR/enrolment.json, denies it in mosquitto's ACL file and reloads mosquitto (SIGHUP).
 `;
 
 const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
@@ -70,6 +79,7 @@ function connection(values: Record<string, string | string[] | boolean | undefin
           }
         : {}),
       ...(values.username ? { username: values.username as string } : {}),
+      ...(values['client-id'] ? { clientId: values['client-id'] as string } : {}),
       ...(process.env.VERITERM_UPSTREAM_PASSWORD ? { password: process.env.VERITERM_UPSTREAM_PASSWORD } : {}),
       ...(values['no-share']
         ? { shareGroup: '' }
@@ -92,6 +102,7 @@ const CONNECTION_FLAGS = {
 
 const RUN_FLAGS = {
   ...CONNECTION_FLAGS,
+  'client-id': { type: 'string' },
   'share-group': { type: 'string' },
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
@@ -104,19 +115,47 @@ export const acl: CommandModule = {
     const parsed = parseCommandOrHelp(
       'upstream acl',
       argv,
-      { terminals: { type: 'string' }, scope: { type: 'string', multiple: true } },
+      { scope: { type: 'string', multiple: true }, username: { type: 'string' } },
       { usage: ACL_HELP, io },
     );
     if (!parsed) return 0;
     const { values } = parsed;
-    if (!values.terminals || !values.scope?.length)
-      throw new UsageError(`veriterm upstream acl: needs --terminals FILE and --scope S\n\n${ACL_HELP}`);
     const { mosquittoAcl } = await import('../../upstream/broker-acl.js');
-    const terminals = JSON.parse(readFileSync(values.terminals, 'utf8')) as {
-      storeId: string;
-      terminalId: string;
-    }[];
-    io.stdout.write(mosquittoAcl({ terminals, scopes: values.scope }));
+    io.stdout.write(
+      mosquittoAcl({
+        ...(values.scope?.length ? { scopes: values.scope } : {}),
+        ...(values.username ? { upstreamUsername: values.username } : {}),
+      }),
+    );
+    return 0;
+  },
+};
+
+/** `veriterm upstream revoke`: take a terminal's enrolment back. */
+export const revoke: CommandModule = {
+  async run(argv, io) {
+    const parsed = parseCommandOrHelp(
+      'upstream revoke',
+      argv,
+      { data: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' } },
+      { usage: REVOKE_HELP, io },
+    );
+    if (!parsed) return 0;
+    const { values } = parsed;
+    if (!values.data || !values.store || !values.terminal)
+      throw new UsageError(
+        `veriterm upstream revoke: needs --data DIR, --store ID and --terminal ID\n\n${REVOKE_HELP}`,
+      );
+    const { revokeInDataDir } = await import('../../upstream/revocation.js');
+    const target = { storeId: values.store, terminalId: values.terminal };
+    const done = await revokeInDataDir({
+      dataDir: resolve(values.data),
+      ...target,
+      logger: createLogger({ level: 'warn' }),
+    });
+    io.stdout.write(
+      `revoked store ${target.storeId} terminal ${target.terminalId} at ${done.revokedAt}; broker: ${done.broker}\n`,
+    );
     return 0;
   },
 };
@@ -147,6 +186,7 @@ export const command: CommandModule = {
       options: {
         ...options,
         clientId: `vt-upstream-cmd-${process.pid}`,
+        sessionExpirySeconds: 0,
         shareGroup: '',
         publishRegistry: false,
       },

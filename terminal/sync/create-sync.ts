@@ -489,7 +489,7 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       ticker = undefined;
       requests.failAll('stopped');
       drain.flushAck();
-      await Promise.all([...transfers.values()].map((t) => t.idle()));
+      await Promise.all([...transfers.values()].map((t) => t.stop()));
       if (link.connected && link.protocolVersion === 4) {
         // MQTT 3.1.1 has no "disconnect with will": say offline ourselves.
         await link.publish(topics.status, offline, { qos: 1, retain: true }).catch(() => undefined);

@@ -13,6 +13,7 @@ import {
 import { join } from 'node:path';
 import type { HealthReporter } from '../health/types.js';
 import type { Logger } from '../logger.js';
+import { backoffDelayMs } from './link.js';
 import type { Announcement, FileRef, ReleaseRef } from './protocol.js';
 import type { RequestClient } from './request-client.js';
 
@@ -72,6 +73,25 @@ export function planUpdate(ann: Announcement, local: number | undefined): Releas
   return rest ? [ann.snapshot, ...rest] : undefined;
 }
 
+/** Retry of a failed transfer: capped exponential backoff with jitter (link.ts backoffDelayMs). */
+export interface TransferRetry {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** 0.3 spreads each delay ±15 %, so terminals that failed together do not retry together. */
+  jitter: number;
+}
+
+/**
+ * 1 s, 2 s, 4 s … capped at 60 s: a terminal that missed its first registry (upstream busy,
+ * restarting, a chunk timed out) gets it within seconds instead of at the next announcement
+ * (rescanMs) or reconnect, while a broken upstream sees at most one attempt a minute per scope.
+ */
+export const DEFAULT_TRANSFER_RETRY: TransferRetry = {
+  initialDelayMs: 1000,
+  maxDelayMs: 60_000,
+  jitter: 0.3,
+};
+
 /**
  * Brings one scope up to its announced version. Files are fetched chunk by chunk; every chunk is
  * checked against its SHA-256 from the announcement before it is appended to a `.part` file, and
@@ -83,11 +103,14 @@ export class RegistryTransfer {
   private latest: Announcement | undefined;
   private running: Promise<void> | undefined;
   private rerun = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly deps: TransferDeps,
     private readonly scope: string,
-    private readonly options: { requestTimeoutMs: number; parallelChunks: number },
+    private readonly options: { requestTimeoutMs: number; parallelChunks: number; retry?: TransferRetry },
   ) {
     this.progress = { scope, targetVersion: 0, bytesDone: 0, bytesTotal: 0, chunksFetched: 0, state: 'idle' };
   }
@@ -97,17 +120,24 @@ export class RegistryTransfer {
     this.trigger();
   }
 
-  /** (Re)starts the update if one is due; called on announcements and after every reconnect. */
+  /** (Re)starts the update if one is due; called on announcements, after every reconnect and by the retry timer. */
   trigger(): void {
+    if (this.stopped) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.running) {
       this.rerun = true;
       return;
     }
     this.running = this.run()
+      .then(() => {
+        this.failures = 0;
+      })
       .catch((error: unknown) => {
         this.setProgress({ state: 'failed', error: (error as Error).message });
+        const delayMs = this.scheduleRetry();
         this.deps.logger.warn(
-          { err: error, scope: this.scope },
+          { err: error, scope: this.scope, retryInMs: delayMs, failures: this.failures },
           'registry transfer interrupted; will resume',
         );
       })
@@ -120,9 +150,41 @@ export class RegistryTransfer {
       });
   }
 
-  /** Resolves when no transfer is running (tests, stop()). */
+  /** Resolves when no transfer is running (tests, stop()); a pending retry does not count. */
   async idle(): Promise<void> {
     while (this.running) await this.running;
+  }
+
+  /** Cancels a pending retry and refuses new runs; resolves when the running one (if any) ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    await this.idle();
+  }
+
+  /** Whether a retry is waiting on its timer (status, tests). */
+  retryPending(): boolean {
+    return this.retryTimer !== undefined;
+  }
+
+  /**
+   * Arms the retry timer after a thrown failure (timeouts, refused or corrupt chunks); returns its
+   * delay. A refusal by the registry (bad signature, no path) is not retried: the same release
+   * would be refused again, and the next announcement brings a different one.
+   */
+  private scheduleRetry(): number | undefined {
+    if (this.stopped) return undefined;
+    // The link's reconnect backoff; its connectTimeoutMs plays no part in the delay.
+    const retry = { ...(this.options.retry ?? DEFAULT_TRANSFER_RETRY), connectTimeoutMs: 0 };
+    const delayMs = backoffDelayMs(this.failures++, retry);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.trigger();
+    }, delayMs);
+    // A pending retry must not keep a stopping process alive.
+    this.retryTimer.unref();
+    return delayMs;
   }
 
   private async run(): Promise<void> {

@@ -62,7 +62,8 @@ function issue(
   const certFile = join(dir, `${name}.crt`);
   const ext = join(dir, `${name}.ext`);
   newKey(keyFile, dir);
-  openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn}`, '-out', csr], dir);
+  // openssl -subj separates fields with '/': one inside the CN ({store}/{terminal}) is escaped.
+  openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${cn.replaceAll('/', '\\/')}`, '-out', csr], dir);
   writeFileSync(
     ext,
     server

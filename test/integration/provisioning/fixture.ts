@@ -6,8 +6,8 @@ import { silentLogger } from '../../../terminal/logger.js';
 import { createDemoRegistry, type DemoRegistry } from '../../../terminal/registry/index.js';
 import { mosquittoAcl } from '../../../upstream/broker-acl.js';
 import type { Upstream } from '../../../upstream/create-upstream.js';
-import { issueEnrolment } from '../../../upstream/enrolment-issue.js';
 import { mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
+import { issueEnrolment } from '../../../upstream/enrolment-issue.js';
 import { type StartedUpstream, startUpstream } from '../../../upstream/start-upstream.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { createTestPki, type TestPki } from '../../helpers/pki.js';
@@ -52,7 +52,7 @@ export interface ProvisioningRig {
  */
 export async function startRig(
   dir: string,
-  terminals: { storeId: string; terminalId: string }[],
+  _terminals: { storeId: string; terminalId: string }[],
 ): Promise<ProvisioningRig> {
   const pki = createTestPki(join(dir, 'pki'));
   const passwordFile = join(dir, 'passwd');
@@ -65,7 +65,7 @@ export async function startRig(
     'pattern write vt/enrol/%c/req',
     'pattern read vt/enrol/%c/res',
     '',
-    mosquittoAcl({ terminals, scopes: [SCOPE], upstreamUsername: UPSTREAM_USER.username }),
+    mosquittoAcl({ scopes: [SCOPE], upstreamUsername: UPSTREAM_USER.username }),
   ].join('\n');
   const pidFile = join(dir, 'mosquitto.pid');
   const broker = await startMosquitto({

@@ -16,12 +16,12 @@ describe.skipIf(!hasSystemTool('mosquitto_passwd'))(
     beforeAll(async () => {
       const passwords = join(tmp.dir, 'passwords');
       writeFileSync(passwords, '');
-      execFileSync('mosquitto_passwd', ['-b', passwords, 'vt-store-a-t1', 'terminal-secret']);
+      execFileSync('mosquitto_passwd', ['-b', passwords, 'store-a/t1', 'terminal-secret']);
       execFileSync('mosquitto_passwd', ['-b', passwords, 'upstream', 'upstream-secret']);
       broker = await startMosquitto({
         dir: tmp.dir,
         allowAnonymous: false,
-        acl: mosquittoAcl({ terminals: [{ storeId: 'store-a', terminalId: 't1' }], scopes: [] }),
+        acl: mosquittoAcl(),
         extra: [`password_file ${passwords}`],
       });
     });
@@ -33,11 +33,11 @@ describe.skipIf(!hasSystemTool('mosquitto_passwd'))(
     it('drains with the right password; a wrong password never gets a session', async () => {
       const keys = terminalKeys();
       const good = join(tmp.dir, 'broker.json');
-      writeFileSync(good, JSON.stringify({ username: 'vt-store-a-t1', password: 'terminal-secret' }), {
+      writeFileSync(good, JSON.stringify({ username: 'store-a/t1', password: 'terminal-secret' }), {
         mode: 0o600,
       });
       const bad = join(tmp.dir, 'bad.json');
-      writeFileSync(bad, JSON.stringify({ username: 'vt-store-a-t1', password: 'guess' }), { mode: 0o600 });
+      writeFileSync(bad, JSON.stringify({ username: 'store-a/t1', password: 'guess' }), { mode: 0o600 });
 
       const up = startUpstreamFor(join(tmp.dir, 'up'), {
         brokerUrl: broker.url,
