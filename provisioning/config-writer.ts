@@ -2,6 +2,7 @@ import { printerOptionsSchema } from '../drivers/printer/factory.js';
 import { scannerOptionsSchema } from '../drivers/scanner/options.js';
 import { formatConfigIssues, validateConfig } from '../terminal/config/index.js';
 import { VeritermError } from '../terminal/errors.js';
+import type { SyncOptionsInput } from '../terminal/sync/index.js';
 import type { StatePaths } from './state-paths.js';
 
 export interface ConfigInput {
@@ -27,7 +28,7 @@ export interface ConfigInput {
 export function buildConfig(
   input: ConfigInput,
   paths: StatePaths,
-): { sync: Record<string, unknown> } & Record<string, unknown> {
+): { sync: SyncOptionsInput } & Record<string, unknown> {
   const scanners = input.scanner ? [{ ...input.scanner, lane: input.role }] : [];
   const printers = input.printer ? [input.printer] : [];
   const config = {

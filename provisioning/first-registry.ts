@@ -4,6 +4,7 @@ import { loadOrCreateTerminalKey } from '../terminal/identity/index.js';
 import { Ledger } from '../terminal/ledger/index.js';
 import { silentLogger } from '../terminal/logger.js';
 import { RegistryStore } from '../terminal/registry/index.js';
+import type { SyncOptionsInput } from '../terminal/sync/index.js';
 import { createSync } from '../terminal/sync/index.js';
 import { registryStoreApplier } from '../terminal/sync/registry-applier.js';
 import { syncOptionsFromConfig } from './broker-credentials.js';
@@ -20,7 +21,7 @@ export type FirstRegistry =
  * terminal keeps asking; doctor shows it as WARN.
  */
 export async function fetchFirstRegistry(
-  sync: Record<string, unknown>,
+  sync: SyncOptionsInput,
   ids: { storeId: string; terminalId: string },
   paths: StatePaths,
   timeoutMs: number,

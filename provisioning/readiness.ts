@@ -1,3 +1,4 @@
+import type { SyncOptionsInput } from '../terminal/sync/index.js';
 import { probeUplink, type UplinkCause } from './doctor/uplink-probe.js';
 import { fetchFirstRegistry } from './first-registry.js';
 import type { StatePaths } from './state-paths.js';
@@ -15,7 +16,7 @@ export type Readiness =
  */
 export async function checkReadiness(
   ui: ProvisionUi,
-  sync: Record<string, unknown>,
+  sync: SyncOptionsInput,
   ids: { storeId: string; terminalId: string },
   paths: StatePaths,
   timeouts: { probeMs: number; registryMs: number },

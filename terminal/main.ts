@@ -402,7 +402,6 @@ function profileOf(config: Config, printerId: string): string {
 
 async function openRegistry(config: Config): Promise<RegistryReader & { close(): void }> {
   const { RegistryStore } = await import('./registry/store.js');
-  const file =
-    typeof config.registry.file === 'string' ? config.registry.file : join(config.dataDir, 'registry.db');
+  const file = config.registry.file ?? join(config.dataDir, 'registry.db');
   return RegistryStore.open(file);
 }

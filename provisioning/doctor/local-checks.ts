@@ -42,8 +42,7 @@ export function checkIdentity(config: Config): DoctorCheck {
 
 /** Pinned root present and not expiring; registry release present and fresh. */
 export function checkRegistry(config: Config, now: Date): DoctorCheck[] {
-  const file =
-    typeof config.registry.file === 'string' ? config.registry.file : statePaths(config.dataDir).registryDb;
+  const file = config.registry.file ?? statePaths(config.dataDir).registryDb;
   const access = pathAccess(file);
   if (access.state === 'denied') return [permissionCheck('registry root', file, config.dataDir)];
   if (access.state === 'missing')

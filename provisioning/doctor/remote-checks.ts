@@ -154,10 +154,10 @@ export async function checkBroker(config: Config, timeoutMs: number, now: Date):
  * and upstream answers with a registry for its scope. Run only once the broker took the login.
  */
 export async function checkUplink(
-  config: Config,
+  sync: NonNullable<Config['sync']>,
   timeoutMs: number,
 ): Promise<{ check: DoctorCheck; result: UplinkResult }> {
-  const result = await probeUplink(config.sync as Record<string, unknown>, { timeoutMs });
+  const result = await probeUplink(sync, { timeoutMs });
   if (result.ok)
     return {
       result,

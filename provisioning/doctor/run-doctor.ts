@@ -62,7 +62,9 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
   const registry = readable ? checkRegistry(config, now) : [];
   const broker = await checkBroker(config, timeoutMs, now);
   const uplink =
-    config.sync && broker.every((c) => c.level !== 'fail') ? await checkUplink(config, timeoutMs) : undefined;
+    config.sync && broker.every((c) => c.level !== 'fail')
+      ? await checkUplink(config.sync, timeoutMs)
+      : undefined;
   return [
     configOk,
     dataDir,

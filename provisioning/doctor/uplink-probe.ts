@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { VeritermError } from '../../terminal/errors.js';
+import type { SyncOptionsInput } from '../../terminal/sync/index.js';
 import { decodeFrame, PROTOCOL_VERSION } from '../../terminal/sync/protocol.js';
 import { terminalTopics } from '../../terminal/sync/topics.js';
 import { syncOptionsFromConfig } from '../broker-credentials.js';
@@ -48,7 +49,7 @@ export function uplinkRemedy(cause: UplinkCause, ids: { storeId: string; termina
     case 'broker_refused':
       return "the broker refuses this terminal's login (revoked or never added): ask upstream for a new enrolment code and re-run veriterm provision --force";
     case 'publish_refused':
-      return `the broker ACL does not cover this terminal: the upstream operator adds its topics (${prefix}… ; pattern ACLs cover every enrolled terminal, docs/upstream.md), then run veriterm doctor; no need to re-enrol`;
+      return `the broker ACL does not cover this terminal (${prefix}…): the upstream operator installs the pattern ACL \`veriterm upstream acl\` prints (it covers every enrolled terminal; docs/upstream-field-guide.md) and checks this terminal is not denied by name (revoked), then run veriterm doctor; no need to re-enrol unless it was revoked`;
     case 'no_upstream_ack':
       return 'upstream did not answer: the upstream operator checks that `veriterm upstream` runs and is connected to this broker, then run veriterm doctor';
     case 'no_registry':
@@ -66,7 +67,7 @@ export function uplinkRemedy(cause: UplinkCause, ids: { storeId: string; termina
  * `no_upstream_ack` there, and the message says so.
  */
 export async function probeUplink(
-  sync: Record<string, unknown>,
+  sync: SyncOptionsInput,
   options: { timeoutMs: number },
 ): Promise<UplinkResult> {
   let o: ReturnType<typeof syncOptionsFromConfig>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { printerOptionsSchema } from '../../drivers/printer/options.js';
 import { scannerOptionsWith } from '../../drivers/scanner/options.js';
+import { syncOptionsSchema } from '../sync/options.js';
 
 /**
  * The terminal's one config schema; the `Config` type is inferred from it. Every section has
@@ -230,10 +231,15 @@ export const configSchema = z.strictObject({
   scanners: z.array(scannerOptionsWith({ lane: z.enum(['kiosk', 'checkout']).default('kiosk') })).default([]),
   /** Printer adapters (drivers/printer/options.ts, by `transport`). */
   printers: z.array(printerOptionsSchema).default([]),
-  /** Registry module options (terminal/registry). */
-  registry: z.looseObject({}).prefault({}),
-  /** Upstream link options (terminal/sync). */
-  sync: z.looseObject({}).optional(),
+  /** Registry store (terminal/registry). */
+  registry: z
+    .strictObject({
+      /** @default `<dataDir>/registry.db` */
+      file: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Upstream link options: terminal/sync's own schema (terminal/sync/options.ts), unknown keys refused. */
+  sync: syncOptionsSchema.optional(),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -8,19 +8,14 @@ import type { SyncOptionsInput } from './options.js';
  * and `commandKeysFile` (upstream's command keys from enrolment). This merges them into
  * terminal/sync options; the composition root calls it before createSync.
  */
-export function syncOptionsFromConfig(sync: Record<string, unknown>): SyncOptionsInput {
-  const { credentialsFile, commandKeysFile, ...rest } = sync as {
-    credentialsFile?: unknown;
-    commandKeysFile?: unknown;
-  } & Record<string, unknown>;
-  const withKeys = typeof commandKeysFile === 'string' ? mergeCommandKeys(rest, commandKeysFile) : rest;
-  return typeof credentialsFile === 'string'
-    ? mergeCredentials(withKeys, credentialsFile)
-    : (withKeys as unknown as SyncOptionsInput);
+export function syncOptionsFromConfig(sync: SyncOptionsInput): SyncOptionsInput {
+  const { credentialsFile, commandKeysFile, ...rest } = sync;
+  const withKeys = commandKeysFile !== undefined ? mergeCommandKeys(rest, commandKeysFile) : rest;
+  return credentialsFile !== undefined ? mergeCredentials(withKeys, credentialsFile) : withKeys;
 }
 
 /** Upstream's command keys from the machine-written file, added to any the config lists. */
-function mergeCommandKeys(sync: Record<string, unknown>, file: string): Record<string, unknown> {
+function mergeCommandKeys(sync: SyncOptionsInput, file: string): SyncOptionsInput {
   let keys: unknown;
   try {
     keys = (JSON.parse(readFileSync(file, 'utf8')) as { commandKeys?: unknown }).commandKeys;
@@ -30,15 +25,15 @@ function mergeCommandKeys(sync: Record<string, unknown>, file: string): Record<s
       `upstream key file ${file} is missing or not JSON: re-run veriterm provision`,
     );
   }
-  const listed = ((sync.commands as { publicKeys?: unknown } | undefined)?.publicKeys ?? []) as string[];
+  const listed = sync.commands?.publicKeys ?? [];
   const extra = Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string') : [];
   return {
     ...sync,
-    commands: { ...(sync.commands as object | undefined), publicKeys: [...listed, ...extra] },
+    commands: { ...sync.commands, publicKeys: [...listed, ...extra] },
   };
 }
 
-function mergeCredentials(rest: Record<string, unknown>, credentialsFile: string): SyncOptionsInput {
+function mergeCredentials(rest: SyncOptionsInput, credentialsFile: string): SyncOptionsInput {
   if (!existsSync(credentialsFile)) {
     throw new VeritermError(
       'credentials_missing',
@@ -55,7 +50,7 @@ function mergeCredentials(rest: Record<string, unknown>, credentialsFile: string
     );
   }
   return {
-    ...(rest as unknown as SyncOptionsInput),
+    ...rest,
     ...(typeof creds.username === 'string' ? { username: creds.username } : {}),
     ...(typeof creds.password === 'string' ? { password: creds.password } : {}),
   };

@@ -10,7 +10,7 @@ const topicLevel = (what: string) =>
  * Options of the upstream link. Every option has a default except where the terminal lives.
  * Durations carry their unit in the name.
  */
-export const syncOptionsSchema = z.object({
+export const syncOptionsSchema = z.strictObject({
   /** `mqtt://host:1883`, `mqtts://host:8883`, `ws(s)://…`. */
   brokerUrl: z
     .string()
@@ -23,7 +23,7 @@ export const syncOptionsSchema = z.object({
   protocol: z.enum(['auto', '5', '3.1.1']).default('auto'),
   /** TLS with a pinned CA (only this CA is trusted) and the terminal's client certificate. */
   tls: z
-    .object({
+    .strictObject({
       caFile: z.string().min(1),
       certFile: z.string().min(1).optional(),
       keyFile: z.string().min(1).optional(),
@@ -46,7 +46,7 @@ export const syncOptionsSchema = z.object({
   /** @default 30 */
   keepaliveSeconds: z.number().int().positive().default(30),
   reconnect: z
-    .object({
+    .strictObject({
       /** @default 500 */
       initialDelayMs: z.number().int().positive().default(500),
       /** @default 30000 */
@@ -58,7 +58,7 @@ export const syncOptionsSchema = z.object({
     })
     .prefault({}),
   drain: z
-    .object({
+    .strictObject({
       /**
        * Upper bound of one batch's encoded size. Under 128 KiB on purpose: upstream turns a batch
        * into one JS string to parse it, and V8 puts strings over 128 KiB in large-object space,
@@ -107,7 +107,7 @@ export const syncOptionsSchema = z.object({
     })
     .prefault({}),
   registry: z
-    .object({
+    .strictObject({
       /** Registry scopes this terminal follows (vt/registry/{scope}/…). @default [] */
       scopes: z.array(topicLevel('registry scope')).default([]),
       /** @default 10000 */
@@ -117,7 +117,7 @@ export const syncOptionsSchema = z.object({
     })
     .prefault({}),
   commands: z
-    .object({
+    .strictObject({
       /** Upstream command keys (Ed25519, SPKI PEM or raw base64). Without one, every command is refused. */
       publicKeys: z.array(z.string().min(1)).default([]),
       /** @default 300000 */

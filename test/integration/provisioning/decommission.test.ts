@@ -49,7 +49,7 @@ async function answersHttp(port: number): Promise<boolean> {
   }
 }
 
-async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
@@ -211,6 +211,6 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
       } finally {
         if (terminal.exitCode === null && terminal.signalCode === null) terminal.kill('SIGKILL');
       }
-    }, 90_000);
+    }, 150_000);
   },
 );

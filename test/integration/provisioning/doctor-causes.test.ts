@@ -11,7 +11,7 @@ import { provision } from '../../../provisioning/provision.js';
 import { freePort } from '../../helpers/free-port.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { canSwitchUser, type ProvisioningRig, siteAnswers, startRig } from './fixture.js';
+import { canSwitchUser, NOT_IN_ACL, type ProvisioningRig, siteAnswers, startRig } from './fixture.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/veriterm.js');
 const NOBODY = 65534;
@@ -74,13 +74,13 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
     beforeAll(async () => {
       // Folders on the way must be enterable by the other user (mkdtemp makes 0700).
       chmodSync(tmp.dir, 0o755);
-      // The broker ACL lists D1 only: X9 is enrolled later, as a terminal after a static ACL was made.
+      // The broker's pattern ACL covers every enrolled terminal but NOT_IN_ACL, denied by name.
       rig = await startRig(tmp.dir, [{ storeId: 'S1', terminalId: 'D1' }]);
       const d1 = siteAnswers(rig, tmp.dir, { storeId: 'S1', terminalId: 'D1' });
       const r1 = await provision(d1.answers, { ui: answersUi(new PassThrough()) });
       expect(r1.readiness).toMatchObject({ ready: true });
       base = { configFile: d1.answers.configFile, site: d1.site };
-      const x9 = siteAnswers(rig, tmp.dir, { storeId: 'S1', terminalId: 'X9' });
+      const x9 = siteAnswers(rig, tmp.dir, NOT_IN_ACL);
       const r9 = await provision(x9.answers, { ui: answersUi(new PassThrough()) });
       // "Ready" is not claimed for a terminal whose publishes the broker refuses.
       expect(r9.readiness).toMatchObject({ ready: false, cause: 'publish_refused' });

@@ -4,7 +4,10 @@ import { FakeNetworkPrinter } from '../../../drivers/printer/index.js';
 import { type Answers, type AnswersInput, answersSchema } from '../../../provisioning/answers.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { createDemoRegistry, type DemoRegistry } from '../../../terminal/registry/index.js';
-import { mosquittoAcl } from '../../../upstream/broker-acl.js';
+import { mosquittoAcl, withRevokedBlock } from '../../../upstream/broker-acl.js';
+
+/** A terminal the rig's broker ACL denies by name (every other enrolled terminal is covered). */
+export const NOT_IN_ACL = { storeId: 'S1', terminalId: 'NOT-IN-ACL' };
 import type { Upstream } from '../../../upstream/create-upstream.js';
 import { mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
 import { issueEnrolment } from '../../../upstream/enrolment-issue.js';
@@ -61,12 +64,17 @@ export async function startRig(
     `${mosquittoPasswordLine(ENROL_USER.username, ENROL_USER.password)}\n${mosquittoPasswordLine(UPSTREAM_USER.username, UPSTREAM_USER.password)}\n`,
     { mode: 0o600 },
   );
-  const acl = [
-    'pattern write vt/enrol/%c/req',
-    'pattern read vt/enrol/%c/res',
-    '',
-    mosquittoAcl({ scopes: [SCOPE], upstreamUsername: UPSTREAM_USER.username }),
-  ].join('\n');
+  // The pattern ACL covers every enrolled terminal; NOT_IN_ACL is denied by name (as a revoked
+  // terminal is), so a test can provision one the broker refuses.
+  const acl = withRevokedBlock(
+    [
+      'pattern write vt/enrol/%c/req',
+      'pattern read vt/enrol/%c/res',
+      '',
+      mosquittoAcl({ scopes: [SCOPE], upstreamUsername: UPSTREAM_USER.username }),
+    ].join('\n'),
+    [NOT_IN_ACL],
+  );
   const pidFile = join(dir, 'mosquitto.pid');
   const broker = await startMosquitto({
     dir,

@@ -12,7 +12,7 @@ import { provision } from '../../../provisioning/provision.js';
 import { VeritermError } from '../../../terminal/errors.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
-import { canSwitchUser, type ProvisioningRig, siteAnswers, startRig } from './fixture.js';
+import { canSwitchUser, NOT_IN_ACL, type ProvisioningRig, siteAnswers, startRig } from './fixture.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '../../../bin/veriterm.js');
 
@@ -161,7 +161,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat'))(
     }, 45_000);
 
     test('a terminal the broker ACL does not cover is provisioned but not "ready": cause and remedy named', async () => {
-      const { answers } = siteAnswers(rig, tmp.dir, { storeId: S, terminalId: 'NOT-IN-ACL' });
+      const { answers } = siteAnswers(rig, tmp.dir, NOT_IN_ACL);
       const file = join(tmp.dir, 'answers-acl.json');
       writeFileSync(file, JSON.stringify(answers));
       const out = capture();

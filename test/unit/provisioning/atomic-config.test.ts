@@ -44,7 +44,7 @@ describe('atomic write and config', () => {
 
   test('the config references state by path and holds no secret', () => {
     const paths = statePaths('/var/lib/veriterm');
-    const config = buildConfig(input, paths) as {
+    const config = buildConfig(input, paths) as unknown as {
       sync: Record<string, unknown>;
       scanners: { lane: string }[];
     };
@@ -94,12 +94,24 @@ describe('atomic write and config', () => {
     expect(
       syncOptionsFromConfig({
         brokerUrl: 'mqtt://x',
+        storeId: 'S1',
+        terminalId: 'T1',
         commands: { publicKeys: ['K1'], maxClockSkewMs: 5 },
         commandKeysFile: keys,
       }),
-    ).toEqual({ brokerUrl: 'mqtt://x', commands: { publicKeys: ['K1', 'K2'], maxClockSkewMs: 5 } });
+    ).toEqual({
+      brokerUrl: 'mqtt://x',
+      storeId: 'S1',
+      terminalId: 'T1',
+      commands: { publicKeys: ['K1', 'K2'], maxClockSkewMs: 5 },
+    });
     expect(() =>
-      syncOptionsFromConfig({ brokerUrl: 'mqtt://x', credentialsFile: join(tmp.dir, 'nope') }),
+      syncOptionsFromConfig({
+        brokerUrl: 'mqtt://x',
+        storeId: 'S1',
+        terminalId: 'T1',
+        credentialsFile: join(tmp.dir, 'nope'),
+      }),
     ).toThrow(/re-run veriterm provision/);
   });
 });
