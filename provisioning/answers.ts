@@ -54,6 +54,14 @@ export const answersSchema = z.strictObject({
   systemRoot: z.string().min(1).default('/'),
   /** install: write udev/systemd files (needs root on Linux, or a systemRoot); print: only show them; auto: install when root. @default 'auto' */
   install: z.enum(['auto', 'install', 'print']).default('auto'),
+  /** System user the terminal unit runs as (created when missing). @default 'veriterm' */
+  serviceUser: z.string().optional(),
+  /** User of the kiosk session (kiosks; created when missing). @default 'veriterm-kiosk' */
+  kioskUser: z.string().optional(),
+  /** Installed runtime the units run (dist/ and kiosk-ui/dist built). @default this package's directory */
+  runtimeDir: z.string().optional(),
+  /** Run `npm run build` when dist/ or the kiosk UI is missing or stale. @default true */
+  buildRuntime: z.boolean().default(true),
   /** Replace an existing provisioning (its keys and data are wiped). @default false */
   force: z.boolean().default(false),
 });

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path';
 import { VeritermError } from '../terminal/errors.js';
 import { createTerminalKey } from '../terminal/identity/index.js';
-import { packageRoot } from '../terminal/package-root.js';
 import type { Answers } from './answers.js';
 import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { chooseDevices } from './choose-devices.js';
@@ -19,6 +18,7 @@ import { runDoctor } from './doctor/run-doctor.js';
 import { type DoctorCheck, formatChecks } from './doctor/types.js';
 import { type Enrolled, enrolStep } from './enrol-step.js';
 import { fetchFirstRegistry } from './first-registry.js';
+import { checkRuntime, ensureAccounts, handOver } from './service-setup.js';
 import { summaryLines, summarySlip, testSlip } from './slips.js';
 import { statePaths } from './state-paths.js';
 import { formatSystemPlan, installSystemPlan, systemPlan } from './system-units.js';
@@ -44,8 +44,6 @@ export interface ProvisionResult {
 }
 
 const ID = /^[A-Za-z0-9_.-]{1,64}$/;
-/** The compiled CLI the systemd unit runs (`npm run build` makes it): production never runs the sources. */
-const VERITERM_ENTRY = join(packageRoot(), 'dist', 'cli', 'veriterm.js');
 
 /**
  * `veriterm provision`: the six steps, the same for the wizard and for `--answers`. Everything
@@ -73,6 +71,13 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
         `this machine is already provisioned (${configFile}, ${dataDir}): run veriterm decommission first, or pass --force to replace it`,
       );
   }
+
+  // The units' runtime (built, reachable by the service user) is checked before anything else.
+  const runtime = await checkRuntime(answers, ui);
+  const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
+  const install =
+    answers.install === 'install' ||
+    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
 
   ui.step('1/6 Terminal and devices');
   const ask = (key: 'storeId' | 'terminalId', message: string) =>
@@ -123,6 +128,8 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     );
   }
 
+  // Service accounts before the code is spent (service-setup.ts).
+  const accounts = ensureAccounts(answers, role, ui, { install, isRoot });
   const staging = statePaths(`${dataDir}.staging-${process.pid}`);
   removeStaleStaging(dataDir);
   let enrolled: Enrolled;
@@ -167,23 +174,18 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   ui.step('5/6 System services');
   const plan = systemPlan({
     configFile,
+    dataDir,
     role,
     httpPort: answers.httpPort,
     ...(scanner ? { scanner } : {}),
     ...(printer ? { printer } : {}),
-    entry: VERITERM_ENTRY,
+    runtime,
+    ...(answers.serviceUser ? { serviceUser: answers.serviceUser } : {}),
+    ...(answers.kioskUser ? { kioskUser: answers.kioskUser } : {}),
     ...(deps.usbIdsOf ? { usbIdsOf: deps.usbIdsOf } : {}),
   });
-  const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
-  const install =
-    answers.install === 'install' ||
-    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
   let installed: string[] = [];
-  if (!existsSync(VERITERM_ENTRY)) {
-    ui.warn(
-      `${VERITERM_ENTRY} is not built yet: run \`npm run build\` in ${packageRoot()} before the service starts`,
-    );
-  }
+  handOver(answers, accounts, ui);
   if (install) {
     try {
       installed = installSystemPlan(plan, answers.systemRoot);
@@ -201,6 +203,7 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   ui.step('6/6 Doctor and summary');
   const checks = await runDoctor({ configFile });
   ui.info(formatChecks(checks));
+  handOver(answers, accounts, ui, true); // doctor ran as root: anything it created goes to the service too
   const summaryInput = {
     ...ids,
     brokerUrl: enrolled.brokerUrl,
