@@ -136,7 +136,9 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   let config: { sync: Record<string, unknown> };
   try {
     ui.step('2/6 Identity');
-    mkdirSync(staging.dataDir, { recursive: true, mode: 0o700 });
+    // Parents as ordinary folders (0755): a recursive mkdir with 0700 would lock the service user out.
+    mkdirSync(dirname(staging.dataDir), { recursive: true });
+    mkdirSync(staging.dataDir, { mode: 0o700 });
     const identity = createTerminalKey(staging.terminalKey);
     ui.success(`terminal key ${identity.keyId} created (Ed25519, mode 600; the private key is never shown)`);
 

@@ -3,7 +3,7 @@ import { packageRoot } from '../terminal/package-root.js';
 import type { Answers } from './answers.js';
 import { prepareRuntime, type Runtime, runtimeProblems } from './runtime-check.js';
 import { accountCommands, ensureSystemUser, type ServiceAccount } from './service-account.js';
-import { handOverCommands, handOverState } from './state-ownership.js';
+import { assertReachable, handOverCommands, handOverState } from './state-ownership.js';
 import { planAccounts } from './system-units.js';
 import type { ProvisionUi } from './ui.js';
 
@@ -50,6 +50,7 @@ export function ensureAccounts(
     ui.info(`service accounts not created here; as root:\n${accountCommands(specs).join('\n')}`);
     return undefined;
   }
+  assertReachable(answers, specs[0]!.name);
   const accounts = specs.map((spec) => ensureSystemUser(spec));
   ui.success(`service accounts: ${accounts.map((a) => `${a.name} (uid ${a.uid})`).join(', ')}`);
   return accounts;

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { VeritermError } from '../terminal/errors.js';
 import type { ServiceAccount } from './service-account.js';
@@ -29,15 +29,26 @@ export function handOverState(
       for (const name of readdirSync(path)) walk(join(path, name));
     } else chmodSync(path, 0o600);
   };
+  assertReachable(input, account.name);
   walk(resolve(input.dataDir));
   chownSync(input.configFile, 0, account.gid);
   chmodSync(input.configFile, 0o640);
+}
+
+/**
+ * The service user must be able to walk down to the data directory and the config file: every
+ * folder above them that exists already needs o+x. Checked before anything is spent, and again
+ * when handing over.
+ */
+export function assertReachable(input: { dataDir: string; configFile: string }, user: string): void {
   for (const path of [dirname(resolve(input.dataDir)), dirname(resolve(input.configFile))]) {
-    const blocked = untraversable(path);
+    let existing = path;
+    while (!existsSync(existing)) existing = dirname(existing);
+    const blocked = untraversable(existing);
     if (blocked) {
       throw new VeritermError(
         'state_not_reachable',
-        `${blocked} is not searchable by others (mode ${(statSync(blocked).mode & 0o777).toString(8)}): the service user ${account.name} cannot reach ${path}; expected o+x on every folder above it (chmod o+x ${blocked})`,
+        `${blocked} is not searchable by others (mode ${(statSync(blocked).mode & 0o777).toString(8)}): the service user ${user} could not reach ${path}; expected o+x on every folder above it (chmod o+x ${blocked})`,
       );
     }
   }

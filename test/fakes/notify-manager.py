@@ -28,15 +28,15 @@ def ppid_of(pid):
 
 while True:
     msg, anc, _flags, _addr = sock.recvmsg(4096, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4 * 16))
-    pid = None
+    pid = uid = None
     fds = []
     for level, kind, data in anc:
         if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
-            pid = array.array("i", data[:12])[0]
+            pid, uid, _gid = array.array("i", data[:12])
         elif level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds += list(array.array("i", data[: len(data) - len(data) % 4]))
     alive = pid is not None and os.path.exists(f"/proc/{pid}/cgroup")
-    line = {"text": msg.decode(), "pid": pid, "alive": alive, "ppid": ppid_of(pid) if alive else None, "fds": len(fds)}
+    line = {"text": msg.decode(), "pid": pid, "uid": uid, "alive": alive, "ppid": ppid_of(pid) if alive else None, "fds": len(fds)}
     print(json.dumps(line), flush=True)
     if fds and hold:
         sys.stdin.readline()

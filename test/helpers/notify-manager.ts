@@ -9,6 +9,7 @@ export interface NotifyMessage {
   text: string;
   /** Sender pid from SCM_CREDENTIALS. */
   pid: number | null;
+  uid: number | null;
   /** Whether the sender still existed when the datagram was read (what PID 1 needs to attribute it). */
   alive: boolean;
   ppid: number | null;
