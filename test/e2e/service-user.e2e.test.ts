@@ -22,6 +22,7 @@ import { lookupAccount } from '../../provisioning/service-account.js';
 import { issueEnrolment } from '../../upstream/enrolment-cli.js';
 import { freePort } from '../helpers/free-port.js';
 import { type FakeNotifyManager, startFakeNotifyManager } from '../helpers/notify-manager.js';
+import { runsAsRoot } from '../helpers/root.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { ENROL_USER, type ProvisioningRig, SCOPE, startRig } from '../integration/provisioning/fixture.js';
 
@@ -33,15 +34,9 @@ import { ENROL_USER, type ProvisioningRig, SCOPE, startRig } from '../integratio
 // unit), but ownership, modes, groups and the notify path are the real ones.
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const isRoot = process.getuid?.() === 0;
-if (!isRoot) {
-  const message = 'NOT ROOT: the service-user end-to-end test needs root (useradd, setpriv); it is SKIPPED';
-  if (process.env.CI === 'true') throw new Error(`${message}. Under CI=true this is a failure.`);
-  console.warn(`\n!!! ${message}\n`);
-}
 const tools = ['mosquitto', 'socat', 'setpriv', 'useradd', 'python3', 'systemd-notify'];
 
-describe.skipIf(!isRoot || !tools.every((t) => hasSystemTool(t)))(
+describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every((t) => hasSystemTool(t)))(
   'provision as root, run the unit as the service user',
   () => {
     // Inside the package (like dist/), not /tmp: the runtime must be where PrivateTmp= would not hide it.
