@@ -3,6 +3,7 @@ import { VeritermError } from '../../terminal/errors.js';
 import { checkLedger } from './ledger-check.js';
 import { checkClock, checkDisk, checkIdentity, checkOutbox, checkRegistry } from './local-checks.js';
 import { checkBroker, checkDevices } from './remote-checks.js';
+import { checkRuntimeBuilt } from './runtime-check.js';
 import { type DoctorCheck, fail, ok } from './types.js';
 
 export interface DoctorOptions {
@@ -45,6 +46,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       'config',
       `${options.configFile} is valid (terminal ${config.terminal.storeId}/${config.terminal.terminalId})`,
     ),
+    await checkRuntimeBuilt(),
     checkIdentity(config),
     ledger,
     ...(await checkDevices(config, timeoutMs)),

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } fr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
+import { checkRuntimeBuilt } from '../../../provisioning/doctor/runtime-check.js';
 import { prepareRuntime, runtimeProblems } from '../../../provisioning/runtime-check.js';
 import { ensureSystemUser, type RunTool } from '../../../provisioning/service-account.js';
 import { assertReachable, handOverState } from '../../../provisioning/state-ownership.js';
@@ -39,6 +40,12 @@ describe('runtime check', () => {
     expect(code(error)).toBe('runtime_not_ready');
     expect((error as Error).message).toContain('nothing was spent');
     expect((error as Error).message).toContain('kiosk UI is not built');
+    // Doctor: a FAIL for an installed (compiled) terminal, a WARN for a development run.
+    const installed = await checkRuntimeBuilt(dir, false);
+    expect(installed).toMatchObject({ name: 'runtime', level: 'fail' });
+    expect(installed.message).toContain('the kiosk UI is not built');
+    expect(installed.remedy).toBe(`run \`npm run build\` in ${dir}, then systemctl restart veriterm`);
+    expect(await checkRuntimeBuilt(dir, true)).toMatchObject({ level: 'warn' });
   });
 
   test('a package under /tmp or /root is refused: the sandbox hides it; a 0700 folder above it locks the user out', async () => {
@@ -77,6 +84,7 @@ describe('runtime check', () => {
     writeFileSync(join(dir, 'package.json'), '{"name":"veriterm","type":"module"}');
     const runtime = await prepareRuntime(dir, { build: true });
     expect(runtime.entry).toBe(join(dir, 'dist', 'cli', 'veriterm.js'));
+    expect(await checkRuntimeBuilt(dir, false)).toMatchObject({ level: 'ok' });
     const broken = fakePackage('broken', 'console.error("tsc: error TS2322 somewhere"); process.exit(1);');
     const error = await prepareRuntime(broken, { build: true }).catch((e: unknown) => e);
     expect(code(error)).toBe('runtime_build_failed');
