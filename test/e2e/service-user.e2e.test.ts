@@ -58,7 +58,11 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
     }, 240_000);
 
     afterAll(async () => {
-      if (terminal && terminal.exitCode === null) terminal.kill('SIGKILL');
+      if (terminal && terminal.exitCode === null && terminal.signalCode === null) {
+        const gone = new Promise((r) => terminal!.once('exit', r));
+        terminal.kill('SIGKILL');
+        await gone; // userdel refuses a user that still has processes
+      }
       notify?.stop();
       await rig?.stop();
       for (const user of [kioskUser, serviceUser]) spawnSync('userdel', [user]);
@@ -183,6 +187,7 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
       // READY=1 from the service user's process tree, read while its sender still existed.
       const ready = await Promise.race([notify.next((m) => m.text.startsWith('READY=1'), 60_000), exited]);
       expect(ready.alive).toBe(true);
+      const readyMs = performance.now() - started;
       expect(ready.uid).toBe(service.uid);
 
       // The kiosk page is built, and a scan through the PTY scanner gives `genuine` over the API.
@@ -239,7 +244,7 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
       }
 
       console.info(
-        `bare device → verified kiosk: provision ${(provisionedMs / 1000).toFixed(1)} s, first genuine verdict from the service at ${(verifiedMs / 1000).toFixed(1)} s`,
+        `bare device → verified kiosk: provision ${(provisionedMs / 1000).toFixed(1)} s, service READY=1 at ${(readyMs / 1000).toFixed(1)} s, first genuine verdict from the service at ${(verifiedMs / 1000).toFixed(1)} s`,
       );
     }, 180_000);
   },
