@@ -58,7 +58,7 @@ export const answersSchema = z.strictObject({
   serviceUser: z.string().optional(),
   /** User of the kiosk session (kiosks; created when missing). @default 'veriterm-kiosk' */
   kioskUser: z.string().optional(),
-  /** Installed runtime the units run (dist/ and kiosk-ui/dist built). @default this package's directory */
+  /** Where the built runtime is installed and the units run it from. @default '/opt/veriterm' */
   runtimeDir: z.string().optional(),
   /** Run `npm run build` when dist/ or the kiosk UI is missing or stale. @default true */
   buildRuntime: z.boolean().default(true),

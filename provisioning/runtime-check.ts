@@ -3,6 +3,7 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { VeritermError } from '../terminal/errors.js';
+import { installRuntime } from './runtime-install.js';
 import { untraversable } from './state-ownership.js';
 
 /** Places the hardened unit cannot see: ProtectHome=yes hides the first three, PrivateTmp=yes the rest. */
@@ -29,7 +30,11 @@ export interface RuntimeProblem {
  * sources by bin/build-state.js's rule), the kiosk pages (kiosk-ui/dist, which the kiosk shows
  * as "UI not built" otherwise), and a location the service user can read and the sandbox shows.
  */
-export async function runtimeProblems(dir: string, nodeBin: string): Promise<RuntimeProblem[]> {
+export async function runtimeProblems(
+  dir: string,
+  nodeBin: string,
+  options: { location?: boolean } = {},
+): Promise<RuntimeProblem[]> {
   const problems: RuntimeProblem[] = [];
   const add = (text: string, buildFixes = false) => problems.push({ text, buildFixes });
   const entry = join(dir, 'dist', 'cli', 'veriterm.js');
@@ -48,6 +53,7 @@ export async function runtimeProblems(dir: string, nodeBin: string): Promise<Run
   else if (existsSync(join(ui, 'src')) && newestMtime(join(ui, 'src')) > statSync(index).mtimeMs) {
     add(`${join(ui, 'dist')} is older than kiosk-ui/src`, true);
   }
+  if (options.location === false) return problems;
   for (const [what, path] of [
     ['veriterm', dir],
     ['node', nodeBin],
@@ -69,37 +75,46 @@ export async function runtimeProblems(dir: string, nodeBin: string): Promise<Run
 }
 
 /**
- * Checks the runtime before anything is spent and, when `build` is set and the package holds
- * its sources, runs `npm run build` (bin/build.js --if-stale: the compiled CLI and the kiosk UI)
- * once, then checks again. What remains is one error naming every problem and the fix.
+ * Checks the package running provisioning before anything is spent and, when `build` is set and
+ * it holds its sources, runs `npm run build` (bin/build.js --if-stale: the compiled CLI and the
+ * kiosk UI) once, then checks again. With `installTo`, copies the built runtime there
+ * (runtime-install.ts) and checks the copy where the service will run it: readable by the service
+ * user, not hidden by the sandbox. What remains is one error naming every problem and the fix.
  */
 export async function prepareRuntime(
   dir: string,
-  options: { build: boolean; nodeBin?: string; log?: (line: string) => void },
+  options: { build: boolean; installTo?: string; nodeBin?: string; log?: (line: string) => void },
 ): Promise<Runtime> {
-  const realDir = realpathOr(dir);
+  const source = realpathOr(dir);
   const nodeBin = realpathOr(options.nodeBin ?? process.execPath);
-  let problems = await runtimeProblems(realDir, nodeBin);
-  const buildScript = join(realDir, 'bin', 'build.js');
-  const buildable = problems.some((p) => p.buildFixes);
-  if (problems.length > 0 && options.build && buildable && existsSync(buildScript)) {
-    options.log?.(`building the runtime in ${realDir} (npm run build) …`);
-    const built = spawnSync(nodeBin, [buildScript, '--if-stale'], { cwd: realDir, encoding: 'utf8' });
+  const check = (at: string, location: boolean) => runtimeProblems(at, nodeBin, { location });
+  let problems = await check(source, options.installTo === undefined);
+  const buildScript = join(source, 'bin', 'build.js');
+  if (problems.some((p) => p.buildFixes) && options.build && existsSync(buildScript)) {
+    options.log?.(`building the runtime in ${source} (npm run build) …`);
+    const built = spawnSync(nodeBin, [buildScript, '--if-stale'], { cwd: source, encoding: 'utf8' });
     if (built.status !== 0) {
       throw new VeritermError(
         'runtime_build_failed',
-        `npm run build failed in ${realDir} (exit ${built.status ?? built.signal}):\n${`${built.stdout}${built.stderr}`.trim().slice(-2000)}`,
+        `npm run build failed in ${source} (exit ${built.status ?? built.signal}):\n${`${built.stdout}${built.stderr}`.trim().slice(-2000)}`,
       );
     }
-    problems = await runtimeProblems(realDir, nodeBin);
+    problems = await check(source, options.installTo === undefined);
+  }
+  let at = source;
+  if (problems.length === 0 && options.installTo !== undefined) {
+    if (installRuntime(source, options.installTo))
+      options.log?.(`installed the runtime into ${options.installTo}`);
+    at = realpathOr(options.installTo);
+    problems = await check(at, true);
   }
   if (problems.length > 0) {
     throw new VeritermError(
       'runtime_not_ready',
-      `the terminal's runtime cannot run as a service yet (nothing was spent):\n${problems.map((p) => `  - ${p.text}`).join('\n')}\nRun \`npm ci && npm run build\` in ${realDir}, or install a built package at /opt/veriterm and provision from there.`,
+      `the terminal's runtime cannot run as a service yet (nothing was spent):\n${problems.map((p) => `  - ${p.text}`).join('\n')}\nRun \`npm ci && npm run build\` in ${source}, then provision again.`,
     );
   }
-  return { dir: realDir, entry: join(realDir, 'dist', 'cli', 'veriterm.js'), nodeBin };
+  return { dir: at, entry: join(at, 'dist', 'cli', 'veriterm.js'), nodeBin };
 }
 
 function realpathOr(path: string): string {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { packageRoot } from '../terminal/package-root.js';
 import type { Answers } from './answers.js';
 import { prepareRuntime, type Runtime, runtimeProblems } from './runtime-check.js';
+import { DEFAULT_RUNTIME_DIR } from './runtime-install.js';
 import { accountCommands, ensureSystemUser, type ServiceAccount } from './service-account.js';
 import { assertReachable, handOverCommands, handOverState } from './state-ownership.js';
 import { planAccounts } from './system-units.js';
@@ -14,7 +15,8 @@ import type { ProvisionUi } from './ui.js';
  * state is written (and again after doctor, which runs as root and may create files).
  *
  * On a real terminal (system root `/`), or when the answers name a runtimeDir / serviceUser, a
- * runtime that cannot run is an error and the accounts are created. Under another system root
+ * runtime that cannot run is an error, the built runtime is installed into runtimeDir (default
+ * /opt/veriterm) and the units run it from there, and the accounts are created. Under another system root
  * (tests writing units into a temp dir) the runtime is only warned about and no account is made
  * on this machine unless one is named.
  */
@@ -27,12 +29,16 @@ const isReal = (answers: Answers) => resolve(answers.systemRoot) === '/';
 
 export async function checkRuntime(answers: Answers, ui: ProvisionUi): Promise<Runtime> {
   const strict = isReal(answers) || answers.runtimeDir !== undefined;
-  const dir = answers.runtimeDir ?? packageRoot();
   if (strict) {
-    const runtime = await prepareRuntime(dir, { build: answers.buildRuntime, log: (l) => ui.info(l) });
-    ui.success(`runtime ${runtime.entry} built, kiosk UI built, readable by the service`);
+    const runtime = await prepareRuntime(packageRoot(), {
+      build: answers.buildRuntime,
+      installTo: answers.runtimeDir ?? DEFAULT_RUNTIME_DIR,
+      log: (l) => ui.info(l),
+    });
+    ui.success(`runtime ${runtime.entry} installed, kiosk UI built, readable by the service`);
     return runtime;
   }
+  const dir = packageRoot();
   const nodeBin = process.execPath;
   for (const p of await runtimeProblems(dir, nodeBin)) ui.warn(`${p.text}: fix it before the service starts`);
   return { dir, entry: resolve(dir, 'dist', 'cli', 'veriterm.js'), nodeBin };

@@ -3,6 +3,8 @@ import {
   chmodSync,
   chownSync,
   copyFileSync,
+  cpSync,
+  existsSync,
   mkdirSync,
   readFileSync,
   realpathSync,
@@ -13,11 +15,9 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { main } from '../../cli/main.js';
 import { lookupAccount } from '../../provisioning/service-account.js';
 import { issueEnrolment } from '../../upstream/enrolment-cli.js';
 import { freePort } from '../helpers/free-port.js';
@@ -41,6 +41,9 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
   () => {
     // Inside the package (like dist/), not /tmp: the runtime must be where PrivateTmp= would not hide it.
     const work = join(ROOT, 'test', 'artifacts', `service-e2e-${process.pid}`);
+    // A built package as a technician would have it (`npm ci && npm run build`); provisioning
+    // installs its runtime into runtimeDir (as into /opt/veriterm) and the units run it there.
+    const sourceDir = join(work, 'src', 'veriterm');
     const runtimeDir = join(work, 'opt', 'veriterm');
     const site = join(work, 'site');
     const serviceUser = `vtsvc${process.pid}`;
@@ -52,7 +55,7 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
     beforeAll(async () => {
       mkdirSync(work, { recursive: true, mode: 0o755 });
       chmodSync(work, 0o755);
-      installRuntime(runtimeDir);
+      buildPackage(sourceDir);
       mkdirSync(join(work, 'rig'), { mode: 0o755 });
       rig = await startRig(join(work, 'rig'), [{ storeId: 'S1', terminalId: 'E2E' }]);
     }, 240_000);
@@ -105,13 +108,13 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
 
       // --- the documented path: one command, then the unit starts --------------------------
       const started = performance.now();
-      const out = capture();
-      const code = await main(['provision', '--answers', answersFile], {
-        stdout: out.stream,
-        stderr: out.stream,
-        stdin: new PassThrough(),
-      });
-      expect(code, out.text()).toBe(0);
+      const provisioned = await run(
+        process.execPath,
+        [join(sourceDir, 'dist', 'cli', 'veriterm.js'), 'provision', '--answers', answersFile],
+        { env: { PATH: process.env.PATH! }, cwd: work },
+      );
+      expect(provisioned.status, provisioned.stdout + provisioned.stderr).toBe(0);
+      expect(provisioned.stdout).toContain(`installed the runtime into ${runtimeDir}`);
       const provisionedMs = performance.now() - started;
 
       // The accounts: system users, no login shell, the service in its own group.
@@ -142,6 +145,10 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
       const [execStart] = unit.ExecStart!;
       const argv = execStart!.split(' ');
       expect(argv[1]).toBe(join(realpathSync(runtimeDir), 'dist', 'cli', 'veriterm.js'));
+      expect(unit.WorkingDirectory).toEqual([realpathSync(runtimeDir)]);
+      // Production dependencies only: no build tools in the installed runtime.
+      expect(existsSync(join(runtimeDir, 'node_modules', 'better-sqlite3'))).toBe(true);
+      expect(existsSync(join(runtimeDir, 'node_modules', 'vitest'))).toBe(false);
       const kioskUnit = readFileSync(
         join(site, 'sysroot', 'etc/systemd/system/veriterm-kiosk.service'),
         'utf8',
@@ -270,15 +277,6 @@ function run(
   });
 }
 
-function capture() {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  return { stream, text: () => text };
-}
-
 /** `Key=value` lines of a unit file, repeated keys kept in order. */
 function parseUnit(text: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -290,14 +288,15 @@ function parseUnit(text: string): Record<string, string[]> {
 }
 
 /**
- * An installed runtime as a package would put it at /opt/veriterm: package.json, the compiled
- * sources (bin/build.js --out-dir) and the built kiosk UI, no TypeScript sources; node_modules
- * is this checkout's (a link, to keep the test fast).
+ * A built veriterm package without its TypeScript sources: package.json, bin/, the compiled
+ * sources (bin/build.js --out-dir) and the built kiosk UI; node_modules is this checkout's (a
+ * link: provisioning copies the production part of it).
  */
-function installRuntime(dir: string): void {
+function buildPackage(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (let d = dir; d.startsWith(`${ROOT}/`); d = dirname(d)) chmodSync(d, 0o755);
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
   const built = spawnSync(process.execPath, ['bin/build.js', '--out-dir', join(dir, 'dist')], {
     cwd: ROOT,
@@ -322,6 +321,6 @@ function installRuntime(dir: string): void {
     { cwd: join(ROOT, 'kiosk-ui'), encoding: 'utf8' },
   );
   if (ui.status !== 0) throw new Error(`kiosk UI build failed:\n${ui.stdout}${ui.stderr}`);
-  for (const path of ['package.json', 'dist', 'kiosk-ui'])
+  for (const path of ['package.json', 'bin', 'dist', 'kiosk-ui'])
     execFileSync('chmod', ['-R', 'u=rwX,go=rX', join(dir, path)]);
 }

@@ -1,9 +1,21 @@
-import { chmodSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkRuntimeBuilt } from '../../../provisioning/doctor/runtime-check.js';
 import { prepareRuntime, runtimeProblems } from '../../../provisioning/runtime-check.js';
+import { installRuntime, productionDependencies } from '../../../provisioning/runtime-install.js';
 import { ensureSystemUser, type RunTool } from '../../../provisioning/service-account.js';
 import { assertReachable, handOverState } from '../../../provisioning/state-ownership.js';
 import { VeritermError } from '../../../terminal/errors.js';
@@ -89,6 +101,54 @@ describe('runtime check', () => {
     const error = await prepareRuntime(broken, { build: true }).catch((e: unknown) => e);
     expect(code(error)).toBe('runtime_build_failed');
     expect((error as Error).message).toContain('TS2322 somewhere');
+  });
+});
+
+describe('runtime install', () => {
+  afterAll(() => rmSync(WORK, { recursive: true, force: true }));
+
+  test('copies the built runtime with production dependencies only, readable by all; a second install swaps it', async () => {
+    const from = join(WORK, 'checkout');
+    const write = (rel: string, text: string, mode = 0o600) => {
+      mkdirSync(dirname(join(from, rel)), { recursive: true });
+      writeFileSync(join(from, rel), text, { mode });
+    };
+    write(
+      'package.json',
+      JSON.stringify({ name: 'veriterm', dependencies: { a: '1.0.0' }, devDependencies: { b: '1.0.0' } }),
+    );
+    write('node_modules/a/package.json', '{"name":"a","version":"1.0.0"}');
+    write('node_modules/a/node_modules/c/package.json', '{"name":"c","version":"1.0.0"}');
+    write('node_modules/b/package.json', '{"name":"b","version":"1.0.0"}');
+    write('dist/cli/veriterm.js', '');
+    write('kiosk-ui/dist/index.html', '');
+    write('kiosk-ui/src/main.tsx', 'sources stay behind');
+    write('cli/veriterm.ts', 'sources stay behind');
+    expect(productionDependencies(from)).toEqual(['a']);
+    const to = join(WORK, 'opt', 'veriterm');
+    for (let d = WORK; d.startsWith(`${ROOT}/`); d = dirname(d)) chmodSync(d, 0o755);
+    const runtime = await prepareRuntime(from, { build: false, installTo: to });
+    expect(runtime).toEqual({
+      dir: to,
+      entry: join(to, 'dist', 'cli', 'veriterm.js'),
+      nodeBin: realpathSync(process.execPath),
+    });
+    const has = (rel: string) => existsSync(join(to, rel));
+    expect(
+      [
+        'node_modules/a/package.json',
+        'node_modules/a/node_modules/c/package.json',
+        'kiosk-ui/dist/index.html',
+      ].every(has),
+    ).toBe(true);
+    expect(['node_modules/b', 'kiosk-ui/src', 'cli'].some(has)).toBe(false);
+    expect((statSync(join(to, 'dist', 'cli', 'veriterm.js')).mode & 0o777).toString(8)).toBe('644');
+    expect((statSync(join(to, 'dist')).mode & 0o777).toString(8)).toBe('755');
+    write('dist/cli/veriterm.js', '// v2');
+    expect(installRuntime(from, to)).toBe(true);
+    expect(readFileSync(join(to, 'dist', 'cli', 'veriterm.js'), 'utf8')).toBe('// v2');
+    expect(readdirSync(dirname(to))).toEqual(['veriterm']);
+    expect(installRuntime(to, to)).toBe(false);
   });
 });
 
