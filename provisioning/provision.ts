@@ -72,12 +72,12 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
       );
   }
 
-  // The units' runtime (built, reachable by the service user) is checked before anything else.
-  const runtime = await checkRuntime(answers, ui);
   const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
   const install =
     answers.install === 'install' ||
     (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
+  // The units' runtime (built, installed, reachable by the service user) before anything else.
+  const runtime = await checkRuntime(answers, ui, { install, isRoot });
 
   ui.step('1/6 Terminal and devices');
   const ask = (key: 'storeId' | 'terminalId', message: string) =>

@@ -83,12 +83,20 @@ export async function runtimeProblems(
  */
 export async function prepareRuntime(
   dir: string,
-  options: { build: boolean; installTo?: string; nodeBin?: string; log?: (line: string) => void },
+  options: {
+    build: boolean;
+    installTo?: string;
+    /** Check that the service could run `dir` where it is. @default true without installTo */
+    location?: boolean;
+    nodeBin?: string;
+    log?: (line: string) => void;
+  },
 ): Promise<Runtime> {
   const source = realpathOr(dir);
   const nodeBin = realpathOr(options.nodeBin ?? process.execPath);
   const check = (at: string, location: boolean) => runtimeProblems(at, nodeBin, { location });
-  let problems = await check(source, options.installTo === undefined);
+  const inPlace = options.installTo === undefined && options.location !== false;
+  let problems = await check(source, inPlace);
   const buildScript = join(source, 'bin', 'build.js');
   if (problems.some((p) => p.buildFixes) && options.build && existsSync(buildScript)) {
     options.log?.(`building the runtime in ${source} (npm run build) …`);
@@ -99,7 +107,7 @@ export async function prepareRuntime(
         `npm run build failed in ${source} (exit ${built.status ?? built.signal}):\n${`${built.stdout}${built.stderr}`.trim().slice(-2000)}`,
       );
     }
-    problems = await check(source, options.installTo === undefined);
+    problems = await check(source, inPlace);
   }
   let at = source;
   if (problems.length === 0 && options.installTo !== undefined) {

@@ -27,12 +27,29 @@ export interface ServiceSetup {
 
 const isReal = (answers: Answers) => resolve(answers.systemRoot) === '/';
 
-export async function checkRuntime(answers: Answers, ui: ProvisionUi): Promise<Runtime> {
+export async function checkRuntime(
+  answers: Answers,
+  ui: ProvisionUi,
+  can: { install: boolean; isRoot: boolean },
+): Promise<Runtime> {
   const strict = isReal(answers) || answers.runtimeDir !== undefined;
+  const target = answers.runtimeDir ?? DEFAULT_RUNTIME_DIR;
+  if (strict && !(can.install && can.isRoot)) {
+    // Not root: the build is checked here, the copy into the runtime dir is for root to do.
+    await prepareRuntime(packageRoot(), {
+      build: answers.buildRuntime,
+      location: false,
+      log: (l) => ui.info(l),
+    });
+    ui.info(
+      `not root: the runtime is not installed; run veriterm provision as root, or install this built package at ${target}`,
+    );
+    return { dir: target, entry: resolve(target, 'dist', 'cli', 'veriterm.js'), nodeBin: process.execPath };
+  }
   if (strict) {
     const runtime = await prepareRuntime(packageRoot(), {
       build: answers.buildRuntime,
-      installTo: answers.runtimeDir ?? DEFAULT_RUNTIME_DIR,
+      installTo: target,
       log: (l) => ui.info(l),
     });
     ui.success(`runtime ${runtime.entry} installed, kiosk UI built, readable by the service`);
