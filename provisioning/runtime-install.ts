@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { VeritermError } from '../terminal/errors.js';
 
@@ -47,6 +47,22 @@ export function productionDependencies(packageDir: string): string[] {
 }
 
 /**
+ * cp(1), not fs.cpSync: about eight times faster on node_modules' many small files. Symlinks stay
+ * symlinks; modes and times are kept, ownership is not (the copy is root's, not the checkout
+ * owner's, who must not be able to change what the service runs).
+ */
+function copyInto(sources: string | string[], parent: string): void {
+  mkdirSync(parent, { recursive: true });
+  execFileSync(
+    'cp',
+    ['-R', '--no-dereference', '--preserve=mode,timestamps', ...[sources].flat(), `${parent}/`],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+}
+
+/**
  * Copies the built runtime of `from` to `to` (root-owned, readable by all, writable by root
  * only), staged beside `to` and swapped in by rename, so a running service never sees half a
  * runtime and a failed copy leaves the old one. Nothing is copied when `from` is `to`.
@@ -60,17 +76,16 @@ export function installRuntime(from: string, to: string, deps = productionDepend
   mkdirSync(dirname(target), { recursive: true });
   try {
     mkdirSync(staging, { mode: 0o755 });
-    for (const part of RUNTIME_PARTS) {
-      if (existsSync(join(source, part)))
-        cpSync(join(source, part), join(staging, part), { recursive: true, verbatimSymlinks: true });
-    }
+    const parts = RUNTIME_PARTS.filter((part) => existsSync(join(source, part)));
+    for (const part of parts) copyInto(join(source, part), dirname(join(staging, part)));
+    // Grouped by parent (node_modules or node_modules/@scope): one cp per group.
     const modules = realpathSync(join(source, 'node_modules'));
+    const byParent = new Map<string, string[]>();
     for (const name of deps(source)) {
-      cpSync(join(modules, name), join(staging, 'node_modules', name), {
-        recursive: true,
-        verbatimSymlinks: true,
-      });
+      const parent = dirname(join(staging, 'node_modules', name));
+      byParent.set(parent, [...(byParent.get(parent) ?? []), join(modules, name)]);
     }
+    for (const [parent, sources] of byParent) copyInto(sources, parent);
     // Readable and searchable by the service user, writable by root only, whatever the checkout's modes.
     execFileSync('chmod', ['-R', 'u+rwX,go+rX,go-w', staging]);
   } catch (error) {

@@ -120,10 +120,11 @@ describe('runtime install', () => {
     write('node_modules/a/package.json', '{"name":"a","version":"1.0.0"}');
     write('node_modules/a/node_modules/c/package.json', '{"name":"c","version":"1.0.0"}');
     write('node_modules/b/package.json', '{"name":"b","version":"1.0.0"}');
-    write('dist/cli/veriterm.js', '');
-    write('kiosk-ui/dist/index.html', '');
+    // Sources first: a UI built before its sources changed would (rightly) be stale.
     write('kiosk-ui/src/main.tsx', 'sources stay behind');
     write('cli/veriterm.ts', 'sources stay behind');
+    write('dist/cli/veriterm.js', '');
+    write('kiosk-ui/dist/index.html', '');
     expect(productionDependencies(from)).toEqual(['a']);
     const to = join(WORK, 'opt', 'veriterm');
     for (let d = WORK; d.startsWith(`${ROOT}/`); d = dirname(d)) chmodSync(d, 0o755);
