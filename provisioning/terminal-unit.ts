@@ -32,7 +32,6 @@ export function stateDirectoryLines(dataDir: string): string[] {
 export function terminalUnit(input: TerminalUnitInput): string {
   return `[Unit]
 Description=veriterm verification terminal
-Documentation=file://${input.runtimeDir}/docs/operations.md
 After=network-online.target
 Wants=network-online.target
 
