@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_CONFIG_FILE } from '../terminal/config/config-file.js';
 
+/** useradd's portable user names (shadow's default NAME_REGEX), 32 characters at most. */
+const SYSTEM_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const SYSTEM_USER_HINT = 'expected 1-32 of a-z 0-9 _ - starting with a letter or _';
+
 /**
  * Answers for `veriterm provision --answers FILE.json` (and the flags that override them). The
  * interactive wizard asks exactly these questions; every field left out is asked (interactive)
@@ -58,6 +62,14 @@ export const answersSchema = z.strictObject({
   systemRoot: z.string().min(1).default('/'),
   /** install: write udev/systemd files (needs root on Linux, or a systemRoot); print: only show them; auto: install when root. @default 'auto' */
   install: z.enum(['auto', 'install', 'print']).default('auto'),
+  /** System user the terminal unit runs as (created when missing). @default 'veriterm' */
+  serviceUser: z.string().regex(SYSTEM_USER, SYSTEM_USER_HINT).optional(),
+  /** User of the kiosk session (kiosks; created when missing). @default 'veriterm-kiosk' */
+  kioskUser: z.string().regex(SYSTEM_USER, SYSTEM_USER_HINT).optional(),
+  /** Where the built runtime is installed and the units run it from. @default '/opt/veriterm' */
+  runtimeDir: z.string().optional(),
+  /** Run `npm run build` when dist/ or the kiosk UI is missing or stale. @default true */
+  buildRuntime: z.boolean().default(true),
   /** Replace an existing provisioning (its keys and data are wiped). @default false */
   force: z.boolean().default(false),
 });

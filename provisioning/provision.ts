@@ -17,6 +17,7 @@ import { type Enrolled, enrolStep } from './enrol-step.js';
 import { assertPreflight, preflight } from './preflight.js';
 import { type ExistingState, existingState } from './provision-state.js';
 import { checkReadiness, type Readiness } from './readiness.js';
+import { checkRuntime, ensureAccounts, handOver } from './service-setup.js';
 import { summaryLines, summarySlip } from './slips.js';
 import { statePaths } from './state-paths.js';
 import { formatSystemPlan, installSystemPlan, systemPlan } from './system-units.js';
@@ -71,6 +72,13 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
       `${dataDir} holds the keys and credentials of terminal ${half.enrolment.storeId}/${half.enrolment.terminalId} (enrolled ${half.enrolment.enrolledAt}) but no config was written: finishing that provisioning, no new enrolment code is needed`,
     );
 
+  const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
+  const install =
+    answers.install === 'install' ||
+    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
+  // The units' runtime (built, installed, reachable by the service user) before anything else.
+  const runtime = await checkRuntime(answers, ui, { install, isRoot });
+
   ui.step('1/6 Terminal and devices');
   const terminal = await askTerminal(ui, answers, half?.enrolment);
   if (
@@ -91,10 +99,6 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
       ? await runTestPrint(ui, chosen.printer, ids, { answers, detect, now })
       : chosen.printer;
 
-  const isRoot = deps.isRoot ?? (process.platform === 'linux' && process.getuid?.() === 0);
-  const install =
-    answers.install === 'install' ||
-    (answers.install === 'auto' && (isRoot || resolve(answers.systemRoot) !== '/'));
   // Everything that can still fail is checked before the one-time code is spent.
   const checked = preflight({
     configFile,
@@ -129,6 +133,8 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
     }
   })();
   assertPreflight([...checked.problems, ...dryRun]);
+  // Service accounts before the code is spent (service-setup.ts).
+  const accounts = ensureAccounts(answers, ids.role, ui, { install, isRoot });
 
   let config: ReturnType<typeof configFor>;
   let link: LinkSettings;
@@ -161,14 +167,18 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   ui.step('5/6 System services');
   const plan = systemPlan({
     configFile,
+    dataDir,
     role: ids.role,
     httpPort: terminal.httpPort,
     ...(scanner ? { scanner } : {}),
     ...(printer ? { printer } : {}),
-    entry: VERITERM_ENTRY,
+    runtime,
+    ...(answers.serviceUser ? { serviceUser: answers.serviceUser } : {}),
+    ...(answers.kioskUser ? { kioskUser: answers.kioskUser } : {}),
     ...(deps.usbIdsOf ? { usbIdsOf: deps.usbIdsOf } : {}),
   });
   let installed: string[] = [];
+  handOver(answers, accounts, ui);
   if (install) {
     try {
       installed = installSystemPlan(plan, answers.systemRoot);
@@ -186,6 +196,7 @@ export async function provision(answers: Answers, deps: ProvisionDeps): Promise<
   ui.step('6/6 Doctor and summary');
   const checks = await runDoctor({ configFile });
   ui.info(formatChecks(checks));
+  handOver(answers, accounts, ui, true); // doctor ran as root: anything it created goes to the service too
   const summaryInput = {
     ...ids,
     brokerUrl: link.brokerUrl,

@@ -1,6 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { kioskUnit } from './kiosk-unit.js';
+import type { Runtime } from './runtime-check.js';
+import type { AccountSpec } from './service-account.js';
+import { terminalUnit } from './terminal-unit.js';
 
 export interface SystemFile {
   /** Absolute path on the target system, e.g. /etc/systemd/system/veriterm.service. */
@@ -16,16 +20,40 @@ export interface SystemPlan {
 
 export interface PlanInput {
   configFile: string;
+  dataDir: string;
   role: 'kiosk' | 'checkout';
   httpPort: number;
   scanner?: Record<string, unknown>;
   printer?: Record<string, unknown>;
-  /** Absolute path of the compiled CLI entry, dist/cli/veriterm.js: the unit runs compiled JavaScript. */
-  entry: string;
-  /** @default process.execPath */
-  nodeBin?: string;
+  /** The installed runtime the units start (provisioning/runtime-check.ts checked it). */
+  runtime: Runtime;
+  /** Service user; its group of the same name is the one the udev rules grant. @default 'veriterm' */
+  serviceUser?: string;
+  /** Kiosk session user (kiosks only). @default 'veriterm-kiosk' */
+  kioskUser?: string;
   /** `udevadm info` on a device path → its USB properties; injectable for tests. */
   usbIdsOf?: (devicePath: string) => { vendorId: string; productId: string; serial?: string } | undefined;
+}
+
+export const DEFAULT_SERVICE_USER = 'veriterm';
+export const DEFAULT_KIOSK_USER = 'veriterm-kiosk';
+
+/** The accounts a plan's units run as, with their homes (StateDirectory= creates them at start). */
+export function planAccounts(
+  input: Pick<PlanInput, 'role' | 'serviceUser' | 'kioskUser' | 'dataDir'>,
+): AccountSpec[] {
+  const accounts: AccountSpec[] = [
+    {
+      name: input.serviceUser ?? DEFAULT_SERVICE_USER,
+      home: resolve(input.dataDir),
+      comment: 'veriterm terminal',
+    },
+  ];
+  if (input.role === 'kiosk') {
+    const name = input.kioskUser ?? DEFAULT_KIOSK_USER;
+    accounts.push({ name, home: `/var/lib/${name}`, comment: 'veriterm kiosk session' });
+  }
+  return accounts;
 }
 
 const hex4 = (v: unknown): string | undefined =>
@@ -56,80 +84,52 @@ export function udevUsbIds(
 }
 
 /**
- * udev rules giving the `veriterm` service user the chosen devices (by USB ids, which survive
- * re-plugging into another port), a systemd unit for the terminal, and on kiosks a unit opening
- * the kiosk page full-screen in Chromium's kiosk mode once the terminal is up.
+ * udev rules giving the service user's group the chosen devices (by USB ids, which survive
+ * re-plugging into another port), the hardened terminal unit (terminal-unit.ts), and on kiosks
+ * the kiosk session (kiosk-unit.ts: Chromium on cage on tty1) once the terminal is up.
  */
 export function systemPlan(input: PlanInput): SystemPlan {
+  const [service, kiosk] = planAccounts(input);
+  const group = service!.name;
   const rules: string[] = ['# veriterm devices (written by veriterm provision)'];
   const s = input.scanner;
   if (s && s.type === 'serial' && typeof s.path === 'string') {
     const ids = (input.usbIdsOf ?? udevUsbIds)(s.path);
     rules.push(
       ids
-        ? `SUBSYSTEM=="tty", ENV{ID_VENDOR_ID}=="${ids.vendorId}", ENV{ID_MODEL_ID}=="${ids.productId}"${ids.serial ? `, ENV{ID_SERIAL_SHORT}=="${ids.serial}"` : ''}, GROUP="veriterm", MODE="0660", SYMLINK+="veriterm-scanner"`
-        : `# scanner ${s.path}: no USB ids known (not a USB device?); the veriterm user needs group dialout`,
+        ? `SUBSYSTEM=="tty", ENV{ID_VENDOR_ID}=="${ids.vendorId}", ENV{ID_MODEL_ID}=="${ids.productId}"${ids.serial ? `, ENV{ID_SERIAL_SHORT}=="${ids.serial}"` : ''}, GROUP="${group}", MODE="0660", SYMLINK+="veriterm-scanner"`
+        : `# scanner ${s.path}: no USB ids known (not a USB device?); its device class is not in the unit's DeviceAllow= either`,
     );
   } else if (s && (s.type === 'hid-pos' || s.type === 'keyboard-wedge') && s.vendorId !== undefined) {
     rules.push(
-      `SUBSYSTEM=="hidraw", ATTRS{idVendor}=="${hex4(s.vendorId)}", ATTRS{idProduct}=="${hex4(s.productId)}", GROUP="veriterm", MODE="0660"`,
+      `SUBSYSTEM=="hidraw", ATTRS{idVendor}=="${hex4(s.vendorId)}", ATTRS{idProduct}=="${hex4(s.productId)}", GROUP="${group}", MODE="0660"`,
     );
   }
   const p = input.printer;
   if (p && p.transport === 'usb' && p.vendorId !== undefined) {
     rules.push(
-      `SUBSYSTEM=="usb", ATTRS{idVendor}=="${hex4(p.vendorId)}", ATTRS{idProduct}=="${hex4(p.productId)}", GROUP="veriterm", MODE="0660"`,
+      `SUBSYSTEM=="usb", ATTRS{idVendor}=="${hex4(p.vendorId)}", ATTRS{idProduct}=="${hex4(p.productId)}", GROUP="${group}", MODE="0660"`,
     );
   }
-  const node = input.nodeBin ?? process.execPath;
   const files: SystemFile[] = [
     { path: '/etc/udev/rules.d/99-veriterm.rules', content: `${rules.join('\n')}\n` },
     {
       path: '/etc/systemd/system/veriterm.service',
-      content: `[Unit]
-Description=veriterm verification terminal
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-# The terminal sends READY=1 once it serves verdicts and WATCHDOG=1 while healthy
-# (terminal/systemd/notify.ts, via systemd-notify, hence NotifyAccess=all).
-Type=notify
-NotifyAccess=all
-WatchdogSec=30
-User=veriterm
-Group=veriterm
-SupplementaryGroups=dialout
-ExecStart=${node} ${input.entry} run --config ${input.configFile}
-Restart=always
-RestartSec=2
-NoNewPrivileges=true
-ProtectSystem=full
-
-[Install]
-WantedBy=multi-user.target
-`,
+      content: terminalUnit({
+        user: group,
+        runtimeDir: input.runtime.dir,
+        entry: input.runtime.entry,
+        nodeBin: input.runtime.nodeBin,
+        configFile: resolve(input.configFile),
+        dataDir: resolve(input.dataDir),
+      }),
     },
   ];
   const units = ['veriterm.service'];
-  if (input.role === 'kiosk') {
+  if (kiosk) {
     files.push({
       path: '/etc/systemd/system/veriterm-kiosk.service',
-      content: `[Unit]
-Description=veriterm kiosk page in Chromium kiosk mode
-After=veriterm.service graphical.target
-Requires=veriterm.service
-
-[Service]
-User=veriterm
-Environment=DISPLAY=:0
-ExecStart=/usr/bin/chromium --kiosk --noerrdialogs --disable-infobars --no-first-run --disable-translate --check-for-update-interval=31536000 http://localhost:${input.httpPort}/
-Restart=always
-RestartSec=3
-
-[Install]
-WantedBy=graphical.target
-`,
+      content: kioskUnit({ user: kiosk.name, home: kiosk.home, httpPort: input.httpPort }),
     });
     units.push('veriterm-kiosk.service');
   }

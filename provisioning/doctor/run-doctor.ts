@@ -12,6 +12,7 @@ import {
 } from './local-checks.js';
 import { pathAccess, permissionCheck } from './path-access.js';
 import { checkBroker, checkDevices, checkUplink } from './remote-checks.js';
+import { checkRuntimeBuilt } from './runtime-check.js';
 import { type DoctorCheck, fail, ok } from './types.js';
 
 export interface DoctorOptions {
@@ -67,6 +68,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorCheck[]> 
       : undefined;
   return [
     configOk,
+    await checkRuntimeBuilt(),
     dataDir,
     ...(readable ? [checkIdentity(config), ledger!] : []),
     ...(await checkDevices(config, timeoutMs)),

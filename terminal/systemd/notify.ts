@@ -14,17 +14,19 @@ export interface SystemdNotifier {
 
 /**
  * Node has no AF_UNIX datagram sockets (dgram is UDP only), so the message goes out through
- * `systemd-notify`, which writes the datagram to $NOTIFY_SOCKET (sd_notify(3)). The sender is then
- * a child process: the unit needs `NotifyAccess=all` (see docs/operations.md).
+ * `systemd-notify`, a child process: the unit needs `NotifyAccess=all`. PID 1 attributes a
+ * datagram to a unit by the sender's pid (SCM_CREDENTIALS → /proc/<pid>/cgroup), so a sender that
+ * has already exited when PID 1 reads the message is ignored ("Cannot find unit for notify
+ * message"): the race systemd-notify(1) warns of for --no-block. Without --no-block,
+ * systemd-notify follows the message with BARRIER=1 and a pipe (sd_notify_barrier(3), systemd ≥
+ * 246; Debian 12 has 252) and exits only when PID 1 has closed it, i.e. after PID 1 processed the
+ * message while the sender was still alive. The barrier times out after 5 s.
  */
 export const systemdNotifySender =
   (env: NodeJS.ProcessEnv = process.env, binary = 'systemd-notify'): NotifySender =>
   (assignments) =>
     new Promise((resolve, reject) => {
-      // --no-block: no BARRIER=1 round trip; sd_notify itself is fire-and-forget.
-      execFile(binary, ['--no-block', ...assignments], { env, timeout: 5000 }, (error) =>
-        error ? reject(error) : resolve(),
-      );
+      execFile(binary, assignments, { env, timeout: 10_000 }, (error) => (error ? reject(error) : resolve()));
     });
 
 /**

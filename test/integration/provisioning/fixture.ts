@@ -8,6 +8,7 @@ import { mosquittoAcl, withRevokedBlock } from '../../../upstream/broker-acl.js'
 
 /** A terminal the rig's broker ACL denies by name (every other enrolled terminal is covered). */
 export const NOT_IN_ACL = { storeId: 'S1', terminalId: 'NOT-IN-ACL' };
+
 import type { Upstream } from '../../../upstream/create-upstream.js';
 import { mosquittoPasswordLine } from '../../../upstream/enrolment-credentials.js';
 import { issueEnrolment } from '../../../upstream/enrolment-issue.js';

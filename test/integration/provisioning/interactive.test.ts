@@ -169,6 +169,9 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('socat') || !hasSy
         join(site, 'etc', 'config.json'),
         '--data-dir',
         join(site, 'var', 'veriterm'),
+        // Never the real '/': a root run would check (and build) this checkout as the installed runtime.
+        '--system-root',
+        join(site, 'sysroot'),
         '--store',
         'S2',
         '--terminal',

@@ -6,9 +6,9 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const base = {
   configFile: '/etc/veriterm/config.json',
+  dataDir: '/var/lib/veriterm',
   httpPort: 8080,
-  entry: '/opt/veriterm/dist/cli/veriterm.js',
-  nodeBin: '/usr/bin/node',
+  runtime: { dir: '/opt/veriterm', entry: '/opt/veriterm/dist/cli/veriterm.js', nodeBin: '/usr/bin/node' },
 };
 
 describe('system units', () => {
@@ -28,14 +28,41 @@ describe('system units', () => {
       'SUBSYSTEM=="tty", ENV{ID_VENDOR_ID}=="0c2e", ENV{ID_MODEL_ID}=="0b61", ENV{ID_SERIAL_SHORT}=="S9"',
     );
     expect(byPath['/etc/udev/rules.d/99-veriterm.rules']).toContain(
-      'SUBSYSTEM=="usb", ATTRS{idVendor}=="04b8", ATTRS{idProduct}=="0202"',
+      'SUBSYSTEM=="usb", ATTRS{idVendor}=="04b8", ATTRS{idProduct}=="0202", GROUP="veriterm", MODE="0660"',
     );
     expect(byPath['/etc/systemd/system/veriterm.service']).toContain(
       'ExecStart=/usr/bin/node /opt/veriterm/dist/cli/veriterm.js run --config /etc/veriterm/config.json',
     );
-    expect(byPath['/etc/systemd/system/veriterm-kiosk.service']).toContain('/usr/bin/chromium --kiosk');
-    expect(byPath['/etc/systemd/system/veriterm-kiosk.service']).toContain('http://localhost:8080/');
+    const terminal = byPath['/etc/systemd/system/veriterm.service']!;
+    expect(terminal).toContain('\nUser=veriterm\nGroup=veriterm\n');
+    expect(terminal).toContain('\nWorkingDirectory=/opt/veriterm\n');
+    expect(terminal).toContain('\nStateDirectory=veriterm\nStateDirectoryMode=0700\n');
+    expect(terminal).not.toContain('SupplementaryGroups');
+    const kiosk = byPath['/etc/systemd/system/veriterm-kiosk.service']!;
+    expect(kiosk).toContain(
+      'ExecStart=/usr/bin/cage -d -- /usr/bin/chromium --kiosk --ozone-platform=wayland --user-data-dir=/var/lib/veriterm-kiosk/chromium',
+    );
+    expect(kiosk).toContain('http://localhost:8080/');
+    expect(kiosk).toContain('\nUser=veriterm-kiosk\nPAMName=login\nTTYPath=/dev/tty1\n');
+    expect(kiosk).toContain('\nStateDirectory=veriterm-kiosk\n');
     expect(plan.commands.at(-1)).toBe('systemctl enable --now veriterm.service veriterm-kiosk.service');
+  });
+
+  test('named users carry through to the units and the udev group; a data dir outside /var/lib is writable by path', () => {
+    const plan = systemPlan({
+      ...base,
+      dataDir: '/srv/vt/data',
+      role: 'kiosk',
+      serviceUser: 'vt-svc',
+      kioskUser: 'vt-kiosk',
+      scanner: { type: 'hid-pos', vendorId: 0x0c2e, productId: 1 },
+    });
+    const byPath = Object.fromEntries(plan.files.map((f) => [f.path, f.content]));
+    expect(byPath['/etc/udev/rules.d/99-veriterm.rules']).toContain('GROUP="vt-svc"');
+    expect(byPath['/etc/systemd/system/veriterm.service']).toContain('\nUser=vt-svc\nGroup=vt-svc\n');
+    expect(byPath['/etc/systemd/system/veriterm.service']).toContain('\nReadWritePaths=/srv/vt/data\n');
+    expect(byPath['/etc/systemd/system/veriterm.service']).not.toContain('StateDirectory=');
+    expect(byPath['/etc/systemd/system/veriterm-kiosk.service']).toContain('\nUser=vt-kiosk\n');
   });
 
   test('a checkout gets no kiosk unit; HID scanners get a hidraw rule', () => {
