@@ -108,7 +108,7 @@ const PROVISIONING_EXTRAS: Allowed[] = [
 const COMPUTED_IMPORTS: Allowed[] = [
   {
     path: 'provisioning/runtime-check.ts',
-    why: "loads bin/build-state.js of the runtime it checks (an installed copy), to ask it whether dist/ is current",
+    why: 'loads bin/build-state.js of the runtime it checks (an installed copy), to ask it whether dist/ is current',
   },
 ];
 
