@@ -92,7 +92,12 @@ describe('composition root: the port is in use', () => {
       dataDir: tmp.dir,
       http: { host: '127.0.0.1', port: 0 },
       terminal: { timeZone: 'UTC' },
-      sync: { brokerUrl: 'mqtt://127.0.0.1:1', credentialsFile: `${tmp.dir}/no-such-credentials.json` },
+      sync: {
+        brokerUrl: 'mqtt://127.0.0.1:1',
+        storeId: 'S1',
+        terminalId: 'T1',
+        credentialsFile: `${tmp.dir}/no-such-credentials.json`,
+      },
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
     await expect(

@@ -50,6 +50,8 @@ describe('veriterm deliveries / stock', () => {
         terminal: { storeId: 's1', terminalId: 't1' },
         sync: {
           brokerUrl: 'mqtt://127.0.0.1:1',
+          storeId: 's1',
+          terminalId: 't1',
           commands: { publicKeys: [keys.publicKey.export({ format: 'pem', type: 'spki' }).toString()] },
         },
       }),
