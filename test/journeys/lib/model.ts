@@ -151,9 +151,19 @@ export class StoreDayModel {
     return all[0]!;
   }
 
-  /** Whether sales and returns of `name` at `store` have one predictable outcome. */
+  /**
+   * Whether sales and returns of `name` at `store` have one predictable outcome: one possible
+   * verdict, and its batch's recall known the same way in every registry `store` may hold (a unit
+   * sold here reads `already_sold` either way, but its return is refused only once the recall
+   * arrived: an offline store takes it back).
+   */
   determinate(store: StoreId, name: string): boolean {
-    return this.possible(store, name).length === 1;
+    if (this.possible(store, name).length !== 1) return false;
+    const batch = code(name).batch;
+    if (batch === undefined) return true;
+    const views = this.registryViews(store);
+    const recalled = views.filter((v) => v.recalled.has(batch)).length;
+    return recalled === 0 || recalled === views.length;
   }
 
   sale(store: StoreId, ref: string, lines: readonly SaleLineInput[]): SaleOutcome {
