@@ -22,7 +22,7 @@ import { lookupAccount } from '../../provisioning/service-account.js';
 import { issueEnrolment } from '../../upstream/enrolment-issue.js';
 import { freePort } from '../helpers/free-port.js';
 import { type FakeNotifyManager, startFakeNotifyManager } from '../helpers/notify-manager.js';
-import { runsAsRoot } from '../helpers/root.js';
+import { runsAsRoot, serviceVisibleWorkDir } from '../helpers/root.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { ENROL_USER, type ProvisioningRig, SCOPE, startRig } from '../integration/provisioning/fixture.js';
 
@@ -40,7 +40,7 @@ describe.skipIf(!runsAsRoot('the service-user end-to-end test') || !tools.every(
   'provision as root, run the unit as the service user',
   () => {
     // Inside the package (like dist/), not /tmp: the runtime must be where PrivateTmp= would not hide it.
-    const work = join(ROOT, 'test', 'artifacts', `service-e2e-${process.pid}`);
+    const work = serviceVisibleWorkDir(ROOT, 'service-e2e');
     // A built package as a technician would have it (`npm ci && npm run build`); provisioning
     // installs its runtime into runtimeDir (as into /opt/veriterm) and the units run it there.
     const sourceDir = join(work, 'src', 'veriterm');
@@ -294,7 +294,7 @@ function parseUnit(text: string): Record<string, string[]> {
  */
 function buildPackage(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  for (let d = dir; d.startsWith(`${ROOT}/`); d = dirname(d)) chmodSync(d, 0o755);
+  for (let d = dir; d.startsWith(`${ROOT}/`) || d.startsWith('/srv/'); d = dirname(d)) chmodSync(d, 0o755);
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true });
   symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));

@@ -19,12 +19,12 @@ import { installRuntime, productionDependencies } from '../../../provisioning/ru
 import { ensureSystemUser, type RunTool } from '../../../provisioning/service-account.js';
 import { assertReachable, handOverState } from '../../../provisioning/state-ownership.js';
 import { VeritermError } from '../../../terminal/errors.js';
-import { runsAsRoot } from '../../helpers/root.js';
+import { runsAsRoot, serviceVisibleWorkDir } from '../../helpers/root.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 // Outside /tmp: the runtime check refuses what PrivateTmp= would hide.
-const WORK = join(ROOT, 'test', 'artifacts', `service-setup-${process.pid}`);
+const WORK = serviceVisibleWorkDir(ROOT, 'service-setup');
 
 const code = (e: unknown) => (e instanceof VeritermError ? e.code : String(e));
 
@@ -34,7 +34,7 @@ describe('runtime check', () => {
   function fakePackage(name: string, buildScript?: string): string {
     const dir = join(WORK, name);
     mkdirSync(join(dir, 'bin'), { recursive: true });
-    for (let d = dir; d.startsWith(`${ROOT}/`); d = dirname(d)) chmodSync(d, 0o755);
+    for (let d = dir; d.startsWith(`${ROOT}/`) || d.startsWith('/srv/'); d = dirname(d)) chmodSync(d, 0o755);
     writeFileSync(join(dir, 'package.json'), '{"name":"veriterm"}');
     if (buildScript) writeFileSync(join(dir, 'bin', 'build.js'), buildScript);
     return dir;
