@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { VeritermError } from '../terminal/errors.js';
 
@@ -43,7 +43,63 @@ export function productionDependencies(packageDir: string): string[] {
     const parts = rel.split('/');
     top.add(parts[0]!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
   }
+  // npm ls drops a production package whose top-level edge is a dev one (`ws`: a devDependency
+  // here, and what @fastify/websocket and mqtt require at run time, deduped to the top): add the
+  // closure of every listed package's own dependencies, resolved as Node resolves them.
+  for (const real of dependencyClosure(packageDir)) {
+    const rel = relative(modules, real);
+    if (rel.startsWith('..') || rel === '') continue;
+    const parts = rel.split('/');
+    top.add(parts[0]!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+  }
   return [...top].sort();
+}
+
+/** Real paths of every package `dependencies`/`optionalDependencies`/`peerDependencies` reach from the package's own `dependencies`. */
+function dependencyClosure(packageDir: string): Set<string> {
+  const found = new Set<string>();
+  const queue: { dir: string; names: string[] }[] = [
+    { dir: packageDir, names: Object.keys(readManifest(packageDir).dependencies ?? {}) },
+  ];
+  while (queue.length > 0) {
+    const { dir, names } = queue.pop()!;
+    for (const name of names) {
+      const at = resolvePackage(dir, name);
+      if (!at || found.has(at)) continue;
+      found.add(at);
+      const m = readManifest(at);
+      queue.push({
+        dir: at,
+        names: [
+          ...Object.keys(m.dependencies ?? {}),
+          ...Object.keys(m.optionalDependencies ?? {}),
+          ...Object.keys(m.peerDependencies ?? {}),
+        ],
+      });
+    }
+  }
+  return found;
+}
+
+function readManifest(dir: string): {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+} {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** `name` as Node finds it from `dir`: dir/node_modules/name, then each parent's (real path), or undefined when not installed. */
+function resolvePackage(dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return realpathSync(candidate);
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 /**

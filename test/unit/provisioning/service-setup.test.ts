@@ -115,9 +115,19 @@ describe('runtime install', () => {
     };
     write(
       'package.json',
-      JSON.stringify({ name: 'veriterm', dependencies: { a: '1.0.0' }, devDependencies: { b: '1.0.0' } }),
+      JSON.stringify({
+        name: 'veriterm',
+        dependencies: { a: '1.0.0' },
+        devDependencies: { b: '1.0.0', d: '1.0.0' },
+      }),
     );
-    write('node_modules/a/package.json', '{"name":"a","version":"1.0.0"}');
+    // d is a devDependency of the package and what a needs at run time (as ws is for mqtt here):
+    // npm ls --omit=dev leaves it out, the runtime still needs it.
+    write(
+      'node_modules/a/package.json',
+      '{"name":"a","version":"1.0.0","dependencies":{"c":"1.0.0","d":"1.0.0"}}',
+    );
+    write('node_modules/d/package.json', '{"name":"d","version":"1.0.0"}');
     write('node_modules/a/node_modules/c/package.json', '{"name":"c","version":"1.0.0"}');
     write('node_modules/b/package.json', '{"name":"b","version":"1.0.0"}');
     // Sources first: a UI built before its sources changed would (rightly) be stale.
@@ -125,9 +135,9 @@ describe('runtime install', () => {
     write('cli/veriterm.ts', 'sources stay behind');
     write('dist/cli/veriterm.js', '');
     write('kiosk-ui/dist/index.html', '');
-    expect(productionDependencies(from)).toEqual(['a']);
+    expect(productionDependencies(from)).toEqual(['a', 'd']);
     const to = join(WORK, 'opt', 'veriterm');
-    for (let d = WORK; d.startsWith(`${ROOT}/`); d = dirname(d)) chmodSync(d, 0o755);
+    for (let d = WORK; d.startsWith(`${ROOT}/`) || d.startsWith('/srv/'); d = dirname(d)) chmodSync(d, 0o755);
     const runtime = await prepareRuntime(from, { build: false, installTo: to });
     expect(runtime).toEqual({
       dir: to,
