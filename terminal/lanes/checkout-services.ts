@@ -2,6 +2,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { PrintQueue } from '../printing/print-queue.js';
 import { CheckoutService } from './checkout.js';
+import { SaleBatcher } from './checkout-batcher.js';
 import { printQueueReceipts } from './checkout-printing.js';
 import type { CheckoutConfig, CheckoutDeps, LineVerifier, ReceiptSink } from './checkout-types.js';
 import { ReturnsService } from './returns.js';
@@ -26,7 +27,7 @@ export function checkoutServices(
     config: { terminal: { timeZone?: string | undefined } };
   },
   options: CheckoutServiceOptions = {},
-): { checkout: CheckoutService; returns: ReturnsService } {
+): { checkout: CheckoutService; returns: ReturnsService; sales: SaleBatcher } {
   const config: CheckoutConfig = {
     ...(core.config.terminal.timeZone ? { timeZone: core.config.terminal.timeZone } : {}),
     ...(options.returnWindowDays !== undefined ? { returnWindowDays: options.returnWindowDays } : {}),
@@ -44,5 +45,6 @@ export function checkoutServices(
     ...(receipts ? { receipts } : {}),
   };
   checkout = new CheckoutService(deps);
-  return { checkout, returns: new ReturnsService(deps) };
+  // Concurrent sales share one durable commit (group commit).
+  return { checkout, returns: new ReturnsService(deps), sales: new SaleBatcher(checkout) };
 }

@@ -61,6 +61,10 @@ export function returnsRoutes(services: { returns: ReturnsService }): HttpPlugin
 export function checkoutHttpPlugins(services: {
   checkout: CheckoutService;
   returns: ReturnsService;
+  sales: Parameters<typeof salesRoutes>[0]['sales'];
 }): HttpPlugin[] {
-  return [salesRoutes({ checkout: services.checkout }), returnsRoutes({ returns: services.returns })];
+  return [
+    salesRoutes({ checkout: services.checkout, sales: services.sales }),
+    returnsRoutes({ returns: services.returns }),
+  ];
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CheckoutService } from '../../lanes/checkout.js';
-import { SaleBatcher } from '../../lanes/checkout-batcher.js';
+import type { SaleBatcher } from '../../lanes/checkout-batcher.js';
 import type { SaleInput } from '../../lanes/checkout-types.js';
 import type { ApprovalInput, CheckResponse, SaleResponse } from '../../lanes/checkout-wire.js';
 import type { AuthService } from '../auth/auth-service.js';
@@ -61,12 +61,15 @@ export async function approverOf(
  * - POST /api/v1/checkout/check { data } → the verdict for one basket line and the decision the sale
  *   will make about it (sellable / overridable / refused; recorded in the query log).
  */
-export function salesRoutes(services: { checkout: CheckoutService }): HttpPlugin {
+/** `sales`: the composition root's group commit over `checkout` (lanes/checkout-services.ts). */
+export function salesRoutes(services: {
+  checkout: CheckoutService;
+  sales: Pick<SaleBatcher, 'submit'>;
+}): HttpPlugin {
   return (app: FastifyInstance, deps: HttpDeps) => {
     const cashier = { preHandler: requireRole('cashier') };
-    const { checkout } = services;
     // Concurrent sales share one durable commit (group commit); each is answered after it.
-    const batcher = new SaleBatcher(checkout);
+    const { checkout, sales: batcher } = services;
 
     app.post('/api/v1/sales', cashier, async (request, reply) => {
       const body = saleBody.safeParse(request.body ?? undefined);

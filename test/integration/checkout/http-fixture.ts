@@ -7,6 +7,7 @@ import { returnsRoutes } from '../../../terminal/http/routes/returns.js';
 import { salesRoutes } from '../../../terminal/http/routes/sales.js';
 import { createHttpServer } from '../../../terminal/http/server.js';
 import { WsHub } from '../../../terminal/http/ws-hub.js';
+import { SaleBatcher } from '../../../terminal/lanes/checkout-batcher.js';
 import { KioskReports } from '../../../terminal/lanes/kiosk-reports.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { QueryLog } from '../../../terminal/verify/query-log.js';
@@ -49,7 +50,10 @@ export async function startCheckoutServer(options: TerminalOptions & { staticDir
     hub: new WsHub(),
     demoSamples: [],
     ...(options.staticDir ? { staticDir: options.staticDir } : {}),
-    plugins: [salesRoutes({ checkout: t.checkout }), returnsRoutes({ returns: t.returns })],
+    plugins: [
+      salesRoutes({ checkout: t.checkout, sales: new SaleBatcher(t.checkout) }),
+      returnsRoutes({ returns: t.returns }),
+    ],
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -3,6 +3,7 @@
  * every path that checks a PIN, over the real HTTP server, with parallel requests and from several
  * source addresses (127.0.0.x: distinct sources to the server).
  */
+
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { returnsRoutes } from '../../../terminal/http/routes/returns.js';
 import { salesRoutes } from '../../../terminal/http/routes/sales.js';
 import { createHttpServer } from '../../../terminal/http/server.js';
 import { WsHub } from '../../../terminal/http/ws-hub.js';
+import { SaleBatcher } from '../../../terminal/lanes/checkout-batcher.js';
 import { KioskReports } from '../../../terminal/lanes/kiosk-reports.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { QueryLog } from '../../../terminal/verify/query-log.js';
@@ -66,7 +68,10 @@ describe('PIN guessing on every PIN path', () => {
       auth,
       hub: new WsHub(),
       demoSamples: [],
-      plugins: [salesRoutes({ checkout: terminal.checkout }), returnsRoutes({ returns: terminal.returns })],
+      plugins: [
+        salesRoutes({ checkout: terminal.checkout, sales: new SaleBatcher(terminal.checkout) }),
+        returnsRoutes({ returns: terminal.returns }),
+      ],
     });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });

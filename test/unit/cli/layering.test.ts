@@ -347,7 +347,7 @@ describe('the real tree keeps the layering', () => {
         readFileSync(join(ROOT, file), 'utf8')
           .split('\n')
           .flatMap((text, i) =>
-            /\bnew\s+[A-Z]\w*(Service|Store|Ledger|Queue)\s*\(/.test(text)
+            /\bnew\s+[A-Z]\w*(Service|Store|Ledger|Queue|Batcher)\s*\(/.test(text)
               ? [`${file}:${i + 1}: ${text.trim()}`]
               : [],
           ),
