@@ -20,6 +20,7 @@ import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema 
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseCatalog } from './release-catalog.js';
+import { RequestLimiter } from './request-limiter.js';
 import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from './revocation.js';
 import { revocationSubscription } from './revocation-protocol.js';
 
@@ -88,6 +89,7 @@ const FLUSH_BATCHES = 8;
 export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
   const options = upstreamOptionsSchema.parse(input);
   const log = deps.logger.child({ module: 'upstream' });
+  const requests = new RequestLimiter(options.requestLimit);
   const store = new IngestStore(deps.db, { signatureCheck: options.signatureCheck });
   const catalog = new ReleaseCatalog(deps.releasesDir, options.chunkBytes);
   const events = new EventEmitter<UpstreamEvents>();
@@ -254,6 +256,16 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     if (!t) return;
     const own = terminalTopics(t.storeId, t.terminalId);
     if (t.rest === 'records') return onRecords(t.storeId, t.terminalId, payload);
+    if (t.rest === 'registry/req' || t.rest === 'ledger/req') {
+      const who = `${t.storeId}/${t.terminalId}`;
+      const allowed = requests.take(who, () =>
+        log.warn(
+          { storeId: t.storeId, terminalId: t.terminalId, limit: options.requestLimit },
+          'terminal over its request limit: requests dropped until it slows down',
+        ),
+      );
+      if (!allowed) return;
+    }
     if (t.rest === 'registry/req') {
       // Replies go only to the asking terminal's own response topic: a forged response topic must
       // not turn upstream into a relay into another terminal's prefix.

@@ -41,6 +41,17 @@ export const upstreamOptionsSchema = z.object({
   /** How often the release directory is rescanned for new releases. @default 5000 */
   rescanMs: z.number().int().positive().default(5000),
   signatureCheck: z.enum(['batch-tip', 'every']).default('batch-tip'),
+  /**
+   * Requests one terminal may make of upstream (`registry/req` and `ledger/req` together): a burst,
+   * then so many per second; more are dropped unanswered (upstream/request-limiter.ts). The
+   * defaults let a terminal fetch registry chunks at ~25 MB/s. @default { burst: 200, perSecond: 100 }
+   */
+  requestLimit: z
+    .strictObject({
+      burst: z.number().int().positive().default(200),
+      perSecond: z.number().positive().default(100),
+    })
+    .prefault({}),
   /** Largest accepted (inflated) record batch. @default 16777216 */
   maxBatchBytes: z
     .number()
