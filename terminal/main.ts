@@ -191,6 +191,8 @@ async function composeTerminal(
         profile: getProfile(profileOf(config, receiptPrinter.id)),
         logger: logger.child({ module: 'print' }),
         health,
+        onDiskFull,
+        dbFile,
       })
     : undefined;
   const core: TerminalCore = {

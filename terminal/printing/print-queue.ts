@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isReady } from '../../drivers/printer/status.js';
 import type { PrinterStatus, ReceiptPrinter } from '../../drivers/printer/types.js';
 import type { SqliteDatabase } from '../db/open-database.js';
+import { asStorageFault, isDiskFull } from '../db/storage-errors.js';
 import { VeritermError } from '../errors.js';
 import type { HealthReporter } from '../health/types.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +23,14 @@ export interface PrintQueueDeps {
   logger: Logger;
   health?: HealthReporter;
   now?: () => number;
+  /**
+   * Told of a full disk met while queueing or updating a job (SQLITE_FULL, ENOSPC): the composition
+   * root latches the storage health item, as it does for the ledger and the query log. Printing in
+   * the background has no HTTP answer to carry the fault, so without this it was only a log line.
+   */
+  onDiskFull?: (fault: VeritermError) => void;
+  /** The database file named in that fault. @default 'the terminal database' */
+  dbFile?: string;
 }
 
 export interface PrintQueueOptions {
@@ -130,13 +139,15 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
     bytes: Uint8Array,
     options: { kind?: string; ref?: string; document?: ReceiptDocument } = {},
   ): PrintJob {
-    const job = this.store.insert({
-      printerId: this.printer.id,
-      kind: options.kind ?? 'receipt',
-      ...(options.ref !== undefined ? { ref: options.ref } : {}),
-      bytes,
-      ...(options.document ? { document: documentToJson(options.document) } : {}),
-    });
+    const job = this.storing(() =>
+      this.store.insert({
+        printerId: this.printer.id,
+        kind: options.kind ?? 'receipt',
+        ...(options.ref !== undefined ? { ref: options.ref } : {}),
+        bytes,
+        ...(options.document ? { document: documentToJson(options.document) } : {}),
+      }),
+    );
     this.emit('job', job);
     this.reportHealth();
     this.kick();
@@ -232,6 +243,7 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
     }
     this.draining = this.drain()
       .catch((error: unknown) => {
+        this.reportDiskFull(error);
         this.deps.logger.error({ err: error }, 'print queue drain failed; retrying');
         this.scheduleRetry();
       })
@@ -284,6 +296,23 @@ export class PrintQueue extends EventEmitter<PrintQueueEvents> {
       }
       this.transition(job.id, () => this.store.markDone(job.id));
     }
+  }
+
+  /** Runs a store write; a full disk is reported (storage health) and rethrown as `disk_full`. */
+  private storing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      throw this.reportDiskFull(error) ?? error;
+    }
+  }
+
+  /** The `disk_full` fault for `error` when it is one, after telling `onDiskFull`. */
+  private reportDiskFull(error: unknown): VeritermError | undefined {
+    if (!isDiskFull(error)) return undefined;
+    const fault = asStorageFault(error, this.deps.dbFile ?? 'the terminal database') as VeritermError;
+    this.deps.onDiskFull?.(fault);
+    return fault;
   }
 
   private transition(id: string, change: () => void): void {

@@ -223,4 +223,41 @@ describe('PrintQueue over a loopback network printer', () => {
     expect(settled).toMatchObject({ state: 'failed', attempts: 3 });
     expect(settled.reason).toMatch(/Gave up after 3 attempts: cable cut/);
   });
+
+  it('a full disk while queueing a receipt in the background latches storage health (disk_full) and keeps what is queued', async () => {
+    const { db } = database();
+    const faults: { code: string; message: string }[] = [];
+    const printer = new NetworkPrinter('receipt', {
+      host: '127.0.0.1',
+      port: await freePort(), // nothing listens: jobs wait, so only the queue's own writes run
+      pollIntervalMs: 40,
+      connectTimeoutMs: 200,
+    });
+    const queue = new PrintQueue({
+      db,
+      printer,
+      profile: getProfile('xprinter-80'),
+      logger: silentLogger(),
+      dbFile: '/data/terminal.db',
+      onDiskFull: (fault) => faults.push({ code: fault.code, message: fault.message }),
+    });
+    cleanups.push(() => queue.stop());
+    const first = queue.printReceipt(receipt(1));
+    // SQLite's own limit makes the file unable to grow: a real SQLITE_FULL on the next insert.
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
+    let refused: unknown;
+    for (let n = 2; n < 200 && refused === undefined; n++) {
+      try {
+        queue.printReceipt(receipt(n));
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(refused).toMatchObject({ code: 'disk_full' });
+    expect(faults).toHaveLength(1);
+    expect(faults[0]).toMatchObject({ code: 'disk_full' });
+    expect(faults[0]!.message).toContain('/data/terminal.db');
+    // The job queued before is intact and still waits for the printer.
+    expect(queue.job(first.id)).toMatchObject({ state: 'pending' });
+  });
 });
