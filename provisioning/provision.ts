@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fsyncDir, writeFileAtomic } from '../terminal/db/atomic-write.js';
 import { VeritermError } from '../terminal/errors.js';
 import { createTerminalKey } from '../terminal/identity/index.js';
 import { packageRoot } from '../terminal/package-root.js';
 import type { Answers } from './answers.js';
 import { askTerminal } from './answers-ask.js';
-import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { chooseDevices } from './choose-devices.js';
 import { buildConfig } from './config-writer.js';
 import { runTestPrint, runTestScan } from './device-tests.js';

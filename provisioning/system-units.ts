@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../terminal/db/atomic-write.js';
 import { kioskUnit } from './kiosk-unit.js';
 import type { Runtime } from './runtime-check.js';
 import type { AccountSpec } from './service-account.js';

@@ -1,16 +1,8 @@
 import { verify } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../terminal/db/atomic-write.js';
 import { migrate, openDatabase, type SqliteDatabase } from '../terminal/db/open-database.js';
 import { VeritermError } from '../terminal/errors.js';
 import type { Logger } from '../terminal/logger.js';
@@ -77,16 +69,7 @@ export function mosquittoRevocation(options: {
 
 /** Write-then-rename in the same folder, keeping the file's mode: mosquitto never reads half a file. */
 function replaceFile(file: string, text: string): void {
-  const mode = statSync(file).mode & 0o777;
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', mode);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
+  writeFileAtomic(file, text, statSync(file).mode & 0o777);
 }
 
 /** Marks the terminal revoked in upstream's store (its records are refused from now on); returns the time. */

@@ -1,16 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { writeFileAtomic } from '../db/atomic-write.js';
 import type { SqliteDatabase } from '../db/open-database.js';
 import { VeritermError } from '../errors.js';
 import { TERMINAL_KEY_FILE } from '../identity/terminal-key.js';
@@ -173,25 +165,7 @@ export function anchorLedger(
     createdAt: new Date().toISOString(),
     ...(base ? { base } : {}),
   };
-  writeDurably(anchorFile, `${JSON.stringify(anchor, null, 2)}\n`);
+  // Temp file, fsync, rename over, fsync the directory: the anchor is never half-written.
+  writeFileAtomic(anchorFile, `${JSON.stringify(anchor, null, 2)}\n`, 0o600);
   return anchor;
-}
-
-/** Write to a temp file, fsync, rename over, fsync the directory: the anchor is never half-written. */
-function writeDurably(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  const dir = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
 }

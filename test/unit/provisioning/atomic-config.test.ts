@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { writeFileAtomic } from '../../../provisioning/atomic-write.js';
 import { syncOptionsFromConfig } from '../../../provisioning/broker-credentials.js';
 import { buildConfig } from '../../../provisioning/config-writer.js';
 import { statePaths } from '../../../provisioning/state-paths.js';
+import { writeFileAtomic } from '../../../terminal/db/atomic-write.js';
 import { VeritermError } from '../../../terminal/errors.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
