@@ -1,13 +1,4 @@
-import {
-  closeSync,
-  existsSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Config, formatConfigIssues, loadConfigFile } from '../terminal/config/index.js';
 import { VeritermError } from '../terminal/errors.js';
@@ -16,7 +7,7 @@ import { Ledger } from '../terminal/ledger/index.js';
 import { PROTOCOL_VERSION } from '../terminal/sync/protocol.js';
 import { terminalTopics } from '../terminal/sync/topics.js';
 import { syncOptionsFromConfig } from './broker-credentials.js';
-import { connect } from './enrol-client.js';
+import { connect, terminalTarget } from './enrol-client.js';
 import { heldBy } from './held-by.js';
 import { requestRevocation } from './revoke-client.js';
 import { statePaths } from './state-paths.js';
@@ -211,17 +202,7 @@ async function publishFinalStatus(
   try {
     const sync = syncOptionsFromConfig(config.sync);
     const client = await connect(
-      {
-        brokerUrl: sync.brokerUrl,
-        timeoutMs: options.timeoutMs ?? 5000,
-        ...(sync.username !== undefined ? { username: sync.username } : {}),
-        ...(sync.password !== undefined ? { password: sync.password } : {}),
-        ...(sync.tls?.caFile ? { caFile: sync.tls.caFile } : {}),
-        tls: {
-          ...(sync.tls?.certFile ? { cert: readFileSync(sync.tls.certFile) } : {}),
-          ...(sync.tls?.keyFile ? { key: readFileSync(sync.tls.keyFile) } : {}),
-        },
-      },
+      terminalTarget(sync, options.timeoutMs ?? 5000),
       sync.clientId ?? `vt-${storeId}-${terminalId}`,
     );
     const doc = {

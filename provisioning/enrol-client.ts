@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { VeritermError } from '../terminal/errors.js';
 import type { TerminalIdentity } from '../terminal/identity/index.js';
+import type { SyncOptionsInput } from '../terminal/sync/index.js';
 import {
   type EnrolGrant,
   enrolProof,
@@ -112,20 +113,41 @@ export async function requestEnrolment(input: EnrolRequestInput): Promise<EnrolG
   }
 }
 
+export interface ConnectTarget {
+  brokerUrl: string;
+  caFile?: string;
+  username?: string;
+  password?: string;
+  timeoutMs?: number;
+  tls?: IClientOptions;
+  /** @default 5 */
+  protocolVersion?: 4 | 5;
+}
+
+/**
+ * Where and how the terminal itself logs in, from its merged sync options (syncOptionsFromConfig):
+ * URL, login, pinned CA and client certificate. Doctor, the readiness probe, decommission and
+ * revocation all connect as the terminal through this.
+ */
+export function terminalTarget(
+  sync: Pick<SyncOptionsInput, 'brokerUrl' | 'username' | 'password' | 'tls'>,
+  timeoutMs: number,
+): ConnectTarget {
+  return {
+    brokerUrl: sync.brokerUrl,
+    timeoutMs,
+    ...(sync.username !== undefined ? { username: sync.username } : {}),
+    ...(sync.password !== undefined ? { password: sync.password } : {}),
+    ...(sync.tls?.caFile ? { caFile: sync.tls.caFile } : {}),
+    tls: {
+      ...(sync.tls?.certFile ? { cert: readFileSync(sync.tls.certFile) } : {}),
+      ...(sync.tls?.keyFile ? { key: readFileSync(sync.tls.keyFile) } : {}),
+    },
+  };
+}
+
 /** Connects once (no retries): a technician wants to know now that the broker is unreachable. */
-export function connect(
-  input: {
-    brokerUrl: string;
-    caFile?: string;
-    username?: string;
-    password?: string;
-    timeoutMs?: number;
-    tls?: IClientOptions;
-    /** @default 5 */
-    protocolVersion?: 4 | 5;
-  },
-  clientId: string,
-): Promise<MqttClient> {
+export function connect(input: ConnectTarget, clientId: string): Promise<MqttClient> {
   const options: IClientOptions = {
     clientId,
     protocolVersion: input.protocolVersion ?? 5,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import type { Config } from '../terminal/config/index.js';
 import type { TerminalIdentity } from '../terminal/identity/index.js';
@@ -10,7 +9,7 @@ import {
   revocationTopics,
   revokeResponseSchema,
 } from '../upstream/revocation-protocol.js';
-import { connect } from './enrol-client.js';
+import { connect, terminalTarget } from './enrol-client.js';
 
 export type RevocationOutcome = { revoked: true } | { revoked: false; reason: string };
 
@@ -34,17 +33,7 @@ export async function requestRevocation(opts: {
   try {
     const sync = syncOptionsFromConfig(opts.config.sync);
     client = await connect(
-      {
-        brokerUrl: sync.brokerUrl,
-        timeoutMs,
-        ...(sync.username !== undefined ? { username: sync.username } : {}),
-        ...(sync.password !== undefined ? { password: sync.password } : {}),
-        ...(sync.tls?.caFile ? { caFile: sync.tls.caFile } : {}),
-        tls: {
-          ...(sync.tls?.certFile ? { cert: readFileSync(sync.tls.certFile) } : {}),
-          ...(sync.tls?.keyFile ? { key: readFileSync(sync.tls.keyFile) } : {}),
-        },
-      },
+      terminalTarget(sync, timeoutMs),
       // Brokers with use_username_as_clientid replace it by the login anyway.
       `${sync.clientId ?? `vt-${storeId}-${terminalId}`}-revoke`,
     );

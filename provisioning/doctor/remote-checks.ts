@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { TLSSocket } from 'node:tls';
 import { createPrinter } from '../../drivers/printer/factory.js';
 import { type PrinterFault, printerFault } from '../../drivers/printer/status.js';
 import type { Config } from '../../terminal/config/index.js';
 import { syncOptionsFromConfig } from '../broker-credentials.js';
 import { describePrinter, printerFaultText } from '../devices.js';
-import { connect } from '../enrol-client.js';
+import { connect, terminalTarget } from '../enrol-client.js';
 import { checkClientCert } from './local-checks.js';
 import { type DoctorCheck, fail, ok, warn } from './types.js';
 import { probeUplink, type UplinkResult, uplinkRemedy } from './uplink-probe.js';
@@ -108,17 +108,7 @@ export async function checkBroker(config: Config, timeoutMs: number, now: Date):
   }
   try {
     const client = await connect(
-      {
-        brokerUrl: options.brokerUrl,
-        timeoutMs,
-        ...(options.username !== undefined ? { username: options.username } : {}),
-        ...(options.password !== undefined ? { password: options.password } : {}),
-        ...(options.tls?.caFile ? { caFile: options.tls.caFile } : {}),
-        tls: {
-          ...(options.tls?.certFile ? { cert: readFileSync(options.tls.certFile) } : {}),
-          ...(options.tls?.keyFile ? { key: readFileSync(options.tls.keyFile) } : {}),
-        },
-      },
+      terminalTarget(options, timeoutMs),
       `vt-doctor-${options.storeId}-${options.terminalId}-${process.pid}`,
     );
     const stream = client.stream as Partial<TLSSocket>;

@@ -1,12 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { MqttClient } from 'mqtt';
 import { VeritermError } from '../../terminal/errors.js';
 import type { SyncOptionsInput } from '../../terminal/sync/index.js';
 import { decodeFrame, PROTOCOL_VERSION } from '../../terminal/sync/protocol.js';
 import { terminalTopics } from '../../terminal/sync/topics.js';
 import { syncOptionsFromConfig } from '../broker-credentials.js';
-import { connect } from '../enrol-client.js';
+import { connect, terminalTarget } from '../enrol-client.js';
 
 /**
  * Why a terminal cannot verify through upstream, each with its own remedy:
@@ -91,17 +90,7 @@ export async function probeUplink(
   const scope = o.registry?.scopes?.[0];
   let client: MqttClient;
   try {
-    const target = {
-      brokerUrl: o.brokerUrl,
-      timeoutMs: options.timeoutMs,
-      ...(o.username !== undefined ? { username: o.username } : {}),
-      ...(o.password !== undefined ? { password: o.password } : {}),
-      ...(o.tls?.caFile ? { caFile: o.tls.caFile } : {}),
-      tls: {
-        ...(o.tls?.certFile ? { cert: readFileSync(o.tls.certFile) } : {}),
-        ...(o.tls?.keyFile ? { key: readFileSync(o.tls.keyFile) } : {}),
-      },
-    };
+    const target = terminalTarget(o, options.timeoutMs);
     const clientId = `vt-probe-${o.storeId}-${o.terminalId}-${randomBytes(4).toString('hex')}`;
     // A broker without MQTT 5 (aedes, old mosquitto) gets 3.1.1: a refused publish then goes
     // unreported and reads as "no answer from upstream" (the message says so).
