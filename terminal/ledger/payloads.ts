@@ -4,7 +4,8 @@ import type { CodeMismatch, VerdictKind } from '../verify/types.js';
  * `clone`: a sold code met again; `unknown_code`: a covered product's code not in the registry;
  * `code_mismatch`: a registered code whose batch/expiry disagree with the unit (payload `mismatch`);
  * `suspicious_report`: a shopper's report from the kiosk; `sync_gap`: records missing upstream;
- * `ledger_recovered`: the first record of a ledger rebuilt by `veriterm ledger recover`.
+ * `ledger_recovered`: the first record of a ledger rebuilt by `veriterm ledger recover`;
+ * `diversion`: a unit sold here that this store never checked in (receiving.mode warn|enforce).
  */
 export const ALERT_KINDS = [
   'clone',
@@ -13,6 +14,7 @@ export const ALERT_KINDS = [
   'suspicious_report',
   'sync_gap',
   'ledger_recovered',
+  'diversion',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -274,6 +274,7 @@ export const alertKindMessages: Catalogue<AlertKind> = {
     suspicious_report: '可疑商品举报',
     sync_gap: '上传记录缺失',
     ledger_recovered: '账本丢失后已从上级恢复',
+    diversion: '未经本店收货的商品（疑似窜货）',
   },
   en: {
     clone: 'Possible copied code (sold twice)',
@@ -282,6 +283,7 @@ export const alertKindMessages: Catalogue<AlertKind> = {
     suspicious_report: 'Suspicious report',
     sync_gap: 'Gap in uploaded records',
     ledger_recovered: 'Ledger rebuilt from upstream after it was lost',
+    diversion: 'Unit never received by this store (possible diversion)',
   },
 };
 
