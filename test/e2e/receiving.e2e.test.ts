@@ -8,6 +8,7 @@ import type { ReceivingDemoLabel } from '../../terminal/http/wire-types.js';
 import { silentLogger } from '../../terminal/logger.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { axeViolations } from './axe.js';
 import { type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
 
 const DOCS_SHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
@@ -84,6 +85,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     await page.goto(`${demo.terminal.url}/receiving`);
     await page.waitForSelector('form.sign-in');
     await shots('sign-in');
+    expect(await axeViolations(page)).toEqual([]);
     const clerk = demo.users.find((u) => u.role === 'cashier')!;
     await page.fill('input[name="user"]', clerk.id);
     await page.fill('input[name="pin"]', clerk.pin);
@@ -137,6 +139,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     expect(await lines.nth(0).textContent()).toContain('Recalled');
     expect(await lines.nth(1).getAttribute('data-reasons')).toBe('foreign');
     await shots('recalled');
+    expect(await axeViolations(page)).toEqual([]);
 
     // Put the recalled unit aside from its exception line (one tap, reason "recalled").
     await page.click('.rc-exception[data-reasons="recalled"] .rc-aside-line');
@@ -152,6 +155,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     expect(await page.isDisabled('form.rc-close button.rc-primary')).toBe(true);
     await page.fill('textarea[name="close-reason"]', 'pallet 2: one case short');
     await shots('close');
+    expect(await axeViolations(page)).toEqual([]);
     await page.click('form.rc-close button.rc-primary');
     await page.waitForSelector('.rc-delivery-screen[data-state="closed"]');
     expect(await page.textContent('.rc-banner')).toContain('Closed: partial');

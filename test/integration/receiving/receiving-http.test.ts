@@ -4,6 +4,9 @@ import { DEMO_DELIVERY_ID } from '../../../terminal/demo/demo-delivery.js';
 import { type RunningDemo, startDemo } from '../../../terminal/demo/start-demo.js';
 import type { DeliveryView, ReceivingDemoLabel, ReceivingStep } from '../../../terminal/http/wire-types.js';
 import { silentLogger } from '../../../terminal/logger.js';
+import { importDeliveryNote } from '../../../terminal/receiving/import-note.js';
+import { SyncStore } from '../../../terminal/sync/sync-store.js';
+import { cn20, noteOf, signNote, upstreamKeys } from '../../helpers/receiving-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /**
@@ -156,6 +159,16 @@ describe('receiving API: the demo delivery end to end', () => {
     });
     expect(aside.body.data.delivery.exceptions[0]).toMatchObject({ reason: 'recalled', putAside: true });
 
+    // Case 2-2 opened: its label then says so, and its units count one by one.
+    const open = await clerk(`${D}/open-container`, { data: label('case', 3) });
+    expect(open.body.data.answer).toMatchObject({ ok: true, action: 'opened', target: 'case' });
+    expect((await scan(label('case', 3))).answer.problems).toEqual([
+      expect.objectContaining({ code: 'container_opened' }),
+    ]);
+    const notContainer = await clerk(`${D}/open-container`, { data: label('unit', 1) });
+    expect(notContainer.body.data.answer.problems[0].code).toBe('not_a_container');
+    expect((await view()).counts).toEqual({ expected: 15, received: 10, missing: 4, putAside: 1, extra: 1 });
+
     const complete = await clerk(`${D}/close`, { outcome: 'complete' });
     expect(complete.status).toBe(409);
     expect(complete.body.error.code).toBe('delivery_incomplete');
@@ -226,10 +239,30 @@ describe('receiving API: bad input is named and changes nothing', () => {
   });
 
   it('bounds a flood of scans: past the burst it answers 429 with Retry-After and stores nothing of the refused ones', async () => {
-    // A fresh terminal would do, but the closed delivery answers every scan without storing: use a
-    // count of answers instead of rows. 150 scans at once against a bucket of 40 (20 a second).
+    // A second open delivery; 150 different foreign codes at once against a bucket of 40 (20 a second).
+    const keys = upstreamKeys();
+    const now = Date.now();
+    const { store } = demo.terminal.receiving;
+    const imported = importDeliveryNote(
+      signNote(noteOf({ deliveryId: 'FLOOD-1', units: [cn20(1)] }), keys.privateKey, {
+        target: { storeId: demo.terminal.config.terminal.storeId },
+        issuedAt: new Date(now - 60_000).toISOString(),
+        expiresAt: new Date(now + 3_600_000).toISOString(),
+      }),
+      {
+        store,
+        nonces: new SyncStore(store.db),
+        keys: [keys.publicKey],
+        storeId: demo.terminal.config.terminal.storeId,
+        maxClockSkewMs: 60_000,
+        nowMs: now,
+      },
+    );
+    expect(imported.ok).toBe(true);
     const answers = await Promise.all(
-      Array.from({ length: 150 }, () => clerk(`${D}/scan`, { data: label('unit') })),
+      Array.from({ length: 150 }, (_, i) =>
+        clerk('/api/v1/receiving/deliveries/FLOOD-1/scan', { data: cn20(50_000 + i) }),
+      ),
     );
     const refused = answers.filter((a) => a.status === 429);
     const done = answers.filter((a) => a.status === 200);
@@ -238,5 +271,8 @@ describe('receiving API: bad input is named and changes nothing', () => {
     expect(done.length).toBeLessThan(150);
     expect(refused[0]!.body.error.code).toBe('rate_limited');
     expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // Each admitted scan recorded its one foreign code; the refused ones nothing.
+    const note = store.noteByDeliveryId('FLOOD-1')!;
+    expect(store.exceptionCount(note.id, 'foreign')).toBe(done.length);
   });
 });
