@@ -121,17 +121,35 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     expect(await sounds()).toEqual({ ok: 3, problem: 0 });
     await shots('unit');
 
+    // A second handheld receives the other loose unit: the page follows over the WebSocket.
+    const other = await fetch(`${demo.terminal.url}/api/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: clerk.id, pin: clerk.pin }),
+    });
+    const { token } = ((await other.json()) as { data: { token: string } }).data;
+    const scanned = await fetch(`${demo.terminal.url}/api/v1/receiving/deliveries/${DEMO_DELIVERY_ID}/scan`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ data: label('unit', 1) }),
+    });
+    expect(scanned.status).toBe(200);
+    await page.waitForFunction(
+      () => document.querySelector('.rc-count[data-count="received"] .rc-count-n')?.textContent === '11',
+    );
+    expect(await counts()).toEqual({ expected: 15, received: 11, missing: 4, extra: 0 });
+
     await wedgeScan(label('foreign_case'));
     expect(await page.getAttribute('.rc-banner', 'data-ok')).toBe('false');
     expect(await page.textContent('.rc-banner')).toContain('Not on this delivery note');
-    expect(await counts()).toEqual({ expected: 15, received: 10, missing: 5, extra: 1 });
+    expect(await counts()).toEqual({ expected: 15, received: 11, missing: 4, extra: 1 });
     expect(await sounds()).toEqual({ ok: 3, problem: 1 });
     await shots('foreign');
 
     await wedgeScan(label('recalled_unit'));
     expect(await page.getAttribute('.rc-banner', 'data-ok')).toBe('false');
     expect(await page.textContent('.rc-banner')).toContain('Recalled: put it aside');
-    expect(await counts()).toEqual({ expected: 15, received: 11, missing: 4, extra: 1 });
+    expect(await counts()).toEqual({ expected: 15, received: 12, missing: 3, extra: 1 });
     expect(await sounds()).toEqual({ ok: 3, problem: 2 });
     const lines = page.locator('.rc-exception');
     expect(await lines.count()).toBe(2);
@@ -144,7 +162,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     // Put the recalled unit aside from its exception line (one tap, reason "recalled").
     await page.click('.rc-exception[data-reasons="recalled"] .rc-aside-line');
     await page.waitForSelector('.rc-exception[data-reasons="recalled"][data-put-aside="true"]');
-    expect(await counts()).toEqual({ expected: 15, received: 10, missing: 4, extra: 1 });
+    expect(await counts()).toEqual({ expected: 15, received: 11, missing: 3, extra: 1 });
     expect(await page.textContent('[data-count="putAside"]')).toContain('1 put aside');
     expect(await sounds()).toEqual({ ok: 4, problem: 2 });
     await shots('put-aside');

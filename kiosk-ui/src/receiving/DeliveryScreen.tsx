@@ -11,6 +11,7 @@ import { ApiFailure } from '../shell/api.js';
 import { type Locale, translator } from '../shell/i18n.js';
 import { useScanField } from '../shell/scan-field.js';
 import { fromFieldText } from '../shell/scan-keys.js';
+import { connectWs } from '../shell/ws.js';
 import { CloseSheet } from './CloseSheet.js';
 import { Counts, ScanBanner } from './Counts.js';
 import { ExceptionList } from './ExceptionList.js';
@@ -24,6 +25,16 @@ type Mode = 'scan' | 'open' | 'aside';
 /** Whether an answer is good news: checked in, opened, put aside (even a foreign code), or harmless. */
 function soundOf(answer: ScanAnswer): 'ok' | 'problem' {
   return answer.ok || answer.action === 'put_aside' ? 'ok' : 'problem';
+}
+
+function sameCounts(a: DeliveryView['counts'], b: DeliveryView['counts']): boolean {
+  return (
+    a.expected === b.expected &&
+    a.received === b.received &&
+    a.missing === b.missing &&
+    a.putAside === b.putAside &&
+    a.extra === b.extra
+  );
 }
 
 /** One delivery being received: counts, the last scan, actions, exception lines, demo labels. */
@@ -61,6 +72,20 @@ export function DeliveryScreen(props: {
     receivingApi.delivery(deliveryId).then(setView, failed);
     void receivingApi.demoLabels().then(setLabels);
   }, [deliveryId]);
+  // Another handheld on the same delivery: its changes arrive over the WebSocket (counts only), and
+  // the page reads the delivery again when they differ from what it shows (its own scans do not).
+  const shown = useRef<DeliveryView | undefined>(undefined);
+  shown.current = view;
+  useEffect(
+    () =>
+      connectWs((m) => {
+        if (m.type !== 'receiving' || m.data.deliveryId !== deliveryId) return;
+        const now = shown.current;
+        if (now && now.state === m.data.state && sameCounts(now.counts, m.data.counts)) return;
+        receivingApi.delivery(deliveryId).then(setView, () => undefined);
+      }),
+    [deliveryId],
+  );
 
   const run = (call: () => Promise<ReceivingStep>) => {
     queue.current = queue.current.then(async () => {

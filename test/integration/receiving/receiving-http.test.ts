@@ -1,8 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DEMO_DELIVERY_ID } from '../../../terminal/demo/demo-delivery.js';
 import { type RunningDemo, startDemo } from '../../../terminal/demo/start-demo.js';
-import type { DeliveryView, ReceivingDemoLabel, ReceivingStep } from '../../../terminal/http/wire-types.js';
+import type {
+  DeliveryView,
+  ReceivingDemoLabel,
+  ReceivingStep,
+  WsMessage,
+} from '../../../terminal/http/wire-types.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { importDeliveryNote } from '../../../terminal/receiving/import-note.js';
 import { SyncStore } from '../../../terminal/sync/sync-store.js';
@@ -65,6 +71,50 @@ async function call(method: string, path: string, body?: unknown, bearer?: strin
 const clerk = (path: string, body?: unknown) =>
   call(body === undefined ? 'GET' : 'POST', path, body, tokens.cashier);
 const view = async (): Promise<DeliveryView> => (await clerk(D)).body.data;
+
+/** Another open delivery on the demo terminal, signed by a test key (trusted for this import). */
+function importNote(deliveryId: string, units: string[]): void {
+  const keys = upstreamKeys();
+  const now = Date.now();
+  const { store } = demo.terminal.receiving;
+  const storeId = demo.terminal.config.terminal.storeId;
+  const imported = importDeliveryNote(
+    signNote(noteOf({ deliveryId, units }), keys.privateKey, {
+      target: { storeId },
+      issuedAt: new Date(now - 60_000).toISOString(),
+      expiresAt: new Date(now + 3_600_000).toISOString(),
+    }),
+    {
+      store,
+      nonces: new SyncStore(store.db),
+      keys: [keys.publicKey],
+      storeId,
+      maxClockSkewMs: 60_000,
+      nowMs: now,
+    },
+  );
+  expect(imported.ok).toBe(true);
+}
+
+/** A WebSocket on /api/v1/ws collecting what it is sent. */
+async function listen(token?: string): Promise<{ messages: WsMessage[]; socket: WebSocket }> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/api/v1/ws${token ? `?token=${token}` : ''}`);
+  const messages: WsMessage[] = [];
+  socket.on('message', (raw: Buffer) => messages.push(JSON.parse(raw.toString('utf8')) as WsMessage));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  return { messages, socket };
+}
+
+async function until(what: string, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('receiving API: who may call it', () => {
   const routes: [string, string, unknown?][] = [
@@ -197,6 +247,34 @@ describe('receiving API: the demo delivery end to end', () => {
   });
 });
 
+describe('receiving API: live updates', () => {
+  it('pushes a changed delivery to cashier-level pages over the WebSocket, never to kiosk pages', async () => {
+    importNote('PUSH-1', [cn20(7001), cn20(7002)]);
+    const cashier = await listen(tokens.cashier);
+    const kiosk = await listen();
+    try {
+      const r = await clerk('/api/v1/receiving/deliveries/PUSH-1/scan', { data: cn20(7001) });
+      expect(r.body.data.answer.checkedIn).toBe(1);
+      await until('the receiving push', () => cashier.messages.some((m) => m.type === 'receiving'));
+      expect(cashier.messages.find((m) => m.type === 'receiving')).toEqual({
+        type: 'receiving',
+        data: {
+          deliveryId: 'PUSH-1',
+          state: 'open',
+          counts: { expected: 2, received: 1, missing: 1, putAside: 0, extra: 0 },
+        },
+      });
+      // A kiosk-lane verdict sent after it reaches the kiosk page: the push before it did not.
+      await call('POST', '/api/v1/demo/scan', { data: label('unit') });
+      await until('the kiosk verdict', () => kiosk.messages.some((m) => m.type === 'verdict'));
+      expect(kiosk.messages.map((m) => m.type)).not.toContain('receiving');
+    } finally {
+      cashier.socket.close();
+      kiosk.socket.close();
+    }
+  });
+});
+
 describe('receiving API: bad input is named and changes nothing', () => {
   it('names the field of every malformed body, the bad id, the unknown delivery', async () => {
     const before = await view();
@@ -240,25 +318,7 @@ describe('receiving API: bad input is named and changes nothing', () => {
 
   it('bounds a flood of scans: past the burst it answers 429 with Retry-After and stores nothing of the refused ones', async () => {
     // A second open delivery; 150 different foreign codes at once against a bucket of 40 (20 a second).
-    const keys = upstreamKeys();
-    const now = Date.now();
-    const { store } = demo.terminal.receiving;
-    const imported = importDeliveryNote(
-      signNote(noteOf({ deliveryId: 'FLOOD-1', units: [cn20(1)] }), keys.privateKey, {
-        target: { storeId: demo.terminal.config.terminal.storeId },
-        issuedAt: new Date(now - 60_000).toISOString(),
-        expiresAt: new Date(now + 3_600_000).toISOString(),
-      }),
-      {
-        store,
-        nonces: new SyncStore(store.db),
-        keys: [keys.publicKey],
-        storeId: demo.terminal.config.terminal.storeId,
-        maxClockSkewMs: 60_000,
-        nowMs: now,
-      },
-    );
-    expect(imported.ok).toBe(true);
+    importNote('FLOOD-1', [cn20(1)]);
     const answers = await Promise.all(
       Array.from({ length: 150 }, (_, i) =>
         clerk('/api/v1/receiving/deliveries/FLOOD-1/scan', { data: cn20(50_000 + i) }),
@@ -272,6 +332,7 @@ describe('receiving API: bad input is named and changes nothing', () => {
     expect(refused[0]!.body.error.code).toBe('rate_limited');
     expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Each admitted scan recorded its one foreign code; the refused ones nothing.
+    const { store } = demo.terminal.receiving;
     const note = store.noteByDeliveryId('FLOOD-1')!;
     expect(store.exceptionCount(note.id, 'foreign')).toBe(done.length);
   });
