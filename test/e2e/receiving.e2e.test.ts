@@ -167,6 +167,24 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     expect(await sounds()).toEqual({ ok: 4, problem: 2 });
     await shots('put-aside');
 
+    // Open case 2-2 (its units will count one by one), then put a damaged unit aside by scanning it.
+    await page.click('.rc-mode-open');
+    expect(await page.textContent('.rc-mode-hint')).toContain('Scan the case or pallet to open');
+    await wedgeScan(label('case', 3));
+    expect(await page.textContent('.rc-banner')).toContain('Case opened: scan its units one by one');
+    expect(await page.getAttribute('.rc-mode-open', 'aria-pressed')).toBe('false');
+    expect(await page.locator('.rc-mode-hint').count()).toBe(0);
+    await page.click('.rc-mode-aside');
+    await page.click('.rc-reasons button[data-reason="damaged"]');
+    await shots('aside-mode');
+    await wedgeScan(label('unit', 2));
+    expect(await page.textContent('.rc-banner')).toContain('Unit put aside');
+    expect(await counts()).toEqual({ expected: 15, received: 10, missing: 3, extra: 1 });
+    expect(await page.textContent('[data-count="putAside"]')).toContain('2 put aside');
+    expect(await page.locator('.rc-exception').first().getAttribute('data-reasons')).toBe('damaged');
+    expect(await page.locator('.rc-exception').count()).toBe(3);
+    expect(await sounds()).toEqual({ ok: 6, problem: 2 });
+
     await page.click('.rc-close-open');
     await page.waitForSelector('form.rc-close');
     expect(await page.isDisabled('form.rc-close button[name="outcome-complete"]')).toBe(true);
@@ -178,7 +196,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     await page.waitForSelector('.rc-delivery-screen[data-state="closed"]');
     expect(await page.textContent('.rc-banner')).toContain('Closed: partial');
     expect(await page.textContent('.rc-banner')).toContain('pallet 2: one case short');
-    expect(await sounds()).toEqual({ ok: 5, problem: 2 });
+    expect(await sounds()).toEqual({ ok: 7, problem: 2 });
     expect(await page.getAttribute('.rc-page', 'data-audio')).toBe('web-audio');
     await shots('closed');
 

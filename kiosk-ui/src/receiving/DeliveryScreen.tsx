@@ -138,7 +138,6 @@ export function DeliveryScreen(props: {
       </section>
     );
   const closed = view.state === 'closed';
-  const hint = mode === 'open' ? t('openHint') : mode === 'aside' ? t('asideHint') : t('scanPrompt');
   return (
     <section
       class="rc-delivery-screen"
@@ -163,7 +162,7 @@ export function DeliveryScreen(props: {
           {view.receiptId && <small>{t('receipt', { id: view.receiptId })}</small>}
         </div>
       ) : (
-        <ScanBanner locale={props.locale} answer={answer} error={error} hint={hint} />
+        <ScanBanner locale={props.locale} answer={answer} error={error} hint={t('scanPrompt')} />
       )}
       {!closed && !closing && (
         <div class="rc-modes">
@@ -187,6 +186,11 @@ export function DeliveryScreen(props: {
             {t('close')}
           </button>
         </div>
+      )}
+      {mode !== 'scan' && !closed && !closing && (
+        <p class="rc-mode-hint" role="status">
+          {mode === 'open' ? t('openHint') : t('asideHint')}
+        </p>
       )}
       {mode === 'aside' && !closed && !closing && (
         <div class="rc-reasons">
