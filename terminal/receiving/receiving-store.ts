@@ -156,6 +156,12 @@ export class ReceivingStore {
          ORDER BY id DESC LIMIT ?`,
       ),
       exceptionCount: db.prepare('SELECT count(*) AS n FROM receiving_exceptions WHERE note = ?'),
+      // One pass over the unit rows (no index by container): the rows with a state of their own are few.
+      ownStates: db.prepare(
+        `SELECT container, state, count(*) AS n FROM receiving_units
+         WHERE state <> 0 AND container IN (SELECT id FROM receiving_containers WHERE note = ?)
+         GROUP BY container, state`,
+      ),
       foreignCount: db.prepare(
         "SELECT count(*) AS n FROM receiving_exceptions WHERE note = ? AND reason = 'foreign'",
       ),
@@ -304,6 +310,15 @@ export class ReceivingStore {
   exceptionCount(noteId: number, only?: 'foreign'): number {
     const q = only === 'foreign' ? this.q.foreignCount : this.q.exceptionCount;
     return (q.get(noteId) as { n: number }).n;
+  }
+
+  /**
+   * A note's units that have a state of their own (scanned one by one, or put aside), by container:
+   * with each container's state and unit count this gives the delivery's counts without reading
+   * every unit (the receiving desk's `countsOf`).
+   */
+  ownStates(noteId: number): { container: number; state: number; n: number }[] {
+    return this.q.ownStates.all(noteId) as { container: number; state: number; n: number }[];
   }
 
   /** Keys put aside on a note (units and containers). */
