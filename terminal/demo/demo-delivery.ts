@@ -52,14 +52,14 @@ export function demoDeliveryLabels(): ReceivingDemoLabel[] {
     ...PALLETS.map((p, i) => ({
       data: label(p.sscc),
       kind: 'pallet' as const,
-      label: { 'zh-CN': `托盘 ${i + 1} ${tail(p.sscc)}`, en: `Pallet ${i + 1} ${tail(p.sscc)}` },
+      label: { 'zh-CN': `托盘${i + 1} ${tail(p.sscc)}`, en: `Pallet ${i + 1} ${tail(p.sscc)}` },
     })),
     ...PALLETS.flatMap((p, i) =>
       p.cases.map((c, j) => ({
         data: label(c),
         kind: 'case' as const,
         label: {
-          'zh-CN': `箱 ${i + 1}-${j + 1} ${tail(c)}`,
+          'zh-CN': `箱${i + 1}-${j + 1} ${tail(c)}`,
           en: `Case ${i + 1}-${j + 1} ${tail(c)}`,
         },
       })),
@@ -67,18 +67,18 @@ export function demoDeliveryLabels(): ReceivingDemoLabel[] {
     ...[U[12]!, U[13]!, U[0]!].map((u) => ({
       data: u,
       kind: 'unit' as const,
-      label: { 'zh-CN': `单品 ${tail(u)}`, en: `Unit ${tail(u)}` },
+      label: { 'zh-CN': `单品${tail(u)}`, en: `Unit ${tail(u)}` },
     })),
     {
       data: U[14]!,
       kind: 'recalled_unit',
-      label: { 'zh-CN': `召回批次单品 ${tail(U[14]!)}`, en: `Recalled unit ${tail(U[14]!)}` },
+      label: { 'zh-CN': `召回批次单品${tail(U[14]!)}`, en: `Recalled unit ${tail(U[14]!)}` },
     },
     {
       data: label(sscc(FOREIGN_CASE)),
       kind: 'foreign_case',
       label: {
-        'zh-CN': `非本单箱 ${tail(sscc(FOREIGN_CASE))}`,
+        'zh-CN': `非本单箱${tail(sscc(FOREIGN_CASE))}`,
         en: `Foreign case ${tail(sscc(FOREIGN_CASE))}`,
       },
     },

@@ -46,7 +46,11 @@ export function DeliveryList(props: {
             : t('closedAs', { outcome: outcomeNames[props.locale][d.outcome ?? 'partial'] })}
         </span>
         <span class="rc-delivery-counts">
-          {t('received')} {d.counts.received}/{d.counts.expected} · {t('missing')} {d.counts.missing}
+          {t('listCounts', {
+            received: d.counts.received,
+            expected: d.counts.expected,
+            missing: d.counts.missing,
+          })}
         </span>
       </button>
     </li>

@@ -59,7 +59,7 @@ export function ExceptionList(props: {
                 <span>
                   {l.reasons
                     .map((r) => exceptionNames[props.locale][r as keyof (typeof exceptionNames)['en']] ?? r)
-                    .join(' · ')}
+                    .join(props.locale === 'zh-CN' ? '、' : ' · ')}
                 </span>
               </span>
               {l.putAside ? (

@@ -8,7 +8,7 @@ type Key =
   | 'noDeliveries'
   | 'closedDeliveries'
   | 'arrival'
-  | 'unitsOnNote'
+  | 'listCounts'
   | 'back'
   | 'expected'
   | 'received'
@@ -53,14 +53,14 @@ export const receivingMessages: Catalogue<Key> = {
     deliveries: '待收货的送货单',
     noDeliveries: '没有待收货的送货单',
     closedDeliveries: '已结束',
-    arrival: '预计到货 {at}',
-    unitsOnNote: '{units} 件 · {containers} 个托盘/箱',
+    arrival: '预计到货：{at}',
+    listCounts: '已收{received}/{expected}，缺少{missing}',
     back: '返回',
     expected: '应收',
     received: '已收',
     missing: '缺少',
     extra: '多出',
-    putAsideCount: '已搁置 {n} 件',
+    putAsideCount: '已搁置{n}件',
     scanPrompt: '请扫描托盘、箱或单品',
     openMode: '拆箱',
     openHint: '扫描要拆开的箱或托盘，之后逐件扫描',
@@ -74,9 +74,9 @@ export const receivingMessages: Catalogue<Key> = {
     closeReason: '原因（部分收货必填）',
     closeReasonHint: '例如：托盘2缺一箱',
     closeConfirm: '确认结束',
-    closeMissing: '仍缺 {n} 件：只能按部分收货结束',
+    closeMissing: '仍缺{n}件：只能按部分收货结束',
     closedAs: '已结束：{outcome}',
-    receipt: '收货记录 {id}',
+    receipt: '收货记录：{id}',
     exceptions: '异常（{n}）',
     noExceptions: '暂无异常',
     putAsideDone: '已搁置',
@@ -86,7 +86,7 @@ export const receivingMessages: Catalogue<Key> = {
     demoLabels: '演示标签（点按即扫描）',
     failed: '未完成：{message}',
     offline: '无法连接终端，请重试',
-    checkedIn: '{target}已收货：{n} 件',
+    checkedIn: '{target}已收货：{n}件',
     unitCheckedIn: '单品已收货',
     opened: '{target}已拆开：请逐件扫描',
     putAside: '{target}已搁置',
@@ -99,7 +99,7 @@ export const receivingMessages: Catalogue<Key> = {
     noDeliveries: 'No delivery to receive',
     closedDeliveries: 'Closed',
     arrival: 'Expected {at}',
-    unitsOnNote: '{units} units · {containers} pallets/cases',
+    listCounts: 'Received {received}/{expected} · missing {missing}',
     back: 'Back',
     expected: 'Expected',
     received: 'Received',
