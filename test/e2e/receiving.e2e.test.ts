@@ -191,6 +191,15 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     expect(await page.locator('.rc-exception').count()).toBe(3);
     expect(await sounds()).toEqual({ ok: 6, problem: 2 });
 
+    // A newcomer without a scanner taps a demo label: the same scan (pallet 1 again: harmless).
+    await page.click('details.rc-demo summary');
+    await page.click('details.rc-demo button[data-kind="pallet"] >> nth=0');
+    await page.waitForFunction(
+      () => document.querySelector('.rc-page')?.getAttribute('data-sounds-ok') === '7',
+    );
+    expect(await page.textContent('.rc-banner')).toContain('Already checked in: nothing changed');
+    expect(await counts()).toEqual({ expected: 15, received: 10, missing: 3, extra: 1 });
+
     await page.click('.rc-close-open');
     await page.waitForSelector('form.rc-close');
     expect(await page.isDisabled('form.rc-close button[name="outcome-complete"]')).toBe(true);
@@ -202,7 +211,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('receiving page on a handh
     await page.waitForSelector('.rc-delivery-screen[data-state="closed"]');
     expect(await page.textContent('.rc-banner')).toContain('Closed: partial');
     expect(await page.textContent('.rc-banner')).toContain('pallet 2: one case short');
-    expect(await sounds()).toEqual({ ok: 7, problem: 2 });
+    expect(await sounds()).toEqual({ ok: 8, problem: 2 });
     expect(await page.getAttribute('.rc-page', 'data-audio')).toBe('web-audio');
     await shots('closed');
 
