@@ -56,7 +56,10 @@ export function ScanBanner(props: { locale: Locale; answer?: ScanAnswer; error?:
         ? t('opened', { target })
         : answer.action === 'put_aside'
           ? t('putAside', { target })
-          : t('nothing', { target });
+          : // Nothing changed: the problem lines say why (already checked in, not on the note, …).
+            answer.problems.length > 0
+            ? target
+            : t('nothing', { target });
   return (
     <div class="rc-banner" data-ok={String(answer.ok)} data-action={answer.action} role="status">
       <strong>
