@@ -16,7 +16,7 @@ import { cn20, noteOf, signNote, upstreamKeys } from '../../helpers/receiving-fi
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /**
- * The receiving API on the `npm start` stack (demo terminal, its signed demo delivery): the clerk's
+ * The receiving API on the `npm start` stack without its upstream link (all of receiving is local): the clerk's
  * journey through HTTP, and an attacker's: anonymous and kiosk callers, malformed bodies, floods.
  */
 const tokens = { kiosk: secret(), cashier: secret(), manager: secret() };
@@ -237,6 +237,8 @@ describe('receiving API: the demo delivery end to end', () => {
       type: 'receipt',
       payload: { deliveryId: DEMO_DELIVERY_ID, outcome: 'partial' },
     });
+    // No upstream link in this stack: the receipt waits in the outbox, to flow once a link is there.
+    expect(demo.terminal.ledger.pending(0, 1000).map((r) => r.id)).toContain(closed.body.data.receiptId);
 
     const late = await scan(label('case', 3));
     expect(late.answer).toMatchObject({ ok: false, problems: [{ code: 'delivery_closed' }] });
