@@ -16,8 +16,9 @@ import { cn20, noteOf, signNote, upstreamKeys } from '../../helpers/receiving-fi
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /**
- * The receiving API on the `npm start` stack without its upstream link (all of receiving is local): the clerk's
- * journey through HTTP, and an attacker's: anonymous and kiosk callers, malformed bodies, floods.
+ * The receiving API on the `npm start` stack without its upstream link (all of receiving is local):
+ * the clerk's journey through HTTP, and an attacker's: anonymous and kiosk callers, malformed bodies,
+ * floods.
  */
 const tokens = { kiosk: secret(), cashier: secret(), manager: secret() };
 const D = `/api/v1/receiving/deliveries/${DEMO_DELIVERY_ID}`;
