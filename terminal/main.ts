@@ -15,14 +15,16 @@ import { createOperations, upstreamFromHealth } from './health/operations.js';
 import { AuthService } from './http/auth/auth-service.js';
 import { managerRoutes } from './http/routes/manager.js';
 import { operationsRoutes } from './http/routes/metrics.js';
+import { receivingRoutes } from './http/routes/receiving.js';
 import { checkoutHttpPlugins } from './http/routes/returns.js';
 import { createHttpServer, type HttpPlugin } from './http/server.js';
-import type { DemoSample } from './http/wire-types.js';
+import type { DemoSample, ReceivingDemoLabel } from './http/wire-types.js';
 import { WsHub } from './http/ws-hub.js';
 import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from './identity/index.js';
 import { checkoutServices } from './lanes/checkout-services.js';
 import { KioskLane } from './lanes/kiosk.js';
 import { KioskReports } from './lanes/kiosk-reports.js';
+import { type ReceivingServices, receivingServices } from './lanes/receiving-services.js';
 import { anchorLedger, assertLedgerPresent } from './ledger/anchor.js';
 import { Ledger } from './ledger/ledger.js';
 import { ServiceList } from './lifecycle.js';
@@ -56,6 +58,8 @@ export interface TerminalParts {
    */
   services?: (terminal: TerminalCore) => TerminalService[];
   demoSamples?: DemoSample[];
+  /** The demo delivery's labels for the receiving page (filled by the demo once it imported the note). */
+  receivingDemoLabels?: ReceivingDemoLabel[];
   /** Built kiosk-ui directory. @default kiosk-ui/dist */
   staticDir?: string;
 }
@@ -80,6 +84,8 @@ export interface TerminalCore {
   /** Receipt printers (config or parts); the checkout's print queue owns writes to them. */
   printers: ReceiptPrinter[];
   kioskScanners: ScannerSource[];
+  /** Delivery notes, check-in and the receiving desk, on the ledger's database connection. */
+  receiving: ReceivingServices;
   /** The receipt printer's (the first printer's) durable queue; it owns that printer. */
   printQueue?: PrintQueue;
 }
@@ -195,6 +201,10 @@ async function composeTerminal(
         dbFile,
       })
     : undefined;
+  const receiving = receivingServices(
+    { ledger, registry, config },
+    { publish: (update) => hub.broadcast({ type: 'receiving', data: update }, 'cashier') },
+  );
   const core: TerminalCore = {
     config,
     logger,
@@ -207,6 +217,7 @@ async function composeTerminal(
     auth,
     printers,
     kioskScanners,
+    receiving,
     ...(printQueue ? { printQueue } : {}),
   };
   // Built before listening so a bad sync section (missing credentials file) fails the start cleanly.
@@ -283,6 +294,7 @@ async function composeTerminal(
       refreshHealth,
       sync: () => upstreamFromHealth(health),
     }),
+    receivingRoutes({ ...receiving, demoLabels: parts.receivingDemoLabels ?? [] }),
     operationsRoutes({ metrics: operations.metrics, health, registry, refreshHealth }),
     ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
   ];

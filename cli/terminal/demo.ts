@@ -43,6 +43,8 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     `  sign-in (checkout/manager): ${demo.users.map((u) => `${u.id} / PIN ${u.pin}`).join(', ')}`,
     '  sample codes (click them on the page, or type/scan them):',
     ...demo.samples.map((s) => `    ${s.expect.padEnd(13)} ${JSON.stringify(s.data)}`),
+    `  receiving (handheld page): ${demo.terminal.url}/receiving, demo delivery labels:`,
+    ...demo.receivingLabels.map((l) => `    ${l.kind.padEnd(13)} ${JSON.stringify(l.data)}`),
     ...(isLoopback(host)
       ? []
       : [

@@ -6,12 +6,13 @@ import type { ConfigInput } from '../config/schema.js';
 import { VeritermError } from '../errors.js';
 import { hashPin } from '../http/auth/pin-hash.js';
 import type { HttpPlugin } from '../http/http-deps.js';
-import type { DemoSample } from '../http/wire-types.js';
+import type { DemoSample, ReceivingDemoLabel } from '../http/wire-types.js';
 import { ServiceList } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { type RunningTerminal, startTerminal, type TerminalCore, type TerminalService } from '../main.js';
 import { type DemoRegistry, openDemoRegistry } from '../registry/demo.js';
 import { ensureUiBuilt } from './build-ui.js';
+import { demoDeliveryLabels, importDemoDelivery } from './demo-delivery.js';
 import { demoRoutes } from './demo-routes.js';
 import { sampleLabel } from './samples.js';
 
@@ -43,6 +44,8 @@ export interface RunningDemo {
   printer: FakePrinter;
   registry: DemoRegistry;
   samples: DemoSample[];
+  /** The demo delivery's labels (pallets, cases, units, the foreign case), also on /receiving. */
+  receivingLabels: ReceivingDemoLabel[];
   /** Demo sign-in users (PINs are demo-only, printed at start). */
   users: { id: string; role: 'cashier' | 'manager'; pin: string }[];
   stop(): Promise<void>;
@@ -90,6 +93,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const scanner = new SimulatedScanner({ deviceId: 'sim:kiosk-scanner', debounceMs: 0 });
   const printer = new FakePrinter('sim:printer');
   const samples: DemoSample[] = [];
+  const receivingLabels: ReceivingDemoLabel[] = [];
   // The terminal is given the registry, so the registry is stopped after it (and if it fails to start).
   const services = new ServiceList(options.logger.child({ module: 'lifecycle' }));
   services.add('demo registry', undefined, () => store.close());
@@ -102,6 +106,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         kioskScanners: [scanner],
         printers: [printer],
         demoSamples: samples,
+        receivingDemoLabels: receivingLabels,
         staticDir,
         plugins: (core) => [demoRoutes(scanner), ...(options.plugins?.(core) ?? [])],
         ...(options.services ? { services: options.services } : {}),
@@ -121,12 +126,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       label: sampleLabel(verdict.verdict, code.note, code.scan),
     });
   }
+  // A pending signed delivery note for the receiving page (docs/receiving.md "Demo delivery").
+  const delivery = importDemoDelivery(running.receiving.store, config.terminal.storeId, options.logger);
+  if (delivery.ok) receivingLabels.push(...demoDeliveryLabels());
   return {
     terminal: running,
     scanner,
     printer,
     registry: demo,
     samples,
+    receivingLabels,
     users: DEMO_USERS,
     stop: () => services.stop(),
   };

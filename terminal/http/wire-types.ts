@@ -5,6 +5,7 @@
  * lists: no store, service, framework or node-only module (test/unit/cli/layering.test.ts checks).
  */
 import type { HealthEntry, HealthLevel, HealthSnapshot } from '../health/types.js';
+import type { ReceivingUpdate } from '../lanes/receiving-wire.js';
 import type { Verdict, VerdictKind } from '../verify/types.js';
 import type { Role } from './auth/roles.js';
 
@@ -12,6 +13,8 @@ export type { Reason, ReasonCode } from '../health/reason-codes.js';
 export type { HealthEntry, HealthLevel, HealthSnapshot } from '../health/types.js';
 /** Checkout API (/api/v1/sales, /api/v1/returns, /api/v1/checkout/check). */
 export type * from '../lanes/checkout-wire.js';
+/** Receiving API (/api/v1/receiving/…). */
+export type * from '../lanes/receiving-wire.js';
 export type { SoldContext } from '../ledger/payloads.js';
 export type { AlertKind, RecordType } from '../ledger/types.js';
 export type { PrintJobKind, PrintJobState } from '../printing/job-states.js';
@@ -106,6 +109,8 @@ export type WsMessage =
       replyTo?: number;
     }
   | { type: 'health'; data: HealthEntry }
+  /** A delivery's counts changed (cashier role and above). */
+  | { type: 'receiving'; data: ReceivingUpdate }
   | WsErrorMessage;
 
 /**

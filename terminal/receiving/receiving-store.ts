@@ -151,6 +151,20 @@ export class ReceivingStore {
         `SELECT key, reason, put_aside AS putAside, at FROM receiving_exceptions WHERE note = ? ORDER BY id`,
       ),
       putAside: db.prepare('SELECT key FROM receiving_exceptions WHERE note = ? AND put_aside = 1'),
+      latestExceptions: db.prepare(
+        `SELECT key, reason, put_aside AS putAside, at FROM receiving_exceptions WHERE note = ?
+         ORDER BY id DESC LIMIT ?`,
+      ),
+      exceptionCount: db.prepare('SELECT count(*) AS n FROM receiving_exceptions WHERE note = ?'),
+      // One pass over the unit rows (no index by container): the rows with a state of their own are few.
+      ownStates: db.prepare(
+        `SELECT container, state, count(*) AS n FROM receiving_units
+         WHERE state <> 0 AND container IN (SELECT id FROM receiving_containers WHERE note = ?)
+         GROUP BY container, state`,
+      ),
+      foreignCount: db.prepare(
+        "SELECT count(*) AS n FROM receiving_exceptions WHERE note = ? AND reason = 'foreign'",
+      ),
       close: db.prepare(
         `UPDATE receiving_notes SET state = 'closed', outcome = ?, reason = ?, closed_at = ?, receipt_id = ?,
            closed_counts = ?
@@ -283,6 +297,28 @@ export class ReceivingStore {
     return (this.q.exceptions.all(noteId) as (Omit<ExceptionRow, 'putAside'> & { putAside: number })[]).map(
       (r) => ({ ...r, putAside: r.putAside === 1 }),
     );
+  }
+
+  /** The newest `limit` exceptions of a note, newest first (the receiving page's lines). */
+  latestExceptions(noteId: number, limit: number): ExceptionRow[] {
+    return (
+      this.q.latestExceptions.all(noteId, limit) as (Omit<ExceptionRow, 'putAside'> & { putAside: number })[]
+    ).map((r) => ({ ...r, putAside: r.putAside === 1 }));
+  }
+
+  /** How many exceptions a note has; with `foreign`, only codes not on it (what a client can grow). */
+  exceptionCount(noteId: number, only?: 'foreign'): number {
+    const q = only === 'foreign' ? this.q.foreignCount : this.q.exceptionCount;
+    return (q.get(noteId) as { n: number }).n;
+  }
+
+  /**
+   * A note's units that have a state of their own (scanned one by one, or put aside), by container:
+   * with each container's state and unit count this gives the delivery's counts without reading
+   * every unit (the receiving desk's `countsOf`).
+   */
+  ownStates(noteId: number): { container: number; state: number; n: number }[] {
+    return this.q.ownStates.all(noteId) as { container: number; state: number; n: number }[];
   }
 
   /** Keys put aside on a note (units and containers). */

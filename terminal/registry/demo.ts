@@ -39,7 +39,7 @@ function gtin(body13: string): string {
  * database from an older checkout takes the new content instead of refusing it as
  * `version_conflict`.
  */
-export const DEMO_VERSION = 2;
+export const DEMO_VERSION = 3;
 
 /** Product keys used by the demo. */
 export const DEMO_PRODUCTS = {
@@ -220,6 +220,14 @@ const rows: Row[] = [
   },
 ];
 
+/**
+ * Unit codes of the demo delivery note (terminal/demo/demo-delivery.ts), registered so that a clean
+ * check-in shows no problem: the first 14 in date (batch B2501), the last of the recalled batch B2302R.
+ */
+export const DEMO_DELIVERY_UNITS: readonly string[] = Array.from({ length: 15 }, (_, i) =>
+  cn(`2000000${String(i + 1).padStart(2, '0')}`, '6600'),
+);
+
 /** Codes that are not registry rows of their own; `scan` when the scanner sends more than the key. */
 const extra: (Omit<DemoCode, 'scan'> & { scan?: string })[] = [
   {
@@ -297,6 +305,13 @@ export async function createDemoRegistry(
     if (r.checks !== undefined) u.upstreamChecks = r.checks;
     return u;
   });
+  for (const [i, key] of DEMO_DELIVERY_UNITS.entries())
+    units.push({
+      key,
+      status: 'active',
+      productKey: P.coldRelief,
+      batchNumber: i === DEMO_DELIVERY_UNITS.length - 1 ? 'B2302R' : 'B2501',
+    });
   const files = await buildSnapshot(
     {
       scope,

@@ -3,6 +3,7 @@ import { checkoutMessages, reasonText, returnReasonText } from '../../../kiosk-u
 import { kioskMessages } from '../../../kiosk-ui/src/kiosk/messages.js';
 import * as manager from '../../../kiosk-ui/src/manager/messages.js';
 import { enumText } from '../../../kiosk-ui/src/manager/reasons.js';
+import * as receiving from '../../../kiosk-ui/src/receiving/messages.js';
 import { LOCALES, translator } from '../../../kiosk-ui/src/shell/i18n.js';
 import { reportReference } from '../../../kiosk-ui/src/shell/report-ref.js';
 import { roleNames, signInMessages } from '../../../kiosk-ui/src/shell/SignIn.js';
@@ -42,7 +43,7 @@ const catalogues: Record<string, Record<'zh-CN' | 'en', Record<string, string>>>
   signInMessages,
   roleNames,
   ...Object.fromEntries(
-    Object.entries(manager).filter(
+    [...Object.entries(manager), ...Object.entries(receiving)].filter(
       (e): e is [string, Record<'zh-CN' | 'en', Record<string, string>>] =>
         typeof e[1] === 'object' && e[1] !== null && 'zh-CN' in e[1],
     ),
