@@ -49,6 +49,17 @@ function unitCount(note: ReturnType<typeof deliveryNoteSchema.parse>): number {
   return n;
 }
 
+/** Checks a note body against the format's schema; throws `bad_delivery_note` naming the field. */
+export function checkDeliveryNoteBody(body: unknown): { units: number } {
+  const parsed = deliveryNoteSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map(String).join('.') || '(note)';
+    throw new VeritermError('bad_delivery_note', `delivery note ${path}: ${issue.message}`);
+  }
+  return { units: unitCount(parsed.data) };
+}
+
 /**
  * Signs a note body (the envelope's `note`) for one store with the upstream command key: the
  * same Ed25519 scheme over canonical JSON that terminals verify commands with. The body is
@@ -61,12 +72,7 @@ export function buildDeliveryNote(
   key: KeyObject,
   opts: { ttlMs?: number; keyId?: string; now?: number } = {},
 ): { doc: SignedDeliveryNoteDoc; units: number } {
-  const parsed = deliveryNoteSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String).join('.') || '(note)';
-    throw new VeritermError('bad_delivery_note', `delivery note ${path}: ${issue.message}`);
-  }
+  const { units } = checkDeliveryNoteBody(body);
   const issued = opts.now ?? Date.now();
   const doc = signCommand(
     {
@@ -82,7 +88,7 @@ export function buildDeliveryNote(
     },
     key,
   );
-  return { doc, units: unitCount(parsed.data) };
+  return { doc, units };
 }
 
 /**

@@ -14,7 +14,7 @@ export const upstreamCommands: CommandEntry[] = [
   },
   {
     name: 'delivery',
-    summary: 'delivery notes to stores (issue 18)',
+    summary: "send delivery notes to a store's receiving terminal",
     commands: [
       {
         name: 'send',

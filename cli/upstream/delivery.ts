@@ -11,7 +11,7 @@ Signs the delivery note body in FILE (the "note" part of docs/receiving.md's for
 supplier, expectedArrival, pallets/cases/units) with DIR/keys/command.key, sends it to terminal T's
 downlink (vt/S/T/deliveries) and prints the terminal's outcome: accepted (with its units),
 already_imported, or refused with the named code. Exit 0 accepted or already imported, 1 refused,
-3 no outcome in time (the note stays queued at the broker until it expires; "veriterm upstream
+3 no outcome in time or no broker connection within 15 s (a sent note stays queued at the broker until it expires; "veriterm upstream
 deliveries" shows its outcome once it comes).
 
 ${CONNECTION_OPTIONS}
@@ -29,6 +29,23 @@ the diversion alerts (a unit sold where it was never checked in).
 
 /** Largest note file read (a terminal's default sync.deliveries.maxNoteBytes). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+/** True once the upstream's link is up (false after `ms`). */
+async function connectedWithin(
+  upstream: { connected(): boolean; events: { once(event: 'connected', fn: () => void): unknown } },
+  ms: number,
+): Promise<boolean> {
+  if (upstream.connected()) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const up = await Promise.race([
+    new Promise<boolean>((resolve) => upstream.events.once('connected', () => resolve(true))),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  return up;
+}
 
 /** `veriterm upstream delivery send FILE`. */
 export const send: CommandModule = {
@@ -68,6 +85,12 @@ export const send: CommandModule = {
       );
     }
     const { dataDir, options } = connection(values, SEND_HELP);
+    const { checkDeliveryNoteBody } = await import('../../upstream/delivery-send.js');
+    try {
+      checkDeliveryNoteBody(body);
+    } catch (error) {
+      throw new UsageError(`veriterm upstream delivery send: ${file}: ${(error as Error).message}`);
+    }
     const { startUpstream } = await import('../../upstream/start-upstream.js');
     // A one-off client, as `upstream command`: its own id, no shared ingest, no registry publishing.
     const started = await startUpstream({
@@ -83,6 +106,12 @@ export const send: CommandModule = {
     });
     const target = { storeId: values.store, terminalId: values.terminal };
     try {
+      if (!(await connectedWithin(started.upstream, 15_000))) {
+        io.stderr.write(
+          `veriterm upstream delivery send: no connection to ${options.brokerUrl} within 15 s; nothing sent\n`,
+        );
+        return 3;
+      }
       const outcome = await started.upstream.deliveries.send(target, body, {
         ttlMs: hours * 3600_000,
         timeoutMs: waitSeconds * 1000,

@@ -225,5 +225,35 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
       expect(json.notes[0]!.status).toBe('accepted');
       expect(json.notes[0]!.receipts.map((r) => r.acceptedUnits)).toEqual([accepted]);
     }, 180_000);
+
+    it('the send command: exit 1 with the code on a refusal, a usage error naming the field before sending', async () => {
+      await until(() => t.sync.status().link === 'up', 'terminal online');
+      const send = (file: string) =>
+        cli(deliverySend, [
+          '--broker',
+          broker.url,
+          '--data',
+          upDir,
+          '--store',
+          STORE,
+          '--terminal',
+          TERMINAL,
+          file,
+        ]);
+      const emptyPallet = join(tmp.dir, 'empty-pallet.json');
+      writeFileSync(
+        emptyPallet,
+        JSON.stringify(
+          noteOf({ deliveryId: 'ASN-E2E-BAD', pallets: [{ sscc: pallet(9, 1, 1, 1).sscc, cases: [] }] }),
+        ),
+      );
+      const refused = await send(emptyPallet);
+      expect(refused.code).toBe(1);
+      expect(refused.err).toMatch(/^refused \(malformed_tree\): .+ — ASN-E2E-BAD to store-r\/recv1/);
+      expect(readNotes(t.db).map((n) => n.deliveryId)).toEqual(['ASN-E2E-1']);
+      const noSupplier = join(tmp.dir, 'no-supplier.json');
+      writeFileSync(noSupplier, JSON.stringify({ deliveryId: 'X', expectedArrival: '2026-12-08T09:00:00Z' }));
+      await expect(send(noSupplier)).rejects.toThrow(/no-supplier\.json: delivery note supplier/);
+    }, 120_000);
   },
 );
