@@ -163,9 +163,9 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       keepaliveSeconds: options.keepaliveSeconds,
       reconnect: options.reconnect,
       will: { topic: topics.status, payload: offline },
-      // MQTT 5: the broker never sends us a packet larger than our largest accepted message.
-      maximumPacketSize:
-        Math.max(options.maxDownlinkBytes, deps.deliveries ? options.deliveries.maxNoteBytes : 0) + 64 * 1024,
+      // MQTT 5: the broker drops, instead of sending us, a packet larger than any message our
+      // options could accept (a delivery note, else maxDownlinkBytes); smaller ones are refused here.
+      maximumPacketSize: Math.max(options.maxDownlinkBytes, options.deliveries.maxNoteBytes) + 64 * 1024,
       subscriptions: [
         topics.acks,
         topics.cmd,

@@ -242,6 +242,28 @@ describe.skipIf(!hasSystemTool('mosquitto'))('delivery notes over MQTT', () => {
     ).toBeGreaterThanOrEqual(100_000);
   }, 180_000);
 
+  it('a note over maxNoteBytes is refused unparsed; one over the advertised packet size is dropped by the broker', async () => {
+    const before = footprint();
+    const oversized = () =>
+      t
+        .logLines()
+        .filter((l) => l.code === 'oversized' && String(l.msg).startsWith('downlink message refused'));
+    const seen = oversized().length;
+    const linkDowns = () => t.logLines().filter((l) => l.msg === 'upstream link down').length;
+    const downs = linkDowns();
+    // Over maxNoteBytes (4 MiB) but within the MQTT 5 Maximum Packet Size (+64 KiB): the terminal refuses it.
+    await up.upstream.publishRaw(TOPIC, Buffer.alloc(4 * 1024 * 1024 + 10 * 1024, 0x7b));
+    await until(() => oversized().length === seen + 1, 'oversized note refused');
+    // Over the packet size: mosquitto never sends it. A note after it arrives; no second refusal.
+    await up.upstream.publishRaw(TOPIC, Buffer.alloc(5 * 1024 * 1024, 0x7b));
+    const marker = signed(noteOf({ deliveryId: 'AFTER-BIG', units: [cn20(31_000)] }));
+    expect((await publishNote(marker)).status).toBe('accepted');
+    expect(oversized().length).toBe(seen + 1);
+    // Dropped by the broker, not met by mqtt.js (which would close the connection on it).
+    expect(linkDowns()).toBe(downs);
+    expect(footprint().receiving_notes).toBe(before.receiving_notes! + 1);
+  });
+
   it('a flood of notes is bounded: within the budget only, one warning, nothing stored; later notes get through', async () => {
     const before = footprint();
     const decidedBefore = decided.length;
