@@ -140,10 +140,13 @@ export const syncOptionsSchema = z.strictObject({
         .int()
         .min(1024)
         .default(16 * 1024 * 1024),
-      /** @default 10 */
-      burst: z.number().int().positive().default(10),
-      /** @default 10 */
-      perMinute: z.number().positive().default(10),
+      /**
+       * Notes read at once, e.g. those queued by the broker while the terminal was offline. A small
+       * note costs a few milliseconds; large ones are bounded by `bytesPerMinute`. @default 60
+       */
+      burst: z.number().int().positive().default(60),
+      /** @default 60 */
+      perMinute: z.number().positive().default(60),
       /** Note bytes a minute (at least `maxNoteBytes`, so the largest note always gets through). @default 67108864 */
       bytesPerMinute: z
         .number()
