@@ -55,7 +55,7 @@ export interface Upstream {
   readonly store: IngestStore;
   readonly publisher: RegistryPublisher;
   /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` lists them. */
-  readonly deliveries: DeliverySender & { readonly log: DeliveryLog };
+  readonly deliveries: DeliverySender;
   readonly events: EventEmitter<UpstreamEvents>;
   readonly options: UpstreamOptions;
   /** Last status document per `store/terminal` (retained "online"/"offline"). */
@@ -145,17 +145,14 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     options,
   );
   const deliveryLog = new DeliveryLog(deps.db);
-  const deliveries = Object.assign(
-    new DeliverySender({
-      log: deliveryLog,
-      logger: log,
-      ...(deps.commandKey ? { key: deps.commandKey } : {}),
-      publish: (topic, payload, messageExpirySeconds) =>
-        publish(topic, payload, { qos: 1, messageExpirySeconds }),
-      onOutcome: (target, outcome) => events.emit('deliveryOutcome', { ...target, ...outcome }),
-    }),
-    { log: deliveryLog },
-  );
+  const deliveries = new DeliverySender({
+    log: deliveryLog,
+    logger: log,
+    ...(deps.commandKey ? { key: deps.commandKey } : {}),
+    publish: (topic, payload, messageExpirySeconds) =>
+      publish(topic, payload, { qos: 1, messageExpirySeconds }),
+    onOutcome: (target, outcome) => events.emit('deliveryOutcome', { ...target, ...outcome }),
+  });
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
 
@@ -217,6 +214,8 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
       acks.set(`${storeId}/${terminalId}`, { storeId, terminalId, result });
+      // After the ingest commit: a crash in between loses only this note of them (the records and
+      // their `received` unit events are ingest's, committed).
       try {
         deliveryLog.noteRecords(storeId, terminalId, result.accepted);
       } catch (error) {
@@ -341,7 +340,8 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       events.emit('status', { storeId: t.storeId, terminalId: t.terminalId, doc });
       return;
     }
-    if (t.rest === 'deliveries/result') return deliveries.onOutcome(t, payload);
+    if (t.rest === 'deliveries/result')
+      return deliveries.onOutcome({ storeId: t.storeId, terminalId: t.terminalId }, payload);
     if (t.rest === 'cmd/result') {
       const result = decodeJson(payload, 1024 * 1024) as CommandResult;
       events.emit('commandResult', { storeId: t.storeId, terminalId: t.terminalId, ...result });

@@ -111,6 +111,11 @@ export class DeliverySender {
     },
   ) {}
 
+  /** The notes sent, their outcomes, receipts and diversion alerts (`veriterm upstream deliveries`). */
+  get log(): DeliveryLog {
+    return this.deps.log;
+  }
+
   /**
    * Signs, records and publishes a note; resolves with the terminal's outcome, or rejects with
    * `delivery_timeout` after `timeoutMs` (the note stays queued at the broker until it expires;

@@ -44,7 +44,7 @@ export interface SyncDeps {
   /** `health` command: the full health report (every item with its details), not the summary. */
   healthReport?: () => unknown;
   /**
-   * Delivery notes on `deliveries` (terminal/receiving `receiveDeliveryNote`, on terminal.db's
+   * Delivery notes on `deliveries` (terminal/receiving `receiveDeliveryNotes`, on terminal.db's
    * connection). Without it the terminal does not subscribe to the topic.
    */
   deliveries?: DeliveryNoteReceiver;
