@@ -7,12 +7,15 @@ import { MqttLink } from '../terminal/sync/link.js';
 import {
   type CommandName,
   type CommandResult,
+  type DeliveryOutcome,
   decodeJson,
   PROTOCOL_VERSION,
   parseRecordBatch,
   type SignedCommand,
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
+import { DeliveryLog } from './delivery-log.js';
+import { DeliverySender } from './delivery-send.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
 import { type IngestBatch, type IngestResult, IngestStore } from './ingest-store.js';
 import { answerLedgerRequest, ingestWithRecoveryAlerts } from './ledger-recovery.js';
@@ -42,6 +45,8 @@ export interface UpstreamEvents {
   ingested: [{ storeId: string; terminalId: string } & IngestResult];
   status: [{ storeId: string; terminalId: string; doc: unknown }];
   commandResult: [{ storeId: string; terminalId: string } & CommandResult];
+  /** A terminal's first outcome for a delivery note this upstream sent. */
+  deliveryOutcome: [{ storeId: string; terminalId: string } & DeliveryOutcome];
 }
 
 export interface Upstream {
@@ -49,6 +54,8 @@ export interface Upstream {
   stop(): Promise<void>;
   readonly store: IngestStore;
   readonly publisher: RegistryPublisher;
+  /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` lists them. */
+  readonly deliveries: DeliverySender;
   readonly events: EventEmitter<UpstreamEvents>;
   readonly options: UpstreamOptions;
   /** Last status document per `store/terminal` (retained "online"/"offline"). */
@@ -113,6 +120,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
         subs.registryRequests,
         subs.ledgerRequests,
         subs.cmdResults,
+        subs.deliveryResults,
         subs.status,
         revocationSubscription(options.shareGroup || undefined),
       ],
@@ -136,6 +144,15 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     { catalog, store, builder: deps.deltaBuilder ?? jsonDeltaBuilder(), logger: log, publish },
     options,
   );
+  const deliveryLog = new DeliveryLog(deps.db);
+  const deliveries = new DeliverySender({
+    log: deliveryLog,
+    logger: log,
+    ...(deps.commandKey ? { key: deps.commandKey } : {}),
+    publish: (topic, payload, messageExpirySeconds) =>
+      publish(topic, payload, { qos: 1, messageExpirySeconds }),
+    onOutcome: (target, outcome) => events.emit('deliveryOutcome', { ...target, ...outcome }),
+  });
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
 
@@ -197,6 +214,13 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
       acks.set(`${storeId}/${terminalId}`, { storeId, terminalId, result });
+      // After the ingest commit: a crash in between loses only this note of them (the records and
+      // their `received` unit events are ingest's, committed).
+      try {
+        deliveryLog.noteRecords(storeId, terminalId, result.accepted);
+      } catch (error) {
+        log.error({ err: error, storeId, terminalId }, 'receipts and diversion alerts not noted');
+      }
       events.emit('ingested', { storeId, terminalId, ...result });
     });
     if (soldUnits) publisher.schedule();
@@ -316,6 +340,8 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       events.emit('status', { storeId: t.storeId, terminalId: t.terminalId, doc });
       return;
     }
+    if (t.rest === 'deliveries/result')
+      return deliveries.onOutcome({ storeId: t.storeId, terminalId: t.terminalId }, payload);
     if (t.rest === 'cmd/result') {
       const result = decodeJson(payload, 1024 * 1024) as CommandResult;
       events.emit('commandResult', { storeId: t.storeId, terminalId: t.terminalId, ...result });
@@ -360,6 +386,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     options,
     store,
     publisher,
+    deliveries,
     events,
     terminalStatus: () => statuses,
     connected: () => link.connected,

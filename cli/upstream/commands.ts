@@ -13,6 +13,22 @@ export const upstreamCommands: CommandEntry[] = [
     load: async () => (await import('./upstream.js')).command,
   },
   {
+    name: 'delivery',
+    summary: "send delivery notes to a store's receiving terminal",
+    commands: [
+      {
+        name: 'send',
+        summary: "sign a delivery note, send it to a store's receiving terminal, print its outcome",
+        load: async () => (await import('./delivery.js')).send,
+      },
+    ],
+  },
+  {
+    name: 'deliveries',
+    summary: 'list the delivery notes sent, their outcomes, receipts and diversion alerts',
+    load: async () => (await import('./delivery.js')).list,
+  },
+  {
     name: 'acl',
     summary: "print the broker's mosquitto ACL file (pattern lines: no terminal listed)",
     load: async () => (await import('./upstream.js')).acl,

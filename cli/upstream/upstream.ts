@@ -5,7 +5,7 @@ import { createLogger } from '../../terminal/logger.js';
 import { type CommandIo, type CommandModule, parseCommandOrHelp } from '../args.js';
 import { untilSignal } from '../signals.js';
 
-const CONNECTION_OPTIONS = `Options:
+export const CONNECTION_OPTIONS = `Options:
   --broker URL           mqtt://host:1883 or mqtts://host:8883 (required)
   --data DIR             upstream data directory (required)
   --ca FILE              CA certificate to pin (TLS)
@@ -53,7 +53,7 @@ Revokes a terminal's enrolment: upstream refuses its records (alert revoked_term
 
 const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
 
-function connection(values: Record<string, string | string[] | boolean | undefined>, usage: string) {
+export function connection(values: Record<string, string | string[] | boolean | undefined>, usage: string) {
   const broker = values.broker as string | undefined;
   const data = values.data as string | undefined;
   const missing = [broker ? undefined : '--broker URL', data ? undefined : '--data DIR'].filter(Boolean);
@@ -91,7 +91,7 @@ function connection(values: Record<string, string | string[] | boolean | undefin
   };
 }
 
-const CONNECTION_FLAGS = {
+export const CONNECTION_FLAGS = {
   broker: { type: 'string' },
   data: { type: 'string' },
   ca: { type: 'string' },

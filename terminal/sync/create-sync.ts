@@ -8,6 +8,7 @@ import type { OutboxReader } from '../ledger/types.js';
 import type { Logger } from '../logger.js';
 import { checkCommand } from './command-guard.js';
 import { parseEd25519PublicKey } from './command-signing.js';
+import { DeliveryDownlink, type DeliveryNoteReceiver } from './delivery-downlink.js';
 import { OutboxDrain } from './drain.js';
 import { MqttLink } from './link.js';
 import { type SyncOptions, type SyncOptionsInput, syncOptionsSchema } from './options.js';
@@ -15,6 +16,7 @@ import {
   ackSchema,
   announcementSchema,
   type CommandResult,
+  type DeliveryOutcome,
   decodeJson,
   PROTOCOL_VERSION,
   type SignedCommand,
@@ -41,6 +43,11 @@ export interface SyncDeps {
   onReloadConfig?: () => unknown;
   /** `health` command: the full health report (every item with its details), not the summary. */
   healthReport?: () => unknown;
+  /**
+   * Delivery notes on `deliveries` (terminal/receiving `receiveDeliveryNotes`, on terminal.db's
+   * connection). Without it the terminal does not subscribe to the topic.
+   */
+  deliveries?: DeliveryNoteReceiver;
   /** `request_logs` command: returns recent log text. */
   collectLogs?: (args: Record<string, unknown>) => unknown;
   now?: () => number;
@@ -68,6 +75,8 @@ export interface SyncEvents {
   /** Upstream's clock, read from a live (not retained) message just received. */
   upstreamTime: [string];
   command: [SignedCommand];
+  /** A delivery note's outcome, as reported upstream on `deliveries/result`. */
+  delivery: [DeliveryOutcome];
   refused: [{ topic: string; code: string; message: string }];
   statusPublished: [Record<string, unknown>];
 }
@@ -154,10 +163,14 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
       keepaliveSeconds: options.keepaliveSeconds,
       reconnect: options.reconnect,
       will: { topic: topics.status, payload: offline },
+      // MQTT 5: the broker drops, instead of sending us, a packet larger than any message our
+      // options could accept (a delivery note, else maxDownlinkBytes); smaller ones are refused here.
+      maximumPacketSize: Math.max(options.maxDownlinkBytes, options.deliveries.maxNoteBytes) + 64 * 1024,
       subscriptions: [
         topics.acks,
         topics.cmd,
         topics.registryResponse,
+        ...(deps.deliveries ? [topics.deliveries] : []),
         ...(deps.registry ? scopeTopics.map((s) => s.topics.manifest) : []),
       ],
     },
@@ -408,7 +421,31 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
     reportAfterAck(hadRejected || ack.data.problem !== undefined);
   };
 
+  const deliveries = deps.deliveries
+    ? new DeliveryDownlink(
+        {
+          receive: deps.deliveries,
+          trust: () => ({
+            keys,
+            storeId: options.storeId,
+            maxClockSkewMs: options.commands.maxClockSkewMs,
+            nonces: store,
+            nowMs: now(),
+          }),
+          publishOutcome: (outcome) =>
+            link.publish(topics.deliveryResult, JSON.stringify(outcome), { qos: 1 }),
+          refuse: (code, message, extra) => refuse(topics.deliveries, code, message, extra),
+          onOutcome: (outcome) => events.emit('delivery', outcome),
+          logger: log,
+          now,
+        },
+        options.deliveries,
+      )
+    : undefined;
+
   const onMessage = async (topic: string, payload: Buffer, retained = false): Promise<void> => {
+    // Notes are bounded on their own (budget and size before parsing): they may exceed maxDownlinkBytes.
+    if (deliveries && topic === topics.deliveries) return deliveries.onMessage(payload);
     if (payload.length > options.maxDownlinkBytes) {
       refuse(
         topic,

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { HealthModel } from '../health/health-model.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
+import { receiveDeliveryNotes } from '../receiving/note-downlink.js';
+import { ReceivingStore } from '../receiving/receiving-store.js';
 import type { ImportTrust } from '../registry/import.js';
 import { RegistryStore } from '../registry/store.js';
 import type { RegistryReader } from '../registry/types.js';
@@ -56,6 +58,8 @@ export function createTerminalSync(
         };
       },
       healthReport: () => core.health.snapshot(),
+      // Delivery notes go into terminal.db beside the ledger and sync's nonces (docs/receiving.md).
+      deliveries: receiveDeliveryNotes(new ReceivingStore(core.ledger.db)),
       ...(extra.onReloadConfig ? { onReloadConfig: extra.onReloadConfig } : {}),
       ...(extra.collectLogs ? { collectLogs: extra.collectLogs } : {}),
     },

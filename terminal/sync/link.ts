@@ -14,6 +14,11 @@ export interface LinkOptions {
   keepaliveSeconds: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number; jitter: number; connectTimeoutMs: number };
   will?: { topic: string; payload: Buffer };
+  /**
+   * MQTT 5 Maximum Packet Size (§3.1.2.11.4): the broker discards, instead of sending, any packet
+   * larger than this, so an oversized downlink message never reaches our memory. @default none
+   */
+  maximumPacketSize?: number;
   /** Topics (re)subscribed after every connect that did not resume a session. */
   subscriptions: string[];
   /**
@@ -157,7 +162,15 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       resubscribe: false,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
-      ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySeconds, receiveMaximum: 1024 } } : {}),
+      ...(v5
+        ? {
+            properties: {
+              sessionExpiryInterval: o.sessionExpirySeconds,
+              receiveMaximum: 1024,
+              ...(o.maximumPacketSize ? { maximumPacketSize: o.maximumPacketSize } : {}),
+            },
+          }
+        : {}),
       ...(o.will ? { will: { topic: o.will.topic, payload: o.will.payload, qos: 1, retain: true } } : {}),
       ...(o.tls
         ? {

@@ -124,6 +124,40 @@ export const syncOptionsSchema = z.strictObject({
       maxClockSkewMs: z.number().int().nonnegative().default(300_000),
     })
     .prefault({}),
+  /**
+   * Delivery notes on `vt/{store}/{terminal}/deliveries` (docs/receiving.md "Notes over MQTT").
+   * Each costs a parse, a signature check over the whole note and one transaction (about 0.5 s
+   * for 100,000 units), so what a flood can make the terminal do is capped: notes over
+   * `maxNoteBytes` are refused unparsed, and at most `burst` notes then `perMinute` a minute
+   * (and `bytesPerMinute` bytes a minute) are looked at; the rest are dropped with one warning
+   * per flood.
+   */
+  deliveries: z
+    .strictObject({
+      /** Largest note, checked before parsing. 100,000 units in GS1 form are about 4 MB. @default 16777216 */
+      maxNoteBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(16 * 1024 * 1024),
+      /**
+       * Notes read at once, e.g. those queued by the broker while the terminal was offline. A small
+       * note costs a few milliseconds; large ones are bounded by `bytesPerMinute`. @default 60
+       */
+      burst: z.number().int().positive().default(60),
+      /** @default 60 */
+      perMinute: z.number().positive().default(60),
+      /** Note bytes a minute (at least `maxNoteBytes`, so the largest note always gets through). @default 67108864 */
+      bytesPerMinute: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024 * 1024),
+    })
+    .refine((d) => d.bytesPerMinute >= d.maxNoteBytes, {
+      message: 'Expected deliveries.bytesPerMinute to be at least deliveries.maxNoteBytes',
+    })
+    .prefault({}),
   /** Downlink messages above this size are refused (and logged). @default 1048576 */
   maxDownlinkBytes: z
     .number()

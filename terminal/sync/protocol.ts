@@ -202,6 +202,25 @@ export interface CommandResult {
   result: { status: 'ok'; data: unknown } | { status: 'error'; error: { code: string; message: string } };
 }
 
+/**
+ * A terminal's answer to a delivery note it got on `deliveries` (terminal/receiving), published on
+ * `deliveries/result` so the sender knows: `accepted` (stored, `units` on it), `already_imported`
+ * (the same delivery under a new message id: nothing changed) or `refused` with the named code
+ * (terminal/receiving/import-note.ts NOTE_REFUSAL_CODES); a refused note left nothing behind.
+ */
+export const deliveryOutcomeSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  /** The note message's id (its nonce), as sent. */
+  id: z.string().min(1).max(64),
+  deliveryId: z.string().min(1).max(64).optional(),
+  at: z.string().min(1).max(40),
+  status: z.enum(['accepted', 'already_imported', 'refused']),
+  units: z.number().int().nonnegative().optional(),
+  code: z.string().min(1).max(64).optional(),
+  message: z.string().max(500).optional(),
+});
+export type DeliveryOutcome = z.infer<typeof deliveryOutcomeSchema>;
+
 const fileRefSchema = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/),
   size: z.number().int().nonnegative(),

@@ -24,13 +24,17 @@ export interface TerminalTopics {
   ledgerRequest: string;
   /** down, QoS 1: responses to ledger recovery requests. */
   ledgerResponse: string;
+  /** down, QoS 1, message expiry: signed delivery notes for this receiving point (terminal/receiving). */
+  deliveries: string;
+  /** up, QoS 1: the outcome of each delivery note (accepted, already imported, refused with a code). */
+  deliveryResult: string;
 }
 
 /** What a terminal publishes (uplink) and reads (downlink) under its own prefix: the broker ACL's lists. */
 export function terminalTopicRoles(t: TerminalTopics): { uplink: string[]; downlink: string[] } {
   return {
-    uplink: [t.status, t.records, t.cmdResult, t.registryRequest, t.ledgerRequest],
-    downlink: [t.acks, t.cmd, t.registryResponse, t.ledgerResponse],
+    uplink: [t.status, t.records, t.cmdResult, t.registryRequest, t.ledgerRequest, t.deliveryResult],
+    downlink: [t.acks, t.cmd, t.registryResponse, t.ledgerResponse, t.deliveries],
   };
 }
 
@@ -54,6 +58,8 @@ export function terminalTopics(storeId: string, terminalId: string): TerminalTop
     registryResponse: `${prefix}/registry/res`,
     ledgerRequest: `${prefix}/ledger/req`,
     ledgerResponse: `${prefix}/ledger/res`,
+    deliveries: `${prefix}/deliveries`,
+    deliveryResult: `${prefix}/deliveries/result`,
   };
 }
 
@@ -80,6 +86,7 @@ export function upstreamSubscriptions(group: string | undefined): {
   ledgerRequests: string;
   status: string;
   cmdResults: string;
+  deliveryResults: string;
 } {
   const share = (topic: string) => (group ? `$share/${group}/${topic}` : topic);
   return {
@@ -87,6 +94,7 @@ export function upstreamSubscriptions(group: string | undefined): {
     registryRequests: share('vt/+/+/registry/req'),
     ledgerRequests: share('vt/+/+/ledger/req'),
     cmdResults: share('vt/+/+/cmd/result'),
+    deliveryResults: share('vt/+/+/deliveries/result'),
     // Status is retained and small: every worker keeps the whole picture, so it is not shared.
     status: 'vt/+/+/status',
   };

@@ -6,6 +6,8 @@ import type { HealthItem } from '../../../terminal/health/types.js';
 import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import { createLogger, type Logger } from '../../../terminal/logger.js';
+import { receiveDeliveryNotes } from '../../../terminal/receiving/note-downlink.js';
+import { ReceivingStore } from '../../../terminal/receiving/receiving-store.js';
 import { createSync, type Sync, type SyncDeps } from '../../../terminal/sync/create-sync.js';
 import type { SyncOptionsInput } from '../../../terminal/sync/options.js';
 import type { RegistryApplier } from '../../../terminal/sync/registry-transfer.js';
@@ -60,6 +62,8 @@ export function startTerminal(
     registry?: RegistryApplier;
     onHealth?: (component: string, item: HealthItem) => void;
     deps?: Pick<SyncDeps, 'onReloadConfig' | 'collectLogs' | 'healthReport'>;
+    /** Delivery notes on the downlink go into this terminal.db (terminal/receiving), as in the terminal. */
+    receiving?: boolean;
   } = {},
 ): TerminalHandle {
   mkdirSync(dir, { recursive: true });
@@ -81,6 +85,7 @@ export function startTerminal(
         },
       },
       ...(extra.registry ? { registry: extra.registry } : {}),
+      ...(extra.receiving ? { deliveries: receiveDeliveryNotes(new ReceivingStore(db)) } : {}),
       ...extra.deps,
     },
     options,

@@ -3,6 +3,7 @@
  * process, with the signed registry and its sold-unit delta builder), and per store a terminal
  * process whose MQTT link runs through a TCP proxy that can be cut (a store losing its network).
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateConfig } from '../../../terminal/config/load-config.js';
@@ -75,6 +76,8 @@ export class StoreDayStack {
   private broker!: MosquittoBroker;
   private desk!: RegistryDesk;
   private upstreamLog: string[] = [];
+  /** Upstream's command key: signs commands and delivery notes; every terminal pins its public half. */
+  private readonly commandKey = generateKeyPairSync('ed25519');
 
   private constructor(readonly dir: string) {}
 
@@ -120,6 +123,7 @@ export class StoreDayStack {
           } as unknown as NodeJS.WritableStream,
         }),
         releasesDir,
+        commandKey: this.commandKey.privateKey,
         deltaBuilder: registryDeltaBuilder({
           releasesDir,
           stateDir: upDir,
@@ -167,6 +171,9 @@ export class StoreDayStack {
           reconnect: { initialDelayMs: 50, maxDelayMs: 400 },
           drain: { pollIntervalMs: 50, ackTimeoutMs: 3000 },
           registry: { scopes: [SCOPE], requestTimeoutMs: 3000 },
+          commands: {
+            publicKeys: [this.commandKey.publicKey.export({ format: 'pem', type: 'spki' }).toString()],
+          },
         },
         log: { level: 'warn' },
       });

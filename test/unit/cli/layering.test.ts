@@ -68,6 +68,10 @@ const CONTRACTS: Allowed[] = [
   { path: 'terminal/sync/topics.ts', why: 'the MQTT topic tree' },
   { path: 'terminal/sync/ledger-protocol.ts', why: 'the ledger recovery protocol' },
   { path: 'terminal/sync/command-signing.ts', why: 'signed commands and acks, as both ends check them' },
+  {
+    path: 'terminal/receiving/note-format.ts',
+    why: 'the delivery note format: upstream checks a note body before it signs and sends it',
+  },
   { path: 'terminal/verify/types.ts', why: 'verdict kinds, carried in sale and alert payloads' },
   { path: 'terminal/codes/types.ts', why: 'parsed code shapes the verdict types name' },
   {
