@@ -27,6 +27,11 @@ interface Accepted {
   payload: SaleLinePayload;
   /** The unit key its write-off takes; undefined for a product-only line (no write-off). */
   writeOff: string | undefined;
+  /**
+   * A splittable product's pack (拆零): its code and the parts sold here when the line was judged,
+   * checked again at commit (another lane may have sold parts meanwhile).
+   */
+  pack?: { key: string; packQuantity: number; sold: number };
 }
 
 /** A refused line with what the ledger must remember about it (clone/unknown alerts). */
@@ -57,8 +62,9 @@ export class CheckoutService {
   }
 
   /** `check` with the line decision the sale will make (POST /api/v1/checkout/check). */
-  checkLine(data: string, options: { deviceId?: string } = {}): CheckResponse {
-    return checkResponse(this.check(data, options));
+  checkLine(data: string, options: { deviceId?: string; quantity?: number } = {}): CheckResponse {
+    const { quantity, ...check } = options;
+    return checkResponse(this.check(data, check), quantity);
   }
 
   /** Completes one sale in its own durable transaction (see SaleBatcher for group commit). */
@@ -94,9 +100,12 @@ export class CheckoutService {
     if (again) return again;
     // Only unit codes are written off, so only they can have been sold since `prepare`.
     const active = writer.writeOffsOf(accepted.flatMap((a) => (a.writeOff ? [a.writeOff] : [])));
+    // Every split pack's code too: its last part may have been sold meanwhile (see recheckPacks).
+    const packKeys = accepted.flatMap((a) => (a.pack && !a.writeOff ? [a.pack.key] : []));
+    if (packKeys.length > 0) for (const [k, w] of writer.writeOffsOf(packKeys)) active.set(k, w);
     for (const line of accepted) {
       const sold = line.writeOff ? active.get(line.writeOff) : undefined;
-      if (!sold) continue;
+      if (!sold || line.payload.part) continue;
       const previous: SoldContext = {
         where: 'here',
         storeId: sold.storeId,
@@ -106,6 +115,7 @@ export class CheckoutService {
       };
       refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
     }
+    this.recheckPacks(accepted, active, writer, refused);
     if (refused.length > 0) return this.refuse(refused, writer);
     const sale = writer.append<SalePayload>('sale', {
       cashier: input.cashier,
@@ -124,6 +134,59 @@ export class CheckoutService {
         : [],
     );
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
+  }
+
+  /**
+   * Under the write lock: the parts of each split pack sold since `prepare` (another lane, an
+   * earlier sale of the batch). A part that no longer fits is refused (`exceeds_remaining`, no
+   * clone alert: selling parts of one pack on two lanes is lawful); a part that became the last
+   * takes the write-off; a whole-pack line of a pack opened meanwhile is refused.
+   */
+  private recheckPacks(
+    accepted: Accepted[],
+    active: Map<string, unknown>,
+    writer: SaleWriter,
+    refused: Refusal[],
+  ): void {
+    const packs = accepted.filter((a) => a.pack);
+    if (packs.length === 0) return;
+    const soldNow = writer.splitSoldOf(packs.map((a) => a.pack!.key));
+    for (const a of packs) {
+      const { key, packQuantity, sold } = a.pack!;
+      const now = soldNow.get(key) ?? 0;
+      const part = a.payload.part;
+      if (now === sold && !(part && active.has(key))) continue;
+      const left = active.has(key) ? 0 : packQuantity - now;
+      if (!part) {
+        if (active.has(key)) continue; // a whole pack sold meanwhile: the write-off check refused it
+        refused.push(
+          this.packRefusal(
+            a,
+            `The pack was opened by another sale meanwhile (${left} of ${packQuantity} left)`,
+          ),
+        );
+      } else if (part.quantity > left) {
+        refused.push(
+          this.packRefusal(
+            a,
+            `Only ${left} of ${packQuantity} ${part.unit}s left, ${part.quantity} asked (sold by another sale meanwhile)`,
+          ),
+        );
+      } else {
+        a.writeOff = part.quantity === left ? key : undefined;
+      }
+    }
+  }
+
+  private packRefusal(a: Accepted, message: string): Refusal {
+    return {
+      line: a.line,
+      codeKey: a.payload.codeKey,
+      verdict: a.payload.verdict,
+      reason: a.payload.part ? 'exceeds_remaining' : 'sold_concurrently',
+      message,
+      overridable: false,
+    };
   }
 
   /** Step 3, after the commit is durable: hand a new sale's receipt to the print queue. */
@@ -178,7 +241,7 @@ export class CheckoutService {
     input.lines.forEach((lineInput, line) => {
       const verdict = verdicts[line]!;
       const key = verdict.code?.key;
-      const decision = decideLine(verdict, lineInput.override);
+      const decision = decideLine(verdict, lineInput.override, lineInput.quantity);
       const refusal = (reason: string, message: string, overridable: boolean): Refusal => ({
         line,
         ...(key ? { codeKey: key } : {}),
@@ -190,13 +253,15 @@ export class CheckoutService {
       });
       // One unit scanned twice. Product-only lines are different packs of one product: a basket
       // may hold several, none written off.
-      if (decision.writeOff !== undefined && seen.has(decision.writeOff)) {
+      // A split-pack line that is not the last part writes nothing off, yet is the same unit.
+      const unit = decision.writeOff ?? (decision.part ? key : undefined);
+      if (unit !== undefined && seen.has(unit)) {
         refused.push(
           refusal('duplicate_line', `Line ${line + 1} scans the same unit as an earlier line`, false),
         );
         return;
       }
-      if (decision.writeOff !== undefined) seen.add(decision.writeOff);
+      if (unit !== undefined) seen.add(unit);
       if (decision.outcome !== 'sellable') {
         const r = refusal(decision.reason, decision.message, decision.outcome === 'overridable');
         if (decision.alert === 'clone' && key && verdict.sold) {
@@ -207,15 +272,34 @@ export class CheckoutService {
         refused.push(r);
         return;
       }
+      const split = verdict.product?.split;
       accepted.push({
         line,
         writeOff: decision.writeOff,
+        ...(split && !decision.productOnly
+          ? {
+              pack: {
+                key: key!,
+                packQuantity: split.packQuantity,
+                sold:
+                  split.packQuantity -
+                  (decision.part?.remaining ?? verdict.split?.remaining ?? split.packQuantity),
+              },
+            }
+          : {}),
         // Keys in sorted order, as in every payload the checkout builds: the ledger's canonical
         // JSON then takes JSON.stringify's fast path (see canonicalJson).
         payload: {
           codeKey: key!,
           codeTail: codeTail(key!),
           override: decision.override,
+          part: decision.part
+            ? {
+                packQuantity: decision.part.packQuantity,
+                quantity: decision.part.quantity,
+                unit: decision.part.unit,
+              }
+            : undefined,
           productKey: verdict.product?.key,
           productName: verdict.product?.names,
           productOnly: decision.productOnly ? true : undefined,
@@ -320,12 +404,21 @@ export class CheckoutService {
   }
 }
 
+/** Largest split pack (the registry's limit). */
+const MAX_PACK_QUANTITY = 10_000;
+
 function validateSale(input: SaleInput, maxLines: number): string | undefined {
   if (!Array.isArray(input.lines) || input.lines.length === 0)
     return 'Expected `lines` to hold at least one line';
   if (input.lines.length > maxLines) return `Expected at most ${maxLines} lines, got ${input.lines.length}`;
   for (const [i, line] of input.lines.entries()) {
     if (typeof line.data !== 'string') return `Expected lines[${i}].data to be a string`;
+    if (
+      line.quantity !== undefined &&
+      (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_PACK_QUANTITY)
+    ) {
+      return `Expected lines[${i}].quantity to be a whole number of parts from 1 to ${MAX_PACK_QUANTITY}, got ${JSON.stringify(line.quantity)}`;
+    }
     if (line.override && (!line.override.by || !line.override.reason?.trim())) {
       return `Expected lines[${i}].override to name who approved (by) and why (reason)`;
     }
