@@ -170,7 +170,8 @@ export function checkResponse(verdict: Verdict, quantity?: number): CheckRespons
   const key = verdict.code?.key;
   return {
     verdict: verdict.verdict,
-    reason: verdict.reason,
+    // The decision's reason: the verdict's, or a split-pack refusal (`not_splittable`, `exceeds_remaining`).
+    reason: decision.reason,
     decision: decision.outcome,
     sellable: decision.outcome === 'sellable',
     overridable: decision.outcome === 'overridable',
