@@ -96,9 +96,13 @@ export class LedgerReads {
         `SELECT code_key, SUM(quantity) AS sold FROM ledger_split_parts
          WHERE code_key IN (SELECT value FROM json_each(?)) AND returned_seq IS NULL GROUP BY code_key`,
       ),
+      splitSoldOne: db
+        .prepare('SELECT SUM(quantity) FROM ledger_split_parts WHERE code_key = ? AND returned_seq IS NULL')
+        .pluck(),
       soldParts: db.prepare(
-        `SELECT seq, line, sale_id, at, store_id, quantity, pack_quantity FROM ledger_split_parts
-         WHERE code_key = ? AND returned_seq IS NULL ORDER BY seq DESC, line DESC`,
+        `SELECT s.seq, s.line, r.id AS sale_id, r.at, r.store_id, s.quantity, s.pack_quantity
+         FROM ledger_split_parts s JOIN ledger_records r ON r.seq = s.seq
+         WHERE s.code_key = ? AND s.returned_seq IS NULL ORDER BY s.seq DESC, s.line DESC`,
       ),
       pending: db.prepare(
         `SELECT ${COLUMNS} FROM ledger_outbox o JOIN ledger_records r ON r.seq = o.seq
@@ -154,6 +158,12 @@ export class LedgerReads {
   splitSoldOf(keys: readonly string[]): Map<string, number> {
     const found = new Map<string, number>();
     if (keys.length === 0) return found;
+    if (keys.length === 1) {
+      // One scan (the kiosk, a basket line): a plain indexed lookup, no json_each.
+      const sold = this.q.splitSoldOne.get(keys[0]) as number | null;
+      if (sold) found.set(keys[0]!, sold);
+      return found;
+    }
     const rows = this.q.splitSold.all(JSON.stringify(keys)) as { code_key: string; sold: number }[];
     for (const row of rows) found.set(row.code_key, row.sold);
     return found;

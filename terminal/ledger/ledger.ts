@@ -460,7 +460,7 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       );
       const rows = replaySplitParts(this.iterate());
       for (const r of rows) {
-        insert.run(r.saleSeq, r.line, r.codeKey, r.quantity, r.packQuantity, r.saleId, r.at, r.storeId);
+        insert.run(r.saleSeq, r.line, r.codeKey, r.quantity, r.packQuantity);
         if (r.returnedSeq !== null) mark.run(r.returnedSeq, r.saleSeq, r.line);
       }
       return rows.length;
@@ -543,19 +543,7 @@ function rowsOf({ record, payloadJson }: BuiltRecord): WriterOp[] {
     // Split-pack lines (split-parts.ts); a whole-pack sale only pays for the test.
     p.lines.forEach((l, line) => {
       if (l.part) {
-        rows.push([
-          4,
-          [
-            record.seq,
-            line,
-            l.codeKey,
-            l.part.quantity,
-            l.part.packQuantity,
-            record.id,
-            record.at,
-            record.storeId,
-          ],
-        ]);
+        rows.push([4, [record.seq, line, l.codeKey, l.part.quantity, l.part.packQuantity]]);
       }
     });
   } else if (record.type === 'write_off') {
