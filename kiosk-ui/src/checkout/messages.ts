@@ -61,7 +61,7 @@ export const checkoutMessages: Catalogue<Key> = {
     override: '经理放行',
     overridden: '经理{by}已放行：{reason}',
     quantity: '拆零数量（{unit}）',
-    opened: '已拆零，剩余 {n}/{N}',
+    opened: '已拆零，剩余{n}/{N}',
     overrideTitle: '经理放行（仅限无法核验的商品）',
     manager: '经理工号',
     pin: '经理密码',

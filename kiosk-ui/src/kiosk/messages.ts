@@ -63,7 +63,7 @@ export const kioskMessages: Catalogue<Key> = {
     body_unknown: '该产品受监管，但这个码没有登记，可能是假冒商品。',
     title_malformed: '无法识别，请重新扫描',
     body_malformed: '请将码平放，对准扫描窗口再试一次。',
-    title_opened: '已拆零，剩余 {n}/{N}',
+    title_opened: '已拆零，剩余{n}/{N}',
     body_opened: '此码为正品。本店按{unit}拆零销售此盒，已售出部分，剩余的仍在销售。',
     title_mismatch: '码与登记信息不符',
     body_mismatch: '此码已登记，但包装上印的批号或有效期与码库登记的不同，可能是假冒商品。',
