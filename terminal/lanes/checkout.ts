@@ -218,7 +218,7 @@ export class CheckoutService {
       .map((l) => this.deps.verifier.keyOf(l.data) ?? '')
       .sort()
       .join('\n');
-    if (before !== now) {
+    if (before !== now || !sameQuantities(view.lines, input.lines, this.deps.verifier)) {
       return {
         ok: false,
         code: 'idempotency_conflict',
@@ -402,6 +402,20 @@ export class CheckoutService {
     // The sale is committed; the receipt can be reprinted from the ledger.
     this.log?.error({ saleId, err: error }, 'receipt could not be queued');
   }
+}
+
+/**
+ * A retry asks for the parts the stored sale sold: every input line with a `quantity` names a
+ * stored split-pack line of that quantity (a line without one took what was left, whatever it was).
+ */
+function sameQuantities(
+  stored: readonly SaleLinePayload[],
+  lines: readonly SaleInput['lines'][number][],
+  verifier: CheckoutDeps['verifier'],
+): boolean {
+  if (!lines.some((l) => l.quantity !== undefined)) return true;
+  const sold = new Map(stored.map((l) => [l.codeKey, l.part?.quantity]));
+  return lines.every((l) => l.quantity === undefined || sold.get(verifier.keyOf(l.data) ?? '') === l.quantity);
 }
 
 /** Largest split pack (the registry's limit). */

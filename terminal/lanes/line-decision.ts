@@ -72,12 +72,12 @@ export function decideLine(verdict: Verdict, override?: Approval, quantity?: num
   const state = { ...unopenedPack(split.packQuantity), remaining };
   const step = nextPackState(state, { kind: 'sell_part', quantity: asked });
   if (!step.ok) {
+    // The sale validated `quantity` as a whole number ≥ 1: what fails here is asking for more than
+    // the pack holds or has left, one reason for the cashier.
     return splitRefusal(
       decision,
-      step.code,
-      step.code === 'exceeds_remaining'
-        ? `Only ${remaining} of ${split.packQuantity} ${split.unit}s left, ${asked} asked`
-        : step.message,
+      'exceeds_remaining',
+      `Only ${remaining} of ${split.packQuantity} ${split.unit}s left, ${asked} asked`,
     );
   }
   const part = { packQuantity: split.packQuantity, quantity: asked, unit: split.unit };
