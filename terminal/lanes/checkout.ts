@@ -415,7 +415,9 @@ function sameQuantities(
 ): boolean {
   if (!lines.some((l) => l.quantity !== undefined)) return true;
   const sold = new Map(stored.map((l) => [l.codeKey, l.part?.quantity]));
-  return lines.every((l) => l.quantity === undefined || sold.get(verifier.keyOf(l.data) ?? '') === l.quantity);
+  return lines.every(
+    (l) => l.quantity === undefined || sold.get(verifier.keyOf(l.data) ?? '') === l.quantity,
+  );
 }
 
 /** Largest split pack (the registry's limit). */
