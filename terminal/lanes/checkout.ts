@@ -13,6 +13,7 @@ import { buildSaleReceipt, codeTail } from './checkout-receipt.js';
 import type { CheckoutDeps, RefusedLine, SaleInput, SaleOutcome, SaleView } from './checkout-types.js';
 import type { CheckResponse } from './checkout-wire.js';
 import { checkResponse, decideLine, soldMessage } from './line-decision.js';
+import { type PackLine, recheckPacks, sameQuantities } from './split-pack-commit.js';
 
 /** A sale that passed `prepare`: what to write, and what was refused already. */
 export interface PreparedSale {
@@ -21,17 +22,12 @@ export interface PreparedSale {
   refused: Refusal[];
 }
 
-/** A line that passed the rules, ready to be written. */
-interface Accepted {
+/** A line that passed the rules, ready to be written (a split pack's: see split-pack-commit.ts). */
+interface Accepted extends PackLine {
   line: number;
   payload: SaleLinePayload;
   /** The unit key its write-off takes; undefined for a product-only line (no write-off). */
   writeOff: string | undefined;
-  /**
-   * A splittable product's pack (拆零): its code and the parts sold here when the line was judged,
-   * checked again at commit (another lane may have sold parts meanwhile).
-   */
-  pack?: { key: string; packQuantity: number; sold: number };
 }
 
 /** A refused line with what the ledger must remember about it (clone/unknown alerts). */
@@ -115,7 +111,7 @@ export class CheckoutService {
       };
       refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
     }
-    this.recheckPacks(accepted, active, writer, refused);
+    refused.push(...recheckPacks(accepted, active, writer));
     if (refused.length > 0) return this.refuse(refused, writer);
     const sale = writer.append<SalePayload>('sale', {
       cashier: input.cashier,
@@ -134,59 +130,6 @@ export class CheckoutService {
         : [],
     );
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
-  }
-
-  /**
-   * Under the write lock: the parts of each split pack sold since `prepare` (another lane, an
-   * earlier sale of the batch). A part that no longer fits is refused (`exceeds_remaining`, no
-   * clone alert: selling parts of one pack on two lanes is lawful); a part that became the last
-   * takes the write-off; a whole-pack line of a pack opened meanwhile is refused.
-   */
-  private recheckPacks(
-    accepted: Accepted[],
-    active: Map<string, unknown>,
-    writer: SaleWriter,
-    refused: Refusal[],
-  ): void {
-    const packs = accepted.filter((a) => a.pack);
-    if (packs.length === 0) return;
-    const soldNow = writer.splitSoldOf(packs.map((a) => a.pack!.key));
-    for (const a of packs) {
-      const { key, packQuantity, sold } = a.pack!;
-      const now = soldNow.get(key) ?? 0;
-      const part = a.payload.part;
-      if (now === sold && !(part && active.has(key))) continue;
-      const left = active.has(key) ? 0 : packQuantity - now;
-      if (!part) {
-        if (active.has(key)) continue; // a whole pack sold meanwhile: the write-off check refused it
-        refused.push(
-          this.packRefusal(
-            a,
-            `The pack was opened by another sale meanwhile (${left} of ${packQuantity} left)`,
-          ),
-        );
-      } else if (part.quantity > left) {
-        refused.push(
-          this.packRefusal(
-            a,
-            `Only ${left} of ${packQuantity} ${part.unit}s left, ${part.quantity} asked (sold by another sale meanwhile)`,
-          ),
-        );
-      } else {
-        a.writeOff = part.quantity === left ? key : undefined;
-      }
-    }
-  }
-
-  private packRefusal(a: Accepted, message: string): Refusal {
-    return {
-      line: a.line,
-      codeKey: a.payload.codeKey,
-      verdict: a.payload.verdict,
-      reason: a.payload.part ? 'exceeds_remaining' : 'sold_concurrently',
-      message,
-      overridable: false,
-    };
   }
 
   /** Step 3, after the commit is durable: hand a new sale's receipt to the print queue. */
@@ -218,7 +161,7 @@ export class CheckoutService {
       .map((l) => this.deps.verifier.keyOf(l.data) ?? '')
       .sort()
       .join('\n');
-    if (before !== now || !sameQuantities(view.lines, input.lines, this.deps.verifier)) {
+    if (before !== now || !sameQuantities(view.lines, input.lines, (d) => this.deps.verifier.keyOf(d))) {
       return {
         ok: false,
         code: 'idempotency_conflict',
@@ -402,22 +345,6 @@ export class CheckoutService {
     // The sale is committed; the receipt can be reprinted from the ledger.
     this.log?.error({ saleId, err: error }, 'receipt could not be queued');
   }
-}
-
-/**
- * A retry asks for the parts the stored sale sold: every input line with a `quantity` names a
- * stored split-pack line of that quantity (a line without one took what was left, whatever it was).
- */
-function sameQuantities(
-  stored: readonly SaleLinePayload[],
-  lines: readonly SaleInput['lines'][number][],
-  verifier: CheckoutDeps['verifier'],
-): boolean {
-  if (!lines.some((l) => l.quantity !== undefined)) return true;
-  const sold = new Map(stored.map((l) => [l.codeKey, l.part?.quantity]));
-  return lines.every(
-    (l) => l.quantity === undefined || sold.get(verifier.keyOf(l.data) ?? '') === l.quantity,
-  );
 }
 
 /** Largest split pack (the registry's limit). */
