@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toProduct } from '../../../cli/registry/input.js';
 import { canonicalLine, parseLine, productLine } from '../../../terminal/registry/body-format.js';
 
 const OLD = 'P\t6907777\t阿莫西林胶囊\tAmoxicillin capsules\tAcme\t\t1\t0';
@@ -33,5 +34,27 @@ describe('registry body: the product split field (拆零)', () => {
 
   it('a tenth field is refused as before', () => {
     expect(() => parseLine(`${OLD}\t10:strip\tx`)).toThrow('P record needs 8 fields, got 10');
+  });
+});
+
+describe('registry authoring input (veriterm registry build/delta): split', () => {
+  const row = {
+    key: '6907777',
+    name_zh: '阿莫西林胶囊',
+    name_en: 'Amoxicillin capsules',
+    manufacturer: 'Acme',
+  };
+  it('takes split as packQuantity:unit; empty or absent is a whole-pack product', () => {
+    expect(toProduct({ ...row, split: '10:strip' }, 'products.csv line 2').split).toEqual({
+      packQuantity: 10,
+      unit: 'strip',
+    });
+    expect(toProduct({ ...row, split: '' }, 'products.csv line 2')).not.toHaveProperty('split');
+    expect(toProduct(row, 'products.csv line 2')).not.toHaveProperty('split');
+  });
+  it('refuses a bad split naming the input line and what was expected', () => {
+    expect(() => toProduct({ ...row, split: '10 strips' }, 'products.csv line 3')).toThrow(
+      /products.csv line 3: split must be packQuantity:unit/,
+    );
   });
 });
