@@ -92,7 +92,7 @@ export const build: Subcommand = {
   name: 'build',
   usage: `Usage: veriterm registry build (--input FILE.ndjson | --products P.csv --batches B.csv --units U.csv) [options]
 
-NDJSON lines: {"type":"product","key","name_zh","name_en","manufacturer","spec","covered","withdrawn"}
+NDJSON lines: {"type":"product","key","name_zh","name_en","manufacturer","spec","covered","withdrawn","split"?}
               {"type":"batch","product","number","production_date","expiry_date","recalled","recall_reason"}
               {"type":"unit","key","status","batch","sold_store","sold_at","upstream_checks"}
 CSV files: a header row with the same field names (no "type" column).

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { VeritermError } from '../../terminal/errors.js';
-import { UNIT_STATUSES } from '../../terminal/registry/body-format.js';
+import { parseSplitField, UNIT_STATUSES } from '../../terminal/registry/body-format.js';
 import type { RegistryBatch, RegistryProduct, RegistryUnit } from '../../terminal/registry/types.js';
 
 const text = z.string().min(1);
@@ -27,6 +27,8 @@ export const productInput = z.object({
   spec: optional,
   covered: flag.default(true),
   withdrawn: flag.default(false),
+  // Split packs (拆零): `packQuantity:unit`, e.g. `10:strip`; empty or absent: sold whole only.
+  split: optional,
 });
 export const batchInput = z.object({
   product: text,
@@ -55,6 +57,13 @@ export function toProduct(row: unknown, where: string): RegistryProduct {
   };
   if (r.spec) p.spec = r.spec;
   if (r.withdrawn) p.withdrawn = true;
+  if (r.split) {
+    try {
+      p.split = parseSplitField(r.split);
+    } catch (error) {
+      throw new VeritermError('bad_input', `${where}: ${(error as Error).message}`);
+    }
+  }
   return p;
 }
 

@@ -1,4 +1,5 @@
 import type { SaleLinePayload } from '../ledger/payloads.js';
+import { partText } from './split-pack.js';
 
 /**
  * The receipt blocks checkout prints: a structural subset of terminal/receipts' ReceiptDocument
@@ -73,7 +74,8 @@ export function buildSaleReceipt(sale: SaleReceiptInput): SaleReceiptDocument {
     blocks.push({
       type: 'columns',
       columns: [
-        { text: `  ...${line.codeTail}` },
+        // A split-pack line prints its part: "...123456 3/10 strips".
+        { text: `  ...${line.codeTail}${line.part ? ` ${partText(line.part)}` : ''}` },
         { text: verificationMark(line), width: 5, align: 'right' },
       ],
     });

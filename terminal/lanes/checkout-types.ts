@@ -59,6 +59,11 @@ export interface SaleLineInput {
    * terminal/lanes/line-decision.ts.
    */
   override?: Approval;
+  /**
+   * Split packs (拆零): the parts of a splittable product's pack this line sells. Without it the
+   * line sells the whole pack, or what is left of an opened one (terminal/lanes/split-pack.ts).
+   */
+  quantity?: number;
 }
 
 export interface SaleInput {

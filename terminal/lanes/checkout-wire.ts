@@ -3,8 +3,8 @@
  * the terminal and kiosk-ui/src/checkout. Type-only: nothing here pulls server code into the page.
  */
 
-import type { SaleLinePayload } from '../ledger/payloads.js';
-import type { CodeMismatch, Verdict, VerdictKind } from '../verify/types.js';
+import type { ReturnLinePayload, SaleLinePayload } from '../ledger/payloads.js';
+import type { CodeMismatch, SplitState, Verdict, VerdictKind } from '../verify/types.js';
 
 /** What a basket line comes to: taken as it is, taken only on a supervisor's approval, or never. */
 export type LineOutcome = 'sellable' | 'overridable' | 'refused';
@@ -14,7 +14,11 @@ export interface RefusedLine {
   line: number;
   codeKey?: string;
   verdict: VerdictKind;
-  /** Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`. */
+  /**
+   * Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`; split packs:
+   * `not_splittable` (a quantity on a product sold whole only), `exceeds_remaining` (more parts
+   * than are left).
+   */
   reason: string;
   /** The code's batch/expiry against the registered unit's, when they disagree. */
   mismatch?: CodeMismatch;
@@ -61,7 +65,8 @@ export interface ReturnView {
   externalRef?: string;
   approvedBy: string;
   reason?: string;
-  lines: { codeKey: string; saleId: string; writeOffId: string; writeOffSeq: number }[];
+  /** A split-pack line carries `part` (and the write-off only if it sold the pack's last part). */
+  lines: ReturnLinePayload[];
 }
 
 /** Someone with the manager role approving at the lane: their PIN, or a token they signed in with. */
@@ -70,7 +75,15 @@ export type ApprovalInput = { user: string; pin: string } | { token: string };
 export interface SaleRequest {
   /** The caller's id for this sale; retrying with it returns the same sale. */
   externalRef?: string;
-  lines: { data: string; override?: { reason: string; approval: ApprovalInput } }[];
+  lines: {
+    data: string;
+    /**
+     * Split packs (拆零): how many parts of a splittable product's pack this line sells (1 to the
+     * parts left). Without it a line sells the whole pack, or what is left of an opened one.
+     */
+    quantity?: number;
+    override?: { reason: string; approval: ApprovalInput };
+  }[];
 }
 
 /** 201 body `data`. `replayed` is true when externalRef matched an earlier sale. */
@@ -116,6 +129,11 @@ export type CheckResponse = Pick<
   sellable: boolean;
   /** `decision === 'overridable'` (only `unverifiable` lines, e.g. product-only codes). */
   overridable: boolean;
+  /**
+   * A splittable product's pack: its size and unit, and the parts left here (`remaining`); a line
+   * may then carry a `quantity`.
+   */
+  split?: SplitState;
   /** A product-only code (EAN/GTIN without a serial): sold on approval, it writes nothing off. */
   productOnly?: true;
   /** Why, in English, for a cashier or a POS log. */

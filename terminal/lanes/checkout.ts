@@ -13,6 +13,7 @@ import { buildSaleReceipt, codeTail } from './checkout-receipt.js';
 import type { CheckoutDeps, RefusedLine, SaleInput, SaleOutcome, SaleView } from './checkout-types.js';
 import type { CheckResponse } from './checkout-wire.js';
 import { checkResponse, decideLine, soldMessage } from './line-decision.js';
+import { type PackLine, recheckPacks, sameQuantities } from './split-pack-commit.js';
 
 /** A sale that passed `prepare`: what to write, and what was refused already. */
 export interface PreparedSale {
@@ -21,8 +22,8 @@ export interface PreparedSale {
   refused: Refusal[];
 }
 
-/** A line that passed the rules, ready to be written. */
-interface Accepted {
+/** A line that passed the rules, ready to be written (a split pack's: see split-pack-commit.ts). */
+interface Accepted extends PackLine {
   line: number;
   payload: SaleLinePayload;
   /** The unit key its write-off takes; undefined for a product-only line (no write-off). */
@@ -57,8 +58,9 @@ export class CheckoutService {
   }
 
   /** `check` with the line decision the sale will make (POST /api/v1/checkout/check). */
-  checkLine(data: string, options: { deviceId?: string } = {}): CheckResponse {
-    return checkResponse(this.check(data, options));
+  checkLine(data: string, options: { deviceId?: string; quantity?: number } = {}): CheckResponse {
+    const { quantity, ...check } = options;
+    return checkResponse(this.check(data, check), quantity);
   }
 
   /** Completes one sale in its own durable transaction (see SaleBatcher for group commit). */
@@ -94,9 +96,12 @@ export class CheckoutService {
     if (again) return again;
     // Only unit codes are written off, so only they can have been sold since `prepare`.
     const active = writer.writeOffsOf(accepted.flatMap((a) => (a.writeOff ? [a.writeOff] : [])));
+    // Every split pack's code too: its last part may have been sold meanwhile (see recheckPacks).
+    const packKeys = accepted.flatMap((a) => (a.pack && !a.writeOff ? [a.pack.key] : []));
+    if (packKeys.length > 0) for (const [k, w] of writer.writeOffsOf(packKeys)) active.set(k, w);
     for (const line of accepted) {
       const sold = line.writeOff ? active.get(line.writeOff) : undefined;
-      if (!sold) continue;
+      if (!sold || line.payload.part) continue;
       const previous: SoldContext = {
         where: 'here',
         storeId: sold.storeId,
@@ -106,6 +111,7 @@ export class CheckoutService {
       };
       refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
     }
+    refused.push(...recheckPacks(accepted, active, writer));
     if (refused.length > 0) return this.refuse(refused, writer);
     const sale = writer.append<SalePayload>('sale', {
       cashier: input.cashier,
@@ -155,7 +161,7 @@ export class CheckoutService {
       .map((l) => this.deps.verifier.keyOf(l.data) ?? '')
       .sort()
       .join('\n');
-    if (before !== now) {
+    if (before !== now || !sameQuantities(view.lines, input.lines, (d) => this.deps.verifier.keyOf(d))) {
       return {
         ok: false,
         code: 'idempotency_conflict',
@@ -178,7 +184,7 @@ export class CheckoutService {
     input.lines.forEach((lineInput, line) => {
       const verdict = verdicts[line]!;
       const key = verdict.code?.key;
-      const decision = decideLine(verdict, lineInput.override);
+      const decision = decideLine(verdict, lineInput.override, lineInput.quantity);
       const refusal = (reason: string, message: string, overridable: boolean): Refusal => ({
         line,
         ...(key ? { codeKey: key } : {}),
@@ -190,13 +196,15 @@ export class CheckoutService {
       });
       // One unit scanned twice. Product-only lines are different packs of one product: a basket
       // may hold several, none written off.
-      if (decision.writeOff !== undefined && seen.has(decision.writeOff)) {
+      // A split-pack line that is not the last part writes nothing off, yet is the same unit.
+      const unit = decision.writeOff ?? (decision.part ? key : undefined);
+      if (unit !== undefined && seen.has(unit)) {
         refused.push(
           refusal('duplicate_line', `Line ${line + 1} scans the same unit as an earlier line`, false),
         );
         return;
       }
-      if (decision.writeOff !== undefined) seen.add(decision.writeOff);
+      if (unit !== undefined) seen.add(unit);
       if (decision.outcome !== 'sellable') {
         const r = refusal(decision.reason, decision.message, decision.outcome === 'overridable');
         if (decision.alert === 'clone' && key && verdict.sold) {
@@ -207,15 +215,34 @@ export class CheckoutService {
         refused.push(r);
         return;
       }
+      const split = verdict.product?.split;
       accepted.push({
         line,
         writeOff: decision.writeOff,
+        ...(split && !decision.productOnly
+          ? {
+              pack: {
+                key: key!,
+                packQuantity: split.packQuantity,
+                sold:
+                  split.packQuantity -
+                  (decision.part?.remaining ?? verdict.split?.remaining ?? split.packQuantity),
+              },
+            }
+          : {}),
         // Keys in sorted order, as in every payload the checkout builds: the ledger's canonical
         // JSON then takes JSON.stringify's fast path (see canonicalJson).
         payload: {
           codeKey: key!,
           codeTail: codeTail(key!),
           override: decision.override,
+          part: decision.part
+            ? {
+                packQuantity: decision.part.packQuantity,
+                quantity: decision.part.quantity,
+                unit: decision.part.unit,
+              }
+            : undefined,
           productKey: verdict.product?.key,
           productName: verdict.product?.names,
           productOnly: decision.productOnly ? true : undefined,
@@ -320,12 +347,21 @@ export class CheckoutService {
   }
 }
 
+/** Largest split pack (the registry's limit). */
+const MAX_PACK_QUANTITY = 10_000;
+
 function validateSale(input: SaleInput, maxLines: number): string | undefined {
   if (!Array.isArray(input.lines) || input.lines.length === 0)
     return 'Expected `lines` to hold at least one line';
   if (input.lines.length > maxLines) return `Expected at most ${maxLines} lines, got ${input.lines.length}`;
   for (const [i, line] of input.lines.entries()) {
     if (typeof line.data !== 'string') return `Expected lines[${i}].data to be a string`;
+    if (
+      line.quantity !== undefined &&
+      (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > MAX_PACK_QUANTITY)
+    ) {
+      return `Expected lines[${i}].quantity to be a whole number of parts from 1 to ${MAX_PACK_QUANTITY}, got ${JSON.stringify(line.quantity)}`;
+    }
     if (line.override && (!line.override.by || !line.override.reason?.trim())) {
       return `Expected lines[${i}].override to name who approved (by) and why (reason)`;
     }

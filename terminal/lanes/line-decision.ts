@@ -1,9 +1,10 @@
-import type { Approval, SoldContext } from '../ledger/payloads.js';
+import type { Approval, SalePart, SoldContext } from '../ledger/payloads.js';
 import type { AlertKind } from '../ledger/types.js';
 import type { CodeMismatch, Verdict } from '../verify/types.js';
 import { codeTail } from './checkout-receipt.js';
 import type { LineOutcome } from './checkout-types.js';
 import type { CheckResponse } from './checkout-wire.js';
+import { nextPackState, partText, unopenedPack } from './split-pack.js';
 
 export type { LineOutcome };
 
@@ -29,6 +30,11 @@ export interface LineDecision {
   override?: Approval;
   /** The alert a refusal files (refused lines only). */
   alert?: LineAlert;
+  /**
+   * A split-pack line (拆零) that sells part of a pack: the part, and the parts left before this
+   * line. `writeOff` is then the code only when the part is the pack's last.
+   */
+  part?: SalePart & { remaining: number };
 }
 
 /**
@@ -42,7 +48,63 @@ export interface LineDecision {
  *   evidence: `clone` for a code sold before, `code_mismatch` for a code whose batch/expiry
  *   disagree with its unit (whatever verdict won), `unknown_code` for an unregistered code.
  */
-export function decideLine(verdict: Verdict, override?: Approval): LineDecision {
+export function decideLine(verdict: Verdict, override?: Approval, quantity?: number): LineDecision {
+  const decision = decideWhole(verdict, override);
+  const split = verdict.product?.split;
+  if (decision.outcome === 'overridable' && quantity !== undefined && !split) return notSplittable(decision);
+  if (decision.outcome !== 'sellable') {
+    // A pack sold out in parts here, asked for another part: nothing left, not a copied code.
+    if (quantity !== undefined && verdict.split?.remaining === 0 && verdict.sold?.where === 'here') {
+      const { packQuantity, unit } = verdict.split;
+      return splitRefusal(
+        decision,
+        'exceeds_remaining',
+        `The pack is sold out: 0 of ${packQuantity} ${unit}s left`,
+      );
+    }
+    return decision;
+  }
+  if (!split || decision.productOnly) return quantity === undefined ? decision : notSplittable(decision);
+  const remaining = verdict.split?.remaining ?? split.packQuantity;
+  // Without a quantity: the whole pack as ever, or what is left of an opened one.
+  const asked = quantity ?? (remaining < split.packQuantity ? remaining : undefined);
+  if (asked === undefined) return decision;
+  const state = { ...unopenedPack(split.packQuantity), remaining };
+  const step = nextPackState(state, { kind: 'sell_part', quantity: asked });
+  if (!step.ok) {
+    // The sale validated `quantity` as a whole number ≥ 1: what fails here is asking for more than
+    // the pack holds or has left, one reason for the cashier.
+    return splitRefusal(
+      decision,
+      'exceeds_remaining',
+      `Only ${remaining} of ${split.packQuantity} ${split.unit}s left, ${asked} asked`,
+    );
+  }
+  const part = { packQuantity: split.packQuantity, quantity: asked, unit: split.unit };
+  return {
+    ...decision,
+    writeOff: step.writeOff ? decision.writeOff : undefined,
+    message: `Sellable; ${partText(part)}${step.writeOff ? ', the last: the code is written off' : `, ${step.state.remaining} left`}`,
+    part: { ...part, remaining },
+  };
+}
+
+/** A quantity on a product its registry entry does not mark splittable. */
+function notSplittable(decision: LineDecision): LineDecision {
+  return splitRefusal(
+    decision,
+    'not_splittable',
+    'This product is sold as whole packs only: a quantity applies only to products the registry marks splittable',
+  );
+}
+
+function splitRefusal(decision: LineDecision, reason: string, message: string): LineDecision {
+  const { alert: _alert, override: _override, part: _part, ...rest } = decision;
+  return { ...rest, outcome: 'refused', reason, message };
+}
+
+/** The decision about a line that sells the whole pack (every line before split packs). */
+function decideWhole(verdict: Verdict, override?: Approval): LineDecision {
   const productOnly = verdict.code?.kind === 'gtin';
   const writeOff = verdict.code && !productOnly ? verdict.code.key : undefined;
   const base = { reason: verdict.reason, writeOff, productOnly };
@@ -103,12 +165,13 @@ export function mismatchText(m: CodeMismatch): string {
 }
 
 /** The answer of `POST /api/v1/checkout/check`: the verdict and the line decision without approval. */
-export function checkResponse(verdict: Verdict): CheckResponse {
-  const decision = decideLine(verdict);
+export function checkResponse(verdict: Verdict, quantity?: number): CheckResponse {
+  const decision = decideLine(verdict, undefined, quantity);
   const key = verdict.code?.key;
   return {
     verdict: verdict.verdict,
-    reason: verdict.reason,
+    // The decision's reason: the verdict's, or a split-pack refusal (`not_splittable`, `exceeds_remaining`).
+    reason: decision.reason,
     decision: decision.outcome,
     sellable: decision.outcome === 'sellable',
     overridable: decision.outcome === 'overridable',
@@ -119,5 +182,14 @@ export function checkResponse(verdict: Verdict): CheckResponse {
     ...(verdict.product ? { product: verdict.product } : {}),
     ...(verdict.sold ? { sold: verdict.sold } : {}),
     ...(verdict.mismatch ? { mismatch: verdict.mismatch } : {}),
+    ...(splitOf(verdict) ? { split: splitOf(verdict)! } : {}),
   };
+}
+
+/** A splittable product's pack for the page: its size, unit and the parts left here. */
+function splitOf(verdict: Verdict): CheckResponse['split'] {
+  if (verdict.split) return verdict.split;
+  const split = verdict.product?.split;
+  if (!split) return undefined;
+  return { ...split, remaining: verdict.verdict === 'already_sold' ? 0 : split.packQuantity };
 }

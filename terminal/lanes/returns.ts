@@ -19,7 +19,8 @@ const FINAL_STATUS = new Set(['recalled', 'withdrawn', 'stolen', 'destroyed', 'l
  * (default 10 days) of the write-off, only at the store that sold it, only with a manager's
  * approval, never for recalled, withdrawn, stolen, destroyed, locked or expired units, never for
  * a product-only code (nothing was written off for it). A return is its own signed record; the
- * write-off record stays.
+ * write-off record stays. A split pack's code takes back its newest part sold here (the line that
+ * sold the last part brings its write-off back with it), by the same rules.
  */
 export class ReturnsService {
   private readonly ledger: Ledger;
@@ -130,7 +131,12 @@ export class ReturnsService {
       return { reason: 'duplicate_line', message: 'The same unit appears twice in this return' };
     seen.add(key);
     const writeOff = this.ledger.writeOffOf(key);
-    if (!writeOff) {
+    // Split packs (拆零): the newest part sold here and not returned; with the write-off it is the
+    // line that sold the last part, without it a part of a pack still open (split-parts.ts).
+    const newestPart = verdict.product?.split ? this.ledger.soldPartsOf(key)[0] : undefined;
+    const part = newestPart && (!writeOff || newestPart.saleId === writeOff.saleId) ? newestPart : undefined;
+    const sold = writeOff ?? part;
+    if (!sold) {
       if (verdict.sold?.where === 'upstream' && verdict.sold.storeId !== this.ledger.storeId) {
         return {
           reason: 'other_store',
@@ -142,21 +148,21 @@ export class ReturnsService {
         message: 'This unit has no active write-off here (never sold, or already returned)',
       };
     }
-    if (writeOff.storeId !== this.ledger.storeId) {
+    if (sold.storeId !== this.ledger.storeId) {
       return {
         reason: 'other_store',
-        message: `Sold at store ${writeOff.storeId}; returns are taken only where the unit was sold`,
+        message: `Sold at store ${sold.storeId}; returns are taken only where the unit was sold`,
       };
     }
-    if (input.saleId !== undefined && writeOff.saleId !== input.saleId) {
+    if (input.saleId !== undefined && sold.saleId !== input.saleId) {
       return {
         reason: 'not_in_sale',
-        message: `This unit was sold in sale ${writeOff.saleId}, not ${input.saleId}`,
+        message: `This unit was sold in sale ${sold.saleId}, not ${input.saleId}`,
       };
     }
     const windowDays = this.deps.config?.returnWindowDays ?? 10;
-    if (this.clock().getTime() - Date.parse(writeOff.at) > windowDays * DAY_MS) {
-      return { reason: 'window_passed', message: `Sold on ${writeOff.at}: more than ${windowDays} days ago` };
+    if (this.clock().getTime() - Date.parse(sold.at) > windowDays * DAY_MS) {
+      return { reason: 'window_passed', message: `Sold on ${sold.at}: more than ${windowDays} days ago` };
     }
     const status = verdict.unit?.status;
     if (status && FINAL_STATUS.has(status)) {
@@ -174,9 +180,9 @@ export class ReturnsService {
     }
     return {
       codeKey: key,
-      saleId: writeOff.saleId,
-      writeOffId: writeOff.writeOffId,
-      writeOffSeq: writeOff.writeOffSeq,
+      saleId: sold.saleId,
+      ...(writeOff ? { writeOffId: writeOff.writeOffId, writeOffSeq: writeOff.writeOffSeq } : {}),
+      ...(part ? { part: { saleSeq: part.saleSeq, line: part.line, quantity: part.quantity } } : {}),
     };
   }
 }

@@ -32,7 +32,7 @@ export interface LedgerPlanOptions {
   build(type: RecordType, payload: Record<string, unknown>, head: ChainHead, now: Date): BuiltRecord;
 }
 
-type PlanReads = Pick<SaleWriter, 'writeOffsOf' | 'saleByExternalRef'>;
+type PlanReads = Pick<SaleWriter, 'writeOffsOf' | 'splitSoldOf' | 'saleByExternalRef'>;
 
 /** Record types a plan may hold: none of them changes an earlier record's projections. */
 const PLANNABLE: ReadonlySet<RecordType> = new Set(['sale', 'write_off', 'alert', 'receipt_printed']);
@@ -58,6 +58,8 @@ export class LedgerPlan implements SaleWriter {
   #salesByRef = new Map<string, StoredSale>();
   #salesById = new Map<string, StoredSale>();
   #writeOffs = new Map<string, ActiveWriteOff>();
+  /** Parts of split packs the plan's own sales sell, by code key. */
+  #parts = new Map<string, number>();
   #after: LedgerPlan | undefined;
   #settled = false;
 
@@ -132,6 +134,15 @@ export class LedgerPlan implements SaleWriter {
     return found;
   }
 
+  splitSoldOf(keys: readonly string[]): Map<string, number> {
+    const found = this.#reads().splitSoldOf(keys);
+    for (const key of keys) {
+      const planned = this.#parts.get(key);
+      if (planned) found.set(key, (found.get(key) ?? 0) + planned);
+    }
+    return found;
+  }
+
   saleByExternalRef(externalRef: string): StoredSale | undefined {
     return this.#salesByRef.get(externalRef) ?? this.#reads().saleByExternalRef(externalRef);
   }
@@ -146,8 +157,12 @@ export class LedgerPlan implements SaleWriter {
     if (record.type === 'sale') {
       const sale: StoredSale = { sale: record as LedgerRecord<SalePayload>, writeOffs: [] };
       this.#salesById.set(record.id, sale);
-      const ref = (record.payload as SalePayload).externalRef;
-      if (ref !== undefined) this.#salesByRef.set(ref, sale);
+      const payload = record.payload as SalePayload;
+      if (payload.externalRef !== undefined) this.#salesByRef.set(payload.externalRef, sale);
+      for (const line of payload.lines) {
+        if (line.part)
+          this.#parts.set(line.codeKey, (this.#parts.get(line.codeKey) ?? 0) + line.part.quantity);
+      }
     } else if (record.type === 'write_off') {
       const payload = record.payload as WriteOffPayload;
       this.#salesById.get(payload.saleId)?.writeOffs.push(record as LedgerRecord<WriteOffPayload>);
@@ -166,6 +181,7 @@ export class LedgerPlan implements SaleWriter {
     this.#salesByRef = new Map();
     this.#salesById = new Map();
     this.#writeOffs = new Map();
+    this.#parts = new Map();
     for (const built of this.#planned) this.#index(built.record);
   }
 }

@@ -2,6 +2,7 @@ import type { SqliteDatabase } from '../db/open-database.js';
 import { outboxRunReader, type PendingRunReader } from './outbox-json.js';
 import type { RecordPayloads, ReturnPayload } from './payloads.js';
 import { payloadOf } from './record-decoders.js';
+import type { SoldPart } from './split-parts.js';
 import type {
   ActiveWriteOff,
   LedgerRecord,
@@ -91,6 +92,18 @@ export class LedgerReads {
         `SELECT code_key, at, sale_id, store_id, terminal_id, record_id, seq FROM ledger_write_offs
          WHERE code_key IN (SELECT value FROM json_each(?)) AND returned_seq IS NULL`,
       ),
+      splitSold: db.prepare(
+        `SELECT code_key, SUM(quantity) AS sold FROM ledger_split_parts
+         WHERE code_key IN (SELECT value FROM json_each(?)) AND returned_seq IS NULL GROUP BY code_key`,
+      ),
+      splitSoldOne: db
+        .prepare('SELECT SUM(quantity) FROM ledger_split_parts WHERE code_key = ? AND returned_seq IS NULL')
+        .pluck(),
+      soldParts: db.prepare(
+        `SELECT s.seq, s.line, r.id AS sale_id, r.at, r.store_id, s.quantity, s.pack_quantity
+         FROM ledger_split_parts s JOIN ledger_records r ON r.seq = s.seq
+         WHERE s.code_key = ? AND s.returned_seq IS NULL ORDER BY s.seq DESC, s.line DESC`,
+      ),
       pending: db.prepare(
         `SELECT ${COLUMNS} FROM ledger_outbox o JOIN ledger_records r ON r.seq = o.seq
          WHERE o.seq > ? ORDER BY o.seq LIMIT ?`,
@@ -139,6 +152,35 @@ export class LedgerReads {
     const rows = this.q.writeOffsOf.all(JSON.stringify(keys)) as (WriteOffRow & { code_key: string })[];
     for (const row of rows) found.set(row.code_key, toWriteOff(row));
     return found;
+  }
+
+  /** Parts of each split pack among `keys` sold here and not returned (absent: none). */
+  splitSoldOf(keys: readonly string[]): Map<string, number> {
+    const found = new Map<string, number>();
+    if (keys.length === 0) return found;
+    if (keys.length === 1) {
+      // One scan (the kiosk, a basket line): a plain indexed lookup, no json_each.
+      const sold = this.q.splitSoldOne.get(keys[0]) as number | null;
+      if (sold) found.set(keys[0]!, sold);
+      return found;
+    }
+    const rows = this.q.splitSold.all(JSON.stringify(keys)) as { code_key: string; sold: number }[];
+    for (const row of rows) found.set(row.code_key, row.sold);
+    return found;
+  }
+
+  /** The split-pack sale lines of `key` not returned, newest first (what a return takes back). */
+  soldPartsOf(key: string): SoldPart[] {
+    const rows = this.q.soldParts.all(key) as Record<string, unknown>[];
+    return rows.map((r) => ({
+      saleSeq: r.seq as number,
+      line: r.line as number,
+      saleId: r.sale_id as string,
+      at: r.at as string,
+      storeId: r.store_id as string,
+      quantity: r.quantity as number,
+      packQuantity: r.pack_quantity as number,
+    }));
   }
 
   /** OutboxReader fast path: see outbox-json.ts. */

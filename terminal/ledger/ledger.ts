@@ -10,6 +10,7 @@ import { LedgerReads } from './ledger-reads.js';
 import type { ReturnPayload, SalePayload, WriteOffPayload } from './payloads.js';
 import { decodePayload } from './record-decoders.js';
 import { migrateLedger } from './schema.js';
+import { INSERT_SPLIT_PART_SQL, replaySplitParts } from './split-parts.js';
 import {
   type LedgerRecord,
   type LocalLedgerView,
@@ -42,6 +43,7 @@ const WRITE_SQL = [
   'INSERT INTO ledger_sales (sale_id, seq, external_ref, at) VALUES (?, ?, ?, ?)',
   `INSERT INTO ledger_write_offs (seq, record_id, code_key, sale_id, at, store_id, terminal_id)
    VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  INSERT_SPLIT_PART_SQL,
 ] as const;
 /** Where a record row (WRITE_SQL[0]) takes its signature. */
 const SIGNATURE_PARAM = 9;
@@ -108,6 +110,9 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
       writes: WRITE_SQL.map((sql) => db.prepare(sql)),
       reactivate: db.prepare(
         'UPDATE ledger_write_offs SET returned_seq = ? WHERE seq = ? AND code_key = ? AND returned_seq IS NULL',
+      ),
+      returnPart: db.prepare(
+        'UPDATE ledger_split_parts SET returned_seq = ? WHERE seq = ? AND line = ? AND code_key = ? AND returned_seq IS NULL',
       ),
       ret: db.prepare('INSERT INTO ledger_returns (return_id, seq, external_ref, at) VALUES (?, ?, ?, ?)'),
       ack: db.prepare('DELETE FROM ledger_outbox WHERE seq <= ?'),
@@ -419,14 +424,47 @@ export class Ledger extends LedgerReads implements RecordAppender, LocalLedgerVi
   private reactivate(record: LedgerRecord<ReturnPayload>): void {
     const s = this.stmts;
     for (const line of record.payload.lines) {
-      if (s.reactivate.run(record.seq, line.writeOffSeq, line.codeKey).changes !== 1) {
+      if (
+        line.writeOffSeq !== undefined &&
+        s.reactivate.run(record.seq, line.writeOffSeq, line.codeKey).changes !== 1
+      ) {
         throw new VeritermError(
           'not_written_off',
           `Code ${line.codeKey} has no active write-off at seq ${line.writeOffSeq}`,
         );
       }
+      // A split-pack line: its parts are on hand again (split-parts.ts).
+      if (
+        line.part &&
+        s.returnPart.run(record.seq, line.part.saleSeq, line.part.line, line.codeKey).changes !== 1
+      ) {
+        throw new VeritermError(
+          'part_not_sold',
+          `Code ${line.codeKey} has no unreturned split-pack line ${line.part.line} in the sale at seq ${line.part.saleSeq}`,
+        );
+      }
     }
     s.ret.run(record.id, record.seq, record.payload.externalRef ?? null, record.at);
+  }
+
+  /**
+   * Rewrites the split-pack projection (`ledger_split_parts`) from the records alone, in one
+   * transaction: the table is derived data, this is how it is checked or repaired.
+   */
+  rebuildSplitParts(): number {
+    return this.transaction(() => {
+      this.db.exec('DELETE FROM ledger_split_parts');
+      const insert = this.stmts.writes[4]!;
+      const mark = this.db.prepare(
+        'UPDATE ledger_split_parts SET returned_seq = ? WHERE seq = ? AND line = ?',
+      );
+      const rows = replaySplitParts(this.iterate());
+      for (const r of rows) {
+        insert.run(r.saleSeq, r.line, r.codeKey, r.quantity, r.packQuantity);
+        if (r.returnedSeq !== null) mark.run(r.returnedSeq, r.saleSeq, r.line);
+      }
+      return rows.length;
+    });
   }
 
   /** Remembers the key the chain is signed with; refuses to continue a chain with another key. */
@@ -502,6 +540,12 @@ function rowsOf({ record, payloadJson }: BuiltRecord): WriterOp[] {
   if (record.type === 'sale') {
     const p = record.payload as SalePayload;
     rows.push([2, [record.id, record.seq, p.externalRef ?? null, record.at]]);
+    // Split-pack lines (split-parts.ts); a whole-pack sale only pays for the test.
+    p.lines.forEach((l, line) => {
+      if (l.part) {
+        rows.push([4, [record.seq, line, l.codeKey, l.part.quantity, l.part.packQuantity]]);
+      }
+    });
   } else if (record.type === 'write_off') {
     const p = record.payload as WriteOffPayload;
     rows.push([

@@ -63,6 +63,19 @@ export interface SaleLinePayload {
    * the line names a product, not a unit, so it has no write-off (DESIGN.md "Verdicts").
    */
   productOnly?: true;
+  /**
+   * A split-pack line (拆零): `quantity` of the pack's `packQuantity` parts of `unit` sold under
+   * `codeKey`. Only the line that sells the last part has a write-off; the parts sold so far
+   * are the projection `ledger_split_parts` (terminal/ledger/split-parts.ts).
+   */
+  part?: SalePart;
+}
+
+/** The part of a splittable pack one sale line sells (registry product `split`). */
+export interface SalePart {
+  quantity: number;
+  packQuantity: number;
+  unit: string;
 }
 
 export interface SalePayload {
@@ -84,8 +97,18 @@ export interface WriteOffPayload {
 export interface ReturnLinePayload {
   codeKey: string;
   saleId: string;
-  writeOffId: string;
-  writeOffSeq: number;
+  /** The write-off taken back; absent only for the part of a pack still open (`part` alone). */
+  writeOffId?: string;
+  writeOffSeq?: number;
+  /** The split-pack sale line taken back: its sale record's seq, line index and quantity. */
+  part?: ReturnedPart;
+}
+
+/** A split-pack sale line a return takes back (its parts are on hand again). */
+export interface ReturnedPart {
+  saleSeq: number;
+  line: number;
+  quantity: number;
 }
 
 /** Re-activates the listed write-offs; the write-off records themselves stay. */

@@ -6,8 +6,10 @@ import type {
   Approval,
   ReceiptException,
   RecordPayloads,
+  ReturnedPart,
   ReturnLinePayload,
   SaleLinePayload,
+  SalePart,
   SoldContext,
 } from './payloads.js';
 import { ALERT_KINDS, RECEIPT_EXCEPTION_REASONS, type RecordType } from './types.js';
@@ -52,6 +54,8 @@ const MAX_KEY_CHARS = 512;
 const MAX_TEXT_CHARS = 4096;
 /** Lines in one sale or return: far above any basket (checkout's own limit is configured lower). */
 const MAX_LINES = 10_000;
+/** Largest split pack (the registry's limit, terminal/registry/body-format.ts). */
+const MAX_PACK_QUANTITY = 10_000;
 
 const text = (max = MAX_TEXT_CHARS) => z.string().min(1).max(max);
 const codeKey = () => text(MAX_KEY_CHARS);
@@ -79,14 +83,46 @@ const saleLine = z.looseObject({
   override: approval.optional(),
   // A product-only line (codeKey is the product key): it has no write-off.
   productOnly: z.literal(true).optional(),
+  part: z
+    .looseObject({
+      quantity: z.int().min(1).max(MAX_PACK_QUANTITY),
+      packQuantity: z.int().min(2).max(MAX_PACK_QUANTITY),
+      unit: text(64),
+    } satisfies ShapeOf<SalePart>)
+    .refine((p) => p.quantity <= p.packQuantity, 'quantity exceeds packQuantity')
+    .optional(),
 } satisfies ShapeOf<SaleLinePayload>);
 
-const returnLine = z.looseObject({
-  codeKey: codeKey(),
-  saleId: text(),
-  writeOffId: text(),
-  writeOffSeq: seq(),
-} satisfies ShapeOf<ReturnLinePayload>);
+const returnLine = z
+  .looseObject({
+    codeKey: codeKey(),
+    saleId: text(),
+    writeOffId: text().optional(),
+    writeOffSeq: seq().optional(),
+    part: z
+      .looseObject({
+        saleSeq: seq(),
+        line: z.int().min(0),
+        quantity: z.int().min(1).max(MAX_PACK_QUANTITY),
+      } satisfies ShapeOf<ReturnedPart>)
+      .optional(),
+  } satisfies ShapeOf<ReturnLinePayload>)
+  // A line takes back a write-off (both fields), a part of a pack still open (`part`), or both.
+  .superRefine((l, ctx) => {
+    const missing =
+      l.writeOffId === undefined && (l.writeOffSeq !== undefined || l.part === undefined)
+        ? 'writeOffId'
+        : l.writeOffSeq === undefined && l.writeOffId !== undefined
+          ? 'writeOffSeq'
+          : undefined;
+    if (missing) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `Invalid input: expected ${missing} (only a split-pack part of a pack still open has none)`,
+      });
+    }
+  });
 
 const soldContext = z.looseObject({
   where: z.enum(['here', 'upstream']),
@@ -195,7 +231,11 @@ export const RECORD_DECODERS = {
         lines: z.array(returnLine).min(1).max(MAX_LINES),
       } satisfies ShapeOf<RecordPayloads['return']>)
       .superRefine((p, ctx) => uniqueKeys(p.lines, ctx)),
-    (p) => p.lines.map((line) => ({ key: line.codeKey, status: 'active' as const })),
+    // A part of a pack still open took back no write-off: nothing changes for the unit upstream.
+    (p) =>
+      p.lines.flatMap((line) =>
+        line.writeOffId === undefined ? [] : [{ key: line.codeKey, status: 'active' as const }],
+      ),
     (p) => ({ codeKeys: p.lines.map((l) => l.codeKey), saleIds: distinct(p.lines.map((l) => l.saleId)) }),
   ),
   alert: decoder(

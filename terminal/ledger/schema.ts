@@ -1,4 +1,5 @@
 import { migrate, type SqliteDatabase } from '../db/open-database.js';
+import { SPLIT_PARTS_MIGRATION } from './split-parts.js';
 
 /**
  * The ledger's tables. `ledger_records` is the truth: append-only (triggers refuse UPDATE and
@@ -65,6 +66,8 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
   // return here took back (LedgerReads.returnedWriteOffOf). Partial: a sale's write-off rows are
   // inserted with returned_seq NULL and never enter it, so the checkout pays nothing for it.
   'CREATE INDEX ledger_write_offs_returned ON ledger_write_offs (code_key, at) WHERE returned_seq IS NOT NULL;',
+  // Split-pack sale lines (split-parts.ts). A ledger from before has none: the table starts empty.
+  SPLIT_PARTS_MIGRATION,
 ];
 
 export function migrateLedger(db: SqliteDatabase): void {

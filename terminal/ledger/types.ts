@@ -48,6 +48,8 @@ export interface SaleWriter extends RecordAppender {
   readonly terminalId: string;
   /** The active write-offs among `keys`, by code key. */
   writeOffsOf(keys: readonly string[]): Map<string, ActiveWriteOff>;
+  /** Parts of each split pack among `keys` sold here and not returned, by code key (0: none). */
+  splitSoldOf(keys: readonly string[]): Map<string, number>;
   saleByExternalRef(externalRef: string): StoredSale | undefined;
 }
 
@@ -58,6 +60,8 @@ export interface LocalLedgerView {
   writeOffsOf?(
     keys: readonly string[],
   ): Map<string, { at: string; saleId: string; storeId: string; terminalId: string }>;
+  /** Parts of each split pack among `keys` sold here and not returned (split-parts.ts). */
+  splitSoldOf?(keys: readonly string[]): Map<string, number>;
   /**
    * The write-off of `key` made here at `at` that a return has taken back since (returned here);
    * the Verifier asks only when the registry says the code was sold.

@@ -1,7 +1,10 @@
 import type { SqliteDatabase } from '../db/open-database.js';
 import { unitKeyOf } from './unit-key.js';
 
-/** On hand per product: received here − sold (an active write-off) − put aside; returns count again. */
+/**
+ * On hand per product: received here − sold (an active write-off) − put aside; returns count again.
+ * A split pack sold in parts has no write-off until its last part: it stays on hand until then.
+ */
 export interface ProductStock {
   productKey: string;
   received: number;
@@ -12,12 +15,22 @@ export interface ProductStock {
 export type UnitStock =
   | { key: string; state: 'not_received' | 'expected' | 'put_aside'; onHand: false; deliveryId?: string }
   | { key: string; state: 'sold'; onHand: false; deliveryId: string }
-  | { key: string; state: 'on_hand'; onHand: true; deliveryId: string };
+  | {
+      key: string;
+      state: 'on_hand';
+      onHand: true;
+      deliveryId: string;
+      /** A split pack opened here (拆零): parts left of the pack; the pack stays on hand until the last. */
+      opened?: { remaining: number; packQuantity: number };
+    };
 
 /** A unit counts as received when it or its container is checked in, and neither is put aside. */
 const RECEIVED = `c.state <> 3 AND (u.state = 1 OR (u.state = 0 AND c.state = 1))`;
 /** Sold: the ledger's active write-off of the unit (a return takes it back: on hand again). */
 const SOLD = `EXISTS (SELECT 1 FROM ledger_write_offs w WHERE w.code_key = p.key || u.rest AND w.returned_seq IS NULL)`;
+/** Parts of a split pack sold and not returned (terminal/ledger/split-parts.ts): not a sale of the unit. */
+const PARTS = `(SELECT json_array(sum(s.quantity), max(s.pack_quantity)) FROM ledger_split_parts s
+  WHERE s.code_key = p.key || u.rest AND s.returned_seq IS NULL)`;
 
 /**
  * The store's own stock at unit level (docs/receiving.md): on hand = received − sold + returned;
@@ -39,7 +52,7 @@ export class StockReader {
       ),
       unit: db.prepare(
         `SELECT n.delivery_id AS deliveryId, ${RECEIVED} AS received, ${SOLD} AS sold,
-           (u.state = 2 OR c.state = 3) AS aside
+           (u.state = 2 OR c.state = 3) AS aside, ${PARTS} AS parts
          FROM receiving_products p
          JOIN receiving_units u ON u.product = p.id
          JOIN receiving_containers c ON c.id = u.container
@@ -61,13 +74,18 @@ export class StockReader {
     const read = unitKeyOf(code);
     if (!read.ok) return { key: code, state: 'not_received', onHand: false };
     const row = this.q.unit.get(read.productKey, read.rest) as
-      | { deliveryId: string; received: number; sold: number; aside: number }
+      | { deliveryId: string; received: number; sold: number; aside: number; parts: string }
       | undefined;
     if (!row) return { key: read.key, state: 'not_received', onHand: false };
     const { deliveryId } = row;
     if (row.aside) return { key: read.key, state: 'put_aside', onHand: false, deliveryId };
     if (!row.received) return { key: read.key, state: 'expected', onHand: false, deliveryId };
     if (row.sold) return { key: read.key, state: 'sold', onHand: false, deliveryId };
+    const [partsSold, packQuantity] = JSON.parse(row.parts) as [number | null, number | null];
+    if (partsSold && packQuantity) {
+      const opened = { remaining: packQuantity - partsSold, packQuantity };
+      return { key: read.key, state: 'on_hand', onHand: true, deliveryId, opened };
+    }
     return { key: read.key, state: 'on_hand', onHand: true, deliveryId };
   }
 }

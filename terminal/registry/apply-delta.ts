@@ -3,10 +3,12 @@ import type { ContentTotals } from './apply-snapshot.js';
 import {
   batchLine,
   parseLine,
+  parseSplitField,
   productKeysOfUnit,
   productLine,
   STATUS_CODE,
   serialOf,
+  splitField,
   UNIT_STATUSES,
   unitLine,
 } from './body-format.js';
@@ -43,10 +45,10 @@ export class DeltaApplier {
     this.s = {
       productByKey: db.prepare('SELECT * FROM registry_products WHERE key = ?'),
       insertProduct: db.prepare(
-        'INSERT INTO registry_products (key, name_zh, name_en, manufacturer, spec, covered, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO registry_products (key, name_zh, name_en, manufacturer, spec, covered, withdrawn, split) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       updateProduct: db.prepare(
-        'UPDATE registry_products SET name_zh = ?, name_en = ?, manufacturer = ?, spec = ?, covered = ?, withdrawn = ? WHERE pid = ?',
+        'UPDATE registry_products SET name_zh = ?, name_en = ?, manufacturer = ?, spec = ?, covered = ?, withdrawn = ?, split = ? WHERE pid = ?',
       ),
       deleteProduct: db.prepare('DELETE FROM registry_products WHERE pid = ?'),
       batchByNumber: db.prepare('SELECT * FROM registry_batches WHERE pid = ? AND number = ?'),
@@ -97,6 +99,7 @@ export class DeltaApplier {
     };
     if (row.spec !== null) p.spec = row.spec as string;
     if (row.withdrawn === 1) p.withdrawn = true;
+    if (typeof row.split === 'string') p.split = parseSplitField(row.split);
     return p;
   }
 
@@ -153,6 +156,7 @@ export class DeltaApplier {
           p.spec ?? null,
           p.covered ? 1 : 0,
           p.withdrawn ? 1 : 0,
+          p.split ? splitField(p.split) : null,
         ];
         if (old) {
           this.hash.remove(productLine(DeltaApplier.productOf(old)));

@@ -1,5 +1,12 @@
 import type { SqliteDatabase } from '../db/open-database.js';
-import { parseLine, productKeysOfUnit, STATUS_CODE, serialOf, UNIT_STATUSES } from './body-format.js';
+import {
+  parseLine,
+  productKeysOfUnit,
+  STATUS_CODE,
+  serialOf,
+  splitField,
+  UNIT_STATUSES,
+} from './body-format.js';
 import { ContentHash } from './content-hash.js';
 import { RegistryError } from './errors.js';
 import type { RegistryUnit } from './types.js';
@@ -39,7 +46,7 @@ export class SnapshotApplier {
   constructor(db: SqliteDatabase) {
     db.exec('DELETE FROM registry_units; DELETE FROM registry_batches; DELETE FROM registry_products;');
     this.insertProduct = db.prepare(
-      'INSERT INTO registry_products (pid, key, name_zh, name_en, manufacturer, spec, covered, withdrawn) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO registry_products (pid, key, name_zh, name_en, manufacturer, spec, covered, withdrawn, split) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.insertBatch = db.prepare(
       'INSERT INTO registry_batches (bid, pid, number, production_date, expiry_date, recalled, recall_reason) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -151,6 +158,7 @@ export class SnapshotApplier {
           p.spec ?? null,
           p.covered ? 1 : 0,
           p.withdrawn ? 1 : 0,
+          p.split ? splitField(p.split) : null,
         );
         this.pids.set(p.key, pid);
         this.products++;

@@ -1,8 +1,9 @@
-import type { RegistryBatch, RegistryProduct, RegistryUnit, UnitStatus } from './types.js';
+import type { RegistryBatch, RegistryProduct, RegistryUnit, SplitPack, UnitStatus } from './types.js';
 
 /**
  * Body records, one per line (LF), fields separated by TAB. See docs/registry-format.md.
- *   P key name_zh name_en manufacturer spec covered(0|1) withdrawn(0|1)
+ *   P key name_zh name_en manufacturer spec covered(0|1) withdrawn(0|1) [split]
+ *     split (splittable products only, else the field is left out): `packQuantity:unit`, e.g. `10:strip`
  *   B productKey number productionDate expiryDate recalled(0|1) recallReason
  *   U key status batchNumber soldStore soldAt upstreamChecks
  *   -P key | -B productKey number | -U key        (deltas only)
@@ -96,7 +97,29 @@ export function unitKeyOf(productKey: string, serial: number | Buffer): string {
 }
 
 export function productLine(p: RegistryProduct): string {
-  return `P\t${p.key}\t${escapeField(p.names['zh-CN'])}\t${escapeField(p.names.en)}\t${escapeField(p.manufacturer)}\t${escapeField(p.spec)}\t${p.covered ? 1 : 0}\t${p.withdrawn ? 1 : 0}`;
+  const split = p.split ? `\t${splitField(p.split)}` : '';
+  return `P\t${p.key}\t${escapeField(p.names['zh-CN'])}\t${escapeField(p.names.en)}\t${escapeField(p.manufacturer)}\t${escapeField(p.spec)}\t${p.covered ? 1 : 0}\t${p.withdrawn ? 1 : 0}${split}`;
+}
+
+const SPLIT_FIELD = /^([1-9]\d{0,4}):([a-z][a-z_-]{0,23})$/;
+/** Largest pack a product may be split into. */
+export const MAX_PACK_QUANTITY = 10_000;
+
+/** `10:strip`: the body field (and the registry column) of a splittable product. */
+export function splitField(split: SplitPack): string {
+  return `${split.packQuantity}:${split.unit}`;
+}
+
+/** Parses `packQuantity:unit`; throws naming what was expected. */
+export function parseSplitField(value: string): SplitPack {
+  const m = SPLIT_FIELD.exec(value);
+  const packQuantity = m ? Number(m[1]) : Number.NaN;
+  if (!m || packQuantity < 2 || packQuantity > MAX_PACK_QUANTITY) {
+    throw new Error(
+      `split must be packQuantity:unit with packQuantity 2–${MAX_PACK_QUANTITY} and a lower-case unit (e.g. 10:strip), got ${JSON.stringify(value)}`,
+    );
+  }
+  return { packQuantity, unit: m[2]! };
 }
 
 export function batchLine(b: RegistryBatch): string {
@@ -162,7 +185,8 @@ export function parseLine(line: string): BodyRecord {
       return { type, unit };
     }
     case 'P': {
-      need(8);
+      // A splittable product has a ninth field; older products (and older registries) have eight.
+      if (f.length !== 9) need(8);
       const key = f[1]!;
       if (!isProductKey(key))
         throw new Error(`product key ${JSON.stringify(key)} is not 01+GTIN-14 or 7 digits`);
@@ -175,6 +199,7 @@ export function parseLine(line: string): BodyRecord {
       const spec = unescapeField(f[5]!);
       if (spec !== undefined) product.spec = spec;
       if (bit(f[7], 'withdrawn')) product.withdrawn = true;
+      if (f.length === 9) product.split = parseSplitField(f[8]!);
       if (!product.names['zh-CN'] || !product.names.en) throw new Error('product needs zh-CN and en names');
       return { type, product };
     }

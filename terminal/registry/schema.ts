@@ -58,6 +58,8 @@ export const REGISTRY_MIGRATIONS: readonly string[] = [
      scope TEXT,
      pinned_at TEXT NOT NULL
    );`,
+  // Splittable products (拆零): the body's `packQuantity:unit` field, NULL for whole packs only.
+  'ALTER TABLE registry_products ADD COLUMN split TEXT;',
 ];
 
 export function migrateRegistry(db: SqliteDatabase): void {

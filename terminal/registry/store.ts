@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { openDatabase, type SqliteDatabase } from '../db/open-database.js';
-import { isProductKey, productKeysOfUnit, serialOf, UNIT_STATUSES } from './body-format.js';
+import { isProductKey, parseSplitField, productKeysOfUnit, serialOf, UNIT_STATUSES } from './body-format.js';
 import { parseRoot, type RootMetadata } from './root.js';
 import { migrateRegistry, type RegistryStateRow, registryStateFromRow } from './schema.js';
 import type {
@@ -29,6 +29,15 @@ type Row = unknown[];
  * Product and batch objects are cached per registry version: every unit read also returns the
  * version it was read at, and a mismatch drops the caches and retries.
  */
+/**
+ * The product's split column; NULL on a file a read-only store opens before a writable one has
+ * migrated it (a registry from before split packs has no splittable product anyway).
+ */
+function splitColumn(db: SqliteDatabase): string {
+  const columns = db.prepare('PRAGMA table_info(registry_products)').all() as { name: string }[];
+  return columns.some((c) => c.name === 'split') ? 'split' : 'NULL';
+}
+
 export class RegistryStore implements RegistryReader {
   readonly db: SqliteDatabase;
   private readonly unitStmt: Statement;
@@ -57,7 +66,7 @@ export class RegistryStore implements RegistryReader {
       .raw(true);
     this.productByKeyStmt = this.db
       .prepare(
-        `SELECT pid, key, name_zh, name_en, manufacturer, spec, covered, withdrawn, ${VERSION} FROM registry_products WHERE key = ?`,
+        `SELECT pid, key, name_zh, name_en, manufacturer, spec, covered, withdrawn, ${VERSION}, ${splitColumn(this.db)} FROM registry_products WHERE key = ?`,
       )
       .raw(true);
     this.batchStmt = this.db
@@ -114,6 +123,8 @@ export class RegistryStore implements RegistryReader {
     };
     if (row[5] !== null) product.spec = row[5] as string;
     if (row[7] === 1) product.withdrawn = true;
+    // Stored from a body line that parsed, so it parses again.
+    if (typeof row[9] === 'string') product.split = parseSplitField(row[9]);
     return { pid: row[0] as number, product: Object.freeze(product) };
   }
 

@@ -24,6 +24,18 @@ export interface RegistryProduct {
   covered: boolean;
   /** Withdrawn products make every unit `withdrawn`. */
   withdrawn?: boolean;
+  /**
+   * A pack sold in parts (拆零, EU FMD Art. 28 partial packs): `packQuantity` parts of `unit`
+   * (e.g. 10 `strip`) under one code. Absent: the pack is only ever sold whole.
+   */
+  split?: SplitPack;
+}
+
+/** How a splittable product's pack divides: `packQuantity` (2–10,000) parts of `unit`. */
+export interface SplitPack {
+  packQuantity: number;
+  /** What one part is called, a lower-case token (`strip`, `tablet`, `sachet`); pages translate it. */
+  unit: string;
 }
 
 export interface RegistryBatch {

@@ -45,6 +45,17 @@ export interface CodeMismatch {
   expiry?: { scanned: string; registered: string };
 }
 
+/**
+ * A splittable product's pack (拆零) as this terminal's ledger has it: `remaining` of
+ * `packQuantity` parts of `unit` on hand (an opened pack: fewer than `packQuantity`; 0 once the
+ * pack is written off).
+ */
+export interface SplitState {
+  packQuantity: number;
+  unit: string;
+  remaining: number;
+}
+
 export interface Verdict {
   verdict: VerdictKind;
   /** Machine reason, e.g. `registry_stale`, `no_serial`, `product_not_covered`, `batch_recalled`. */
@@ -63,6 +74,11 @@ export interface Verdict {
    * docs/verification.md.
    */
   mismatch?: CodeMismatch;
+  /**
+   * Set for a splittable product's pack opened here (parts sold, not all returned): the kiosk
+   * says "opened pack, n of N left" for a pack still on hand.
+   */
+  split?: SplitState;
   history: CheckHistory;
   /** ISO time of this check. */
   checkedAt: string;

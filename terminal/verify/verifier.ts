@@ -144,6 +144,8 @@ export class Verifier {
       ),
       config,
     });
+    const split = this.#splitState(key, lookup);
+    if (split) verdict.split = split;
     let checkId = 0;
     if (options.record !== false) {
       checkId = queryLog.record({
@@ -157,6 +159,23 @@ export class Verifier {
     }
     // The verdict is this call's own object: the id goes on it rather than on a copy.
     return Object.assign(verdict, { checkId });
+  }
+
+  /**
+   * A splittable product's pack opened here (split-pack sales, terminal/lanes/split-pack.ts): the
+   * parts left of it. Asked only for products with a `split` (one indexed read).
+   */
+  #splitState(key: string | undefined, lookup: LookupResult): Verdict['split'] {
+    const split = lookup.product?.split;
+    const ledger = this.#deps.ledger;
+    if (key === undefined || !split || !ledger?.splitSoldOf) return undefined;
+    const sold = ledger.splitSoldOf([key]).get(key) ?? 0;
+    if (sold === 0) return undefined;
+    return {
+      packQuantity: split.packQuantity,
+      unit: split.unit,
+      remaining: Math.max(0, split.packQuantity - sold),
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { CheckResponse } from '../../../terminal/http/wire-types.js';
 import type { Locale } from '../shell/i18n.js';
 import { translator } from '../shell/i18n.js';
+import { partLabel, unitName } from '../shell/split-units.js';
 import { checkoutMessages, reasonText } from './messages.js';
 
 export interface Line {
@@ -10,6 +11,10 @@ export interface Line {
   /** Set when the terminal refused this line at completion (e.g. sold at another lane meanwhile). */
   refusal?: string;
   override?: { reason: string; token: string; by: string };
+  /** Split packs (拆零): parts of the pack this line sells; unset sells the pack (or what is left). */
+  quantity?: number;
+  /** The pack as last checked (the field stays while a new quantity is checked). */
+  split?: CheckResponse['split'];
 }
 
 /** Whether the line may go into the sale as it stands. */
@@ -23,11 +28,14 @@ export function BasketLine(props: {
   locale: Locale;
   onRemove: () => void;
   onOverride: () => void;
+  onQuantity: (quantity: number | undefined) => void;
 }) {
   const { line, locale } = props;
   const t = translator(checkoutMessages, locale);
   const words = reasonText[locale];
   const check = line.check;
+  // Kept while a quantity is re-checked, so the field stays where the cashier typed.
+  const split = check?.split ?? line.split;
   const name = check?.product?.names[locale] ?? check?.codeKey ?? line.data;
   const ok = lineSellable(line);
   const state = !check ? 'pending' : ok ? (line.override ? 'overridden' : 'ok') : 'stopped';
@@ -44,9 +52,37 @@ export function BasketLine(props: {
       <div class="co-line-main">
         <span class="co-name">{name}</span>
         {check?.codeTail && <span class="co-tail">…{check.codeTail}</span>}
+        {split && split.remaining < split.packQuantity && (
+          <span class="co-opened">{t('opened', { n: split.remaining, N: split.packQuantity })}</span>
+        )}
+        {split && (
+          <label class="co-quantity">
+            {t('quantity', { unit: unitName(split.unit, locale) })}
+            <input
+              name="quantity"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={split.packQuantity}
+              value={line.quantity ?? ''}
+              placeholder={String(split.remaining)}
+              onChange={(e) => {
+                const value = (e.currentTarget as HTMLInputElement).value.trim();
+                props.onQuantity(value === '' ? undefined : Number(value));
+              }}
+            />
+          </label>
+        )}
       </div>
       <div class="co-line-verdict">
-        {state === 'ok' && <span class="co-badge co-badge-ok">✓ {words.genuine}</span>}
+        {state === 'ok' && (
+          <span class="co-badge co-badge-ok">
+            ✓ {words.genuine}
+            {line.quantity !== undefined &&
+              split &&
+              ` · ${partLabel({ ...split, quantity: line.quantity }, locale)}`}
+          </span>
+        )}
         {state === 'stopped' && <span class="co-badge co-badge-stop">{t('stopped', { reason })}</span>}
         {state === 'overridden' && line.override && (
           <span class="co-badge co-badge-warn">

@@ -1,6 +1,7 @@
 import type { SaleResponse } from '../../../terminal/http/wire-types.js';
 import type { Locale } from '../shell/i18n.js';
 import { formatDate, translator } from '../shell/i18n.js';
+import { partLabel } from '../shell/split-units.js';
 import { checkoutMessages } from './messages.js';
 
 /** On-screen copy of the printed receipt: lines, code tails, verification marks, sale id (the QR's content). */
@@ -21,6 +22,7 @@ export function Receipt(props: { sale: SaleResponse; locale: Locale; onNext: () 
           >
             <span>{line.productName?.[locale] ?? line.productKey ?? line.codeKey}</span>
             <span class="co-tail">…{line.codeTail}</span>
+            {line.part && <span class="co-part">{partLabel(line.part, locale)}</span>}
             <span class="co-mark">{line.override ? '[!]' : '[OK]'}</span>
           </li>
         ))}

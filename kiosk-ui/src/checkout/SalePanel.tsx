@@ -41,6 +41,19 @@ export function SalePanel(props: { locale: Locale; onSessionEnded: () => void })
     else update(id, { refusal: result.error.message });
   };
 
+  /** A split pack's quantity (拆零): the terminal checks the line again with it. */
+  const setQuantity = async (line: Line, quantity: number | undefined) => {
+    const split = line.check?.split ?? line.split;
+    update(line.id, { quantity, check: undefined, refusal: undefined, split });
+    const result = await postJson<CheckResponse>('/api/v1/checkout/check', {
+      data: line.data,
+      ...(quantity === undefined ? {} : { quantity }),
+    });
+    if (result.ok) update(line.id, { check: result.data });
+    else if (result.status === 401) props.onSessionEnded();
+    else update(line.id, { refusal: result.error.message });
+  };
+
   const approveOverride = async (lineId: number, approval: { user: string; pin: string; reason: string }) => {
     const session = await postJson<SignInResponse>(
       '/api/v1/auth/sign-in',
@@ -85,6 +98,7 @@ export function SalePanel(props: { locale: Locale; onSessionEnded: () => void })
       externalRef: ref.current,
       lines: lines.map((l) => ({
         data: l.data,
+        ...(l.quantity === undefined ? {} : { quantity: l.quantity }),
         ...(l.override
           ? { override: { reason: l.override.reason, approval: { token: l.override.token } } }
           : {}),
@@ -135,6 +149,7 @@ export function SalePanel(props: { locale: Locale; onSessionEnded: () => void })
               line={line}
               locale={locale}
               onRemove={() => setLines((all) => all.filter((l) => l.id !== line.id))}
+              onQuantity={(q) => void setQuantity(line, q)}
               onOverride={() => {
                 setOverrideError('');
                 setOverrideFor(line.id);

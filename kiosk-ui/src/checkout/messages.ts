@@ -39,7 +39,9 @@ type Key =
   | 'approvalRefused'
   | 'approvalThrottled'
   | 'network'
-  | 'blockedHint';
+  | 'blockedHint'
+  | 'quantity'
+  | 'opened';
 
 export const checkoutMessages: Catalogue<Key> = {
   'zh-CN': {
@@ -58,6 +60,8 @@ export const checkoutMessages: Catalogue<Key> = {
     stopped: '禁止销售：{reason}',
     override: '经理放行',
     overridden: '经理{by}已放行：{reason}',
+    quantity: '拆零数量（{unit}）',
+    opened: '已拆零，剩余{n}/{N}',
     overrideTitle: '经理放行（仅限无法核验的商品）',
     manager: '经理工号',
     pin: '经理密码',
@@ -121,6 +125,8 @@ export const checkoutMessages: Catalogue<Key> = {
     approvalThrottled: 'Too many wrong PINs here; wait a moment and try again',
     network: 'Cannot reach the terminal: {message}',
     blockedHint: 'Remove stopped items, or ask a manager to override',
+    quantity: 'Quantity ({unit})',
+    opened: 'Opened pack, {n} of {N} left',
   },
 };
 
@@ -140,6 +146,8 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     unverifiable: '无法核验',
     duplicate_line: '重复扫描',
     sold_concurrently: '刚在其他收银台售出',
+    not_splittable: '此商品只能整盒销售',
+    exceeds_remaining: '超过此盒剩余数量',
     no_serial: '仅商品条码（无追溯码）',
     batch_mismatch: '批号与登记不符（疑似假冒）',
     expiry_mismatch: '有效期与登记不符（疑似假冒）',
@@ -158,6 +166,8 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     unverifiable: 'Cannot be confirmed',
     duplicate_line: 'Scanned twice',
     sold_concurrently: 'Just sold at another lane',
+    not_splittable: 'Sold as whole packs only',
+    exceeds_remaining: 'More than is left in this pack',
     no_serial: 'Product barcode only (no unit code)',
     batch_mismatch: 'Batch differs from the registry (possible counterfeit)',
     expiry_mismatch: 'Use-by date differs from the registry (possible counterfeit)',

@@ -3,6 +3,7 @@ import type { ReportResult, VerifyResult } from '../../../terminal/http/wire-typ
 import { api } from '../shell/api.js';
 import { formatDate, type Locale, translator } from '../shell/i18n.js';
 import { reportReference } from '../shell/report-ref.js';
+import { unitName } from '../shell/split-units.js';
 import { VerdictIcon } from './Icon.js';
 import { headlineOf, isSuspicious, kioskMessages, toneOf } from './messages.js';
 
@@ -76,17 +77,22 @@ export function VerdictView(props: {
     { field: 'code', label: t('code'), value: r.code?.key },
   ];
   const headline = headlineOf(r);
+  // An opened split pack (拆零): its parts left, in the headline ("opened pack, 7 of 10 left").
+  const opened: Record<string, string | number> = r.split
+    ? { n: r.split.remaining, N: r.split.packQuantity, unit: unitName(r.split.unit, locale, 1) }
+    : {};
   return (
     <section
       class={`verdict tone-${tone}${r.verdict === 'malformed' ? ' verdict-simple' : ''}`}
       data-verdict={r.verdict}
+      data-headline={headline}
       data-check-id={r.checkId}
     >
       <div class="verdict-head">
         <VerdictIcon tone={tone} />
         <div>
-          <h1 class="verdict-title">{t(`title_${headline}`)}</h1>
-          <p class="verdict-body">{t(`body_${headline}`)}</p>
+          <h1 class="verdict-title">{t(`title_${headline}`, opened)}</h1>
+          <p class="verdict-body">{t(`body_${headline}`, opened)}</p>
           {r.sold && (
             <p class="verdict-sold">
               {r.sold.where === 'here'

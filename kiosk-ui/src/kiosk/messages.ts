@@ -63,6 +63,8 @@ export const kioskMessages: Catalogue<Key> = {
     body_unknown: '该产品受监管，但这个码没有登记，可能是假冒商品。',
     title_malformed: '无法识别，请重新扫描',
     body_malformed: '请将码平放，对准扫描窗口再试一次。',
+    title_opened: '已拆零，剩余{n}/{N}',
+    body_opened: '此码为正品。本店按{unit}拆零销售此盒，已售出部分，剩余的仍在销售。',
     title_mismatch: '码与登记信息不符',
     body_mismatch: '此码已登记，但包装上印的批号或有效期与码库登记的不同，可能是假冒商品。',
     title_unverifiable: '暂时无法确认',
@@ -118,6 +120,9 @@ export const kioskMessages: Catalogue<Key> = {
     body_unknown: 'This product is registered, but this code is not. It may be counterfeit.',
     title_malformed: 'Could not read the code — please scan again',
     body_malformed: 'Hold the code flat and steady in front of the scanner window.',
+    title_opened: 'Opened pack, {n} of {N} left',
+    body_opened:
+      'This code is genuine. This shop sells this pack by the {unit}; part of it is sold, the rest is still on sale.',
     title_mismatch: 'Code does not match its registration',
     body_mismatch:
       'This code is registered, but the batch or use-by date printed on the pack differs from the registry’s. It may be counterfeit.',
@@ -154,9 +159,14 @@ export const kioskMessages: Catalogue<Key> = {
  * What the headline says: the verdict, except an `unknown` code that IS registered but whose batch
  * or expiry disagree with its unit (`mismatch`): "not found" would be untrue, the words say why.
  */
-export type Headline = VerdictKind | 'mismatch';
+export type Headline = VerdictKind | 'mismatch' | 'opened';
 
-export function headlineOf(r: Pick<Verdict, 'verdict' | 'mismatch'>): Headline {
+/**
+ * A genuine pack of a splittable product opened here (拆零, `split` with parts left) reads
+ * "opened pack, n of N left": it is still on sale, in parts, not "already sold".
+ */
+export function headlineOf(r: Pick<Verdict, 'verdict' | 'mismatch' | 'split'>): Headline {
+  if (r.verdict === 'genuine' && r.split && r.split.remaining > 0) return 'opened';
   return r.verdict === 'unknown' && r.mismatch ? 'mismatch' : r.verdict;
 }
 

@@ -23,6 +23,8 @@ const saleBody = z.strictObject({
     .array(
       z.strictObject({
         data: z.string().max(4096),
+        // Split packs (拆零): parts of the pack this line sells (line-decision.ts).
+        quantity: z.int().min(1).max(10_000).optional(),
         override: z
           .strictObject({ reason: z.string().trim().min(1).max(500), approval: approvalSchema })
           .optional(),
@@ -32,7 +34,11 @@ const saleBody = z.strictObject({
     .max(200),
 });
 
-const checkBody = z.strictObject({ data: z.string().max(4096), deviceId: z.string().max(200).optional() });
+const checkBody = z.strictObject({
+  data: z.string().max(4096),
+  quantity: z.int().min(1).max(10_000).optional(),
+  deviceId: z.string().max(200).optional(),
+});
 
 /**
  * Resolves an approval to the manager's name, or undefined. A PIN approval is checked through the
@@ -55,7 +61,7 @@ export async function approverOf(
 
 /**
  * Checkout API (cashier role; kiosk tokens get 403):
- * - POST /api/v1/sales { externalRef?, lines: [{ data, override? }] } → 201 sale, 409 lines refused
+ * - POST /api/v1/sales { externalRef?, lines: [{ data, quantity?, override? }] } → 201 sale, 409 lines refused
  *   (nothing written off), 409 idempotency_conflict, 400 bad body, 403 override not approved;
  * - GET /api/v1/sales/:id → the sale;
  * - POST /api/v1/checkout/check { data } → the verdict for one basket line and the decision the sale
@@ -87,8 +93,9 @@ export function salesRoutes(services: {
       };
       if (request.principal?.name) input.cashier = request.principal.name;
       for (const [i, line] of body.data.lines.entries()) {
+        const quantity = line.quantity === undefined ? {} : { quantity: line.quantity };
         if (!line.override) {
-          input.lines.push({ data: line.data });
+          input.lines.push({ data: line.data, ...quantity });
           continue;
         }
         const by = await approverOf(deps.auth, line.override.approval, sourceOf(request));
@@ -99,7 +106,7 @@ export function salesRoutes(services: {
             'approval_refused',
             `lines.${i}.override: the approval is not a manager's`,
           );
-        input.lines.push({ data: line.data, override: { by, reason: line.override.reason } });
+        input.lines.push({ data: line.data, ...quantity, override: { by, reason: line.override.reason } });
       }
       const outcome = await batcher.submit(input);
       if (outcome.ok) {
@@ -120,10 +127,10 @@ export function salesRoutes(services: {
       if (!body.success)
         return sendError(reply, 400, 'bad_request', `Expected {"data"}: ${describeIssues(body.error)}`);
       // The same line decision the sale makes (terminal/lanes/line-decision.ts).
-      const data: CheckResponse = checkout.checkLine(
-        body.data.data,
-        body.data.deviceId ? { deviceId: body.data.deviceId } : {},
-      );
+      const data: CheckResponse = checkout.checkLine(body.data.data, {
+        ...(body.data.deviceId ? { deviceId: body.data.deviceId } : {}),
+        ...(body.data.quantity !== undefined ? { quantity: body.data.quantity } : {}),
+      });
       return { status: 'ok', data };
     });
   };

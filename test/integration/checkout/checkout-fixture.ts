@@ -26,6 +26,9 @@ import { QueryLog, Verifier } from '../../../terminal/verify/index.js';
  */
 export const COVERED = '6901234';
 export const NOT_COVERED = '6905555';
+/** A covered, splittable product (拆零): packs of 10 strips; every serial is an active unit. */
+export const SPLIT = '6907777';
+export const SPLIT_PACK = { packQuantity: 10, unit: 'strip' } as const;
 
 /**
  * Product-only codes (EAN-13 with its AIM prefix, no serial): `PRODUCT_ONLY` is a covered GS1
@@ -85,6 +88,13 @@ const products: Record<string, RegistryProduct> = {
     manufacturer: 'Acme',
     covered: false,
   },
+  [SPLIT]: {
+    key: SPLIT,
+    names: { 'zh-CN': '阿莫西林胶囊', en: 'Amoxicillin capsules' },
+    manufacturer: 'Acme',
+    covered: true,
+    split: { ...SPLIT_PACK },
+  },
   [PRODUCT_ONLY_KEY]: {
     key: PRODUCT_ONLY_KEY,
     names: { 'zh-CN': '矿泉水 550毫升', en: 'Mineral water 550 mL' },
@@ -124,6 +134,9 @@ export function makeRegistry(clock: () => Date = () => new Date()): TestRegistry
         return { unit, product: products[gs1Batch.productKey], batch: gs1Batch };
       }
       const product = products[key.slice(0, 7)];
+      if (product?.key === SPLIT) {
+        return { unit: { key, status: statuses.get(key) ?? 'active', productKey: SPLIT }, product };
+      }
       if (!product || product.key !== COVERED) return product ? { product } : {};
       if (key[7] === '9') return { product };
       const special = SPECIAL[key];

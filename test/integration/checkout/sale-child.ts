@@ -7,7 +7,8 @@
  *   crash DIR START  sells 3-line sales forever from serial START, alternately one per transaction
  *                    and two per group commit; every 7th sale also tries a code sold before (must
  *                    be refused); acknowledges the outbox now and then.
- *   race DIR CODE…   tries to sell each code alone, in order, then exits.
+ *   race DIR CODE…   tries to sell each code alone, in order, then exits. `CODE:N` sells N parts of
+ *                    a split pack (拆零) and prints `SOLD CODE:N` / `REFUSED CODE:N`.
  */
 import { createInterface } from 'node:readline';
 import { SaleBatcher } from '../../../terminal/lanes/checkout-batcher.js';
@@ -47,9 +48,11 @@ if (mode === 'crash') {
     if (i % 10 === 8) t.ledger.acknowledge(Math.max(0, t.ledger.headSeq() - 3));
   }
 } else {
-  for (const data of rest) {
-    const outcome = t.checkout.completeSale({ lines: [{ data }] });
-    out(outcome.ok ? `SOLD ${data}` : `REFUSED ${data}`);
+  for (const token of rest) {
+    const [data = '', quantity] = token.split(':');
+    const line = quantity === undefined ? { data } : { data, quantity: Number(quantity) };
+    const outcome = t.checkout.completeSale({ lines: [line] });
+    out(outcome.ok ? `SOLD ${token}` : `REFUSED ${token}`);
   }
   t.close();
   process.exit(0);
