@@ -1,3 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
+import type { SqliteDatabase } from '../../terminal/db/open-database.js';
+import { identityFromPrivateKey } from '../../terminal/identity/terminal-key.js';
+import { Ledger } from '../../terminal/ledger/ledger.js';
 import type { UnitKeysByProduct } from '../../terminal/ledger/payloads.js';
 import { decodePayload } from '../../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../../terminal/ledger/types.js';
@@ -32,6 +36,12 @@ export class StockRig extends ReceivingRig {
     };
     this.stocktakes = new StocktakeService(deps);
     this.shipments = new StockOutService(deps);
+  }
+
+  /** A ledger of another store's terminal on `db` (a second terminal in one test). */
+  static ledgerOn(db: SqliteDatabase, storeId = 's2'): Ledger {
+    const identity = identityFromPrivateKey(generateKeyPairSync('ed25519').privateKey);
+    return new Ledger({ db, identity, storeId, terminalId: 't1', clock: () => new Date(NOW) });
   }
 
   /** Sells units as the checkout does: one sale record and a write-off per unit, in one transaction. */
