@@ -16,6 +16,7 @@ import { AuthService } from './http/auth/auth-service.js';
 import { managerRoutes } from './http/routes/manager.js';
 import { operationsRoutes } from './http/routes/metrics.js';
 import { checkoutHttpPlugins } from './http/routes/returns.js';
+import { stockRoutes } from './http/routes/stock-routes.js';
 import { createHttpServer, type HttpPlugin } from './http/server.js';
 import type { DemoSample } from './http/wire-types.js';
 import { WsHub } from './http/ws-hub.js';
@@ -31,6 +32,7 @@ import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
 import type { RegistryReader } from './registry/types.js';
+import { stockServices } from './stock/stock-services.js';
 import type { Sync } from './sync/create-sync.js';
 import { createTerminalSync } from './sync/for-terminal.js';
 import { syncOptionsFromConfig } from './sync/options-from-config.js';
@@ -284,6 +286,7 @@ async function composeTerminal(
       sync: () => upstreamFromHealth(health),
     }),
     operationsRoutes({ metrics: operations.metrics, health, registry, refreshHealth }),
+    stockRoutes(stockServices(core)),
     ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
   ];
   const app = await createHttpServer({
