@@ -18,7 +18,8 @@ export interface StockLedger {
 export interface StockDeps {
   store: StockStore;
   ledger: StockLedger;
-  registry: RegistryReader;
+  /** Checks found units (recalled, expired…); without one (the CLI's reports) nothing is checked. */
+  registry?: RegistryReader;
   /** @default () => new Date() */
   clock?: () => Date;
   /** For "expired" (YYYY-MM-DD in this zone). @default 'UTC' */

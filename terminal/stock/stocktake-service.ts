@@ -102,7 +102,7 @@ export class StocktakeService {
       .transaction(() => {
         const s = sessionOf(store, id, 'stocktake');
         if (s.state !== 'open') return codes.map((c) => closedAnswer(c, `stocktake ${id} is ${s.state}`));
-        const hasRegistry = registry.state() !== undefined;
+        const hasRegistry = registry?.state() !== undefined;
         const one = (raw: string): StockScanAnswer => {
           const r = resolveScan(store, raw);
           if (r.kind === 'unreadable') return unreadableAnswer(r);
@@ -118,7 +118,7 @@ export class StocktakeService {
               problems: [],
             };
           }
-          const bad = hasRegistry ? badReason(registryProblem(registry.lookup(r.key), today)) : undefined;
+          const bad = hasRegistry ? badReason(registryProblem(registry!.lookup(r.key), today)) : undefined;
           const rec = store.reader.record(r.key, r.productKey, r.rest);
           const state = unitStockOf(rec).state;
           const onHand = stateOf(rec.facts) === 'on_hand';
@@ -136,7 +136,7 @@ export class StocktakeService {
             problems,
           };
         };
-        if (!registry.reading) return codes.map(one);
+        if (!registry?.reading) return codes.map(one);
         return registry.reading(() => codes.map(one));
       })
       .immediate();
