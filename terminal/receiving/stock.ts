@@ -108,11 +108,12 @@ export class StockReader {
          FROM (${statedSql(moves, false)}) GROUP BY product ORDER BY productKey`,
       ),
       onHandAll: db.prepare(
-        `SELECT productKey, rest, container FROM (${statedSql(moves, false)}) WHERE state = 'on_hand'`,
+        `SELECT product, rest, container FROM (${statedSql(moves, false)}) WHERE state = 'on_hand'`,
       ),
       onHandScoped: db.prepare(
-        `SELECT productKey, rest, container FROM (${statedSql(moves, true)}) WHERE state = 'on_hand'`,
+        `SELECT product, rest, container FROM (${statedSql(moves, true)}) WHERE state = 'on_hand'`,
       ),
+      productKeys: db.prepare('SELECT id, key FROM receiving_products'),
       unit: db.prepare(
         `SELECT p.id AS productId, n.delivery_id AS deliveryId, u.rest IS NOT NULL AS listed,
            coalesce(${RECEIVED}, 0) AS received, coalesce(u.state = 2 OR c.state = 3, 0) AS aside,
@@ -134,12 +135,18 @@ export class StockReader {
 
   /**
    * Every unit on hand (of the given receiving product ids only, when given), as raw rows
-   * `[productKey, rest, container id or null]`: the stocktake's expected set.
+   * `[product id, rest, container id or null]`: the stocktake's expected set. Product ids, not
+   * keys, so a million rows do not make a million key strings (`productKeys()` maps them).
    */
-  onHandUnits(productIds?: readonly number[]): IterableIterator<[string, string, number | null]> {
+  onHandUnits(productIds?: readonly number[]): IterableIterator<[number, string, number | null]> {
     const stmt = productIds ? this.q.onHandScoped : this.q.onHandAll;
     const params = productIds ? [{ products: JSON.stringify(productIds) }] : [];
-    return stmt.raw(true).iterate(...params) as IterableIterator<[string, string, number | null]>;
+    return stmt.raw(true).iterate(...params) as IterableIterator<[number, string, number | null]>;
+  }
+
+  /** Receiving's product ids → product keys. */
+  productKeys(): Map<number, string> {
+    return new Map((this.q.productKeys.raw(true).all() as [number, string][]).map(([id, key]) => [id, key]));
   }
 
   /** The stock facts of one unit key (split into product key and rest). */

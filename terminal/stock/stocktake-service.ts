@@ -258,28 +258,43 @@ export class StocktakeService {
     const scope = (JSON.parse(s.params) as { scope: StocktakeScope }).scope;
     const scanned = store.units(s.id);
     const containers = store.containers(s.id);
-    const scannedKeys = new Set<string>();
-    for (const u of scanned) scannedKeys.add(u.productKey + u.rest);
-    const matched = new Set<string>();
+    // Scans by product, so the pass below compares rests (no key strings built per unit on hand);
+    // a matched scan is deleted, so what is left are the scans not on hand in scope.
+    const unmatched = new Map<string, Set<string>>();
+    for (const u of scanned) {
+      const rests = unmatched.get(u.productKey);
+      if (rests) rests.add(u.rest);
+      else unmatched.set(u.productKey, new Set([u.rest]));
+    }
     const missing: UnitKeysByProduct = {};
+    const keys = store.reader.productKeys();
     let expected = 0;
     let found = 0;
+    let lastProduct = -1;
+    let productKey = '';
+    let scannedRests: Set<string> | undefined;
+    let missingRests: string[] | undefined;
     const ids = scope === 'all' ? undefined : scope.flatMap((k) => store.knownProductId(k) ?? []);
-    for (const [productKey, rest, container] of store.reader.onHandUnits(ids)) {
+    for (const [product, rest, container] of store.reader.onHandUnits(ids)) {
       expected++;
-      const key = productKey + rest;
-      if (scannedKeys.has(key)) {
-        matched.add(key);
-        found++;
-      } else if (container !== null && containers.has(container)) found++;
-      else addByProduct(missing, productKey, rest);
+      // Rows come grouped by product: look the product up once per run of its units.
+      if (product !== lastProduct) {
+        lastProduct = product;
+        productKey = keys.get(product)!;
+        scannedRests = unmatched.get(productKey);
+        missingRests = missing[productKey];
+      }
+      if (scannedRests?.delete(rest)) found++;
+      else if (container !== null && containers.has(container)) found++;
+      else if (missingRests) missingRests.push(rest);
+      else missing[productKey] = missingRests = [rest];
     }
     const extra = { notReceived: {}, sold: {}, leftStock: {} } as StocktakeReport['extra'];
     const bad: StocktakeBadUnit[] = [];
     for (const u of scanned) {
       const key = u.productKey + u.rest;
       if (u.bad) bad.push({ key, reason: u.bad as StocktakeBadReason });
-      if (matched.has(key)) continue;
+      if (!unmatched.get(u.productKey)?.has(u.rest)) continue;
       const state = stateOf(store.reader.record(key, u.productKey, u.rest).facts);
       // On hand but outside the scope: not a difference of this stocktake.
       if (state === 'on_hand') continue;

@@ -65,7 +65,8 @@ export class StockRig extends ReceivingRig {
   /** Every unit key on hand per StockReader. */
   onHand(): Set<string> {
     const out = new Set<string>();
-    for (const [p, rest] of this.stock.reader.onHandUnits()) out.add(p + rest);
+    const keys = this.stock.reader.productKeys();
+    for (const [p, rest] of this.stock.reader.onHandUnits()) out.add(keys.get(p)! + rest);
     return out;
   }
 }
