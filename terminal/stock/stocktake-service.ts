@@ -16,6 +16,7 @@ import {
   addByProduct,
   checkBatch,
   closedAnswer,
+  countOf,
   dayOf,
   newSessionId,
   openSession,
@@ -50,6 +51,8 @@ export interface AcceptOutcome {
 }
 
 const BAD: ReadonlySet<string> = new Set(STOCKTAKE_BAD_REASONS);
+/** Units one stocktake record may list: the decoders' bound (record-decoders.ts), so upstream can read it. */
+export const MAX_DIFFERENCES = 1_000_000;
 const MAX_SCOPE_PRODUCTS = 10_000;
 
 /**
@@ -60,9 +63,11 @@ const MAX_SCOPE_PRODUCTS = 10_000;
  */
 export class StocktakeService {
   private readonly clock: () => Date;
+  private readonly maxDifferences: number;
 
-  constructor(private readonly deps: StockDeps) {
+  constructor(private readonly deps: StockDeps & { maxDifferences?: number }) {
     this.clock = deps.clock ?? (() => new Date());
+    this.maxDifferences = deps.maxDifferences ?? MAX_DIFFERENCES;
   }
 
   open(request: { scope: StocktakeScope; openedBy: string }): SessionRow {
@@ -153,7 +158,16 @@ export class StocktakeService {
     const { store, ledger } = this.deps;
     return ledger.transaction(() => {
       const s = openSession(store, id, 'stocktake');
-      const record = ledger.append('stocktake', this.reportOf(s));
+      const report = this.reportOf(s);
+      const { missing, extra } = report;
+      const differences =
+        countOf(missing) + countOf(extra.notReceived) + countOf(extra.sold) + countOf(extra.leftStock);
+      if (differences > this.maxDifferences)
+        throw new VeritermError(
+          'stocktake_too_large',
+          `Stocktake ${id} has ${differences} differences, more than one record holds (${this.maxDifferences}): count by product scope instead`,
+        );
+      const record = ledger.append('stocktake', report);
       if (!store.close(id, record.at, record.id, record.seq))
         throw new VeritermError('session_closed', `Stocktake ${id} is already closed`);
       return record;

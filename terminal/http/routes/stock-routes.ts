@@ -40,6 +40,7 @@ const STATUS: Record<string, number> = {
   shipment_empty: 409,
   shipment_full: 409,
   nothing_to_adjust: 409,
+  stocktake_too_large: 409,
   bad_scope: 400,
   bad_shipment: 400,
   bad_scan_batch: 400,

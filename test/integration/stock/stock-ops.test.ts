@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { stocktakeCsv } from '../../../terminal/stock/stocktake-service.js';
+import { StocktakeService, stocktakeCsv } from '../../../terminal/stock/stocktake-service.js';
 import { cn20, noteOf, pallet, signNote, sscc } from '../../helpers/receiving-fixture.js';
 import { keysOf, replayStock, StockRig } from '../../helpers/stock-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -174,6 +174,16 @@ describe('stocktake', () => {
     expect(() => rig.stocktakes.accept(t.id, { approvedBy: 'm', reason: ' ' })).toThrow(/needs a reason/);
     expect(() => rig.stocktakes.accept(t.id, { approvedBy: 'm', reason: 'x' })).toThrow(/no difference/);
     expect(rig.ledger.headSeq()).toBe(head + 1);
+  });
+
+  it('refuses to close a stocktake with more differences than one record may hold', () => {
+    const small = new StocktakeService({ store: rig.stock, ledger: rig.ledger, maxDifferences: 1 });
+    const t = small.open({ scope: 'all', openedBy: 'c' });
+    small.scanMany(t.id, [cn20(0), cn20(1), cn20(2), cn20(3), cn20(4), cn20(5)]);
+    const head = rig.ledger.headSeq();
+    expect(() => small.close(t.id)).toThrow(/has 2 differences, more than one record holds \(1\)/);
+    expect(rig.ledger.headSeq()).toBe(head);
+    expect(small.session(t.id).state).toBe('open');
   });
 });
 
