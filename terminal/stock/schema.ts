@@ -38,8 +38,11 @@ export const STOCK_MIGRATIONS: readonly string[] = [
      closed_at TEXT,
      record_id TEXT,
      record_seq INTEGER,
-     accepted_record_id TEXT
+     accepted_record_id TEXT,
+     -- Units scanned in the session (bounded: a scan past the bound is refused).
+     units INTEGER NOT NULL DEFAULT 0
    );
+   CREATE INDEX stock_sessions_open ON stock_sessions (type) WHERE state = 'open';
    CREATE TABLE stock_session_units (
      session TEXT NOT NULL,
      product INTEGER NOT NULL,

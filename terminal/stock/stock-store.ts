@@ -1,9 +1,13 @@
 import type { SqliteDatabase } from '../db/open-database.js';
+import { VeritermError } from '../errors.js';
 import { StockReader } from '../receiving/stock.js';
 import { migrateStock } from './schema.js';
 import type { StockMove } from './unit-state.js';
 
 export type SessionType = 'stocktake' | 'stock_out';
+
+/** Open sessions of one type at a time: each is a row a caller could otherwise add without end. */
+export const MAX_OPEN_SESSIONS = 50;
 export type SessionState = 'open' | 'closed' | 'accepted' | 'cancelled';
 
 export interface SessionRow {
@@ -66,6 +70,8 @@ export class StockStore {
       accept: db.prepare(
         `UPDATE stock_sessions SET state = 'accepted', accepted_record_id = ? WHERE id = ? AND state = 'closed'`,
       ),
+      openCount: db.prepare("SELECT count(*) AS n FROM stock_sessions WHERE type = ? AND state = 'open'"),
+      countUnit: db.prepare('UPDATE stock_sessions SET units = units + ? WHERE id = ?'),
       addUnit: db.prepare(
         'INSERT OR IGNORE INTO stock_session_units (session, product, rest, bad) VALUES (?, ?, ?, ?)',
       ),
@@ -76,7 +82,7 @@ export class StockStore {
         `SELECT p.key AS productKey, s.rest, s.bad FROM stock_session_units s
          JOIN receiving_products p ON p.id = s.product WHERE s.session = ? ORDER BY s.product, s.rest`,
       ),
-      unitCount: db.prepare('SELECT count(*) AS n FROM stock_session_units WHERE session = ?'),
+      unitCount: db.prepare('SELECT units AS n FROM stock_sessions WHERE id = ?'),
       addContainer: db.prepare(
         'INSERT OR IGNORE INTO stock_session_containers (session, container) VALUES (?, ?)',
       ),
@@ -111,7 +117,14 @@ export class StockStore {
     this.q.setMove.run(this.productId(productKey), rest, move, foundIn ? 1 : 0, seq);
   }
 
+  /** Opens a session; refused when MAX_OPEN_SESSIONS of its type are open (close or cancel one). */
   openSession(id: string, type: SessionType, params: object, openedBy: string, at: string): void {
+    const open = (this.q.openCount.get(type) as { n: number }).n;
+    if (open >= MAX_OPEN_SESSIONS)
+      throw new VeritermError(
+        'too_many_open_sessions',
+        `${open} ${type === 'stocktake' ? 'stocktakes' : 'shipments'} are open already (at most ${MAX_OPEN_SESSIONS}): close or cancel one first`,
+      );
     this.q.insertSession.run(id, type, JSON.stringify(params), openedBy, at);
   }
 
@@ -137,12 +150,16 @@ export class StockStore {
 
   /** Adds a unit to a session; false when it was scanned in it already. */
   addUnit(session: string, productKey: string, rest: string, bad: string | null = null): boolean {
-    return this.q.addUnit.run(session, this.productId(productKey), rest, bad).changes === 1;
+    const added = this.q.addUnit.run(session, this.productId(productKey), rest, bad).changes === 1;
+    if (added) this.q.countUnit.run(1, session);
+    return added;
   }
 
   removeUnit(session: string, productKey: string, rest: string): boolean {
     const id = this.q.productId.get(productKey) as { id: number } | undefined;
-    return id !== undefined && this.q.removeUnit.run(session, id.id, rest).changes === 1;
+    const removed = id !== undefined && this.q.removeUnit.run(session, id.id, rest).changes === 1;
+    if (removed) this.q.countUnit.run(-1, session);
+    return removed;
   }
 
   units(session: string): SessionUnit[] {
@@ -150,7 +167,7 @@ export class StockStore {
   }
 
   unitCount(session: string): number {
-    return (this.q.unitCount.get(session) as { n: number }).n;
+    return (this.q.unitCount.get(session) as { n: number } | undefined)?.n ?? 0;
   }
 
   addContainer(session: string, containerId: number): boolean {

@@ -53,6 +53,8 @@ export interface AcceptOutcome {
 const BAD: ReadonlySet<string> = new Set(STOCKTAKE_BAD_REASONS);
 /** Units one stocktake record may list: the decoders' bound (record-decoders.ts), so upstream can read it. */
 export const MAX_DIFFERENCES = 1_000_000;
+/** Units one stocktake may scan: a whole store of a million units, twice over. */
+export const MAX_STOCKTAKE_UNITS = 2_000_000;
 const MAX_SCOPE_PRODUCTS = 10_000;
 
 /**
@@ -64,10 +66,12 @@ const MAX_SCOPE_PRODUCTS = 10_000;
 export class StocktakeService {
   private readonly clock: () => Date;
   private readonly maxDifferences: number;
+  private readonly maxScans: number;
 
-  constructor(private readonly deps: StockDeps & { maxDifferences?: number }) {
+  constructor(private readonly deps: StockDeps & { maxDifferences?: number; maxScans?: number }) {
     this.clock = deps.clock ?? (() => new Date());
     this.maxDifferences = deps.maxDifferences ?? MAX_DIFFERENCES;
+    this.maxScans = deps.maxScans ?? MAX_STOCKTAKE_UNITS;
   }
 
   open(request: { scope: StocktakeScope; openedBy: string }): SessionRow {
@@ -107,6 +111,11 @@ export class StocktakeService {
       .transaction(() => {
         const s = sessionOf(store, id, 'stocktake');
         if (s.state !== 'open') return codes.map((c) => closedAnswer(c, `stocktake ${id} is ${s.state}`));
+        if (store.unitCount(id) + codes.length > this.maxScans)
+          throw new VeritermError(
+            'stocktake_full',
+            `Stocktake ${id} holds at most ${this.maxScans} units: close it and count the rest in another`,
+          );
         const hasRegistry = registry?.state() !== undefined;
         const one = (raw: string): StockScanAnswer => {
           const r = resolveScan(store, raw);

@@ -41,6 +41,8 @@ const STATUS: Record<string, number> = {
   shipment_full: 409,
   nothing_to_adjust: 409,
   stocktake_too_large: 409,
+  stocktake_full: 409,
+  too_many_open_sessions: 409,
   bad_scope: 400,
   bad_shipment: 400,
   bad_scan_batch: 400,

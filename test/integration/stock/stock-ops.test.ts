@@ -176,6 +176,22 @@ describe('stocktake', () => {
     expect(rig.ledger.headSeq()).toBe(head + 1);
   });
 
+  it('bounds what a caller can make it keep: scans per stocktake, open sessions per type', () => {
+    const small = new StocktakeService({ store: rig.stock, ledger: rig.ledger, maxScans: 3 });
+    const t = small.open({ scope: 'all', openedBy: 'c' });
+    small.scanMany(t.id, [cn20(0), cn20(1), cn20(0)]);
+    expect(rig.stock.unitCount(t.id)).toBe(2);
+    expect(() => small.scanMany(t.id, [cn20(2), cn20(3)])).toThrow(/at most 3 units/);
+    expect(rig.stock.unitCount(t.id)).toBe(2);
+    small.scan(t.id, cn20(2));
+    for (let i = 1; i < 50; i++) small.open({ scope: 'all', openedBy: 'c' });
+    expect(() => small.open({ scope: 'all', openedBy: 'c' })).toThrow(/50 stocktakes are open already/);
+    // Shipments have their own bound; closing a stocktake frees a place.
+    rig.shipments.open({ kind: 'destruction', reason: 'expired', openedBy: 'm' });
+    small.close(t.id);
+    expect(small.open({ scope: 'all', openedBy: 'c' }).state).toBe('open');
+  });
+
   it('refuses to close a stocktake with more differences than one record may hold', () => {
     const small = new StocktakeService({ store: rig.stock, ledger: rig.ledger, maxDifferences: 1 });
     const t = small.open({ scope: 'all', openedBy: 'c' });
