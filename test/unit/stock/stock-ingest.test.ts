@@ -120,7 +120,14 @@ describe('stock records upstream', () => {
       signingKey: upstreamKey.privateKey,
       now: new Date(NOW),
     });
-    expect(notes).toEqual([{ storeId: 's2', note: expect.objectContaining({ kind: 'delivery_note' }) }]);
+    expect(notes).toEqual([
+      {
+        storeId: 's2',
+        body: expect.objectContaining({ deliveryId: `TR-${transfer.payload.shipmentId}` }),
+        note: expect.objectContaining({ kind: 'delivery_note' }),
+      },
+    ]);
+    expect(notes[0]!.note.note).toEqual(notes[0]!.body);
     const note = notes[0]!.note;
     expect(note).toMatchObject({
       target: { storeId: 's2' },
