@@ -278,6 +278,9 @@ async function composeTerminal(
     () => maintenance.stop(),
   );
 
+  // Stock operations on terminal.db's connection; their whole-store reads run on a thread of their own.
+  const stock = stockServices(core);
+  services.add('stock reads', undefined, () => stock.reads.close());
   const plugins = [
     ...checkoutHttpPlugins(checkoutServices(core, printQueue ? { printQueue } : {})),
     managerRoutes({
@@ -286,7 +289,7 @@ async function composeTerminal(
       sync: () => upstreamFromHealth(health),
     }),
     operationsRoutes({ metrics: operations.metrics, health, registry, refreshHealth }),
-    stockRoutes(stockServices(core)),
+    stockRoutes(stock),
     ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
   ];
   const app = await createHttpServer({

@@ -1,6 +1,6 @@
 import { UsageError, VeritermError } from '../../terminal/errors.js';
 import { LedgerReads } from '../../terminal/ledger/ledger-reads.js';
-import type { StockLedger } from '../../terminal/stock/stock-scan.js';
+import { readOnlyLedger } from '../../terminal/stock/read-only-ledger.js';
 import { StockStore } from '../../terminal/stock/stock-store.js';
 import { StocktakeService } from '../../terminal/stock/stocktake-service.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
@@ -18,14 +18,6 @@ accepting happen on the terminal's API (POST /api/v1/stocktakes…); these comma
   --data DIR  data directory (default: $VERITERM_DATA or ./data)
   --json      list as JSON
 `;
-
-/** Reports read the ledger only: nothing here appends. */
-function readOnlyLedger(reads: LedgerReads): StockLedger {
-  const refuse = () => {
-    throw new VeritermError('read_only', 'veriterm stocktake only reads: count on the terminal');
-  };
-  return { transaction: refuse, append: refuse, record: (id) => reads.record(id) };
-}
 
 export async function run(argv: string[], io: CommandIo): Promise<number> {
   const parsed = parseCommandOrHelp(

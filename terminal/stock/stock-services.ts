@@ -1,6 +1,7 @@
 import type { Ledger } from '../ledger/ledger.js';
 import type { RegistryReader } from '../registry/types.js';
 import { StockOutService } from './stock-out-service.js';
+import { StockReads } from './stock-reads.js';
 import { StockStore } from './stock-store.js';
 import { StocktakeService } from './stocktake-service.js';
 
@@ -8,6 +9,8 @@ export interface StockServices {
   store: StockStore;
   stocktakes: StocktakeService;
   shipments: StockOutService;
+  /** Counts and reports on a worker thread (the composition root closes it on stop). */
+  reads: StockReads;
 }
 
 /**
@@ -28,5 +31,14 @@ export function stockServices(core: {
     storeId: core.config.terminal.storeId,
     ...(core.config.terminal.timeZone ? { timeZone: core.config.terminal.timeZone } : {}),
   };
-  return { store, stocktakes: new StocktakeService(deps), shipments: new StockOutService(deps) };
+  const stocktakes = new StocktakeService(deps);
+  const db = core.ledger.db;
+  // A file database is read by the reads thread's own connection; an in-memory one only here.
+  const file = db.memory || db.name === '' ? undefined : db.name;
+  return {
+    store,
+    stocktakes,
+    shipments: new StockOutService(deps),
+    reads: new StockReads({ store, stocktakes }, file),
+  };
 }

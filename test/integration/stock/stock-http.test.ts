@@ -9,6 +9,7 @@ import { createHttpServer } from '../../../terminal/http/server.js';
 import { WsHub } from '../../../terminal/http/ws-hub.js';
 import { KioskReports } from '../../../terminal/lanes/kiosk-reports.js';
 import { silentLogger } from '../../../terminal/logger.js';
+import { StockReads } from '../../../terminal/stock/stock-reads.js';
 import { QueryLog } from '../../../terminal/verify/query-log.js';
 import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
@@ -24,6 +25,7 @@ let tmp: ReturnType<typeof makeTempDir>;
 let rig: StockRig;
 let app: FastifyInstance;
 let url: string;
+let reads: StockReads;
 const tokens = { kiosk: tok(), cashier: tok(), manager: tok() };
 
 function tok(): string {
@@ -38,6 +40,8 @@ beforeAll(async () => {
   const s = rig.session('D-1');
   for (const u of units) s.scan(u);
   s.close({ outcome: 'complete' });
+  // Counts and reports come from the reads thread's own connection to the same file.
+  reads = new StockReads({ store: rig.stock, stocktakes: rig.stocktakes }, rig.file);
   const config = configSchema.parse({
     http: { host: '127.0.0.1', port: 0 },
     auth: {
@@ -57,12 +61,13 @@ beforeAll(async () => {
     auth: new AuthService(config.auth),
     hub: new WsHub(),
     demoSamples: [],
-    plugins: [stockRoutes({ store: rig.stock, stocktakes: rig.stocktakes, shipments: rig.shipments })],
+    plugins: [stockRoutes({ store: rig.stock, stocktakes: rig.stocktakes, shipments: rig.shipments, reads })],
   });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
   await app?.close();
+  await reads?.close();
   rig?.close();
   tmp?.cleanup();
 });
