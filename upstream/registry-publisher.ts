@@ -149,12 +149,11 @@ const PUBLISHED: ReadonlySet<string> = new Set(['sold', 'active', 'destroyed', '
 
 /**
  * The unit events of one delta, oldest first, folded into one change per unit. A destruction is
- * final; otherwise later events win
- * (a sale then a return leaves the unit active; a return then a resale leaves it sold), except
- * that a return undoes only a sale at its own store (DOMAIN.md: a return is taken where the unit
- * was sold): a return that meets a sale elsewhere in the same delta is dropped, and one with no
- * earlier event here carries its store (`returnedAt`) so the builder checks it against the
- * registry's own `soldAt`.
+ * final; otherwise later events win (a sale then a return leaves the unit active; a return then a
+ * resale leaves it sold), except that a return undoes only a sale at its own store (DOMAIN.md: a
+ * return is taken where the unit was sold): a return that meets a sale elsewhere in the same delta
+ * is dropped, and one with no earlier event here carries its store (`returnedAt`) so the builder
+ * checks it against the registry's own `soldAt`.
  */
 export function foldUnitEvents(events: readonly UnitEvent[]): UnitChange[] {
   const latest = new Map<string, UnitChange>();
