@@ -48,7 +48,8 @@ export class StockRig extends ReceivingRig {
   sell(keys: readonly string[]): void {
     this.ledger.transaction(() => {
       const sale = this.ledger.append('sale', salePayload(keys));
-      keys.forEach((codeKey, line) => this.ledger.append('write_off', { codeKey, saleId: sale.id, line }));
+      for (const [line, codeKey] of keys.entries())
+        this.ledger.append('write_off', { codeKey, saleId: sale.id, line });
     });
   }
 
