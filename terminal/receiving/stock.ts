@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/open-database.js';
 import { OUT_MOVES, type StockMove, stateOf, type UnitFacts } from '../stock/unit-state.js';
 import { unitKeyOf } from './unit-key.js';
@@ -38,6 +39,8 @@ export interface UnitStock {
   onHand: boolean;
   /** The delivery note that listed it, when one did. */
   deliveryId?: string;
+  /** A split pack opened here (拆零): parts left of the pack; the pack stays on hand until the last. */
+  opened?: { remaining: number; packQuantity: number };
 }
 
 /** What the stock services need to know of one unit. */
@@ -95,10 +98,19 @@ function statedSql(moves: string, scoped: boolean): string {
  */
 export class StockReader {
   private readonly q;
+  private readonly parts: Statement | undefined;
 
   constructor(db: SqliteDatabase) {
-    const hasMoves = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'stock_moves'").get() !== undefined;
-    const moves = hasMoves ? 'stock_moves' : NO_MOVES;
+    const has = (table: string) =>
+      db.prepare('SELECT 1 FROM sqlite_master WHERE name = ?').get(table) !== undefined;
+    const moves = has('stock_moves') ? 'stock_moves' : NO_MOVES;
+    // Split packs sold in parts (terminal/ledger/split-parts.ts), when this ledger has them.
+    this.parts = has('ledger_split_parts')
+      ? db.prepare(
+          `SELECT sum(quantity) AS sold, max(pack_quantity) AS pack FROM ledger_split_parts
+           WHERE code_key = ? AND returned_seq IS NULL`,
+        )
+      : undefined;
     this.q = {
       counts: db.prepare(
         `SELECT productKey, sum(received) AS received, sum(foundIn AND NOT received) AS foundIn,
@@ -191,7 +203,12 @@ export class StockReader {
   unit(code: string): UnitStock {
     const read = unitKeyOf(code);
     if (!read.ok) return { key: code, state: 'not_received', onHand: false };
-    return unitStockOf(this.record(read.key, read.productKey, read.rest));
+    const stock = unitStockOf(this.record(read.key, read.productKey, read.rest));
+    if (!stock.onHand || !this.parts) return stock;
+    // A pack sold in parts has no write-off until its last part: on hand, opened.
+    const parts = this.parts.get(read.key) as { sold: number | null; pack: number | null };
+    if (!parts.sold || !parts.pack) return stock;
+    return { ...stock, opened: { remaining: parts.pack - parts.sold, packQuantity: parts.pack } };
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StockStore } from '../../../terminal/stock/stock-store.js';
 import { StocktakeService, stocktakeCsv } from '../../../terminal/stock/stocktake-service.js';
 import { cn20, noteOf, pallet, signNote, sscc } from '../../helpers/receiving-fixture.js';
 import { keysOf, replayStock, StockRig } from '../../helpers/stock-fixture.js';
@@ -200,6 +201,37 @@ describe('stocktake', () => {
     expect(() => small.close(t.id)).toThrow(/has 2 differences, more than one record holds \(1\)/);
     expect(rig.ledger.headSeq()).toBe(head);
     expect(small.session(t.id).state).toBe('open');
+  });
+});
+
+describe('split packs (拆零) in stock', () => {
+  it('a pack sold in parts reads on hand and opened with its parts left, and can still be shipped out', () => {
+    // The split-pack projection as the checkout's ledger keeps it (terminal/ledger/split-parts.ts).
+    rig.db.exec(`CREATE TABLE ledger_split_parts (
+       seq INTEGER NOT NULL, line INTEGER NOT NULL, code_key TEXT NOT NULL,
+       quantity INTEGER NOT NULL, pack_quantity INTEGER NOT NULL, returned_seq INTEGER,
+       PRIMARY KEY (seq, line)) WITHOUT ROWID`);
+    const parts = rig.db.prepare('INSERT INTO ledger_split_parts VALUES (?, 0, ?, ?, 10, ?)');
+    parts.run(1, cn20(0), 3, null);
+    parts.run(2, cn20(0), 2, 5); // a returned part counts again
+    const stock = new StockStore(rig.db).reader;
+    expect(stock.unit(cn20(0))).toEqual({
+      key: cn20(0),
+      state: 'on_hand',
+      onHand: true,
+      deliveryId: 'D-1',
+      opened: { remaining: 7, packQuantity: 10 },
+    });
+    expect(stock.unit(cn20(1))).not.toHaveProperty('opened');
+    const s = rig.shipments.open({ kind: 'destruction', reason: 'damaged', openedBy: 'm' });
+    expect(rig.shipments.scan(s.id, cn20(0))).toMatchObject({ result: 'added' });
+    rig.shipments.close(s.id, 'm');
+    expect(stock.unit(cn20(0))).toEqual({
+      key: cn20(0),
+      state: 'destroyed',
+      onHand: false,
+      deliveryId: 'D-1',
+    });
   });
 });
 
