@@ -68,8 +68,13 @@ export const commands: CommandEntry[] = [
   },
   {
     name: 'stock',
-    summary: "the store's own stock per product (received − sold), CSV export",
+    summary: "the store's own stock per product (received − sold − shipped out …), CSV export",
     load: () => import('./receiving/stock-command.js'),
+  },
+  {
+    name: 'stocktake',
+    summary: 'stocktakes and shipments out: list, differences report, CSV',
+    load: () => import('./receiving/stocktake-command.js'),
   },
   {
     name: 'upstream',

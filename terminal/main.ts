@@ -17,6 +17,7 @@ import { managerRoutes } from './http/routes/manager.js';
 import { operationsRoutes } from './http/routes/metrics.js';
 import { receivingRoutes } from './http/routes/receiving.js';
 import { checkoutHttpPlugins } from './http/routes/returns.js';
+import { stockRoutes } from './http/routes/stock-routes.js';
 import { createHttpServer, type HttpPlugin } from './http/server.js';
 import type { DemoSample, ReceivingDemoLabel } from './http/wire-types.js';
 import { WsHub } from './http/ws-hub.js';
@@ -33,6 +34,7 @@ import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
 import type { RegistryReader } from './registry/types.js';
+import { stockServices } from './stock/stock-services.js';
 import type { Sync } from './sync/create-sync.js';
 import { createTerminalSync } from './sync/for-terminal.js';
 import { syncOptionsFromConfig } from './sync/options-from-config.js';
@@ -287,6 +289,9 @@ async function composeTerminal(
     () => maintenance.stop(),
   );
 
+  // Stock operations on terminal.db's connection; their whole-store reads run on a thread of their own.
+  const stock = stockServices(core);
+  services.add('stock reads', undefined, () => stock.reads.close());
   const plugins = [
     ...checkoutHttpPlugins(checkoutServices(core, printQueue ? { printQueue } : {})),
     managerRoutes({
@@ -296,6 +301,7 @@ async function composeTerminal(
     }),
     receivingRoutes({ ...receiving, demoLabels: parts.receivingDemoLabels ?? [] }),
     operationsRoutes({ metrics: operations.metrics, health, registry, refreshHealth }),
+    stockRoutes(stock),
     ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
   ];
   const app = await createHttpServer({

@@ -4,10 +4,15 @@ import { join } from 'node:path';
 import type { RegistryUnit } from '../terminal/registry/types.js';
 import { canonicalJson } from '../terminal/sync/protocol.js';
 
-/** One unit's new state from ingested records: sold (where and when) or active again (a return). */
+/**
+ * One unit's new state from ingested records: sold (where and when), active again (a return),
+ * destroyed (a store's destruction: terminal, chain-wide) or returned to its supplier.
+ */
 export interface UnitChange {
   key: string;
-  status: 'sold' | 'active';
+  status: 'sold' | 'active' | 'destroyed' | 'returned_to_supplier';
+  /** `destroyed` / `returned_to_supplier`: the store that shipped the unit out, and when. */
+  leftAt?: { store: string; at: string; terminal?: string };
   soldAt?: RegistryUnit['soldAt'] & { terminal?: string };
   /**
    * `active` from a return: the store that took the unit back (and when). Only that store's own

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
-import { decodePayload } from '../terminal/ledger/record-decoders.js';
+import { decodePayload, type UnitChangeStatus } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { GENESIS_HASH, hashRecord, payloadText, verifyRecordSignature } from './record-verify.js';
@@ -125,8 +125,12 @@ export const UNDECODABLE_RECORD = 'undecodable_record';
 export interface UnitEvent {
   id: number;
   key: string;
-  /** `received`: checked in at the store (a goods receipt); registry deltas skip it. */
-  status: 'sold' | 'active' | 'received';
+  /**
+   * `received`: checked in at the store (a goods receipt); registry deltas skip it, as they skip
+   * `transferred`, `lost` and `found` (stock at one store). `destroyed` and `returned_to_supplier`
+   * come from `stock_out` records (terminal/stock) and are published (registry-publisher.ts).
+   */
+  status: UnitChangeStatus;
   storeId: string;
   terminalId: string;
   at: string;

@@ -63,6 +63,12 @@ const TRADABLE: ReadonlySet<string> = new Set(['active', 'received', 'sold']);
 export function unitAfter(unit: RegistryUnit, change: UnitChange): RegistryUnit | undefined {
   if (!TRADABLE.has(unit.status)) return undefined;
   const { soldAt: _old, ...rest } = unit;
+  // A store destroyed it: every kiosk of the chain reads `destroyed` (a terminal state).
+  if (change.status === 'destroyed') return { ...rest, status: 'destroyed' };
+  // Back with its supplier: tradable again, no longer checked in anywhere. The registry has no
+  // status for "at the supplier"; only a unit the registry says is `received` changes (to active).
+  if (change.status === 'returned_to_supplier')
+    return unit.status === 'received' ? { ...rest, status: 'active' } : undefined;
   if (change.status === 'sold') {
     if (!change.soldAt) return undefined;
     return { ...rest, status: 'sold', soldAt: { store: change.soldAt.store, at: change.soldAt.at } };

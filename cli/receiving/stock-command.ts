@@ -5,13 +5,16 @@ import { dataDirOf, hasReceiving, openTerminalDb } from './open-terminal-db.js';
 
 const USAGE = `Usage: veriterm stock [--data DIR] [--csv] [--unit CODE]
 
-The store's own stock at unit level (docs/receiving.md): per product, units received here (checked
-in from delivery notes, less those put aside), sold (an active write-off in the ledger; a return
-counts the unit again) and on hand = received − sold.
-  --csv        print product,received,sold,on_hand lines (for a spreadsheet)
+The store's own stock at unit level (docs/stock.md): per product, units received here (checked
+in from delivery notes, less those put aside), found by a stocktake adjustment, sold (an active
+write-off; a return counts the unit again), returned to supplier, transferred, destroyed, lost
+(a stocktake adjustment), and on hand = received + found − sold − shipped out − destroyed − lost.
+  --csv        print product,received,found_in,sold,returned_to_supplier,transferred,destroyed,lost,on_hand
   --unit CODE  whether one unit (any code form the scanner reads) is on hand, and why not
   --data DIR   data directory (default: $VERITERM_DATA or ./data)
 `;
+
+const r0 = (title: string) => title.padStart(11);
 
 /** `veriterm stock`: counts per product, CSV export, or one unit's state. */
 export async function run(argv: string[], io: CommandIo): Promise<number> {
@@ -43,11 +46,26 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       return 0;
     }
     const width = Math.max(7, ...rows.map((r) => r.productKey.length));
-    const lines = [`${'product'.padEnd(width)}  received      sold   on hand`];
-    for (const r of rows)
-      lines.push(
-        `${r.productKey.padEnd(width)}  ${String(r.received).padStart(8)}  ${String(r.sold).padStart(8)}  ${String(r.onHand).padStart(8)}`,
-      );
+    const cols = [
+      r0('received'),
+      r0('sold'),
+      r0('shipped out'),
+      r0('destroyed'),
+      r0('lost/found'),
+      r0('on hand'),
+    ];
+    const lines = [`${'product'.padEnd(width)}  ${cols.join('  ')}`];
+    for (const r of rows) {
+      const cells = [
+        r.received,
+        r.sold,
+        r.returnedToSupplier + r.transferred,
+        r.destroyed,
+        `-${r.lost}/+${r.foundIn}`,
+        r.onHand,
+      ];
+      lines.push(`${r.productKey.padEnd(width)}  ${cells.map((c) => String(c).padStart(11)).join('  ')}`);
+    }
     const total = rows.reduce((n, r) => n + r.onHand, 0);
     lines.push(`${rows.length} products, ${total} units on hand`);
     io.stdout.write(`${lines.join('\n')}\n`);

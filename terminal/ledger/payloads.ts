@@ -38,6 +38,35 @@ export const RECEIPT_EXCEPTION_REASONS = [
 export type ReceiptExceptionReason = (typeof RECEIPT_EXCEPTION_REASONS)[number];
 
 /**
+ * How units leave stock other than by a sale (a `stock_out` record, terminal/stock): back to the
+ * supplier, to another store of the chain (which receives them with a transfer note), or destroyed.
+ */
+export const STOCK_OUT_KINDS = ['return_to_supplier', 'transfer', 'destruction'] as const;
+export type StockOutKind = (typeof STOCK_OUT_KINDS)[number];
+
+/** Why units leave stock: the record's `reason`; `other` needs a `note`. */
+export const STOCK_OUT_REASONS = [
+  'expired',
+  'damaged',
+  'recalled',
+  'overstock',
+  'wrong_delivery',
+  'rebalance',
+  'other',
+] as const;
+export type StockOutReason = (typeof STOCK_OUT_REASONS)[number];
+
+/** What is wrong with a unit found on the shelf at a stocktake (the registry's facts). */
+export const STOCKTAKE_BAD_REASONS = [
+  'recalled',
+  'withdrawn',
+  'blocked',
+  'expired',
+  'not_in_registry',
+] as const;
+export type StocktakeBadReason = (typeof STOCKTAKE_BAD_REASONS)[number];
+
+/**
  * Payloads of the record types the ledger itself interprets (its projections read them).
  * All fields are JSON; optional fields are left out of the canonical form when undefined.
  */
@@ -184,6 +213,78 @@ export interface ReceiptPayload {
 }
 
 /**
+ * Units leaving stock (terminal/stock): one record per closed shipping-out session, listing every
+ * unit (a scanned container is listed as its units, and by its key in `containers`). One record
+ * type with a `kind`, not three: the three share every field and every check, and differ only in
+ * the unit state they imply (docs/stock.md).
+ */
+export interface StockOutPayload {
+  /** The session's id (a ULID made by the terminal): names the shipment on notes and exports. */
+  shipmentId: string;
+  kind: StockOutKind;
+  reason: StockOutReason;
+  /** Free text; required for reason `other`. */
+  note?: string;
+  /** The manager who closed the session. */
+  approvedBy: string;
+  /** return_to_supplier: the supplier the units go back to. */
+  supplierId?: string;
+  /** transfer: the store that receives the units. */
+  toStoreId?: string;
+  containers: string[];
+  units: UnitKeysByProduct;
+  [key: string]: unknown;
+}
+
+/** Units found on the shelf but not on hand, by why they are not. */
+export interface StocktakeExtra {
+  /** Never checked in here (or checked in and put aside). */
+  notReceived: UnitKeysByProduct;
+  /** Sold here (an active write-off): back on the shelf without a return. */
+  sold: UnitKeysByProduct;
+  /** Shipped out, destroyed or written off by an earlier adjustment. */
+  leftStock: UnitKeysByProduct;
+}
+
+export interface StocktakeBadUnit {
+  key: string;
+  reason: StocktakeBadReason;
+}
+
+/**
+ * A closed stocktake (盘点): the differences between the shelf and stock on hand in its scope.
+ * Units found and on hand are only counted (`found`), not listed: the record stays small when
+ * the shelf agrees. It changes no stock: a manager's `stock_adjustment` accepts differences.
+ */
+export interface StocktakePayload {
+  stocktakeId: string;
+  /** Every product, or the listed product keys only (a zone, a cycle count). */
+  scope: 'all' | string[];
+  startedAt: string;
+  /** Units on hand in scope when it closed. */
+  expected: number;
+  /** Units scanned (containers count with their contents), found on hand. */
+  found: number;
+  missing: UnitKeysByProduct;
+  extra: StocktakeExtra;
+  bad: StocktakeBadUnit[];
+  [key: string]: unknown;
+}
+
+/**
+ * A manager's acceptance of stocktake differences: `out` leave stock (lost: missing on the shelf),
+ * `in` come into stock (found on the shelf, never received or written off as lost earlier).
+ */
+export interface StockAdjustmentPayload {
+  stocktakeId: string;
+  approvedBy: string;
+  reason: string;
+  out: UnitKeysByProduct;
+  in: UnitKeysByProduct;
+  [key: string]: unknown;
+}
+
+/**
  * The payload type of every record type (record-decoders.ts has one decoder per entry): a type
  * added to RECORD_TYPES without its payload here does not compile there.
  */
@@ -194,4 +295,7 @@ export interface RecordPayloads {
   alert: AlertPayload;
   receipt_printed: ReceiptPrintedPayload;
   receipt: ReceiptPayload;
+  stocktake: StocktakePayload;
+  stock_out: StockOutPayload;
+  stock_adjustment: StockAdjustmentPayload;
 }

@@ -11,8 +11,17 @@ import type {
   SaleLinePayload,
   SalePart,
   SoldContext,
+  StockOutKind,
+  StocktakeBadUnit,
 } from './payloads.js';
-import { ALERT_KINDS, RECEIPT_EXCEPTION_REASONS, type RecordType } from './types.js';
+import {
+  ALERT_KINDS,
+  RECEIPT_EXCEPTION_REASONS,
+  type RecordType,
+  STOCK_OUT_KINDS,
+  STOCK_OUT_REASONS,
+  STOCKTAKE_BAD_REASONS,
+} from './types.js';
 
 /**
  * One decoder per record type, built from the payload types in payloads.ts and shared by the
@@ -27,13 +36,27 @@ import { ALERT_KINDS, RECEIPT_EXCEPTION_REASONS, type RecordType } from './types
  */
 
 /**
- * A unit's new state implied by a record: written off (`sold`), sellable again (`active`), or
- * checked in at the record's store (`received`, from a goods receipt).
+ * A unit's new state implied by a record: written off (`sold`), sellable again (`active`),
+ * checked in at the record's store (`received`, from a goods receipt), gone from the store's
+ * stock (`destroyed`, `returned_to_supplier`, `transferred`: a `stock_out` record), or taken out
+ * of or into stock by a manager's stocktake adjustment (`lost`, `found`).
  */
 export interface UnitStateChange {
   key: string;
-  status: 'sold' | 'active' | 'received';
+  status: UnitChangeStatus;
 }
+
+export const UNIT_CHANGE_STATUSES = [
+  'sold',
+  'active',
+  'received',
+  'destroyed',
+  'returned_to_supplier',
+  'transferred',
+  'lost',
+  'found',
+] as const;
+export type UnitChangeStatus = (typeof UNIT_CHANGE_STATUSES)[number];
 
 /** The codes and sales a record is about (the ledger export's `code_key` and `sale_id` columns). */
 export interface RecordRefs {
@@ -166,6 +189,35 @@ const receiptException = z.looseObject({
   putAside: z.literal(true).optional(),
 } satisfies ShapeOf<ReceiptException>);
 
+const stocktakeBad = z.looseObject({
+  key: codeKey(),
+  reason: z.enum(STOCKTAKE_BAD_REASONS),
+} satisfies ShapeOf<StocktakeBadUnit>);
+
+/** The unit state a `stock_out` of each kind implies. */
+const STOCK_OUT_STATUS = {
+  return_to_supplier: 'returned_to_supplier',
+  transfer: 'transferred',
+  destruction: 'destroyed',
+} as const satisfies Record<StockOutKind, UnitChangeStatus>;
+
+/** A unit listed twice across the named by-product listings of one record. */
+function uniqueUnits(
+  listings: readonly (readonly [string, Record<string, string[]>])[],
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  for (const [name, byProduct] of listings) {
+    for (const key of keysOf(byProduct)) {
+      if (seen.has(key)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: `unit ${key} is listed twice in one record` });
+        return;
+      }
+      seen.add(key);
+    }
+  }
+}
+
 /** Every unit key of a by-product listing, in listing order. */
 function keysOf(byProduct: Record<string, string[]>): string[] {
   const keys: string[] = [];
@@ -283,6 +335,108 @@ export const RECORD_DECODERS = {
       }),
     (p) => keysOf(p.units).map((key) => ({ key, status: 'received' as const })),
     (p) => ({ codeKeys: keysOf(p.units), saleIds: [] }),
+  ),
+  // A stocktake only reports: its differences change stock once a manager accepts them.
+  stocktake: decoder(
+    z
+      .looseObject({
+        stocktakeId: text(64),
+        scope: z.union([z.literal('all'), z.array(codeKey()).min(1).max(MAX_RECEIPT_CONTAINERS)]),
+        startedAt: text(64),
+        expected: z.int().min(0),
+        found: z.int().min(0),
+        missing: unitKeysByProduct,
+        extra: z.looseObject({
+          notReceived: unitKeysByProduct,
+          sold: unitKeysByProduct,
+          leftStock: unitKeysByProduct,
+        } satisfies ShapeOf<RecordPayloads['stocktake']['extra']>),
+        bad: z.array(stocktakeBad).max(MAX_RECEIPT_UNITS),
+      } satisfies ShapeOf<RecordPayloads['stocktake']>)
+      .superRefine((p, ctx) =>
+        uniqueUnits(
+          [
+            ['missing', p.missing],
+            ['extra.notReceived', p.extra.notReceived],
+            ['extra.sold', p.extra.sold],
+            ['extra.leftStock', p.extra.leftStock],
+          ],
+          ctx,
+        ),
+      ),
+    none,
+    (p) => ({
+      codeKeys: [
+        ...keysOf(p.missing),
+        ...keysOf(p.extra.notReceived),
+        ...keysOf(p.extra.sold),
+        ...keysOf(p.extra.leftStock),
+      ],
+      saleIds: [],
+    }),
+  ),
+  // Every listed unit leaves the store: destroyed, back with the supplier, or on its way to a store.
+  stock_out: decoder(
+    z
+      .looseObject({
+        shipmentId: text(64),
+        kind: z.enum(STOCK_OUT_KINDS),
+        reason: z.enum(STOCK_OUT_REASONS),
+        note: text().optional(),
+        approvedBy: text(),
+        supplierId: text(64).optional(),
+        toStoreId: text(64).optional(),
+        containers: z.array(codeKey()).max(MAX_RECEIPT_CONTAINERS),
+        units: unitKeysByProduct,
+      } satisfies ShapeOf<RecordPayloads['stock_out']>)
+      .superRefine((p, ctx) => {
+        if (keysOf(p.units).length === 0)
+          ctx.addIssue({ code: 'custom', path: ['units'], message: 'a stock_out lists at least one unit' });
+        if (p.reason === 'other' && p.note === undefined)
+          ctx.addIssue({ code: 'custom', path: ['note'], message: "reason 'other' needs a note" });
+        if (p.kind === 'transfer' && p.toStoreId === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['toStoreId'],
+            message: 'a transfer names the receiving store',
+          });
+        if (p.kind === 'return_to_supplier' && p.supplierId === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['supplierId'],
+            message: 'a return to supplier names the supplier',
+          });
+        uniqueUnits([['units', p.units]], ctx);
+      }),
+    (p) => keysOf(p.units).map((key) => ({ key, status: STOCK_OUT_STATUS[p.kind] })),
+    (p) => ({ codeKeys: keysOf(p.units), saleIds: [] }),
+  ),
+  // Accepted differences: `out` units are lost (leave stock), `in` units are found (enter stock).
+  stock_adjustment: decoder(
+    z
+      .looseObject({
+        stocktakeId: text(64),
+        approvedBy: text(),
+        reason: text(),
+        out: unitKeysByProduct,
+        in: unitKeysByProduct,
+      } satisfies ShapeOf<RecordPayloads['stock_adjustment']>)
+      .superRefine((p, ctx) => {
+        if (keysOf(p.out).length + keysOf(p.in).length === 0)
+          ctx.addIssue({ code: 'custom', path: ['out'], message: 'an adjustment lists at least one unit' });
+        uniqueUnits(
+          [
+            ['out', p.out],
+            ['in', p.in],
+          ],
+          ctx,
+        );
+      }),
+    (p) => [
+      ...keysOf(p.out).map((key) => ({ key, status: 'lost' as const })),
+      ...keysOf(p.in).map((key) => ({ key, status: 'found' as const })),
+    ],
+    (p) => ({ codeKeys: [...keysOf(p.out), ...keysOf(p.in)], saleIds: [] }),
   ),
 } satisfies { [T in RecordType]: RecordDecoder<RecordPayloads[T]> };
 

@@ -7,6 +7,12 @@ export {
   type AlertKind,
   RECEIPT_EXCEPTION_REASONS,
   type ReceiptExceptionReason,
+  STOCK_OUT_KINDS,
+  STOCK_OUT_REASONS,
+  STOCKTAKE_BAD_REASONS,
+  type StockOutKind,
+  type StockOutReason,
+  type StocktakeBadReason,
 } from './payloads.js';
 
 /**
@@ -15,7 +21,17 @@ export {
  * record, Ed25519 signature by the terminal's key. It is durable (committed with
  * synchronous=FULL, its outbox row in the same transaction) when `append` returns.
  */
-export const RECORD_TYPES = ['sale', 'write_off', 'return', 'alert', 'receipt_printed', 'receipt'] as const;
+export const RECORD_TYPES = [
+  'sale',
+  'write_off',
+  'return',
+  'alert',
+  'receipt_printed',
+  'receipt',
+  'stocktake',
+  'stock_out',
+  'stock_adjustment',
+] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 export interface LedgerRecord<P = Record<string, unknown>> {

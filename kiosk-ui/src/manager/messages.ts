@@ -414,6 +414,9 @@ export const recordTypeMessages: Catalogue<RecordType> = {
     alert: '警报',
     receipt_printed: '小票已打印',
     receipt: '进货核注',
+    stocktake: '盘点',
+    stock_out: '出库（退供/调拨/销毁）',
+    stock_adjustment: '盘点差异调整',
   },
   en: {
     sale: 'Sale',
@@ -422,6 +425,9 @@ export const recordTypeMessages: Catalogue<RecordType> = {
     alert: 'Alert',
     receipt_printed: 'Receipt printed',
     receipt: 'Goods received',
+    stocktake: 'Stocktake',
+    stock_out: 'Shipped out (return, transfer, destruction)',
+    stock_adjustment: 'Stock adjustment',
   },
 };
 

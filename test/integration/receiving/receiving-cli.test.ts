@@ -90,14 +90,14 @@ describe('veriterm deliveries / stock', () => {
     expect(listed.out).toMatch(/^D-CLI {2}open {2}Wholesaler One {2}5 units/);
     expect(await cli(stock, ['--data', tmp.dir, '--csv'])).toMatchObject({
       code: 0,
-      out: 'product,received,sold,on_hand\n',
+      out: 'product,received,found_in,sold,returned_to_supplier,transferred,destroyed,lost,on_hand\n',
     });
     const r = rig();
     r.session('D-CLI').scan(`]C100${sscc(1)}`);
     r.close();
     expect(await cli(stock, ['--data', tmp.dir, '--csv'])).toMatchObject({
       code: 0,
-      out: 'product,received,sold,on_hand\n6900001,4,0,4\n',
+      out: 'product,received,found_in,sold,returned_to_supplier,transferred,destroyed,lost,on_hand\n6900001,4,0,0,0,0,0,0,4\n',
     });
     expect((await cli(stock, ['--data', tmp.dir])).out).toContain('1 products, 4 units on hand');
     expect(JSON.parse((await cli(stock, ['--data', tmp.dir, '--unit', cn20(70)])).out)).toMatchObject({

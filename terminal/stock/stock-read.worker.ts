@@ -1,0 +1,36 @@
+// The stock reads thread (started by StockReads in stock-reads.ts, which documents the protocol):
+// the reads that cost one pass over stock on hand (per-product counts, a stocktake's report) on its
+// own connection to terminal.db, so the terminal's event loop keeps serving meanwhile (WAL lets
+// this connection read while the main one writes).
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from '../db/open-database.js';
+import { VeritermError } from '../errors.js';
+import { LedgerReads } from '../ledger/ledger-reads.js';
+import { readOnlyLedger } from './read-only-ledger.js';
+import type { StockReadRequest, StockReadsData } from './stock-reads.js';
+import { StockStore } from './stock-store.js';
+import { StocktakeService } from './stocktake-service.js';
+
+const port = parentPort!;
+const data = workerData as StockReadsData;
+const db = openDatabase(data.file);
+const store = new StockStore(db);
+const stocktakes = new StocktakeService({ store, ledger: readOnlyLedger(new LedgerReads(db)) });
+
+port.on('message', (m: StockReadRequest | 'close') => {
+  if (m === 'close') {
+    db.close();
+    port.close();
+    return;
+  }
+  try {
+    const result = m.op === 'counts' ? store.reader.countsByProduct() : stocktakes.report(m.session);
+    port.postMessage({ id: m.id, result });
+  } catch (error) {
+    const code = error instanceof VeritermError ? error.code : 'stock_read_failed';
+    port.postMessage({
+      id: m.id,
+      error: { code, message: error instanceof Error ? error.message : String(error) },
+    });
+  }
+});
