@@ -39,7 +39,7 @@ function gtin(body13: string): string {
  * database from an older checkout takes the new content instead of refusing it as
  * `version_conflict`.
  */
-export const DEMO_VERSION = 3;
+export const DEMO_VERSION = 4;
 
 /** Product keys used by the demo. */
 export const DEMO_PRODUCTS = {
@@ -47,6 +47,8 @@ export const DEMO_PRODUCTS = {
   formula: `01${gtin('0690123456789')}`,
   withdrawnTea: '6907777',
   uncoveredOil: `01${gtin('0400638133393')}`,
+  /** Sold in parts at checkout (拆零): a box of 10 strips. */
+  amoxicillin: '6905555',
 } as const;
 
 const P = DEMO_PRODUCTS;
@@ -75,6 +77,14 @@ const products: RegistryProduct[] = [
     spec: '250 g',
     covered: true,
     withdrawn: true,
+  },
+  {
+    key: P.amoxicillin,
+    names: { 'zh-CN': '阿莫西林胶囊', en: 'Amoxicillin Capsules' },
+    manufacturer: '华北制药股份有限公司',
+    spec: '0.25 g × 6 粒 × 10 板',
+    covered: true,
+    split: { packQuantity: 10, unit: 'strip' },
   },
   {
     key: P.uncoveredOil,
@@ -113,6 +123,13 @@ const batches: RegistryBatch[] = [
     number: 'L2506',
     productionDate: '2025-06-01',
     expiryDate: '2099-05-31',
+    recalled: false,
+  },
+  {
+    productKey: P.amoxicillin,
+    number: 'A2505',
+    productionDate: '2025-05-01',
+    expiryDate: '2099-04-30',
     recalled: false,
   },
   {
@@ -169,6 +186,14 @@ const rows: Row[] = [
     expect: 'already_sold',
     reason: 'sold_upstream',
     note: 'sold at store S0042 on 2026-11-20 09:30 UTC',
+  },
+  {
+    key: `${P.amoxicillin}0000000011234`,
+    status: 'active',
+    batch: 'A2505',
+    expect: 'genuine',
+    reason: 'active',
+    note: 'split pack of 10 strips: checkout sells it in parts (拆零)',
   },
   {
     key: cn('000000003', '0452'),
