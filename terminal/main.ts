@@ -30,6 +30,7 @@ import type { Logger } from './logger.js';
 import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
+import { ReceivedUnits } from './receiving/unit-receipt.js';
 import type { RegistryReader } from './registry/types.js';
 import type { Sync } from './sync/create-sync.js';
 import { createTerminalSync } from './sync/for-terminal.js';
@@ -82,6 +83,8 @@ export interface TerminalCore {
   kioskScanners: ScannerSource[];
   /** The receipt printer's (the first printer's) durable queue; it owns that printer. */
   printQueue?: PrintQueue;
+  /** Receiving's lookup for verdicts: only when `receiving.mode` is `warn` or `enforce`. */
+  receivedUnits?: ReceivedUnits;
 }
 
 export interface RunningTerminal extends TerminalCore {
@@ -161,12 +164,15 @@ async function composeTerminal(
     logger: logger.child({ module: 'query-log' }),
     onDiskFull,
   });
+  // Receiving feeds verdicts only when its mode is on; `off` means no lookup at all (docs/receiving.md).
+  const receivedUnits = config.receiving.mode === 'off' ? undefined : new ReceivedUnits(ledgerDb);
   const verifier = new Verifier({
     parse: parseCode,
     productKeyOf,
     registry,
     ledger,
     queryLog,
+    ...(receivedUnits ? { receiving: receivedUnits } : {}),
     config: { ...config.verify, timeZone: config.terminal.timeZone },
   });
   const health = new HealthModel();
@@ -208,6 +214,7 @@ async function composeTerminal(
     printers,
     kioskScanners,
     ...(printQueue ? { printQueue } : {}),
+    ...(receivedUnits ? { receivedUnits } : {}),
   };
   // Built before listening so a bad sync section (missing credentials file) fails the start cleanly.
   const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;

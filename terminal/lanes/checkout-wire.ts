@@ -4,7 +4,7 @@
  */
 
 import type { SaleLinePayload } from '../ledger/payloads.js';
-import type { CodeMismatch, Verdict, VerdictKind } from '../verify/types.js';
+import type { CodeMismatch, ReceivedInfo, Verdict, VerdictKind } from '../verify/types.js';
 
 /** What a basket line comes to: taken as it is, taken only on a supervisor's approval, or never. */
 export type LineOutcome = 'sellable' | 'overridable' | 'refused';
@@ -14,12 +14,15 @@ export interface RefusedLine {
   line: number;
   codeKey?: string;
   verdict: VerdictKind;
-  /** Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`. */
+  /**
+   * Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`, `not_received`
+   * (receiving.mode enforce: never checked in here; a manager may approve it).
+   */
   reason: string;
   /** The code's batch/expiry against the registered unit's, when they disagree. */
   mismatch?: CodeMismatch;
   message: string;
-  /** Whether a supervisor may override it (only `unverifiable`). */
+  /** Whether a supervisor may override it (`unverifiable`, and `not_received` under enforce). */
   overridable: boolean;
 }
 
@@ -118,6 +121,13 @@ export type CheckResponse = Pick<
   overridable: boolean;
   /** A product-only code (EAN/GTIN without a serial): sold on approval, it writes nothing off. */
   productOnly?: true;
+  /**
+   * `not_received` (receiving.mode warn or enforce): this store never checked the unit in. Warn:
+   * sellable with this note; enforce: `overridable` with reason `not_received`.
+   */
+  flag?: 'not_received';
+  /** When and from whom this store received the unit (receiving.mode warn or enforce). */
+  received?: ReceivedInfo;
   /** Why, in English, for a cashier or a POS log. */
   message: string;
 };

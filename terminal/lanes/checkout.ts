@@ -27,6 +27,8 @@ interface Accepted {
   payload: SaleLinePayload;
   /** The unit key its write-off takes; undefined for a product-only line (no write-off). */
   writeOff: string | undefined;
+  /** A `not_received` line's `diversion` alert, written with the sale or with its refusal. */
+  alert?: AlertPayload;
 }
 
 /** A refused line with what the ledger must remember about it (clone/unknown alerts). */
@@ -58,7 +60,12 @@ export class CheckoutService {
 
   /** `check` with the line decision the sale will make (POST /api/v1/checkout/check). */
   checkLine(data: string, options: { deviceId?: string } = {}): CheckResponse {
-    return checkResponse(this.check(data, options));
+    return checkResponse(this.check(data, options), this.receivingMode);
+  }
+
+  /** `receiving.mode`: whether lines of units never checked in here are flagged `not_received`. */
+  private get receivingMode() {
+    return this.deps.receiving?.mode ?? 'off';
   }
 
   /** Completes one sale in its own durable transaction (see SaleBatcher for group commit). */
@@ -106,7 +113,9 @@ export class CheckoutService {
       };
       refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
     }
-    if (refused.length > 0) return this.refuse(refused, writer);
+    // A diversion goes upstream either way: with the sale, or with the refusal of the basket.
+    const diversions = accepted.flatMap((a) => (a.alert ? [a.alert] : []));
+    if (refused.length > 0) return this.refuse(refused, writer, diversions);
     const sale = writer.append<SalePayload>('sale', {
       cashier: input.cashier,
       externalRef: input.externalRef,
@@ -123,6 +132,8 @@ export class CheckoutService {
           ]
         : [],
     );
+    for (const alert of diversions)
+      writer.append('alert', { ...alert, note: `${alert.note}: sale ${sale.id}` });
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
   }
 
@@ -178,7 +189,7 @@ export class CheckoutService {
     input.lines.forEach((lineInput, line) => {
       const verdict = verdicts[line]!;
       const key = verdict.code?.key;
-      const decision = decideLine(verdict, lineInput.override);
+      const decision = decideLine(verdict, lineInput.override, this.receivingMode);
       const refusal = (reason: string, message: string, overridable: boolean): Refusal => ({
         line,
         ...(key ? { codeKey: key } : {}),
@@ -203,18 +214,23 @@ export class CheckoutService {
           r.alert = this.cloneAlert(key, verdict.sold, input, verdict);
         } else if (decision.alert && key) {
           r.alert = this.alert(decision.alert, key, verdict, input);
+        } else if (decision.flag && key) {
+          r.alert = this.diversionAlert(key, verdict, input, 'refused: needs a manager approval');
         }
         refused.push(r);
         return;
       }
+      const outcome = decision.override ? `sold on ${decision.override.by}'s approval` : 'sold with a note';
       accepted.push({
         line,
         writeOff: decision.writeOff,
+        ...(decision.flag && key ? { alert: this.diversionAlert(key, verdict, input, outcome) } : {}),
         // Keys in sorted order, as in every payload the checkout builds: the ledger's canonical
         // JSON then takes JSON.stringify's fast path (see canonicalJson).
         payload: {
           codeKey: key!,
           codeTail: codeTail(key!),
+          flag: decision.flag,
           override: decision.override,
           productKey: verdict.product?.key,
           productName: verdict.product?.names,
@@ -259,6 +275,20 @@ export class CheckoutService {
     };
   }
 
+  /**
+   * A unit this store never checked in, met at checkout (receiving.mode warn or enforce): `reason`
+   * says why receiving does not know it as stock (`not_received`: on no note here; `expected`: on a
+   * note, not checked in; `put_aside`: rejected at the back door); `note` what became of it.
+   */
+  private diversionAlert(key: string, verdict: Verdict, input: SaleInput, outcome: string): AlertPayload {
+    const state = (verdict.code && this.deps.receiving?.stateOf?.(verdict.code)) ?? 'not_received';
+    return {
+      ...this.alert('diversion', key, verdict, input),
+      reason: state,
+      note: `${outcome} (receiving.mode ${this.receivingMode})`,
+    };
+  }
+
   private alert(
     kind: AlertPayload['kind'],
     key: string,
@@ -283,8 +313,12 @@ export class CheckoutService {
   }
 
   /** Inside the transaction: keep the alerts, write nothing else. */
-  private refuse(refused: Refusal[], writer: SaleWriter): SaleOutcome {
+  private refuse(refused: Refusal[], writer: SaleWriter, diversions: AlertPayload[] = []): SaleOutcome {
     const alertIds = refused.flatMap((r) => (r.alert ? [writer.append('alert', r.alert).id] : []));
+    for (const alert of diversions)
+      alertIds.push(
+        writer.append('alert', { ...alert, note: `${alert.note}; not sold: other lines were refused` }).id,
+      );
     const lines = refused.map(({ alert: _alert, ...line }) => line).sort((a, b) => a.line - b.line);
     return {
       ok: false,

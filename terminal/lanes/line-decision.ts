@@ -1,5 +1,6 @@
 import type { Approval, SoldContext } from '../ledger/payloads.js';
 import type { AlertKind } from '../ledger/types.js';
+import type { ReceivingMode } from '../receiving/options.js';
 import type { CodeMismatch, Verdict } from '../verify/types.js';
 import { codeTail } from './checkout-receipt.js';
 import type { LineOutcome } from './checkout-types.js';
@@ -9,6 +10,9 @@ export type { LineOutcome };
 
 /** The alerts a refused line files in the ledger (they flow upstream). */
 export type LineAlert = Extract<AlertKind, 'clone' | 'unknown_code' | 'code_mismatch'>;
+
+/** A flag on a line that is not refused: `not_received`, a unit this store never checked in. */
+export type LineFlag = 'not_received';
 
 /** The one decision about one basket line, shared by `POST /api/v1/checkout/check` and the sale. */
 export interface LineDecision {
@@ -25,10 +29,19 @@ export interface LineDecision {
   writeOff: string | undefined;
   /** The line is a product-only code (parse kind `gtin`). */
   productOnly: boolean;
-  /** The approval the sale line records: only on an `unverifiable` line that was given one. */
+  /**
+   * The approval the sale line records: on an `unverifiable` line, or a `not_received` one under
+   * `receiving.mode` enforce, that was given one.
+   */
   override?: Approval;
   /** The alert a refusal files (refused lines only). */
   alert?: LineAlert;
+  /**
+   * `not_received` (receiving.mode warn or enforce): a unit code this store never checked in, on a
+   * line not refused for anything else. Such a line files a `diversion` alert whether it is sold or
+   * not; under enforce it is `overridable` until a manager approves it.
+   */
+  flag?: LineFlag;
 }
 
 /**
@@ -41,8 +54,48 @@ export interface LineDecision {
  * - refused: everything else, whatever approval comes with it. A refusal files an alert when it is
  *   evidence: `clone` for a code sold before, `code_mismatch` for a code whose batch/expiry
  *   disagree with its unit (whatever verdict won), `unknown_code` for an unregistered code.
+ *
+ * With `receiving` warn or enforce, a unit code the verifier did not find received here is flagged
+ * `not_received` (see `LineDecision.flag`): warn keeps the outcome and adds a note; enforce turns a
+ * sellable line into an overridable one (reason `not_received`) that a manager's approval sells.
  */
-export function decideLine(verdict: Verdict, override?: Approval): LineDecision {
+export function decideLine(
+  verdict: Verdict,
+  override?: Approval,
+  receiving: ReceivingMode = 'off',
+): LineDecision {
+  const decision = decideVerdictLine(verdict, override);
+  // Receiving adds a flag, not a verdict (DESIGN.md "Verdicts"): only a unit code (a product-only
+  // code names no unit) on a line that is not refused for its verdict. `received` is set by the
+  // verifier whenever the mode is not off, so its absence means "never checked in here".
+  if (receiving === 'off' || decision.writeOff === undefined || decision.outcome === 'refused')
+    return decision;
+  if (verdict.received) return decision;
+  const flagged: LineDecision = { ...decision, flag: 'not_received' };
+  if (receiving === 'warn' || decision.outcome === 'overridable') {
+    return { ...flagged, message: `${decision.message}; ${NOT_RECEIVED}` };
+  }
+  // enforce: sellable by its verdict, but sold only on a manager's approval.
+  if (override) {
+    return {
+      ...flagged,
+      outcome: 'sellable',
+      override,
+      message: `Sold on ${override.by}'s approval; ${NOT_RECEIVED}`,
+    };
+  }
+  return {
+    ...flagged,
+    outcome: 'overridable',
+    reason: 'not_received',
+    message: `${NOT_RECEIVED[0]!.toUpperCase()}${NOT_RECEIVED.slice(1)}; a manager may approve the sale`,
+  };
+}
+
+const NOT_RECEIVED = 'not received by this store (never checked in from a delivery)';
+
+/** The decision from the verdict alone (what `decideLine` gives with receiving off). */
+function decideVerdictLine(verdict: Verdict, override?: Approval): LineDecision {
   const productOnly = verdict.code?.kind === 'gtin';
   const writeOff = verdict.code && !productOnly ? verdict.code.key : undefined;
   const base = { reason: verdict.reason, writeOff, productOnly };
@@ -103,12 +156,12 @@ export function mismatchText(m: CodeMismatch): string {
 }
 
 /** The answer of `POST /api/v1/checkout/check`: the verdict and the line decision without approval. */
-export function checkResponse(verdict: Verdict): CheckResponse {
-  const decision = decideLine(verdict);
+export function checkResponse(verdict: Verdict, receiving: ReceivingMode = 'off'): CheckResponse {
+  const decision = decideLine(verdict, undefined, receiving);
   const key = verdict.code?.key;
   return {
     verdict: verdict.verdict,
-    reason: verdict.reason,
+    reason: decision.reason,
     decision: decision.outcome,
     sellable: decision.outcome === 'sellable',
     overridable: decision.outcome === 'overridable',
@@ -116,6 +169,8 @@ export function checkResponse(verdict: Verdict): CheckResponse {
     checkedAt: verdict.checkedAt,
     ...(key ? { codeKey: key, codeTail: codeTail(key) } : {}),
     ...(decision.productOnly ? { productOnly: true as const } : {}),
+    ...(decision.flag ? { flag: decision.flag } : {}),
+    ...(verdict.received ? { received: verdict.received } : {}),
     ...(verdict.product ? { product: verdict.product } : {}),
     ...(verdict.sold ? { sold: verdict.sold } : {}),
     ...(verdict.mismatch ? { mismatch: verdict.mismatch } : {}),

@@ -79,6 +79,8 @@ const saleLine = z.looseObject({
   override: approval.optional(),
   // A product-only line (codeKey is the product key): it has no write-off.
   productOnly: z.literal(true).optional(),
+  // A unit this store never checked in (receiving.mode warn or enforce).
+  flag: z.literal('not_received').optional(),
 } satisfies ShapeOf<SaleLinePayload>);
 
 const returnLine = z.looseObject({

@@ -14,8 +14,8 @@ export type UnitStock =
   | { key: string; state: 'sold'; onHand: false; deliveryId: string }
   | { key: string; state: 'on_hand'; onHand: true; deliveryId: string };
 
-/** A unit counts as received when it or its container is checked in, and neither is put aside. */
-const RECEIVED = `c.state <> 3 AND (u.state = 1 OR (u.state = 0 AND c.state = 1))`;
+/** A unit counts as received when it or its container is checked in, and neither is put aside (SQL over `u`, `c`). */
+export const RECEIVED = `c.state <> 3 AND (u.state = 1 OR (u.state = 0 AND c.state = 1))`;
 /** Sold: the ledger's active write-off of the unit (a return takes it back: on hand again). */
 const SOLD = `EXISTS (SELECT 1 FROM ledger_write_offs w WHERE w.code_key = p.key || u.rest AND w.returned_seq IS NULL)`;
 

@@ -19,6 +19,16 @@ export interface VerifierDeps {
   /** Local write-offs (already sold here); absent on a kiosk-only terminal without a ledger. */
   ledger?: LocalLedgerView;
   queryLog: QueryLog;
+  /**
+   * The store's receiving (terminal/receiving `ReceivedUnits`), only when `receiving.mode` is `warn`
+   * or `enforce`: one indexed lookup per unit code sets `received` on the verdict. Absent: no lookup.
+   */
+  receiving?: {
+    of(
+      key: string,
+      productKey: string,
+    ): { state: string; supplierName: string; closedAt?: string } | undefined;
+  };
   config: VerifierConfig;
   clock?: () => Date;
 }
@@ -144,6 +154,7 @@ export class Verifier {
       ),
       config,
     });
+    if (parsed.ok && parsed.kind !== 'gtin') this.#addReceived(verdict, parsed);
     let checkId = 0;
     if (options.record !== false) {
       checkId = queryLog.record({
@@ -157,6 +168,19 @@ export class Verifier {
     }
     // The verdict is this call's own object: the id goes on it rather than on a copy.
     return Object.assign(verdict, { checkId });
+  }
+
+  /** `verdict.received` for a unit this store checked in (product-only codes name no unit). */
+  #addReceived(verdict: Verdict, parsed: ParsedCode): void {
+    const receiving = this.#deps.receiving;
+    const productKey = receiving ? this.#deps.productKeyOf(parsed) : undefined;
+    if (!receiving || productKey === undefined) return;
+    const receipt = receiving.of(parsed.key, productKey);
+    if (receipt?.state !== 'received') return;
+    verdict.received = {
+      supplier: receipt.supplierName,
+      ...(receipt.closedAt ? { at: receipt.closedAt } : {}),
+    };
   }
 
   /**
