@@ -30,6 +30,7 @@ import type { Logger } from './logger.js';
 import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
+import { ReceivingOverview } from './receiving/receiving-overview.js';
 import { ReceivedUnits } from './receiving/unit-receipt.js';
 import type { RegistryReader } from './registry/types.js';
 import type { Sync } from './sync/create-sync.js';
@@ -287,6 +288,7 @@ async function composeTerminal(
     ...checkoutHttpPlugins(checkoutServices(core, printQueue ? { printQueue } : {})),
     managerRoutes({
       ...core,
+      receiving: new ReceivingOverview({ db: ledgerDb, ledger, registry, mode: config.receiving.mode }),
       refreshHealth,
       sync: () => upstreamFromHealth(health),
     }),
