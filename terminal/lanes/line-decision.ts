@@ -70,7 +70,9 @@ export function decideLine(
   // verifier whenever the mode is not off, so its absence means "never checked in here".
   if (receiving === 'off' || decision.writeOff === undefined || decision.outcome === 'refused')
     return decision;
-  if (verdict.received) return decision;
+  // Received here by the terminal's own receiving, or per the registry (`received_here`: upstream
+  // reports the unit checked in at this store, e.g. at the store's back-door terminal).
+  if (verdict.received || verdict.reason === 'received_here') return decision;
   const flagged: LineDecision = { ...decision, flag: 'not_received' };
   if (receiving === 'warn' || decision.outcome === 'overridable') {
     return { ...flagged, message: `${decision.message}; ${NOT_RECEIVED}` };

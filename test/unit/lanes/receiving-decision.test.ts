@@ -95,6 +95,12 @@ describe('decideLine with receiving.mode', () => {
     expect(flagged).toBeGreaterThan(20);
   });
 
+  it('a unit the registry reports received at this store (received_here) is not flagged', () => {
+    const verdict = { ...verdictOf('genuine', true, 'cn20', false), reason: 'received_here' };
+    for (const mode of RECEIVING_MODES)
+      expect(decideLine(verdict, undefined, mode)).toEqual(decideLine(verdict));
+  });
+
   it('check carries the received supplier and day, never the flag, for a received unit', () => {
     const check = checkResponse(verdictOf('genuine', true, 'cn20', true), 'enforce');
     expect(check).toMatchObject({ decision: 'sellable', received: { supplier: '华东医药' } });
