@@ -47,6 +47,12 @@ export function BasketLine(props: {
       </div>
       <div class="co-line-verdict">
         {state === 'ok' && <span class="co-badge co-badge-ok">✓ {words.genuine}</span>}
+        {/* receiving.mode warn: sold, with the note the sale line records (docs/receiving.md). */}
+        {check?.flag && state !== 'stopped' && (
+          <span class="co-badge co-badge-warn" data-flag={check.flag}>
+            {words[check.flag]}
+          </span>
+        )}
         {state === 'stopped' && <span class="co-badge co-badge-stop">{t('stopped', { reason })}</span>}
         {state === 'overridden' && line.override && (
           <span class="co-badge co-badge-warn">

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManagerReceiving } from '../../../terminal/http/wire-types.js';
 import { CASHIER, MANAGER, type ManagerRig, startManagerRig } from '../../e2e/manager-fixture.js';
-import { deliverInto } from '../../helpers/receive-into.js';
-import { sscc } from '../../helpers/receiving-fixture.js';
+import { stockDemoDeliveries } from '../../helpers/demo-deliveries.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /**
@@ -14,7 +13,7 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 let tmp: ReturnType<typeof makeTempDir>;
 let rig: ManagerRig;
 const tokens = { manager: '', cashier: '' };
-const byExpect = (kind: string) => rig.codes.filter((c) => c.expect === kind).map((c) => c.scan);
+let stock: ReturnType<typeof stockDemoDeliveries>;
 
 async function signIn(who: { user: string; pin: string }): Promise<string> {
   const res = await fetch(`${rig.terminal.url}/api/v1/auth/sign-in`, {
@@ -40,24 +39,7 @@ beforeAll(async () => {
   rig = await startManagerRig({ dir: tmp.dir, receivingMode: 'warn' });
   tokens.manager = await signIn(MANAGER);
   tokens.cashier = await signIn(CASHIER);
-  const [g0, g1] = byExpect('genuine');
-  const t = { db: rig.terminal.ledger.db, ledger: rig.terminal.ledger };
-  const closed = deliverInto(t, {
-    deliveryId: 'ASN-1',
-    supplier: { id: 'SUP-7', name: '华东医药' },
-    cases: [{ sscc: sscc(1), units: [g0!, g1!] }],
-    units: [byExpect('recalled')[0]!],
-  });
-  closed.scan(`00${sscc(1)}`);
-  closed.putAside(byExpect('recalled')[0]!, 'recalled');
-  closed.close({ outcome: 'complete' });
-  const open = deliverInto(t, {
-    deliveryId: 'ASN-2',
-    supplier: { id: 'SUP-8', name: 'Wholesaler Two' },
-    units: [byExpect('withdrawn')[0]!, byExpect('locked')[0]!],
-  });
-  open.scan(byExpect('locked')[0]!);
-  open.scan(byExpect('unknown')[0]!); // not on this note: an extra, foreign
+  stock = stockDemoDeliveries(rig.terminal, rig.codes);
 }, 60_000);
 afterAll(async () => {
   await rig?.stop();
@@ -72,7 +54,7 @@ describe('manager receiving view', () => {
 
   it('shows stock, deliveries with the clerk’s counts, exceptions and a diversion sold at checkout', async () => {
     // Warn: the third genuine pack was never received here; it sells with a note and an alert.
-    const unreceived = byExpect('genuine')[2]!;
+    const { unreceived } = stock;
     const sale = await call('POST', '/api/v1/sales', tokens.cashier, { lines: [{ data: unreceived }] });
     expect(sale.status).toBe(201);
     expect(((await sale.json()) as { data: { lines: { flag?: string }[] } }).data.lines[0]!.flag).toBe(
