@@ -18,37 +18,27 @@ export interface UnitReceipt {
 /** A unit on no note here: never received by this store. */
 export type UnitReceiptState = UnitReceipt['state'] | 'not_received';
 
-/**
- * One indexed lookup per unit (product key → its id, then the unit's primary key, its container's
- * and its note's): the cost checkout pays per line when `receiving.mode` is `warn` or `enforce`.
- * Whether the unit is sold is not read here: the verdict knows it already (an active write-off
- * makes it `already_sold`), so a unit sold and returned counts as received again, as in stock.
- */
-/** The columns of one unit's receipt, for a key given as product key + rest. */
-const RECEIPT_COLUMNS = `n.delivery_id AS deliveryId, n.supplier_name AS supplierName, n.closed_at AS closedAt,
-  ${RECEIVED} AS received, (u.state = 2 OR c.state = 3) AS aside`;
-
-interface ReceiptRow {
-  deliveryId: string;
-  supplierName: string;
-  closedAt: string | null;
-  received: number;
-  aside: number;
-}
+/** One unit's receipt as a raw row: delivery id, supplier name, closed at, received, put aside. */
+type ReceiptRow = [string, string, string | null, number, number];
+const RECEIPT_COLUMNS = `n.delivery_id, n.supplier_name, n.closed_at, ${RECEIVED}, (u.state = 2 OR c.state = 3)`;
 
 /** Baskets up to this many units share one statement (a sale's lines); larger ones go in chunks. */
 const MAX_BATCH = 64;
 
 /**
- * One indexed lookup per unit (product key → its id, then the unit's primary key, its container's
- * and its note's): the cost checkout pays per line when `receiving.mode` is `warn` or `enforce`.
- * A basket's units go in one statement (`ofMany`), which saves the per-call cost of the driver.
+ * One indexed lookup per unit (the unit's primary key, its container's and its note's): the cost
+ * checkout pays per line when `receiving.mode` is `warn` or `enforce`. Measured, not guessed
+ * (`npm run bench -- receiving`): a basket's units go in one statement (`ofMany`), which saves the
+ * driver's per-call cost, and product keys map to their small ids in memory (ids are never reused
+ * or changed, so a cached id stays right; a product not seen yet is looked up each time).
  * Whether the unit is sold is not read here: the verdict knows it already (an active write-off
  * makes it `already_sold`), so a unit sold and returned counts as received again, as in stock.
  */
 export class ReceivedUnits {
   private readonly db: SqliteDatabase;
   private readonly lookup;
+  private readonly productId;
+  private readonly products = new Map<string, number>();
   /** `ofMany` statements by number of units. */
   private readonly batches = new Map<number, ReturnType<SqliteDatabase['prepare']>>();
 
@@ -57,32 +47,40 @@ export class ReceivedUnits {
     // answers "not received" for every unit instead of failing.
     migrateReceiving(db);
     this.db = db;
-    this.lookup = db.prepare(
-      `SELECT ${RECEIPT_COLUMNS}
-       FROM receiving_products p
-       JOIN receiving_units u ON u.product = p.id
-       JOIN receiving_containers c ON c.id = u.container
-       JOIN receiving_notes n ON n.id = c.note
-       WHERE p.key = ? AND u.rest = ?`,
-    );
+    this.productId = db.prepare('SELECT id FROM receiving_products WHERE key = ?').pluck();
+    this.lookup = db
+      .prepare(
+        `SELECT ${RECEIPT_COLUMNS}
+         FROM receiving_units u
+         JOIN receiving_containers c ON c.id = u.container
+         JOIN receiving_notes n ON n.id = c.note
+         WHERE u.product = ? AND u.rest = ?`,
+      )
+      .raw();
   }
 
   /** The unit with canonical key `key` (terminal/codes) whose product key is `productKey`. */
   of(key: string, productKey: string): UnitReceipt | undefined {
-    if (!key.startsWith(productKey)) return undefined;
-    const row = this.lookup.get(productKey, key.slice(productKey.length)) as ReceiptRow | undefined;
+    const product = this.idOf(key, productKey);
+    if (product === undefined) return undefined;
+    const row = this.lookup.get(product, key.slice(productKey.length)) as ReceiptRow | undefined;
     return row ? toReceipt(row) : undefined;
   }
 
   /** `of` for a basket: unit key → its receipt (units on no note are absent). */
   ofMany(units: readonly { key: string; productKey: string }[]): Map<string, UnitReceipt> {
     const out = new Map<string, UnitReceipt>();
-    const valid = units.filter((u) => u.key.startsWith(u.productKey));
-    for (let i = 0; i < valid.length; i += MAX_BATCH) {
-      const chunk = valid.slice(i, i + MAX_BATCH);
-      const params = chunk.flatMap((u) => [u.productKey, u.key.slice(u.productKey.length)]);
-      for (const row of this.batch(chunk.length).all(params) as (ReceiptRow & { key: string })[])
-        out.set(row.key, toReceipt(row));
+    const known: { key: string; product: number; rest: string }[] = [];
+    for (const u of units) {
+      const product = this.idOf(u.key, u.productKey);
+      if (product !== undefined) known.push({ key: u.key, product, rest: u.key.slice(u.productKey.length) });
+    }
+    for (let i = 0; i < known.length; i += MAX_BATCH) {
+      const chunk = known.slice(i, i + MAX_BATCH);
+      const params: (number | string)[] = [];
+      for (const [j, u] of chunk.entries()) params.push(j, u.product, u.rest);
+      for (const row of this.batch(chunk.length).all(params) as [number, ...ReceiptRow][])
+        out.set(chunk[row[0]]!.key, toReceipt(row.slice(1) as ReceiptRow));
     }
     return out;
   }
@@ -92,30 +90,41 @@ export class ReceivedUnits {
     return this.of(key, productKey)?.state ?? 'not_received';
   }
 
+  private idOf(key: string, productKey: string): number | undefined {
+    if (!key.startsWith(productKey)) return undefined;
+    let id = this.products.get(productKey);
+    if (id === undefined) {
+      id = this.productId.get(productKey) as number | undefined;
+      if (id !== undefined) this.products.set(productKey, id);
+    }
+    return id;
+  }
+
   private batch(size: number) {
     let statement = this.batches.get(size);
     if (!statement) {
-      // The keys drive the join (CROSS JOIN keeps that order): per key, the same index probes as `of`.
-      statement = this.db.prepare(
-        `WITH k (pk, rest) AS (VALUES ${Array.from({ length: size }, () => '(?, ?)').join(', ')})
-         SELECT k.pk || k.rest AS key, ${RECEIPT_COLUMNS}
-         FROM k
-         CROSS JOIN receiving_products p ON p.key = k.pk
-         CROSS JOIN receiving_units u ON u.product = p.id AND u.rest = k.rest
-         CROSS JOIN receiving_containers c ON c.id = u.container
-         CROSS JOIN receiving_notes n ON n.id = c.note`,
-      );
+      // The keys drive the join (CROSS JOIN keeps that order): per key, the same probes as `of`.
+      statement = this.db
+        .prepare(
+          `WITH k (i, product, rest) AS (VALUES ${Array.from({ length: size }, () => '(?, ?, ?)').join(', ')})
+           SELECT k.i, ${RECEIPT_COLUMNS}
+           FROM k
+           CROSS JOIN receiving_units u ON u.product = k.product AND u.rest = k.rest
+           CROSS JOIN receiving_containers c ON c.id = u.container
+           CROSS JOIN receiving_notes n ON n.id = c.note`,
+        )
+        .raw();
       this.batches.set(size, statement);
     }
     return statement;
   }
 }
 
-function toReceipt(row: ReceiptRow): UnitReceipt {
+function toReceipt([deliveryId, supplierName, closedAt, received, aside]: ReceiptRow): UnitReceipt {
   return {
-    state: row.aside ? 'put_aside' : row.received ? 'received' : 'expected',
-    deliveryId: row.deliveryId,
-    supplierName: row.supplierName,
-    ...(row.closedAt ? { closedAt: row.closedAt } : {}),
+    state: aside ? 'put_aside' : received ? 'received' : 'expected',
+    deliveryId,
+    supplierName,
+    ...(closedAt ? { closedAt } : {}),
   };
 }
