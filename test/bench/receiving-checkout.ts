@@ -67,8 +67,8 @@ function cpuPerSale(t: Terminal, next: () => string, sales: number): number {
  */
 export function checkoutCpu(dir: string): void {
   const units = scaled(100_000);
-  const rounds = 10;
-  const perRound = Math.max(5, Math.floor(scaled(2_000) / rounds));
+  const rounds = 20;
+  const perRound = Math.max(5, Math.floor(scaled(4_000) / rounds));
   const needed = (rounds * perRound + perRound) * LINES;
   if (needed > units) throw new Error(`bench needs ${needed} received units, has ${units}`);
   const built = nowMs();
