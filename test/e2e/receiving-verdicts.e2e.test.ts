@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reasonText } from '../../kiosk-ui/src/checkout/messages.js';
 import { kioskMessages } from '../../kiosk-ui/src/kiosk/messages.js';
 import { receivingMessages } from '../../kiosk-ui/src/manager/receiving-messages.js';
 import { stockDemoDeliveries } from '../helpers/demo-deliveries.js';
@@ -84,6 +85,47 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))(
         expect(await page.locator('.verdict .received').count()).toBe(0);
         await page.click('.verdict .back');
       }
+    });
+
+    it('checkout lane: the unit never received carries the note; the received one does not', {
+      timeout: 60_000,
+    }, async () => {
+      await page.goto(`${rig.terminal.url}/checkout`);
+      await page.fill('input[name="user"]', CASHIER.user);
+      await page.fill('input[name="pin"]', CASHIER.pin);
+      await page.click('form.sign-in button[type="submit"]');
+      await page.waitForSelector('input[name="scan"]');
+      for (const locale of LOCALES) {
+        await page.click(`button[lang="${locale}"]`);
+        for (const data of [stock.received[0]!, stock.unreceived]) {
+          const before = await page.locator('.co-line').count();
+          await page.fill('input[name="scan"]', data);
+          await page.press('input[name="scan"]', 'Enter');
+          await page.waitForFunction((n) => {
+            const lines = document.querySelectorAll('.co-line');
+            return lines.length > n && lines[lines.length - 1]!.getAttribute('data-state') !== 'pending';
+          }, before);
+        }
+        const lines = page.locator('.co-line');
+        const n = await lines.count();
+        expect(
+          await lines
+            .nth(n - 2)
+            .locator('[data-flag]')
+            .count(),
+        ).toBe(0);
+        expect(await lines.nth(n - 1).getAttribute('data-state')).toBe('ok');
+        expect(
+          await lines
+            .nth(n - 1)
+            .locator('[data-flag="not_received"]')
+            .textContent(),
+        ).toBe(reasonText[locale].not_received);
+        await shoot(page, `checkout-not-received-${locale}`);
+        for (let i = 0; i < 2; i++) await lines.last().locator('button.co-remove').click();
+      }
+      // Nothing was sold here: the next test sells the unreceived pack.
+      expect(rig.terminal.ledger.records(0, 100).filter((r) => r.type === 'sale')).toEqual([]);
     });
 
     it('manager: stock tiles, deliveries and the unit sold without being received', {
