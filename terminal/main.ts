@@ -33,6 +33,8 @@ import type { Logger } from './logger.js';
 import { packageRoot } from './package-root.js';
 import { PrintQueue } from './printing/print-queue.js';
 import { getProfile } from './receipts/profiles.js';
+import { ReceivingOverview } from './receiving/receiving-overview.js';
+import { ReceivedUnits } from './receiving/unit-receipt.js';
 import type { RegistryReader } from './registry/types.js';
 import { stockServices } from './stock/stock-services.js';
 import type { Sync } from './sync/create-sync.js';
@@ -90,6 +92,8 @@ export interface TerminalCore {
   receiving: ReceivingServices;
   /** The receipt printer's (the first printer's) durable queue; it owns that printer. */
   printQueue?: PrintQueue;
+  /** Receiving's lookup for verdicts: only when `receiving.mode` is `warn` or `enforce`. */
+  receivedUnits?: ReceivedUnits;
 }
 
 export interface RunningTerminal extends TerminalCore {
@@ -169,12 +173,15 @@ async function composeTerminal(
     logger: logger.child({ module: 'query-log' }),
     onDiskFull,
   });
+  // Receiving feeds verdicts only when its mode is on; `off` means no lookup at all (docs/receiving.md).
+  const receivedUnits = config.receiving.mode === 'off' ? undefined : new ReceivedUnits(ledgerDb);
   const verifier = new Verifier({
     parse: parseCode,
     productKeyOf,
     registry,
     ledger,
     queryLog,
+    ...(receivedUnits ? { receiving: receivedUnits } : {}),
     config: { ...config.verify, timeZone: config.terminal.timeZone },
   });
   const health = new HealthModel();
@@ -221,6 +228,7 @@ async function composeTerminal(
     kioskScanners,
     receiving,
     ...(printQueue ? { printQueue } : {}),
+    ...(receivedUnits ? { receivedUnits } : {}),
   };
   // Built before listening so a bad sync section (missing credentials file) fails the start cleanly.
   const sync = config.sync ? createTerminalSync(core, syncOptionsFromConfig(config.sync)) : undefined;
@@ -296,6 +304,7 @@ async function composeTerminal(
     ...checkoutHttpPlugins(checkoutServices(core, printQueue ? { printQueue } : {})),
     managerRoutes({
       ...core,
+      receiving: new ReceivingOverview({ db: ledgerDb, ledger, registry, mode: config.receiving.mode }),
       refreshHealth,
       sync: () => upstreamFromHealth(health),
     }),

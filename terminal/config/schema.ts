@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { printerOptionsSchema } from '../../drivers/printer/options.js';
 import { scannerOptionsWith } from '../../drivers/scanner/options.js';
+import { receivingOptionsSchema } from '../receiving/options.js';
 import { syncOptionsSchema } from '../sync/options.js';
 
 /**
@@ -238,6 +239,8 @@ export const configSchema = z.strictObject({
       file: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** Whether verdicts use the store's receiving: terminal/receiving's own schema (terminal/receiving/options.ts). */
+  receiving: receivingOptionsSchema.prefault({}),
   /** Upstream link options: terminal/sync's own schema (terminal/sync/options.ts), unknown keys refused. */
   sync: syncOptionsSchema.optional(),
   log: z

@@ -18,10 +18,11 @@ export type * from '../lanes/receiving-wire.js';
 export type { SoldContext } from '../ledger/payloads.js';
 export type { AlertKind, RecordType } from '../ledger/types.js';
 export type { PrintJobKind, PrintJobState } from '../printing/job-states.js';
+/** Manager page API (/api/v1/manager/…). */
+export type * from '../receiving/overview-types.js';
 export type { VerdictReason } from '../verify/reasons.js';
 export type { Verdict, VerdictKind } from '../verify/types.js';
 export type { Role } from './auth/roles.js';
-/** Manager page API (/api/v1/manager/…). */
 export type * from './routes/manager-types.js';
 
 export interface ApiOk<T> {

@@ -1,6 +1,8 @@
+import type { ParsedCode } from '../codes/types.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { Approval } from '../ledger/payloads.js';
 import type { Logger } from '../logger.js';
+import type { ReceivingMode } from '../receiving/options.js';
 import type { Verdict } from '../verify/types.js';
 import type { SaleReceiptDocument } from './checkout-receipt.js';
 import type { LineOutcome, RefusedLine, RefusedReturnLine, ReturnView, SaleView } from './checkout-wire.js';
@@ -42,9 +44,22 @@ export interface CheckoutConfig {
   storeName?: string;
 }
 
+/**
+ * `receiving.mode` and, for the `diversion` alert of a flagged line, why receiving does not count
+ * the unit as stock (docs/receiving.md, "Verdicts use it"). The verifier must be built with the
+ * same mode: it marks units received here (`Verdict.received`), which is what the flag reads.
+ */
+export interface CheckoutReceiving {
+  mode: ReceivingMode;
+  /** `not_received` (on no note here), `expected` (not checked in) or `put_aside`. */
+  stateOf?: (code: ParsedCode) => string;
+}
+
 export interface CheckoutDeps {
   ledger: Ledger;
   verifier: LineVerifier;
+  /** @default mode `off`: no line is ever flagged */
+  receiving?: CheckoutReceiving;
   receipts?: ReceiptSink;
   logger?: Logger;
   clock?: () => Date;
@@ -55,8 +70,8 @@ export interface SaleLineInput {
   /** Raw scan, as the scanner or the POS sent it. */
   data: string;
   /**
-   * A supervisor's authority to sell an `unverifiable` line (never any other verdict); see
-   * terminal/lanes/line-decision.ts.
+   * A supervisor's authority to sell an `unverifiable` line, or a `not_received` one under
+   * receiving.mode enforce (never any other verdict); see terminal/lanes/line-decision.ts.
    */
   override?: Approval;
   /**

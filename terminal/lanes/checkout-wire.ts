@@ -4,7 +4,7 @@
  */
 
 import type { ReturnLinePayload, SaleLinePayload } from '../ledger/payloads.js';
-import type { CodeMismatch, SplitState, Verdict, VerdictKind } from '../verify/types.js';
+import type { CodeMismatch, ReceivedInfo, SplitState, Verdict, VerdictKind } from '../verify/types.js';
 
 /** What a basket line comes to: taken as it is, taken only on a supervisor's approval, or never. */
 export type LineOutcome = 'sellable' | 'overridable' | 'refused';
@@ -17,13 +17,14 @@ export interface RefusedLine {
   /**
    * Machine reason: the verdict's reason, or `duplicate_line`, `sold_concurrently`; split packs:
    * `not_splittable` (a quantity on a product sold whole only), `exceeds_remaining` (more parts
-   * than are left).
+   * than are left); `not_received` (receiving.mode enforce: never checked in here; a manager may
+   * approve it).
    */
   reason: string;
   /** The code's batch/expiry against the registered unit's, when they disagree. */
   mismatch?: CodeMismatch;
   message: string;
-  /** Whether a supervisor may override it (only `unverifiable`). */
+  /** Whether a supervisor may override it (`unverifiable`, and `not_received` under enforce). */
   overridable: boolean;
 }
 
@@ -136,6 +137,13 @@ export type CheckResponse = Pick<
   split?: SplitState;
   /** A product-only code (EAN/GTIN without a serial): sold on approval, it writes nothing off. */
   productOnly?: true;
+  /**
+   * `not_received` (receiving.mode warn or enforce): this store never checked the unit in. Warn:
+   * sellable with this note; enforce: `overridable` with reason `not_received`.
+   */
+  flag?: 'not_received';
+  /** When and from whom this store received the unit (receiving.mode warn or enforce). */
+  received?: ReceivedInfo;
   /** Why, in English, for a cashier or a POS log. */
   message: string;
 };

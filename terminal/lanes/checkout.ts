@@ -28,6 +28,8 @@ interface Accepted extends PackLine {
   payload: SaleLinePayload;
   /** The unit key its write-off takes; undefined for a product-only line (no write-off). */
   writeOff: string | undefined;
+  /** A `not_received` line's `diversion` alert, written with the sale or with its refusal. */
+  alert?: AlertPayload;
 }
 
 /** A refused line with what the ledger must remember about it (clone/unknown alerts). */
@@ -60,7 +62,12 @@ export class CheckoutService {
   /** `check` with the line decision the sale will make (POST /api/v1/checkout/check). */
   checkLine(data: string, options: { deviceId?: string; quantity?: number } = {}): CheckResponse {
     const { quantity, ...check } = options;
-    return checkResponse(this.check(data, check), quantity);
+    return checkResponse(this.check(data, check), quantity, this.receivingMode);
+  }
+
+  /** `receiving.mode`: whether lines of units never checked in here are flagged `not_received`. */
+  private get receivingMode() {
+    return this.deps.receiving?.mode ?? 'off';
   }
 
   /** Completes one sale in its own durable transaction (see SaleBatcher for group commit). */
@@ -112,7 +119,9 @@ export class CheckoutService {
       refused.push(this.cloneRefusal(line.line, line.payload.codeKey, previous, input, 'sold_concurrently'));
     }
     refused.push(...recheckPacks(accepted, active, writer));
-    if (refused.length > 0) return this.refuse(refused, writer);
+    // A diversion goes upstream either way: with the sale, or with the refusal of the basket.
+    const diversions = accepted.flatMap((a) => (a.alert ? [a.alert] : []));
+    if (refused.length > 0) return this.refuse(refused, writer, diversions);
     const sale = writer.append<SalePayload>('sale', {
       cashier: input.cashier,
       externalRef: input.externalRef,
@@ -129,6 +138,8 @@ export class CheckoutService {
           ]
         : [],
     );
+    for (const alert of diversions)
+      writer.append('alert', { ...alert, note: `${alert.note}: sale ${sale.id}` });
     return { ok: true, replayed: false, sale: toView({ sale, writeOffs }) };
   }
 
@@ -184,7 +195,7 @@ export class CheckoutService {
     input.lines.forEach((lineInput, line) => {
       const verdict = verdicts[line]!;
       const key = verdict.code?.key;
-      const decision = decideLine(verdict, lineInput.override, lineInput.quantity);
+      const decision = decideLine(verdict, lineInput.override, lineInput.quantity, this.receivingMode);
       const refusal = (reason: string, message: string, overridable: boolean): Refusal => ({
         line,
         ...(key ? { codeKey: key } : {}),
@@ -211,14 +222,18 @@ export class CheckoutService {
           r.alert = this.cloneAlert(key, verdict.sold, input, verdict);
         } else if (decision.alert && key) {
           r.alert = this.alert(decision.alert, key, verdict, input);
+        } else if (decision.flag && key) {
+          r.alert = this.diversionAlert(key, verdict, input, 'refused: needs a manager approval');
         }
         refused.push(r);
         return;
       }
       const split = verdict.product?.split;
+      const outcome = decision.override ? `sold on ${decision.override.by}'s approval` : 'sold with a note';
       accepted.push({
         line,
         writeOff: decision.writeOff,
+        ...(decision.flag && key ? { alert: this.diversionAlert(key, verdict, input, outcome) } : {}),
         ...(split && !decision.productOnly
           ? {
               pack: {
@@ -235,6 +250,7 @@ export class CheckoutService {
         payload: {
           codeKey: key!,
           codeTail: codeTail(key!),
+          flag: decision.flag,
           override: decision.override,
           part: decision.part
             ? {
@@ -286,6 +302,20 @@ export class CheckoutService {
     };
   }
 
+  /**
+   * A unit this store never checked in, met at checkout (receiving.mode warn or enforce): `reason`
+   * says why receiving does not know it as stock (`not_received`: on no note here; `expected`: on a
+   * note, not checked in; `put_aside`: rejected at the back door); `note` what became of it.
+   */
+  private diversionAlert(key: string, verdict: Verdict, input: SaleInput, outcome: string): AlertPayload {
+    const state = (verdict.code && this.deps.receiving?.stateOf?.(verdict.code)) ?? 'not_received';
+    return {
+      ...this.alert('diversion', key, verdict, input),
+      reason: state,
+      note: `${outcome} (receiving.mode ${this.receivingMode})`,
+    };
+  }
+
   private alert(
     kind: AlertPayload['kind'],
     key: string,
@@ -310,8 +340,12 @@ export class CheckoutService {
   }
 
   /** Inside the transaction: keep the alerts, write nothing else. */
-  private refuse(refused: Refusal[], writer: SaleWriter): SaleOutcome {
+  private refuse(refused: Refusal[], writer: SaleWriter, diversions: AlertPayload[] = []): SaleOutcome {
     const alertIds = refused.flatMap((r) => (r.alert ? [writer.append('alert', r.alert).id] : []));
+    for (const alert of diversions)
+      alertIds.push(
+        writer.append('alert', { ...alert, note: `${alert.note}; not sold: other lines were refused` }).id,
+      );
     const lines = refused.map(({ alert: _alert, ...line }) => line).sort((a, b) => a.line - b.line);
     return {
       ok: false,

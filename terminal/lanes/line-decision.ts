@@ -1,5 +1,6 @@
 import type { Approval, SalePart, SoldContext } from '../ledger/payloads.js';
 import type { AlertKind } from '../ledger/types.js';
+import type { ReceivingMode } from '../receiving/options.js';
 import type { CodeMismatch, Verdict } from '../verify/types.js';
 import { codeTail } from './checkout-receipt.js';
 import type { LineOutcome } from './checkout-types.js';
@@ -10,6 +11,9 @@ export type { LineOutcome };
 
 /** The alerts a refused line files in the ledger (they flow upstream). */
 export type LineAlert = Extract<AlertKind, 'clone' | 'unknown_code' | 'code_mismatch'>;
+
+/** A flag on a line that is not refused: `not_received`, a unit this store never checked in. */
+export type LineFlag = 'not_received';
 
 /** The one decision about one basket line, shared by `POST /api/v1/checkout/check` and the sale. */
 export interface LineDecision {
@@ -26,7 +30,10 @@ export interface LineDecision {
   writeOff: string | undefined;
   /** The line is a product-only code (parse kind `gtin`). */
   productOnly: boolean;
-  /** The approval the sale line records: only on an `unverifiable` line that was given one. */
+  /**
+   * The approval the sale line records: on an `unverifiable` line, or a `not_received` one under
+   * `receiving.mode` enforce, that was given one.
+   */
   override?: Approval;
   /** The alert a refusal files (refused lines only). */
   alert?: LineAlert;
@@ -35,6 +42,12 @@ export interface LineDecision {
    * line. `writeOff` is then the code only when the part is the pack's last.
    */
   part?: SalePart & { remaining: number };
+  /**
+   * `not_received` (receiving.mode warn or enforce): a unit code this store never checked in, on a
+   * line not refused for anything else. Such a line files a `diversion` alert whether it is sold or
+   * not; under enforce it is `overridable` until a manager approves it.
+   */
+  flag?: LineFlag;
 }
 
 /**
@@ -47,9 +60,53 @@ export interface LineDecision {
  * - refused: everything else, whatever approval comes with it. A refusal files an alert when it is
  *   evidence: `clone` for a code sold before, `code_mismatch` for a code whose batch/expiry
  *   disagree with its unit (whatever verdict won), `unknown_code` for an unregistered code.
+ *
+ * With `receiving` warn or enforce, a unit code the verifier did not find received here is flagged
+ * `not_received` (see `LineDecision.flag`): warn keeps the outcome and adds a note; enforce turns a
+ * sellable line into an overridable one (reason `not_received`) that a manager's approval sells.
  */
-export function decideLine(verdict: Verdict, override?: Approval, quantity?: number): LineDecision {
-  const decision = decideWhole(verdict, override);
+export function decideLine(
+  verdict: Verdict,
+  override?: Approval,
+  quantity?: number,
+  receiving: ReceivingMode = 'off',
+): LineDecision {
+  const decision = decideSplit(verdict, override, quantity);
+  // Receiving adds a flag, not a verdict (DESIGN.md "Verdicts"): only a unit code (a product-only
+  // code names no unit) on a line that is not refused for its verdict. `received` is set by the
+  // verifier whenever the mode is not off, so its absence means "never checked in here".
+  // A part of a split pack names its unit too, though only the last part writes it off.
+  const unit = decision.writeOff ?? (decision.part ? verdict.code?.key : undefined);
+  if (receiving === 'off' || unit === undefined || decision.outcome === 'refused') return decision;
+  // Received here by the terminal's own receiving, or per the registry (`received_here`: upstream
+  // reports the unit checked in at this store, e.g. at the store's back-door terminal).
+  if (verdict.received || verdict.reason === 'received_here') return decision;
+  const flagged: LineDecision = { ...decision, flag: 'not_received' };
+  if (receiving === 'warn' || decision.outcome === 'overridable') {
+    return { ...flagged, message: `${decision.message}; ${NOT_RECEIVED}` };
+  }
+  // enforce: sellable by its verdict, but sold only on a manager's approval.
+  if (override) {
+    return {
+      ...flagged,
+      outcome: 'sellable',
+      override,
+      message: `Sold on ${override.by}'s approval; ${NOT_RECEIVED}`,
+    };
+  }
+  return {
+    ...flagged,
+    outcome: 'overridable',
+    reason: 'not_received',
+    message: `${NOT_RECEIVED[0]!.toUpperCase()}${NOT_RECEIVED.slice(1)}; a manager may approve the sale`,
+  };
+}
+
+const NOT_RECEIVED = 'not received by this store (never checked in from a delivery)';
+
+/** The decision from the verdict and a split-pack quantity, before receiving's flag. */
+function decideSplit(verdict: Verdict, override?: Approval, quantity?: number): LineDecision {
+  const decision = decideVerdictLine(verdict, override);
   const split = verdict.product?.split;
   if (decision.outcome === 'overridable' && quantity !== undefined && !split) return notSplittable(decision);
   if (decision.outcome !== 'sellable') {
@@ -103,8 +160,8 @@ function splitRefusal(decision: LineDecision, reason: string, message: string): 
   return { ...rest, outcome: 'refused', reason, message };
 }
 
-/** The decision about a line that sells the whole pack (every line before split packs). */
-function decideWhole(verdict: Verdict, override?: Approval): LineDecision {
+/** The decision from the verdict alone about a line that sells the whole pack. */
+function decideVerdictLine(verdict: Verdict, override?: Approval): LineDecision {
   const productOnly = verdict.code?.kind === 'gtin';
   const writeOff = verdict.code && !productOnly ? verdict.code.key : undefined;
   const base = { reason: verdict.reason, writeOff, productOnly };
@@ -165,12 +222,17 @@ export function mismatchText(m: CodeMismatch): string {
 }
 
 /** The answer of `POST /api/v1/checkout/check`: the verdict and the line decision without approval. */
-export function checkResponse(verdict: Verdict, quantity?: number): CheckResponse {
-  const decision = decideLine(verdict, undefined, quantity);
+export function checkResponse(
+  verdict: Verdict,
+  quantity?: number,
+  receiving: ReceivingMode = 'off',
+): CheckResponse {
+  const decision = decideLine(verdict, undefined, quantity, receiving);
   const key = verdict.code?.key;
   return {
     verdict: verdict.verdict,
-    // The decision's reason: the verdict's, or a split-pack refusal (`not_splittable`, `exceeds_remaining`).
+    // The decision's reason: the verdict's, a split-pack refusal (`not_splittable`,
+    // `exceeds_remaining`) or `not_received` under receiving.mode enforce.
     reason: decision.reason,
     decision: decision.outcome,
     sellable: decision.outcome === 'sellable',
@@ -179,6 +241,8 @@ export function checkResponse(verdict: Verdict, quantity?: number): CheckRespons
     checkedAt: verdict.checkedAt,
     ...(key ? { codeKey: key, codeTail: codeTail(key) } : {}),
     ...(decision.productOnly ? { productOnly: true as const } : {}),
+    ...(decision.flag ? { flag: decision.flag } : {}),
+    ...(verdict.received ? { received: verdict.received } : {}),
     ...(verdict.product ? { product: verdict.product } : {}),
     ...(verdict.sold ? { sold: verdict.sold } : {}),
     ...(verdict.mismatch ? { mismatch: verdict.mismatch } : {}),

@@ -85,8 +85,13 @@ export interface SaleLinePayload {
   productName?: { 'zh-CN': string; en: string };
   verdict: VerdictKind;
   reason: string;
-  /** Only for `unverifiable` lines sold on a supervisor's authority. */
+  /**
+   * Only for lines sold on a supervisor's authority: `unverifiable`, or `not_received` under
+   * receiving.mode enforce.
+   */
   override?: Approval;
+  /** `not_received`: this store never checked the unit in (receiving.mode warn or enforce). */
+  flag?: 'not_received';
   /**
    * A product-only code (EAN/UPC or GTIN without a serial; `codeKey` is then the product key):
    * the line names a product, not a unit, so it has no write-off (DESIGN.md "Verdicts").
@@ -169,7 +174,7 @@ export interface AlertPayload {
   mismatch?: CodeMismatch;
   /** Clone alerts: the earlier sale of this code. */
   previous?: SoldContext;
-  /** Clone/unknown alerts: the attempt that met it. */
+  /** Clone/unknown/diversion alerts: the attempt that met it. */
   attempt?: { externalRef?: string; cashier?: string; at: string; storeId: string; terminalId: string };
   [key: string]: unknown;
 }

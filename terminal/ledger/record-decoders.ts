@@ -114,6 +114,8 @@ const saleLine = z.looseObject({
     } satisfies ShapeOf<SalePart>)
     .refine((p) => p.quantity <= p.packQuantity, 'quantity exceeds packQuantity')
     .optional(),
+  // A unit this store never checked in (receiving.mode warn or enforce).
+  flag: z.literal('not_received').optional(),
 } satisfies ShapeOf<SaleLinePayload>);
 
 const returnLine = z

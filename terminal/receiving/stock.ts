@@ -56,8 +56,8 @@ export interface UnitRecord {
   deliveryId?: string;
 }
 
-/** A unit counts as received when it or its container is checked in, and neither is put aside. */
-const RECEIVED = `(c.state <> 3 AND (u.state = 1 OR (u.state = 0 AND c.state = 1)))`;
+/** A unit counts as received when it or its container is checked in, and neither is put aside (SQL over `u`, `c`). */
+export const RECEIVED = `(c.state <> 3 AND (u.state = 1 OR (u.state = 0 AND c.state = 1)))`;
 const soldSql = (key: string) =>
   `EXISTS (SELECT 1 FROM ledger_write_offs w WHERE w.code_key = ${key} AND w.returned_seq IS NULL)`;
 const OUT_LIST = OUT_MOVES.map((m) => `'${m}'`).join(', ');

@@ -56,6 +56,18 @@ export interface SplitState {
   remaining: number;
 }
 
+/**
+ * A unit this store checked in (terminal/receiving), as the kiosk shows it: "received by this store
+ * on … from …". Only what an anonymous shopper may see (docs/receiving.md, "Verdicts use it"): the
+ * supplier's name and the day, never the delivery id or what is merely expected or put aside.
+ */
+export interface ReceivedInfo {
+  /** The supplier's name on the delivery note. */
+  supplier: string;
+  /** When the delivery was closed (ISO); absent while it is still being checked in. */
+  at?: string;
+}
+
 export interface Verdict {
   verdict: VerdictKind;
   /** Machine reason, e.g. `registry_stale`, `no_serial`, `product_not_covered`, `batch_recalled`. */
@@ -79,6 +91,11 @@ export interface Verdict {
    * says "opened pack, n of N left" for a pack still on hand.
    */
   split?: SplitState;
+  /**
+   * Set when `receiving.mode` is `warn` or `enforce` and this store checked the unit in; its absence
+   * on a unit code then means "not received here" (checkout flags `not_received`).
+   */
+  received?: ReceivedInfo;
   history: CheckHistory;
   /** ISO time of this check. */
   checkedAt: string;

@@ -19,6 +19,15 @@ export interface VerifierDeps {
   /** Local write-offs (already sold here); absent on a kiosk-only terminal without a ledger. */
   ledger?: LocalLedgerView;
   queryLog: QueryLog;
+  /**
+   * The store's receiving (terminal/receiving `ReceivedUnits`), only when `receiving.mode` is `warn`
+   * or `enforce`: one indexed lookup per unit code sets `received` on the verdict. Absent: no lookup.
+   */
+  receiving?: {
+    of(key: string, productKey: string): UnitReceiptView | undefined;
+    /** `of` for a basket in one go: unit key → receipt (absent: on no note). */
+    ofMany?(units: readonly { key: string; productKey: string }[]): Map<string, UnitReceiptView>;
+  };
   config: VerifierConfig;
   clock?: () => Date;
 }
@@ -40,6 +49,13 @@ export interface VerifyOptions {
    * `{ checksHere: 0 }`. @default true
    */
   history?: boolean;
+}
+
+/** What the verifier reads of a unit's receipt (terminal/receiving `UnitReceipt`). */
+export interface UnitReceiptView {
+  state: string;
+  supplierName: string;
+  closedAt?: string;
 }
 
 /** A verdict plus the id of its query-log row (0 when not recorded). */
@@ -102,10 +118,12 @@ export class Verifier {
     );
     const keys = parsed.flatMap((p) => (p.ok ? [p.key] : []));
     const local = keys.length > 1 && ledger?.writeOffsOf ? ledger.writeOffsOf(keys) : undefined;
+    const receipts = keys.length > 1 ? this.#receiptsOf(parsed) : undefined;
     return parsed.map((p) =>
       this.#decide(p, options, {
         ...shared,
         localWriteOff: p.ok ? (local ? local.get(p.key) : ledger?.writeOffOf(p.key)) : undefined,
+        receipts,
       }),
     );
   }
@@ -117,6 +135,8 @@ export class Verifier {
       today: string;
       moment: PolicyMoment;
       localWriteOff: ReturnType<LocalLedgerView['writeOffOf']>;
+      /** A basket's receipts read in one go (`#receiptsOf`); else each unit is looked up alone. */
+      receipts: Map<string, UnitReceiptView> | undefined;
     },
   ): VerifiedCheck {
     const { registry, queryLog, config } = this.#deps;
@@ -146,6 +166,7 @@ export class Verifier {
     });
     const split = this.#splitState(key, lookup);
     if (split) verdict.split = split;
+    if (parsed.ok && parsed.kind !== 'gtin') this.#addReceived(verdict, parsed, at.receipts);
     let checkId = 0;
     if (options.record !== false) {
       checkId = queryLog.record({
@@ -159,6 +180,38 @@ export class Verifier {
     }
     // The verdict is this call's own object: the id goes on it rather than on a copy.
     return Object.assign(verdict, { checkId });
+  }
+
+  /** A basket's unit codes' receipts in one statement, when receiving is on and can batch. */
+  #receiptsOf(parsed: readonly ParseResult[]): Map<string, UnitReceiptView> | undefined {
+    const receiving = this.#deps.receiving;
+    if (!receiving?.ofMany) return undefined;
+    const units = parsed.flatMap((p) => {
+      const productKey = p.ok && p.kind !== 'gtin' ? this.#deps.productKeyOf(p) : undefined;
+      return p.ok && productKey !== undefined ? [{ key: p.key, productKey }] : [];
+    });
+    return receiving.ofMany(units);
+  }
+
+  /** `verdict.received` for a unit this store checked in (product-only codes name no unit). */
+  #addReceived(
+    verdict: Verdict,
+    parsed: ParsedCode,
+    receipts: Map<string, UnitReceiptView> | undefined,
+  ): void {
+    const receiving = this.#deps.receiving;
+    if (!receiving) return;
+    let receipt: UnitReceiptView | undefined;
+    if (receipts) receipt = receipts.get(parsed.key);
+    else {
+      const productKey = this.#deps.productKeyOf(parsed);
+      receipt = productKey === undefined ? undefined : receiving.of(parsed.key, productKey);
+    }
+    if (receipt?.state !== 'received') return;
+    verdict.received = {
+      supplier: receipt.supplierName,
+      ...(receipt.closedAt ? { at: receipt.closedAt } : {}),
+    };
   }
 
   /**

@@ -18,6 +18,7 @@ import { MemoryRegistry } from '../../terminal/registry/testing/memory-registry.
 import { signCommand } from '../../terminal/sync/command-signing.js';
 import { SyncStore } from '../../terminal/sync/sync-store.js';
 import { nowMs, percentile, report, scaled } from './lib.js';
+import { checkoutCpu } from './receiving-checkout.js';
 
 const B = 'receiving';
 const STORE = 's1';
@@ -274,6 +275,7 @@ export async function run(): Promise<void> {
     applyNote(dir);
     palletCheckIn(dir);
     stockBytes(dir);
+    checkoutCpu(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

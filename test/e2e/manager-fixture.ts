@@ -8,6 +8,8 @@ import { type RunningTerminal, startTerminal } from '../../terminal/main.js';
 import { type DemoRegistry, openDemoRegistry } from '../../terminal/registry/demo.js';
 
 export const MANAGER = { user: 'm1', pin: '2468' };
+/** A cashier, for role-boundary tests. */
+export const CASHIER = { user: 'c1', pin: '1357' };
 
 export interface ManagerRig {
   terminal: RunningTerminal;
@@ -27,6 +29,8 @@ export async function startManagerRig(options: {
   dir: string;
   staticDir?: string;
   brokerUrl?: string;
+  /** `receiving.mode` of the config. @default off */
+  receivingMode?: 'off' | 'warn' | 'enforce';
 }): Promise<ManagerRig> {
   const printer = new FakeNetworkPrinter();
   await printer.start();
@@ -39,12 +43,16 @@ export async function startManagerRig(options: {
     dataDir: join(options.dir, 'data'),
     http: { host: '127.0.0.1', port: 0 },
     auth: {
-      users: [{ id: MANAGER.user, role: 'manager', pinHash: await hashPin(MANAGER.pin) }],
+      users: [
+        { id: MANAGER.user, role: 'manager', pinHash: await hashPin(MANAGER.pin) },
+        { id: CASHIER.user, role: 'cashier', pinHash: await hashPin(CASHIER.pin) },
+      ],
       maxFailedSignIns: 3,
     },
     printers: [
       { transport: 'network', id: 'receipt', host: '127.0.0.1', port: printer.port, pollIntervalMs: 200 },
     ],
+    ...(options.receivingMode ? { receiving: { mode: options.receivingMode } } : {}),
     ...(options.brokerUrl
       ? {
           sync: {

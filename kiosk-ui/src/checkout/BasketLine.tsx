@@ -83,6 +83,12 @@ export function BasketLine(props: {
               ` · ${partLabel({ ...split, quantity: line.quantity }, locale)}`}
           </span>
         )}
+        {/* receiving.mode warn: sold, with the note the sale line records (docs/receiving.md). */}
+        {check?.flag && state !== 'stopped' && (
+          <span class="co-badge co-badge-warn" data-flag={check.flag}>
+            {words[check.flag]}
+          </span>
+        )}
         {state === 'stopped' && <span class="co-badge co-badge-stop">{t('stopped', { reason })}</span>}
         {state === 'overridden' && line.override && (
           <span class="co-badge co-badge-warn">

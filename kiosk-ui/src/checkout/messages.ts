@@ -151,6 +151,7 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     no_serial: '仅商品条码（无追溯码）',
     batch_mismatch: '批号与登记不符（疑似假冒）',
     expiry_mismatch: '有效期与登记不符（疑似假冒）',
+    not_received: '本店未收货（疑似窜货）',
   },
   en: {
     genuine: 'Genuine',
@@ -171,6 +172,7 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     no_serial: 'Product barcode only (no unit code)',
     batch_mismatch: 'Batch differs from the registry (possible counterfeit)',
     expiry_mismatch: 'Use-by date differs from the registry (possible counterfeit)',
+    not_received: 'Not received by this store (possible diversion)',
   },
 };
 

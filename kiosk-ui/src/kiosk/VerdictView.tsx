@@ -122,6 +122,13 @@ export function VerdictView(props: {
                 </div>
               ))}
           </dl>
+          {r.received && (
+            <p class="received" data-fact="received">
+              {r.received.at
+                ? t('receivedOn', { date: formatDate(r.received.at, locale), supplier: r.received.supplier })
+                : t('receivedFrom', { supplier: r.received.supplier })}
+            </p>
+          )}
           <p class="history">
             {history}
             {h.upstreamChecks !== undefined && ` · ${t('historyUpstream', { n: h.upstreamChecks })}`}

@@ -19,6 +19,8 @@ type Key =
   | 'historyRepeat'
   | 'historyOnce'
   | 'historyUpstream'
+  | 'receivedOn'
+  | 'receivedFrom'
   | 'product'
   | 'maker'
   | 'batch'
@@ -76,6 +78,8 @@ export const kioskMessages: Catalogue<Key> = {
     historyRepeat: '此码在本机已被查询{n}次（首次{first}，最近{last}）',
     historyOnce: '此码在本机已被查询过1次（{last}）',
     historyUpstream: '全国累计查询{n}次',
+    receivedOn: '本店于{date}从{supplier}进货验收',
+    receivedFrom: '本店从{supplier}进货，正在验收',
     product: '商品',
     maker: '生产企业',
     batch: '批号',
@@ -136,6 +140,8 @@ export const kioskMessages: Catalogue<Key> = {
     historyRepeat: 'Checked {n} times here before (first {first}, last {last})',
     historyOnce: 'Checked once here before ({last})',
     historyUpstream: 'Checked {n} times nationwide',
+    receivedOn: 'Received by this store on {date} from {supplier}',
+    receivedFrom: 'Received by this store from {supplier} (delivery being checked in)',
     product: 'Product',
     maker: 'Maker',
     batch: 'Batch',

@@ -12,6 +12,7 @@ import { connectWs } from '../shell/ws.js';
 import { Charts } from './Charts.js';
 import { managerMessages } from './messages.js';
 import { Alerts, Details, EventLog, Receipts } from './Panels.js';
+import { Receiving } from './Receiving.js';
 import { Tiles } from './Tiles.js';
 import './manager.css';
 
@@ -76,6 +77,7 @@ function Dashboard(props: { locale: Locale; onSessionEnded: () => void }) {
         <Alerts data={overview} locale={props.locale} />
         <Details data={overview} locale={props.locale} />
       </div>
+      <Receiving locale={props.locale} onSessionEnded={props.onSessionEnded} />
       <Charts data={charts} locale={props.locale} />
       <div class="mg-columns">
         <Receipts data={overview} locale={props.locale} />

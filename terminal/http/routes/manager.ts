@@ -4,12 +4,14 @@ import type { HealthModel } from '../../health/health-model.js';
 import type { Ledger } from '../../ledger/ledger.js';
 import { type RecordRow, rowToRecord } from '../../ledger/ledger-reads.js';
 import type { PrintQueue } from '../../printing/print-queue.js';
+import type { ManagerReceiving } from '../../receiving/overview-types.js';
 import type { RegistryReader } from '../../registry/types.js';
 import type { QueryLog } from '../../verify/query-log.js';
 import { requireRole } from '../auth/require-role.js';
 import { sendError } from '../errors.js';
 import type { HttpPlugin } from '../http-deps.js';
 import { managerExportRoute } from './manager-export.js';
+import { managerReceivingRoute } from './manager-receiving.js';
 import type { ManagerAlert, ManagerCharts, ManagerEvent, ManagerOverview } from './manager-types.js';
 
 export interface ManagerDeps {
@@ -24,6 +26,8 @@ export interface ManagerDeps {
   sync?: () =>
     | { link: 'up' | 'down'; backlog: number; lastAckAt?: string; oldestPendingAt?: string }
     | undefined;
+  /** Receiving's stock, deliveries and discrepancies (GET /api/v1/manager/receiving). */
+  receiving?: { read(): ManagerReceiving };
   /** Refreshes pull-style health items (registry age, process, storage) before answering. */
   refreshHealth?: () => void;
   now?: () => number;
@@ -171,5 +175,6 @@ export function managerRoutes(deps: ManagerDeps): HttpPlugin {
     });
 
     managerExportRoute(app, { ledger: deps.ledger });
+    if (deps.receiving) managerReceivingRoute(app, { receiving: deps.receiving });
   };
 }

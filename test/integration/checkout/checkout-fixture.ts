@@ -3,9 +3,12 @@ import { parseCode, productKeyOf } from '../../../terminal/codes/index.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import { loadOrCreateTerminalKey } from '../../../terminal/identity/index.js';
 import { CheckoutService } from '../../../terminal/lanes/checkout.js';
+import { checkoutReceiving } from '../../../terminal/lanes/checkout-services.js';
 import type { CheckoutConfig, ReceiptSink } from '../../../terminal/lanes/checkout-types.js';
 import { ReturnsService } from '../../../terminal/lanes/returns.js';
 import { Ledger } from '../../../terminal/ledger/index.js';
+import type { ReceivingMode } from '../../../terminal/receiving/options.js';
+import { ReceivedUnits } from '../../../terminal/receiving/unit-receipt.js';
 import type {
   RegistryBatch,
   RegistryProduct,
@@ -173,6 +176,8 @@ export interface TerminalOptions {
   expiredPolicy?: 'block' | 'allow';
   /** A real registry (the checkout bench) instead of the generated one above. */
   registry?: RegistryReader;
+  /** `receiving.mode`, wired as the composition root does (verifier lookup + checkout flag). @default 'off' */
+  receivingMode?: ReceivingMode;
 }
 
 /** Opens (or reopens) the terminal whose files live in `dir`. */
@@ -189,12 +194,15 @@ export function openTerminal(options: TerminalOptions) {
   // The generated registry (tests change unit statuses on it), unless a real one is given.
   const generated = options.registry ? undefined : makeRegistry(options.clock);
   const registry: RegistryReader = options.registry ?? generated!;
+  const mode = options.receivingMode ?? 'off';
+  const receivedUnits = mode === 'off' ? undefined : new ReceivedUnits(db);
   const verifier = new Verifier({
     parse: (input) => parseCode(input),
     productKeyOf,
     registry,
     ledger,
     queryLog: new QueryLog(db),
+    ...(receivedUnits ? { receiving: receivedUnits } : {}),
     config: {
       maxRegistryAgeMs: 3 * 86_400_000,
       expiredPolicy: options.expiredPolicy ?? 'block',
@@ -205,6 +213,7 @@ export function openTerminal(options: TerminalOptions) {
   const deps = {
     ledger,
     verifier,
+    receiving: checkoutReceiving(mode, receivedUnits),
     ...(options.receipts ? { receipts: options.receipts } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.config ? { config: options.config } : {}),

@@ -43,6 +43,11 @@ const LIFTED_LIMITS = {
 };
 const httpLimits = validateConfig({ http: { limits: LIFTED_LIMITS } }).ok ? { limits: LIFTED_LIMITS } : {};
 
+export interface StackOptions {
+  staticDir?: string;
+  terminalConfig?: Record<string, unknown>;
+}
+
 export interface Store {
   storeId: string;
   terminal: TerminalProcess;
@@ -83,13 +88,10 @@ export class StoreDayStack {
 
   /**
    * Starts everything. `storeIds`: one terminal (`T1`, `T2` …) per store. `staticDir`: a built
-   * kiosk-ui for page tests.
+   * kiosk-ui for page tests. `terminalConfig`: more top-level config sections for every terminal
+   * (e.g. `receiving`).
    */
-  static async start(
-    dir: string,
-    storeIds: string[],
-    options: { staticDir?: string } = {},
-  ): Promise<StoreDayStack> {
+  static async start(dir: string, storeIds: string[], options: StackOptions = {}): Promise<StoreDayStack> {
     const stack = new StoreDayStack(dir);
     try {
       await stack.boot(storeIds, options);
@@ -100,7 +102,7 @@ export class StoreDayStack {
     return stack;
   }
 
-  private async boot(storeIds: string[], options: { staticDir?: string }): Promise<void> {
+  private async boot(storeIds: string[], options: StackOptions): Promise<void> {
     this.broker = await startMosquitto({ dir: mkdir(join(this.dir, 'mosquitto')) });
     this.registry = await buildJourneyRegistry(mkdir(join(this.dir, 'authoring')));
     const upDir = mkdir(join(this.dir, 'upstream'));
@@ -176,6 +178,7 @@ export class StoreDayStack {
           },
         },
         log: { level: 'warn' },
+        ...options.terminalConfig,
       });
       const terminal = new TerminalProcess(
         storeId,

@@ -3,12 +3,15 @@ import { checkoutMessages, reasonText, returnReasonText } from '../../../kiosk-u
 import { kioskMessages } from '../../../kiosk-ui/src/kiosk/messages.js';
 import * as manager from '../../../kiosk-ui/src/manager/messages.js';
 import { enumText } from '../../../kiosk-ui/src/manager/reasons.js';
+import * as managerReceiving from '../../../kiosk-ui/src/manager/receiving-messages.js';
 import * as receiving from '../../../kiosk-ui/src/receiving/messages.js';
 import { LOCALES, translator } from '../../../kiosk-ui/src/shell/i18n.js';
 import { reportReference } from '../../../kiosk-ui/src/shell/report-ref.js';
 import { roleNames, signInMessages } from '../../../kiosk-ui/src/shell/SignIn.js';
 import { REASON_CODES } from '../../../terminal/health/reason-codes.js';
 import type { RefusedReturnLine } from '../../../terminal/lanes/checkout-wire.js';
+import { RECEIPT_EXCEPTION_REASONS } from '../../../terminal/ledger/payloads.js';
+import { RECEIVING_MODES } from '../../../terminal/receiving/options.js';
 import { VERDICT_REASONS } from '../../../terminal/verify/reasons.js';
 
 // Return refusal reasons have no const array on the server: listed here, and tsc fails when the
@@ -43,7 +46,7 @@ const catalogues: Record<string, Record<'zh-CN' | 'en', Record<string, string>>>
   signInMessages,
   roleNames,
   ...Object.fromEntries(
-    [...Object.entries(manager), ...Object.entries(receiving)].filter(
+    [...Object.entries(manager), ...Object.entries(receiving), ...Object.entries(managerReceiving)].filter(
       (e): e is [string, Record<'zh-CN' | 'en', Record<string, string>>] =>
         typeof e[1] === 'object' && e[1] !== null && 'zh-CN' in e[1],
     ),
@@ -64,6 +67,23 @@ describe('page words', () => {
         if (locale === 'zh-CN') expect(text).toMatch(new RegExp(HAN));
       }
     }
+  });
+
+  it('receiving: every exception reason, mode and diversion state has words in both languages', () => {
+    for (const locale of LOCALES) {
+      expect(Object.keys(managerReceiving.receiptExceptionMessages[locale]).sort()).toEqual(
+        [...RECEIPT_EXCEPTION_REASONS].sort(),
+      );
+      expect(Object.keys(managerReceiving.receivingModeMessages[locale]).sort()).toEqual(
+        [...RECEIVING_MODES].sort(),
+      );
+      expect(Object.keys(managerReceiving.diversionStateMessages[locale]).sort()).toEqual(
+        ['expected', 'not_received', 'put_aside'].sort(),
+      );
+    }
+    expect(
+      translator(kioskMessages, 'zh-CN')('receivedOn', { date: '2026年12月7日', supplier: '华东医药' }),
+    ).toBe('本店于2026年12月7日从华东医药进货验收');
   });
 
   it('every health reason code has a zh-CN and an en template', () => {
