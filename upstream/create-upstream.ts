@@ -14,8 +14,8 @@ import {
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
-import { type IngestBatch, type IngestResult, IngestStore } from './ingest-store.js';
-import { answerLedgerRequest, ingestWithRecoveryAlerts } from './ledger-recovery.js';
+import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
+import { answerLedgerRequest } from './ledger-recovery.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
@@ -23,9 +23,12 @@ import { ReleaseCatalog } from './release-catalog.js';
 import { RequestLimiter } from './request-limiter.js';
 import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from './revocation.js';
 import { revocationSubscription } from './revocation-protocol.js';
+import type { UpstreamStorage } from './storage/contract.js';
+import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
 
 export interface UpstreamDeps {
-  db: SqliteDatabase;
+  /** Where records, alerts, unit events and enrolments live (storage/contract.ts). */
+  storage: UpstreamStorage;
   logger: Logger;
   /** Root of the release directories: `{releasesDir}/{scope}/snapshot-N|delta-A-B/…`. */
   releasesDir: string;
@@ -47,8 +50,10 @@ export interface UpstreamEvents {
 export interface Upstream {
   start(): Promise<void>;
   stop(): Promise<void>;
-  readonly store: IngestStore;
+  readonly storage: UpstreamStorage;
   readonly publisher: RegistryPublisher;
+  /** Whether this worker holds the publisher lease (publishes registry deltas) now. */
+  publishing(): boolean;
   readonly events: EventEmitter<UpstreamEvents>;
   readonly options: UpstreamOptions;
   /** Last status document per `store/terminal` (retained "online"/"offline"). */
@@ -85,12 +90,33 @@ export interface Upstream {
  */
 const FLUSH_BATCHES = 8;
 
+/** The embedded engine's upstream: its synchronous SQLite store stays at hand for tests and tools. */
+export interface SqliteUpstream extends Upstream {
+  readonly store: IngestStore;
+}
+
+/** How often a worker that does not publish tries the publisher lease (a dead holder's successor waits at most this). */
+const LEASE_RETRY_MS = 2000;
+
+/** The reference upstream on an SQLite database (the embedded default). */
+export function createUpstream(
+  deps: Omit<UpstreamDeps, 'storage'> & { db: SqliteDatabase },
+  input: UpstreamOptionsInput,
+): SqliteUpstream {
+  const { db, ...rest } = deps;
+  const storage = new SqliteUpstreamStorage(db, {
+    signatureCheck: upstreamOptionsSchema.parse(input).signatureCheck,
+  });
+  return { ...createUpstreamOn({ ...rest, storage }, input), store: storage.store };
+}
+
 /** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
-export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
+export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
   const options = upstreamOptionsSchema.parse(input);
   const log = deps.logger.child({ module: 'upstream' });
   const requests = new RequestLimiter(options.requestLimit);
-  const store = new IngestStore(deps.db, { signatureCheck: options.signatureCheck });
+  const { storage } = deps;
+  const store = storage.ingest;
   const catalog = new ReleaseCatalog(deps.releasesDir, options.chunkBytes);
   const events = new EventEmitter<UpstreamEvents>();
   const statuses = new Map<string, unknown>();
@@ -133,9 +159,32 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       },
     });
   const publisher = new RegistryPublisher(
-    { catalog, store, builder: deps.deltaBuilder ?? jsonDeltaBuilder(), logger: log, publish },
+    {
+      catalog,
+      store,
+      builder: deps.deltaBuilder ?? jsonDeltaBuilder(),
+      logger: log,
+      publish,
+      isLeader: () => storage.publisherLease.held(),
+    },
     options,
   );
+  let leaseTimer: NodeJS.Timeout | undefined;
+  /** Takes the publisher lease when it is free; on taking it, publishes what the last holder left. */
+  const tryLease = async (): Promise<void> => {
+    const before = storage.publisherLease.held();
+    if (!(await storage.publisherLease.tryAcquire()) || before) return;
+    log.info({ engine: storage.engine }, 'this worker publishes registry deltas');
+    publisher.schedule();
+  };
+  // Ingest calls go to storage one after another, in arrival order: two transactions of this
+  // worker racing for one terminal's tip would make the later batch a gap.
+  let ingestChain: Promise<unknown> = Promise.resolve();
+  const ingestInOrder = (batches: IngestBatch[]): Promise<IngestResult[]> => {
+    const next = ingestChain.then(() => store.ingest(batches));
+    ingestChain = next.catch(() => undefined);
+    return next;
+  };
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
 
@@ -187,7 +236,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       .filter((b) => b !== undefined);
     if (queued.length > 0) scheduleFlush();
     if (batches.length === 0) return;
-    const results = ingestWithRecoveryAlerts(store, batches);
+    const results = await ingestInOrder(batches);
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
@@ -232,7 +281,11 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     }
     const batch = parsed.batch;
     if (batch.storeId !== storeId || batch.terminalId !== terminalId) {
-      store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
+      track(
+        store
+          .alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic')
+          .catch((error: unknown) => log.error({ err: error }, 'alert not stored')),
+      );
       return undefined;
     }
     // Version 2 (columns): hashes and chain links are derived here, then checked at ingest.
@@ -288,7 +341,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       const reply = { storeId: t.storeId, terminalId: t.terminalId, responseTopic: own.ledgerResponse };
       return answerLedgerRequest(
         {
-          db: deps.db,
+          storage: store,
           logger: log,
           publish: (to, frame, c) => publish(to, frame, { qos: 1, ...(c ? { correlation: c } : {}) }),
         },
@@ -300,7 +353,6 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     if (t.rest === 'revoke/req') {
       return handleRevocationRequest(
         {
-          db: deps.db,
           store,
           logger: log,
           broker: deps.brokerRevocation,
@@ -358,8 +410,9 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
 
   return {
     options,
-    store,
+    storage,
     publisher,
+    publishing: () => options.publishRegistry && storage.publisherLease.held(),
     events,
     terminalStatus: () => statuses,
     connected: () => link.connected,
@@ -394,13 +447,21 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     },
     async start() {
       link.start();
+      if (options.publishRegistry) {
+        await tryLease().catch((error: unknown) => log.warn({ err: error }, 'publisher lease not taken'));
+        leaseTimer = setInterval(() => {
+          tryLease().catch((error: unknown) => log.warn({ err: error }, 'publisher lease not taken'));
+        }, LEASE_RETRY_MS);
+      }
       rescan = setInterval(() => {
         if (link.connected) publisher.announceAll().catch(() => undefined);
       }, options.rescanMs);
     },
     async stop() {
       clearInterval(rescan);
+      clearInterval(leaseTimer);
       await settle();
+      await ingestChain;
       await link.stop();
     },
   };
