@@ -98,6 +98,14 @@ export interface SqliteUpstream extends Upstream {
 /** How often a worker that does not publish tries the publisher lease (a dead holder's successor waits at most this). */
 const LEASE_RETRY_MS = 2000;
 
+/** How often the publisher looks for unit events other workers ingested (PostgreSQL). */
+const LEADER_POLL_MS = 500;
+
+/** How soon a held batch (see `gapGraceMs`) is tried again. */
+const HELD_RETRY_MS = 50;
+/** Above this many batches waiting at once, nothing more is held (each is ingested as it is). */
+const MAX_HELD_BATCHES = 2000;
+
 /** The reference upstream on an SQLite database (the embedded default). */
 export function createUpstream(
   deps: Omit<UpstreamDeps, 'storage'> & { db: SqliteDatabase },
@@ -131,7 +139,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       ...(options.password !== undefined ? { password: options.password } : {}),
       // The client id is stable per worker (options.ts), so a restarted worker resumes this
       // session, with the shared-subscription messages queued for it meanwhile: no dead member.
-      sessionExpirySeconds: options.sessionExpirySeconds,
+      sessionExpirySeconds: options.sessionExpirySeconds ?? (storage.engine === 'postgres' ? 0 : 3600),
       keepaliveSeconds: 30,
       reconnect: { initialDelayMs: 200, maxDelayMs: 10_000, jitter: 0.3, connectTimeoutMs: 10_000 },
       subscriptions: [
@@ -170,6 +178,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     options,
   );
   let leaseTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
   /** Takes the publisher lease when it is free; on taking it, publishes what the last holder left. */
   const tryLease = async (): Promise<void> => {
     const before = storage.publisherLease.held();
@@ -226,22 +235,47 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     }
   };
 
+  // Batches that arrived before their predecessor was stored (another worker holds it): retried
+  // until gapGraceMs, then ingested as they are (a real gap is alerted as before). Bounded.
+  const gapGraceMs = options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0);
+  let held: { batch: IngestBatch; since: number }[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+  const retryHeldSoon = () => {
+    retryTimer ??= setTimeout(() => {
+      retryTimer = undefined;
+      scheduleFlush();
+    }, HELD_RETRY_MS);
+  };
+
   const flushRecords = async (): Promise<void> => {
     flushScheduled = false;
     // At most FLUSH_BATCHES per commit: acks then flow back while later batches are still being
     // ingested, so the terminal refills its window in parallel instead of in lock-step.
-    const batches = queued
+    const now = Date.now();
+    const retried = held;
+    held = [];
+    const fresh = queued
       .splice(0, FLUSH_BATCHES)
       .map(({ storeId, terminalId, payload }) => decodeBatch(storeId, terminalId, payload))
-      .filter((b) => b !== undefined);
+      .filter((b) => b !== undefined)
+      .map((batch) => ({ batch, since: now }));
     if (queued.length > 0) scheduleFlush();
-    if (batches.length === 0) return;
+    const pending = [...retried, ...fresh];
+    if (pending.length === 0) return;
+    const batches = pending.map(({ batch, since }) => ({
+      ...batch,
+      holdIfEarly: gapGraceMs > 0 && now - since < gapGraceMs && pending.length < MAX_HELD_BATCHES,
+    }));
     const results = await ingestInOrder(batches);
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
     results.forEach((result, i) => {
       const { storeId, terminalId } = batches[i]!;
+      if (result.held) {
+        held.push(pending[i]!);
+        return;
+      }
       if (result.problem)
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
@@ -249,6 +283,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       events.emit('ingested', { storeId, terminalId, ...result });
     });
     if (soldUnits) publisher.schedule();
+    if (held.length > 0) retryHeldSoon();
     await Promise.all(
       [...acks.values()].map(({ storeId, terminalId, result }) => {
         const ack = {
@@ -452,6 +487,12 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
         leaseTimer = setInterval(() => {
           tryLease().catch((error: unknown) => log.warn({ err: error }, 'publisher lease not taken'));
         }, LEASE_RETRY_MS);
+        // Other workers' write-offs reach the shared database without telling this one: the
+        // holder looks for unpublished unit events itself (one indexed query when there are none).
+        if (storage.engine === 'postgres')
+          pollTimer = setInterval(() => {
+            if (storage.publisherLease.held()) publisher.schedule();
+          }, LEADER_POLL_MS);
       }
       rescan = setInterval(() => {
         if (link.connected) publisher.announceAll().catch(() => undefined);
@@ -460,6 +501,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     async stop() {
       clearInterval(rescan);
       clearInterval(leaseTimer);
+      clearInterval(pollTimer);
+      clearTimeout(retryTimer);
       await settle();
       await ingestChain;
       await link.stop();

@@ -4,7 +4,7 @@ import { decodePayload } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { GENESIS_HASH } from './record-verify.js';
-import { type ChainCheck, checkChain } from './storage/chain-check.js';
+import { type ChainCheck, checkChain, heldResult, startsBeyondTip } from './storage/chain-check.js';
 import {
   type IngestBatch,
   type IngestResult,
@@ -356,6 +356,7 @@ export class IngestStore {
         problem: { code: 'revoked_terminal', seq: seq ?? 0, message: `revoked at ${tip.revokedAt}` },
       };
     }
+    if (batch.holdIfEarly && startsBeyondTip(batch, tip.lastSeq)) return heldResult(tip.lastSeq);
     const { accepted, payloads, duplicates, problem } = this.check(batch, tip);
     if (duplicates > 0) this.checkDuplicates(storeId, terminalId, tip.num, records, tip.lastSeq);
     const unitEvents = this.store(batch, tip.num, accepted, payloads);

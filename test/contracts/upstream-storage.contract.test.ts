@@ -160,6 +160,30 @@ describe.each(ENGINES)('upstream storage contract: %s', (_name, engine, availabl
     expect(await ingest.sequences('s1', 't1')).toEqual([1, 2, 3]);
   });
 
+  run(
+    'a batch that starts beyond the tip is held when it asks to be (another worker holds its predecessor)',
+    async () => {
+      const { ingest } = await enrolled();
+      await ingest.ingest([batch(records.slice(0, 3))]);
+      const early = { ...batch(records.slice(5, 8)), holdIfEarly: true };
+      expect(await ingest.ingest([early])).toEqual([
+        { ackSeq: 3, accepted: [], duplicates: 0, unitEvents: 0, held: true },
+      ]);
+      expect(await kinds(ingest)).toEqual([]);
+      // Its predecessor arrives (through the other worker): the held batch now follows on.
+      await ingest.ingest([batch(records.slice(3, 5))]);
+      expect(await ingest.ingest([early])).toMatchObject([{ ackSeq: 8, duplicates: 0 }]);
+      // Past its grace time it goes in without the flag: a real gap is alerted as always.
+      expect(await ingest.ingest([batch(records.slice(10, 12))])).toMatchObject([
+        { ackSeq: 8, problem: { code: 'gap', seq: 11 } },
+      ]);
+      // Only a gap at the start is held: resends, a foreign record or a bad record are not.
+      const resent = { ...batch(records.slice(2, 9)), holdIfEarly: true };
+      expect((await ingest.ingest([resent]))[0]).toMatchObject({ ackSeq: 9, duplicates: 6 });
+      expect(await kinds(ingest)).toEqual([['gap', 11]]);
+    },
+  );
+
   for (const mode of ['batch-tip', 'every'] as const) {
     run(
       `finds a forged signature in the middle of a batch (${mode}) and keeps what precedes it`,

@@ -91,6 +91,22 @@ export function checkChain(
 }
 
 /**
+ * Whether a batch would be a gap at its very start: its first record beyond `tipSeq` is not
+ * `tipSeq + 1` (every record naming the batch's own terminal; anything else is refused as usual).
+ */
+export function startsBeyondTip(batch: IngestBatch, tipSeq: number): boolean {
+  const { storeId, terminalId, records } = batch;
+  if (records.some((r) => r.storeId !== storeId || r.terminalId !== terminalId)) return false;
+  const first = records.find((r) => r.seq > tipSeq);
+  return first !== undefined && first.seq !== tipSeq + 1;
+}
+
+/** The result of a held batch: nothing stored, nothing alerted, the tip as it is. */
+export function heldResult(tipSeq: number): IngestResult {
+  return { ackSeq: tipSeq, accepted: [], duplicates: 0, unitEvents: 0, held: true };
+}
+
+/**
  * The `ledger_recovered` alerts a run of accepted records raises: the first record of a ledger
  * rebuilt by `veriterm ledger recover`, which continues the stored chain.
  */

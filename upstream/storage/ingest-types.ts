@@ -36,6 +36,12 @@ export interface IngestResult {
   /** Unit events (sold / active again) the accepted records added: a registry delta is due. */
   unitEvents: number;
   problem?: { code: IngestProblem; seq: number; message: string };
+  /**
+   * The batch starts beyond the stored tip and asked to be held (`IngestBatch.holdIfEarly`):
+   * nothing was stored or alerted; the caller retries it shortly (its predecessor is probably
+   * being stored by another worker) and acknowledges nothing for it yet.
+   */
+  held?: true;
 }
 
 /** One terminal's records as a batch brought them. */
@@ -50,4 +56,12 @@ export interface IngestBatch {
    * checked as for any batch.
    */
   payloads?: readonly string[];
+  /**
+   * Several workers share a terminal's batches (MQTT shared subscriptions deliver consecutive
+   * batches to different workers), so a batch may arrive before its predecessor is stored. With
+   * this set, a batch whose first new record is beyond the tip + 1 is held (`IngestResult.held`)
+   * instead of refused as a gap; the caller retries it, and after its grace time ingests it
+   * without the flag, which detects and alerts the gap exactly as before.
+   */
+  holdIfEarly?: boolean;
 }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { decodePayload } from '../../../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../../../terminal/sync/command-signing.js';
-import { checkChain, recoveryAlerts } from '../chain-check.js';
+import { checkChain, heldResult, recoveryAlerts, startsBeyondTip } from '../chain-check.js';
 import { type IngestBatch, type IngestResult, UNDECODABLE_RECORD } from '../ingest-types.js';
 
 interface Tip {
@@ -100,6 +100,10 @@ export async function ingestInTransaction(
         unitEvents: 0,
         problem: { code: 'revoked_terminal', seq: seq ?? 0, message: `revoked at ${tip.revokedAt}` },
       });
+      continue;
+    }
+    if (batch.holdIfEarly && startsBeyondTip(batch, tip.lastSeq)) {
+      results.push(heldResult(tip.lastSeq));
       continue;
     }
     const { accepted, payloads, duplicates, problem } = checkChain(
