@@ -15,8 +15,9 @@ import { nowMs, report, scaled } from './lib.js';
 
 /**
  * `npm run bench -- upstream`: ingest on the PostgreSQL engine (issue 20) with 1 and 2 worker
- * processes, against the raw baseline of the same run: the same rows written by one client with
- * one multi-row INSERT (from arrays) per call, as many rows and commits as one ingest call. The
+ * processes, against the raw baseline of the same run: the same rows (records and the unit event
+ * of each write-off) written by one client with one multi-row INSERT statement (from arrays) per
+ * call, as many rows and commits as one ingest call. The
  * ingest calls verify every chain link and the batch-tip signature, lock each terminal's tip,
  * write the unit events and alerts and advance the tip; the raw one only inserts.
  * Also: bytes per stored record (table and indexes), for docs/scaling.md.
@@ -26,8 +27,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const TERMINALS = 16;
 /** Records per batch (a terminal's batch under load; its byte limit allows ~400 write-offs). */
 const BATCH_RECORDS = 200;
-/** Batches per ingest call (a worker's flush takes up to 8 queued batches). */
-const BATCHES_PER_CALL = 4;
+/** Batches per ingest call: a loaded worker flushes up to 8 queued batches per transaction (create-upstream.ts). */
+const BATCHES_PER_CALL = 8;
 
 /** Each terminal's public key (PEM) by terminal id. */
 const keys = new Map<string, string>();
@@ -118,13 +119,14 @@ export async function run(): Promise<void> {
 
     const reset = async () => {
       await storage.pool.query(
-        'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, raw_records RESTART IDENTITY',
+        'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, raw_records, raw_unit_events RESTART IDENTITY',
       );
       for (const c of chains) await storage.ingest.enrol('s1', c[0]!.terminalId, keys.get(c[0]!.terminalId)!);
       await storage.pool.query('CHECKPOINT');
     };
     // The baseline's table: up_records' columns and key, nothing else.
     await storage.pool.query('CREATE TABLE raw_records (LIKE up_records INCLUDING ALL)');
+    await storage.pool.query('CREATE TABLE raw_unit_events (LIKE up_unit_events INCLUDING ALL)');
     await storage.pool.query('TRUNCATE up_terminals');
 
     // Raw: one client, the same rows in as many statements and commits as the ingest calls.
@@ -143,9 +145,14 @@ export async function run(): Promise<void> {
     t = nowMs();
     for (let i = 0; i < ordered.length; i += BATCHES_PER_CALL) {
       const call = ordered.slice(i, i + BATCHES_PER_CALL).flat();
+      // The unit event of each write-off too: ingest stores it beside the record.
+      const sold = call.filter((x) => x.r.type === 'write_off');
       await storage.pool.query(
-        `INSERT INTO raw_records (terminal, seq, id, type, at, hash, signature, payload)
-         SELECT * FROM unnest($1::integer[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+        `WITH r AS (INSERT INTO raw_records (terminal, seq, id, type, at, hash, signature, payload)
+           SELECT * FROM unnest($1::integer[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]))
+         INSERT INTO raw_unit_events (key, status, store_id, terminal_id, at, record_id)
+           SELECT key, 'sold', 's1', terminal_id, at, record_id FROM unnest($9::text[], $10::text[], $11::text[], $12::text[])
+             AS e(key, terminal_id, at, record_id)`,
         [
           call.map((x) => x.terminal),
           call.map((x) => x.r.seq),
@@ -155,6 +162,10 @@ export async function run(): Promise<void> {
           call.map((x) => x.r.hash),
           call.map((x) => x.r.signature),
           call.map((x) => payloadText(x.r.payload)),
+          sold.map((x) => x.r.payload.codeKey as string),
+          sold.map((x) => x.r.terminalId),
+          sold.map((x) => x.r.at),
+          sold.map((x) => x.r.id),
         ],
       );
     }
