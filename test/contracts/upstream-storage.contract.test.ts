@@ -8,6 +8,7 @@ import type { LedgerRecord } from '../../terminal/ledger/types.js';
 import { silentLogger } from '../../terminal/logger.js';
 import type { CompactBatch } from '../../terminal/sync/protocol.js';
 import { recordsFromCompact } from '../../upstream/record-verify.js';
+import { revokeInDataDir } from '../../upstream/revocation.js';
 import type { IngestStorage, UpstreamStorage } from '../../upstream/storage/contract.js';
 import type { IngestBatch } from '../../upstream/storage/ingest-types.js';
 import { PostgresUpstreamStorage } from '../../upstream/storage/postgres/pg-storage.js';
@@ -401,5 +402,60 @@ describe.each(ENGINES)('upstream storage contract: %s', (_name, engine, availabl
     expect(await first.publisherLease.tryAcquire()).toBe(false);
     await second.close();
     expect(await first.publisherLease.tryAcquire()).toBe(true);
+  });
+});
+
+describe.skipIf(!pgUp)('PostgreSQL engine: opening', () => {
+  it('names an unreachable server without its password, and refuses a schema newer than this build', async () => {
+    const refused = PostgresUpstreamStorage.open({
+      url: 'postgres://postgres:s3cret@127.0.0.1:1/none',
+      logger: silentLogger(),
+    });
+    await expect(refused).rejects.toMatchObject({
+      code: 'upstream_database',
+      message: expect.stringMatching(/postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/none: .*ECONNREFUSED/),
+    });
+    await expect(refused).rejects.not.toMatchObject({ message: expect.stringContaining('s3cret') });
+    const storage = await postgres.fresh();
+    const { rows } = await (storage as PostgresUpstreamStorage).pool.query<{ v: number }>(
+      'SELECT max(version) AS v FROM veriterm_schema_migrations',
+    );
+    await (storage as PostgresUpstreamStorage).pool.query(
+      'INSERT INTO veriterm_schema_migrations (version) VALUES ($1)',
+      [rows[0]!.v + 1],
+    );
+    try {
+      await expect(
+        PostgresUpstreamStorage.open({ url: database!.url, logger: silentLogger() }),
+      ).rejects.toThrow(/schema version \d+, newer than this build's \d+: run the newer veriterm/);
+    } finally {
+      await (storage as PostgresUpstreamStorage).pool.query(
+        'DELETE FROM veriterm_schema_migrations WHERE version = $1',
+        [rows[0]!.v + 1],
+      );
+    }
+  });
+
+  it('`veriterm upstream revoke --db`: the terminal is revoked in the shared database, its next batch refused with an alert', async () => {
+    const storage = await postgres.fresh();
+    await storage.ingest.enrol('s1', 't1', pem);
+    await storage.ingest.ingest([batch(records.slice(0, 2))]);
+    const done = await revokeInDataDir({
+      dataDir: tmp.dir,
+      storeId: 's1',
+      terminalId: 't1',
+      logger: silentLogger(),
+      storage,
+    });
+    expect(done).toEqual({ revokedAt: expect.any(String), broker: 'not configured' });
+    // Another worker on the same database refuses it from now on.
+    const other = await postgres.sibling!(storage);
+    expect(await other.ingest.ingest([batch(records.slice(2, 4))])).toMatchObject([
+      { ackSeq: 2, problem: { code: 'revoked_terminal' } },
+    ]);
+    expect(await kinds(storage.ingest)).toEqual([['revoked_terminal', 3]]);
+    await expect(
+      revokeInDataDir({ dataDir: tmp.dir, storeId: 's1', terminalId: 't9', logger: silentLogger(), storage }),
+    ).rejects.toMatchObject({ code: 'not_enrolled' });
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { VeritermError } from '../../../terminal/errors.js';
 import type { Logger } from '../../../terminal/logger.js';
 import { parseEd25519PublicKey } from '../../../terminal/sync/command-signing.js';
 import { MAX_CODE_FAILURES, type PendingCode } from '../../enrolment-store.js';
@@ -174,7 +175,11 @@ export class PostgresUpstreamStorage implements UpstreamStorage {
     } catch (error) {
       await pool.end();
       const where = redact(options.url);
-      throw new Error(`upstream database ${where}: ${(error as Error).message}`, { cause: error });
+      throw new VeritermError(
+        'upstream_database',
+        `upstream database ${where}: ${(error as Error).message} (check --db / VERITERM_UPSTREAM_DB and that the server runs)`,
+        { cause: error },
+      );
     }
     return new PostgresUpstreamStorage(pool, options);
   }
