@@ -174,6 +174,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       logger: log,
       publish,
       isLeader: () => storage.publisherLease.held(),
+      confirmLeader: () => storage.publisherLease.confirm(),
     },
     options,
   );

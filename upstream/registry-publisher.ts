@@ -16,6 +16,8 @@ export interface PublisherDeps {
    * holder turns unit events into deltas. @default always
    */
   isLeader?: () => boolean;
+  /** Asks the database that this worker still holds the lease, just before a delta is built. @default isLeader */
+  confirmLeader?: () => Promise<boolean>;
   builder: DeltaBuilder;
   logger: Logger;
   publish: (
@@ -95,6 +97,7 @@ export class RegistryPublisher {
   private async flushOnce(): Promise<void> {
     // A worker that lost the lease meanwhile leaves the events to the new holder.
     if (this.deps.isLeader && !this.deps.isLeader()) return;
+    if (this.deps.confirmLeader && !(await this.deps.confirmLeader())) return;
     const events = await this.deps.store.unpublishedUnitEvents();
     if (events.length === 0) return;
     const changes = foldUnitEvents(events);

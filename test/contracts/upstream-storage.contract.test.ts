@@ -402,6 +402,17 @@ describe.each(ENGINES)('upstream storage contract: %s', (_name, engine, availabl
     expect(await first.publisherLease.tryAcquire()).toBe(false);
     await second.close();
     expect(await first.publisherLease.tryAcquire()).toBe(true);
+    expect(await first.publisherLease.confirm()).toBe(true);
+    // The holder's connection ended by the server (a cut network, an operator): the holder finds
+    // out when it confirms before publishing, and another worker takes the lease.
+    await (first as PostgresUpstreamStorage).pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'veriterm-publisher' AND datname = current_database()",
+    );
+    const third = await engine.sibling!(first);
+    expect(await third.publisherLease.tryAcquire()).toBe(true);
+    expect(await first.publisherLease.confirm()).toBe(false);
+    expect(first.publisherLease.held()).toBe(false);
+    expect(await first.publisherLease.tryAcquire()).toBe(false);
   });
 });
 

@@ -128,8 +128,13 @@ export interface EnrolmentStorage {
 export interface PublisherLease {
   /** Takes the lease if it is free (or already ours); true while this worker holds it. */
   tryAcquire(): Promise<boolean>;
-  /** Whether this worker holds it now (false once its connection was lost). */
+  /** Whether this worker holds it as far as it knows (false once its connection was lost). */
   held(): boolean;
+  /**
+   * Asks the database whether this worker still holds it (a connection silently cut, then ended
+   * by the server, loses the lock without telling us): checked before each delta is published.
+   */
+  confirm(): Promise<boolean>;
   /** Gives it up (idempotent). */
   release(): Promise<void>;
 }

@@ -25,7 +25,14 @@ export function advisoryLease(url: string, logger: Logger, types: pg.CustomTypes
   const attempt = async (): Promise<boolean> => {
     if (held) return true;
     if (!client) {
-      const fresh = new pg.Client({ connectionString: url, types, application_name: 'veriterm-publisher' });
+      // TCP keepalive: a holder cut off from the server notices (and the server frees the lock).
+      const fresh = new pg.Client({
+        connectionString: url,
+        types,
+        application_name: 'veriterm-publisher',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 5000,
+      });
       fresh.on('error', drop);
       fresh.on('end', () => {
         if (client === fresh) drop(new Error('connection ended'));
@@ -53,6 +60,20 @@ export function advisoryLease(url: string, logger: Logger, types: pg.CustomTypes
       return trying;
     },
     held: () => held,
+    async confirm() {
+      if (!held || !client) return false;
+      try {
+        const { rows } = await client.query<{ ok: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+             AND pid = pg_backend_pid() AND objid = $1) AS ok`,
+          [PUBLISHER_LOCK],
+        );
+        if (rows[0]?.ok !== true) drop(new Error('advisory lock no longer held'));
+      } catch (error) {
+        drop(error);
+      }
+      return held;
+    },
     async release() {
       const old = client;
       held = false;

@@ -74,6 +74,7 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
         return true;
       },
       held: () => held,
+      confirm: async () => held,
       release: async () => {
         held = false;
       },
