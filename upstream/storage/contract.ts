@@ -7,7 +7,7 @@ import type { IngestBatch, IngestResult, UnitEvent } from './ingest-types.js';
  * chains): what ingest, enrolment, revocation and the registry publisher need. Every method is
  * async so an engine may sit across a network; the SQLite engine answers synchronously inside.
  *
- * Guarantees every engine keeps (test/contracts/upstream-storage.contract.ts checks them):
+ * Guarantees every engine keeps (test/contracts/upstream-storage.contract.test.ts checks them):
  * - `ingest` stores a terminal's record only when it extends that terminal's verified chain by
  *   exactly one (seq, prevHash, hash, signature with the enrolled key); a resend of stored records
  *   counts as duplicates and a differing resend raises a `conflict` alert (a forked chain); a
