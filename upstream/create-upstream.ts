@@ -1,5 +1,6 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { signCommand } from '../terminal/sync/command-signing.js';
@@ -17,8 +18,8 @@ import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../te
 import { DeliveryLog } from './delivery-log.js';
 import { DeliverySender } from './delivery-send.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
-import { type IngestBatch, type IngestResult, IngestStore } from './ingest-store.js';
-import { answerLedgerRequest, ingestWithRecoveryAlerts } from './ledger-recovery.js';
+import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
+import { answerLedgerRequest } from './ledger-recovery.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
@@ -26,9 +27,12 @@ import { ReleaseCatalog } from './release-catalog.js';
 import { RequestLimiter } from './request-limiter.js';
 import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from './revocation.js';
 import { revocationSubscription } from './revocation-protocol.js';
+import type { UpstreamStorage } from './storage/contract.js';
+import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
 
 export interface UpstreamDeps {
-  db: SqliteDatabase;
+  /** Where records, alerts, unit events and enrolments live (storage/contract.ts). */
+  storage: UpstreamStorage;
   logger: Logger;
   /** Root of the release directories: `{releasesDir}/{scope}/snapshot-N|delta-A-B/…`. */
   releasesDir: string;
@@ -38,6 +42,11 @@ export interface UpstreamDeps {
   deltaBuilder?: DeltaBuilder;
   /** Tells the broker about revoked terminals (mosquitto ACL/password files); without it only upstream refuses them. */
   brokerRevocation?: BrokerRevocation;
+  /**
+   * The delivery-note log (delivery-log.ts): an SQLite database local to this worker, since delivery
+   * notes are not in the storage contract yet. Without it the log is kept in memory.
+   */
+  deliveryDb?: SqliteDatabase;
 }
 
 export interface UpstreamEvents {
@@ -52,10 +61,12 @@ export interface UpstreamEvents {
 export interface Upstream {
   start(): Promise<void>;
   stop(): Promise<void>;
-  readonly store: IngestStore;
+  readonly storage: UpstreamStorage;
   readonly publisher: RegistryPublisher;
   /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` lists them. */
   readonly deliveries: DeliverySender;
+  /** Whether this worker holds the publisher lease (publishes registry deltas) now. */
+  publishing(): boolean;
   readonly events: EventEmitter<UpstreamEvents>;
   readonly options: UpstreamOptions;
   /** Last status document per `store/terminal` (retained "online"/"offline"). */
@@ -92,12 +103,41 @@ export interface Upstream {
  */
 const FLUSH_BATCHES = 8;
 
+/** The embedded engine's upstream: its synchronous SQLite store stays at hand for tests and tools. */
+export interface SqliteUpstream extends Upstream {
+  readonly store: IngestStore;
+}
+
+/** How often a worker that does not publish tries the publisher lease (a dead holder's successor waits at most this). */
+const LEASE_RETRY_MS = 2000;
+
+/** How often the publisher looks for unit events other workers ingested (PostgreSQL). */
+const LEADER_POLL_MS = 500;
+
+/** How soon a held batch (see `gapGraceMs`) is tried again. */
+const HELD_RETRY_MS = 50;
+/** Above this many batches waiting at once, nothing more is held (each is ingested as it is). */
+const MAX_HELD_BATCHES = 2000;
+
+/** The reference upstream on an SQLite database (the embedded default). */
+export function createUpstream(
+  deps: Omit<UpstreamDeps, 'storage'> & { db: SqliteDatabase },
+  input: UpstreamOptionsInput,
+): SqliteUpstream {
+  const { db, ...rest } = deps;
+  const storage = new SqliteUpstreamStorage(db, {
+    signatureCheck: upstreamOptionsSchema.parse(input).signatureCheck,
+  });
+  return { ...createUpstreamOn({ ...rest, storage, deliveryDb: db }, input), store: storage.store };
+}
+
 /** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
-export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
+export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
   const options = upstreamOptionsSchema.parse(input);
   const log = deps.logger.child({ module: 'upstream' });
   const requests = new RequestLimiter(options.requestLimit);
-  const store = new IngestStore(deps.db, { signatureCheck: options.signatureCheck });
+  const { storage } = deps;
+  const store = storage.ingest;
   const catalog = new ReleaseCatalog(deps.releasesDir, options.chunkBytes);
   const events = new EventEmitter<UpstreamEvents>();
   const statuses = new Map<string, unknown>();
@@ -112,7 +152,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       ...(options.password !== undefined ? { password: options.password } : {}),
       // The client id is stable per worker (options.ts), so a restarted worker resumes this
       // session, with the shared-subscription messages queued for it meanwhile: no dead member.
-      sessionExpirySeconds: options.sessionExpirySeconds,
+      sessionExpirySeconds: options.sessionExpirySeconds ?? (storage.engine === 'postgres' ? 0 : 3600),
       keepaliveSeconds: 30,
       reconnect: { initialDelayMs: 200, maxDelayMs: 10_000, jitter: 0.3, connectTimeoutMs: 10_000 },
       subscriptions: [
@@ -141,10 +181,18 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       },
     });
   const publisher = new RegistryPublisher(
-    { catalog, store, builder: deps.deltaBuilder ?? jsonDeltaBuilder(), logger: log, publish },
+    {
+      catalog,
+      store,
+      builder: deps.deltaBuilder ?? jsonDeltaBuilder(),
+      logger: log,
+      publish,
+      isLeader: () => storage.publisherLease.held(),
+      confirmLeader: () => storage.publisherLease.confirm(),
+    },
     options,
   );
-  const deliveryLog = new DeliveryLog(deps.db);
+  const deliveryLog = new DeliveryLog(deps.deliveryDb ?? new Database(':memory:'));
   const deliveries = new DeliverySender({
     log: deliveryLog,
     logger: log,
@@ -153,6 +201,23 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       publish(topic, payload, { qos: 1, messageExpirySeconds }),
     onOutcome: (target, outcome) => events.emit('deliveryOutcome', { ...target, ...outcome }),
   });
+  let leaseTimer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  /** Takes the publisher lease when it is free; on taking it, publishes what the last holder left. */
+  const tryLease = async (): Promise<void> => {
+    const before = storage.publisherLease.held();
+    if (!(await storage.publisherLease.tryAcquire()) || before) return;
+    log.info({ engine: storage.engine }, 'this worker publishes registry deltas');
+    publisher.schedule();
+  };
+  // Ingest calls go to storage one after another, in arrival order: two transactions of this
+  // worker racing for one terminal's tip would make the later batch a gap.
+  let ingestChain: Promise<unknown> = Promise.resolve();
+  const ingestInOrder = (batches: IngestBatch[]): Promise<IngestResult[]> => {
+    const next = ingestChain.then(() => store.ingest(batches));
+    ingestChain = next.catch(() => undefined);
+    return next;
+  };
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
 
@@ -194,22 +259,47 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     }
   };
 
+  // Batches that arrived before their predecessor was stored (another worker holds it): retried
+  // until gapGraceMs, then ingested as they are (a real gap is alerted as before). Bounded.
+  const gapGraceMs = options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0);
+  let held: { batch: IngestBatch; since: number }[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+  const retryHeldSoon = () => {
+    retryTimer ??= setTimeout(() => {
+      retryTimer = undefined;
+      scheduleFlush();
+    }, HELD_RETRY_MS);
+  };
+
   const flushRecords = async (): Promise<void> => {
     flushScheduled = false;
     // At most FLUSH_BATCHES per commit: acks then flow back while later batches are still being
     // ingested, so the terminal refills its window in parallel instead of in lock-step.
-    const batches = queued
+    const now = Date.now();
+    const retried = held;
+    held = [];
+    const fresh = queued
       .splice(0, FLUSH_BATCHES)
       .map(({ storeId, terminalId, payload }) => decodeBatch(storeId, terminalId, payload))
-      .filter((b) => b !== undefined);
+      .filter((b) => b !== undefined)
+      .map((batch) => ({ batch, since: now }));
     if (queued.length > 0) scheduleFlush();
-    if (batches.length === 0) return;
-    const results = ingestWithRecoveryAlerts(store, batches);
+    const pending = [...retried, ...fresh];
+    if (pending.length === 0) return;
+    const batches = pending.map(({ batch, since }) => ({
+      ...batch,
+      holdIfEarly: gapGraceMs > 0 && now - since < gapGraceMs && pending.length < MAX_HELD_BATCHES,
+    }));
+    const results = await ingestInOrder(batches);
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
     results.forEach((result, i) => {
       const { storeId, terminalId } = batches[i]!;
+      if (result.held) {
+        held.push(pending[i]!);
+        return;
+      }
       if (result.problem)
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
@@ -224,6 +314,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       events.emit('ingested', { storeId, terminalId, ...result });
     });
     if (soldUnits) publisher.schedule();
+    if (held.length > 0) retryHeldSoon();
     await Promise.all(
       [...acks.values()].map(({ storeId, terminalId, result }) => {
         const ack = {
@@ -256,7 +347,11 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     }
     const batch = parsed.batch;
     if (batch.storeId !== storeId || batch.terminalId !== terminalId) {
-      store.alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic');
+      track(
+        store
+          .alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic')
+          .catch((error: unknown) => log.error({ err: error }, 'alert not stored')),
+      );
       return undefined;
     }
     // Version 2 (columns): hashes and chain links are derived here, then checked at ingest.
@@ -312,7 +407,7 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
       const reply = { storeId: t.storeId, terminalId: t.terminalId, responseTopic: own.ledgerResponse };
       return answerLedgerRequest(
         {
-          db: deps.db,
+          storage: store,
           logger: log,
           publish: (to, frame, c) => publish(to, frame, { qos: 1, ...(c ? { correlation: c } : {}) }),
         },
@@ -324,7 +419,6 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     if (t.rest === 'revoke/req') {
       return handleRevocationRequest(
         {
-          db: deps.db,
           store,
           logger: log,
           broker: deps.brokerRevocation,
@@ -384,9 +478,10 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
 
   return {
     options,
-    store,
+    storage,
     publisher,
     deliveries,
+    publishing: () => options.publishRegistry && storage.publisherLease.held(),
     events,
     terminalStatus: () => statuses,
     connected: () => link.connected,
@@ -421,13 +516,29 @@ export function createUpstream(deps: UpstreamDeps, input: UpstreamOptionsInput):
     },
     async start() {
       link.start();
+      if (options.publishRegistry) {
+        await tryLease().catch((error: unknown) => log.warn({ err: error }, 'publisher lease not taken'));
+        leaseTimer = setInterval(() => {
+          tryLease().catch((error: unknown) => log.warn({ err: error }, 'publisher lease not taken'));
+        }, LEASE_RETRY_MS);
+        // Other workers' write-offs reach the shared database without telling this one: the
+        // holder looks for unpublished unit events itself (one indexed query when there are none).
+        if (storage.engine === 'postgres')
+          pollTimer = setInterval(() => {
+            if (storage.publisherLease.held()) publisher.schedule();
+          }, LEADER_POLL_MS);
+      }
       rescan = setInterval(() => {
         if (link.connected) publisher.announceAll().catch(() => undefined);
       }, options.rescanMs);
     },
     async stop() {
       clearInterval(rescan);
+      clearInterval(leaseTimer);
+      clearInterval(pollTimer);
+      clearTimeout(retryTimer);
       await settle();
+      await ingestChain;
       await link.stop();
     },
   };

@@ -12,9 +12,11 @@ import {
   sealGrant,
 } from './enrolment-protocol.js';
 import { type EnrolmentStore, MAX_CODE_FAILURES } from './enrolment-store.js';
+import type { EnrolmentStorage } from './storage/contract.js';
 
 export interface EnrolmentServiceDeps {
-  store: EnrolmentStore;
+  /** The storage engine's codes (storage/contract.ts), or the SQLite store itself. */
+  store: EnrolmentStorage | EnrolmentStore;
   issuer: CredentialIssuer;
   /** The registry root (signed JSON) for a scope, as terminals must pin it. */
   rootFor: (scope: string) => unknown;
@@ -22,7 +24,12 @@ export interface EnrolmentServiceDeps {
   /** Upstream command keys (raw base64) handed to terminals. */
   commandKeys?: string[];
   /** Told about every enrolled terminal (the reference upstream enrols its key for record ingest). */
-  onEnrolled?: (terminal: { storeId: string; terminalId: string; role: string; publicKey: string }) => void;
+  onEnrolled?: (terminal: {
+    storeId: string;
+    terminalId: string;
+    role: string;
+    publicKey: string;
+  }) => void | Promise<void>;
   now?: () => Date;
 }
 
@@ -51,7 +58,7 @@ export async function answerEnrolment(deps: EnrolmentServiceDeps, raw: unknown):
   const request: EnrolRequest = parsed.data;
   const now = deps.now?.() ?? new Date();
   const who = `store ${request.storeId} terminal ${request.terminalId}`;
-  const pending = deps.store.latest(request.storeId, request.terminalId);
+  const pending = await deps.store.latest(request.storeId, request.terminalId);
   if (!pending || pending.usedAt !== null) {
     return refuse(
       'bad_code',
@@ -73,14 +80,14 @@ export async function answerEnrolment(deps: EnrolmentServiceDeps, raw: unknown):
   // Codes are stored as printed (`XXXXX-XXXXX`); both sides key the proof with the canonical form.
   const code = normalizeEnrolmentCode(pending.code) ?? pending.code;
   if (!proofMatches(code, request)) {
-    const failures = deps.store.fail(pending.id);
+    const failures = await deps.store.fail(pending.id);
     const left = Math.max(0, MAX_CODE_FAILURES - failures);
     return refuse(
       'bad_code',
       `wrong enrolment code for ${who} (${left} attempt(s) left); check the code upstream printed`,
     );
   }
-  if (!deps.store.consume(pending.id, now))
+  if (!(await deps.store.consume(pending.id, now)))
     return refuse('bad_code', `the enrolment code for ${who} was just used`);
   let broker: Awaited<ReturnType<CredentialIssuer['issue']>>;
   try {
@@ -92,8 +99,9 @@ export async function answerEnrolment(deps: EnrolmentServiceDeps, raw: unknown):
     );
     return refuse('issue_failed', 'upstream could not issue broker credentials; see the upstream log');
   }
-  deps.store.recordTerminal({ ...request, publicKey: request.terminalPublicKey, now });
-  deps.onEnrolled?.({
+  await deps.store.recordTerminal({ ...request, publicKey: request.terminalPublicKey, now });
+  // Awaited: the terminal's key is enrolled for ingest before it gets its grant (and sends records).
+  await deps.onEnrolled?.({
     storeId: request.storeId,
     terminalId: request.terminalId,
     role: request.role,

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { z } from 'zod';
-import type { SqliteDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { parseRoot } from '../terminal/registry/root.js';
 import {
@@ -11,8 +10,8 @@ import {
   opensslCertificateIssuer,
 } from './enrolment-credentials.js';
 import { EnrolmentService } from './enrolment-service.js';
-import { EnrolmentStore } from './enrolment-store.js';
 import { revocationSettingsSchema } from './revocation.js';
+import type { EnrolmentStorage } from './storage/contract.js';
 
 /** `{upstream data}/enrolment.json`: how this upstream issues broker credentials. Absent: no enrolment service. */
 export const ENROLMENT_SETTINGS_FILE = 'enrolment.json';
@@ -65,11 +64,11 @@ export interface BrokerLogin {
  */
 export async function startEnrolment(input: {
   dataDir: string;
-  db: SqliteDatabase;
+  enrolment: EnrolmentStorage;
   logger: Logger;
   login: BrokerLogin;
   commandPublicKeyPem?: string;
-  onEnrolled?: (t: { storeId: string; terminalId: string; publicKey: string }) => void;
+  onEnrolled?: (t: { storeId: string; terminalId: string; publicKey: string }) => void | Promise<void>;
 }): Promise<EnrolmentService | undefined> {
   const settingsFile = join(input.dataDir, ENROLMENT_SETTINGS_FILE);
   const rootFile = join(input.dataDir, ENROLMENT_ROOT_FILE);
@@ -88,7 +87,7 @@ export async function startEnrolment(input: {
     : {};
   const service = new EnrolmentService(
     {
-      store: new EnrolmentStore(input.db),
+      store: input.enrolment,
       issuer: issuerFor(settings.issuer, input.login, tls),
       rootFor: () => root,
       logger: input.logger,

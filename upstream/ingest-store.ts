@@ -3,7 +3,14 @@ import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
 import { decodePayload, type UnitChangeStatus } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
-import { GENESIS_HASH, hashRecord, payloadText, verifyRecordSignature } from './record-verify.js';
+import { GENESIS_HASH } from './record-verify.js';
+import { type ChainCheck, checkChain, heldResult, startsBeyondTip } from './storage/chain-check.js';
+import {
+  type IngestBatch,
+  type IngestResult,
+  UNDECODABLE_RECORD,
+  type UnitEvent,
+} from './storage/ingest-types.js';
 
 /** Steps are append-only: never edit a shipped step. */
 export const UPSTREAM_MIGRATIONS: readonly string[] = [
@@ -96,70 +103,13 @@ export const UPSTREAM_MIGRATIONS: readonly string[] = [
 /** SQLite pages (4 KiB) of WAL between automatic checkpoints: 64 MiB. */
 const WAL_AUTOCHECKPOINT_PAGES = 16_384;
 
-/**
- * The payload's canonical text (terminal/ledger/canonical.ts), or undefined when `r.hash` is not
- * the hash of the record in canonical form.
- */
-function hashedPayloadText(r: LedgerRecord): string | undefined {
-  const text = payloadText(r.payload);
-  return hashRecord(r, text) === r.hash ? text : undefined;
-}
-
-export type IngestProblem =
-  | 'unknown_terminal'
-  | 'wrong_terminal'
-  | 'gap'
-  | 'bad_chain'
-  | 'bad_hash'
-  | 'bad_signature'
-  | 'conflict'
-  | 'revoked_terminal';
-
-/**
- * The alert for an accepted record whose payload its type's decoder refuses
- * (terminal/ledger/record-decoders.ts): the record is stored (the signed chain stays whole) but
- * implies no unit event, since upstream cannot tell what it says.
- */
-export const UNDECODABLE_RECORD = 'undecodable_record';
-
-export interface UnitEvent {
-  id: number;
-  key: string;
-  /**
-   * `received`: checked in at the store (a goods receipt); registry deltas skip it, as they skip
-   * `transferred`, `lost` and `found` (stock at one store). `destroyed` and `returned_to_supplier`
-   * come from `stock_out` records (terminal/stock) and are published (registry-publisher.ts).
-   */
-  status: UnitChangeStatus;
-  storeId: string;
-  terminalId: string;
-  at: string;
-}
-
-export interface IngestResult {
-  /** Highest contiguous sequence now persisted for the terminal: what upstream acknowledges. */
-  ackSeq: number;
-  /** Records stored by this call (not duplicates), in order. */
-  accepted: LedgerRecord[];
-  duplicates: number;
-  /** Unit events (sold / active again) the accepted records added: a registry delta is due. */
-  unitEvents: number;
-  problem?: { code: IngestProblem; seq: number; message: string };
-}
-
-/** One terminal's records as a batch brought them. */
-export interface IngestBatch {
-  storeId: string;
-  terminalId: string;
-  records: readonly LedgerRecord[];
-  /**
-   * Set when upstream itself computed every record's `hash` and `prevHash` (a version 2 batch,
-   * record-verify.ts `recordsFromCompact`): the canonical payload texts those hashes cover. The
-   * hashes are then not recomputed; the chain link to the stored tip and the signatures are
-   * checked as for any batch.
-   */
-  payloads?: readonly string[];
-}
+export {
+  type IngestBatch,
+  type IngestProblem,
+  type IngestResult,
+  UNDECODABLE_RECORD,
+  type UnitEvent,
+} from './storage/ingest-types.js';
 
 /** Where a terminal's stored chain ends, and the key its records must verify with. */
 interface TerminalTip {
@@ -406,6 +356,7 @@ export class IngestStore {
         problem: { code: 'revoked_terminal', seq: seq ?? 0, message: `revoked at ${tip.revokedAt}` },
       };
     }
+    if (batch.holdIfEarly && startsBeyondTip(batch, tip.lastSeq)) return heldResult(tip.lastSeq);
     const { accepted, payloads, duplicates, problem } = this.check(batch, tip);
     if (duplicates > 0) this.checkDuplicates(storeId, terminalId, tip.num, records, tip.lastSeq);
     const unitEvents = this.store(batch, tip.num, accepted, payloads);
@@ -420,65 +371,14 @@ export class IngestStore {
     };
   }
 
-  /**
-   * Which of a batch's records extend the chain after `tip`: those up to the first problem, each
-   * with its canonical payload text (hashed once, and stored as is). Records at or below the tip
-   * are resends (`duplicates`). Reads and writes nothing.
-   */
-  private check(
-    batch: IngestBatch,
-    tip: TerminalTip,
-  ): { accepted: LedgerRecord[]; payloads: string[]; duplicates: number; problem?: IngestResult['problem'] } {
-    const { storeId, terminalId, records, payloads: derived } = batch;
-    let lastSeq = tip.lastSeq;
-    let lastHash = tip.lastHash;
-    const accepted: LedgerRecord[] = [];
-    const payloads: string[] = [];
-    let duplicates = 0;
-    let problem: IngestResult['problem'];
-    const stop = (code: IngestProblem, seq: number, message: string) => {
-      problem = { code, seq, message };
-    };
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      if (r.storeId !== storeId || r.terminalId !== terminalId) {
-        stop('wrong_terminal', r.seq, 'record names another terminal than its topic');
-        break;
-      }
-      if (r.seq <= tip.lastSeq) {
-        duplicates++;
-        continue;
-      }
-      if (r.seq !== lastSeq + 1) {
-        stop('gap', r.seq, `expected seq ${lastSeq + 1}, got ${r.seq}`);
-        break;
-      }
-      const payloadJson = derived ? derived[i] : hashedPayloadText(r);
-      if (payloadJson === undefined) {
-        stop('bad_hash', r.seq, 'record hash does not match its content');
-        break;
-      }
-      if (r.prevHash !== lastHash) {
-        stop('bad_chain', r.seq, 'prevHash does not match the previous record');
-        break;
-      }
-      accepted.push(r);
-      payloads.push(payloadJson);
-      lastSeq = r.seq;
-      lastHash = r.hash;
-    }
-    const key = this.key(storeId, terminalId, tip.publicKey);
-    const last = accepted.at(-1);
-    const every = this.options.signatureCheck === 'every';
-    if (last && (every || !verifyRecordSignature(last, key))) {
-      const bad = accepted.findIndex((r) => !verifyRecordSignature(r, key));
-      if (bad >= 0) {
-        stop('bad_signature', accepted[bad]!.seq, 'signature does not verify with the enrolled key');
-        accepted.length = bad;
-        payloads.length = bad;
-      }
-    }
-    return { accepted, payloads, duplicates, ...(problem ? { problem } : {}) };
+  /** Which of a batch's records extend the chain after `tip` (storage/chain-check.ts, shared by every engine). */
+  private check(batch: IngestBatch, tip: TerminalTip): ChainCheck {
+    return checkChain(
+      batch,
+      tip,
+      this.key(batch.storeId, batch.terminalId, tip.publicKey),
+      this.options.signatureCheck,
+    );
   }
 
   /**

@@ -9,6 +9,8 @@ import {
 } from '../terminal/sync/ledger-protocol.js';
 import { decodeJson, encodeFrame } from '../terminal/sync/protocol.js';
 import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
+import { recoveryAlerts, returnedWriteOffSeqs } from './storage/chain-check.js';
+import type { IngestStorage } from './storage/contract.js';
 
 type Answer =
   | { status: 'ok'; data: LedgerTip | WriteOffPage }
@@ -35,14 +37,12 @@ export function activeWriteOffs(
   afterSeq: number,
   limit: number,
 ): WriteOffPage {
-  const returned = new Set<number>();
-  const returns = db
-    .prepare("SELECT payload FROM up_records WHERE store_id = ? AND terminal_id = ? AND type = 'return'")
-    .all(storeId, terminalId) as { payload: string }[];
-  for (const r of returns) {
-    const lines = (JSON.parse(r.payload) as { lines?: { writeOffSeq?: unknown }[] }).lines ?? [];
-    for (const line of lines) if (typeof line.writeOffSeq === 'number') returned.add(line.writeOffSeq);
-  }
+  const returned = returnedWriteOffSeqs(
+    db
+      .prepare("SELECT payload FROM up_records WHERE store_id = ? AND terminal_id = ? AND type = 'return'")
+      .pluck()
+      .all(storeId, terminalId) as string[],
+  );
   const rows = db
     .prepare(
       `SELECT seq, id, at, payload FROM up_records
@@ -59,12 +59,20 @@ export function activeWriteOffs(
   return { writeOffs, next: rows.length === limit ? rows.at(-1)!.seq : null };
 }
 
-function answer(db: SqliteDatabase, storeId: string, terminalId: string, request: LedgerRequest): Answer {
-  const tip = ledgerTip(db, storeId, terminalId);
+async function answer(
+  storage: Pick<IngestStorage, 'ledgerTip' | 'activeWriteOffs'>,
+  storeId: string,
+  terminalId: string,
+  request: LedgerRequest,
+): Promise<Answer> {
+  const tip = await storage.ledgerTip(storeId, terminalId);
   if (!tip)
     return { status: 'error', code: 'unknown_terminal', message: `${storeId}/${terminalId} is not enrolled` };
   if (request.op === 'tip') return { status: 'ok', data: tip };
-  return { status: 'ok', data: activeWriteOffs(db, storeId, terminalId, request.afterSeq, request.limit) };
+  return {
+    status: 'ok',
+    data: await storage.activeWriteOffs(storeId, terminalId, request.afterSeq, request.limit),
+  };
 }
 
 /**
@@ -73,7 +81,7 @@ function answer(db: SqliteDatabase, storeId: string, terminalId: string, request
  */
 export async function answerLedgerRequest(
   deps: {
-    db: SqliteDatabase;
+    storage: Pick<IngestStorage, 'ledgerTip' | 'activeWriteOffs'>;
     logger: Logger;
     publish: (topic: string, payload: Buffer, correlation?: Buffer) => Promise<void>;
   },
@@ -89,7 +97,7 @@ export async function answerLedgerRequest(
     );
     return;
   }
-  const result = answer(deps.db, who.storeId, who.terminalId, parsed.data);
+  const result = await answer(deps.storage, who.storeId, who.terminalId, parsed.data);
   deps.logger.info(
     { storeId: who.storeId, terminalId: who.terminalId, op: parsed.data.op },
     'ledger recovery request answered',
@@ -122,17 +130,8 @@ export function ingestWithRecoveryAlerts(
       const results = store.ingestMany(batches);
       results.forEach((result, i) => {
         const { storeId, terminalId } = batches[i]!;
-        for (const r of result.accepted) {
-          if (r.type !== 'alert' || r.payload.kind !== 'ledger_recovered') continue;
-          const base = r.payload.base as { seq?: unknown } | undefined;
-          store.alert(
-            storeId,
-            terminalId,
-            'ledger_recovered',
-            r.seq,
-            `terminal rebuilt its ledger after losing it; continues after seq ${String(base?.seq ?? r.seq - 1)} (${String(r.payload.restoredWriteOffs ?? 0)} write-offs restored)`,
-          );
-        }
+        for (const a of recoveryAlerts(result.accepted))
+          store.alert(storeId, terminalId, 'ledger_recovered', a.seq, a.message);
       });
       return results;
     })

@@ -16,8 +16,16 @@ export const upstreamOptionsSchema = z.object({
    * @default startUpstream: upstreamClientId(host, data directory); here `vt-upstream-{host}`
    */
   clientId: z.string().min(1).max(128).default(`vt-upstream-${hostname()}`),
-  /** How long the broker keeps this worker's session (and queues its share) while it is away. @default 3600 */
-  sessionExpirySeconds: z.number().int().nonnegative().default(3600),
+  /**
+   * How long the broker keeps this worker's session (and queues its share) while it is away.
+   * Workers on PostgreSQL default to 0: several of them share the uplink, and a dead worker's
+   * persistent session stays a member of the shared group, so the broker kept queueing its share
+   * of every terminal's batches there (in the failover test, mosquitto's round robin put the same
+   * resent batch into the dead session each time: ingest stalled until the worker came back).
+   * Nothing is lost without it: terminals resend whatever was not acknowledged.
+   * @default 3600 on SQLite (one worker, resumed across restarts), 0 on PostgreSQL
+   */
+  sessionExpirySeconds: z.number().int().nonnegative().optional(),
   protocol: z.enum(['auto', '5', '3.1.1']).default('auto'),
   tls: z
     .object({ caFile: z.string(), certFile: z.string().optional(), keyFile: z.string().optional() })
@@ -41,6 +49,14 @@ export const upstreamOptionsSchema = z.object({
   /** How often the release directory is rescanned for new releases. @default 5000 */
   rescanMs: z.number().int().positive().default(5000),
   signatureCheck: z.enum(['batch-tip', 'every']).default('batch-tip'),
+  /**
+   * How long a batch that starts beyond its terminal's stored tip is held and retried before it is
+   * refused as a gap (alert, gap ack): with several workers, shared subscriptions hand one
+   * terminal's consecutive batches to different workers, so one may arrive before its predecessor
+   * is stored. Answering those with a gap made the terminal resend its whole window, again split
+   * between the workers. @default 0 on SQLite (one worker: a gap is a gap), 1000 on PostgreSQL
+   */
+  gapGraceMs: z.number().int().nonnegative().max(60_000).optional(),
   /**
    * Requests one terminal may make of upstream (`registry/req` and `ledger/req` together): a burst,
    * then so many per second; more are dropped unanswered (upstream/request-limiter.ts). The

@@ -4,12 +4,20 @@ import type { Logger } from '../terminal/logger.js';
 import { type Announcement, encodeFrame, registryRequestSchema } from '../terminal/sync/protocol.js';
 import { registryTopics } from '../terminal/sync/topics.js';
 import type { DeltaBuilder, UnitChange } from './delta-builder.js';
-import type { IngestStore, UnitEvent } from './ingest-store.js';
+import type { UnitEvent } from './ingest-store.js';
 import type { ReleaseCatalog } from './release-catalog.js';
+import type { IngestStorage } from './storage/contract.js';
 
 export interface PublisherDeps {
   catalog: ReleaseCatalog;
-  store: IngestStore;
+  store: Pick<IngestStorage, 'unpublishedUnitEvents' | 'markPublished'>;
+  /**
+   * Whether this worker holds the publisher lease (storage/contract.ts PublisherLease): only the
+   * holder turns unit events into deltas. @default always
+   */
+  isLeader?: () => boolean;
+  /** Asks the database that this worker still holds the lease, just before a delta is built. @default isLeader */
+  confirmLeader?: () => Promise<boolean>;
   builder: DeltaBuilder;
   logger: Logger;
   publish: (
@@ -69,6 +77,7 @@ export class RegistryPublisher {
   /** Schedules a sold-units delta soon (write-offs just ingested). */
   schedule(): void {
     if (!this.options.publishRegistry || this.flushTimer) return;
+    if (this.deps.isLeader && !this.deps.isLeader()) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.flush().catch((error: unknown) =>
@@ -86,7 +95,10 @@ export class RegistryPublisher {
   }
 
   private async flushOnce(): Promise<void> {
-    const events = this.deps.store.unpublishedUnitEvents();
+    // A worker that lost the lease meanwhile leaves the events to the new holder.
+    if (this.deps.isLeader && !this.deps.isLeader()) return;
+    if (this.deps.confirmLeader && !(await this.deps.confirmLeader())) return;
+    const events = await this.deps.store.unpublishedUnitEvents();
     if (events.length === 0) return;
     const changes = foldUnitEvents(events);
     let version = 0;
@@ -104,7 +116,7 @@ export class RegistryPublisher {
       const ann = this.deps.catalog.announcement(scope);
       if (ann) await this.announce(ann);
     }
-    this.deps.store.markPublished(
+    await this.deps.store.markPublished(
       events.map((e) => e.id),
       version,
     );

@@ -3,13 +3,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../terminal/db/atomic-write.js';
-import { migrate, openDatabase, type SqliteDatabase } from '../terminal/db/open-database.js';
+import { openDatabase } from '../terminal/db/open-database.js';
 import { VeritermError } from '../terminal/errors.js';
 import type { Logger } from '../terminal/logger.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { decodeJson } from '../terminal/sync/protocol.js';
 import { terminalUsername, withRevokedBlock } from './broker-acl.js';
-import { IngestStore } from './ingest-store.js';
 import {
   REVOKE_MAX_SKEW_MS,
   type RevokeErrorCode,
@@ -18,6 +17,8 @@ import {
   revocationTopics,
   revokeRequestSchema,
 } from './revocation-protocol.js';
+import type { IngestStorage, UpstreamStorage } from './storage/contract.js';
+import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
 
 type Target = { storeId: string; terminalId: string };
 
@@ -73,27 +74,27 @@ function replaceFile(file: string, text: string): void {
 }
 
 /** Marks the terminal revoked in upstream's store (its records are refused from now on); returns the time. */
-export function revokeInStore(store: IngestStore, target: Target, logger: Logger): string {
-  if (!store.revoke(target.storeId, target.terminalId)) {
+export async function revokeInStore(store: IngestStorage, target: Target, logger: Logger): Promise<string> {
+  if (!(await store.revoke(target.storeId, target.terminalId))) {
     throw new VeritermError(
       'not_enrolled',
       `store ${target.storeId} terminal ${target.terminalId} is not enrolled on this upstream: check the ids (nothing was changed)`,
     );
   }
-  const revokedAt = store.enrolment(target.storeId, target.terminalId)?.revokedAt ?? '';
+  const revokedAt = (await store.enrolment(target.storeId, target.terminalId))?.revokedAt ?? '';
   logger.warn({ ...target, revokedAt }, 'terminal revoked');
   return revokedAt;
 }
 
 /** Revokes one terminal: upstream refuses its records from now on, then the broker is told. */
 export async function revokeTerminal(
-  deps: { store: IngestStore; broker?: BrokerRevocation | undefined; logger: Logger },
+  deps: { store: IngestStorage; broker?: BrokerRevocation | undefined; logger: Logger },
   target: Target,
 ): Promise<{ revokedAt: string; broker: 'applied' | 'not configured' }> {
-  const revokedAt = revokeInStore(deps.store, target, deps.logger);
+  const revokedAt = await revokeInStore(deps.store, target, deps.logger);
   if (!deps.broker) return { revokedAt, broker: 'not configured' };
   try {
-    await deps.broker.apply(deps.store.revokedTerminals());
+    await deps.broker.apply(await deps.store.revokedTerminals());
   } catch (error) {
     throw new VeritermError(
       'broker_not_told',
@@ -104,10 +105,6 @@ export async function revokeTerminal(
   return { revokedAt, broker: 'applied' };
 }
 
-const NONCE_MIGRATIONS = [
-  'CREATE TABLE up_revoke_nonces (nonce TEXT PRIMARY KEY, store_id TEXT NOT NULL, terminal_id TEXT NOT NULL, at TEXT NOT NULL)',
-];
-
 /**
  * Answers a terminal's signed revocation request (revocation-protocol.ts). The signature is
  * checked with the key the terminal enrolled; the time must be within REVOKE_MAX_SKEW_MS and the
@@ -115,10 +112,9 @@ const NONCE_MIGRATIONS = [
  */
 export async function answerRevocation(
   deps: {
-    db: SqliteDatabase;
-    store: IngestStore;
+    store: IngestStorage;
     /** Upstream's side only: the broker is told after the answer went out (it could not reach the terminal after). */
-    revoke: (target: Target) => string;
+    revoke: (target: Target) => Promise<string>;
     now?: () => Date;
   },
   topicTarget: Target,
@@ -138,7 +134,7 @@ export async function answerRevocation(
   const request = parsed.data;
   if (request.storeId !== topicTarget.storeId || request.terminalId !== topicTarget.terminalId)
     return refuse('bad_request', 'the request names another terminal than its topic');
-  const enrolled = deps.store.enrolment(request.storeId, request.terminalId);
+  const enrolled = await deps.store.enrolment(request.storeId, request.terminalId);
   if (!enrolled)
     return refuse('not_enrolled', `store ${request.storeId} terminal ${request.terminalId} is not enrolled`);
   const signatureOk = (() => {
@@ -161,16 +157,15 @@ export async function answerRevocation(
       'stale_request',
       `request time ${request.at} is more than ${REVOKE_MAX_SKEW_MS / 60_000} min from upstream's ${now.toISOString()}: check the terminal clock`,
     );
-  migrate(deps.db, 'upstream-revocation', NONCE_MIGRATIONS);
-  const fresh =
-    deps.db
-      .prepare(
-        'INSERT OR IGNORE INTO up_revoke_nonces (nonce, store_id, terminal_id, at) VALUES (?, ?, ?, ?)',
-      )
-      .run(request.nonce, request.storeId, request.terminalId, now.toISOString()).changes === 1;
+  const fresh = await deps.store.rememberRevocationNonce(
+    request.nonce,
+    request.storeId,
+    request.terminalId,
+    now,
+  );
   if (!fresh) return refuse('replayed', 'this request was already seen (same nonce)');
   try {
-    const revokedAt = deps.revoke(request);
+    const revokedAt = await deps.revoke(request);
     return { v: 1, nonce, status: 'revoked', revokedAt };
   } catch (error) {
     return refuse('revoke_failed', (error as Error).message);
@@ -185,8 +180,7 @@ export async function answerRevocation(
  */
 export async function handleRevocationRequest(
   deps: {
-    db: SqliteDatabase;
-    store: IngestStore;
+    store: IngestStorage;
     logger: Logger;
     broker?: BrokerRevocation | undefined;
     publish: (topic: string, payload: string) => Promise<void>;
@@ -201,13 +195,14 @@ export async function handleRevocationRequest(
     body = undefined;
   }
   const answer = await answerRevocation(
-    { db: deps.db, store: deps.store, revoke: (t) => revokeInStore(deps.store, t, deps.logger) },
+    { store: deps.store, revoke: (t) => revokeInStore(deps.store, t, deps.logger) },
     target,
     body,
   );
   deps.logger.info({ ...target, status: answer.status }, 'revocation request answered');
   await deps.publish(revocationTopics(target.storeId, target.terminalId).response, JSON.stringify(answer));
-  if (answer.status === 'revoked') await deps.broker?.apply(deps.store.revokedTerminals());
+  if (answer.status === 'revoked' && deps.broker)
+    await deps.broker.apply(await deps.store.revokedTerminals());
 }
 
 /** The broker side of revocation configured in `{data}/enrolment.json`, or undefined when none is. */
@@ -228,20 +223,26 @@ export function brokerRevocationFor(dataDir: string): BrokerRevocation | undefin
   });
 }
 
-/** `veriterm upstream revoke`: works on the data directory alone (the running upstream reads the same database). */
+/**
+ * `veriterm upstream revoke`: works on the data directory alone (the running upstream reads the
+ * same database), or on `storage` (the PostgreSQL engine: `--db postgres://…`).
+ */
 export async function revokeInDataDir(input: {
   dataDir: string;
   storeId: string;
   terminalId: string;
   logger: Logger;
+  storage?: UpstreamStorage;
 }): Promise<{ revokedAt: string; broker: 'applied' | 'not configured' }> {
-  const db = openDatabase(join(input.dataDir, 'upstream.db'));
+  const storage =
+    input.storage ??
+    new SqliteUpstreamStorage(openDatabase(join(input.dataDir, 'upstream.db')), { closeDb: true });
   try {
     return await revokeTerminal(
-      { store: new IngestStore(db), broker: brokerRevocationFor(input.dataDir), logger: input.logger },
+      { store: storage.ingest, broker: brokerRevocationFor(input.dataDir), logger: input.logger },
       input,
     );
   } finally {
-    db.close();
+    if (!input.storage) await storage.close();
   }
 }

@@ -6,13 +6,16 @@ import { openDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { readSigningKey } from '../terminal/registry/keys.js';
 import { parseRoot } from '../terminal/registry/root.js';
-import { createUpstream, type Upstream } from './create-upstream.js';
+import { createUpstream, createUpstreamOn, type SqliteUpstream, type Upstream } from './create-upstream.js';
 import type { DeltaBuilder } from './delta-builder.js';
 import { jsonDeltaBuilder } from './delta-builder.js';
 import { startEnrolment } from './enrolment-start.js';
 import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
 import { brokerRevocationFor } from './revocation.js';
+import type { UpstreamStorage } from './storage/contract.js';
+import { PostgresUpstreamStorage } from './storage/postgres/pg-storage.js';
+import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
 
 /**
  * The upstream's data directory:
@@ -32,8 +35,9 @@ export const UPSTREAM_LAYOUT = {
   terminals: 'terminals.json',
 } as const;
 
-export interface StartedUpstream {
-  upstream: Upstream;
+/** @typeParam U the embedded engine's upstream (SqliteUpstream, the default) or any engine's. */
+export interface StartedUpstream<U extends Upstream = SqliteUpstream> {
+  upstream: U;
   /** SPKI PEM of the command key: goes into each terminal's `sync.commands.publicKeys`. */
   commandPublicKeyPem: string;
   stop(): Promise<void>;
@@ -73,28 +77,67 @@ function deltaBuilderFor(dataDir: string, logger: Logger): DeltaBuilder {
   return jsonDeltaBuilder();
 }
 
-/** Starts the reference upstream on a data directory (what `veriterm upstream` and the demo run). */
-export async function startUpstream(input: {
+interface StartInput {
   dataDir: string;
   logger: Logger;
   options: UpstreamOptionsInput;
   terminals?: { storeId: string; terminalId: string; publicKey: string }[];
-}): Promise<StartedUpstream> {
+  /**
+   * `postgres://…`: the PostgreSQL engine (chains; several workers on several machines share it).
+   * Without it, `{dataDir}/upstream.db` (SQLite, the embedded default).
+   */
+  database?: string | undefined;
+}
+
+/** Opens the storage engine `database` names: PostgreSQL for a `postgres://` URL, else `{dataDir}/upstream.db`. */
+export async function openUpstreamStorage(input: {
+  dataDir: string;
+  logger: Logger;
+  database?: string | undefined;
+  signatureCheck?: 'batch-tip' | 'every';
+}): Promise<UpstreamStorage> {
+  if (input.database !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(input.database))
+      throw new Error(
+        `upstream database: expected a postgres:// or postgresql:// URL, got "${input.database.split('@').at(-1)}"`,
+      );
+    return PostgresUpstreamStorage.open({
+      url: input.database,
+      logger: input.logger,
+      ...(input.signatureCheck ? { signatureCheck: input.signatureCheck } : {}),
+    });
+  }
+  return new SqliteUpstreamStorage(openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db)), {
+    closeDb: true,
+    ...(input.signatureCheck ? { signatureCheck: input.signatureCheck } : {}),
+  });
+}
+
+/** Starts the reference upstream on a data directory (what `veriterm upstream` and the demo run). */
+export async function startUpstream(input: StartInput & { database?: undefined }): Promise<StartedUpstream>;
+export async function startUpstream(input: StartInput): Promise<StartedUpstream<Upstream>>;
+export async function startUpstream(input: StartInput): Promise<StartedUpstream<Upstream>> {
   mkdirSync(input.dataDir, { recursive: true });
-  const db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
   const commandKey = loadOrCreateCommandKey(input.dataDir);
   const brokerRevocation = brokerRevocationFor(input.dataDir);
-  const upstream = createUpstream(
-    {
-      db,
-      logger: input.logger,
-      releasesDir: join(input.dataDir, UPSTREAM_LAYOUT.releases),
-      commandKey,
-      deltaBuilder: deltaBuilderFor(input.dataDir, input.logger),
-      ...(brokerRevocation ? { brokerRevocation } : {}),
-    },
-    { clientId: upstreamClientId(hostname(), resolve(input.dataDir)), ...input.options },
-  );
+  const deps = {
+    logger: input.logger,
+    releasesDir: join(input.dataDir, UPSTREAM_LAYOUT.releases),
+    commandKey,
+    deltaBuilder: deltaBuilderFor(input.dataDir, input.logger),
+    ...(brokerRevocation ? { brokerRevocation } : {}),
+  };
+  const options = { clientId: upstreamClientId(hostname(), resolve(input.dataDir)), ...input.options };
+  const pgStorage =
+    input.database === undefined
+      ? undefined
+      : await openUpstreamStorage({ dataDir: input.dataDir, logger: input.logger, database: input.database });
+  // On PostgreSQL the file keeps only this worker's delivery-note log (not in the contract yet).
+  const db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
+  const upstream: Upstream = pgStorage
+    ? createUpstreamOn({ ...deps, storage: pgStorage, deliveryDb: db }, options)
+    : createUpstream({ ...deps, db }, options);
+  const store = upstream.storage.ingest;
   const terminalsFile = join(input.dataDir, UPSTREAM_LAYOUT.terminals);
   const enrolled = [
     ...(existsSync(terminalsFile)
@@ -106,25 +149,30 @@ export async function startUpstream(input: {
       : []),
     ...(input.terminals ?? []),
   ];
-  for (const t of enrolled) upstream.store.enrol(t.storeId, t.terminalId, t.publicKey);
+  for (const t of enrolled) await store.enrol(t.storeId, t.terminalId, t.publicKey);
   await upstream.start();
   const commandPublicKeyPem = createPublicKey(commandKey).export({ format: 'pem', type: 'spki' }).toString();
   // Enrolment (provisioning): one-time codes → broker credentials + registry root; off without DIR/enrolment.json.
   const enrolment = await startEnrolment({
     dataDir: input.dataDir,
-    db,
+    enrolment: upstream.storage.enrolment,
     logger: input.logger,
     login: upstream.options,
     commandPublicKeyPem,
     onEnrolled: (t) => {
-      upstream.store.enrol(t.storeId, t.terminalId, t.publicKey);
       // A fresh enrolment of revoked ids (a replaced kiosk) lifts the revocation, here and at the broker.
-      if (upstream.store.enrolment(t.storeId, t.terminalId)?.revokedAt) {
-        upstream.store.reinstate(t.storeId, t.terminalId);
-        brokerRevocation
-          ?.apply(upstream.store.revokedTerminals())
-          .catch((error: unknown) => input.logger.error({ err: error }, 'broker ACL update failed'));
-      }
+      const enrol = async () => {
+        await store.enrol(t.storeId, t.terminalId, t.publicKey);
+        if (!(await store.enrolment(t.storeId, t.terminalId))?.revokedAt) return;
+        await store.reinstate(t.storeId, t.terminalId);
+        await brokerRevocation?.apply(await store.revokedTerminals());
+      };
+      return enrol().catch((error: unknown) =>
+        input.logger.error(
+          { err: error, ...t },
+          'enrolled terminal not recorded for ingest (or broker ACL not updated)',
+        ),
+      );
     },
   });
   return {
@@ -133,7 +181,8 @@ export async function startUpstream(input: {
     async stop() {
       await enrolment?.stop();
       await upstream.stop();
-      db.close();
+      await upstream.storage.close();
+      if (db.open) db.close();
     },
   };
 }

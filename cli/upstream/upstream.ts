@@ -25,6 +25,9 @@ ${CONNECTION_OPTIONS}
   --no-share             plain subscriptions (brokers without $share, e.g. aedes)
   --no-publish-registry  ingest only (when another worker publishes registry deltas)
   --embedded-broker      start an in-process aedes broker on the --broker URL's port first
+  --db URL               postgres://user@host:5432/db: store on PostgreSQL (several workers on several
+                         machines share it; schema migrated on start) instead of DIR/upstream.db;
+                         also env VERITERM_UPSTREAM_DB; the password from PGPASSWORD
 `;
 
 const COMMAND_HELP = `Usage: veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
@@ -45,7 +48,7 @@ change. --scope limits the registry topics terminals may read (default all). See
 docs/upstream-field-guide.md.
 `;
 
-const REVOKE_HELP = `Usage: veriterm upstream revoke --data DIR --store ID --terminal ID
+const REVOKE_HELP = `Usage: veriterm upstream revoke --data DIR --store ID --terminal ID [--db postgres://…]
 
 Revokes a terminal's enrolment: upstream refuses its records (alert revoked_terminal) and, with
 "revocation" in DIR/enrolment.json, denies it in mosquitto's ACL file and reloads mosquitto (SIGHUP).
@@ -107,6 +110,7 @@ const RUN_FLAGS = {
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
+  db: { type: 'string' },
 } as const;
 
 /** `veriterm upstream acl`: the broker's ACL file. */
@@ -137,7 +141,12 @@ export const revoke: CommandModule = {
     const parsed = parseCommandOrHelp(
       'upstream revoke',
       argv,
-      { data: { type: 'string' }, store: { type: 'string' }, terminal: { type: 'string' } },
+      {
+        data: { type: 'string' },
+        store: { type: 'string' },
+        terminal: { type: 'string' },
+        db: { type: 'string' },
+      },
       { usage: REVOKE_HELP, io },
     );
     if (!parsed) return 0;
@@ -147,12 +156,20 @@ export const revoke: CommandModule = {
         `veriterm upstream revoke: needs --data DIR, --store ID and --terminal ID\n\n${REVOKE_HELP}`,
       );
     const { revokeInDataDir } = await import('../../upstream/revocation.js');
+    const { openUpstreamStorage } = await import('../../upstream/start-upstream.js');
     const target = { storeId: values.store, terminalId: values.terminal };
+    const logger = createLogger({ level: 'warn' });
+    const database = values.db ?? process.env.VERITERM_UPSTREAM_DB;
+    const storage =
+      database === undefined
+        ? undefined
+        : await openUpstreamStorage({ dataDir: resolve(values.data), logger, database });
     const done = await revokeInDataDir({
       dataDir: resolve(values.data),
       ...target,
-      logger: createLogger({ level: 'warn' }),
-    });
+      logger,
+      ...(storage ? { storage } : {}),
+    }).finally(() => storage?.close());
     io.stdout.write(
       `revoked store ${target.storeId} terminal ${target.terminalId} at ${done.revokedAt}; broker: ${done.broker}\n`,
     );
@@ -231,7 +248,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     logger.info({ url: broker.url, logins: logins.dir }, 'embedded broker listening');
     io.stdout.write(`embedded broker logins (terminal sync.credentialsFile): ${logins.dir}\n`);
   }
-  const started = await startUpstream({ dataDir, logger, options });
+  const database = values.db ?? process.env.VERITERM_UPSTREAM_DB;
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
+    throw new UsageError(
+      `veriterm upstream: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`,
+    );
+  const started = await startUpstream({ dataDir, logger, options, database });
   io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);
   await untilSignal();
   await started.stop();

@@ -11,7 +11,7 @@ import { ReceivingStore } from '../../../terminal/receiving/receiving-store.js';
 import { createSync, type Sync, type SyncDeps } from '../../../terminal/sync/create-sync.js';
 import type { SyncOptionsInput } from '../../../terminal/sync/options.js';
 import type { RegistryApplier } from '../../../terminal/sync/registry-transfer.js';
-import { createUpstream, type Upstream } from '../../../upstream/create-upstream.js';
+import { createUpstream, type SqliteUpstream } from '../../../upstream/create-upstream.js';
 import type { DeltaBuilder } from '../../../upstream/delta-builder.js';
 import type { UpstreamOptionsInput } from '../../../upstream/options.js';
 
@@ -120,7 +120,7 @@ export function startUpstreamFor(
   dir: string,
   options: UpstreamOptionsInput,
   extra: { commandKey?: KeyObject; deltaBuilder?: DeltaBuilder } = {},
-): { upstream: Upstream; db: SqliteDatabase; logLines: () => Record<string, unknown>[] } {
+): { upstream: SqliteUpstream; db: SqliteDatabase; logLines: () => Record<string, unknown>[] } {
   mkdirSync(dir, { recursive: true });
   const db = openDatabase(join(dir, 'upstream.db'));
   const { logger, lines } = memoryLogger();

@@ -12,7 +12,7 @@ import { hashPin } from '../../../terminal/http/auth/pin-hash.js';
 import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from '../../../terminal/identity/index.js';
 import { createLogger } from '../../../terminal/logger.js';
 import { pinRoot } from '../../../terminal/registry/pin.js';
-import { createUpstream, type Upstream } from '../../../upstream/create-upstream.js';
+import { createUpstream, type SqliteUpstream } from '../../../upstream/create-upstream.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
 import { freePort } from '../../helpers/free-port.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
@@ -75,7 +75,7 @@ export async function until<T>(
 
 export class StoreDayStack {
   readonly stores: Store[] = [];
-  upstream!: Upstream;
+  upstream!: SqliteUpstream;
   upstreamDb!: SqliteDatabase;
   registry!: JourneyRegistry;
   private broker!: MosquittoBroker;

@@ -6,7 +6,7 @@ import { openDatabase, type SqliteDatabase } from '../../../terminal/db/open-dat
 import { identityFromPrivateKey, type TerminalIdentity } from '../../../terminal/identity/index.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { mosquittoAcl, withRevokedBlock } from '../../../upstream/broker-acl.js';
-import { IngestStore } from '../../../upstream/ingest-store.js';
+import type { IngestStore } from '../../../upstream/ingest-store.js';
 import {
   answerRevocation,
   mosquittoRevocation,
@@ -14,6 +14,8 @@ import {
   revokeTerminal,
 } from '../../../upstream/revocation.js';
 import { type RevokeRequest, revocationMessage } from '../../../upstream/revocation-protocol.js';
+import type { IngestStorage } from '../../../upstream/storage/contract.js';
+import { SqliteUpstreamStorage } from '../../../upstream/storage/sqlite/sqlite-storage.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const NOW = new Date('2026-12-07T12:00:00Z');
@@ -28,16 +30,19 @@ describe('answerRevocation', () => {
   const tmp = makeTempDir('vt-revocation-');
   let db: SqliteDatabase;
   let store: IngestStore;
+  let storage: IngestStorage;
   let identity: TerminalIdentity;
   const answer = (raw: unknown, topic = T1) =>
     answerRevocation(
-      { db, store, revoke: (t) => revokeInStore(store, t, silentLogger()), now: () => NOW },
+      { store: storage, revoke: (t) => revokeInStore(storage, t, silentLogger()), now: () => NOW },
       topic,
       raw,
     );
   beforeEach(() => {
     db = openDatabase(join(tmp.dir, `${randomBytes(4).toString('hex')}.db`));
-    store = new IngestStore(db);
+    const engine = new SqliteUpstreamStorage(db);
+    store = engine.store;
+    storage = engine.ingest;
     identity = identityFromPrivateKey(generateKeyPairSync('ed25519').privateKey);
     store.enrol('s1', 't1', identity.publicKeyPem);
   });
@@ -72,8 +77,8 @@ describe('answerRevocation', () => {
     expect(store.revokedTerminals()).toEqual([]);
   });
 
-  it('records of a revoked terminal are refused with one revoked_terminal alert per batch; reinstating lifts it', () => {
-    revokeInStore(store, T1, silentLogger());
+  it('records of a revoked terminal are refused with one revoked_terminal alert per batch; reinstating lifts it', async () => {
+    await revokeInStore(storage, T1, silentLogger());
     const result = store.ingest('s1', 't1', []);
     expect(result.problem?.code).toBe('revoked_terminal');
     expect(store.alerts().map((a) => a.kind)).toEqual(['revoked_terminal']);
@@ -87,14 +92,16 @@ describe('revokeTerminal errors', () => {
   it('names an unknown terminal, and says the broker was not told when mosquitto cannot be signalled', async () => {
     const db = openDatabase(join(tmp.dir, 'up.db'));
     try {
-      const store = new IngestStore(db);
+      const { store, ingest } = new SqliteUpstreamStorage(db);
       const logger = silentLogger();
-      await expect(revokeTerminal({ store, logger }, T1)).rejects.toMatchObject({ code: 'not_enrolled' });
+      await expect(revokeTerminal({ store: ingest, logger }, T1)).rejects.toMatchObject({
+        code: 'not_enrolled',
+      });
       store.enrol('s1', 't1', identityFromPrivateKey(generateKeyPairSync('ed25519').privateKey).publicKeyPem);
       const aclFile = join(tmp.dir, 'acl');
       writeFileSync(aclFile, mosquittoAcl());
       const broker = mosquittoRevocation({ aclFile, pidFile: join(tmp.dir, 'no-such.pid') });
-      await expect(revokeTerminal({ store, broker, logger }, T1)).rejects.toMatchObject({
+      await expect(revokeTerminal({ store: ingest, broker, logger }, T1)).rejects.toMatchObject({
         code: 'broker_not_told',
         message: expect.stringMatching(/records are refused.*is mosquitto running\?/),
       });

@@ -1,0 +1,140 @@
+import type { LedgerTip, WriteOffPage } from '../../terminal/sync/ledger-protocol.js';
+import type { PendingCode } from '../enrolment-store.js';
+import type { IngestBatch, IngestResult, UnitEvent } from './ingest-types.js';
+
+/**
+ * The reference upstream's storage, one contract for every engine (SQLite embedded, PostgreSQL for
+ * chains): what ingest, enrolment, revocation and the registry publisher need. Every method is
+ * async so an engine may sit across a network; the SQLite engine answers synchronously inside.
+ *
+ * Guarantees every engine keeps (test/contracts/upstream-storage.contract.test.ts checks them):
+ * - `ingest` stores a terminal's record only when it extends that terminal's verified chain by
+ *   exactly one (seq, prevHash, hash, signature with the enrolled key); a resend of stored records
+ *   counts as duplicates and a differing resend raises a `conflict` alert (a forked chain); a
+ *   gap, a broken link, a bad hash or signature stop the batch there with an alert. The whole
+ *   call (every batch in it) is one transaction: all of it is stored, or nothing.
+ * - Several workers (processes, machines) may call `ingest` at once on one database: each
+ *   terminal's chain tip is locked for the transaction, so a record is stored exactly once, in
+ *   chain order, whoever ingests it.
+ * - Alerts are unique per (store, terminal, kind, seq): the same fault resent raises one alert.
+ */
+export interface UpstreamStorage {
+  /** `sqlite` or `postgres`: for logs and `doctor`. */
+  readonly engine: 'sqlite' | 'postgres';
+  readonly ingest: IngestStorage;
+  readonly enrolment: EnrolmentStorage;
+  /** Which worker publishes registry deltas (one at a time across every worker). */
+  readonly publisherLease: PublisherLease;
+  /** Releases what the storage holds (connections, file handles). Idempotent. */
+  close(): Promise<void>;
+}
+
+export type Alert = {
+  storeId: string;
+  terminalId: string;
+  kind: string;
+  seq: number | null;
+  message: string;
+};
+
+/** Record ingest, alerts, unit events, terminal keys and their revocation. */
+export interface IngestStorage {
+  /**
+   * Ingests batches (any terminals, in arrival order) in one transaction and returns one result
+   * per batch. Accepted `alert` records of kind `ledger_recovered` raise a `ledger_recovered`
+   * alert in the same transaction (upstream/ledger-recovery.ts).
+   */
+  ingest(batches: readonly IngestBatch[]): Promise<IngestResult[]>;
+  /** Raises an alert (idempotent per store, terminal, kind and seq). */
+  alert(
+    storeId: string,
+    terminalId: string,
+    kind: string,
+    seq: number | null,
+    message: string,
+  ): Promise<void>;
+  /** Every alert, oldest first. */
+  alerts(): Promise<Alert[]>;
+
+  /** Enrols (or re-keys) a terminal for ingest; its chain starts at the genesis hash. Throws on a bad key. */
+  enrol(storeId: string, terminalId: string, publicKey: string): Promise<void>;
+  /** Marks an enrolled terminal revoked (the first time stays); false when it is not enrolled. */
+  revoke(storeId: string, terminalId: string, at?: Date): Promise<boolean>;
+  /** Lifts a revocation (a fresh enrolment of the same terminal ids). */
+  reinstate(storeId: string, terminalId: string): Promise<void>;
+  revokedTerminals(): Promise<{ storeId: string; terminalId: string; revokedAt: string }[]>;
+  /** The enrolled key and revocation time, or undefined when not enrolled. */
+  enrolment(
+    storeId: string,
+    terminalId: string,
+  ): Promise<{ publicKey: string; revokedAt: string | null } | undefined>;
+  /** Remembers a revocation request's nonce; false when it was seen before (a replay). */
+  rememberRevocationNonce(nonce: string, storeId: string, terminalId: string, at: Date): Promise<boolean>;
+
+  /** Highest stored sequence of a terminal (0 when none or not enrolled). */
+  lastSeq(storeId: string, terminalId: string): Promise<number>;
+  /** Stored sequences of a terminal in order (tests and audits: exactly once, in order). */
+  sequences(storeId: string, terminalId: string): Promise<number[]>;
+  /** Where the stored chain ends, with the enrolled key: `ledger/req` op `tip`. */
+  ledgerTip(storeId: string, terminalId: string): Promise<LedgerTip | undefined>;
+  /** Write-offs after `afterSeq` no return of the same terminal took back: `ledger/req` op `write_offs`. */
+  activeWriteOffs(
+    storeId: string,
+    terminalId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<WriteOffPage>;
+
+  /** Unit events (sold / active / received) not yet published in a registry delta, oldest first. */
+  unpublishedUnitEvents(limit?: number): Promise<UnitEvent[]>;
+  markPublished(ids: readonly number[], version: number): Promise<void>;
+}
+
+/** One-time enrolment codes and the terminals they enrolled (upstream/enrolment-service.ts). */
+export interface EnrolmentStorage {
+  /** Issues a code for one terminal; an open code for the same terminal is replaced. */
+  issue(input: {
+    code: string;
+    storeId: string;
+    terminalId: string;
+    scope: string;
+    ttlMs: number;
+    now?: Date;
+  }): Promise<PendingCode>;
+  /** The newest code for a terminal (used or not). */
+  latest(storeId: string, terminalId: string): Promise<PendingCode | undefined>;
+  /** Marks a code used; false when another worker used it first (single use across workers). */
+  consume(id: number, now?: Date): Promise<boolean>;
+  /** Counts a failed attempt; returns the new count. */
+  fail(id: number): Promise<number>;
+  recordTerminal(t: {
+    storeId: string;
+    terminalId: string;
+    role: string;
+    publicKey: string;
+    now?: Date;
+  }): Promise<void>;
+  terminal(
+    storeId: string,
+    terminalId: string,
+  ): Promise<{ role: string; publicKey: string; keyId: string } | undefined>;
+}
+
+/**
+ * Exactly one holder at a time among the workers sharing a database (PostgreSQL: a session
+ * advisory lock, released by the server when the holder's connection dies; SQLite: the one
+ * process on the file always holds it).
+ */
+export interface PublisherLease {
+  /** Takes the lease if it is free (or already ours); true while this worker holds it. */
+  tryAcquire(): Promise<boolean>;
+  /** Whether this worker holds it as far as it knows (false once its connection was lost). */
+  held(): boolean;
+  /**
+   * Asks the database whether this worker still holds it (a connection silently cut, then ended
+   * by the server, loses the lock without telling us): checked before each delta is published.
+   */
+  confirm(): Promise<boolean>;
+  /** Gives it up (idempotent). */
+  release(): Promise<void>;
+}

@@ -1,0 +1,94 @@
+import type pg from 'pg';
+
+/**
+ * The PostgreSQL schema of the upstream, as versioned steps applied on start (step N is version
+ * N + 1). Append-only: never edit a shipped step, add one. The same convention as the SQLite
+ * engine's `migrate` (terminal/db/open-database.ts), so no migration tool: a tool (node-pg-migrate,
+ * graphile-migrate) would add a dependency and a second file layout for what is one array here.
+ *
+ * Differences from the SQLite layout, on purpose: one row per record (PostgreSQL's multi-row
+ * INSERT from arrays is cheap, and the raw-baseline bench compares against exactly that), payloads
+ * as `text` (the signed canonical text stays byte for byte; `jsonb` would reorder keys).
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE up_terminals (
+     num integer GENERATED ALWAYS AS IDENTITY UNIQUE,
+     store_id text NOT NULL, terminal_id text NOT NULL, public_key text NOT NULL,
+     last_seq bigint NOT NULL DEFAULT 0, last_hash text NOT NULL, last_at timestamptz,
+     revoked_at text,
+     PRIMARY KEY (store_id, terminal_id));
+   CREATE TABLE up_records (
+     terminal integer NOT NULL, seq bigint NOT NULL, id text NOT NULL, type text NOT NULL,
+     at text NOT NULL, hash text NOT NULL, signature text NOT NULL, payload text NOT NULL,
+     ingested_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (terminal, seq));
+   CREATE TABLE up_alerts (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at text NOT NULL,
+     store_id text NOT NULL, terminal_id text NOT NULL, kind text NOT NULL, seq bigint,
+     message text NOT NULL,
+     UNIQUE (store_id, terminal_id, kind, seq));
+   CREATE TABLE up_unit_events (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, key text NOT NULL, status text NOT NULL,
+     store_id text NOT NULL, terminal_id text NOT NULL, at text NOT NULL, record_id text NOT NULL,
+     published_version integer,
+     UNIQUE (record_id, key));
+   CREATE INDEX up_unit_events_unpublished ON up_unit_events (id) WHERE published_version IS NULL;
+   CREATE TABLE up_revoke_nonces (
+     nonce text PRIMARY KEY, store_id text NOT NULL, terminal_id text NOT NULL, at text NOT NULL);
+   CREATE TABLE enrol_codes (
+     id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code text NOT NULL UNIQUE,
+     store_id text NOT NULL, terminal_id text NOT NULL, scope text NOT NULL,
+     created_at text NOT NULL, expires_at text NOT NULL, used_at text,
+     failures integer NOT NULL DEFAULT 0);
+   CREATE TABLE enrolled_terminals (
+     store_id text NOT NULL, terminal_id text NOT NULL, role text NOT NULL, public_key text NOT NULL,
+     key_id text NOT NULL, enrolled_at text NOT NULL,
+     PRIMARY KEY (store_id, terminal_id));`,
+];
+
+/** Advisory lock key (pg_advisory_xact_lock) serialising schema upgrades of workers starting together. */
+const MIGRATION_LOCK = 0x76745f6d; // 'vt_m'
+
+/**
+ * Brings the schema up to date: each missing step in its own transaction with its version row,
+ * under a transaction advisory lock so two workers starting at once do not both apply a step.
+ * Refuses a database whose schema is newer than this build knows (a rolled-back deploy).
+ */
+export async function migratePostgres(
+  pool: pg.Pool,
+  steps: readonly string[] = PG_MIGRATIONS,
+): Promise<number> {
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS veriterm_schema_migrations (
+       version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
+  const client = await pool.connect();
+  try {
+    for (;;) {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        const { rows } = await client.query<{ v: number | null }>(
+          'SELECT max(version) AS v FROM veriterm_schema_migrations',
+        );
+        const current = Number(rows[0]?.v ?? 0);
+        if (current > steps.length)
+          throw new Error(
+            `the upstream database is at schema version ${current}, newer than this build's ${steps.length}: run the newer veriterm`,
+          );
+        if (current === steps.length) {
+          await client.query('COMMIT');
+          return current;
+        }
+        await client.query(steps[current]!);
+        await client.query('INSERT INTO veriterm_schema_migrations (version) VALUES ($1)', [current + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+  } finally {
+    client.release();
+  }
+}
