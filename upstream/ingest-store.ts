@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
-import { decodePayload, type UnitChangeStatus } from '../terminal/ledger/record-decoders.js';
+import { decodePayload } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { GENESIS_HASH } from './record-verify.js';
