@@ -90,6 +90,7 @@ export interface Upstream {
     payload: Buffer | string,
     opts?: { retain?: boolean; messageExpirySeconds?: number },
   ): Promise<void>;
+  /** Connected to the broker and subscribed to the uplink topics. */
   connected(): boolean;
   /** Revokes a terminal's enrolment: its records are refused (`revoked_terminal` alert), the broker told. */
   revoke(target: { storeId: string; terminalId: string }): Promise<{ revokedAt: string; broker: string }>;
@@ -484,7 +485,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     publishing: () => options.publishRegistry && storage.publisherLease.held(),
     events,
     terminalStatus: () => statuses,
-    connected: () => link.connected,
+    // Subscribed too: a command result or a record sent before SUBACK would not reach this worker.
+    connected: () => link.ready,
     buildCommand,
     revoke,
     publishRaw: (topic, payload, opts = {}) =>

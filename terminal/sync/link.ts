@@ -73,6 +73,11 @@ export class MqttLink extends EventEmitter<LinkEvents> {
   client: MqttClient | undefined;
   protocolVersion: 4 | 5;
   connected = false;
+  /**
+   * Connected and subscribed: the `connect` event has fired for this connection. Between CONNACK
+   * and SUBACK `connected` is already true but messages to our topics are not yet routed to us.
+   */
+  ready = false;
   /** The broker's MQTT 5 Receive Maximum from the last CONNACK (65,535 when it sent none). */
   private serverReceiveMaximum = MQTT5_DEFAULT_RECEIVE_MAXIMUM;
   private attempt = 0;
@@ -116,6 +121,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
     const client = this.client;
     const withWill = this.connected && this.protocolVersion === 5 && this.options.will !== undefined;
     this.connected = false;
+    this.ready = false;
     if (client) {
       // end(false) waits for every in-flight PUBACK; unacknowledged batches are resent by the next
       // run anyway, so after a short grace period the socket is simply closed (the will fires too).
@@ -224,6 +230,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       if (this.client !== client) return;
       const wasConnected = this.connected;
       this.connected = false;
+      this.ready = false;
       const code = sawError?.code;
       if (
         !wasConnected &&
@@ -256,6 +263,7 @@ export class MqttLink extends EventEmitter<LinkEvents> {
       this.logger.warn({ err: error }, 'subscribe failed');
     }
     if (this.client === client && client.connected) {
+      this.ready = true;
       this.emit('connect', { sessionPresent, protocolVersion: this.protocolVersion });
     }
   }
