@@ -223,7 +223,8 @@ export function createSync(deps: SyncDeps, input: SyncOptionsInput): Sync {
   const status = (): SyncStatus => {
     const s = deps.outbox.stats();
     return {
-      link: link.connected ? 'up' : 'down',
+      // Up once subscribed (the connect event): downlink commands and acks reach it from then on.
+      link: link.ready ? 'up' : 'down',
       protocolVersion: link.protocolVersion,
       lastAckedSeq: drain.ackedSeq,
       ...(drain.lastAckAt ? { lastAckAt: drain.lastAckAt } : {}),
