@@ -9,6 +9,7 @@ import { parseRoot } from '../terminal/registry/root.js';
 import { createUpstream, type Upstream } from './create-upstream.js';
 import type { DeltaBuilder } from './delta-builder.js';
 import { jsonDeltaBuilder } from './delta-builder.js';
+import { type FeedServer, readFeedToken, startFeedServer } from './enforcement/feed-server.js';
 import { startEnrolment } from './enrolment-start.js';
 import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
@@ -36,6 +37,8 @@ export interface StartedUpstream {
   upstream: Upstream;
   /** SPKI PEM of the command key: goes into each terminal's `sync.commands.publicKeys`. */
   commandPublicKeyPem: string;
+  /** Where the enforcement feed listens, when started with `feed`. */
+  feedUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -79,6 +82,8 @@ export async function startUpstream(input: {
   logger: Logger;
   options: UpstreamOptionsInput;
   terminals?: { storeId: string; terminalId: string; publicKey: string }[];
+  /** The enforcement feed over HTTP (enforcement/feed-server.ts); off without it. */
+  feed?: { port: number; host?: string; tokenFile: string };
 }): Promise<StartedUpstream> {
   mkdirSync(input.dataDir, { recursive: true });
   const db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
@@ -108,6 +113,19 @@ export async function startUpstream(input: {
   ];
   for (const t of enrolled) upstream.store.enrol(t.storeId, t.terminalId, t.publicKey);
   await upstream.start();
+  // Its own read-only connection: nothing the HTTP side does can write to the upstream's database.
+  const feedDb = input.feed && openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db), { readonly: true });
+  const feed: FeedServer | undefined =
+    input.feed && feedDb
+      ? await startFeedServer(
+          { db: feedDb, logger: input.logger },
+          {
+            port: input.feed.port,
+            ...(input.feed.host ? { host: input.feed.host } : {}),
+            token: readFeedToken(input.feed.tokenFile, input.logger),
+          },
+        )
+      : undefined;
   const commandPublicKeyPem = createPublicKey(commandKey).export({ format: 'pem', type: 'spki' }).toString();
   // Enrolment (provisioning): one-time codes → broker credentials + registry root; off without DIR/enrolment.json.
   const enrolment = await startEnrolment({
@@ -130,7 +148,10 @@ export async function startUpstream(input: {
   return {
     upstream,
     commandPublicKeyPem,
+    ...(feed ? { feedUrl: feed.url } : {}),
     async stop() {
+      await feed?.stop();
+      feedDb?.close();
       await enrolment?.stop();
       await upstream.stop();
       db.close();
