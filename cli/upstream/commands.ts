@@ -40,6 +40,11 @@ export const upstreamCommands: CommandEntry[] = [
     ],
   },
   {
+    name: 'simulate',
+    summary: 'fleet simulation: N terminals selling through mosquitto into this upstream, with figures',
+    load: async () => (await import('./simulate/simulate.js')).simulate,
+  },
+  {
     name: 'enrol',
     summary: 'issue a one-time enrolment code for a terminal',
     load: () => import('./enrol.js'),
