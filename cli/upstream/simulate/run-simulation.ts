@@ -51,7 +51,13 @@ export interface SimulationReport {
   drops: number;
   /** Records the terminals hold that upstream does not (must be 0), and records upstream holds twice (must be 0). */
   lost: number;
+  /** Records still in terminals' outboxes when the drain wait ended (late, not lost; 0 when all drained). */
+  unacknowledged: number;
   duplicated: number;
+  /** A sample of 50 terminals whose stored sequences are not exactly 1..n in order (must be false). */
+  outOfOrder: boolean;
+  /** upstream.db (with its WAL checkpointed) per stored record, records and alerts included. */
+  dbBytesPerRecord: number;
   clonesPlanned: number;
   clonesAlerted: number;
   /** Later sale of a cloned code signed → its clone alert in the enforcement feed (ms). */
@@ -304,6 +310,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const audit = nextMessage<{
       type: 'audit';
       storedRecords: number;
+      dbBytes: number;
       lastSeqs: number[];
       sequencesInOrder: boolean;
     }>(upstream, 'audit', 60_000);
@@ -311,9 +318,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       type: 'audit',
       terminals: heads.map((h) => ({ storeId: h.storeId, terminalId: h.terminalId })),
     });
-    const { storedRecords, lastSeqs } = await audit;
+    const { storedRecords, lastSeqs, dbBytes, sequencesInOrder } = await audit;
     const records = heads.reduce((n, h) => n + h.head, 0);
-    const lost = heads.reduce((n, h, i) => n + Math.max(0, h.head - (lastSeqs[i] ?? 0)), 0);
+    // Lost: acknowledged to a terminal (so gone from its outbox) but not stored upstream.
+    const lost = heads.reduce(
+      (n, h, i) => n + Math.max(0, Math.min(h.acked, h.head) - (lastSeqs[i] ?? 0)),
+      0,
+    );
+    const unacknowledged = heads.reduce((n, h) => n + (h.head - h.acked), 0);
 
     // Ingest rate over the selling window (the upstream process counts what it stored).
     const inWindow = ingested.filter((s) => s.atMs >= startedMs && s.atMs <= salesEndMs);
@@ -345,7 +357,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       lagOfflineMs: percentiles(reports.flatMap((r) => r.lagsOffline)),
       drops: reports.reduce((n, r) => n + r.drops, 0),
       lost,
+      unacknowledged,
       duplicated: Math.max(0, storedRecords - records),
+      outOfOrder: !sequencesInOrder,
+      dbBytesPerRecord: records > 0 ? Math.round(dbBytes / records) : 0,
       clonesPlanned,
       clonesAlerted: cloneLatencies.length,
       cloneAlertMs: percentiles(cloneLatencies),
@@ -385,7 +400,10 @@ export function reportLines(r: SimulationReport): string[] {
     ...pct('lag_offline', r.lagOfflineMs),
     `simulate drops ${r.drops} n`,
     `simulate lost ${r.lost} records`,
+    `simulate unacknowledged ${r.unacknowledged} records`,
     `simulate duplicated ${r.duplicated} records`,
+    `simulate out_of_order ${r.outOfOrder ? 1 : 0} -`,
+    `simulate db_bytes_per_record ${r.dbBytesPerRecord} B`,
     `simulate clones_alerted ${r.clonesAlerted}/${r.clonesPlanned} n`,
     ...pct('clone_alert', r.cloneAlertMs),
     `simulate cpu_broker ${cores(r.cpu.broker)} cores`,

@@ -5,6 +5,8 @@
  * ingested every second, and on `audit` what it stored per terminal. Args: dataDir brokerUrl
  * tokenFile.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createLogger } from '../../../terminal/logger.js';
 import { startUpstream } from '../../../upstream/start-upstream.js';
 
@@ -35,9 +37,13 @@ process.on('message', (message: { type: string; terminals?: { storeId: string; t
               + (SELECT COUNT(*) FROM up_record_rows) AS n`,
       )
       .get() as { n: number };
+    // Database bytes (file + WAL after a checkpoint) for the bytes-per-record figure.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const size = (name: string) => statSync(join(dataDir, name), { throwIfNoEntry: false })?.size ?? 0;
     send({
       type: 'audit',
       storedRecords: stored.n,
+      dbBytes: size('upstream.db') + size('upstream.db-wal'),
       lastSeqs: (message.terminals ?? []).map((t) => started.upstream.store.lastSeq(t.storeId, t.terminalId)),
       sequencesInOrder: (message.terminals ?? []).slice(0, 50).every((t) => {
         const seqs = started.upstream.store.sequences(t.storeId, t.terminalId);

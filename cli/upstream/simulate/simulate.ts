@@ -89,7 +89,10 @@ export const simulate: CommandModule = {
       progress: (line) => io.stderr.write(`${line}\n`),
     });
     io.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportLines(report).join('\n')}\n`);
-    return report.lost === 0 && report.duplicated === 0 && report.clonesAlerted === report.clonesPlanned
+    return report.lost === 0 &&
+      report.unacknowledged === 0 &&
+      report.duplicated === 0 &&
+      report.clonesAlerted === report.clonesPlanned
       ? 0
       : 1;
   },

@@ -21,7 +21,9 @@ describe.skipIf(!hasSystemTool('mosquitto'))('veriterm upstream simulate (small)
     expect(report.sales).toBeGreaterThan(0);
     expect(report.records).toBeGreaterThan(report.sales);
     expect(report.lost).toBe(0);
+    expect(report.unacknowledged).toBe(0);
     expect(report.duplicated).toBe(0);
+    expect(report.outOfOrder).toBe(false);
     expect(report.clonesAlerted).toBe(2);
     expect(report.lagOnlineMs.count + report.lagOfflineMs.count).toBe(report.sales);
   }, 240_000);
