@@ -5,7 +5,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../../terminal/logger.js';
 import { startSimBroker } from './sim-broker.js';
+import { SimKiosk, simRegistryCode, writeSimRegistry } from './sim-kiosk.js';
 import { type FromTerminals, seededRandom, type TerminalHead, type ToTerminals } from './sim-protocol.js';
 import type { SimTerminalSpec } from './sim-terminal.js';
 
@@ -62,6 +64,8 @@ export interface SimulationReport {
   clonesAlerted: number;
   /** Later sale of a cloned code signed → its clone alert in the enforcement feed (ms). */
   cloneAlertMs: Percentiles;
+  /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
+  alreadySoldMs: Percentiles;
   /** CPU while the fleet sold, as a share of one core (1 = one core busy). */
   cpu: { broker: number; upstream: number; terminals: number };
   durationS: number;
@@ -165,12 +169,50 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
       });
     }
+    const drops = fleet
+      .filter(() => random() < (options.dropShare ?? 0.1))
+      .map((t) => ({
+        index: t.index,
+        atMs: Math.round(durationMs * (0.1 + 0.6 * random())),
+        forMs: Math.round(2000 + 8000 * random()),
+      }));
+    // Clone pairs: a registered code sold at store X, seen as already_sold by the kiosk at
+    // store Y, then sold at Y too. From terminals that stay connected: the latencies measured are
+    // propagation's and detection's, not an outage's.
+    const clonesPlanned = options.clones ?? 5;
+    const dropped = new Set(drops.map((d) => d.index));
+    const steady = fleet.filter((t) => !dropped.has(t.index));
+    const pick = () => steady[Math.floor(random() * steady.length)] ?? fleet[0]!;
+    const pairs = Array.from({ length: clonesPlanned }, (_, k) => {
+      const x = pick();
+      let y = pick();
+      for (let tries = 0; tries < 1000 && y.storeId === x.storeId; tries++) y = pick();
+      return { code: simRegistryCode(k), x, y };
+    });
+    const kioskStores = [...new Set(pairs.map((p) => p.y.storeId))];
+    const kioskKeys = kioskStores.map((storeId) => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      return {
+        storeId,
+        terminalId: 'kiosk-1',
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      };
+    });
     const dataDir = join(dir, 'upstream');
     mkdirSync(dataDir);
+    const root = await writeSimRegistry(
+      dataDir,
+      pairs.map((p) => p.code),
+    );
     writeFileSync(
       join(dataDir, 'terminals.json'),
       JSON.stringify(
-        fleet.map((t) => ({ storeId: t.storeId, terminalId: t.terminalId, publicKey: t.publicKeyPem })),
+        [...fleet, ...kioskKeys].map((t) => ({
+          storeId: t.storeId,
+          terminalId: t.terminalId,
+          publicKey: t.publicKeyPem,
+        })),
       ),
     );
     const token = Buffer.from(
@@ -183,6 +225,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const upstream = forkSibling('sim-upstream-child', [dataDir, broker.url, join(dir, 'feed-token')]);
     children.push(upstream);
     const { feedUrl } = await nextMessage<{ type: 'ready'; feedUrl: string }>(upstream, 'ready', 120_000);
+    const kiosks = new Map(
+      kioskKeys.map((k) => [
+        k.storeId,
+        new SimKiosk(
+          { ...k, brokerUrl: broker.url, dir: join(dir, 'kiosks', k.storeId), root },
+          silentLogger(),
+        ),
+      ]),
+    );
+    await Promise.all([...kiosks.values()].map((k) => k.start()));
+    const kioskDeadline = Date.now() + 120_000;
+    while ([...kiosks.values()].some((k) => k.version() === undefined) && Date.now() < kioskDeadline)
+      await sleep(100);
+    progress(`simulate: ${kiosks.size} kiosks hold the registry`);
     const ingested: { records: number; atMs: number }[] = [];
     upstream.on('message', (m: { type: string; records: number; atMs: number }) => {
       if (m.type === 'ingested') ingested.push({ records: m.records, atMs: m.atMs });
@@ -192,13 +248,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const workers = Array.from({ length: processes }, () => forkSibling('sim-terminals-child', []));
     children.push(...workers);
     const workerOf = (index: number) => workers[index % processes]!;
-    const drops = fleet
-      .filter(() => random() < (options.dropShare ?? 0.1))
-      .map((t) => ({
-        index: t.index,
-        atMs: Math.round(durationMs * (0.1 + 0.6 * random())),
-        forMs: Math.round(2000 + 8000 * random()),
-      }));
     const readyAll = workers.map((w) =>
       nextMessage<{ type: 'ready'; connected: number }>(w, 'ready', 180_000),
     );
@@ -217,9 +266,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const connected = (await Promise.all(readyAll)).reduce((n, r) => n + r.connected, 0);
     progress(`simulate: ${connected}/${options.terminals} terminals connected in ${processes} processes`);
 
-    // Clone pairs: a code sold at store X, then 0.5 s later at another store Y.
-    const clonesPlanned = options.clones ?? 5;
     const cloneSigned = new Map<string, number>();
+    const alreadySold: number[] = [];
     const cloneTimers: NodeJS.Timeout[] = [];
     const sold = new Map<string, (m: { signedMs: number }) => void>();
     for (const w of workers)
@@ -231,16 +279,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         sold.set(tag, resolve);
         workerOf(index).send({ type: 'sell', index, codes: [code], tag } satisfies ToTerminals);
       });
-    // From terminals that stay connected: the latency measured is detection's, not an outage's.
-    const dropped = new Set(drops.map((d) => d.index));
-    const steady = fleet.filter((t) => !dropped.has(t.index));
-    const pick = () => steady[Math.floor(random() * steady.length)] ?? fleet[0]!;
-    const pairs = Array.from({ length: clonesPlanned }, (_, k) => {
-      const x = pick();
-      let y = pick();
-      for (let tries = 0; tries < 1000 && y.storeId === x.storeId; tries++) y = pick();
-      return { code: `99${String(k).padStart(6, '0')}${'0'.repeat(12)}`, x, y };
-    });
 
     const cpuStart = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
     const startedMs = Date.now();
@@ -250,7 +288,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       cloneTimers.push(
         setTimeout(() => {
           sellVia(pair.x.index, pair.code, `${pair.code}-x`)
-            .then(() => sleep(500))
+            .then(async ({ signedMs }) => {
+              // A shopper at store Y scans the pack: how soon does the kiosk there say already_sold?
+              const kiosk = kiosks.get(pair.y.storeId)!;
+              const until = Date.now() + 60_000;
+              while (kiosk.verdict(pair.code) !== 'already_sold' && Date.now() < until) await sleep(20);
+              if (kiosk.verdict(pair.code) === 'already_sold') alreadySold.push(Date.now() - signedMs);
+            })
             .then(() => sellVia(pair.y.index, pair.code, `${pair.code}-y`))
             .then(({ signedMs }) => cloneSigned.set(pair.code, signedMs))
             .catch(() => undefined);
@@ -343,6 +387,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       return at === undefined ? [] : [Math.max(0, at - signedMs)];
     });
 
+    await Promise.all([...kiosks.values()].map((k) => k.stop()));
     upstream.send({ type: 'stop' });
     await Promise.race([once(upstream, 'exit'), sleep(15_000)]);
     return {
@@ -364,6 +409,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       clonesPlanned,
       clonesAlerted: cloneLatencies.length,
       cloneAlertMs: percentiles(cloneLatencies),
+      alreadySoldMs: percentiles(alreadySold),
       cpu: {
         broker: share(cpuEnd.broker, cpuStart.broker),
         upstream: share(cpuEnd.upstream, cpuStart.upstream),
@@ -406,6 +452,7 @@ export function reportLines(r: SimulationReport): string[] {
     `simulate db_bytes_per_record ${r.dbBytesPerRecord} B`,
     `simulate clones_alerted ${r.clonesAlerted}/${r.clonesPlanned} n`,
     ...pct('clone_alert', r.cloneAlertMs),
+    ...pct('already_sold_at_other_store', r.alreadySoldMs),
     `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
     `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
     `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,

@@ -31,8 +31,8 @@ export class SimTerminal {
   private readonly link: MqttLink;
   private readonly drain: OutboxDrain;
   /** Sales not yet acknowledged: their last record's seq and when they were signed. */
-  private readonly waiting: { seq: number; signedMs: number; online: boolean }[] = [];
-  /** Lags (ms) of acknowledged sales signed while connected, and of those signed offline. */
+  private readonly waiting: { seq: number; signedMs: number; online: boolean; dropsAtSign: number }[] = [];
+  /** Lags (ms) of acknowledged sales signed and acknowledged without a drop between, and of the others. */
   readonly lagsOnline: number[] = [];
   readonly lagsOffline: number[] = [];
   private poll: NodeJS.Timeout | undefined;
@@ -123,7 +123,7 @@ export class SimTerminal {
       return record;
     });
     const signedMs = Date.now();
-    this.waiting.push({ seq: last.seq, signedMs, online: this.link.connected });
+    this.waiting.push({ seq: last.seq, signedMs, online: this.link.connected, dropsAtSign: this.drops });
     this.drain.kick();
     return { at: last.at, signedMs };
   }
@@ -132,7 +132,9 @@ export class SimTerminal {
     const now = Date.now();
     while (this.waiting.length > 0 && this.waiting[0]!.seq <= ackedSeq) {
       const sale = this.waiting.shift()!;
-      (sale.online ? this.lagsOnline : this.lagsOffline).push(now - sale.signedMs);
+      // A sale whose link dropped before its ack waited out the outage: it counts as offline.
+      const online = sale.online && sale.dropsAtSign === this.drops;
+      (online ? this.lagsOnline : this.lagsOffline).push(now - sale.signedMs);
     }
   }
 

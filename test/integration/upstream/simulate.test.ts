@@ -25,6 +25,8 @@ describe.skipIf(!hasSystemTool('mosquitto'))('veriterm upstream simulate (small)
     expect(report.duplicated).toBe(0);
     expect(report.outOfOrder).toBe(false);
     expect(report.clonesAlerted).toBe(2);
+    // The kiosk at the second store saw each first sale as already_sold (registry delta, real sync).
+    expect(report.alreadySoldMs.count).toBe(2);
     expect(report.lagOnlineMs.count + report.lagOfflineMs.count).toBe(report.sales);
   }, 240_000);
 });
