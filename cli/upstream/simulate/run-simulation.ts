@@ -275,10 +275,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (m.type === 'sold') sold.get(m.tag)?.(m);
       });
     const sellVia = (index: number, code: string, tag: string) =>
-      new Promise<{ signedMs: number }>((resolve) => {
+      new Promise<{ signedMs: number }>((resolve, reject) => {
+        const worker = workerOf(index);
+        if (!worker.connected) return reject(new Error('terminal process already finished'));
         sold.set(tag, resolve);
-        workerOf(index).send({ type: 'sell', index, codes: [code], tag } satisfies ToTerminals);
+        worker.send({ type: 'sell', index, codes: [code], tag } satisfies ToTerminals);
       });
+    // Clone flows still running (watching a kiosk): the fleet is not finished under them.
+    const flows = new Set<Promise<unknown>>();
 
     const cpuStart = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
     const startedMs = Date.now();
@@ -287,7 +291,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const atMs = durationMs * (0.2 + (0.6 * k) / Math.max(1, pairs.length));
       cloneTimers.push(
         setTimeout(() => {
-          sellVia(pair.x.index, pair.code, `${pair.code}-x`)
+          const flow = sellVia(pair.x.index, pair.code, `${pair.code}-x`)
             .then(async ({ signedMs }) => {
               // A shopper at store Y scans the pack: how soon does the kiosk there say already_sold?
               const kiosk = kiosks.get(pair.y.storeId)!;
@@ -298,6 +302,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
             .then(() => sellVia(pair.y.index, pair.code, `${pair.code}-y`))
             .then(({ signedMs }) => cloneSigned.set(pair.code, signedMs))
             .catch(() => undefined);
+          flows.add(flow);
+          void flow.finally(() => flows.delete(flow));
         }, atMs),
       );
     });
@@ -335,6 +341,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const w of workers) w.send({ type: 'stopSales' } satisfies ToTerminals);
     const salesEndMs = Date.now();
     const cpuEnd = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
+    // Clone pairs not started yet are dropped; those started finish (each watch is bounded).
+    for (const t of cloneTimers) clearTimeout(t);
+    await Promise.all([...flows]);
     const reports = await Promise.all(
       workers.map((w) => {
         const report = nextMessage<Extract<FromTerminals, { type: 'report' }>>(w, 'report', 180_000);
@@ -342,7 +351,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         return report;
       }),
     );
-    for (const t of cloneTimers) clearTimeout(t);
     const cloneDeadline = Date.now() + 10_000;
     while (cloneAlerted.size < cloneSigned.size && Date.now() < cloneDeadline) {
       await pollFeed().catch(() => undefined);
