@@ -150,6 +150,23 @@ describe('the enforcement feed: queries, CLI, HTTP', () => {
       expect(lines[1]).toContain(all[0]!.evidence.records[0]!.record.hash);
     });
 
+    it('veriterm upstream refuses a half-configured feed before it connects anywhere', async () => {
+      const base = ['upstream', '--broker', 'mqtt://127.0.0.1:1', '--data', dataDir];
+      const half = capture();
+      expect(await main([...base, '--feed-port', '8443'], half.io)).toBe(2);
+      expect(half.err()).toContain('the feed needs both --feed-port N and --feed-token-file FILE');
+      const port = capture();
+      expect(
+        await main([...base, '--feed-port', '99999', '--feed-token-file', join(tmp.dir, 'token')], port.io),
+      ).toBe(2);
+      expect(port.err()).toContain("--feed-port expected a port number (0-65535), got '99999'");
+      const missing = capture();
+      expect(
+        await main([...base, '--feed-port', '8443', '--feed-token-file', join(tmp.dir, 'nope')], missing.io),
+      ).toBe(2);
+      expect(missing.err()).toContain('does not exist');
+    });
+
     it('exits 2 naming a bad filter or format', async () => {
       const c = capture();
       expect(await main(['upstream', 'alerts', '--data', dataDir, '--since', 'soon'], c.io)).toBe(2);
