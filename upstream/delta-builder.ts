@@ -21,7 +21,12 @@ export interface UnitChange {
   returnedAt?: { store: string; at: string; terminal?: string };
 }
 
-/** Writes the files of a registry delta `from → to` into `dir`. The registry module's `buildDelta` plugs in here. */
+/**
+ * Writes the files of a registry delta `from → to` into `dir`. The registry module's `buildDelta`
+ * plugs in here. Returns `'empty'` (and writes nothing) when no change is about a unit of the
+ * scope: no version is spent on it, so terminals do not fetch empty deltas (a fleet selling units
+ * of other scopes made one every flush; docs/scaling.md).
+ */
 export interface DeltaBuilder {
   buildDelta(input: {
     scope: string;
@@ -29,7 +34,7 @@ export interface DeltaBuilder {
     to: number;
     changes: UnitChange[];
     dir: string;
-  }): void | Promise<void>;
+  }): undefined | 'empty' | Promise<undefined | 'empty'>;
 }
 
 /** Name of the delta document written by `jsonDeltaBuilder`. */

@@ -3,6 +3,7 @@ import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
 import { decodePayload } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
+import { EnforcementRecorder } from './enforcement/enforcement-recorder.js';
 import { GENESIS_HASH } from './record-verify.js';
 import { type ChainCheck, checkChain, heldResult, startsBeyondTip } from './storage/chain-check.js';
 import {
@@ -143,6 +144,8 @@ export class IngestStore {
   private readonly keys = new Map<string, KeyObject>();
   /** Statements prepared once (preparing per batch showed in upstream's profile). */
   private readonly q;
+  /** Clones and the evidence of counterfeit signals, in each ingest transaction (enforcement/). */
+  private readonly enforcement: EnforcementRecorder;
 
   constructor(
     readonly db: SqliteDatabase,
@@ -170,6 +173,11 @@ export class IngestStore {
       ),
       advance: db.prepare('UPDATE up_terminals SET last_seq = ?, last_hash = ?, last_at = ? WHERE num = ?'),
     };
+    this.enforcement = new EnforcementRecorder({
+      db,
+      publicKeyOf: (storeId, terminalId) => this.enrolment(storeId, terminalId)?.publicKey,
+      raise: (...alert) => this.alert(...alert),
+    });
   }
 
   enrol(storeId: string, terminalId: string, publicKey: string): void {
@@ -288,11 +296,7 @@ export class IngestStore {
     records: readonly LedgerRecord[],
     payloads?: readonly string[],
   ): IngestResult {
-    return this.db
-      .transaction(() =>
-        this.ingestLocked({ storeId, terminalId, records, ...(payloads ? { payloads } : {}) }),
-      )
-      .immediate();
+    return this.ingestMany([{ storeId, terminalId, records, ...(payloads ? { payloads } : {}) }])[0]!;
   }
 
   /**
@@ -300,7 +304,13 @@ export class IngestStore {
    * durable commit (fsync) covers them all. Acks must be sent only after this returns.
    */
   ingestMany(batches: readonly IngestBatch[]): IngestResult[] {
-    return this.db.transaction(() => batches.map((b) => this.ingestLocked(b))).immediate();
+    return this.db
+      .transaction(() => {
+        const results = batches.map((b) => this.ingestLocked(b));
+        this.enforcement.afterIngest(batches, results);
+        return results;
+      })
+      .immediate();
   }
 
   /** A terminal's stored tip, or undefined if it is not enrolled. */

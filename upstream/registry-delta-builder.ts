@@ -107,6 +107,7 @@ export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilde
         const next = unitAfter(unit, change);
         if (next) units.push(next);
       }
+      if (units.length === 0) return 'empty';
       const manifestFile = join(dir, `${scope}-${to}.manifest.json`);
       await buildDelta(
         {

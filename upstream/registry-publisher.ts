@@ -110,7 +110,11 @@ export class RegistryPublisher {
       const temp = join(dir, `.${id}.tmp`);
       rmSync(temp, { recursive: true, force: true });
       mkdirSync(temp);
-      await this.deps.builder.buildDelta({ scope, from, to, changes, dir: temp });
+      const built = await this.deps.builder.buildDelta({ scope, from, to, changes, dir: temp });
+      if (built === 'empty') {
+        rmSync(temp, { recursive: true, force: true });
+        continue;
+      }
       renameSync(temp, join(dir, id)); // appears whole or not at all
       version = Math.max(version, to);
       const ann = this.deps.catalog.announcement(scope);

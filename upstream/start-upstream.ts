@@ -9,6 +9,7 @@ import { parseRoot } from '../terminal/registry/root.js';
 import { createUpstream, createUpstreamOn, type SqliteUpstream, type Upstream } from './create-upstream.js';
 import type { DeltaBuilder } from './delta-builder.js';
 import { jsonDeltaBuilder } from './delta-builder.js';
+import { type FeedServer, readFeedToken, startFeedServer } from './enforcement/feed-server.js';
 import { startEnrolment } from './enrolment-start.js';
 import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
@@ -40,6 +41,8 @@ export interface StartedUpstream<U extends Upstream = SqliteUpstream> {
   upstream: U;
   /** SPKI PEM of the command key: goes into each terminal's `sync.commands.publicKeys`. */
   commandPublicKeyPem: string;
+  /** Where the enforcement feed listens, when started with `feed`. */
+  feedUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -87,6 +90,8 @@ interface StartInput {
    * Without it, `{dataDir}/upstream.db` (SQLite, the embedded default).
    */
   database?: string | undefined;
+  /** The enforcement feed over HTTP (enforcement/feed-server.ts); off without it. SQLite engine only, for now. */
+  feed?: { port: number; host?: string; tokenFile: string };
 }
 
 /** Opens the storage engine `database` names: PostgreSQL for a `postgres://` URL, else `{dataDir}/upstream.db`. */
@@ -117,6 +122,11 @@ export async function openUpstreamStorage(input: {
 export async function startUpstream(input: StartInput & { database?: undefined }): Promise<StartedUpstream>;
 export async function startUpstream(input: StartInput): Promise<StartedUpstream<Upstream>>;
 export async function startUpstream(input: StartInput): Promise<StartedUpstream<Upstream>> {
+  // Clone detection and the feed's tables live in the SQLite engine (enforcement/): not on PostgreSQL yet.
+  if (input.database !== undefined && input.feed)
+    throw new Error(
+      'upstream: the enforcement feed (--feed-port) reads the SQLite engine only; run the feed without --db',
+    );
   mkdirSync(input.dataDir, { recursive: true });
   const commandKey = loadOrCreateCommandKey(input.dataDir);
   const brokerRevocation = brokerRevocationFor(input.dataDir);
@@ -151,6 +161,19 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
   ];
   for (const t of enrolled) await store.enrol(t.storeId, t.terminalId, t.publicKey);
   await upstream.start();
+  // Its own read-only connection: nothing the HTTP side does can write to the upstream's database.
+  const feedDb = input.feed && openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db), { readonly: true });
+  const feed: FeedServer | undefined =
+    input.feed && feedDb
+      ? await startFeedServer(
+          { db: feedDb, logger: input.logger },
+          {
+            port: input.feed.port,
+            ...(input.feed.host ? { host: input.feed.host } : {}),
+            token: readFeedToken(input.feed.tokenFile, input.logger),
+          },
+        )
+      : undefined;
   const commandPublicKeyPem = createPublicKey(commandKey).export({ format: 'pem', type: 'spki' }).toString();
   // Enrolment (provisioning): one-time codes → broker credentials + registry root; off without DIR/enrolment.json.
   const enrolment = await startEnrolment({
@@ -178,7 +201,10 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
   return {
     upstream,
     commandPublicKeyPem,
+    ...(feed ? { feedUrl: feed.url } : {}),
     async stop() {
+      await feed?.stop();
+      feedDb?.close();
       await enrolment?.stop();
       await upstream.stop();
       await upstream.storage.close();

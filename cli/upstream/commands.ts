@@ -39,6 +39,28 @@ export const upstreamCommands: CommandEntry[] = [
     load: async () => (await import('./upstream.js')).revoke,
   },
   {
+    name: 'alerts',
+    summary: 'the enforcement feed: clones, reports, diversion, forged records, with evidence',
+    load: async () => (await import('./alerts.js')).alerts,
+  },
+  {
+    name: 'evidence',
+    summary: "check enforcement alerts' evidence offline",
+    expandInHelp: true,
+    commands: [
+      {
+        name: 'verify',
+        summary: 'check the signed records of alerts in a file, without the upstream database',
+        load: async () => (await import('./alerts.js')).evidenceVerify,
+      },
+    ],
+  },
+  {
+    name: 'simulate',
+    summary: 'fleet simulation: N terminals selling through mosquitto into this upstream, with figures',
+    load: async () => (await import('./simulate/simulate.js')).simulate,
+  },
+  {
     name: 'enrol',
     summary: 'issue a one-time enrolment code for a terminal',
     load: () => import('./enrol.js'),

@@ -28,6 +28,9 @@ ${CONNECTION_OPTIONS}
   --db URL               postgres://user@host:5432/db: store on PostgreSQL (several workers on several
                          machines share it; schema migrated on start) instead of DIR/upstream.db;
                          also env VERITERM_UPSTREAM_DB; the password from PGPASSWORD
+  --feed-port N          serve the enforcement feed (read-only HTTP, docs/enforcement.md) on port N
+  --feed-host HOST       address the feed listens on (default 127.0.0.1)
+  --feed-token-file FILE bearer token clients of the feed must present (one line, 32+ characters)
 `;
 
 const COMMAND_HELP = `Usage: veriterm upstream command --broker URL --data DIR --store ID --terminal ID NAME
@@ -111,7 +114,31 @@ const RUN_FLAGS = {
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
   db: { type: 'string' },
+  'feed-port': { type: 'string' },
+  'feed-host': { type: 'string' },
+  'feed-token-file': { type: 'string' },
 } as const;
+
+/** `--feed-port`/`--feed-token-file` (both or neither) as startUpstream's `feed`. */
+function feedOptions(values: Record<string, string | boolean | undefined>) {
+  const port = values['feed-port'] as string | undefined;
+  const tokenFile = values['feed-token-file'] as string | undefined;
+  if (port === undefined && tokenFile === undefined) {
+    if (values['feed-host']) throw new UsageError('veriterm upstream: --feed-host needs --feed-port');
+    return undefined;
+  }
+  if (port === undefined || tokenFile === undefined)
+    throw new UsageError('veriterm upstream: the feed needs both --feed-port N and --feed-token-file FILE');
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65_535)
+    throw new UsageError(`veriterm upstream: --feed-port expected a port number (0-65535), got '${port}'`);
+  if (!existsSync(tokenFile))
+    throw new UsageError(`veriterm upstream: --feed-token-file ${tokenFile} does not exist`);
+  return {
+    port: Number(port),
+    tokenFile,
+    ...(values['feed-host'] ? { host: values['feed-host'] as string } : {}),
+  };
+}
 
 /** `veriterm upstream acl`: the broker's ACL file. */
 export const acl: CommandModule = {
@@ -229,6 +256,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const { dataDir, options } = connection(values, RUN_HELP);
+  const feed = feedOptions(values);
   const logger = createLogger();
   const { startUpstream } = await import('../../upstream/start-upstream.js');
   let stopBroker: (() => Promise<void>) | undefined;
@@ -253,8 +281,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     throw new UsageError(
       `veriterm upstream: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`,
     );
-  const started = await startUpstream({ dataDir, logger, options, database });
+  if (database !== undefined && feed)
+    throw new UsageError(
+      'veriterm upstream: the enforcement feed (--feed-port) reads the SQLite engine only; drop --db or the feed',
+    );
+  const started = await startUpstream({ dataDir, logger, options, database, ...(feed ? { feed } : {}) });
   io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);
+  if (started.feedUrl) io.stdout.write(`enforcement feed on ${started.feedUrl}/v1/alerts\n`);
   await untilSignal();
   await started.stop();
   await stopBroker?.();

@@ -1,0 +1,469 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { silentLogger } from '../../../terminal/logger.js';
+import { startSimBroker } from './sim-broker.js';
+import { SimKiosk, simRegistryCode, writeSimRegistry } from './sim-kiosk.js';
+import { type FromTerminals, seededRandom, type TerminalHead, type ToTerminals } from './sim-protocol.js';
+import type { SimTerminalSpec } from './sim-terminal.js';
+
+export interface SimulationOptions {
+  terminals: number;
+  stores: number;
+  /** Sales per second across the fleet. */
+  salesPerSecond: number;
+  durationS: number;
+  /** Units per sale: a sale is 1 + lines records. @default 10 */
+  lines?: number;
+  /** Terminal processes. @default one per 250 terminals, at least 1, at most 4 */
+  processes?: number;
+  /** Share of terminals whose link drops once for 2-10 s during the run. @default 0.1 */
+  dropShare?: number;
+  /** Codes each sold at two stores (one after the other, 0.5 s apart). @default 5 */
+  clones?: number;
+  seed?: number;
+  /** Progress lines (one per few seconds). */
+  progress?: (line: string) => void;
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface SimulationReport {
+  terminals: number;
+  stores: number;
+  processes: number;
+  seed: number;
+  sales: number;
+  records: number;
+  /** Records upstream ingested per second while the fleet was selling. */
+  ingestRecordsPerSecond: number;
+  /** Sale signed → upstream's ack, for sales signed while the terminal was connected (ms). */
+  lagOnlineMs: Percentiles;
+  /** The same for sales signed while the link was down (the outage is most of it). */
+  lagOfflineMs: Percentiles;
+  drops: number;
+  /** Records the terminals hold that upstream does not (must be 0), and records upstream holds twice (must be 0). */
+  lost: number;
+  /** Records still in terminals' outboxes when the drain wait ended (late, not lost; 0 when all drained). */
+  unacknowledged: number;
+  duplicated: number;
+  /** A sample of 50 terminals whose stored sequences are not exactly 1..n in order (must be false). */
+  outOfOrder: boolean;
+  /** upstream.db (with its WAL checkpointed) per stored record, records and alerts included. */
+  dbBytesPerRecord: number;
+  clonesPlanned: number;
+  clonesAlerted: number;
+  /** Later sale of a cloned code signed → its clone alert in the enforcement feed (ms). */
+  cloneAlertMs: Percentiles;
+  /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
+  alreadySoldMs: Percentiles;
+  /** CPU while the fleet sold, as a share of one core (1 = one core busy). */
+  cpu: { broker: number; upstream: number; terminals: number };
+  durationS: number;
+}
+
+export function percentiles(values: readonly number[]): Percentiles {
+  if (values.length === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
+}
+
+/** CPU time (ms) a process has used, from /proc (Linux); undefined elsewhere or when it is gone. */
+function procCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of proc(5) (utime, stime) in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Forks a sibling module: the .ts source under tsx (tests, `npx tsx`), the compiled .js otherwise. */
+function forkSibling(name: string, args: string[]): ChildProcess & { stderrTail: () => string } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const child = fork(join(here, `${name}${fromSource ? '.ts' : '.js'}`), args, {
+    execArgv: fromSource ? ['--import', 'tsx'] : [],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    tail = (tail + d.toString()).slice(-4000);
+  });
+  return Object.assign(child, { stderrTail: () => tail });
+}
+
+function nextMessage<T extends { type: string }>(
+  child: ChildProcess & { stderrTail: () => string },
+  type: T['type'],
+  timeoutMs: number,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new Error(`no '${type}' from a simulation process within ${timeoutMs} ms: ${child.stderrTail()}`),
+      );
+    }, timeoutMs);
+    const onMessage = (m: T) => {
+      if (m.type !== type) return;
+      cleanup();
+      resolve(m);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`a simulation process exited (${code}) before '${type}': ${child.stderrTail()}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs the fleet simulation end to end on this machine: a spawned mosquitto, the reference
+ * upstream in its own process (SQLite, enforcement feed on), and `terminals` lightweight terminals
+ * (sim-terminal.ts) in a few processes selling at `salesPerSecond`; a share drop and reconnect; a
+ * few codes are sold at two stores. Resolves with the figures once every record is acknowledged.
+ */
+export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
+  const lines = options.lines ?? 10;
+  const processes = options.processes ?? Math.min(4, Math.max(1, Math.ceil(options.terminals / 250)));
+  const seed = options.seed ?? Date.now() % 1_000_000;
+  const random = seededRandom(seed);
+  const durationMs = options.durationS * 1000;
+  const progress = options.progress ?? (() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'vt-simulate-'));
+  const children: (ChildProcess & { stderrTail: () => string })[] = [];
+  const broker = await startSimBroker(dir);
+  try {
+    // The fleet: terminal i at store i mod stores, each its own key, enrolled upstream.
+    const fleet: (SimTerminalSpec & { index: number; publicKeyPem: string })[] = [];
+    for (let index = 0; index < options.terminals; index++) {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      fleet.push({
+        index,
+        storeId: `store-${String(index % options.stores).padStart(5, '0')}`,
+        terminalId: `till-${String(index).padStart(5, '0')}`,
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      });
+    }
+    const drops = fleet
+      .filter(() => random() < (options.dropShare ?? 0.1))
+      .map((t) => ({
+        index: t.index,
+        atMs: Math.round(durationMs * (0.1 + 0.6 * random())),
+        forMs: Math.round(2000 + 8000 * random()),
+      }));
+    // Clone pairs: a registered code sold at store X, seen as already_sold by the kiosk at
+    // store Y, then sold at Y too. From terminals that stay connected: the latencies measured are
+    // propagation's and detection's, not an outage's.
+    const clonesPlanned = options.clones ?? 5;
+    const dropped = new Set(drops.map((d) => d.index));
+    const steady = fleet.filter((t) => !dropped.has(t.index));
+    const pick = () => steady[Math.floor(random() * steady.length)] ?? fleet[0]!;
+    const pairs = Array.from({ length: clonesPlanned }, (_, k) => {
+      const x = pick();
+      let y = pick();
+      for (let tries = 0; tries < 1000 && y.storeId === x.storeId; tries++) y = pick();
+      return { code: simRegistryCode(k), x, y };
+    });
+    const kioskStores = [...new Set(pairs.map((p) => p.y.storeId))];
+    const kioskKeys = kioskStores.map((storeId) => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      return {
+        storeId,
+        terminalId: 'kiosk-1',
+        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      };
+    });
+    const dataDir = join(dir, 'upstream');
+    mkdirSync(dataDir);
+    const root = await writeSimRegistry(
+      dataDir,
+      pairs.map((p) => p.code),
+    );
+    writeFileSync(
+      join(dataDir, 'terminals.json'),
+      JSON.stringify(
+        [...fleet, ...kioskKeys].map((t) => ({
+          storeId: t.storeId,
+          terminalId: t.terminalId,
+          publicKey: t.publicKeyPem,
+        })),
+      ),
+    );
+    const token = Buffer.from(
+      generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }),
+    )
+      .toString('hex')
+      .slice(-64);
+    writeFileSync(join(dir, 'feed-token'), `${token}\n`, { mode: 0o600 });
+
+    const upstream = forkSibling('sim-upstream-child', [dataDir, broker.url, join(dir, 'feed-token')]);
+    children.push(upstream);
+    const { feedUrl } = await nextMessage<{ type: 'ready'; feedUrl: string }>(upstream, 'ready', 120_000);
+    const kiosks = new Map(
+      kioskKeys.map((k) => [
+        k.storeId,
+        new SimKiosk(
+          { ...k, brokerUrl: broker.url, dir: join(dir, 'kiosks', k.storeId), root },
+          silentLogger(),
+        ),
+      ]),
+    );
+    await Promise.all([...kiosks.values()].map((k) => k.start()));
+    const kioskDeadline = Date.now() + 120_000;
+    while ([...kiosks.values()].some((k) => k.version() === undefined) && Date.now() < kioskDeadline)
+      await sleep(100);
+    progress(`simulate: ${kiosks.size} kiosks hold the registry`);
+    const ingested: { records: number; atMs: number }[] = [];
+    upstream.on('message', (m: { type: string; records: number; atMs: number }) => {
+      if (m.type === 'ingested') ingested.push({ records: m.records, atMs: m.atMs });
+    });
+
+    // Terminal processes, each with a slice of the fleet and its share of the rate.
+    const workers = Array.from({ length: processes }, () => forkSibling('sim-terminals-child', []));
+    children.push(...workers);
+    const workerOf = (index: number) => workers[index % processes]!;
+    const readyAll = workers.map((w) =>
+      nextMessage<{ type: 'ready'; connected: number }>(w, 'ready', 180_000),
+    );
+    workers.forEach((w, p) => {
+      const mine = fleet.filter((t) => t.index % processes === p);
+      w.send({
+        type: 'init',
+        brokerUrl: broker.url,
+        terminals: mine.map(({ publicKeyPem: _public, ...spec }) => spec),
+        salesPerSecond: (options.salesPerSecond * mine.length) / options.terminals,
+        lines,
+        drops: drops.filter((d) => d.index % processes === p),
+        seed: seed + p,
+      } satisfies ToTerminals);
+    });
+    const connected = (await Promise.all(readyAll)).reduce((n, r) => n + r.connected, 0);
+    progress(`simulate: ${connected}/${options.terminals} terminals connected in ${processes} processes`);
+
+    const cloneSigned = new Map<string, number>();
+    const alreadySold: number[] = [];
+    const cloneTimers: NodeJS.Timeout[] = [];
+    const sold = new Map<string, (m: { signedMs: number }) => void>();
+    for (const w of workers)
+      w.on('message', (m: FromTerminals) => {
+        if (m.type === 'sold') sold.get(m.tag)?.(m);
+      });
+    const sellVia = (index: number, code: string, tag: string) =>
+      new Promise<{ signedMs: number }>((resolve, reject) => {
+        const worker = workerOf(index);
+        if (!worker.connected) return reject(new Error('terminal process already finished'));
+        sold.set(tag, resolve);
+        worker.send({ type: 'sell', index, codes: [code], tag } satisfies ToTerminals);
+      });
+    // Clone flows still running (watching a kiosk): the fleet is not finished under them.
+    const flows = new Set<Promise<unknown>>();
+
+    const cpuStart = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
+    const startedMs = Date.now();
+    for (const w of workers) w.send({ type: 'start' } satisfies ToTerminals);
+    pairs.forEach((pair, k) => {
+      const atMs = durationMs * (0.2 + (0.6 * k) / Math.max(1, pairs.length));
+      cloneTimers.push(
+        setTimeout(() => {
+          const flow = sellVia(pair.x.index, pair.code, `${pair.code}-x`)
+            .then(async ({ signedMs }) => {
+              // A shopper at store Y scans the pack: how soon does the kiosk there say already_sold?
+              const kiosk = kiosks.get(pair.y.storeId)!;
+              const until = Date.now() + 60_000;
+              while (kiosk.verdict(pair.code) !== 'already_sold' && Date.now() < until) await sleep(20);
+              if (kiosk.verdict(pair.code) === 'already_sold') alreadySold.push(Date.now() - signedMs);
+            })
+            .then(() => sellVia(pair.y.index, pair.code, `${pair.code}-y`))
+            .then(({ signedMs }) => cloneSigned.set(pair.code, signedMs))
+            .catch(() => undefined);
+          flows.add(flow);
+          void flow.finally(() => flows.delete(flow));
+        }, atMs),
+      );
+    });
+
+    // The clone alerts, as a brand-protection team would read them: the HTTP feed.
+    const cloneAlerted = new Map<string, number>();
+    let cursor = 0;
+    const pollFeed = async () => {
+      const res = await fetch(`${feedUrl}/v1/alerts?kind=clone&source=upstream&after=${cursor}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const body = (await res.json()) as {
+        data: { alerts: { id: number; codes: string[]; detectedAt: string }[]; next: number | null };
+      };
+      for (const alert of body.data.alerts) {
+        cursor = Math.max(cursor, alert.id);
+        for (const code of alert.codes) cloneAlerted.set(code, Date.parse(alert.detectedAt));
+      }
+    };
+    const feedTimer = setInterval(() => {
+      pollFeed().catch(() => undefined);
+    }, 250);
+
+    let lastReport = Date.now();
+    while (Date.now() - startedMs < durationMs) {
+      await sleep(250);
+      if (Date.now() - lastReport >= 10_000) {
+        lastReport = Date.now();
+        const last = ingested.at(-1);
+        progress(
+          `simulate: ${Math.round((Date.now() - startedMs) / 1000)} s, ${last?.records ?? 0} records ingested, ${cloneAlerted.size}/${clonesPlanned} clones alerted`,
+        );
+      }
+    }
+    for (const w of workers) w.send({ type: 'stopSales' } satisfies ToTerminals);
+    const salesEndMs = Date.now();
+    const cpuEnd = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
+    // Clone pairs not started yet are dropped; those started finish (each watch is bounded).
+    for (const t of cloneTimers) clearTimeout(t);
+    await Promise.all([...flows]);
+    const reports = await Promise.all(
+      workers.map((w) => {
+        const report = nextMessage<Extract<FromTerminals, { type: 'report' }>>(w, 'report', 180_000);
+        w.send({ type: 'finish', timeoutMs: 120_000 } satisfies ToTerminals);
+        return report;
+      }),
+    );
+    const cloneDeadline = Date.now() + 10_000;
+    while (cloneAlerted.size < cloneSigned.size && Date.now() < cloneDeadline) {
+      await pollFeed().catch(() => undefined);
+      await sleep(250);
+    }
+    clearInterval(feedTimer);
+
+    const heads: TerminalHead[] = reports.flatMap((r) => r.heads);
+    const audit = nextMessage<{
+      type: 'audit';
+      storedRecords: number;
+      dbBytes: number;
+      lastSeqs: number[];
+      sequencesInOrder: boolean;
+    }>(upstream, 'audit', 60_000);
+    upstream.send({
+      type: 'audit',
+      terminals: heads.map((h) => ({ storeId: h.storeId, terminalId: h.terminalId })),
+    });
+    const { storedRecords, lastSeqs, dbBytes, sequencesInOrder } = await audit;
+    const records = heads.reduce((n, h) => n + h.head, 0);
+    // Lost: acknowledged to a terminal (so gone from its outbox) but not stored upstream.
+    const lost = heads.reduce(
+      (n, h, i) => n + Math.max(0, Math.min(h.acked, h.head) - (lastSeqs[i] ?? 0)),
+      0,
+    );
+    const unacknowledged = heads.reduce((n, h) => n + (h.head - h.acked), 0);
+
+    // Ingest rate over the selling window (the upstream process counts what it stored).
+    const inWindow = ingested.filter((s) => s.atMs >= startedMs && s.atMs <= salesEndMs);
+    const first = inWindow[0];
+    const last = inWindow.at(-1);
+    const ingestRecordsPerSecond =
+      first && last && last.atMs > first.atMs
+        ? ((last.records - first.records) * 1000) / (last.atMs - first.atMs)
+        : 0;
+    const windowMs = salesEndMs - startedMs;
+    const share = (end: number | undefined, start: number | undefined) =>
+      end !== undefined && start !== undefined ? (end - start) / windowMs : Number.NaN;
+    const cloneLatencies = [...cloneSigned].flatMap(([code, signedMs]) => {
+      const at = cloneAlerted.get(code);
+      return at === undefined ? [] : [Math.max(0, at - signedMs)];
+    });
+
+    await Promise.all([...kiosks.values()].map((k) => k.stop()));
+    upstream.send({ type: 'stop' });
+    await Promise.race([once(upstream, 'exit'), sleep(15_000)]);
+    return {
+      terminals: options.terminals,
+      stores: options.stores,
+      processes,
+      seed,
+      sales: reports.reduce((n, r) => n + r.sales, 0),
+      records,
+      ingestRecordsPerSecond: Math.round(ingestRecordsPerSecond),
+      lagOnlineMs: percentiles(reports.flatMap((r) => r.lagsOnline)),
+      lagOfflineMs: percentiles(reports.flatMap((r) => r.lagsOffline)),
+      drops: reports.reduce((n, r) => n + r.drops, 0),
+      lost,
+      unacknowledged,
+      duplicated: Math.max(0, storedRecords - records),
+      outOfOrder: !sequencesInOrder,
+      dbBytesPerRecord: records > 0 ? Math.round(dbBytes / records) : 0,
+      clonesPlanned,
+      clonesAlerted: cloneLatencies.length,
+      cloneAlertMs: percentiles(cloneLatencies),
+      alreadySoldMs: percentiles(alreadySold),
+      cpu: {
+        broker: share(cpuEnd.broker, cpuStart.broker),
+        upstream: share(cpuEnd.upstream, cpuStart.upstream),
+        // Terminal processes report their whole run (connect included): an upper bound.
+        terminals: reports.reduce((n, r) => n + r.cpuMs, 0) / windowMs,
+      },
+      durationS: options.durationS,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The report as `simulate <metric> <value> <unit>` lines (the bench format). */
+export function reportLines(r: SimulationReport): string[] {
+  const pct = (name: string, p: Percentiles, unit = 'ms') => [
+    `simulate ${name}_p50 ${p.p50} ${unit}`,
+    `simulate ${name}_p99 ${p.p99} ${unit}`,
+    `simulate ${name}_max ${p.max} ${unit}`,
+    `simulate ${name}_count ${p.count} n`,
+  ];
+  const cores = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
+  return [
+    `simulate terminals ${r.terminals} n`,
+    `simulate stores ${r.stores} n`,
+    `simulate processes ${r.processes} n`,
+    `simulate duration ${r.durationS} s`,
+    `simulate sales ${r.sales} n`,
+    `simulate records ${r.records} n`,
+    `simulate ingest_rate ${r.ingestRecordsPerSecond} records/s`,
+    ...pct('lag_online', r.lagOnlineMs),
+    ...pct('lag_offline', r.lagOfflineMs),
+    `simulate drops ${r.drops} n`,
+    `simulate lost ${r.lost} records`,
+    `simulate unacknowledged ${r.unacknowledged} records`,
+    `simulate duplicated ${r.duplicated} records`,
+    `simulate out_of_order ${r.outOfOrder ? 1 : 0} -`,
+    `simulate db_bytes_per_record ${r.dbBytesPerRecord} B`,
+    `simulate clones_alerted ${r.clonesAlerted}/${r.clonesPlanned} n`,
+    ...pct('clone_alert', r.cloneAlertMs),
+    ...pct('already_sold_at_other_store', r.alreadySoldMs),
+    `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
+    `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
+    `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,
+    `simulate seed ${r.seed} -`,
+  ];
+}

@@ -1,0 +1,159 @@
+import { createPrivateKey } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCode } from '../../../terminal/codes/parse-code.js';
+import { openDatabase } from '../../../terminal/db/open-database.js';
+import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.js';
+import { Ledger } from '../../../terminal/ledger/ledger.js';
+import type { Logger } from '../../../terminal/logger.js';
+import { buildSnapshot } from '../../../terminal/registry/build.js';
+import { generateSigningKey, writeSigningKey } from '../../../terminal/registry/keys.js';
+import { createRoot, type RootMetadata } from '../../../terminal/registry/root.js';
+import { RegistryStore } from '../../../terminal/registry/store.js';
+import { createSync, type Sync } from '../../../terminal/sync/create-sync.js';
+import { registryStoreApplier } from '../../../terminal/sync/registry-applier.js';
+import { decideVerdict, policyMoment } from '../../../terminal/verify/policy.js';
+
+export const SIM_SCOPE = 'sim';
+/** The registered product the watched codes belong to (a 7-digit product resource code). */
+const PRODUCT = '9900000';
+
+/**
+ * A signed registry for the simulation: one covered product whose units are `codes`, as snapshot
+ * 1 in the upstream's release directory, and the release key in `registry-keys/` so upstream signs
+ * sold-unit deltas as it does in production (start-upstream.ts). Returns the root terminals pin.
+ */
+export async function writeSimRegistry(dataDir: string, codes: readonly string[]): Promise<RootMetadata> {
+  const now = new Date();
+  const rootKey = generateSigningKey();
+  const releaseKey = generateSigningKey();
+  const root = createRoot(
+    {
+      rootKeys: [rootKey],
+      releaseKeys: [releaseKey],
+      expires: new Date(now.getTime() + 365 * 86_400_000).toISOString(),
+    },
+    [rootKey],
+  );
+  const keysDir = join(dataDir, 'registry-keys');
+  mkdirSync(keysDir, { recursive: true });
+  writeFileSync(join(keysDir, 'root.json'), JSON.stringify(root));
+  writeSigningKey(releaseKey, join(keysDir, 'release.key'));
+  const snapshotDir = join(dataDir, 'registry', SIM_SCOPE, 'snapshot-1');
+  mkdirSync(snapshotDir, { recursive: true });
+  await buildSnapshot(
+    {
+      scope: SIM_SCOPE,
+      version: 1,
+      created: now.toISOString(),
+      expires: new Date(now.getTime() + 30 * 86_400_000).toISOString(),
+      products: [
+        {
+          key: PRODUCT,
+          names: { 'zh-CN': '模拟药品', en: 'Simulated medicine' },
+          manufacturer: 'veriterm simulator',
+          covered: true,
+        },
+      ],
+      batches: [
+        {
+          productKey: PRODUCT,
+          number: 'SIM1',
+          productionDate: '2025-01-01',
+          expiryDate: '2099-12-31',
+          recalled: false,
+        },
+      ],
+      units: codes.map((key) => ({
+        key,
+        status: 'active' as const,
+        productKey: PRODUCT,
+        batchNumber: 'SIM1',
+      })),
+    },
+    [releaseKey],
+    join(snapshotDir, `${SIM_SCOPE}-1.manifest.json`),
+  );
+  return root;
+}
+
+/** The watched codes: 20 digits, product PRODUCT, a 13-digit serial. */
+export function simRegistryCode(k: number): string {
+  return `${PRODUCT}${String(k).padStart(13, '0')}`;
+}
+
+const POLICY = { maxRegistryAgeMs: 86_400_000, expiredPolicy: 'block', unverifiablePolicy: 'block' } as const;
+
+/**
+ * A kiosk at a store: the terminal's real sync (persistent session, registry announcements,
+ * chunked transfer, verified apply into its registry store) and the one verdict policy. What
+ * `verdict(code)` says is what a shopper scanning the pack there would see.
+ */
+export class SimKiosk {
+  private readonly sync: Sync;
+  private readonly store: RegistryStore;
+
+  constructor(
+    spec: {
+      storeId: string;
+      terminalId: string;
+      privateKeyPem: string;
+      brokerUrl: string;
+      dir: string;
+      root: RootMetadata;
+    },
+    logger: Logger,
+  ) {
+    mkdirSync(spec.dir, { recursive: true });
+    const db = openDatabase(join(spec.dir, 'terminal.db'));
+    const ledger = new Ledger({
+      db,
+      identity: identityFromPrivateKey(createPrivateKey(spec.privateKeyPem)),
+      storeId: spec.storeId,
+      terminalId: spec.terminalId,
+    });
+    this.store = RegistryStore.open(join(spec.dir, 'registry.db'));
+    this.sync = createSync(
+      {
+        outbox: ledger,
+        db,
+        logger,
+        stagingDir: join(spec.dir, 'staging'),
+        registry: registryStoreApplier(this.store, { pinnedRoot: spec.root }),
+      },
+      {
+        brokerUrl: spec.brokerUrl,
+        storeId: spec.storeId,
+        terminalId: spec.terminalId,
+        protocol: '5',
+        registry: { scopes: [SIM_SCOPE] },
+      },
+    );
+  }
+
+  start(): Promise<void> {
+    return this.sync.start();
+  }
+
+  /** The registry version it holds (undefined before the first snapshot). */
+  version(): number | undefined {
+    return this.store.state()?.version;
+  }
+
+  verdict(code: string): string {
+    const parse = parseCode(code);
+    return decideVerdict({
+      parse,
+      lookup: this.store.lookup(parse.ok ? parse.key : ''),
+      moment: policyMoment(this.store.state(), new Date(), POLICY),
+      today: new Date().toISOString().slice(0, 10),
+      history: { checksHere: 0 },
+      config: POLICY,
+    }).verdict;
+  }
+
+  async stop(): Promise<void> {
+    await this.sync.stop();
+    this.store.close();
+  }
+}

@@ -1,0 +1,53 @@
+import type { SimTerminalSpec } from './sim-terminal.js';
+
+/** What the simulation's parent tells a terminal process (over the fork IPC channel). */
+export type ToTerminals =
+  | {
+      type: 'init';
+      brokerUrl: string;
+      terminals: (SimTerminalSpec & { index: number })[];
+      /** This process's share of the fleet's sales per second. */
+      salesPerSecond: number;
+      /** Units per sale (records per sale = lines + 1). */
+      lines: number;
+      /** Links to drop: terminal index, when (ms after start), for how long. */
+      drops: { index: number; atMs: number; forMs: number }[];
+      seed: number;
+    }
+  | { type: 'start' }
+  | { type: 'sell'; index: number; codes: string[]; tag: string }
+  | { type: 'stopSales' }
+  | { type: 'finish'; timeoutMs: number };
+
+export interface TerminalHead {
+  storeId: string;
+  terminalId: string;
+  head: number;
+  acked: number;
+}
+
+/** What a terminal process reports back. */
+export type FromTerminals =
+  | { type: 'ready'; connected: number }
+  | { type: 'sold'; tag: string; at: string; signedMs: number }
+  | {
+      type: 'report';
+      heads: TerminalHead[];
+      lagsOnline: number[];
+      lagsOffline: number[];
+      sales: number;
+      drops: number;
+      cpuMs: number;
+    };
+
+/** mulberry32: a small seeded generator, so a run's choices can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
