@@ -1,4 +1,5 @@
 import { gs1CheckDigit } from '../codes/check-digit.js';
+import { seededRandom as rng } from '../seeded-random.js';
 import type { SigningKey } from './keys.js';
 import type { RegistryBatch, RegistryProduct, RegistryUnit, UnitStatus } from './types.js';
 import { type ReleaseFiles, type ReleaseHeader, SnapshotWriter, type WriterOptions } from './writer.js';
@@ -62,17 +63,6 @@ const MAKERS = [
   '哈药集团制药总厂',
 ];
 const STORES = ['S0001', 'S0002', 'S0017', 'S0042', 'S0108'];
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SynthProduct {
   product: RegistryProduct;

@@ -1,17 +1,7 @@
 import { gs1CheckDigit } from '../../terminal/codes/check-digit.js';
 import { parseCode } from '../../terminal/codes/index.js';
+import { seededRandom as prng } from '../../terminal/seeded-random.js';
 import { nowMs, report, scaled } from './lib.js';
-
-/** Deterministic PRNG (mulberry32) so every run parses the same corpus. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SET82 = '!"%&\'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
 

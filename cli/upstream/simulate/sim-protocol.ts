@@ -1,5 +1,7 @@
 import type { SimTerminalSpec } from './sim-terminal.js';
 
+export { seededRandom } from '../../../terminal/seeded-random.js';
+
 /** What the simulation's parent tells a terminal process (over the fork IPC channel). */
 export type ToTerminals =
   | {
@@ -39,15 +41,3 @@ export type FromTerminals =
       drops: number;
       cpuMs: number;
     };
-
-/** mulberry32: a small seeded generator, so a run's choices can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

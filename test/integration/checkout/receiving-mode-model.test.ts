@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AlertPayload } from '../../../terminal/ledger/payloads.js';
 import type { ReceivingSession } from '../../../terminal/receiving/checkin-service.js';
 import type { ReceivingMode } from '../../../terminal/receiving/options.js';
+import { seededRandom as rng } from '../../../terminal/seeded-random.js';
 import { deliverInto } from '../../helpers/receive-into.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { code, openTerminal } from './checkout-fixture.js';
@@ -18,18 +19,6 @@ import { code, openTerminal } from './checkout-fixture.js';
 type Receipt = 'none' | 'expected' | 'received' | 'aside';
 const UNITS = 24;
 const STEPS = 120;
-
-/** mulberry32: a small seeded generator, so a failing run replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STATE_OF: Record<Exclude<Receipt, 'received'>, string> = {
   none: 'not_received',

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ReceivingSession } from '../../../terminal/receiving/checkin-service.js';
 import type { ScanAnswer } from '../../../terminal/receiving/scan-answer.js';
 import { StockReader } from '../../../terminal/receiving/stock.js';
+import { seededRandom as rng } from '../../../terminal/seeded-random.js';
 import { cn20, noteOf, pallet, ReceivingRig, signNote, sscc } from '../../helpers/receiving-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -136,18 +137,6 @@ const stateCode = (s: CState) =>
  * terminal answers it as a foreign unit (its key is the same text either way).
  */
 const keyOf = (label: string) => label;
-
-/** mulberry32: a small seeded generator, so a failing run replays from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('check-in against a model', () => {
   const tmp = makeTempDir('vt-receiving-model-');

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ReceivingDesk } from '../../../terminal/lanes/receiving-desk.js';
 import type { ReceivingUpdate } from '../../../terminal/lanes/receiving-wire.js';
+import { seededRandom } from '../../../terminal/seeded-random.js';
 import { cn20, NOW, noteOf, pallet, ReceivingRig, signNote, sscc } from '../../helpers/receiving-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -80,14 +81,8 @@ describe('receiving desk', () => {
 
   it('counts as the session counts, unit by unit, after any sequence of scans, opens and put-asides (seeded)', () => {
     const seed = Number(process.env.SEED ?? Date.now() % 100_000);
-    let x = seed;
-    // mulberry32: a small seeded generator, so a failure replays with SEED=<seed>.
-    const random = () => {
-      x = (x + 0x6d2b79f5) | 0;
-      let t = Math.imul(x ^ (x >>> 15), 1 | x);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-    };
+    // Seeded, so a failure replays with SEED=<seed>.
+    const random = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
     const desk = new ReceivingDesk({ store: rig.store, ledger: rig.ledger, registry: rig.registry });
     const ops: string[] = [];

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StockOutKind } from '../../../terminal/ledger/payloads.js';
+import { seededRandom as rng } from '../../../terminal/seeded-random.js';
 import { cn20, noteOf, signNote, sscc } from '../../helpers/receiving-fixture.js';
 import { keysOf, replayStock, StockRig } from '../../helpers/stock-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -44,17 +45,6 @@ class Model {
   onHandSet(): Set<string> {
     return new Set([...this.units.keys()].filter((k) => this.onHand(k)));
   }
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const NOTES = 4;

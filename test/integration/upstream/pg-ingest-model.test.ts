@@ -6,6 +6,7 @@ import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { silentLogger } from '../../../terminal/logger.js';
+import { seededRandom as rng } from '../../../terminal/seeded-random.js';
 import type { UpstreamStorage } from '../../../upstream/storage/contract.js';
 import type { IngestBatch, IngestResult } from '../../../upstream/storage/ingest-types.js';
 import { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
@@ -24,17 +25,6 @@ import { makeTempDir } from '../../helpers/temp-dir.js';
 const TERMINALS = ['t1', 't2', 't3'];
 const RUNS = Number(process.env.VERITERM_MODEL_RUNS ?? 6);
 const OPS = 40;
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const tmp = makeTempDir('vt-pg-model-');
 const keys = generateKeyPairSync('ed25519');

@@ -3,8 +3,11 @@
  * so one seed always gives the same operation list; a list can also be replayed as is (JSON).
  */
 
+import { seededRandom as prng } from '../../../terminal/seeded-random.js';
 import { type SaleLineInput, STORES, type StoreDayModel, type StoreId } from './model.js';
 import { BATCHES, CODES, type CodeSpec, type RegistryChange } from './registry-fixture.js';
+
+export { prng };
 
 export type Op =
   /** A shopper scans a code at the kiosk (`scan`: 0 = as printed, 1.. = other forms of it). */
@@ -49,18 +52,6 @@ export const OP_KINDS: OpKind[] = [
   'registry',
   'settle',
 ];
-
-/** mulberry32: small, fast, and the same sequence on every platform. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Deltas upstream may publish: recalls of batches on sale, new stock. */
 const CHANGES: RegistryChange[] = [

@@ -48,6 +48,7 @@ const KERNEL: Allowed[] = [
   { path: 'terminal/identity/', why: "the terminal's key and Ed25519" },
   { path: 'terminal/threads/', why: 'worker threads and their requests' },
   { path: 'terminal/package-root.ts', why: 'where the installed package lives (systemd units name it)' },
+  { path: 'terminal/seeded-random.ts', why: 'one seeded generator for synthetic data and simulations' },
 ];
 
 /** Contracts DESIGN.md lets upstream/ and provisioning/ share with the terminal. */
