@@ -115,38 +115,4 @@ export const diversionStateMessages: Catalogue<'not_received' | 'expected' | 'pu
   },
 };
 
-/** Receiving exception reasons (terminal/ledger/payloads.ts RECEIPT_EXCEPTION_REASONS). */
-export const receiptExceptionMessages: Catalogue<
-  | 'foreign'
-  | 'recalled'
-  | 'withdrawn'
-  | 'blocked'
-  | 'expired'
-  | 'already_sold'
-  | 'not_in_registry'
-  | 'damaged'
-  | 'other'
-> = {
-  'zh-CN': {
-    foreign: '不在此到货单上',
-    recalled: '已召回',
-    withdrawn: '已撤市',
-    blocked: '已冻结（被盗、销毁或锁定）',
-    expired: '已过期',
-    already_sold: '已售出过',
-    not_in_registry: '码库中没有',
-    damaged: '破损',
-    other: '其他',
-  },
-  en: {
-    foreign: 'Not on this delivery',
-    recalled: 'Recalled',
-    withdrawn: 'Withdrawn',
-    blocked: 'Blocked (stolen, destroyed or locked)',
-    expired: 'Expired',
-    already_sold: 'Already sold',
-    not_in_registry: 'Not in the registry',
-    damaged: 'Damaged',
-    other: 'Other',
-  },
-};
+export { receiptExceptionNames as receiptExceptionMessages } from '../shell/receipt-exceptions.js';

@@ -183,41 +183,7 @@ export const problemNames: Catalogue<ScanProblemCode> = {
   },
 };
 
-/** An exception line's reason: what the unit is, not what to do (the line's button says that). */
-export const exceptionNames: Catalogue<
-  | 'foreign'
-  | 'recalled'
-  | 'withdrawn'
-  | 'blocked'
-  | 'expired'
-  | 'already_sold'
-  | 'not_in_registry'
-  | 'damaged'
-  | 'other'
-> = {
-  'zh-CN': {
-    foreign: '不在本送货单上',
-    recalled: '已召回',
-    withdrawn: '已撤市',
-    blocked: '被盗、已销毁或已锁定',
-    expired: '已过期',
-    already_sold: '已售出过（疑似回流或复制）',
-    not_in_registry: '未登记（疑似假冒）',
-    damaged: '破损',
-    other: '其他原因',
-  },
-  en: {
-    foreign: 'Not on this delivery note',
-    recalled: 'Recalled',
-    withdrawn: 'Withdrawn',
-    blocked: 'Stolen, destroyed or locked',
-    expired: 'Expired',
-    already_sold: 'Sold before (resold or copied pack)',
-    not_in_registry: 'Not registered (possible fake)',
-    damaged: 'Damaged',
-    other: 'Other reason',
-  },
-};
+export { receiptExceptionNames as exceptionNames } from '../shell/receipt-exceptions.js';
 
 export const PUT_ASIDE_REASONS: readonly PutAsideReason[] = [
   'damaged',
