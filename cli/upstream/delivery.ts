@@ -1,9 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, VeritermError } from '../../terminal/errors.js';
-import { createLogger } from '../../terminal/logger.js';
 import { type CommandModule, parseCommandOrHelp } from '../args.js';
-import { CONNECTION_FLAGS, CONNECTION_OPTIONS, connection } from './upstream.js';
+import { CONNECTION_FLAGS, CONNECTION_OPTIONS, connection, oneOffUpstream } from './upstream.js';
 
 const SEND_HELP = `Usage: veriterm upstream delivery send --broker URL --data DIR --store S --terminal T FILE
 
@@ -91,19 +90,7 @@ export const send: CommandModule = {
     } catch (error) {
       throw new UsageError(`veriterm upstream delivery send: ${file}: ${(error as Error).message}`);
     }
-    const { startUpstream } = await import('../../upstream/start-upstream.js');
-    // A one-off client, as `upstream command`: its own id, no shared ingest, no registry publishing.
-    const started = await startUpstream({
-      dataDir,
-      logger: createLogger({ level: 'warn' }),
-      options: {
-        ...options,
-        clientId: `vt-upstream-delivery-${process.pid}`,
-        sessionExpirySeconds: 0,
-        shareGroup: '',
-        publishRegistry: false,
-      },
-    });
+    const started = await oneOffUpstream(dataDir, options, 'delivery');
     const target = { storeId: values.store, terminalId: values.terminal };
     try {
       if (!(await connectedWithin(started.upstream, 15_000))) {

@@ -59,6 +59,30 @@ Revokes a terminal's enrolment: upstream refuses its records (alert revoked_term
 
 const COMMAND_NAMES = ['sync_now', 'rebirth', 'reload_config', 'request_logs', 'health'] as const;
 
+/**
+ * A one-off upstream client for a command that sends one message and waits for its answer
+ * (`upstream command`, `upstream delivery send`): its own client id, no persistent session, no
+ * shared ingest subscription, no registry publishing.
+ */
+export async function oneOffUpstream(
+  dataDir: string,
+  options: ReturnType<typeof connection>['options'],
+  purpose: string,
+) {
+  const { startUpstream } = await import('../../upstream/start-upstream.js');
+  return startUpstream({
+    dataDir,
+    logger: createLogger({ level: 'warn' }),
+    options: {
+      ...options,
+      clientId: `vt-upstream-${purpose}-${process.pid}`,
+      sessionExpirySeconds: 0,
+      shareGroup: '',
+      publishRegistry: false,
+    },
+  });
+}
+
 export function connection(values: Record<string, string | string[] | boolean | undefined>, usage: string) {
   const broker = values.broker as string | undefined;
   const data = values.data as string | undefined;
@@ -222,19 +246,7 @@ export const command: CommandModule = {
       );
     }
     const { dataDir, options } = connection(values, COMMAND_HELP);
-    const { startUpstream } = await import('../../upstream/start-upstream.js');
-    // A one-off client: its own id, no shared ingest, no registry publishing.
-    const started = await startUpstream({
-      dataDir,
-      logger: createLogger({ level: 'warn' }),
-      options: {
-        ...options,
-        clientId: `vt-upstream-cmd-${process.pid}`,
-        sessionExpirySeconds: 0,
-        shareGroup: '',
-        publishRegistry: false,
-      },
-    });
+    const started = await oneOffUpstream(dataDir, options, 'cmd');
     try {
       const result = await started.upstream.sendCommand(
         { storeId: values.store, terminalId: values.terminal },
