@@ -45,8 +45,8 @@ export async function signIn(demo: RunningDemo, role: 'cashier' | 'manager'): Pr
  * pallets, the two loose units and the recalled one (checked in, flagged), closed complete. The
  * store then holds its 15 units on hand.
  */
-export async function receiveDemoDelivery(demo: RunningDemo): Promise<void> {
-  const clerk = apiAs(demo, await signIn(demo, 'cashier'));
+export async function receiveDemoDelivery(demo: RunningDemo, token: string): Promise<void> {
+  const clerk = apiAs(demo, token);
   const base = `/api/v1/receiving/deliveries/${DEMO_DELIVERY_ID}`;
   const labels = demo.receivingLabels;
   const scans = [
@@ -57,11 +57,12 @@ export async function receiveDemoDelivery(demo: RunningDemo): Promise<void> {
   for (const l of scans) expect((await clerk.post(`${base}/scan`, { data: l.data })).status).toBe(200);
   const closed = await clerk.post(`${base}/close`, { outcome: 'complete' });
   expect(closed.status, JSON.stringify(closed.body)).toBe(200);
-  expect(total(await stockRows(demo), 'onHand')).toBe(15);
+  expect(total(await stockRows(demo, token), 'onHand')).toBe(15);
 }
 
-export async function stockRows(demo: RunningDemo): Promise<ProductStockView[]> {
-  const res = await apiAs(demo, await signIn(demo, 'cashier')).get('/api/v1/stock');
+/** Stock per product (GET /api/v1/stock), read with a cashier's token (sign-ins are rate limited). */
+export async function stockRows(demo: RunningDemo, token: string): Promise<ProductStockView[]> {
+  const res = await apiAs(demo, token).get('/api/v1/stock');
   expect(res.status).toBe(200);
   return res.body.data as ProductStockView[];
 }

@@ -1,10 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ShipmentParams, ShipmentView, StockScanAnswerView } from '../../../terminal/http/wire-types.js';
 import { tailOf } from '../receiving/Counts.js';
-import { playSound } from '../receiving/sounds.js';
-import { useWedge } from '../receiving/use-wedge.js';
 import { ApiFailure } from '../shell/api.js';
 import { type Locale, translator } from '../shell/i18n.js';
+import { playSound } from '../shell/sounds.js';
+import { useWedge } from '../shell/use-wedge.js';
 import { kindNames, outReasonNames, stockMessages } from './messages.js';
 import { ScanTools } from './ScanTools.js';
 import { ShipmentForm } from './ShipmentForm.js';

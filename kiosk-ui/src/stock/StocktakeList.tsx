@@ -41,6 +41,7 @@ export function StocktakeList(props: {
   };
   const choose = () => {
     if (products) return setProducts(undefined);
+    setChosen(new Set());
     stockApi.counts().then((rows) => setProducts(rows.filter((r) => r.onHand > 0)), props.onFailed);
   };
   const toggle = (key: string) => {

@@ -6,10 +6,10 @@ import type {
   StocktakeReportView,
 } from '../../../terminal/http/wire-types.js';
 import { ApprovalForm } from '../checkout/ApprovalForm.js';
-import { playSound } from '../receiving/sounds.js';
-import { useWedge } from '../receiving/use-wedge.js';
 import { ApiFailure } from '../shell/api.js';
 import { type Locale, translator } from '../shell/i18n.js';
+import { playSound } from '../shell/sounds.js';
+import { useWedge } from '../shell/use-wedge.js';
 import { DifferenceList } from './DifferenceList.js';
 import { countsOf, linesOf } from './differences.js';
 import { stockMessages } from './messages.js';
@@ -253,7 +253,7 @@ export function StocktakeScreen(props: {
               {t('cancel')}
             </button>
             <button type="submit" class="rc-primary" disabled={busy || reason.trim() === ''}>
-              {t('accept')}
+              {t('approve')}
             </button>
           </div>
         </form>
