@@ -164,9 +164,10 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('stock page on a handheld 
     await settled();
     expect(await counts()).toEqual({ scanned: 15, expected: 15, missing: 1, extra: 1, bad: 1 });
     expect(await page.textContent('.rc-banner')).toContain('Stocktake closed');
-    // Scans after the close change nothing.
-    await page.keyboard.type(U[11]!, { delay: 2 });
-    await page.keyboard.press('Enter');
+    // A scan after the close changes nothing, and says so with the buzz.
+    await wedgeScan(U[11]!);
+    expect(await sounds()).toEqual({ ok: 8, problem: 3 });
+    expect(await page.textContent('.rc-banner')).toContain('Closed: that scan was not counted');
     expect(await counts()).toEqual({ scanned: 15, expected: 15, missing: 1, extra: 1, bad: 1 });
 
     // The differences as CSV: the missing and the extra unit, and the bad one.
@@ -273,6 +274,9 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('stock page on a handheld 
     expect(await page.textContent('.rc-banner')).toContain('Shipment closed');
     expect(await page.getAttribute('.rc-page', 'data-audio')).toBe('web-audio');
     await shots('ship-closed');
+    await wedgeScan(U[10]!); // after the close: not shipped
+    expect(await page.textContent('.rc-banner')).toContain('Closed: that scan was not counted');
+    expect(await count('units')).toBe(1);
     expect(await axeViolations(page)).toEqual([]);
 
     rows = await stockRows(demo, reader);

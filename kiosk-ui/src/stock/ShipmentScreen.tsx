@@ -81,7 +81,12 @@ export function ShipmentScreen(props: { locale: Locale; onSessionEnded: () => vo
     });
   };
   const onScan = (data: string) => {
-    if (!id || view?.state !== 'open') return;
+    if (!id || !view) return;
+    if (view.state !== 'open') {
+      setError(t('scanClosed'));
+      playSound('problem');
+      return;
+    }
     const removal = mode.current;
     if (removal) setRemoving(false);
     step(() => (removal ? stockApi.removeFromShipment(id, [data]) : stockApi.scanShipment(id, [data])));
@@ -157,6 +162,7 @@ export function ShipmentScreen(props: { locale: Locale; onSessionEnded: () => vo
       ) : (
         <div class="rc-banner" data-ok="closed" role="status">
           <strong>{view.state === 'cancelled' ? t('shipCancelled') : t('shipClosed')}</strong>
+          {error && <span class="rc-error">{error}</span>}
           {view.recordId && <small>{t('record', { id: view.recordId })}</small>}
         </div>
       )}

@@ -78,7 +78,12 @@ export function StocktakeScreen(props: {
   }, [id]);
 
   const onScan = (data: string) => {
-    if (session?.state !== 'open') return;
+    if (session?.state !== 'open') {
+      // A scan on a closed count: the buzz and a word, so the clerk does not think it counted.
+      setError(t('scanClosed'));
+      playSound('problem');
+      return;
+    }
     pending.current++;
     queue.current = queue.current.then(async () => {
       setBusy(true);

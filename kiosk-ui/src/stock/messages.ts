@@ -31,6 +31,7 @@ type Key =
   | 'csv'
   | 'accept'
   | 'approve'
+  | 'scanClosed'
   | 'stateIs'
   | 'acceptTitle'
   | 'acceptReason'
@@ -112,6 +113,7 @@ export const stockMessages: Catalogue<Key> = {
     csv: '下载差异CSV',
     accept: '确认差异（经理）',
     approve: '确认差异',
+    scanClosed: '已结束：这次扫描没有计入',
     stateIs: '状态：{state}',
     acceptTitle: '经理确认差异',
     acceptReason: '原因',
@@ -192,6 +194,7 @@ export const stockMessages: Catalogue<Key> = {
     csv: 'Download differences (CSV)',
     accept: 'Accept differences (manager)',
     approve: 'Accept',
+    scanClosed: 'Closed: that scan was not counted',
     stateIs: 'State: {state}',
     acceptTitle: 'Manager accepts the differences',
     acceptReason: 'Reason',
