@@ -50,9 +50,13 @@ export function StocktakeScreen(props: {
   const [sheet, setSheet] = useState<'none' | 'close' | 'accept'>('none');
   const [approvalError, setApprovalError] = useState('');
   const [reason, setReason] = useState('');
-  // Scans run one after another in the order they were read; the report is read when they drain.
+  const [refreshing, setRefreshing] = useState(false);
+  // Scans run one after another in the order they were read; the report is read when they drain,
+  // beside the queue (a whole-store report is a pass over stock on hand: scans must not wait for
+  // it) and one at a time: scans answered meanwhile ask for one more read after it.
   const queue = useRef<Promise<void>>(Promise.resolve());
   const pending = useRef(0);
+  const reporting = useRef({ running: false, again: false });
 
   const failed = (e: unknown) => {
     if (e instanceof ApiFailure && e.status === 401) return props.onSessionEnded();
@@ -77,6 +81,27 @@ export function StocktakeScreen(props: {
     load().catch(failed);
   }, [id]);
 
+  const refresh = () => {
+    const r = reporting.current;
+    if (r.running) {
+      r.again = true;
+      return;
+    }
+    r.running = true;
+    setRefreshing(true);
+    void (async () => {
+      do {
+        r.again = false;
+        try {
+          setReport(await stockApi.report(id));
+        } catch (e) {
+          failed(e);
+        }
+      } while (r.again);
+      r.running = false;
+      setRefreshing(false);
+    })();
+  };
   const onScan = (data: string) => {
     if (session?.state !== 'open') {
       // A scan on a closed count: the buzz and a word, so the clerk does not think it counted.
@@ -92,7 +117,7 @@ export function StocktakeScreen(props: {
         setAnswer(a);
         setError('');
         playSound(soundOf(a!));
-        if (pending.current === 1) setReport(await stockApi.report(id));
+        if (pending.current === 1) refresh();
       } catch (e) {
         failed(e);
       } finally {
@@ -166,7 +191,7 @@ export function StocktakeScreen(props: {
       class="rc-delivery-screen st-stocktake"
       data-session={id}
       data-state={session.state}
-      data-busy={busy}
+      data-busy={busy || refreshing}
     >
       <div class="rc-title">
         <button type="button" class="rc-back" onClick={props.onBack} aria-label={t('back')}>
