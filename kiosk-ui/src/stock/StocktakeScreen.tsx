@@ -1,22 +1,23 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type {
+  AcceptView,
   StockAdjustmentPayload,
   StockScanAnswerView,
   StockSessionView,
   StocktakeReportView,
 } from '../../../terminal/http/wire-types.js';
-import { ApprovalForm } from '../checkout/ApprovalForm.js';
 import { ApiFailure } from '../shell/api.js';
 import { type Locale, translator } from '../shell/i18n.js';
 import { playSound } from '../shell/sounds.js';
 import { useWedge } from '../shell/use-wedge.js';
+import { AcceptSheet } from './AcceptSheet.js';
 import { DifferenceList } from './DifferenceList.js';
 import { countsOf, linesOf } from './differences.js';
 import { stockMessages } from './messages.js';
 import { ScanTools } from './ScanTools.js';
 import { StockBanner, soundOf } from './StockBanner.js';
 import { scopeText } from './StocktakeList.js';
-import { downloadCsv, stockApi, withManager } from './stock-api.js';
+import { downloadCsv, stockApi } from './stock-api.js';
 import { Tiles } from './Tiles.js';
 
 /** Difference lines shown on the handheld; the CSV has every one. */
@@ -48,8 +49,6 @@ export function StocktakeScreen(props: {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const [sheet, setSheet] = useState<'none' | 'close' | 'accept'>('none');
-  const [approvalError, setApprovalError] = useState('');
-  const [reason, setReason] = useState('');
   const [refreshing, setRefreshing] = useState(false);
   // Scans run one after another in the order they were read; the report is read when they drain,
   // beside the queue (a whole-store report is a pass over stock on hand: scans must not wait for
@@ -147,32 +146,13 @@ export function StocktakeScreen(props: {
       await stockApi.closeStocktake(id);
       await load();
     });
-  const accepted = async (result: { skipped: unknown[] }) => {
+  const accepted = async (result: AcceptView) => {
     setSkipped(result.skipped.length);
-    setReason('');
-    setApprovalError('');
     await load();
-  };
-  const acceptAsManager = () => act(async () => accepted(await stockApi.accept(id, reason.trim())));
-  const approve = async (a: { user: string; pin: string; reason: string }) => {
-    setBusy(true);
-    try {
-      await accepted(
-        await withManager(a.user, a.pin, (token) => stockApi.accept(id, a.reason.trim(), token)),
-      );
-      setSheet('none');
-      setError('');
-      playSound('ok');
-    } catch (e) {
-      const refused =
-        e instanceof ApiFailure && ['bad_credentials', 'not_manager', 'forbidden'].includes(e.code);
-      if (e instanceof ApiFailure && e.status === 429) setApprovalError(t('approvalThrottled'));
-      else if (refused) setApprovalError(t('approvalRefused'));
-      else setApprovalError(e instanceof ApiFailure ? t('failed', { message: e.message }) : t('offline'));
-      playSound('problem');
-    } finally {
-      setBusy(false);
-    }
+    setSheet('none');
+    setError('');
+    setAnswer(undefined);
+    playSound('ok');
   };
 
   if (!session)
@@ -259,50 +239,15 @@ export function StocktakeScreen(props: {
           )}
         </div>
       )}
-      {session.state === 'closed' && sheet === 'accept' && props.role === 'manager' && (
-        <form
-          class="rc-close st-accept-sheet"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void acceptAsManager();
-          }}
-        >
-          <h2>{t('acceptTitle')}</h2>
-          <label>
-            {t('acceptReason')}
-            <textarea
-              name="accept-reason"
-              rows={2}
-              maxLength={500}
-              value={reason}
-              onInput={(e) => setReason(e.currentTarget.value)}
-            />
-          </label>
-          <div class="rc-actions">
-            <button type="button" onClick={() => setSheet('none')}>
-              {t('cancel')}
-            </button>
-            <button type="submit" class="rc-primary" disabled={busy || reason.trim() === ''}>
-              {t('approve')}
-            </button>
-          </div>
-        </form>
-      )}
-      {session.state === 'closed' && sheet === 'accept' && props.role === 'cashier' && (
-        <div class="st-approval">
-          <ApprovalForm
-            locale={props.locale}
-            title={t('acceptTitle')}
-            needReason
-            submitLabel={t('approve')}
-            error={approvalError}
-            onSubmit={approve}
-            onCancel={() => {
-              setSheet('none');
-              setApprovalError('');
-            }}
-          />
-        </div>
+      {session.state === 'closed' && sheet === 'accept' && (
+        <AcceptSheet
+          locale={props.locale}
+          role={props.role}
+          stocktakeId={id}
+          onAccepted={accepted}
+          onFailed={failed}
+          onCancel={() => setSheet('none')}
+        />
       )}
       <DifferenceList locale={props.locale} lines={lines} total={total} />
       {open && <ScanTools locale={props.locale} onScan={onScan} />}
