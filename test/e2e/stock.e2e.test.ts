@@ -80,11 +80,17 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('stock page on a handheld 
   /** The page is idle: every scan answered and the live report read after it. */
   const settled = () => page.waitForSelector('[data-busy="false"]');
 
-  /** A handheld's scanner: keys typed fast with no field focused, then Enter; waits for the sound. */
-  async function wedgeScan(data: string): Promise<void> {
+  /**
+   * A handheld's scanner: keys typed fast with no field focused (nothing at all, or the button just
+   * tapped: its Enter must not press it again), then Enter; waits for the sound.
+   */
+  async function wedgeScan(data: string, focused: 'nothing' | 'button' = 'nothing'): Promise<void> {
     const before = await sounds();
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('BODY');
+    if (focused === 'nothing')
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe(
+      focused === 'nothing' ? 'BODY' : 'BUTTON',
+    );
     await page.keyboard.type(data, { delay: 2 });
     await page.keyboard.press('Enter');
     await waitSound(before);
@@ -250,7 +256,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('stock page on a handheld 
     await page.waitForSelector('.st-shipment[data-state="open"]');
 
     await wedgeScan(U[13]!);
-    expect(await page.textContent('.rc-banner')).toContain('Unit · Added: 1 units');
+    expect(await page.textContent('.rc-banner')).toContain('Unit added (1)');
     await wedgeScan(U[12]!); // the wrong box
     await wedgeScan(U[11]!); // lost at the stocktake: not on hand, refused
     expect(await page.getAttribute('.rc-banner', 'data-ok')).toBe('false');
@@ -267,6 +273,15 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('stock page on a handheld 
     expect(await count('units')).toBe(1);
     expect(await page.locator('.st-unit').count()).toBe(1);
     expect(await page.getAttribute('.st-unit', 'data-key')).toBe(U[13]);
+    // The same mistake undone by scanning: "remove a scan", then the box (the button keeps focus).
+    await wedgeScan(U[12]!);
+    expect(await count('units')).toBe(2);
+    await page.click('.st-remove-mode');
+    expect(await page.textContent('.rc-mode-hint')).toContain('Scan what to take out of this shipment');
+    await wedgeScan(U[12]!, 'button');
+    expect(await page.textContent('.rc-banner')).toContain('Unit removed (1)');
+    expect(await page.getAttribute('.st-remove-mode', 'aria-pressed')).toBe('false');
+    expect(await count('units')).toBe(1);
 
     await page.click('.st-ship-close');
     await page.click('form.st-ship-close-sheet button.rc-primary');

@@ -13,9 +13,9 @@ function headOf(a: StockScanAnswerView, locale: Locale): string {
     case 'extra':
       return t('extraUnit');
     case 'added':
-      return `${target} · ${t('added', { n: a.units })}`;
+      return t('added', { target, n: a.units });
     case 'removed':
-      return `${target} · ${t('removed', { n: a.units })}`;
+      return t('removed', { target, n: a.units });
     case 'refused':
       return t('refused');
     case 'already_scanned':
