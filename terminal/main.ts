@@ -310,7 +310,7 @@ async function composeTerminal(
     }),
     receivingRoutes({ ...receiving, demoLabels: parts.receivingDemoLabels ?? [] }),
     operationsRoutes({ metrics: operations.metrics, health, registry, refreshHealth }),
-    stockRoutes(stock),
+    stockRoutes(stock, ledger),
     ...(typeof parts.plugins === 'function' ? parts.plugins(core) : (parts.plugins ?? [])),
   ];
   const app = await createHttpServer({

@@ -45,6 +45,7 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     ...demo.samples.map((s) => `    ${s.expect.padEnd(13)} ${JSON.stringify(s.data)}`),
     `  receiving (handheld page): ${demo.terminal.url}/receiving, demo delivery labels:`,
     ...demo.receivingLabels.map((l) => `    ${l.kind.padEnd(13)} ${JSON.stringify(l.data)}`),
+    `  stocktake and shipping out (handheld page): ${demo.terminal.url}/stock (receive the demo delivery first)`,
     ...(isLoopback(host)
       ? []
       : [

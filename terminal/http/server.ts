@@ -25,7 +25,7 @@ import type { WsClientMessage, WsMessage } from './wire-types.js';
 export type { HttpDeps, HttpPlugin } from './http-deps.js';
 
 /** SPA routes served with index.html (the app shell picks the page). */
-const PAGES = ['/', '/checkout', '/manager', '/receiving'];
+const PAGES = ['/', '/checkout', '/manager', '/receiving', '/stock'];
 
 /**
  * The terminal's HTTP server: JSON API under /api/v1, WebSocket push at /api/v1/ws, the kiosk-ui

@@ -20,6 +20,8 @@ export type { AlertKind, RecordType } from '../ledger/types.js';
 export type { PrintJobKind, PrintJobState } from '../printing/job-states.js';
 /** Manager page API (/api/v1/manager/…). */
 export type * from '../receiving/overview-types.js';
+/** Stock API (/api/v1/stock, /api/v1/stocktakes/…, /api/v1/shipments/…). */
+export type * from '../stock/stock-wire.js';
 export type { VerdictReason } from '../verify/reasons.js';
 export type { Verdict, VerdictKind } from '../verify/types.js';
 export type { Role } from './auth/roles.js';

@@ -11,14 +11,14 @@ import { ApiFailure } from '../shell/api.js';
 import { type Locale, translator } from '../shell/i18n.js';
 import { useScanField } from '../shell/scan-field.js';
 import { fromFieldText } from '../shell/scan-keys.js';
+import { playSound } from '../shell/sounds.js';
+import { useWedge } from '../shell/use-wedge.js';
 import { connectWs } from '../shell/ws.js';
 import { CloseSheet } from './CloseSheet.js';
 import { Counts, ScanBanner } from './Counts.js';
 import { ExceptionList } from './ExceptionList.js';
 import { outcomeNames, PUT_ASIDE_REASONS, reasonNames, receivingMessages } from './messages.js';
 import { receivingApi } from './receiving-api.js';
-import { playSound } from './sounds.js';
-import { useWedge } from './use-wedge.js';
 
 type Mode = 'scan' | 'open' | 'aside';
 

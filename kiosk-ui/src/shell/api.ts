@@ -24,15 +24,16 @@ export class ApiFailure extends Error {
 }
 
 /**
- * Calls the terminal's JSON API with the session token; resolves to `data` or throws ApiFailure.
- * A 401 clears the stored token (session expired) so pages fall back to their sign-in.
+ * Calls the terminal's JSON API with the session token (or `token`: a manager's approval for one
+ * call); resolves to `data` or throws ApiFailure. A 401 on the session token clears it (session
+ * expired) so pages fall back to their sign-in.
  */
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; signal?: AbortSignal } = {},
+  init: { method?: string; body?: unknown; signal?: AbortSignal; token?: string } = {},
 ): Promise<T> {
   const headers: Record<string, string> = {};
-  const token = getToken();
+  const token = init.token ?? getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
@@ -49,7 +50,7 @@ export async function api<T>(
   const body = (await res.json().catch(() => undefined)) as ApiResponse<T> | undefined;
   if (!body) throw new ApiFailure('bad_response', `HTTP ${res.status}`, res.status);
   if (body.status === 'error') {
-    if (res.status === 401) setToken(undefined);
+    if (res.status === 401 && init.token === undefined) setToken(undefined);
     throw new ApiFailure(body.error.code, body.error.message, res.status);
   }
   return body.data;

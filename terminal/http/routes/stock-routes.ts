@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { VeritermError } from '../../errors.js';
+import type { LedgerRecord } from '../../ledger/types.js';
 import { STOCK_OUT_KINDS, STOCK_OUT_REASONS } from '../../ledger/types.js';
 import { stockCsv } from '../../receiving/stock.js';
 import { MAX_SCANS_PER_CALL } from '../../stock/stock-scan.js';
@@ -106,7 +107,11 @@ const ok = (reply: FastifyReply, data: unknown, status = 200) =>
  * chain-wide state. Every body is checked before a service runs; services are the composition
  * root's (`stockServices`), this file builds none.
  */
-export function stockRoutes(services: StockServices): HttpPlugin {
+export function stockRoutes(
+  services: StockServices,
+  /** The ledger, for a closed stocktake's signed records (GET …/records); without it that route is absent. */
+  ledger?: { record(id: string): LedgerRecord | undefined },
+): HttpPlugin {
   const { stocktakes, shipments, store, reads } = services;
   return (app: FastifyInstance) => {
     const cashier = { preHandler: requireRole('cashier') };
@@ -149,6 +154,16 @@ export function stockRoutes(services: StockServices): HttpPlugin {
         run(() => stocktakes.report(id)),
       );
     });
+    // What a closed stocktake said when it closed (its report now would count the stock since)
+    // and what its acceptance adjusted: the handheld shows them when it opens a closed stocktake.
+    if (ledger)
+      app.get('/api/v1/stocktakes/:id/records', cashier, async (request, reply) => {
+        const id = idOf(request);
+        const s = run(() => stocktakes.session(id));
+        const payload = (recordId: string | null) =>
+          recordId === null ? undefined : ledger.record(recordId)?.payload;
+        return ok(reply, { stocktake: payload(s.recordId), adjustment: payload(s.acceptedRecordId) });
+      });
     app.get('/api/v1/stocktakes/:id/csv', cashier, async (request, reply) => {
       const id = idOf(request);
       const csv = run(() => stocktakes.csv(id));

@@ -1,8 +1,9 @@
 /**
  * The two sounds a clerk hears without looking (Web Audio, OscillatorNode): `ok` one short high
- * beep, `problem` a falling two-tone buzz. Every sound played is counted on the page root
- * (`data-sounds-ok`, `data-sounds-problem`, `data-last-sound`, `data-audio`) so a browser test can check them;
- * a browser without Web Audio (or one that refuses it) still counts, silently.
+ * beep, `problem` a falling two-tone buzz (the handheld pages: /receiving, /stock). Every sound
+ * played is counted on the page root, its <main> (`data-sounds-ok`, `data-sounds-problem`,
+ * `data-last-sound`, `data-audio`), so a browser test can check them; a browser without Web Audio
+ * (or one that refuses it) still counts, silently.
  */
 export type SoundKind = 'ok' | 'problem';
 
@@ -34,10 +35,7 @@ const TONES: Record<SoundKind, { type: OscillatorType; notes: [number, number, n
   },
 };
 
-export function playSound(
-  kind: SoundKind,
-  root: HTMLElement | null = document.querySelector('.rc-page'),
-): void {
+export function playSound(kind: SoundKind, root: HTMLElement | null = document.querySelector('main')): void {
   if (root) {
     const attr = kind === 'ok' ? 'soundsOk' : 'soundsProblem';
     root.dataset[attr] = String(Number(root.dataset[attr] ?? '0') + 1);

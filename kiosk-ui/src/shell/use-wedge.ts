@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { KioskSettings } from '../../../terminal/http/wire-types.js';
 import { WedgeCapture } from '../kiosk/wedge.js';
-import { api } from '../shell/api.js';
+import { api } from './api.js';
 
 let settings: Promise<KioskSettings['wedge'] | undefined> | undefined;
 /** The terminal's keyboard-wedge settings (GS substitute), read once per page. */

@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../../terminal/config/schema.js';
+import { HealthModel } from '../../../terminal/health/health-model.js';
+import { AuthService } from '../../../terminal/http/auth/auth-service.js';
+import { stockRoutes } from '../../../terminal/http/routes/stock-routes.js';
+import { createHttpServer } from '../../../terminal/http/server.js';
+import { WsHub } from '../../../terminal/http/ws-hub.js';
+import { KioskReports } from '../../../terminal/lanes/kiosk-reports.js';
+import { silentLogger } from '../../../terminal/logger.js';
+import { StockReads } from '../../../terminal/stock/stock-reads.js';
+import { QueryLog } from '../../../terminal/verify/query-log.js';
+import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
+import { StockRig } from '../../helpers/stock-fixture.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+import { call } from '../checkout/http-fixture.js';
+
+/**
+ * GET /api/v1/stocktakes/:id/records, which the /stock page reads when it opens a closed
+ * stocktake: the signed `stocktake` record's differences as they were at the close (not today's
+ * stock) and the manager's adjustment once accepted. Cashier-level like the CSV; kiosk, anonymous
+ * and made-up callers are refused; a bad or unknown id is named.
+ */
+let tmp: ReturnType<typeof makeTempDir>;
+let rig: StockRig;
+let app: FastifyInstance;
+let url: string;
+let reads: StockReads;
+const tokens = { kiosk: tok(), cashier: tok(), manager: tok() };
+
+function tok(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+beforeAll(async () => {
+  tmp = makeTempDir('vt-stocktake-records-');
+  rig = StockRig.create(tmp.dir);
+  const units = Array.from({ length: 6 }, (_, i) => cn20(i));
+  expect(rig.import(signNote(noteOf({ deliveryId: 'D-1', units }), rig.keys.privateKey)).ok).toBe(true);
+  const s = rig.session('D-1');
+  for (const u of units) s.scan(u);
+  s.close({ outcome: 'complete' });
+  // Counts and reports come from the reads thread's own connection to the same file.
+  reads = new StockReads({ store: rig.stock, stocktakes: rig.stocktakes }, rig.file);
+  const config = configSchema.parse({
+    http: { host: '127.0.0.1', port: 0 },
+    auth: {
+      tokens: (['kiosk', 'cashier', 'manager'] as const).map((role) => ({
+        name: `${role}-token`,
+        role,
+        sha256: createHash('sha256').update(tokens[role]).digest('hex'),
+      })),
+    },
+  });
+  app = await createHttpServer({
+    config,
+    logger: silentLogger(),
+    verifier: {} as never,
+    reports: new KioskReports({ queryLog: new QueryLog(rig.db), alerts: rig.ledger, storeId: 's1' }),
+    health: new HealthModel(),
+    auth: new AuthService(config.auth),
+    hub: new WsHub(),
+    demoSamples: [],
+    plugins: [
+      stockRoutes(
+        { store: rig.stock, stocktakes: rig.stocktakes, shipments: rig.shipments, reads },
+        rig.ledger,
+      ),
+    ],
+  });
+  url = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await app?.close();
+  await reads?.close();
+  rig?.close();
+  tmp?.cleanup();
+});
+
+const as = (role: keyof typeof tokens | undefined) => ({
+  get: (path: string) => call(url, 'GET', path, undefined, role && tokens[role]),
+  post: (path: string, body: unknown = {}) => call(url, 'POST', path, body, role && tokens[role]),
+});
+
+describe('stocktake records', () => {
+  it('answers nothing while open, the closing differences once closed, and the adjustment once accepted', async () => {
+    const id = (await as('cashier').post('/api/v1/stocktakes', { scope: 'all' })).body.data.id as string;
+    await as('cashier').post(`/api/v1/stocktakes/${id}/scans`, {
+      codes: [cn20(0), cn20(1), cn20(2), cn20(3), cn20(4), cn20(77)],
+    });
+    expect(await as('cashier').get(`/api/v1/stocktakes/${id}/records`)).toMatchObject({
+      status: 200,
+      body: { data: {} },
+    });
+    expect((await as('cashier').get(`/api/v1/stocktakes/${id}/records`)).body.data.stocktake).toBeUndefined();
+
+    await as('cashier').post(`/api/v1/stocktakes/${id}/close`);
+    const closed = await as('cashier').get(`/api/v1/stocktakes/${id}/records`);
+    expect(closed.body.data.stocktake).toMatchObject({
+      stocktakeId: id,
+      expected: 6,
+      found: 5,
+      missing: { '6900001': [cn20(5).slice(7)] },
+      extra: { notReceived: { '6900001': [cn20(77).slice(7)] } },
+    });
+    expect(closed.body.data.adjustment).toBeUndefined();
+
+    await as('manager').post(`/api/v1/stocktakes/${id}/accept`, { reason: 'count' });
+    const accepted = await as('cashier').get(`/api/v1/stocktakes/${id}/records`);
+    expect(accepted.body.data.adjustment).toMatchObject({
+      stocktakeId: id,
+      approvedBy: 'manager-token',
+      reason: 'count',
+      out: { '6900001': [cn20(5).slice(7)] },
+      in: { '6900001': [cn20(77).slice(7)] },
+    });
+    // The record still says what the close found, though stock has been adjusted since.
+    expect(accepted.body.data.stocktake).toEqual(closed.body.data.stocktake);
+    const now = await as('cashier').get(`/api/v1/stocktakes/${id}/report`);
+    expect(now.body.data.missing).toEqual({});
+  });
+
+  it('refuses kiosk, anonymous and made-up callers; names a bad or unknown id', async () => {
+    const id = (await as('cashier').post('/api/v1/stocktakes', { scope: 'all' })).body.data.id as string;
+    expect((await as('kiosk').get(`/api/v1/stocktakes/${id}/records`)).status).toBe(403);
+    expect((await as(undefined).get(`/api/v1/stocktakes/${id}/records`)).status).toBe(403);
+    expect((await call(url, 'GET', `/api/v1/stocktakes/${id}/records`, undefined, 'made-up')).status).toBe(
+      401,
+    );
+    expect(await as('cashier').get('/api/v1/stocktakes/not-an-id/records')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'bad_request', message: expect.stringContaining('ULID') } },
+    });
+    expect(await as('cashier').get('/api/v1/stocktakes/01JEX0000000000000000000ZZ/records')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'session_unknown' } },
+    });
+    // A shipment's id is not a stocktake's.
+    const shipment = await as('manager').post('/api/v1/shipments', {
+      kind: 'destruction',
+      reason: 'expired',
+    });
+    expect(
+      (await as('cashier').get(`/api/v1/stocktakes/${shipment.body.data.id as string}/records`)).status,
+    ).toBe(404);
+  });
+});
