@@ -232,3 +232,30 @@ export class TransferForwarder {
     this.timers.add(timer);
   };
 }
+
+/**
+ * The transfer notes kept in an upstream database, for `veriterm upstream deliveries` (read only: no
+ * migration); those to or from `storeId` when given. Empty when this upstream never kept one.
+ */
+export function readTransferNotes(db: SqliteDatabase, filter: { storeId?: string } = {}): TransferNoteRow[] {
+  const has = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'up_transfer_notes'").get();
+  if (!has) return [];
+  const where = filter.storeId === undefined ? '' : 'WHERE to_store = @storeId OR from_store = @storeId';
+  return db
+    .prepare(`SELECT ${COLUMNS} FROM up_transfer_notes ${where} ORDER BY created_at, record_id`)
+    .all(filter.storeId === undefined ? {} : { storeId: filter.storeId }) as TransferNoteRow[];
+}
+
+/** One line per transfer note, as `veriterm upstream deliveries` prints it. */
+export function transferNoteLine(t: TransferNoteRow): string {
+  const to = `${t.toStore}/${t.terminalId ?? '?'}`;
+  const state =
+    t.state === 'delivered'
+      ? 'delivered'
+      : t.state === 'refused'
+        ? `refused (${t.code}): ${t.message ?? ''}`
+        : t.terminalId === null
+          ? 'pending: no receiving terminal known (set transfers.receivingTerminals)'
+          : `pending: sent ${t.attempts} time(s), no answer yet`;
+  return `${t.deliveryId}  ${t.fromStore}/${t.fromTerminal} → ${to}  ${t.units} units  ${state}`;
+}

@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { list as deliveriesList } from '../../../cli/upstream/delivery.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { createLogger } from '../../../terminal/logger.js';
@@ -53,12 +55,12 @@ describe('TransferForwarder', () => {
     timeout: () => void;
   };
 
-  function rig(options: Partial<TransferOptions> = {}) {
+  function rig(options: Partial<TransferOptions> = {}, dbFile?: string) {
     const calls: Call[] = [];
     const statuses = new Map<string, unknown>();
     const forwarder = new TransferForwarder(
       {
-        db: openDatabase(join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`)),
+        db: openDatabase(dbFile ?? join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`)),
         logger,
         statuses: () => statuses,
         deliveries: {
@@ -219,5 +221,43 @@ describe('TransferForwarder', () => {
       deliveryId: 'ASN-1',
     });
     expect(forwarder.list()[0]).toMatchObject({ state: 'pending' });
+  });
+
+  it('`veriterm upstream deliveries` lists transfer notes with their state (text and JSON, by store)', async () => {
+    const dir = mkdtempSync(join(tmp.dir, 'up-'));
+    const { all } = shippedRecords();
+    const first = shippedRecords();
+    const { calls, forwarder } = rig({ receivingTerminals: { s2: 'T2' } }, join(dir, 'upstream.db'));
+    forwarder.noteAccepted('s1', 't1', all);
+    calls[0]!.answer({ status: 'accepted' });
+    await until(() => forwarder.list()[0]?.state === 'delivered', 'delivered');
+    // A second shop's transfer to a store without a known terminal.
+    const other = {
+      ...first.transfer,
+      id: 'rec-other',
+      payload: { ...first.transfer.payload, toStoreId: 's7' },
+    };
+    forwarder.noteAccepted('s1', 't1', [other]);
+    const run = async (argv: string[]) => {
+      const stdout = new PassThrough();
+      let out = '';
+      stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      const code = await deliveriesList.run(['--data', dir, ...argv], {
+        stdout,
+        stderr: new PassThrough(),
+        stdin: new PassThrough(),
+      });
+      return { code, out };
+    };
+    const text = await run([]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/TR-\S+ {2}s1\/t1 → s2\/T2 {2}2 units {2}delivered/);
+    expect(text.out).toMatch(/TR-\S+ {2}s1\/t1 → s7\/\? {2}2 units {2}pending: no receiving terminal known/);
+    const json = JSON.parse((await run(['--json', '--store', 's7'])).out) as {
+      transfers: { toStore: string }[];
+    };
+    expect(json.transfers.map((t) => t.toStore)).toEqual(['s7']);
   });
 });
