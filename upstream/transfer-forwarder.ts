@@ -2,6 +2,7 @@ import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import type { Logger } from '../terminal/logger.js';
 import type { DeliveryOutcome } from '../terminal/sync/protocol.js';
+import { isTopicLevel } from '../terminal/sync/topics.js';
 import type { DeliverySender, DeliveryTarget } from './delivery-send.js';
 import { transferNoteBody } from './transfer-note.js';
 
@@ -122,6 +123,13 @@ export class TransferForwarder {
         continue;
       }
       const body = note.body as { deliveryId: string; units: string[] };
+      // A record is signed by an enrolled terminal, not necessarily by a careful one: a store id
+      // that cannot be a topic level, or the shipping store itself, is kept refused, never sent.
+      const wrong = !isTopicLevel(note.storeId)
+        ? `toStoreId ${JSON.stringify(note.storeId)} is not a store id`
+        : note.storeId === fromStore
+          ? `toStoreId ${note.storeId} is the shipping store`
+          : undefined;
       const added = this.q.insert.run(
         r.id,
         body.deliveryId,
@@ -132,7 +140,13 @@ export class TransferForwarder {
         JSON.stringify(body),
         new Date().toISOString(),
       ).changes;
-      if (added === 1) this.attempt(r.id);
+      if (added === 1 && wrong) {
+        this.q.settle.run('refused', 'bad_transfer', wrong, r.id);
+        this.deps.logger.warn(
+          { recordId: r.id, fromStore, fromTerminal },
+          `transfer note not sent: ${wrong}`,
+        );
+      } else if (added === 1) this.attempt(r.id);
     }
   }
 

@@ -260,4 +260,23 @@ describe('TransferForwarder', () => {
     };
     expect(json.transfers.map((t) => t.toStore)).toEqual(['s7']);
   });
+
+  it('a transfer to a store id that is no topic level, or to the shipping store, is kept refused and never sent', () => {
+    const { transfer } = shippedRecords();
+    const { calls, forwarder } = rig({ receivingTerminals: { 's2/T2/cmd': 'T2', s1: 'T1' } });
+    const to = (id: string, toStoreId: string) => ({
+      ...transfer,
+      id,
+      payload: { ...transfer.payload, toStoreId },
+    });
+    forwarder.noteAccepted('s1', 't1', [to('r-topic', 's2/T2/cmd'), to('r-wild', '#'), to('r-self', 's1')]);
+    expect(calls).toEqual([]);
+    expect(forwarder.list().map((t) => [t.recordId, t.state, t.code])).toEqual(
+      expect.arrayContaining([
+        ['r-topic', 'refused', 'bad_transfer'],
+        ['r-wild', 'refused', 'bad_transfer'],
+        ['r-self', 'refused', 'bad_transfer'],
+      ]),
+    );
+  });
 });
