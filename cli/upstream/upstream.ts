@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
+import { isTopicLevel } from '../../terminal/sync/topics.js';
 import { type CommandIo, type CommandModule, parseCommandOrHelp } from '../args.js';
 import { untilSignal } from '../signals.js';
 
@@ -25,6 +26,9 @@ ${CONNECTION_OPTIONS}
   --no-share             plain subscriptions (brokers without $share, e.g. aedes)
   --no-publish-registry  ingest only (when another worker publishes registry deltas)
   --embedded-broker      start an in-process aedes broker on the --broker URL's port first
+  --receiving-terminal STORE=TERMINAL
+                         the terminal that receives STORE's transfer notes (repeatable; default: the
+                         store's only terminal known by its status; docs/stock.md "Transfers end to end")
   --db URL               postgres://user@host:5432/db: store on PostgreSQL (several workers on several
                          machines share it; schema migrated on start) instead of DIR/upstream.db;
                          also env VERITERM_UPSTREAM_DB; the password from PGPASSWORD
@@ -110,8 +114,23 @@ const RUN_FLAGS = {
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
+  'receiving-terminal': { type: 'string', multiple: true },
   db: { type: 'string' },
 } as const;
+
+/** `--receiving-terminal STORE=TERMINAL` values → `transfers.receivingTerminals`; a bad one is named. */
+export function receivingTerminals(values: readonly string[] = []): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const [store, terminal, ...rest] = v.split('=');
+    if (!store || !terminal || rest.length > 0 || !isTopicLevel(store) || !isTopicLevel(terminal))
+      throw new UsageError(
+        `veriterm upstream: --receiving-terminal ${JSON.stringify(v)}: expected STORE=TERMINAL (ids of A-Z a-z 0-9 _ . -)`,
+      );
+    out[store] = terminal;
+  }
+  return out;
+}
 
 /** `veriterm upstream acl`: the broker's ACL file. */
 export const acl: CommandModule = {
@@ -229,6 +248,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const { dataDir, options } = connection(values, RUN_HELP);
+  const transfers = receivingTerminals(values['receiving-terminal']);
+  if (Object.keys(transfers).length > 0)
+    Object.assign(options, { transfers: { receivingTerminals: transfers } });
   const logger = createLogger();
   const { startUpstream } = await import('../../upstream/start-upstream.js');
   let stopBroker: (() => Promise<void>) | undefined;

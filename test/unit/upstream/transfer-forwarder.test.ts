@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { list as deliveriesList } from '../../../cli/upstream/delivery.js';
+import { receivingTerminals } from '../../../cli/upstream/upstream.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { createLogger } from '../../../terminal/logger.js';
@@ -278,5 +279,12 @@ describe('TransferForwarder', () => {
         ['r-self', 'refused', 'bad_transfer'],
       ]),
     );
+  });
+
+  it('`veriterm upstream run --receiving-terminal STORE=TERMINAL` names each store’s terminal; a bad value is named', () => {
+    expect(receivingTerminals(['S2=T-back', 'S3=T1'])).toEqual({ S2: 'T-back', S3: 'T1' });
+    expect(receivingTerminals()).toEqual({});
+    for (const bad of ['S2', 'S2=', '=T1', 'S2=T1=x', 'S/2=T1', 'S2=T#'])
+      expect(() => receivingTerminals([bad])).toThrow(/--receiving-terminal .*expected STORE=TERMINAL/);
   });
 });
