@@ -71,7 +71,8 @@ const TRANSIENT = new Set(['store_failed', 'replayed']);
 export class TransferForwarder {
   private readonly q;
   private readonly sending = new Set<string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** The retry scheduled per store id (see onStatus). */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly unrouted = new Set<string>();
   private stopped = false;
 
@@ -169,7 +170,7 @@ export class TransferForwarder {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
 
@@ -237,13 +238,20 @@ export class TransferForwarder {
   /** Upstream's `status`: a terminal came online, its store's unanswered notes go again after `retryDelayMs`. */
   readonly onStatus = (s: { storeId: string; terminalId: string; doc: unknown }): void => {
     if ((s.doc as { state?: unknown } | undefined)?.state !== 'online' || this.stopped) return;
+    // Terminals republish their status now and then: one retry scheduled per store at a time.
+    if (this.timers.has(s.storeId)) return;
     const pending = this.q.pendingOf.all(s.storeId) as { recordId: string }[];
     if (pending.length === 0 || this.receivingTerminal(s.storeId) !== s.terminalId) return;
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      for (const { recordId } of pending) this.attempt(recordId);
+      this.timers.delete(s.storeId);
+      // A note sent within the last retryDelayMs (its first send, or a retry) is given that long.
+      const before = new Date(Date.now() - this.options.retryDelayMs).toISOString();
+      for (const { recordId } of this.q.pendingOf.all(s.storeId) as { recordId: string }[]) {
+        const row = this.q.row.get(recordId) as TransferNoteRow | undefined;
+        if (!row?.lastSentAt || row.lastSentAt <= before) this.attempt(recordId);
+      }
     }, this.options.retryDelayMs);
-    this.timers.add(timer);
+    this.timers.set(s.storeId, timer);
   };
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { list as deliveriesList } from '../../../cli/upstream/delivery.js';
 import { receivingTerminals } from '../../../cli/upstream/upstream.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
@@ -286,5 +286,36 @@ describe('TransferForwarder', () => {
     expect(receivingTerminals()).toEqual({});
     for (const bad of ['S2', 'S2=', '=T1', 'S2=T1=x', 'S/2=T1', 'S2=T#'])
       expect(() => receivingTerminals([bad])).toThrow(/--receiving-terminal .*expected STORE=TERMINAL/);
+  });
+
+  it('status republished while online: one retry per store at a time, a note sent within retryDelayMs waits', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { all } = shippedRecords();
+      const second = shippedRecords();
+      const { calls, forwarder, online } = rig({ receivingTerminals: { s2: 'T2' }, retryDelayMs: 10_000 });
+      forwarder.noteAccepted('s1', 't1', all);
+      calls[0]!.timeout();
+      await vi.advanceTimersByTimeAsync(1);
+      for (let i = 0; i < 5; i++) online('s2', 'T2');
+      await vi.advanceTimersByTimeAsync(4_000);
+      // A second transfer arrives and is sent (no answer yet) before the retry fires.
+      forwarder.noteAccepted('s1', 't1', [second.transfer]);
+      calls[1]!.timeout();
+      await vi.advanceTimersByTimeAsync(6_000);
+      // One retry for the five statuses, of the first note only (the second was sent 6 s ago).
+      expect(calls.map((c) => c.body.deliveryId)).toEqual([
+        calls[0]!.body.deliveryId,
+        calls[1]!.body.deliveryId,
+        calls[0]!.body.deliveryId,
+      ]);
+      calls[2]!.answer({ status: 'already_imported' });
+      online('s2', 'T2');
+      await vi.advanceTimersByTimeAsync(10_001);
+      expect(calls.map((c) => c.body.deliveryId).slice(3)).toEqual([calls[1]!.body.deliveryId]);
+      forwarder.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
