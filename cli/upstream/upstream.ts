@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
-import { isTopicLevel } from '../../terminal/sync/topics.js';
 import { type CommandIo, type CommandModule, parseCommandOrHelp } from '../args.js';
 import { untilSignal } from '../signals.js';
+import { receivingTerminals } from './receiving-terminals.js';
 
 export const CONNECTION_OPTIONS = `Options:
   --broker URL           mqtt://host:1883 or mqtts://host:8883 (required)
@@ -110,27 +110,13 @@ export const CONNECTION_FLAGS = {
 const RUN_FLAGS = {
   ...CONNECTION_FLAGS,
   'client-id': { type: 'string' },
+  'receiving-terminal': { type: 'string', multiple: true },
   'share-group': { type: 'string' },
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
-  'receiving-terminal': { type: 'string', multiple: true },
   db: { type: 'string' },
 } as const;
-
-/** `--receiving-terminal STORE=TERMINAL` values → `transfers.receivingTerminals`; a bad one is named. */
-export function receivingTerminals(values: readonly string[] = []): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const [store, terminal, ...rest] = v.split('=');
-    if (!store || !terminal || rest.length > 0 || !isTopicLevel(store) || !isTopicLevel(terminal))
-      throw new UsageError(
-        `veriterm upstream: --receiving-terminal ${JSON.stringify(v)}: expected STORE=TERMINAL (ids of A-Z a-z 0-9 _ . -)`,
-      );
-    out[store] = terminal;
-  }
-  return out;
-}
 
 /** `veriterm upstream acl`: the broker's ACL file. */
 export const acl: CommandModule = {
@@ -248,12 +234,12 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   if (!parsed) return 0;
   const { values } = parsed;
   const { dataDir, options } = connection(values, RUN_HELP);
-  const transfers = receivingTerminals(values['receiving-terminal']);
-  if (Object.keys(transfers).length > 0)
-    Object.assign(options, { transfers: { receivingTerminals: transfers } });
   const logger = createLogger();
   const { startUpstream } = await import('../../upstream/start-upstream.js');
   let stopBroker: (() => Promise<void>) | undefined;
+  const transfers = receivingTerminals(values['receiving-terminal']);
+  if (Object.keys(transfers).length > 0)
+    Object.assign(options, { transfers: { receivingTerminals: transfers } });
   if (values['embedded-broker']) {
     const { startEmbeddedBroker } = await import('../../upstream/embedded-broker.js');
     const { issueEmbeddedLogins } = await import('../../upstream/embedded-broker-setup.js');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { list as deliveriesList } from '../../../cli/upstream/delivery.js';
-import { receivingTerminals } from '../../../cli/upstream/upstream.js';
+import { receivingTerminals } from '../../../cli/upstream/receiving-terminals.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { createLogger } from '../../../terminal/logger.js';
