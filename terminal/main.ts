@@ -36,6 +36,7 @@ import { getProfile } from './receipts/profiles.js';
 import { ReceivingOverview } from './receiving/receiving-overview.js';
 import { ReceivedUnits } from './receiving/unit-receipt.js';
 import type { RegistryReader } from './registry/types.js';
+import { MovedOutUnits } from './stock/moved-out.js';
 import { stockServices } from './stock/stock-services.js';
 import type { Sync } from './sync/create-sync.js';
 import { createTerminalSync } from './sync/for-terminal.js';
@@ -182,6 +183,8 @@ async function composeTerminal(
     ledger,
     queryLog,
     ...(receivedUnits ? { receiving: receivedUnits } : {}),
+    // Units this store destroyed, shipped out or lost are refused at once (docs/stock.md).
+    stock: new MovedOutUnits(ledgerDb),
     config: { ...config.verify, timeZone: config.terminal.timeZone },
   });
   const health = new HealthModel();

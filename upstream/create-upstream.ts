@@ -29,6 +29,7 @@ import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from '
 import { revocationSubscription } from './revocation-protocol.js';
 import type { UpstreamStorage } from './storage/contract.js';
 import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
+import { TransferForwarder } from './transfer-forwarder.js';
 
 export interface UpstreamDeps {
   /** Where records, alerts, unit events and enrolments live (storage/contract.ts). */
@@ -65,6 +66,8 @@ export interface Upstream {
   readonly publisher: RegistryPublisher;
   /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` lists them. */
   readonly deliveries: DeliverySender;
+  /** Transfer notes owed to receiving stores and their state (upstream/transfer-forwarder.ts). */
+  readonly transfers: TransferForwarder;
   /** Whether this worker holds the publisher lease (publishes registry deltas) now. */
   publishing(): boolean;
   readonly events: EventEmitter<UpstreamEvents>;
@@ -209,6 +212,13 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       publish(topic, payload, { qos: 1, messageExpirySeconds }),
     onOutcome: (target, outcome) => events.emit('deliveryOutcome', { ...target, ...outcome }),
   });
+  // Transfers owe the receiving store a delivery note (docs/stock.md "Transfers end to end").
+  const transfers = new TransferForwarder(
+    { db: deliveryLog.db, deliveries, logger: log, statuses: () => statuses },
+    options.transfers,
+  );
+  events.on('status', transfers.onStatus);
+  events.on('deliveryOutcome', transfers.onOutcome);
   let leaseTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   /** Takes the publisher lease when it is free; on taking it, publishes what the last holder left. */
@@ -326,6 +336,11 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
         deliveryLog.noteRecords(storeId, terminalId, result.accepted);
       } catch (error) {
         log.error({ err: error, storeId, terminalId }, 'receipts and diversion alerts not noted');
+      }
+      try {
+        transfers.noteAccepted(storeId, terminalId, result.accepted);
+      } catch (error) {
+        log.error({ err: error, storeId, terminalId }, 'transfer notes not kept');
       }
       events.emit('ingested', { storeId, terminalId, ...result });
     });
@@ -497,6 +512,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     storage,
     publisher,
     deliveries,
+    transfers,
     publishing: () => options.publishRegistry && storage.publisherLease.held(),
     events,
     terminalStatus: () => statuses,
@@ -554,6 +570,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
       clearTimeout(retryTimer);
+      transfers.stop();
       await settle();
       await ingestChain;
       await link.stop();

@@ -68,6 +68,27 @@ export const upstreamOptionsSchema = z.object({
       perSecond: z.number().positive().default(100),
     })
     .prefault({}),
+  /**
+   * Transfer notes (upstream/transfer-forwarder.ts, docs/stock.md "Transfers end to end"): the note a
+   * `stock_out` transfer owes the receiving store goes to `receivingTerminals[storeId]`, else to the
+   * store's only terminal known by its status (else it waits, logged, until one is known).
+   */
+  transfers: z
+    .strictObject({
+      /** Store id → the terminal that receives its transfers (the back door). @default {} */
+      receivingTerminals: z.record(z.string(), z.string().min(1)).default({}),
+      /** An unanswered note is sent again this long after its terminal's status says online. @default 15000 */
+      retryDelayMs: z.number().int().nonnegative().default(15_000),
+      /** How long one send waits for the terminal's outcome. @default 60000 */
+      timeoutMs: z.number().int().positive().default(60_000),
+      /** How long a transfer note is valid and queued at the broker. @default 14 days */
+      ttlMs: z
+        .number()
+        .int()
+        .positive()
+        .default(14 * 86_400_000),
+    })
+    .prefault({}),
   /** Largest accepted (inflated) record batch. @default 16777216 */
   maxBatchBytes: z
     .number()

@@ -23,7 +23,9 @@ const LIST_HELP = `Usage: veriterm upstream deliveries --data DIR [--store S] [-
 
 The delivery notes this upstream sent (outcome per note) with the goods receipts the stores sent
 back (accepted units, exceptions), receipts of deliveries imported from a file at the store, and
-the diversion alerts (a unit sold where it was never checked in).
+the diversion alerts (a unit sold where it was never checked in). Transfer notes (a store's
+transfer to another, docs/stock.md) are listed first with their state: delivered, pending
+(not answered yet, or no receiving terminal known) or refused.
 `;
 
 /** Largest note file read (a terminal's default sync.deliveries.maxNoteBytes). */
@@ -141,12 +143,19 @@ export const list: CommandModule = {
     if (!existsSync(dbFile)) throw new UsageError(`veriterm upstream deliveries: no ${dbFile}`);
     const { openDatabase } = await import('../../terminal/db/open-database.js');
     const { DeliveryLog } = await import('../../upstream/delivery-log.js');
+    const { readTransferNotes, transferNoteLine } = await import('../../upstream/transfer-forwarder.js');
     const db = openDatabase(dbFile);
     try {
-      const listing = new DeliveryLog(db).list(values.store ? { storeId: values.store } : {});
+      const filter = values.store ? { storeId: values.store } : {};
+      const listing = new DeliveryLog(db).list(filter);
+      const transfers = readTransferNotes(db, filter);
       if (values.json) {
-        io.stdout.write(`${JSON.stringify(listing)}\n`);
+        io.stdout.write(`${JSON.stringify({ ...listing, transfers })}\n`);
         return 0;
+      }
+      if (transfers.length > 0) {
+        io.stdout.write('transfer notes (stock_out transfers owed to the receiving store):\n');
+        for (const t of transfers) io.stdout.write(`  ${transferNoteLine(t)}\n`);
       }
       const receiptLine = (r: (typeof listing.otherReceipts)[number]) =>
         `    receipt ${r.outcome}: ${r.acceptedUnits} of ${r.expectedUnits} units accepted, ${r.exceptions} exceptions (${r.storeId}/${r.terminalId} seq ${r.seq}, ${r.at})\n`;

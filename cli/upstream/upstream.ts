@@ -4,6 +4,7 @@ import { UsageError } from '../../terminal/errors.js';
 import { createLogger } from '../../terminal/logger.js';
 import { type CommandIo, type CommandModule, parseCommandOrHelp } from '../args.js';
 import { untilSignal } from '../signals.js';
+import { receivingTerminals } from './receiving-terminals.js';
 
 export const CONNECTION_OPTIONS = `Options:
   --broker URL           mqtt://host:1883 or mqtts://host:8883 (required)
@@ -25,6 +26,9 @@ ${CONNECTION_OPTIONS}
   --no-share             plain subscriptions (brokers without $share, e.g. aedes)
   --no-publish-registry  ingest only (when another worker publishes registry deltas)
   --embedded-broker      start an in-process aedes broker on the --broker URL's port first
+  --receiving-terminal STORE=TERMINAL
+                         the terminal that receives STORE's transfer notes (repeatable; default: the
+                         store's only terminal known by its status; docs/stock.md "Transfers end to end")
   --db URL               postgres://user@host:5432/db: store on PostgreSQL (several workers on several
                          machines share it; schema migrated on start) instead of DIR/upstream.db;
                          also env VERITERM_UPSTREAM_DB; the password from PGPASSWORD
@@ -133,6 +137,7 @@ export const CONNECTION_FLAGS = {
 const RUN_FLAGS = {
   ...CONNECTION_FLAGS,
   'client-id': { type: 'string' },
+  'receiving-terminal': { type: 'string', multiple: true },
   'share-group': { type: 'string' },
   'no-share': { type: 'boolean' },
   'no-publish-registry': { type: 'boolean' },
@@ -144,7 +149,7 @@ const RUN_FLAGS = {
 } as const;
 
 /** `--feed-port`/`--feed-token-file` (both or neither) as startUpstream's `feed`. */
-function feedOptions(values: Record<string, string | boolean | undefined>) {
+function feedOptions(values: Record<string, string | string[] | boolean | undefined>) {
   const port = values['feed-port'] as string | undefined;
   const tokenFile = values['feed-token-file'] as string | undefined;
   if (port === undefined && tokenFile === undefined) {
@@ -272,6 +277,9 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const logger = createLogger();
   const { startUpstream } = await import('../../upstream/start-upstream.js');
   let stopBroker: (() => Promise<void>) | undefined;
+  const transfers = receivingTerminals(values['receiving-terminal']);
+  if (Object.keys(transfers).length > 0)
+    Object.assign(options, { transfers: { receivingTerminals: transfers } });
   if (values['embedded-broker']) {
     const { startEmbeddedBroker } = await import('../../upstream/embedded-broker.js');
     const { issueEmbeddedLogins } = await import('../../upstream/embedded-broker-setup.js');

@@ -71,7 +71,7 @@ export function decideLine(
   quantity?: number,
   receiving: ReceivingMode = 'off',
 ): LineDecision {
-  const decision = decideSplit(verdict, override, quantity);
+  const decision = leftStock(verdict, decideSplit(verdict, override, quantity));
   // Receiving adds a flag, not a verdict (DESIGN.md "Verdicts"): only a unit code (a product-only
   // code names no unit) on a line that is not refused for its verdict. `received` is set by the
   // verifier whenever the mode is not off, so its absence means "never checked in here".
@@ -103,6 +103,25 @@ export function decideLine(
 }
 
 const NOT_RECEIVED = 'not received by this store (never checked in from a delivery)';
+
+const LEFT_STOCK = {
+  destroyed: ['destroyed_here', 'Destroyed by this store: not for sale'],
+  transferred: ['shipped_out', 'Transferred to another store: not for sale here'],
+  returned_to_supplier: ['shipped_out', 'Returned to the supplier: not for sale here'],
+  lost: ['lost_here', 'Written off as lost at a stocktake: a manager finds it back in stock first'],
+} as const;
+
+/**
+ * A unit this store's own stock says left it (`verdict.leftStock`: destroyed, shipped out, lost) is
+ * refused whatever its verdict allows, with no alert: the store itself moved it, so its code turning
+ * up again is a stock question for the manager, not evidence of a copied code. A line already
+ * refused keeps its refusal (and its alert: a unit sold elsewhere since is still a clone).
+ */
+function leftStock(verdict: Verdict, decision: LineDecision): LineDecision {
+  if (!verdict.leftStock || decision.outcome === 'refused') return decision;
+  const [reason, message] = LEFT_STOCK[verdict.leftStock.move];
+  return splitRefusal(decision, reason, message);
+}
 
 /** The decision from the verdict and a split-pack quantity, before receiving's flag. */
 function decideSplit(verdict: Verdict, override?: Approval, quantity?: number): LineDecision {

@@ -2,6 +2,7 @@ import { VeritermError } from '../errors.js';
 import type { StockOutKind, StockOutPayload, StockOutReason, UnitKeysByProduct } from '../ledger/payloads.js';
 import type { LedgerRecord } from '../ledger/types.js';
 import { unitStockOf } from '../receiving/stock.js';
+import { isTopicLevel } from '../sync/topics.js';
 import {
   addByProduct,
   checkBatch,
@@ -228,6 +229,11 @@ function checkRequest(r: StockOutRequest, ownStore: string | undefined): Shipmen
   if (r.reason === 'other' && !r.note?.trim()) throw fail("reason 'other' needs a note saying why");
   if (r.kind === 'transfer') {
     if (!r.toStoreId?.trim()) throw fail('a transfer needs toStoreId: the store that receives the units');
+    // Upstream sends the receiving store its note on vt/{toStoreId}/…: an id that is not one topic level can never arrive.
+    if (!isTopicLevel(r.toStoreId))
+      throw fail(
+        `toStoreId ${JSON.stringify(r.toStoreId)}: expected a store id (1 to 64 of A-Z a-z 0-9 _ . -)`,
+      );
     if (r.toStoreId === ownStore)
       throw fail(`toStoreId ${r.toStoreId} is this store: transfer to another store`);
   } else if (r.toStoreId !== undefined) throw fail(`toStoreId is for transfers only, not ${r.kind}`);

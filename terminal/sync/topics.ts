@@ -94,7 +94,10 @@ export function upstreamSubscriptions(group: string | undefined): {
     registryRequests: share('vt/+/+/registry/req'),
     ledgerRequests: share('vt/+/+/ledger/req'),
     cmdResults: share('vt/+/+/cmd/result'),
-    deliveryResults: share('vt/+/+/deliveries/result'),
+    // Not shared: only the worker that sent a note waits for its outcome and holds its row in the
+    // delivery log (a local database); others ignore it. Shared, half the outcomes of two workers
+    // went to the one that did not send (send timed out, transfer notes stayed pending).
+    deliveryResults: 'vt/+/+/deliveries/result',
     // Status is retained and small: every worker keeps the whole picture, so it is not shared.
     status: 'vt/+/+/status',
   };

@@ -33,6 +33,8 @@ export interface PolicyInput {
   today: string;
   history: CheckHistory;
   config: PolicyConfig;
+  /** This store destroyed the unit (its own stock move, before any registry delta says so). */
+  destroyedHere?: boolean;
 }
 
 /**
@@ -152,6 +154,8 @@ export function decideVerdict(input: PolicyInput): Verdict {
       return make('already_sold', 'sold_upstream', { sold });
     }
   }
+  // Destroyed here: a settled fact as final as the registry's `destroyed` (which says it later).
+  if (input.destroyedHere && parse.kind !== 'gtin') return make('destroyed', 'destroyed_here');
   // Step 3: the code disagrees with its registered unit (possible clone).
   if (mismatch) return make('unknown', mismatchReason(mismatch));
 

@@ -13,6 +13,7 @@ export const POLICY_REASONS = [
   'status_withdrawn',
   'status_stolen',
   'status_destroyed',
+  'destroyed_here',
   'status_locked',
   'batch_recalled',
   'sold_upstream',

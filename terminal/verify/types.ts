@@ -68,6 +68,12 @@ export interface ReceivedInfo {
   at?: string;
 }
 
+/** A unit's move out of this store's stock (terminal/stock `stock_moves`) and the record's sequence. */
+export interface LeftStock {
+  move: 'destroyed' | 'transferred' | 'returned_to_supplier' | 'lost';
+  seq: number;
+}
+
 export interface Verdict {
   verdict: VerdictKind;
   /** Machine reason, e.g. `registry_stale`, `no_serial`, `product_not_covered`, `batch_recalled`. */
@@ -96,6 +102,12 @@ export interface Verdict {
    * on a unit code then means "not received here" (checkout flags `not_received`).
    */
   received?: ReceivedInfo;
+  /**
+   * Set when this store's own stock says the unit left it (destroyed, transferred, returned to
+   * the supplier, written off as lost): checkout refuses the line (`destroyed_here`, `shipped_out`,
+   * `lost_here`) without a clone alert, before upstream's registry delta says anything.
+   */
+  leftStock?: LeftStock;
   history: CheckHistory;
   /** ISO time of this check. */
   checkedAt: string;

@@ -3,7 +3,7 @@ import type { LocalLedgerView } from '../ledger/types.js';
 import type { LookupResult, RegistryReader } from '../registry/types.js';
 import { decideVerdict, type PolicyConfig, type PolicyMoment, policyMoment } from './policy.js';
 import type { QueryLog } from './query-log.js';
-import type { Verdict } from './types.js';
+import type { LeftStock, Verdict } from './types.js';
 
 export interface VerifierConfig extends PolicyConfig {
   /** IANA zone whose calendar day decides expiry. @default the system zone */
@@ -28,6 +28,12 @@ export interface VerifierDeps {
     /** `of` for a basket in one go: unit key → receipt (absent: on no note). */
     ofMany?(units: readonly { key: string; productKey: string }[]): Map<string, UnitReceiptView>;
   };
+  /**
+   * The store's own stock moves (terminal/stock `MovedOutUnits`): a unit destroyed, shipped out or
+   * lost here is refused at checkout at once (docs/stock.md "Checkout reads stock"). One indexed
+   * lookup per unit code. Absent (a kiosk-only terminal): no lookup.
+   */
+  stock?: { of(key: string, productKey: string): LeftStock | undefined };
   config: VerifierConfig;
   clock?: () => Date;
 }
@@ -142,6 +148,7 @@ export class Verifier {
     const { registry, queryLog, config } = this.#deps;
     let lookup: LookupResult = {};
     let key: string | undefined;
+    const leftStock = this.#leftStock(parsed);
     if (parsed.ok) {
       key = parsed.key;
       lookup = registry.lookup(parsed.key);
@@ -158,12 +165,14 @@ export class Verifier {
       localReturn: this.#localReturn(key, lookup, at.localWriteOff),
       moment: at.moment,
       today: at.today,
+      ...(leftStock?.move === 'destroyed' ? { destroyedHere: true } : {}),
       history: withUpstream(
         key === undefined || options.history === false ? { checksHere: 0 } : queryLog.history(key),
         lookup,
       ),
       config,
     });
+    if (leftStock) verdict.leftStock = leftStock;
     const split = this.#splitState(key, lookup);
     if (split) verdict.split = split;
     if (parsed.ok && parsed.kind !== 'gtin') this.#addReceived(verdict, parsed, at.receipts);
@@ -180,6 +189,14 @@ export class Verifier {
     }
     // The verdict is this call's own object: the id goes on it rather than on a copy.
     return Object.assign(verdict, { checkId });
+  }
+
+  /** The unit's move out of this store's stock, if it left (product-only codes name no unit). */
+  #leftStock(parsed: ParseResult): LeftStock | undefined {
+    const stock = this.#deps.stock;
+    if (!stock || !parsed.ok || parsed.kind === 'gtin') return undefined;
+    const productKey = this.#deps.productKeyOf(parsed);
+    return productKey === undefined ? undefined : stock.of(parsed.key, productKey);
   }
 
   /** A basket's unit codes' receipts in one statement, when receiving is on and can batch. */

@@ -152,6 +152,9 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     batch_mismatch: '批号与登记不符（疑似假冒）',
     expiry_mismatch: '有效期与登记不符（疑似假冒）',
     not_received: '本店未收货（疑似窜货）',
+    destroyed_here: '本店已销毁，不能销售',
+    shipped_out: '已从本店调出或退回供应商，不能销售',
+    lost_here: '盘点时已记为丢失，请交经理处理',
   },
   en: {
     genuine: 'Genuine',
@@ -173,6 +176,9 @@ export const reasonText: Record<'zh-CN' | 'en', Record<string, string>> = {
     batch_mismatch: 'Batch differs from the registry (possible counterfeit)',
     expiry_mismatch: 'Use-by date differs from the registry (possible counterfeit)',
     not_received: 'Not received by this store (possible diversion)',
+    destroyed_here: 'Destroyed by this store: not for sale',
+    shipped_out: 'Shipped out of this store (transfer or return to supplier): not for sale',
+    lost_here: 'Written off as lost at a stocktake: ask a manager',
   },
 };
 

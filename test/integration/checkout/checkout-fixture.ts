@@ -16,6 +16,7 @@ import type {
   RegistryUnit,
   UnitStatus,
 } from '../../../terminal/registry/types.js';
+import { MovedOutUnits } from '../../../terminal/stock/moved-out.js';
 import { QueryLog, Verifier } from '../../../terminal/verify/index.js';
 
 /**
@@ -178,6 +179,8 @@ export interface TerminalOptions {
   registry?: RegistryReader;
   /** `receiving.mode`, wired as the composition root does (verifier lookup + checkout flag). @default 'off' */
   receivingMode?: ReceivingMode;
+  /** The store's own stock moves in the verifier, as the composition root wires them (docs/stock.md). @default false */
+  stockLookup?: boolean;
 }
 
 /** Opens (or reopens) the terminal whose files live in `dir`. */
@@ -203,6 +206,7 @@ export function openTerminal(options: TerminalOptions) {
     ledger,
     queryLog: new QueryLog(db),
     ...(receivedUnits ? { receiving: receivedUnits } : {}),
+    ...(options.stockLookup ? { stock: new MovedOutUnits(db) } : {}),
     config: {
       maxRegistryAgeMs: 3 * 86_400_000,
       expiredPolicy: options.expiredPolicy ?? 'block',

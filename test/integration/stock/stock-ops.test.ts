@@ -311,6 +311,9 @@ describe('shipping out', () => {
       rig.shipments.open({ reason: 'overstock', openedBy: 'm', ...r } as never);
     expect(open({ kind: 'transfer' })).toThrow(/toStoreId/);
     expect(open({ kind: 'transfer', toStoreId: 's1' })).toThrow(/is this store/);
+    // Upstream addresses the receiving store on vt/{toStoreId}/…: an id that is not one topic level is refused.
+    expect(open({ kind: 'transfer', toStoreId: 'S2/T2/cmd' })).toThrow(/expected a store id/);
+    expect(open({ kind: 'transfer', toStoreId: '#' })).toThrow(/expected a store id/);
     expect(open({ kind: 'return_to_supplier' })).toThrow(/supplierId/);
     expect(open({ kind: 'destruction', supplierId: 'x' })).toThrow(/returns to supplier only/);
     expect(open({ kind: 'destruction', reason: 'other' })).toThrow(/needs a note/);

@@ -13,6 +13,7 @@ import { loadOrCreateTerminalKey, TERMINAL_KEY_FILE } from '../../../terminal/id
 import { createLogger } from '../../../terminal/logger.js';
 import { pinRoot } from '../../../terminal/registry/pin.js';
 import { createUpstream, type SqliteUpstream } from '../../../upstream/create-upstream.js';
+import type { UpstreamOptionsInput } from '../../../upstream/options.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
 import { freePort } from '../../helpers/free-port.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
@@ -46,6 +47,8 @@ const httpLimits = validateConfig({ http: { limits: LIFTED_LIMITS } }).ok ? { li
 export interface StackOptions {
   staticDir?: string;
   terminalConfig?: Record<string, unknown>;
+  /** More reference-upstream options (e.g. `transfers`). */
+  upstreamOptions?: Partial<UpstreamOptionsInput>;
 }
 
 export interface Store {
@@ -140,6 +143,7 @@ export class StoreDayStack {
         clientId: `vt-upstream-${process.pid}`,
         deltaDebounceMs: 20,
         rescanMs: 1000,
+        ...options.upstreamOptions,
       },
     );
     // Cheap scrypt parameters: terminals restart often in a store day; production uses the defaults.
