@@ -77,16 +77,18 @@ export async function migratePostgres(
   pool: pg.Pool,
   steps: readonly string[] = PG_MIGRATIONS,
 ): Promise<number> {
-  await pool.query(
-    `CREATE TABLE IF NOT EXISTS veriterm_schema_migrations (
-       version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-  );
   const client = await pool.connect();
   try {
     for (;;) {
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        // Under the lock too: two workers starting on an empty database both creating it collide
+        // (IF NOT EXISTS does not make concurrent CREATE TABLE safe: pg_type's unique index).
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS veriterm_schema_migrations (
+             version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
         const { rows } = await client.query<{ v: number | null }>(
           'SELECT max(version) AS v FROM veriterm_schema_migrations',
         );
