@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +79,7 @@ export interface SimulationReport {
   /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
   alreadySoldMs: Percentiles;
   /** CPU while the fleet sold, as a share of one core (1 = one core busy); upstream: its workers together. */
-  cpu: { broker: number; upstream: number; terminals: number };
+  cpu: { broker: number; upstream: number; terminals: number; database?: number };
   durationS: number;
 }
 
@@ -101,6 +101,38 @@ function procCpuMs(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The database name of a postgres:// URL. */
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/**
+ * CPU (ms) of the PostgreSQL backends serving one database on this machine, by pid: a backend's
+ * process title is `postgres: … USER DATABASE HOST(PORT) STATE`. The server's shared background
+ * processes (WAL writer, checkpointer) serve every database and are not counted.
+ */
+function backendCpuMs(database: string): Map<number, number> {
+  const out = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!title.startsWith('postgres:') || !title.includes(` ${database} `)) continue;
+    const ms = procCpuMs(Number(pid));
+    if (ms !== undefined) out.set(Number(pid), ms);
+  }
+  return out;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -321,6 +353,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Clone flows still running (watching a kiosk): the fleet is not finished under them.
     const flows = new Set<Promise<unknown>>();
 
+    const dbName = options.database === undefined ? undefined : databaseName(options.database);
+    const dbCpuStart = dbName === undefined ? undefined : backendCpuMs(dbName);
     const cpuStart = { broker: procCpuMs(broker.pid), upstream: upstreamCpuMs() };
     const startedMs = Date.now();
     for (const w of workers) w.send({ type: 'start' } satisfies ToTerminals);
@@ -377,6 +411,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const w of workers) w.send({ type: 'stopSales' } satisfies ToTerminals);
     const salesEndMs = Date.now();
     const cpuEnd = { broker: procCpuMs(broker.pid), upstream: upstreamCpuMs() };
+    const dbCpuEnd = dbName === undefined ? undefined : backendCpuMs(dbName);
     // Clone pairs not started yet are dropped; those started finish (each watch is bounded).
     for (const t of cloneTimers) clearTimeout(t);
     await Promise.all([...flows]);
@@ -466,6 +501,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         upstream: share(cpuEnd.upstream, cpuStart.upstream),
         // Terminal processes report their whole run (connect included): an upper bound.
         terminals: reports.reduce((n, r) => n + r.cpuMs, 0) / windowMs,
+        ...(dbCpuStart && dbCpuEnd
+          ? {
+              database:
+                [...dbCpuEnd].reduce((n, [pid, ms]) => n + ms - (dbCpuStart.get(pid) ?? 0), 0) / windowMs,
+            }
+          : {}),
       },
       durationS: options.durationS,
     };
@@ -510,6 +551,7 @@ export function reportLines(r: SimulationReport): string[] {
     `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
     `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
     `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,
+    ...(r.cpu.database === undefined ? [] : [`simulate cpu_database ${cores(r.cpu.database)} cores`]),
     `simulate seed ${r.seed} -`,
   ];
 }

@@ -37,6 +37,8 @@ describe.skipIf(!ready)('veriterm upstream simulate --db --workers 2 (small)', (
       expect(report.clonesAlerted).toBe(2);
       expect(report.alreadySoldMs.count).toBe(2);
       expect(report.dbBytesPerRecord).toBeGreaterThan(0);
+      // The database's own backends were found and measured (they did work for the fleet).
+      expect(report.cpu.database).toBeGreaterThan(0);
       // A second run on the same (now used) database is refused before anything starts.
       await expect(
         runSimulation({ terminals: 2, stores: 1, salesPerSecond: 1, durationS: 1, database: database.url }),
