@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { openDatabase } from '../terminal/db/open-database.js';
+import { silentLogger } from '../terminal/logger.js';
 import { parseRoot } from '../terminal/registry/index.js';
 import { newEnrolmentCode, rootFingerprint } from './enrolment-protocol.js';
 import { EnrolmentStore } from './enrolment-store.js';
+import { PostgresUpstreamStorage } from './storage/postgres/pg-storage.js';
 
 export interface IssuedEnrolment {
   code: string;
@@ -32,5 +34,37 @@ export function issueEnrolment(input: {
     return { code: row.code, expiresAt: row.expiresAt, fingerprint: rootFingerprint(root) };
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The same for an upstream on PostgreSQL (`veriterm upstream --db`): the code goes into the shared
+ * database, where every worker's enrolment service looks it up (storage contract `issue`).
+ */
+export async function issueEnrolmentInPostgres(input: {
+  database: string;
+  rootFile: string;
+  storeId: string;
+  terminalId: string;
+  scope: string;
+  ttlMs?: number;
+}): Promise<IssuedEnrolment> {
+  const root = parseRoot(readFileSync(input.rootFile, 'utf8'));
+  const storage = await PostgresUpstreamStorage.open({
+    url: input.database,
+    logger: silentLogger(),
+    poolSize: 1,
+  });
+  try {
+    const row = await storage.enrolment.issue({
+      code: newEnrolmentCode(),
+      storeId: input.storeId,
+      terminalId: input.terminalId,
+      scope: input.scope,
+      ttlMs: input.ttlMs ?? 30 * 60_000,
+    });
+    return { code: row.code, expiresAt: row.expiresAt, fingerprint: rootFingerprint(root) };
+  } finally {
+    await storage.close();
   }
 }

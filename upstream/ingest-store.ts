@@ -4,6 +4,7 @@ import { decodePayload } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../terminal/sync/command-signing.js';
 import { EnforcementRecorder } from './enforcement/enforcement-recorder.js';
+import { sqliteEnforcementPort } from './enforcement/sqlite-enforcement.js';
 import { GENESIS_HASH } from './record-verify.js';
 import { type ChainCheck, checkChain, heldResult, startsBeyondTip } from './storage/chain-check.js';
 import {
@@ -174,9 +175,10 @@ export class IngestStore {
       advance: db.prepare('UPDATE up_terminals SET last_seq = ?, last_hash = ?, last_at = ? WHERE num = ?'),
     };
     this.enforcement = new EnforcementRecorder({
-      db,
-      publicKeyOf: (storeId, terminalId) => this.enrolment(storeId, terminalId)?.publicKey,
-      raise: (...alert) => this.alert(...alert),
+      port: sqliteEnforcementPort(db, {
+        publicKeyOf: (storeId, terminalId) => this.enrolment(storeId, terminalId)?.publicKey,
+        raise: (...alert) => this.alert(...alert),
+      }),
     });
   }
 

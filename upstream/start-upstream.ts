@@ -9,12 +9,14 @@ import { parseRoot } from '../terminal/registry/root.js';
 import { createUpstream, createUpstreamOn, type SqliteUpstream, type Upstream } from './create-upstream.js';
 import type { DeltaBuilder } from './delta-builder.js';
 import { jsonDeltaBuilder } from './delta-builder.js';
+import { type FeedReader, sqliteFeedReader } from './enforcement/feed-query.js';
 import { type FeedServer, readFeedToken, startFeedServer } from './enforcement/feed-server.js';
 import { startEnrolment } from './enrolment-start.js';
 import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
 import { brokerRevocationFor } from './revocation.js';
 import type { UpstreamStorage } from './storage/contract.js';
+import { postgresFeedReader } from './storage/postgres/pg-feed.js';
 import { PostgresUpstreamStorage } from './storage/postgres/pg-storage.js';
 import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
 
@@ -90,7 +92,7 @@ interface StartInput {
    * Without it, `{dataDir}/upstream.db` (SQLite, the embedded default).
    */
   database?: string | undefined;
-  /** The enforcement feed over HTTP (enforcement/feed-server.ts); off without it. SQLite engine only, for now. */
+  /** The enforcement feed over HTTP (enforcement/feed-server.ts), on either engine; off without it. */
   feed?: { port: number; host?: string; tokenFile: string };
 }
 
@@ -122,11 +124,6 @@ export async function openUpstreamStorage(input: {
 export async function startUpstream(input: StartInput & { database?: undefined }): Promise<StartedUpstream>;
 export async function startUpstream(input: StartInput): Promise<StartedUpstream<Upstream>>;
 export async function startUpstream(input: StartInput): Promise<StartedUpstream<Upstream>> {
-  // Clone detection and the feed's tables live in the SQLite engine (enforcement/): not on PostgreSQL yet.
-  if (input.database !== undefined && input.feed)
-    throw new Error(
-      'upstream: the enforcement feed (--feed-port) reads the SQLite engine only; run the feed without --db',
-    );
   mkdirSync(input.dataDir, { recursive: true });
   const commandKey = loadOrCreateCommandKey(input.dataDir);
   const brokerRevocation = brokerRevocationFor(input.dataDir);
@@ -162,11 +159,15 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
   for (const t of enrolled) await store.enrol(t.storeId, t.terminalId, t.publicKey);
   await upstream.start();
   // Its own read-only connection: nothing the HTTP side does can write to the upstream's database.
-  const feedDb = input.feed && openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db), { readonly: true });
+  const feedReader: FeedReader | undefined =
+    input.feed &&
+    (input.database === undefined
+      ? sqliteFeedReader(openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db), { readonly: true }))
+      : postgresFeedReader(input.database));
   const feed: FeedServer | undefined =
-    input.feed && feedDb
+    input.feed && feedReader
       ? await startFeedServer(
-          { db: feedDb, logger: input.logger },
+          { reader: feedReader, logger: input.logger },
           {
             port: input.feed.port,
             ...(input.feed.host ? { host: input.feed.host } : {}),
@@ -204,7 +205,7 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
     ...(feed ? { feedUrl: feed.url } : {}),
     async stop() {
       await feed?.stop();
-      feedDb?.close();
+      await feedReader?.close();
       await enrolment?.stop();
       await upstream.stop();
       await upstream.storage.close();

@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { UsageError, VeritermError } from '../../terminal/errors.js';
 import { type CommandModule, parseCommandOrHelp } from '../args.js';
 
-const ALERTS_HELP = `Usage: veriterm upstream alerts --data DIR [filters] [--format json|csv]
+const ALERTS_HELP = `Usage: veriterm upstream alerts (--data DIR | --db postgres://…) [filters] [--format json|csv]
 
 The enforcement feed: counterfeit signals upstream holds, in detection order, each with the signed
-records that prove it (clones: both write-offs). Reads DIR/upstream.db read-only.
+records that prove it (clones: both write-offs). Reads DIR/upstream.db read-only, or the PostgreSQL
+database of 'veriterm upstream --db' (--db, or env VERITERM_UPSTREAM_DB; read-only sessions).
 
 Filters:
   --since TIME, --until TIME   detection time (upstream's clock), ISO date or date-time;
@@ -47,6 +48,7 @@ export const alerts: CommandModule = {
       argv,
       {
         data: { type: 'string' },
+        db: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         kind: { type: 'string', multiple: true },
@@ -61,8 +63,18 @@ export const alerts: CommandModule = {
       { usage: ALERTS_HELP, io, allowPositionals: false },
     );
     if (!parsed) return 0;
-    const { data, format = 'json', limit, kind, ...filters } = parsed.values;
-    if (!data) throw new UsageError(`veriterm upstream alerts: missing --data DIR\n\n${ALERTS_HELP}`);
+    const { data, db: dbFlag, format = 'json', limit, kind, ...filters } = parsed.values;
+    const database = dbFlag ?? (data ? undefined : process.env.VERITERM_UPSTREAM_DB);
+    if (!data && !database)
+      throw new UsageError(
+        `veriterm upstream alerts: missing --data DIR or --db postgres://…\n\n${ALERTS_HELP}`,
+      );
+    if (data && dbFlag)
+      throw new UsageError('veriterm upstream alerts: give --data DIR or --db postgres://…, not both');
+    if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
+      throw new UsageError(
+        `veriterm upstream alerts: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`,
+      );
     if (format !== 'json' && format !== 'csv')
       throw new UsageError(`veriterm upstream alerts: --format expected json or csv, got '${format}'`);
     const max = limit === undefined ? Number.POSITIVE_INFINITY : Number(limit);
@@ -70,10 +82,7 @@ export const alerts: CommandModule = {
       throw new UsageError(`veriterm upstream alerts: --limit expected a whole number, got '${limit}'`);
     if (max < 1)
       throw new UsageError(`veriterm upstream alerts: --limit expected at least 1, got '${limit}'`);
-    const file = join(resolve(data), 'upstream.db');
-    if (!existsSync(file)) throw new UsageError(`veriterm upstream alerts: ${file} does not exist`);
-    const { openDatabase } = await import('../../terminal/db/open-database.js');
-    const { parseFeedQuery, queryAlerts } = await import('../../upstream/enforcement/feed-query.js');
+    const { parseFeedQuery } = await import('../../upstream/enforcement/feed-query.js');
     const { csvHeader, csvRow } = await import('../../upstream/enforcement/feed-csv.js');
     let query: ReturnType<typeof parseFeedQuery>;
     try {
@@ -85,21 +94,13 @@ export const alerts: CommandModule = {
       if (e instanceof VeritermError) throw new UsageError(`veriterm upstream alerts: ${e.message}`);
       throw e;
     }
-    const db = openDatabase(file, { readonly: true });
+    const reader = database === undefined ? await sqliteReader(data!) : await postgresReader(database);
     try {
-      const hasFeed = db
-        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'enf_alerts'")
-        .get();
-      if (!hasFeed)
-        throw new VeritermError(
-          'feed_missing',
-          `${file} has no enforcement feed yet: start this version of 'veriterm upstream' on it once`,
-        );
       io.stdout.write(format === 'csv' ? csvHeader() : '[');
       let after = query.after ?? 0;
       let written = 0;
       while (written < max) {
-        const page = queryAlerts(db, { ...query, after, limit: Math.min(PAGE, max - written) });
+        const page = await reader.page({ ...query, after, limit: Math.min(PAGE, max - written) });
         for (const alert of page.alerts) {
           io.stdout.write(
             format === 'csv' ? csvRow(alert) : `${written === 0 ? '\n' : ',\n'}${JSON.stringify(alert)}`,
@@ -112,10 +113,51 @@ export const alerts: CommandModule = {
       if (format === 'json') io.stdout.write(written === 0 ? ']\n' : '\n]\n');
       return 0;
     } finally {
-      db.close();
+      await reader.close();
     }
   },
 };
+
+/** The feed of DIR/upstream.db, read-only; refused when the file or its feed table is missing. */
+async function sqliteReader(data: string) {
+  const file = join(resolve(data), 'upstream.db');
+  if (!existsSync(file)) throw new UsageError(`veriterm upstream alerts: ${file} does not exist`);
+  const { openDatabase } = await import('../../terminal/db/open-database.js');
+  const { sqliteFeedReader } = await import('../../upstream/enforcement/feed-query.js');
+  const db = openDatabase(file, { readonly: true });
+  const hasFeed = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'enf_alerts'")
+    .get();
+  if (!hasFeed) {
+    db.close();
+    throw new VeritermError(
+      'feed_missing',
+      `${file} has no enforcement feed yet: start this version of 'veriterm upstream' on it once`,
+    );
+  }
+  return sqliteFeedReader(db);
+}
+
+/** The feed of a PostgreSQL upstream database (read-only sessions); refused before the first upstream ran on it. */
+async function postgresReader(url: string) {
+  const { postgresFeedReader, postgresHasFeed } = await import('../../upstream/storage/postgres/pg-feed.js');
+  const where = url.split('@').at(-1);
+  let hasFeed: boolean;
+  try {
+    hasFeed = await postgresHasFeed(url);
+  } catch (e) {
+    throw new VeritermError(
+      'feed_unreachable',
+      `cannot read the upstream database ${where}: ${(e as Error).message}`,
+    );
+  }
+  if (!hasFeed)
+    throw new VeritermError(
+      'feed_missing',
+      `the upstream database ${where} has no enforcement feed yet: start this version of 'veriterm upstream --db' on it once`,
+    );
+  return postgresFeedReader(url);
+}
 
 /** `veriterm upstream evidence verify FILE…`: check case files offline. */
 export const evidenceVerify: CommandModule = {

@@ -1,13 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../terminal/errors.js';
-import { issueEnrolment } from '../../upstream/enrolment-issue.js';
+import { issueEnrolment, issueEnrolmentInPostgres } from '../../upstream/enrolment-issue.js';
 import { ENROLMENT_ROOT_FILE, ENROLMENT_SETTINGS_FILE } from '../../upstream/enrolment-start.js';
 import { type CommandIo, parseCommandOrHelp } from '../args.js';
 
 const HELP = `Usage: veriterm upstream enrol --data DIR --store ID --terminal ID [--scope S] [--ttl-minutes N]
        (--scope defaults to the only scope under DIR/registry)
        (or --db FILE --root FILE instead of --data: upstream.db and registry-keys/root.json)
+       (with --db postgres://… (or env VERITERM_UPSTREAM_DB) the code goes into the PostgreSQL
+        database of 'veriterm upstream --db', where every worker answers it)
 
 Prints a one-time enrolment code for one terminal and the registry root fingerprint the
 technician must see on the terminal's screen. The running upstream answers the code once.
@@ -31,6 +33,10 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   );
   if (!parsed) return 0;
   const { values } = parsed;
+  values.db ??= process.env.VERITERM_UPSTREAM_DB?.match(/^postgres(ql)?:\/\//)
+    ? process.env.VERITERM_UPSTREAM_DB
+    : undefined;
+  const postgres = values.db !== undefined && /^postgres(ql)?:\/\//.test(values.db);
   if (values.data) {
     values.db ??= join(values.data, 'upstream.db');
     values.root ??= join(values.data, ENROLMENT_ROOT_FILE);
@@ -63,14 +69,16 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
       `warning: ${join(values.data, ENROLMENT_SETTINGS_FILE)} is missing, so the running upstream does not answer enrolments (docs/provisioning.md, "Upstream side of enrolment")\n`,
     );
   }
-  const issued = issueEnrolment({
-    dbFile: values.db!,
+  const request = {
     rootFile: values.root!,
     storeId: values.store!,
     terminalId: values.terminal!,
     scope,
     ttlMs: ttl * 60_000,
-  });
+  };
+  const issued = postgres
+    ? await issueEnrolmentInPostgres({ database: values.db!, ...request })
+    : issueEnrolment({ dbFile: values.db!, ...request });
   io.stdout.write(
     `Enrolment code for store ${values.store} terminal ${values.terminal}: ${issued.code}\n` +
       `Valid until ${issued.expiresAt}, once.\n` +

@@ -301,10 +301,6 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     throw new UsageError(
       `veriterm upstream: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`,
     );
-  if (database !== undefined && feed)
-    throw new UsageError(
-      'veriterm upstream: the enforcement feed (--feed-port) reads the SQLite engine only; drop --db or the feed',
-    );
   const started = await startUpstream({ dataDir, logger, options, database, ...(feed ? { feed } : {}) });
   io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);
   if (started.feedUrl) io.stdout.write(`enforcement feed on ${started.feedUrl}/v1/alerts\n`);

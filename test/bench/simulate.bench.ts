@@ -75,6 +75,9 @@ export async function run(): Promise<void> {
     salesPerSecond: env('VT_SIM_SALES_PER_S', 300),
     durationS: env('VT_SIM_DURATION_S', scaled(300)),
     clones: env('VT_SIM_CLONES', 20),
+    // VT_SIM_DB=postgres://… (an empty scratch database) runs the upstream on PostgreSQL with
+    // VT_SIM_WORKERS worker processes (default 2 there).
+    ...(process.env.VT_SIM_DB ? { database: process.env.VT_SIM_DB, workers: env('VT_SIM_WORKERS', 2) } : {}),
     progress: (line) => console.error(line),
   });
   for (const line of reportLines(result)) console.log(line);

@@ -90,7 +90,7 @@ const postgres: Engine = {
     });
     opened.push(storage);
     await storage.pool.query(
-      'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, up_revoke_nonces, enrol_codes, enrolled_terminals RESTART IDENTITY',
+      'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, up_revoke_nonces, enrol_codes, enrolled_terminals, enf_alerts, enf_unit_sales RESTART IDENTITY',
     );
     return storage;
   },

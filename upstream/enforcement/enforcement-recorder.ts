@@ -1,5 +1,4 @@
 import type { KeyObject } from 'node:crypto';
-import type { SqliteDatabase } from '../../terminal/db/open-database.js';
 import { decodePayload } from '../../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../../terminal/ledger/types.js';
 import { parseEd25519PublicKey } from '../../terminal/sync/command-signing.js';
@@ -13,8 +12,6 @@ import {
   signatureVerifies,
 } from './evidence.js';
 import { productOfKey, TERMINAL_FEED_KINDS } from './feed-alert.js';
-import { migrateEnforcement } from './schema.js';
-import { StoredRecords } from './stored-records.js';
 
 /** A batch as ingest-store.ts took it (structural: this module does not import the store). */
 export interface IngestedBatch {
@@ -31,12 +28,65 @@ export interface IngestOutcome {
   problem?: { code: string; seq: number; message: string };
 }
 
-export interface EnforcementDeps {
-  db: SqliteDatabase;
+/** A unit's latest write-off upstream holds, and whether a return took it back. */
+export interface UnitSale {
+  store_id: string;
+  terminal_id: string;
+  seq: number;
+  at: string;
+  returned: number;
+}
+
+/** One feed row as stored (enf_alerts), evidence as JSON text. */
+export interface FeedInsert {
+  detectedAt: string;
+  at: string;
+  kind: string;
+  source: 'upstream' | 'terminal';
+  storeId: string;
+  terminalId: string;
+  seq: number;
+  otherStoreId: string | null;
+  otherTerminalId: string | null;
+  code: string;
+  product: string;
+  message: string;
+  evidence: string;
+}
+
+/**
+ * What the recorder reads and writes, one per engine and synchronous: the SQLite engine answers
+ * from its open transaction (sqlite-enforcement.ts), the PostgreSQL engine from what it fetched for
+ * this transaction, re-running the recorder after fetching what a run missed
+ * (storage/postgres/pg-enforcement.ts). So both engines apply the very same rules.
+ */
+export interface EnforcementPort {
   /** The key enrolled for a terminal (SPKI PEM or raw base64), undefined when none. */
   publicKeyOf(storeId: string, terminalId: string): string | undefined;
-  /** Raises an upstream alert (ingest-store.ts `alert`) beside the feed's own row. */
+  unitSale(key: string): UnitSale | undefined;
+  setUnitSale(
+    key: string,
+    storeId: string,
+    terminalId: string,
+    seq: number,
+    recordId: string,
+    at: string,
+  ): void;
+  /** Marks the unit's latest write-off returned when it is the one `recordId` names. */
+  markReturned(key: string, recordId: string | undefined): void;
+  /** Seqs in [low, high] of a terminal for which ingest raised a `conflict` alert. */
+  conflictSeqs(storeId: string, terminalId: string, low: number, high: number): number[];
+  /** The stored record at `seq` of a terminal (with its prevHash), or undefined. */
+  storedRecord(storeId: string, terminalId: string, seq: number): LedgerRecord | undefined;
+  /** Raises an upstream alert (up_alerts) beside the feed's own row. */
   raise(storeId: string, terminalId: string, kind: string, seq: number | null, message: string): void;
+  /** Inserts a feed row unless one exists for (store, terminal, kind, seq, code). */
+  insert(row: FeedInsert): void;
+}
+
+export interface EnforcementDeps {
+  /** The port `afterIngest` uses unless given one (the SQLite engine's one port). */
+  port?: EnforcementPort;
   now?: () => Date;
 }
 
@@ -66,42 +116,25 @@ interface FeedRow {
  * behind forks, gaps, broken links and bad signatures, go into the feed with their evidence.
  */
 export class EnforcementRecorder {
-  private readonly stored: StoredRecords;
   private readonly keys = new Map<string, { pem: string; key: KeyObject; keyId: string }>();
-  private readonly q;
+  private readonly defaultPort: EnforcementPort | undefined;
+  /** The port of the call under way. */
+  private port!: EnforcementPort;
   private readonly now: () => Date;
 
-  constructor(private readonly deps: EnforcementDeps) {
-    migrateEnforcement(deps.db);
-    this.stored = new StoredRecords(deps.db);
+  constructor(deps: EnforcementDeps = {}) {
+    this.defaultPort = deps.port;
     this.now = deps.now ?? (() => new Date());
-    const db = deps.db;
-    this.q = {
-      sale: db.prepare<
-        [string],
-        { store_id: string; terminal_id: string; seq: number; at: string; returned: number }
-      >('SELECT store_id, terminal_id, seq, at, returned FROM enf_unit_sales WHERE key = ?'),
-      setSale: db.prepare(
-        `INSERT INTO enf_unit_sales (key, store_id, terminal_id, seq, record_id, at, returned)
-         VALUES (?, ?, ?, ?, ?, ?, 0)
-         ON CONFLICT (key) DO UPDATE SET store_id = excluded.store_id, terminal_id = excluded.terminal_id,
-           seq = excluded.seq, record_id = excluded.record_id, at = excluded.at, returned = 0`,
-      ),
-      returned: db.prepare('UPDATE enf_unit_sales SET returned = 1 WHERE key = ? AND record_id = ?'),
-      conflicts: db.prepare<[string, string, number, number], { seq: number }>(
-        `SELECT seq FROM up_alerts WHERE store_id = ? AND terminal_id = ? AND kind = 'conflict'
-         AND seq BETWEEN ? AND ?`,
-      ),
-      insert: db.prepare(
-        `INSERT OR IGNORE INTO enf_alerts (detected_at, at, kind, source, store_id, terminal_id, seq,
-           other_store_id, other_terminal_id, code, product, message, evidence)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-    };
   }
 
   /** Call inside the ingest transaction, after `batches` were ingested with `outcomes` (same order). */
-  afterIngest(batches: readonly IngestedBatch[], outcomes: readonly IngestOutcome[]): void {
+  afterIngest(
+    batches: readonly IngestedBatch[],
+    outcomes: readonly IngestOutcome[],
+    port: EnforcementPort | undefined = this.defaultPort,
+  ): void {
+    if (!port) throw new Error('EnforcementRecorder.afterIngest: no port');
+    this.port = port;
     batches.forEach((batch, i) => {
       const outcome = outcomes[i];
       if (!outcome) return;
@@ -118,11 +151,11 @@ export class EnforcementRecorder {
     if (!decoded.ok) return;
     if (decoded.type === 'write_off') {
       const key = decoded.payload.codeKey;
-      const earlier = this.q.sale.get(key);
+      const earlier = this.port.unitSale(key);
       if (earlier && earlier.returned === 0) this.clone(batch, record, run, key, earlier);
-      this.q.setSale.run(key, batch.storeId, batch.terminalId, record.seq, record.id, record.at);
+      this.port.setUnitSale(key, batch.storeId, batch.terminalId, record.seq, record.id, record.at);
     } else if (decoded.type === 'return') {
-      for (const line of decoded.payload.lines) this.q.returned.run(line.codeKey, line.writeOffId);
+      for (const line of decoded.payload.lines) this.port.markReturned(line.codeKey, line.writeOffId);
     } else if (decoded.type === 'alert' && TERMINAL_KINDS.has(decoded.payload.kind)) {
       const p = decoded.payload;
       const report = this.evidenceRecord('report', record, true, run);
@@ -159,8 +192,8 @@ export class EnforcementRecorder {
     const message =
       `unit ${key} written off at ${batch.storeId}/${batch.terminalId} (seq ${record.seq}, ${record.at}) ` +
       `was already written off at ${earlier.store_id}/${earlier.terminal_id} (seq ${earlier.seq}, ${earlier.at}) and not returned`;
-    this.deps.raise(batch.storeId, batch.terminalId, 'clone', record.seq, message);
-    const earlierRecord = this.stored.record(earlier.store_id, earlier.terminal_id, earlier.seq);
+    this.port.raise(batch.storeId, batch.terminalId, 'clone', record.seq, message);
+    const earlierRecord = this.port.storedRecord(earlier.store_id, earlier.terminal_id, earlier.seq);
     const sale = this.evidenceRecord('sale', record, true, run);
     const first = earlierRecord && this.evidenceRecord('earlier_sale', earlierRecord, true);
     if (!sale || !first) return;
@@ -185,7 +218,7 @@ export class EnforcementRecorder {
     const evidence: EvidenceRecord[] = [];
     // A gap or a broken link is about the record upstream holds last: it goes in first.
     if ((problem.code === 'gap' || problem.code === 'bad_chain') && outcome.ackSeq > 0) {
-      const tip = this.stored.record(batch.storeId, batch.terminalId, outcome.ackSeq);
+      const tip = this.port.storedRecord(batch.storeId, batch.terminalId, outcome.ackSeq);
       const stored = tip && this.evidenceRecord('stored', tip, true);
       if (stored) evidence.push(stored);
     }
@@ -212,10 +245,10 @@ export class EnforcementRecorder {
     const resent = batch.records.filter((r) => r.seq <= tipBefore);
     if (resent.length === 0) return;
     const low = Math.min(...resent.map((r) => r.seq));
-    const forked = this.q.conflicts.all(batch.storeId, batch.terminalId, low, tipBefore);
-    for (const { seq } of forked) {
+    const forked = this.port.conflictSeqs(batch.storeId, batch.terminalId, low, tipBefore);
+    for (const seq of forked) {
       const theirs = resent.find((r) => r.seq === seq);
-      const ours = this.stored.record(batch.storeId, batch.terminalId, seq);
+      const ours = this.port.storedRecord(batch.storeId, batch.terminalId, seq);
       if (!theirs || !ours || ours.hash === theirs.hash) continue;
       const stored = this.evidenceRecord('stored', ours, true);
       const received = this.evidenceRecord('received', theirs, false);
@@ -234,7 +267,7 @@ export class EnforcementRecorder {
   }
 
   private keyOf(storeId: string, terminalId: string) {
-    const enrolled = this.deps.publicKeyOf(storeId, terminalId);
+    const enrolled = this.port.publicKeyOf(storeId, terminalId);
     if (enrolled === undefined) return undefined;
     const id = `${storeId}/${terminalId}`;
     let entry = this.keys.get(id);
@@ -272,7 +305,7 @@ export class EnforcementRecorder {
     const chain: LedgerRecord[] = [];
     for (let seq = record.seq + 1; chain.length < MAX_CHAIN; seq++) {
       const next =
-        run.find((r) => r.seq === seq) ?? this.stored.record(record.storeId, record.terminalId, seq);
+        run.find((r) => r.seq === seq) ?? this.port.storedRecord(record.storeId, record.terminalId, seq);
       if (!next) break;
       chain.push(next);
       if (signatureVerifies(next, entry.key)) return { ...base, expect: 'authentic', chain };
@@ -287,20 +320,20 @@ export class EnforcementRecorder {
       records: row.evidence,
       howToVerify: HOW_TO_VERIFY,
     };
-    this.q.insert.run(
-      this.now().toISOString(),
-      row.at,
-      row.kind,
-      row.source,
-      row.storeId,
-      row.terminalId,
-      row.seq,
-      row.other?.storeId ?? null,
-      row.other?.terminalId ?? null,
-      row.code ?? '',
-      row.code ? productOfKey(row.code) : '',
-      row.message,
-      JSON.stringify(evidence),
-    );
+    this.port.insert({
+      detectedAt: this.now().toISOString(),
+      at: row.at,
+      kind: row.kind,
+      source: row.source,
+      storeId: row.storeId,
+      terminalId: row.terminalId,
+      seq: row.seq,
+      otherStoreId: row.other?.storeId ?? null,
+      otherTerminalId: row.other?.terminalId ?? null,
+      code: row.code ?? '',
+      product: row.code ? productOfKey(row.code) : '',
+      message: row.message,
+      evidence: JSON.stringify(evidence),
+    });
   }
 }

@@ -72,7 +72,7 @@ export function parseFeedQuery(input: unknown): FeedQuery {
   throw new VeritermError('feed_query_invalid', `Bad alert query: ${problems.join('; ')}`);
 }
 
-interface Row {
+export interface FeedRow {
   id: number;
   detected_at: string;
   at: string;
@@ -89,7 +89,7 @@ interface Row {
   evidence: string;
 }
 
-function toAlert(row: Row): FeedAlert {
+function toAlert(row: FeedRow): FeedAlert {
   const stores = [row.store_id];
   const terminals = [`${row.store_id}/${row.terminal_id}`];
   if (row.other_store_id !== null) {
@@ -115,48 +115,71 @@ function toAlert(row: Row): FeedAlert {
   };
 }
 
+/** The feed's queries, one per engine (SQLite: below; PostgreSQL: storage/postgres/pg-feed.ts). */
+export interface FeedReader {
+  /** One page of the feed in detection order, and the cursor of the next (null on the last page). */
+  page(query: FeedQuery): Promise<{ alerts: FeedAlert[]; next: number | null }>;
+  /** Releases the reader's connection (idempotent). */
+  close(): Promise<void>;
+}
+
+/**
+ * The WHERE clause and LIMIT of a page, every value bound through `bind` (which answers the
+ * engine's placeholder), never spliced: both engines run the same filter.
+ */
+export function feedPageSql(
+  query: FeedQuery,
+  bind: (value: string | number) => string,
+): { where: string; limit: number; limitParam: string } {
+  const where: string[] = [`id > ${bind(query.after ?? 0)}`];
+  if (query.since) where.push(`detected_at >= ${bind(query.since)}`);
+  if (query.until) where.push(`detected_at < ${bind(query.until)}`);
+  if (query.kind) where.push(`kind IN (${query.kind.map((k) => bind(k)).join(', ')})`);
+  for (const field of ['source', 'product', 'code'] as const) {
+    const value = query[field];
+    if (value !== undefined) where.push(`${field} = ${bind(value)}`);
+  }
+  if (query.store) {
+    const store = bind(query.store);
+    where.push(`(store_id = ${store} OR other_store_id = ${store})`);
+  }
+  const limit = query.limit ?? FEED_DEFAULT_LIMIT;
+  return { where: where.join(' AND '), limit, limitParam: bind(limit + 1) };
+}
+
+/** Rows of one more than the page's limit → the page and its `next` cursor. */
+export function feedPage(
+  rows: readonly FeedRow[],
+  limit: number,
+): { alerts: FeedAlert[]; next: number | null } {
+  const more = rows.length > limit;
+  const page = (more ? rows.slice(0, limit) : rows).map(toAlert);
+  return { alerts: page, next: more ? (page.at(-1)?.id ?? null) : null };
+}
+
 /** One page of the feed in detection order, and the cursor of the next (null on the last page). */
 export function queryAlerts(
   db: SqliteDatabase,
   query: FeedQuery,
 ): { alerts: FeedAlert[]; next: number | null } {
-  const where: string[] = ['id > @after'];
-  const params: Record<string, string | number> = { after: query.after ?? 0 };
-  if (query.since) {
-    where.push('detected_at >= @since');
-    params.since = query.since;
-  }
-  if (query.until) {
-    where.push('detected_at < @until');
-    params.until = query.until;
-  }
-  if (query.kind) {
-    // Values are bound, never spliced: only the placeholders' names are built here.
-    where.push(`kind IN (${query.kind.map((_, i) => `@kind${i}`).join(', ')})`);
-    query.kind.forEach((kind, i) => {
-      params[`kind${i}`] = kind;
-    });
-  }
-  for (const [field, column] of [
-    ['source', 'source'],
-    ['product', 'product'],
-    ['code', 'code'],
-  ] as const) {
-    const value = query[field];
-    if (value === undefined) continue;
-    where.push(`${column} = @${field}`);
-    params[field] = value;
-  }
-  if (query.store) {
-    where.push('(store_id = @store OR other_store_id = @store)');
-    params.store = query.store;
-  }
-  const limit = query.limit ?? FEED_DEFAULT_LIMIT;
-  params.limit = limit + 1;
+  const params: Record<string, string | number> = {};
+  const { where, limit, limitParam } = feedPageSql(query, (value) => {
+    const name = `p${Object.keys(params).length}`;
+    params[name] = value;
+    return `@${name}`;
+  });
   const rows = db
-    .prepare(`SELECT * FROM enf_alerts WHERE ${where.join(' AND ')} ORDER BY id LIMIT @limit`)
-    .all(params) as Row[];
-  const more = rows.length > limit;
-  const page = (more ? rows.slice(0, limit) : rows).map(toAlert);
-  return { alerts: page, next: more ? (page.at(-1)?.id ?? null) : null };
+    .prepare(`SELECT * FROM enf_alerts WHERE ${where} ORDER BY id LIMIT ${limitParam}`)
+    .all(params) as FeedRow[];
+  return feedPage(rows, limit);
+}
+
+/** The SQLite engine's reader, on a connection of its own (read-only for the HTTP feed). */
+export function sqliteFeedReader(db: SqliteDatabase): FeedReader {
+  return {
+    page: async (query) => queryAlerts(db, query),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
 }

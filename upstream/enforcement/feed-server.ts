@@ -6,7 +6,7 @@ import type { SqliteDatabase } from '../../terminal/db/open-database.js';
 import { VeritermError } from '../../terminal/errors.js';
 import type { Logger } from '../../terminal/logger.js';
 import { csvHeader, csvRow } from './feed-csv.js';
-import { FEED_MAX_LIMIT, parseFeedQuery, queryAlerts } from './feed-query.js';
+import { FEED_MAX_LIMIT, type FeedReader, parseFeedQuery, sqliteFeedReader } from './feed-query.js';
 
 /** Shortest accepted bearer token: 128 bits as hex (or 24+ bytes as base64). */
 export const MIN_TOKEN_CHARS = 32;
@@ -108,9 +108,11 @@ function queryInput(params: URLSearchParams): {
  * per address. Give it a read-only connection to the upstream database.
  */
 export async function startFeedServer(
-  deps: { db: SqliteDatabase; logger: Logger },
+  deps: ({ db: SqliteDatabase } | { reader: FeedReader }) & { logger: Logger },
   options: FeedServerOptions,
 ): Promise<FeedServer> {
+  // Either engine's reader (feed-query.ts, storage/postgres/pg-feed.ts); a bare SQLite connection is wrapped.
+  const reader = 'reader' in deps ? deps.reader : sqliteFeedReader(deps.db);
   const log = deps.logger.child({ module: 'enforcement-feed' });
   if (options.token.length < MIN_TOKEN_CHARS)
     throw new VeritermError('feed_token', `The feed token must have at least ${MIN_TOKEN_CHARS} characters`);
@@ -145,7 +147,7 @@ export async function startFeedServer(
     return timingSafeEqual(digest(match[1]!), expected) ? 'ok' : 'wrong';
   };
 
-  const answer = (req: IncomingMessage): Reply => {
+  const answer = async (req: IncomingMessage): Promise<Reply> => {
     const address = req.socket.remoteAddress ?? 'unknown';
     if ((req.url ?? '').length > MAX_URL_CHARS)
       return failure(414, 'uri_too_long', `Request target over ${MAX_URL_CHARS} characters`);
@@ -185,12 +187,12 @@ export async function startFeedServer(
     try {
       if (one) {
         const id = Number(one[1]);
-        const page = queryAlerts(deps.db, { after: id - 1, limit: 1 });
+        const page = await reader.page({ after: id - 1, limit: 1 });
         const alert = page.alerts[0];
         if (!alert || alert.id !== id) return failure(404, 'not_found', `No alert ${id}`);
         return { status: 200, body: JSON.stringify({ status: 'ok', data: alert }) };
       }
-      const page = queryAlerts(deps.db, parseFeedQuery(input));
+      const page = await reader.page(parseFeedQuery(input));
       if (format === 'csv')
         return {
           status: 200,
@@ -209,7 +211,15 @@ export async function startFeedServer(
 
   const server = createServer(
     { requestTimeout: 10_000, headersTimeout: 5_000, maxHeaderSize: 8192, keepAliveTimeout: 5_000 },
-    (req, res) => send(res, answer(req)),
+    (req, res) => {
+      answer(req).then(
+        (reply) => send(res, reply),
+        (error: unknown) => {
+          log.error({ err: error }, 'feed request failed');
+          send(res, failure(500, 'internal', 'The feed could not be read'));
+        },
+      );
+    },
   );
   server.maxConnections = options.maxConnections ?? 64;
   server.maxHeadersCount = 50;

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,13 @@ export interface SimulationOptions {
   /** Codes each sold at two stores (one after the other, 0.5 s apart). @default 5 */
   clones?: number;
   seed?: number;
+  /**
+   * A PostgreSQL database (`postgres://…`) for the upstream instead of its SQLite file: an empty
+   * scratch database (the simulator enrols its fleet there; one already holding records is refused).
+   */
+  database?: string;
+  /** Upstream worker processes (PostgreSQL only: shared subscriptions, one publisher). @default 1 */
+  workers?: number;
   /** Progress lines (one per few seconds). */
   progress?: (line: string) => void;
 }
@@ -41,6 +48,11 @@ export interface SimulationReport {
   terminals: number;
   stores: number;
   processes: number;
+  /** `sqlite`, or `postgres` with the number of upstream workers. */
+  engine: string;
+  workers: number;
+  /** Records each upstream worker stored (shared subscriptions spread the batches). */
+  recordsPerWorker: number[];
   seed: number;
   sales: number;
   records: number;
@@ -58,7 +70,7 @@ export interface SimulationReport {
   duplicated: number;
   /** A sample of 50 terminals whose stored sequences are not exactly 1..n in order (must be false). */
   outOfOrder: boolean;
-  /** upstream.db (with its WAL checkpointed) per stored record, records and alerts included. */
+  /** upstream.db (with its WAL checkpointed), or PostgreSQL's tables and indexes after VACUUM, per stored record, records and alerts included. */
   dbBytesPerRecord: number;
   clonesPlanned: number;
   clonesAlerted: number;
@@ -66,8 +78,8 @@ export interface SimulationReport {
   cloneAlertMs: Percentiles;
   /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
   alreadySoldMs: Percentiles;
-  /** CPU while the fleet sold, as a share of one core (1 = one core busy). */
-  cpu: { broker: number; upstream: number; terminals: number };
+  /** CPU while the fleet sold, as a share of one core (1 = one core busy); upstream: its workers together. */
+  cpu: { broker: number; upstream: number; terminals: number; database?: number };
   durationS: number;
 }
 
@@ -89,6 +101,38 @@ function procCpuMs(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The database name of a postgres:// URL. */
+function databaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/**
+ * CPU (ms) of the PostgreSQL backends serving one database on this machine, by pid: a backend's
+ * process title is `postgres: … USER DATABASE HOST(PORT) STATE`. The server's shared background
+ * processes (WAL writer, checkpointer) serve every database and are not counted.
+ */
+function backendCpuMs(database: string): Map<number, number> {
+  const out = new Map<number, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!title.startsWith('postgres:') || !title.includes(` ${database} `)) continue;
+    const ms = procCpuMs(Number(pid));
+    if (ms !== undefined) out.set(Number(pid), ms);
+  }
+  return out;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -222,9 +266,26 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       .slice(-64);
     writeFileSync(join(dir, 'feed-token'), `${token}\n`, { mode: 0o600 });
 
-    const upstream = forkSibling('sim-upstream-child', [dataDir, broker.url, join(dir, 'feed-token')]);
-    children.push(upstream);
-    const { feedUrl } = await nextMessage<{ type: 'ready'; feedUrl: string }>(upstream, 'ready', 120_000);
+    const workerCount = options.database === undefined ? 1 : (options.workers ?? 1);
+    if (options.database !== undefined) await refuseUsedDatabase(options.database);
+    // Several workers share the data directory (registry, command key, the SQLite file of their
+    // delivery log) and the database; each its own broker client id. Started one after the other:
+    // the first creates the files. The first is asked for the audit and serves the feed polled.
+    const upstreams: (ChildProcess & { stderrTail: () => string })[] = [];
+    let feedUrl = '';
+    for (let i = 0; i < workerCount; i++) {
+      const u = forkSibling('sim-upstream-child', [
+        dataDir,
+        broker.url,
+        join(dir, 'feed-token'),
+        ...(options.database === undefined ? [] : [options.database, `vt-sim-upstream-${i}`]),
+      ]);
+      children.push(u);
+      upstreams.push(u);
+      const ready = await nextMessage<{ type: 'ready'; feedUrl: string }>(u, 'ready', 120_000);
+      if (i === 0) feedUrl = ready.feedUrl;
+    }
+    const upstream = upstreams[0]!;
     const kiosks = new Map(
       kioskKeys.map((k) => [
         k.storeId,
@@ -239,10 +300,18 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     while ([...kiosks.values()].some((k) => k.version() === undefined) && Date.now() < kioskDeadline)
       await sleep(100);
     progress(`simulate: ${kiosks.size} kiosks hold the registry`);
-    const ingested: { records: number; atMs: number }[] = [];
-    upstream.on('message', (m: { type: string; records: number; atMs: number }) => {
-      if (m.type === 'ingested') ingested.push({ records: m.records, atMs: m.atMs });
+    // Each worker counts what it stored; the rate is the sum of the workers' rates.
+    const ingestedBy = upstreams.map(() => [] as { records: number; atMs: number }[]);
+    upstreams.forEach((u, i) => {
+      u.on('message', (m: { type: string; records: number; atMs: number }) => {
+        if (m.type === 'ingested') ingestedBy[i]!.push({ records: m.records, atMs: m.atMs });
+      });
     });
+    const ingestedSoFar = () => ingestedBy.reduce((n, samples) => n + (samples.at(-1)?.records ?? 0), 0);
+    const upstreamCpuMs = () => {
+      const each = upstreams.map((u) => procCpuMs(u.pid));
+      return each.some((v) => v === undefined) ? undefined : each.reduce((a, b) => a! + b!, 0);
+    };
 
     // Terminal processes, each with a slice of the fleet and its share of the rate.
     const workers = Array.from({ length: processes }, () => forkSibling('sim-terminals-child', []));
@@ -284,7 +353,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     // Clone flows still running (watching a kiosk): the fleet is not finished under them.
     const flows = new Set<Promise<unknown>>();
 
-    const cpuStart = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
+    const dbName = options.database === undefined ? undefined : databaseName(options.database);
+    const dbCpuStart = dbName === undefined ? undefined : backendCpuMs(dbName);
+    const cpuStart = { broker: procCpuMs(broker.pid), upstream: upstreamCpuMs() };
     const startedMs = Date.now();
     for (const w of workers) w.send({ type: 'start' } satisfies ToTerminals);
     pairs.forEach((pair, k) => {
@@ -332,15 +403,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       await sleep(250);
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now();
-        const last = ingested.at(-1);
         progress(
-          `simulate: ${Math.round((Date.now() - startedMs) / 1000)} s, ${last?.records ?? 0} records ingested, ${cloneAlerted.size}/${clonesPlanned} clones alerted`,
+          `simulate: ${Math.round((Date.now() - startedMs) / 1000)} s, ${ingestedSoFar()} records ingested, ${cloneAlerted.size}/${clonesPlanned} clones alerted`,
         );
       }
     }
     for (const w of workers) w.send({ type: 'stopSales' } satisfies ToTerminals);
     const salesEndMs = Date.now();
-    const cpuEnd = { broker: procCpuMs(broker.pid), upstream: procCpuMs(upstream.pid) };
+    const cpuEnd = { broker: procCpuMs(broker.pid), upstream: upstreamCpuMs() };
+    const dbCpuEnd = dbName === undefined ? undefined : backendCpuMs(dbName);
     // Clone pairs not started yet are dropped; those started finish (each watch is bounded).
     for (const t of cloneTimers) clearTimeout(t);
     await Promise.all([...flows]);
@@ -380,13 +451,17 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const unacknowledged = heads.reduce((n, h) => n + (h.head - h.acked), 0);
 
     // Ingest rate over the selling window (the upstream process counts what it stored).
-    const inWindow = ingested.filter((s) => s.atMs >= startedMs && s.atMs <= salesEndMs);
-    const first = inWindow[0];
-    const last = inWindow.at(-1);
-    const ingestRecordsPerSecond =
-      first && last && last.atMs > first.atMs
-        ? ((last.records - first.records) * 1000) / (last.atMs - first.atMs)
-        : 0;
+    const ingestRecordsPerSecond = ingestedBy.reduce((sum, samples) => {
+      const inWindow = samples.filter((s) => s.atMs >= startedMs && s.atMs <= salesEndMs);
+      const first = inWindow[0];
+      const last = inWindow.at(-1);
+      return (
+        sum +
+        (first && last && last.atMs > first.atMs
+          ? ((last.records - first.records) * 1000) / (last.atMs - first.atMs)
+          : 0)
+      );
+    }, 0);
     const windowMs = salesEndMs - startedMs;
     const share = (end: number | undefined, start: number | undefined) =>
       end !== undefined && start !== undefined ? (end - start) / windowMs : Number.NaN;
@@ -396,12 +471,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
 
     await Promise.all([...kiosks.values()].map((k) => k.stop()));
-    upstream.send({ type: 'stop' });
-    await Promise.race([once(upstream, 'exit'), sleep(15_000)]);
+    for (const u of upstreams) u.send({ type: 'stop' });
+    await Promise.race([Promise.all(upstreams.map((u) => once(u, 'exit'))), sleep(15_000)]);
     return {
       terminals: options.terminals,
       stores: options.stores,
       processes,
+      engine: options.database === undefined ? 'sqlite' : 'postgres',
+      workers: workerCount,
+      recordsPerWorker: ingestedBy.map((samples) => samples.at(-1)?.records ?? 0),
       seed,
       sales: reports.reduce((n, r) => n + r.sales, 0),
       records,
@@ -423,6 +501,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         upstream: share(cpuEnd.upstream, cpuStart.upstream),
         // Terminal processes report their whole run (connect included): an upper bound.
         terminals: reports.reduce((n, r) => n + r.cpuMs, 0) / windowMs,
+        ...(dbCpuStart && dbCpuEnd
+          ? {
+              database:
+                [...dbCpuEnd].reduce((n, [pid, ms]) => n + ms - (dbCpuStart.get(pid) ?? 0), 0) / windowMs,
+            }
+          : {}),
       },
       durationS: options.durationS,
     };
@@ -446,6 +530,9 @@ export function reportLines(r: SimulationReport): string[] {
     `simulate terminals ${r.terminals} n`,
     `simulate stores ${r.stores} n`,
     `simulate processes ${r.processes} n`,
+    `simulate engine ${r.engine} -`,
+    `simulate upstream_workers ${r.workers} n`,
+    `simulate records_per_worker ${r.recordsPerWorker.join('/')} records`,
     `simulate duration ${r.durationS} s`,
     `simulate sales ${r.sales} n`,
     `simulate records ${r.records} n`,
@@ -464,6 +551,29 @@ export function reportLines(r: SimulationReport): string[] {
     `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
     `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
     `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,
+    ...(r.cpu.database === undefined ? [] : [`simulate cpu_database ${cores(r.cpu.database)} cores`]),
     `simulate seed ${r.seed} -`,
   ];
+}
+
+/** The simulator enrols its own fleet: a database already holding records is someone's, not a scratch one. */
+async function refuseUsedDatabase(url: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ used: boolean }>(
+      "SELECT to_regclass('up_records') IS NOT NULL AND EXISTS (SELECT 1 FROM up_records) AS used",
+    );
+    if (rows[0]?.used)
+      throw new Error(
+        `simulate: the database ${url.split('@').at(-1)} already holds upstream records; give an empty scratch database`,
+      );
+  } catch (error) {
+    // to_regclass is NULL on an empty database, and the EXISTS is then not evaluated.
+    if ((error as { code?: string }).code === '42P01') return;
+    throw error;
+  } finally {
+    await client.end();
+  }
 }

@@ -3,21 +3,31 @@
  * startUpstream on a data directory with the fleet enrolled (terminals.json) and the enforcement
  * feed on a free port. Reports `ready` (with the feed's URL) once connected, the records it
  * ingested every second, and on `audit` what it stored per terminal. Args: dataDir brokerUrl
- * tokenFile.
+ * tokenFile [databaseUrl clientId]: with a database, one of several workers on PostgreSQL sharing
+ * the data directory (each its own broker client id, the ingest topics shared).
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SqliteDatabase } from '../../../terminal/db/open-database.js';
 import { createLogger } from '../../../terminal/logger.js';
 import { startUpstream } from '../../../upstream/start-upstream.js';
+import type { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
 
-const [dataDir, brokerUrl, tokenFile] = process.argv.slice(2) as [string, string, string];
+const [dataDir, brokerUrl, tokenFile, database, clientId] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string | undefined,
+  string | undefined,
+];
 const send = (message: unknown) => process.send?.(message);
 
 const started = await startUpstream({
   dataDir,
   logger: createLogger({ level: process.env.VERITERM_SIM_LOG ?? 'error', destination: process.stderr }),
-  options: { brokerUrl, protocol: '5' },
+  options: { brokerUrl, protocol: '5', ...(clientId ? { clientId } : {}) },
   feed: { port: 0, tokenFile },
+  database,
 });
 let records = 0;
 started.upstream.events.on('ingested', (result) => {
@@ -30,7 +40,37 @@ const ticker = setInterval(() => send({ type: 'ingested', records, atMs: Date.no
 
 process.on('message', (message: { type: string; terminals?: { storeId: string; terminalId: string }[] }) => {
   if (message.type === 'audit') {
-    const db = started.upstream.store.db;
+    audit(message.terminals ?? []).then(send, (error: unknown) =>
+      send({ type: 'audit-failed', message: String(error) }),
+    );
+  } else if (message.type === 'stop') {
+    clearInterval(ticker);
+    started.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  }
+});
+
+/** What upstream stored: records, bytes on disk per engine, each terminal's head, order of a sample. */
+async function audit(terminals: { storeId: string; terminalId: string }[]) {
+  const ingest = started.upstream.storage.ingest;
+  let storedRecords: number;
+  let dbBytes: number;
+  if (started.upstream.storage.engine === 'postgres') {
+    const { pool } = started.upstream.storage as PostgresUpstreamStorage;
+    await pool.query('VACUUM (ANALYZE) up_records');
+    const { rows } = await pool.query<{ n: string; bytes: string }>(
+      `SELECT (SELECT count(*) FROM up_records) AS n,
+         (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+          JOIN pg_namespace ns ON ns.oid = c.relnamespace
+          WHERE ns.nspname = 'public' AND c.relkind = 'r') AS bytes`,
+    );
+    storedRecords = Number(rows[0]!.n);
+    dbBytes = Number(rows[0]!.bytes);
+  } else {
+    // The SQLite engine's upstream (no --db) carries its IngestStore.
+    const db = (started.upstream as unknown as { store: { db: SqliteDatabase } }).store.db;
     const stored = db
       .prepare(
         `SELECT (SELECT IFNULL(SUM(last_seq - first_seq + 1), 0) FROM up_record_batches)
@@ -40,21 +80,15 @@ process.on('message', (message: { type: string; terminals?: { storeId: string; t
     // Database bytes (file + WAL after a checkpoint) for the bytes-per-record figure.
     db.pragma('wal_checkpoint(TRUNCATE)');
     const size = (name: string) => statSync(join(dataDir, name), { throwIfNoEntry: false })?.size ?? 0;
-    send({
-      type: 'audit',
-      storedRecords: stored.n,
-      dbBytes: size('upstream.db') + size('upstream.db-wal'),
-      lastSeqs: (message.terminals ?? []).map((t) => started.upstream.store.lastSeq(t.storeId, t.terminalId)),
-      sequencesInOrder: (message.terminals ?? []).slice(0, 50).every((t) => {
-        const seqs = started.upstream.store.sequences(t.storeId, t.terminalId);
-        return seqs.every((s, i) => s === i + 1);
-      }),
-    });
-  } else if (message.type === 'stop') {
-    clearInterval(ticker);
-    started.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    storedRecords = stored.n;
+    dbBytes = size('upstream.db') + size('upstream.db-wal');
   }
-});
+  const lastSeqs: number[] = [];
+  for (const t of terminals) lastSeqs.push(await ingest.lastSeq(t.storeId, t.terminalId));
+  let sequencesInOrder = true;
+  for (const t of terminals.slice(0, 50)) {
+    const seqs = await ingest.sequences(t.storeId, t.terminalId);
+    if (!seqs.every((s, i) => s === i + 1)) sequencesInOrder = false;
+  }
+  return { type: 'audit', storedRecords, dbBytes, lastSeqs, sequencesInOrder };
+}

@@ -4,7 +4,7 @@ import { type CommandModule, parseCommandOrHelp } from '../../args.js';
 const HELP = `Usage: veriterm upstream simulate --terminals N --stores M --sales-per-s R --duration S [options]
 
 Fleet simulation on this machine: spawns mosquitto (must be installed), the reference upstream in
-its own process (SQLite, enforcement feed on) and N lightweight terminals in a few processes, each
+its own process (SQLite, or PostgreSQL with --db and --workers N processes; enforcement feed on) and N lightweight terminals in a few processes, each
 with its own Ed25519 key, real signed hash-chained ledger, persistent MQTT session, outbox and acks.
 They sell at R sales per second in total for S seconds; a share of them drop and reconnect; a few
 codes are sold at two stores. Prints records/s ingested, lag (sale signed -> acknowledged)
@@ -16,6 +16,9 @@ Options:
   --drop-share F    share of terminals whose link drops once for 2-10 s (default 0.1)
   --clones N        codes sold at two stores (default 5)
   --seed N          replay a run's random choices
+  --db URL          run the upstream on PostgreSQL (postgres://…): an EMPTY scratch database, the
+                    simulator enrols its fleet there (one already holding records is refused)
+  --workers N       upstream worker processes on --db, sharing the ingest subscriptions (default 1)
   --json            print the report as JSON instead
 `;
 
@@ -29,6 +32,8 @@ const FLAGS = {
   'drop-share': { type: 'string' },
   clones: { type: 'string' },
   seed: { type: 'string' },
+  db: { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -76,6 +81,15 @@ export const simulate: CommandModule = {
     const dropShare = numberFlag('drop-share', v['drop-share'], 0, 1, false);
     const clones = numberFlag('clones', v.clones, 0, 10_000);
     const seed = numberFlag('seed', v.seed, 0, 2 ** 31);
+    const workers = numberFlag('workers', v.workers, 1, 16);
+    if (v.db !== undefined && !/^postgres(ql)?:\/\//.test(v.db))
+      throw new UsageError(
+        `veriterm upstream simulate: --db expects a postgres:// URL, got "${v.db.split('@').at(-1)}"`,
+      );
+    if (workers !== undefined && workers > 1 && v.db === undefined)
+      throw new UsageError(
+        'veriterm upstream simulate: --workers above 1 needs --db (several workers share one PostgreSQL database)',
+      );
     const report = await runSimulation({
       terminals,
       stores,
@@ -86,6 +100,8 @@ export const simulate: CommandModule = {
       ...(dropShare !== undefined ? { dropShare } : {}),
       ...(clones !== undefined ? { clones } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(v.db !== undefined ? { database: v.db } : {}),
+      ...(workers !== undefined ? { workers } : {}),
       progress: (line) => io.stderr.write(`${line}\n`),
     });
     io.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportLines(report).join('\n')}\n`);

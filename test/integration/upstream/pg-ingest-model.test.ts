@@ -106,7 +106,9 @@ describe.skipIf(!pgUp)('PostgreSQL ingest against the SQLite engine as the model
     return s;
   };
   const reset = async (s: PostgresUpstreamStorage) => {
-    await s.pool.query('TRUNCATE up_terminals, up_records, up_alerts, up_unit_events RESTART IDENTITY');
+    await s.pool.query(
+      'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, enf_alerts, enf_unit_sales RESTART IDENTITY',
+    );
     for (const t of TERMINALS) await s.ingest.enrol('s1', t, pem);
   };
 

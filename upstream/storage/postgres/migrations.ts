@@ -44,6 +44,25 @@ export const PG_MIGRATIONS: readonly string[] = [
      store_id text NOT NULL, terminal_id text NOT NULL, role text NOT NULL, public_key text NOT NULL,
      key_id text NOT NULL, enrolled_at text NOT NULL,
      PRIMARY KEY (store_id, terminal_id));`,
+  // The enforcement feed (upstream/enforcement/, as the SQLite engine's enforcement/schema.ts):
+  // one row per counterfeit signal with its evidence as JSON text (kept byte for byte), unique per
+  // terminal, kind, seq and code; and each unit's latest write-off, what a new one is checked against.
+  `CREATE TABLE enf_alerts (
+     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, detected_at text NOT NULL, at text NOT NULL,
+     kind text NOT NULL, source text NOT NULL, store_id text NOT NULL, terminal_id text NOT NULL,
+     seq bigint NOT NULL DEFAULT 0, other_store_id text, other_terminal_id text,
+     code text NOT NULL DEFAULT '', product text NOT NULL DEFAULT '', message text NOT NULL,
+     evidence text NOT NULL,
+     UNIQUE (store_id, terminal_id, kind, seq, code));
+   CREATE INDEX enf_alerts_detected ON enf_alerts (detected_at);
+   CREATE INDEX enf_alerts_store ON enf_alerts (store_id, detected_at);
+   CREATE INDEX enf_alerts_other_store ON enf_alerts (other_store_id, detected_at)
+     WHERE other_store_id IS NOT NULL;
+   CREATE INDEX enf_alerts_product ON enf_alerts (product, detected_at);
+   CREATE INDEX enf_alerts_code ON enf_alerts (code);
+   CREATE TABLE enf_unit_sales (
+     key text PRIMARY KEY, store_id text NOT NULL, terminal_id text NOT NULL, seq bigint NOT NULL,
+     record_id text NOT NULL, at text NOT NULL, returned integer NOT NULL DEFAULT 0);`,
 ];
 
 /** Advisory lock key (pg_advisory_xact_lock) serialising schema upgrades of workers starting together. */
@@ -58,16 +77,18 @@ export async function migratePostgres(
   pool: pg.Pool,
   steps: readonly string[] = PG_MIGRATIONS,
 ): Promise<number> {
-  await pool.query(
-    `CREATE TABLE IF NOT EXISTS veriterm_schema_migrations (
-       version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
-  );
   const client = await pool.connect();
   try {
     for (;;) {
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        // Under the lock too: two workers starting on an empty database both creating it collide
+        // (IF NOT EXISTS does not make concurrent CREATE TABLE safe: pg_type's unique index).
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS veriterm_schema_migrations (
+             version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+        );
         const { rows } = await client.query<{ v: number | null }>(
           'SELECT max(version) AS v FROM veriterm_schema_migrations',
         );

@@ -3,11 +3,13 @@ import pg from 'pg';
 import { VeritermError } from '../../../terminal/errors.js';
 import type { Logger } from '../../../terminal/logger.js';
 import { parseEd25519PublicKey } from '../../../terminal/sync/command-signing.js';
+import { EnforcementRecorder } from '../../enforcement/enforcement-recorder.js';
 import { MAX_CODE_FAILURES, type PendingCode } from '../../enrolment-store.js';
 import { GENESIS_HASH } from '../../record-verify.js';
 import { returnedWriteOffSeqs } from '../chain-check.js';
 import type { EnrolmentStorage, IngestStorage, PublisherLease, UpstreamStorage } from '../contract.js';
 import { migratePostgres } from './migrations.js';
+import { enforceInTransaction } from './pg-enforcement.js';
 import { ingestInTransaction, insertAlerts, KeyCache } from './pg-ingest.js';
 import { advisoryLease } from './publisher-lease.js';
 
@@ -47,13 +49,18 @@ export class PostgresUpstreamStorage implements UpstreamStorage {
     options: PostgresStorageOptions,
   ) {
     const keys = new KeyCache();
+    const recorder = new EnforcementRecorder();
     const log = options.logger.child({ module: 'upstream-postgres' });
     const signatureCheck = options.signatureCheck ?? 'batch-tip';
     const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
       (await pool.query<R>(text, values)).rows;
     this.ingest = {
       ingest: (batches) =>
-        this.transaction((client) => ingestInTransaction(client, batches, keys, signatureCheck)),
+        this.transaction(async (client) => {
+          const results = await ingestInTransaction(client, batches, keys, signatureCheck);
+          await enforceInTransaction(client, recorder, batches, results);
+          return results;
+        }),
       alert: (s, t, kind, seq, message) => insertAlerts(pool, [[s, t, kind, seq, message]]),
       alerts: () =>
         q(

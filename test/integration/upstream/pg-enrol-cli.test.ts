@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../cli/main.js';
+import { silentLogger } from '../../../terminal/logger.js';
+import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
+import { rootFingerprint } from '../../../upstream/enrolment-protocol.js';
+import { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
+import { createTestDatabase, hasPostgres, type TestDatabase } from '../../helpers/postgres.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+async function run(argv: string[]) {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  const code = await main(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
+  return { code, text };
+}
+
+// `veriterm upstream enrol --db postgres://…`: the one-time code goes into the database the
+// PostgreSQL workers answer enrolments from, not into a SQLite file they never read.
+describe.skipIf(!(await hasPostgres()))('veriterm upstream enrol --db postgres://…', () => {
+  const tmp = makeTempDir('vt-pg-enrol-');
+  let database: TestDatabase;
+  let storage: PostgresUpstreamStorage;
+  beforeAll(async () => {
+    database = await createTestDatabase('vt_enrol');
+    storage = await PostgresUpstreamStorage.open({ url: database.url, logger: silentLogger() });
+  });
+  afterAll(async () => {
+    await storage?.close();
+    await database?.drop();
+    tmp.cleanup();
+  });
+
+  it('writes the code to PostgreSQL (single use there), replaces an open one, and leaves no SQLite file', async () => {
+    const data = join(tmp.dir, 'up');
+    mkdirSync(join(data, 'registry-keys'), { recursive: true });
+    mkdirSync(join(data, 'registry', 'cn-east'), { recursive: true });
+    const k = generateSigningKey();
+    const root = createRoot({ rootKeys: [k], releaseKeys: [k] }, [k]);
+    writeFileSync(join(data, 'registry-keys', 'root.json'), JSON.stringify(root));
+    const argv = [
+      'upstream',
+      'enrol',
+      '--data',
+      data,
+      '--db',
+      database.url,
+      '--store',
+      'S1',
+      '--terminal',
+      'T1',
+    ];
+    const first = await run(argv);
+    expect(first.code).toBe(0);
+    expect(first.text).toContain(`Registry root fingerprint: ${rootFingerprint(root)}`);
+    const firstCode = /T1: ([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(first.text)?.[1];
+    expect(firstCode).toBeDefined();
+    expect(await storage.enrolment.latest('S1', 'T1')).toMatchObject({
+      code: firstCode,
+      scope: 'cn-east',
+      usedAt: null,
+    });
+    expect(existsSync(join(data, 'upstream.db'))).toBe(false);
+
+    const second = await run(argv);
+    const secondCode = /T1: ([0-9A-Z]{5}-[0-9A-Z]{5})/.exec(second.text)?.[1];
+    expect(secondCode).toBeDefined();
+    expect(secondCode).not.toBe(firstCode);
+    const latest = await storage.enrolment.latest('S1', 'T1');
+    expect(latest?.code).toBe(secondCode);
+    const { rows } = await storage.pool.query('SELECT code FROM enrol_codes WHERE store_id = $1', ['S1']);
+    expect(rows.map((r) => r.code)).toEqual([secondCode]);
+    expect(await storage.enrolment.consume(latest!.id)).toBe(true);
+    expect(await storage.enrolment.consume(latest!.id)).toBe(false);
+
+    const bad = await run([
+      'upstream',
+      'enrol',
+      '--data',
+      data,
+      '--db',
+      'postgres://postgres@127.0.0.1:1/none',
+      '--store',
+      'S1',
+      '--terminal',
+      'T2',
+    ]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.text).not.toContain('Enrolment code');
+  }, 60_000);
+});
