@@ -180,7 +180,10 @@ export class OnHandSnapshot {
     for (const u of this.log.unitsOf(changes)) {
       const now = this.log.now(u);
       let byRest = this.overrides.get(u.product);
-      if (!byRest) this.overrides.set(u.product, (byRest = new Map()));
+      if (!byRest) {
+        byRest = new Map();
+        this.overrides.set(u.product, byRest);
+      }
       byRest.set(u.rest, now.onHand ? (now.container ?? ON_HAND_LOOSE) : NOT_ON_HAND);
     }
     this.mark = mark;
@@ -219,7 +222,10 @@ export class OnHandSnapshot {
         }
       else {
         let visited = seen.get(product);
-        if (!visited) seen.set(product, (visited = new Set()));
+        if (!visited) {
+          visited = new Set();
+          seen.set(product, visited);
+        }
         for (let i = runStarts[r]!; i < end; i++) {
           const rest = rests[i]!;
           const o = changed.get(rest);
