@@ -1,5 +1,6 @@
 // The stock reads thread (started by StockReads in stock-reads.ts, which documents the protocol):
-// the reads that cost one pass over stock on hand (per-product counts, a stocktake's report) on its
+// the reads that cost one pass over stock on hand (per-product counts, a stocktake's report, the
+// whole-store snapshot of stock on hand and the report a close takes) on its
 // own connection to terminal.db, so the terminal's event loop keeps serving meanwhile (WAL lets
 // this connection read while the main one writes).
 import { parentPort, workerData } from 'node:worker_threads';
@@ -24,7 +25,14 @@ port.on('message', (m: StockReadRequest | 'close') => {
     return;
   }
   try {
-    const result = m.op === 'counts' ? store.reader.countsByProduct() : stocktakes.report(m.session);
+    const result =
+      m.op === 'counts'
+        ? store.reader.countsByProduct()
+        : m.op === 'report'
+          ? stocktakes.report(m.session)
+          : m.op === 'prime'
+            ? stocktakes.prime(m.session)
+            : stocktakes.prepareClose(m.session);
     port.postMessage({ id: m.id, result });
   } catch (error) {
     const code = error instanceof VeritermError ? error.code : 'stock_read_failed';

@@ -127,7 +127,13 @@ export function stockRoutes(services: StockServices): HttpPlugin {
 
     app.post('/api/v1/stocktakes', cashier, async (request, reply) => {
       const { scope } = parse(stocktakeBody, request.body ?? {}, '{"scope": "all" | ["<product key>", …]}');
-      return ok(reply, view(run(() => stocktakes.open({ scope, openedBy: who(request) }))), 201);
+      const session = run(() => stocktakes.open({ scope, openedBy: who(request) }));
+      // A whole-store count: the reads thread takes its snapshot of stock on hand now, while the
+      // shelves are scanned, so the report after the last scan applies only the changes since.
+      reads
+        .prime(session.id)
+        .catch((error: unknown) => request.log.warn({ err: error }, 'stocktake snapshot'));
+      return ok(reply, view(session), 201);
     });
     app.get('/api/v1/stocktakes', cashier, async (_request, reply) => ok(reply, stocktakes.list().map(view)));
     app.get('/api/v1/stocktakes/:id', cashier, async (request, reply) => {
@@ -144,10 +150,8 @@ export function stockRoutes(services: StockServices): HttpPlugin {
     });
     app.get('/api/v1/stocktakes/:id/report', cashier, async (request, reply) => {
       const id = idOf(request);
-      return ok(
-        reply,
-        run(() => stocktakes.report(id)),
-      );
+      // A pass over stock on hand in scope (or the whole-store snapshot): on the reads thread.
+      return ok(reply, await runAsync(() => reads.report(id)));
     });
     app.get('/api/v1/stocktakes/:id/csv', cashier, async (request, reply) => {
       const id = idOf(request);
@@ -159,10 +163,8 @@ export function stockRoutes(services: StockServices): HttpPlugin {
     });
     app.post('/api/v1/stocktakes/:id/close', cashier, async (request, reply) => {
       const id = idOf(request);
-      return ok(
-        reply,
-        run(() => stocktakes.close(id)),
-      );
+      // The report is made on the reads thread; the write transaction re-checks what changed since.
+      return ok(reply, await runAsync(() => reads.closeStocktake(id)));
     });
     app.post('/api/v1/stocktakes/:id/accept', manager, async (request, reply) => {
       const id = idOf(request);
