@@ -30,9 +30,11 @@ port.on('message', (m: StockReadRequest | 'close') => {
         ? store.reader.countsByProduct()
         : m.op === 'report'
           ? stocktakes.report(m.session)
-          : m.op === 'prime'
-            ? stocktakes.prime(m.session)
-            : stocktakes.prepareClose(m.session);
+          : m.op === 'report_json'
+            ? JSON.stringify(stocktakes.report(m.session))
+            : m.op === 'prime'
+              ? stocktakes.prime(m.session)
+              : stocktakes.prepareClose(m.session);
     port.postMessage({ id: m.id, result });
   } catch (error) {
     const code = error instanceof VeritermError ? error.code : 'stock_read_failed';

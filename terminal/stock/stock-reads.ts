@@ -16,6 +16,8 @@ export interface StockReadsData {
 export type StockReadOp =
   | { op: 'counts' }
   | { op: 'report'; session: string }
+  /** The report as JSON text, made on the thread: a string crosses threads as one copy. */
+  | { op: 'report_json'; session: string }
   /** Take a whole-store stocktake's snapshot of stock on hand now (when it opens). */
   | { op: 'prime'; session: string }
   /** A report for a close, with what it was made from (StocktakeService.prepareClose). */
@@ -52,6 +54,16 @@ export class StockReads {
 
   report(session: string): Promise<StocktakeReport> {
     return this.ask<StocktakeReport>({ op: 'report', session }, () => this.local.stocktakes.report(session));
+  }
+
+  /**
+   * The report as JSON text (what the API sends): a whole-store report lists a million units, and
+   * as text it crosses from the thread as one string instead of a million to rebuild here.
+   */
+  reportJson(session: string): Promise<string> {
+    return this.ask<string>({ op: 'report_json', session }, () =>
+      JSON.stringify(this.local.stocktakes.report(session)),
+    );
   }
 
   /**
