@@ -18,6 +18,23 @@ const db = openDatabase(data.file);
 const store = new StockStore(db);
 const stocktakes = new StocktakeService({ store, ledger: readOnlyLedger(new LedgerReads(db)) });
 
+function answer(m: StockReadRequest): unknown {
+  switch (m.op) {
+    case 'counts':
+      return store.reader.countsByProduct();
+    case 'report':
+      return stocktakes.report(m.session);
+    case 'report_json':
+      return JSON.stringify(stocktakes.report(m.session));
+    case 'prime':
+      return stocktakes.prime(m.session);
+    case 'release':
+      return stocktakes.release();
+    case 'prepare_close':
+      return stocktakes.prepareClose(m.session);
+  }
+}
+
 port.on('message', (m: StockReadRequest | 'close') => {
   if (m === 'close') {
     db.close();
@@ -25,16 +42,7 @@ port.on('message', (m: StockReadRequest | 'close') => {
     return;
   }
   try {
-    const result =
-      m.op === 'counts'
-        ? store.reader.countsByProduct()
-        : m.op === 'report'
-          ? stocktakes.report(m.session)
-          : m.op === 'report_json'
-            ? JSON.stringify(stocktakes.report(m.session))
-            : m.op === 'prime'
-              ? stocktakes.prime(m.session)
-              : stocktakes.prepareClose(m.session);
+    const result = answer(m);
     port.postMessage({ id: m.id, result });
   } catch (error) {
     const code = error instanceof VeritermError ? error.code : 'stock_read_failed';

@@ -20,6 +20,8 @@ export type StockReadOp =
   | { op: 'report_json'; session: string }
   /** Take a whole-store stocktake's snapshot of stock on hand now (when it opens). */
   | { op: 'prime'; session: string }
+  /** Drop the snapshot when no stocktake is open any more (after a close). */
+  | { op: 'release' }
   /** A report for a close, with what it was made from (StocktakeService.prepareClose). */
   | { op: 'prepare_close'; session: string };
 
@@ -90,9 +92,18 @@ export class StockReads {
         stocktakes.prepareClose(session),
       );
       const record = stocktakes.closeWith(session, prepared);
-      if (record) return record;
+      if (record) return this.released(record);
     }
-    return stocktakes.close(session);
+    return this.released(stocktakes.close(session));
+  }
+
+  /** After a close: the thread drops its snapshot if no stocktake is open any more. */
+  private released<R>(result: R): R {
+    const requests = this.requests();
+    requests?.send<Answer<void>>({ op: 'release' }).catch(() => {
+      // A stopped thread holds no snapshot.
+    });
+    return result;
   }
 
   /** Closes the thread's connection and stops it (idempotent); later reads run here. */
