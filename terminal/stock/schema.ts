@@ -14,8 +14,8 @@ const COUNTING = `EXISTS (SELECT 1 FROM stock_sessions WHERE type = 'stocktake' 
  * is emptied when the last one closes, and `stock_change_epoch` moves on when the first opens,
  * so a snapshot from an earlier count is never taken for current. `kind` says what changed:
  * `write_off` (a sale or a return, by code key), `move` (shipped out, lost, found), `unit` (a unit
- * checked in or put aside by itself), `listed` (a unit row added for a unit that has a move or is
- * in stock already), `container` (a pallet or case checked in, opened or put aside: its unit list
+ * checked in or put aside by itself), `listed` (a unit row added for a unit that has a move, or in a container
+ * checked in already: its container is new, or it is on hand by it), `container` (a pallet or case checked in, opened or put aside: its unit list
  * copied while receiving still holds it).
  */
 const CHANGE_LOG = `CREATE TABLE stock_changes (
@@ -42,7 +42,7 @@ const CHANGE_LOG = `CREATE TABLE stock_changes (
    CREATE TRIGGER stock_changes_listed AFTER INSERT ON receiving_units WHEN ${COUNTING}
      AND (NEW.state <> 0
        OR EXISTS (SELECT 1 FROM stock_moves m WHERE m.product = NEW.product AND m.rest = NEW.rest)
-       OR EXISTS (SELECT 1 FROM receiving_containers c WHERE c.id = NEW.container AND c.state <> 0))
+       OR EXISTS (SELECT 1 FROM receiving_containers c WHERE c.id = NEW.container AND c.state = 1))
    BEGIN INSERT INTO stock_changes (kind, product, rest) VALUES ('listed', NEW.product, NEW.rest); END;
    CREATE TRIGGER stock_changes_container AFTER UPDATE OF state ON receiving_containers
      WHEN OLD.state <> NEW.state AND ${COUNTING}

@@ -97,12 +97,16 @@ export class StockReads {
     return this.released(stocktakes.close(session));
   }
 
-  /** After a close: the thread drops its snapshot if no stocktake is open any more. */
-  private released<R>(result: R): R {
-    const requests = this.requests();
-    requests?.send<Answer<void>>({ op: 'release' }).catch(() => {
+  /**
+   * After a close: the thread drops its snapshot if no stocktake is open any more. Awaited, so no
+   * request is left pending when the thread is stopped right after (its answer would unref it).
+   */
+  private async released<R>(result: R): Promise<R> {
+    try {
+      await this.requests()?.send<Answer<void>>({ op: 'release' });
+    } catch {
       // A stopped thread holds no snapshot.
-    });
+    }
     return result;
   }
 

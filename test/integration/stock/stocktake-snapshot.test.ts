@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { UnitKeysByProduct } from '../../../terminal/ledger/payloads.js';
 import { StockReads } from '../../../terminal/stock/stock-reads.js';
 import { type StocktakeReport, StocktakeService } from '../../../terminal/stock/stocktake-service.js';
-import { cn20, noteOf, pallet, signNote } from '../../helpers/receiving-fixture.js';
+import { cn20, noteOf, pallet, signNote, sscc } from '../../helpers/receiving-fixture.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -92,6 +92,7 @@ describe('whole-store stocktake from a snapshot kept current by the change log',
       const reads = new StockReads({ store: rig.stock, stocktakes: rig.stocktakes }, rig.file);
       const units = [...notes[0]!.units, ...notes[1]!.units, ...foreign];
       const labels = [...notes[0]!.cases, ...notes[1]!.cases];
+      const foreignCase = sscc(9001);
       let step = 0;
       let op = '';
       try {
@@ -113,7 +114,9 @@ describe('whole-store stocktake from a snapshot kept current by the change log',
                     ? 'ship'
                     : roll < 0.85
                       ? 'receive'
-                      : 'adjust';
+                      : roll < 0.95
+                        ? 'adjust'
+                        : 'list';
           const onHand = rig.onHand();
           if (op === 'scan')
             rig.stocktakes.scanMany(t.id, [random() < 0.2 ? `]C100${pick(labels)}` : pick(units)]);
@@ -149,6 +152,13 @@ describe('whole-store stocktake from a snapshot kept current by the change log',
             else if (r < 0.6) receiving.open(`]C100${pick(d1.cases)}`);
             else if (r < 0.8) receiving.scan(pick(d1.units));
             else receiving.putAside(pick(d1.units), 'damaged');
+          } else if (op === 'list') {
+            // A note arrives listing the units never received here (some found since) in one case:
+            // a found unit gets a container, and the case's label may count it from now on.
+            if (labels.includes(foreignCase)) continue;
+            const note = noteOf({ deliveryId: 'D-2', cases: [{ sscc: foreignCase, units: foreign }] });
+            expect(rig.import(signNote(note, rig.keys.privateKey)).ok).toBe(true);
+            labels.push(foreignCase);
           } else {
             // Another count, of product 4 only, finds a unit never received and takes it into stock.
             const other = rig.stocktakes.open({ scope: [foreign[0]!.slice(0, 7)], openedBy: 'clerk' });
@@ -184,6 +194,30 @@ describe('whole-store stocktake from a snapshot kept current by the change log',
       }
     },
   );
+
+  it('a unit found during the count and then listed on a note is counted by its case label', () => {
+    const { rig, foreign, reference } = stocked(mkdtempSync(join(tmp.dir, 'listed-')));
+    try {
+      const t = rig.stocktakes.open({ scope: 'all', openedBy: 'clerk' });
+      rig.stocktakes.prime(t.id);
+      // Another count finds a unit never received here and takes it into stock (no container).
+      const other = rig.stocktakes.open({ scope: [foreign[0]!.slice(0, 7)], openedBy: 'clerk' });
+      rig.stocktakes.scanMany(other.id, [foreign[0]!]);
+      rig.stocktakes.close(other.id);
+      rig.stocktakes.accept(other.id, { approvedBy: 'mgr', reason: 'found on the shelf' });
+      expect(norm(rig.stocktakes.report(t.id))).toEqual(norm(reference.report(t.id)));
+      // Then a note lists it in a case, and the case's label is scanned: it is found by the label.
+      const label = sscc(9002);
+      const note = noteOf({ deliveryId: 'D-2', cases: [{ sscc: label, units: foreign }] });
+      expect(rig.import(signNote(note, rig.keys.privateKey)).ok).toBe(true);
+      rig.stocktakes.scanMany(t.id, [`]C100${label}`]);
+      const want = norm(reference.report(t.id));
+      expect(want.missing['6900005']).toBeUndefined();
+      expect(norm(rig.stocktakes.report(t.id))).toEqual(want);
+    } finally {
+      rig.close();
+    }
+  });
 
   it('a close brings a prepared report up to date for a sale, and makes it again after a check-in or a scan', async () => {
     const { rig, notes, reference } = stocked(mkdtempSync(join(tmp.dir, 'close-')));
