@@ -26,6 +26,8 @@ function answer(m: StockReadRequest): unknown {
       return stocktakes.report(m.session);
     case 'report_json':
       return JSON.stringify(stocktakes.report(m.session));
+    case 'csv':
+      return stocktakes.csv(m.session);
     case 'prime':
       return stocktakes.prime(m.session);
     case 'release':

@@ -18,6 +18,8 @@ export type StockReadOp =
   | { op: 'report'; session: string }
   /** The report as JSON text, made on the thread: a string crosses threads as one copy. */
   | { op: 'report_json'; session: string }
+  /** A stocktake's differences as CSV (StocktakeService.csv): a million lines for a whole store. */
+  | { op: 'csv'; session: string }
   /** Take a whole-store stocktake's snapshot of stock on hand now (when it opens). */
   | { op: 'prime'; session: string }
   /** Drop the snapshot when no stocktake is open any more (after a close). */
@@ -66,6 +68,11 @@ export class StockReads {
     return this.ask<string>({ op: 'report_json', session }, () =>
       JSON.stringify(this.local.stocktakes.report(session)),
     );
+  }
+
+  /** A stocktake's CSV, made on the thread (from its record once closed, else a report now). */
+  csv(session: string): Promise<string> {
+    return this.ask<string>({ op: 'csv', session }, () => this.local.stocktakes.csv(session));
   }
 
   /**
