@@ -241,6 +241,15 @@ export class StocktakeService {
     });
   }
 
+  /**
+   * What closeWith would write, without writing: the prepared report brought up to date (changed
+   * in place), or undefined when it must be made again.
+   */
+  upToDateReport(id: string, prepared: PreparedClose): StocktakeReport | undefined {
+    const { store } = this.deps;
+    return store.db.transaction(() => this.upToDate(openSession(store, id, 'stocktake'), prepared))();
+  }
+
   /** Writes the signed `stocktake` record with the differences and closes the session. */
   close(id: string): LedgerRecord<StocktakePayload> {
     const { store, ledger } = this.deps;
