@@ -12,6 +12,7 @@ import { STOCKTAKE_BAD_REASONS } from '../ledger/types.js';
 import { unitStockOf } from '../receiving/stock.js';
 import { unitKeyOf } from '../receiving/unit-key.js';
 import { registryProblem } from '../receiving/unit-problems.js';
+import { ChangeLog, type ChangeMark, OnHandSnapshot } from './on-hand-snapshot.js';
 import {
   addByProduct,
   checkBatch,
@@ -27,6 +28,7 @@ import {
   unreadableAnswer,
 } from './stock-scan.js';
 import type { SessionRow } from './stock-store.js';
+import { patchReport } from './stocktake-patch.js';
 import { stateOf, transition } from './unit-state.js';
 
 /** Every product, or the listed product keys (a zone, a cycle count). */
@@ -34,6 +36,19 @@ export type StocktakeScope = 'all' | string[];
 
 /** The differences of a stocktake: the `stocktake` record's payload, before it is signed. */
 export type StocktakeReport = StocktakePayload;
+
+/** A report made for a close off the write lock (the reads thread), with what it was made from. */
+export interface PreparedClose {
+  report: StocktakeReport;
+  /** The change log when the report was read. */
+  mark: ChangeMark;
+  /** The session's scanned units and containers then. */
+  units: number;
+  containers: number;
+}
+
+/** Changed units a close brings a prepared report up to date for; past this it makes it again. */
+const MAX_PATCHED_UNITS = 10_000;
 
 export interface AcceptRequest {
   approvedBy: string;
@@ -67,11 +82,25 @@ export class StocktakeService {
   private readonly clock: () => Date;
   private readonly maxDifferences: number;
   private readonly maxScans: number;
+  private readonly log: ChangeLog;
+  private snapshot: OnHandSnapshot | undefined;
 
-  constructor(private readonly deps: StockDeps & { maxDifferences?: number; maxScans?: number }) {
+  constructor(
+    private readonly deps: StockDeps & {
+      maxDifferences?: number;
+      maxScans?: number;
+      /**
+       * Whole-store reports from a snapshot of stock on hand kept current by the change log
+       * (on-hand-snapshot.ts); false reads every unit on hand for each report (the bench's baseline).
+       * @default true
+       */
+      snapshots?: boolean;
+    },
+  ) {
     this.clock = deps.clock ?? (() => new Date());
     this.maxDifferences = deps.maxDifferences ?? MAX_DIFFERENCES;
     this.maxScans = deps.maxScans ?? MAX_STOCKTAKE_UNITS;
+    this.log = new ChangeLog(deps.store);
   }
 
   open(request: { scope: StocktakeScope; openedBy: string }): SessionRow {
@@ -162,25 +191,119 @@ export class StocktakeService {
     return store.db.transaction(() => this.reportOf(sessionOf(store, id, 'stocktake')))();
   }
 
-  /** Writes the signed `stocktake` record with the differences and closes the session. */
-  close(id: string): LedgerRecord<StocktakePayload> {
+  /**
+   * Takes the whole-store snapshot now (one pass over stock on hand) rather than at the first
+   * report: called on the reads thread when a stocktake opens, so the report after the last scan
+   * applies only the changes since. Nothing for a scoped stocktake (its pass is small).
+   */
+  prime(id: string): void {
+    const { store } = this.deps;
+    store.db.transaction(() => {
+      const s = sessionOf(store, id, 'stocktake');
+      this.snapshotFor(s, (JSON.parse(s.params) as { scope: StocktakeScope }).scope);
+    })();
+  }
+
+  /** Drops the whole-store snapshot once no stocktake is open (its memory: about 43 B per unit on hand). */
+  release(): void {
+    const counting = this.deps.store.db.transaction(() => this.log.counting())();
+    if (!counting) this.snapshot = undefined;
+  }
+
+  /** The report for a close, made off the write lock, with what it was made from (closeWith). */
+  prepareClose(id: string): PreparedClose {
+    const { store } = this.deps;
+    return store.db.transaction(() => {
+      const s = openSession(store, id, 'stocktake');
+      const report = this.reportOf(s);
+      return {
+        report,
+        mark: this.log.mark(),
+        units: store.unitCount(id),
+        containers: store.containers(id).size,
+      };
+    })();
+  }
+
+  /**
+   * Closes with a report prepared before (prepareClose, on the reads thread): inside the
+   * transaction only what changed since is looked at: the same scans, and the units the change
+   * log names since (a sale, a return, a shipment), each put where it stands now. Undefined, with
+   * nothing written, when that cannot be done (scans added, a check-in since, too many changes):
+   * prepare again, or close().
+   */
+  closeWith(id: string, prepared: PreparedClose): LedgerRecord<StocktakePayload> | undefined {
     const { store, ledger } = this.deps;
     return ledger.transaction(() => {
       const s = openSession(store, id, 'stocktake');
-      const report = this.reportOf(s);
-      const { missing, extra } = report;
-      const differences =
-        countOf(missing) + countOf(extra.notReceived) + countOf(extra.sold) + countOf(extra.leftStock);
-      if (differences > this.maxDifferences)
-        throw new VeritermError(
-          'stocktake_too_large',
-          `Stocktake ${id} has ${differences} differences, more than one record holds (${this.maxDifferences}): count by product scope instead`,
-        );
-      const record = ledger.append('stocktake', report);
-      if (!store.close(id, record.at, record.id, record.seq))
-        throw new VeritermError('session_closed', `Stocktake ${id} is already closed`);
-      return record;
+      const report = this.upToDate(s, prepared);
+      return report && this.write(s, report);
     });
+  }
+
+  /**
+   * What closeWith would write, without writing: the prepared report brought up to date (changed
+   * in place), or undefined when it must be made again.
+   */
+  upToDateReport(id: string, prepared: PreparedClose): StocktakeReport | undefined {
+    const { store } = this.deps;
+    return store.db.transaction(() => this.upToDate(openSession(store, id, 'stocktake'), prepared))();
+  }
+
+  /** Writes the signed `stocktake` record with the differences and closes the session. */
+  close(id: string): LedgerRecord<StocktakePayload> {
+    const { store, ledger } = this.deps;
+    return ledger.transaction(() => this.write(openSession(store, id, 'stocktake')));
+  }
+
+  private upToDate(s: SessionRow, p: PreparedClose): StocktakeReport | undefined {
+    const { store } = this.deps;
+    const mark = this.log.mark();
+    if (p.report.stocktakeId !== s.id || mark.epoch !== p.mark.epoch || mark.changeId < p.mark.changeId)
+      return undefined;
+    if (store.unitCount(s.id) !== p.units) return undefined;
+    const containers = store.containers(s.id);
+    if (containers.size !== p.containers) return undefined;
+    if (mark.changeId === p.mark.changeId) return p.report;
+    const changes = this.log.since(p.mark.changeId);
+    // A check-in or a unit newly listed may change which container holds a unit: make it again.
+    if (changes.some((c) => c.kind === 'listed' || c.kind === 'container')) return undefined;
+    const units = this.log.unitsOf(changes);
+    if (units.length > MAX_PATCHED_UNITS) return undefined;
+    return patchReport(p.report, units, (u) => {
+      const now = this.log.now(u);
+      return {
+        scanned: this.log.scannedIn(s.id, u),
+        containerScanned: now.container !== null && containers.has(now.container),
+        state: now.state,
+      };
+    });
+  }
+
+  /** Appends the signed record (inside the caller's ledger transaction) and closes the session. */
+  private write(s: SessionRow, report = this.reportOf(s)): LedgerRecord<StocktakePayload> {
+    const { store, ledger } = this.deps;
+    const { missing, extra } = report;
+    const differences =
+      countOf(missing) + countOf(extra.notReceived) + countOf(extra.sold) + countOf(extra.leftStock);
+    if (differences > this.maxDifferences)
+      throw new VeritermError(
+        'stocktake_too_large',
+        `Stocktake ${s.id} has ${differences} differences, more than one record holds (${this.maxDifferences}): count by product scope instead`,
+      );
+    const record = ledger.append('stocktake', report);
+    if (!store.close(s.id, record.at, record.id, record.seq))
+      throw new VeritermError('session_closed', `Stocktake ${s.id} is already closed`);
+    // The last open stocktake closed: the log is emptied, a snapshot would be taken again.
+    if (!this.log.counting()) this.snapshot = undefined;
+    return record;
+  }
+
+  /** The whole-store snapshot, current, for an open stocktake of scope 'all'; undefined otherwise. */
+  private snapshotFor(s: SessionRow, scope: StocktakeScope): OnHandSnapshot | undefined {
+    if (scope !== 'all' || s.state !== 'open' || this.deps.snapshots === false) return undefined;
+    if (!this.snapshot?.refresh()) this.snapshot = OnHandSnapshot.take(this.deps.store, this.log);
+    return this.snapshot;
   }
 
   /**
@@ -290,7 +413,6 @@ export class StocktakeService {
       else unmatched.set(u.productKey, new Set([u.rest]));
     }
     const missing: UnitKeysByProduct = {};
-    const keys = store.reader.productKeys();
     let expected = 0;
     let found = 0;
     let lastProduct = -1;
@@ -298,12 +420,19 @@ export class StocktakeService {
     let scannedRests: Set<string> | undefined;
     let missingRests: string[] | undefined;
     const ids = scope === 'all' ? undefined : scope.flatMap((k) => store.knownProductId(k) ?? []);
-    for (const [product, rest, container] of store.reader.onHandUnits(ids)) {
+    const snapshot = this.snapshotFor(s, scope);
+    const keyOf = snapshot
+      ? (product: number) => snapshot.productKey(product)
+      : (
+          (keys) => (product: number) =>
+            keys.get(product)!
+        )(store.reader.productKeys());
+    const visit = (product: number, rest: string, container: number | null) => {
       expected++;
       // Rows come grouped by product: look the product up once per run of its units.
       if (product !== lastProduct) {
         lastProduct = product;
-        productKey = keys.get(product)!;
+        productKey = keyOf(product);
         scannedRests = unmatched.get(productKey);
         missingRests = missing[productKey];
       }
@@ -311,7 +440,10 @@ export class StocktakeService {
       else if (container !== null && containers.has(container)) found++;
       else if (missingRests) missingRests.push(rest);
       else missing[productKey] = missingRests = [rest];
-    }
+    };
+    if (snapshot) snapshot.forEach(visit);
+    else
+      for (const [product, rest, container] of store.reader.onHandUnits(ids)) visit(product, rest, container);
     const extra = { notReceived: {}, sold: {}, leftStock: {} } as StocktakeReport['extra'];
     const bad: StocktakeBadUnit[] = [];
     for (const u of scanned) {

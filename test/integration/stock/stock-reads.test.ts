@@ -30,6 +30,9 @@ describe('stock reads on a worker thread', () => {
       const t = rig.stocktakes.open({ scope: 'all', openedBy: 'c' });
       rig.stocktakes.scanMany(t.id, [cn20(0), cn20(7)]);
       expect(await reads.report(t.id)).toEqual(rig.stocktakes.report(t.id));
+      // The JSON text the API sends and the CSV are made there too.
+      expect(JSON.parse(await reads.reportJson(t.id))).toEqual(rig.stocktakes.report(t.id));
+      expect(await reads.csv(t.id)).toBe(rig.stocktakes.csv(t.id));
       // A commit on the main connection is seen by the next read.
       rig.sell([cn20(1)]);
       expect((await reads.counts())[0]).toMatchObject({ sold: 1, onHand: 2 });
