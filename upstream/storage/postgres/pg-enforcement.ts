@@ -61,14 +61,18 @@ export async function enforceInTransaction(
   const sorted = [...unitKeys].sort();
   const sales = new Map<string, Sale>();
   if (sorted.length > 0) {
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k', [
-      sorted,
-    ]);
-    const { rows } = await client.query<Sale & { key: string; record_id: string }>(
-      `SELECT key, store_id, terminal_id, seq, at, returned, record_id FROM enf_unit_sales
+    // Named statements (prepared once per connection): a fleet's calls are many and small.
+    await client.query({
+      name: 'vt_enf_lock_units',
+      text: 'SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest($1::text[]) AS k',
+      values: [sorted],
+    });
+    const { rows } = await client.query<Sale & { key: string; record_id: string }>({
+      name: 'vt_enf_unit_sales',
+      text: `SELECT key, store_id, terminal_id, seq, at, returned, record_id FROM enf_unit_sales
        WHERE key = ANY($1::text[])`,
-      [sorted],
-    );
+      values: [sorted],
+    });
     for (const r of rows)
       sales.set(r.key, {
         store_id: r.store_id,
@@ -261,12 +265,13 @@ class RunPort implements EnforcementPort {
     const keys = [...this.changed];
     if (keys.length > 0) {
       const sales = keys.map((k) => this.sales.get(k)!);
-      await client.query(
-        `INSERT INTO enf_unit_sales (key, store_id, terminal_id, seq, record_id, at, returned)
+      await client.query({
+        name: 'vt_enf_upsert_sales',
+        text: `INSERT INTO enf_unit_sales (key, store_id, terminal_id, seq, record_id, at, returned)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::integer[])
          ON CONFLICT (key) DO UPDATE SET store_id = excluded.store_id, terminal_id = excluded.terminal_id,
            seq = excluded.seq, record_id = excluded.record_id, at = excluded.at, returned = excluded.returned`,
-        [
+        values: [
           keys,
           sales.map((s) => s.store_id),
           sales.map((s) => s.terminal_id),
@@ -275,7 +280,7 @@ class RunPort implements EnforcementPort {
           sales.map((s) => s.at),
           sales.map((s) => s.returned),
         ],
-      );
+      });
     }
     await insertAlerts(client, this.raised);
     if (this.rows.length === 0) return;

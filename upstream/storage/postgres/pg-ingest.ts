@@ -176,13 +176,14 @@ async function lockTips(client: pg.PoolClient, batches: readonly IngestBatch[]):
     last_seq: number;
     last_hash: string;
     revoked_at: string | null;
-  }>(
-    `SELECT t.num, t.store_id, t.terminal_id, t.public_key, t.last_seq, t.last_hash, t.revoked_at
+  }>({
+    name: 'vt_ingest_lock_tips',
+    text: `SELECT t.num, t.store_id, t.terminal_id, t.public_key, t.last_seq, t.last_hash, t.revoked_at
      FROM up_terminals t JOIN unnest($1::text[], $2::text[]) AS w(store_id, terminal_id)
        ON t.store_id = w.store_id AND t.terminal_id = w.terminal_id
      ORDER BY t.store_id, t.terminal_id FOR UPDATE OF t`,
-    [ids.map((id) => id.split('\u0000')[0]), ids.map((id) => id.split('\u0000')[1])],
-  );
+    values: [ids.map((id) => id.split('\u0000')[0]), ids.map((id) => id.split('\u0000')[1])],
+  });
   return new Map(
     rows.map((r) => [
       `${r.store_id}\u0000${r.terminal_id}`,
@@ -339,10 +340,14 @@ async function writeAll(
   if (parts.length === 0) return [];
   const select =
     events.length > 0 ? 'SELECT record_id, key FROM e' : 'SELECT NULL AS record_id, NULL AS key WHERE false';
-  const { rows: added } = await client.query<{ record_id: string; key: string }>(
-    `WITH ${parts.join(',\n')}\n${select}`,
+  // Named (prepared once per connection): the text depends only on which parts are present, and a
+  // fleet's calls are many and small, so parsing and planning each one costs more than running it.
+  const name = `vt_ingest_write_${rows.length > 0 ? 'r' : ''}${events.length > 0 ? 'e' : ''}${tips.length > 0 ? 't' : ''}${alerts.length > 0 ? 'a' : ''}`;
+  const { rows: added } = await client.query<{ record_id: string; key: string }>({
+    name,
+    text: `WITH ${parts.join(',\n')}\n${select}`,
     values,
-  );
+  });
   const batchOf = new Map(events.map((e) => [`${e.recordId}\u0000${e.key}`, e.batch]));
   return added.map((r) => batchOf.get(`${r.record_id}\u0000${r.key}`)!);
 }
@@ -354,14 +359,15 @@ export async function insertAlerts(
 ): Promise<void> {
   if (alerts.length === 0) return;
   const at = new Date().toISOString();
-  await client.query(
-    `INSERT INTO up_alerts (at, store_id, terminal_id, kind, seq, message)
+  await client.query({
+    name: 'vt_insert_alerts',
+    text: `INSERT INTO up_alerts (at, store_id, terminal_id, kind, seq, message)
      SELECT $1, store_id, terminal_id, kind, seq, message
      FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) WITH ORDINALITY
        AS a(store_id, terminal_id, kind, seq, message, n)
      ORDER BY n
      ON CONFLICT (store_id, terminal_id, kind, seq) DO NOTHING`,
-    [
+    values: [
       at,
       alerts.map((a) => a[0]),
       alerts.map((a) => a[1]),
@@ -369,5 +375,5 @@ export async function insertAlerts(
       alerts.map((a) => a[3]),
       alerts.map((a) => a[4]),
     ],
-  );
+  });
 }
