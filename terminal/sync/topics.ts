@@ -93,7 +93,8 @@ export function upstreamSubscriptions(group: string | undefined): {
     records: share('vt/+/+/records'),
     registryRequests: share('vt/+/+/registry/req'),
     ledgerRequests: share('vt/+/+/ledger/req'),
-    cmdResults: share('vt/+/+/cmd/result'),
+    // Not shared, as delivery results: only the worker that sent a command waits for its result.
+    cmdResults: 'vt/+/+/cmd/result',
     // Not shared: only the worker that sent a note waits for its outcome and holds its row in the
     // delivery log (a local database); others ignore it. Shared, half the outcomes of two workers
     // went to the one that did not send (send timed out, transfer notes stayed pending).
