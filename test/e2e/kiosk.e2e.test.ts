@@ -38,7 +38,12 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
       port: 0,
       host: '127.0.0.1',
       // A loaded 2-core CI machine can space CDP keystrokes tens of ms apart: widen the wedge gap.
-      config: { kiosk: { idleTimeoutMs: 8_000, hotline: '12315', wedge: { maxGapMs: 250 } } },
+      // This one page scans ~30 codes back to back, faster than a shopper's 10 a second (burst 20)
+      // on a quiet machine: the per-connection limit has its own tests (ws-flood), so lift it here.
+      config: {
+        kiosk: { idleTimeoutMs: 8_000, hotline: '12315', wedge: { maxGapMs: 250 } },
+        http: { limits: { scansPerSecond: 1_000, scanBurst: 1_000 } },
+      },
     });
     // One sample per verdict class the demo registry produces.
     const seen = new Set<VerdictKind>();
@@ -64,7 +69,10 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
   }
 
   /** Waits for a verdict newer than `after` and returns its kind and title. */
-  async function nextVerdict(after: number): Promise<{ verdict: string; title: string; checkId: number }> {
+  async function nextVerdict(
+    after: number,
+    timeout = 10_000,
+  ): Promise<{ verdict: string; title: string; checkId: number }> {
     const handle = await page.waitForFunction(
       (prev) => {
         const el = document.querySelector('[data-verdict]');
@@ -72,7 +80,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
         return el && id > prev ? { verdict: el.getAttribute('data-verdict'), id } : false;
       },
       after,
-      { timeout: 10_000 },
+      { timeout },
     );
     const { verdict, id } = (await handle.jsonValue()) as { verdict: string; id: number };
     const title = (await page.textContent('.verdict-title')) ?? '';
@@ -185,12 +193,21 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('kiosk page (Chromium)', (
     before = await lastCheckId();
     await wedgeScan([']d20106901234567892211000000001', '10L2506']);
     expect((await nextVerdict(before)).verdict).toBe('unknown');
-    // And real CDP keystrokes reach the same listener (a short code, so the gap rule holds even when loaded).
+    // And real CDP keystrokes reach the same listener. Each key is a round trip to the browser, so
+    // on a loaded machine a burst can come out slower than a scanner (median gap ≥ 35 ms) and is
+    // then rightly read as typing and ignored: up to three bursts for one verdict.
     before = await lastCheckId();
     const genuine = samples.find((s) => s.expect === 'genuine')!;
-    await page.keyboard.type(genuine.data, { delay: 0 });
-    await page.keyboard.press('Enter');
-    expect((await nextVerdict(before)).verdict).toBe('genuine');
+    let typed: string | undefined;
+    for (let attempt = 0; attempt < 3 && typed === undefined; attempt++) {
+      await page.keyboard.type(genuine.data, { delay: 0 });
+      await page.keyboard.press('Enter');
+      typed = await nextVerdict(before, 5_000).then(
+        (v) => v.verdict,
+        () => undefined,
+      );
+    }
+    expect(typed).toBe('genuine');
   });
 
   it('keeps GS typed as Ctrl+] into the FOCUSED manual field (GS1 batch, then serial)', async () => {
