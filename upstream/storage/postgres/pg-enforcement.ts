@@ -69,8 +69,13 @@ export async function enforceInTransaction(
     });
     const { rows } = await client.query<Sale & { key: string; record_id: string }>({
       name: 'vt_enf_unit_sales',
-      text: `SELECT key, store_id, terminal_id, seq, at, returned, record_id FROM enf_unit_sales
-       WHERE key = ANY($1::text[])`,
+      // One index probe per key, whatever the planner thinks of the array: as `key = ANY($1)` the
+      // statement's cached plan was a sequential scan of the whole table (planned while the table
+      // was small), which in the fleet simulator read ~2,800 rows per record ingested and held
+      // PostgreSQL at a full core. LIMIT 1 keeps the subquery from being pulled up into a join.
+      text: `SELECT s.key, s.store_id, s.terminal_id, s.seq, s.at, s.returned, s.record_id
+       FROM unnest($1::text[]) AS k(key)
+       CROSS JOIN LATERAL (SELECT * FROM enf_unit_sales u WHERE u.key = k.key LIMIT 1) AS s`,
       values: [sorted],
     });
     for (const r of rows)
