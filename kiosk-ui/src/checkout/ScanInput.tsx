@@ -1,19 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
-import type { KioskSettings } from '../../../terminal/http/wire-types.js';
-import { WedgeCapture } from '../kiosk/wedge.js';
-import { api } from '../shell/api.js';
+import { useState } from 'preact/hooks';
 import { useScanField } from '../shell/scan-field.js';
 import { fromFieldText } from '../shell/scan-keys.js';
-
-let wedgeSettings: Promise<KioskSettings['wedge'] | undefined> | undefined;
-/** The terminal's keyboard-wedge settings (GS substitute), read once per page. */
-function readWedgeSettings(): Promise<KioskSettings['wedge'] | undefined> {
-  wedgeSettings ??= api<KioskSettings>('/api/v1/kiosk/settings').then(
-    (s) => s.wedge,
-    () => undefined,
-  );
-  return wedgeSettings;
-}
+import { useWedge } from '../shell/use-wedge.js';
 
 /**
  * Where scans come in: a text field (scanner or hand typing, Enter adds; GS chords kept as ␝, see
@@ -27,37 +15,9 @@ export function ScanInput(props: {
   onScan: (data: string) => void;
 }) {
   const [value, setValue] = useState('');
-  const [gsSubstitute, setGsSubstitute] = useState<string | undefined>();
-  const onScan = useRef(props.onScan);
-  onScan.current = props.onScan;
+  // Scans that arrive while focus is elsewhere (buttons, the basket), read as every page reads them.
+  const gsSubstitute = useWedge(props.onScan);
   const scanKeys = useScanField({ gsSubstitute, onValue: setValue });
-  useEffect(() => {
-    void readWedgeSettings().then((w) => setGsSubstitute(w?.gsSubstitute));
-  }, []);
-  useEffect(() => {
-    const wedge = new WedgeCapture(
-      (data) => onScan.current(data),
-      () => {},
-      { maxGapMs: 50, breakGapMs: 300, ...(gsSubstitute ? { gsSubstitute } : {}) },
-    );
-    const outsideFields = (event: KeyboardEvent) => {
-      const target = event.target as HTMLElement | null;
-      return !(target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA'));
-    };
-    const onKey = (event: KeyboardEvent) => {
-      if (outsideFields(event)) wedge.key(event);
-    };
-    const onKeyUp = (event: KeyboardEvent) => {
-      if (outsideFields(event)) wedge.keyUp(event);
-    };
-    window.addEventListener('keydown', onKey, true);
-    window.addEventListener('keyup', onKeyUp, true);
-    return () => {
-      window.removeEventListener('keydown', onKey, true);
-      window.removeEventListener('keyup', onKeyUp, true);
-      wedge.dispose();
-    };
-  }, [gsSubstitute]);
   const submit = (event: Event) => {
     event.preventDefault();
     const data = fromFieldText(value);

@@ -16,7 +16,8 @@ function readWedgeSettings(): Promise<KioskSettings['wedge'] | undefined> {
 /**
  * A keyboard-wedge scanner read on the window while no text field has focus, as the kiosk reads it
  * (kiosk/wedge.ts, shell/scan-keys.ts): a handheld's built-in scanner types into whatever is
- * focused, and the clerk's hands are on the goods, not on a field. Returns the GS substitute.
+ * focused, and the clerk's hands are on the goods, not on a field. The receiving, stock and checkout
+ * pages share it. Returns the GS substitute.
  */
 export function useWedge(onScan: (data: string) => void): string | undefined {
   const latest = useRef(onScan);
@@ -29,7 +30,7 @@ export function useWedge(onScan: (data: string) => void): string | undefined {
     const wedge = new WedgeCapture(
       (data) => latest.current(data),
       () => {},
-      // Handheld browsers are slower than a desktop's: the same looser gaps the checkout uses.
+      // Looser gaps than the kiosk's: handheld and till browsers are slower than a desktop's.
       { maxGapMs: 50, breakGapMs: 300, ...(gsSubstitute ? { gsSubstitute } : {}) },
     );
     const outsideFields = (event: KeyboardEvent) => {
