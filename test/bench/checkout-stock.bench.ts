@@ -5,7 +5,7 @@ import { parseCode, productKeyOf } from '../../terminal/codes/index.js';
 import { MovedOutUnits } from '../../terminal/stock/moved-out.js';
 import { StockStore } from '../../terminal/stock/stock-store.js';
 import { code, openTerminal } from '../integration/checkout/checkout-fixture.js';
-import { percentile, report, scaled } from './lib.js';
+import { alternatedRounds, mean, percentile, report, scaled } from './lib.js';
 
 const B = 'checkout-stock';
 const LINES = 10;
@@ -59,14 +59,9 @@ export async function run(): Promise<void> {
   try {
     const cursor = { raw: 0, stock: 0 };
     const next = (which: 'raw' | 'stock') => () => code(1 + cursor[which]++);
-    cpuPerSale(terminals.raw, next('raw'), perRound);
-    cpuPerSale(terminals.stock, next('stock'), perRound);
-    const per = { raw: [] as number[], stock: [] as number[] };
-    for (let r = 0; r < rounds; r++) {
-      const order: ('raw' | 'stock')[] = r % 2 === 0 ? ['raw', 'stock'] : ['stock', 'raw'];
-      for (const which of order) per[which].push(cpuPerSale(terminals[which], next(which), perRound));
-    }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const per = alternatedRounds(['raw', 'stock'], rounds, (which) =>
+      cpuPerSale(terminals[which], next(which), perRound),
+    );
     report(B, 'sale_cpu_without_stock_lookup', mean(per.raw), 'ms');
     report(B, 'sale_cpu_with_stock_lookup', mean(per.stock), 'ms');
     report(B, 'sale_cpu_stock_vs_raw', mean(per.stock) / mean(per.raw), 'x');

@@ -66,3 +66,25 @@ function procCpuMs(file: string, fallback = true): number {
 
 /** USER_HZ: 100 on every Linux architecture Node supports. */
 const CLOCK_TICKS = 100;
+
+/**
+ * Two variants measured round by round in alternating order (a b, b a, a b, …) after one warm-up
+ * each, so the VM's drifting speed hits both alike: each variant's figure per round.
+ */
+export function alternatedRounds<K extends string>(
+  kinds: readonly [K, K],
+  rounds: number,
+  measure: (kind: K) => number,
+): Record<K, number[]> {
+  for (const kind of kinds) measure(kind);
+  const per = { [kinds[0]]: [], [kinds[1]]: [] } as unknown as Record<K, number[]>;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? kinds : ([kinds[1], kinds[0]] as const);
+    for (const kind of order) per[kind].push(measure(kind));
+  }
+  return per;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}

@@ -10,7 +10,7 @@ import type { ReceiptDocument } from '../../terminal/receipts/document.js';
 import { getProfile } from '../../terminal/receipts/profiles.js';
 import { renderReceipt } from '../../terminal/receipts/render-escpos.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { nowMs, percentile, report, scaled } from './lib.js';
+import { mean, nowMs, percentile, report, scaled } from './lib.js';
 
 const QR = 'https://id.example.com/01/09506000134352/21/ABC123?17=261231';
 
@@ -53,7 +53,6 @@ function timeIt(iterations: number, fn: () => void): number[] {
   return times;
 }
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function encodeBench(): Promise<void> {
   const doc = fortyLines();

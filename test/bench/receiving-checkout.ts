@@ -5,7 +5,7 @@ import { ReceivedUnits } from '../../terminal/receiving/unit-receipt.js';
 import { deliverInto } from '../helpers/receive-into.js';
 import { sscc } from '../helpers/receiving-fixture.js';
 import { code, openTerminal } from '../integration/checkout/checkout-fixture.js';
-import { nowMs, percentile, report, scaled } from './lib.js';
+import { alternatedRounds, mean, nowMs, percentile, report, scaled } from './lib.js';
 
 const B = 'receiving';
 const LINES = 10;
@@ -83,15 +83,10 @@ export function checkoutCpu(dir: string): void {
     const stride = Math.floor(units / needed);
     const cursor = { off: 0, warn: 0 };
     const next = (mode: 'off' | 'warn') => () => code(1 + ((cursor[mode]++ * stride) % units));
-    // Warm up both (JIT, statement caches).
-    cpuPerSale(terminals.off, next('off'), perRound);
-    cpuPerSale(terminals.warn, next('warn'), perRound);
-    const per = { off: [] as number[], warn: [] as number[] };
-    for (let r = 0; r < rounds; r++) {
-      const order: ('off' | 'warn')[] = r % 2 === 0 ? ['off', 'warn'] : ['warn', 'off'];
-      for (const mode of order) per[mode].push(cpuPerSale(terminals[mode], next(mode), perRound));
-    }
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // One warm-up each (JIT, statement caches), then alternated rounds.
+    const per = alternatedRounds(['off', 'warn'], rounds, (mode) =>
+      cpuPerSale(terminals[mode], next(mode), perRound),
+    );
     report(B, 'checkout_cpu_per_sale_off', mean(per.off), 'ms');
     report(B, 'checkout_cpu_per_sale_warn', mean(per.warn), 'ms');
     report(B, 'checkout_cpu_warn_vs_off', mean(per.warn) / mean(per.off), 'x');
