@@ -57,6 +57,12 @@ export interface VerifyOptions {
   history?: boolean;
 }
 
+/** A unit code's canonical key and its product's key. */
+interface UnitKeys {
+  key: string;
+  productKey: string;
+}
+
 /** What the verifier reads of a unit's receipt (terminal/receiving `UnitReceipt`). */
 export interface UnitReceiptView {
   state: string;
@@ -124,11 +130,13 @@ export class Verifier {
     );
     const keys = parsed.flatMap((p) => (p.ok ? [p.key] : []));
     const local = keys.length > 1 && ledger?.writeOffsOf ? ledger.writeOffsOf(keys) : undefined;
-    const receipts = keys.length > 1 ? this.#receiptsOf(parsed) : undefined;
-    return parsed.map((p) =>
+    const units = parsed.map((p) => this.#unitOf(p));
+    const receipts = keys.length > 1 ? this.#receiptsOf(units) : undefined;
+    return parsed.map((p, i) =>
       this.#decide(p, options, {
         ...shared,
         localWriteOff: p.ok ? (local ? local.get(p.key) : ledger?.writeOffOf(p.key)) : undefined,
+        unit: units[i],
         receipts,
       }),
     );
@@ -141,6 +149,8 @@ export class Verifier {
       today: string;
       moment: PolicyMoment;
       localWriteOff: ReturnType<LocalLedgerView['writeOffOf']>;
+      /** The scan's unit and product keys (`#unitOf`), for the stock and receiving lookups. */
+      unit: UnitKeys | undefined;
       /** A basket's receipts read in one go (`#receiptsOf`); else each unit is looked up alone. */
       receipts: Map<string, UnitReceiptView> | undefined;
     },
@@ -148,7 +158,7 @@ export class Verifier {
     const { registry, queryLog, config } = this.#deps;
     let lookup: LookupResult = {};
     let key: string | undefined;
-    const leftStock = this.#leftStock(parsed);
+    const leftStock = at.unit && this.#deps.stock?.of(at.unit.key, at.unit.productKey);
     if (parsed.ok) {
       key = parsed.key;
       lookup = registry.lookup(parsed.key);
@@ -175,7 +185,7 @@ export class Verifier {
     if (leftStock) verdict.leftStock = leftStock;
     const split = this.#splitState(key, lookup);
     if (split) verdict.split = split;
-    if (parsed.ok && parsed.kind !== 'gtin') this.#addReceived(verdict, parsed, at.receipts);
+    if (at.unit) this.#addReceived(verdict, at.unit, at.receipts);
     let checkId = 0;
     if (options.record !== false) {
       checkId = queryLog.record({
@@ -191,39 +201,29 @@ export class Verifier {
     return Object.assign(verdict, { checkId });
   }
 
-  /** The unit's move out of this store's stock, if it left (product-only codes name no unit). */
-  #leftStock(parsed: ParseResult): LeftStock | undefined {
-    const stock = this.#deps.stock;
-    if (!stock || !parsed.ok || parsed.kind === 'gtin') return undefined;
+  /**
+   * A unit code's keys, when a lookup by unit needs them (stock moves, receiving): the product key
+   * is derived once per scan. Product-only codes name no unit.
+   */
+  #unitOf(parsed: ParseResult): UnitKeys | undefined {
+    if (!this.#deps.stock && !this.#deps.receiving) return undefined;
+    if (!parsed.ok || parsed.kind === 'gtin') return undefined;
     const productKey = this.#deps.productKeyOf(parsed);
-    return productKey === undefined ? undefined : stock.of(parsed.key, productKey);
+    return productKey === undefined ? undefined : { key: parsed.key, productKey };
   }
 
   /** A basket's unit codes' receipts in one statement, when receiving is on and can batch. */
-  #receiptsOf(parsed: readonly ParseResult[]): Map<string, UnitReceiptView> | undefined {
+  #receiptsOf(units: readonly (UnitKeys | undefined)[]): Map<string, UnitReceiptView> | undefined {
     const receiving = this.#deps.receiving;
     if (!receiving?.ofMany) return undefined;
-    const units = parsed.flatMap((p) => {
-      const productKey = p.ok && p.kind !== 'gtin' ? this.#deps.productKeyOf(p) : undefined;
-      return p.ok && productKey !== undefined ? [{ key: p.key, productKey }] : [];
-    });
-    return receiving.ofMany(units);
+    return receiving.ofMany(units.filter((u) => u !== undefined));
   }
 
-  /** `verdict.received` for a unit this store checked in (product-only codes name no unit). */
-  #addReceived(
-    verdict: Verdict,
-    parsed: ParsedCode,
-    receipts: Map<string, UnitReceiptView> | undefined,
-  ): void {
+  /** `verdict.received` for a unit this store checked in. */
+  #addReceived(verdict: Verdict, unit: UnitKeys, receipts: Map<string, UnitReceiptView> | undefined): void {
     const receiving = this.#deps.receiving;
     if (!receiving) return;
-    let receipt: UnitReceiptView | undefined;
-    if (receipts) receipt = receipts.get(parsed.key);
-    else {
-      const productKey = this.#deps.productKeyOf(parsed);
-      receipt = productKey === undefined ? undefined : receiving.of(parsed.key, productKey);
-    }
+    const receipt = receipts ? receipts.get(unit.key) : receiving.of(unit.key, unit.productKey);
     if (receipt?.state !== 'received') return;
     verdict.received = {
       supplier: receipt.supplierName,
