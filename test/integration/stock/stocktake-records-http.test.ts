@@ -1,17 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../../terminal/config/schema.js';
-import { HealthModel } from '../../../terminal/health/health-model.js';
-import { AuthService } from '../../../terminal/http/auth/auth-service.js';
-import { stockRoutes } from '../../../terminal/http/routes/stock-routes.js';
-import { createHttpServer } from '../../../terminal/http/server.js';
-import { WsHub } from '../../../terminal/http/ws-hub.js';
-import { KioskReports } from '../../../terminal/lanes/kiosk-reports.js';
-import { silentLogger } from '../../../terminal/logger.js';
-import { StockReads } from '../../../terminal/stock/stock-reads.js';
-import { QueryLog } from '../../../terminal/verify/query-log.js';
-import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
+import { cn20 } from '../../helpers/receiving-fixture.js';
+import { type StockApi, startStockApi } from '../../helpers/stock-api.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { call } from '../checkout/http-fixture.js';
@@ -24,64 +13,22 @@ import { call } from '../checkout/http-fixture.js';
  */
 let tmp: ReturnType<typeof makeTempDir>;
 let rig: StockRig;
-let app: FastifyInstance;
+let api: StockApi;
 let url: string;
-let reads: StockReads;
-const tokens = { kiosk: tok(), cashier: tok(), manager: tok() };
-
-function tok(): string {
-  return randomBytes(32).toString('base64url');
-}
 
 beforeAll(async () => {
   tmp = makeTempDir('vt-stocktake-records-');
   rig = StockRig.create(tmp.dir);
-  const units = Array.from({ length: 6 }, (_, i) => cn20(i));
-  expect(rig.import(signNote(noteOf({ deliveryId: 'D-1', units }), rig.keys.privateKey)).ok).toBe(true);
-  const s = rig.session('D-1');
-  for (const u of units) s.scan(u);
-  s.close({ outcome: 'complete' });
-  // Counts and reports come from the reads thread's own connection to the same file.
-  reads = new StockReads({ store: rig.stock, stocktakes: rig.stocktakes }, rig.file);
-  const config = configSchema.parse({
-    http: { host: '127.0.0.1', port: 0 },
-    auth: {
-      tokens: (['kiosk', 'cashier', 'manager'] as const).map((role) => ({
-        name: `${role}-token`,
-        role,
-        sha256: createHash('sha256').update(tokens[role]).digest('hex'),
-      })),
-    },
-  });
-  app = await createHttpServer({
-    config,
-    logger: silentLogger(),
-    verifier: {} as never,
-    reports: new KioskReports({ queryLog: new QueryLog(rig.db), alerts: rig.ledger, storeId: 's1' }),
-    health: new HealthModel(),
-    auth: new AuthService(config.auth),
-    hub: new WsHub(),
-    demoSamples: [],
-    plugins: [
-      stockRoutes(
-        { store: rig.stock, stocktakes: rig.stocktakes, shipments: rig.shipments, reads },
-        rig.ledger,
-      ),
-    ],
-  });
-  url = await app.listen({ host: '127.0.0.1', port: 0 });
+  api = await startStockApi(rig, { withLedger: true });
+  ({ url } = api);
 });
 afterAll(async () => {
-  await app?.close();
-  await reads?.close();
+  await api?.close();
   rig?.close();
   tmp?.cleanup();
 });
 
-const as = (role: keyof typeof tokens | undefined) => ({
-  get: (path: string) => call(url, 'GET', path, undefined, role && tokens[role]),
-  post: (path: string, body: unknown = {}) => call(url, 'POST', path, body, role && tokens[role]),
-});
+const as = (role: keyof StockApi['tokens'] | undefined) => api.as(role);
 
 describe('stocktake records', () => {
   it('answers nothing while open, the closing differences once closed, and the adjustment once accepted', async () => {
