@@ -10,10 +10,11 @@ import { StockReader } from '../../../terminal/receiving/stock.js';
 import { MemoryRegistry } from '../../../terminal/registry/testing/memory-registry.js';
 import type { RegistryUnit } from '../../../terminal/registry/types.js';
 import { SyncStore } from '../../../terminal/sync/sync-store.js';
+import { buildDeliveryNote } from '../../../upstream/delivery-send.js';
 import { IngestStore } from '../../../upstream/ingest-store.js';
 import { unitAfter } from '../../../upstream/registry-delta-builder.js';
 import { foldUnitEvents } from '../../../upstream/registry-publisher.js';
-import { transferDeliveryNote, transferNotesOf } from '../../../upstream/transfer-note.js';
+import { transferNoteBody } from '../../../upstream/transfer-note.js';
 import { cn20, NOW, noteOf, signNote } from '../../helpers/receiving-fixture.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -116,10 +117,17 @@ describe('stock records upstream', () => {
 
   it('a transfer becomes a signed delivery note that store s2 imports once and checks in', () => {
     const { rig, transfer } = storeA();
-    const notes = transferNotesOf(rig.ledger.pending(0, 100), {
-      signingKey: upstreamKey.privateKey,
-      now: new Date(NOW),
-    });
+    // As upstream's transfer forwarder does: the transfer's note body, signed by DeliverySender.
+    const notes = rig.ledger
+      .pending(0, 100)
+      .filter((r) => r.type === 'stock_out' && (r.payload as { kind?: unknown }).kind === 'transfer')
+      .map((r) => transferNoteBody(r))
+      .map(({ storeId, body }) => ({
+        storeId,
+        body,
+        note: buildDeliveryNote(body, { storeId }, upstreamKey.privateKey, { now: NOW })
+          .doc as unknown as Record<string, unknown>,
+      }));
     expect(notes).toEqual([
       {
         storeId: 's2',
@@ -137,9 +145,7 @@ describe('stock records upstream', () => {
         units: [cn20(2), cn20(3)],
       },
     });
-    expect(() =>
-      transferDeliveryNote(rig.ledger.pending(0, 1)[0]!, { signingKey: upstreamKey.privateKey }),
-    ).toThrow(/not a stock_out of kind transfer/);
+    expect(() => transferNoteBody(rig.ledger.pending(0, 1)[0]!)).toThrow(/not a stock_out of kind transfer/);
 
     // Store s2's terminal: the note checks with upstream's key and store id, then is received.
     const db = openDatabase(join(tmp.dir, `s2-${Math.random().toString(36).slice(2)}.db`));
