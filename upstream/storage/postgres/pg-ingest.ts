@@ -249,92 +249,55 @@ async function writeAll(
     values.push(v);
     return `$${values.length}::${type}`;
   };
+  /** `unnest`'s arguments: one typed array parameter per column, in order. */
+  const columns = <T>(items: readonly T[], cols: readonly [(item: T) => unknown, string][]) =>
+    cols.map(([get, type]) => p(items.map(get), type)).join(', ');
   const parts: string[] = [];
   const { rows, events, tips, alerts } = w;
   if (rows.length > 0)
     parts.push(`r AS (INSERT INTO up_records (terminal, seq, id, type, at, hash, signature, payload)
-      SELECT * FROM unnest(${p(
-        rows.map((r) => r.terminal),
-        'integer[]',
-      )}, ${p(
-        rows.map((r) => r.record.seq),
-        'bigint[]',
-      )}, ${p(
-        rows.map((r) => r.record.id),
-        'text[]',
-      )}, ${p(
-        rows.map((r) => r.record.type),
-        'text[]',
-      )}, ${p(
-        rows.map((r) => r.record.at),
-        'text[]',
-      )}, ${p(
-        rows.map((r) => r.record.hash),
-        'text[]',
-      )}, ${p(
-        rows.map((r) => r.record.signature),
-        'text[]',
-      )}, ${p(
-        rows.map((r) => r.payload),
-        'text[]',
-      )}))`);
+      SELECT * FROM unnest(${columns(rows, [
+        [(r) => r.terminal, 'integer[]'],
+        [(r) => r.record.seq, 'bigint[]'],
+        [(r) => r.record.id, 'text[]'],
+        [(r) => r.record.type, 'text[]'],
+        [(r) => r.record.at, 'text[]'],
+        [(r) => r.record.hash, 'text[]'],
+        [(r) => r.record.signature, 'text[]'],
+        [(r) => r.payload, 'text[]'],
+      ])}))`);
   if (events.length > 0)
     parts.push(`e AS (INSERT INTO up_unit_events (key, status, store_id, terminal_id, at, record_id)
       SELECT key, status, store_id, terminal_id, at, record_id
-      FROM unnest(${p(
-        events.map((e) => e.key),
-        'text[]',
-      )}, ${p(
-        events.map((e) => e.status),
-        'text[]',
-      )}, ${p(
-        events.map((e) => e.storeId),
-        'text[]',
-      )}, ${p(
-        events.map((e) => e.terminalId),
-        'text[]',
-      )}, ${p(
-        events.map((e) => e.at),
-        'text[]',
-      )}, ${p(
-        events.map((e) => e.recordId),
-        'text[]',
-      )}) WITH ORDINALITY
+      FROM unnest(${columns(events, [
+        [(e) => e.key, 'text[]'],
+        [(e) => e.status, 'text[]'],
+        [(e) => e.storeId, 'text[]'],
+        [(e) => e.terminalId, 'text[]'],
+        [(e) => e.at, 'text[]'],
+        [(e) => e.recordId, 'text[]'],
+      ])}) WITH ORDINALITY
         AS x(key, status, store_id, terminal_id, at, record_id, n)
       ORDER BY n
       ON CONFLICT (record_id, key) DO NOTHING
       RETURNING record_id, key)`);
   if (tips.length > 0)
     parts.push(`t AS (UPDATE up_terminals t SET last_seq = v.seq, last_hash = v.hash, last_at = now()
-      FROM unnest(${p(
-        tips.map((t) => t.num),
-        'integer[]',
-      )}, ${p(
-        tips.map((t) => t.lastSeq),
-        'bigint[]',
-      )}, ${p(
-        tips.map((t) => t.lastHash),
-        'text[]',
-      )}) AS v(num, seq, hash) WHERE t.num = v.num)`);
+      FROM unnest(${columns(tips, [
+        [(t) => t.num, 'integer[]'],
+        [(t) => t.lastSeq, 'bigint[]'],
+        [(t) => t.lastHash, 'text[]'],
+      ])}) AS v(num, seq, hash) WHERE t.num = v.num)`);
   if (alerts.length > 0)
     parts.push(`a AS (INSERT INTO up_alerts (at, store_id, terminal_id, kind, seq, message)
       SELECT ${p(new Date().toISOString(), 'text')}, store_id, terminal_id, kind, seq, message
-      FROM unnest(${p(
-        alerts.map((a) => a[0]),
-        'text[]',
-      )}, ${p(
-        alerts.map((a) => a[1]),
-        'text[]',
-      )}, ${p(
-        alerts.map((a) => a[2]),
-        'text[]',
-      )}, ${p(
-        alerts.map((a) => a[3]),
-        'bigint[]',
-      )}, ${p(
-        alerts.map((a) => a[4]),
-        'text[]',
-      )}) WITH ORDINALITY AS x(store_id, terminal_id, kind, seq, message, n)
+      FROM unnest(${columns(alerts, [
+        [(a) => a[0], 'text[]'],
+        [(a) => a[1], 'text[]'],
+        [(a) => a[2], 'text[]'],
+        [(a) => a[3], 'bigint[]'],
+        [(a) => a[4], 'text[]'],
+      ])}) WITH ORDINALITY AS x(store_id, terminal_id, kind, seq, message, n)
       ORDER BY n
       ON CONFLICT (store_id, terminal_id, kind, seq) DO NOTHING)`);
   if (parts.length === 0) return [];
