@@ -62,7 +62,7 @@ export class CheckoutService {
   /** `check` with the line decision the sale will make (POST /api/v1/checkout/check). */
   checkLine(data: string, options: { deviceId?: string; quantity?: number } = {}): CheckResponse {
     const { quantity, ...check } = options;
-    return checkResponse(this.check(data, check), quantity, this.receivingMode);
+    return checkResponse(this.check(data, check), { quantity, receiving: this.receivingMode });
   }
 
   /** `receiving.mode`: whether lines of units never checked in here are flagged `not_received`. */
@@ -195,7 +195,10 @@ export class CheckoutService {
     input.lines.forEach((lineInput, line) => {
       const verdict = verdicts[line]!;
       const key = verdict.code?.key;
-      const decision = decideLine(verdict, lineInput.override, lineInput.quantity, this.receivingMode);
+      const decision = decideLine(verdict, lineInput.override, {
+        quantity: lineInput.quantity,
+        receiving: this.receivingMode,
+      });
       const refusal = (reason: string, message: string, overridable: boolean): Refusal => ({
         line,
         ...(key ? { codeKey: key } : {}),

@@ -15,6 +15,14 @@ export type LineAlert = Extract<AlertKind, 'clone' | 'unknown_code' | 'code_mism
 /** A flag on a line that is not refused: `not_received`, a unit this store never checked in. */
 export type LineFlag = 'not_received';
 
+/** What a line adds to its verdict: a split-pack part asked for, and the store's receiving mode. */
+export interface LineContext {
+  /** Parts of a splittable pack (拆零); absent: the whole pack, or what is left of an opened one. */
+  quantity?: number | undefined;
+  /** `receiving.mode`: flag units this store never checked in. @default 'off' */
+  receiving?: ReceivingMode;
+}
+
 /** The one decision about one basket line, shared by `POST /api/v1/checkout/check` and the sale. */
 export interface LineDecision {
   outcome: LineOutcome;
@@ -68,8 +76,7 @@ export interface LineDecision {
 export function decideLine(
   verdict: Verdict,
   override?: Approval,
-  quantity?: number,
-  receiving: ReceivingMode = 'off',
+  { quantity, receiving = 'off' }: LineContext = {},
 ): LineDecision {
   const decision = leftStock(verdict, decideSplit(verdict, override, quantity));
   // Receiving adds a flag, not a verdict (DESIGN.md "Verdicts"): only a unit code (a product-only
@@ -241,12 +248,8 @@ export function mismatchText(m: CodeMismatch): string {
 }
 
 /** The answer of `POST /api/v1/checkout/check`: the verdict and the line decision without approval. */
-export function checkResponse(
-  verdict: Verdict,
-  quantity?: number,
-  receiving: ReceivingMode = 'off',
-): CheckResponse {
-  const decision = decideLine(verdict, undefined, quantity, receiving);
+export function checkResponse(verdict: Verdict, context: LineContext = {}): CheckResponse {
+  const decision = decideLine(verdict, undefined, context);
   const key = verdict.code?.key;
   return {
     verdict: verdict.verdict,

@@ -30,7 +30,7 @@ function verdict(kind: VerdictKind, extra: Partial<Verdict> = {}): Verdict {
 
 describe('decideLine with a quantity', () => {
   it('a part of an unopened pack: sellable, no write-off, the part recorded', () => {
-    const d = decideLine(verdict('genuine'), undefined, 3);
+    const d = decideLine(verdict('genuine'), undefined, { quantity: 3 });
     expect(d).toMatchObject({
       outcome: 'sellable',
       writeOff: undefined,
@@ -41,7 +41,7 @@ describe('decideLine with a quantity', () => {
 
   it('the last part writes the code off; no quantity on an opened pack sells what is left', () => {
     const opened = verdict('genuine', { split: { ...SPLIT, remaining: 4 } });
-    expect(decideLine(opened, undefined, 4)).toMatchObject({
+    expect(decideLine(opened, undefined, { quantity: 4 })).toMatchObject({
       writeOff: code.ok ? code.key : '',
       part: { quantity: 4 },
     });
@@ -69,21 +69,24 @@ describe('decideLine with a quantity', () => {
       'exceeds_remaining',
     ],
   ])('refuses %s with a named reason and no alert', (_what, v, quantity, reason) => {
-    const d = decideLine(v, undefined, quantity);
+    const d = decideLine(v, undefined, { quantity });
     expect(d).toMatchObject({ outcome: 'refused', reason });
     expect(d.alert).toBeUndefined();
-    expect(checkResponse(v, quantity)).toMatchObject({ decision: 'refused', reason, sellable: false });
+    expect(checkResponse(v, { quantity })).toMatchObject({ decision: 'refused', reason, sellable: false });
   });
 
   it('a quantity never makes an unsellable verdict sellable; a whole-pack line of a sold pack is still a clone', () => {
-    expect(decideLine(verdict('recalled'), undefined, 2)).toMatchObject({
+    expect(decideLine(verdict('recalled'), undefined, { quantity: 2 })).toMatchObject({
       outcome: 'refused',
       reason: 'recalled',
     });
     const soldElsewhere = verdict('already_sold', {
       sold: { where: 'upstream', storeId: 's9', at: '2026-12-01T00:00:00.000Z' },
     });
-    expect(decideLine(soldElsewhere, undefined, 1)).toMatchObject({ outcome: 'refused', alert: 'clone' });
+    expect(decideLine(soldElsewhere, undefined, { quantity: 1 })).toMatchObject({
+      outcome: 'refused',
+      alert: 'clone',
+    });
     expect(decideLine(soldElsewhere)).toMatchObject({ outcome: 'refused', alert: 'clone' });
   });
 });

@@ -52,7 +52,7 @@ describe('decideLine with receiving.mode', () => {
               const plain = decideLine(verdict, approval);
               for (const mode of RECEIVING_MODES) {
                 const what = `${kind}/sellable=${sellable}/${code}/received=${received}/approval=${!!approval}/${mode}`;
-                const d = decideLine(verdict, approval, undefined, mode);
+                const d = decideLine(verdict, approval, { receiving: mode });
                 const unit = code === 'cn20' || code === 'gs1';
                 const flag = mode !== 'off' && unit && !received && plain.outcome !== 'refused';
                 expect(d.flag, what).toBe(flag ? 'not_received' : undefined);
@@ -79,7 +79,7 @@ describe('decideLine with receiving.mode', () => {
                   expect(d.override, what).toBeUndefined();
                 }
                 if (!approval) {
-                  const check = checkResponse(verdict, undefined, mode);
+                  const check = checkResponse(verdict, { receiving: mode });
                   expect(check, what).toMatchObject({
                     decision: d.outcome,
                     reason: d.reason,
@@ -98,11 +98,11 @@ describe('decideLine with receiving.mode', () => {
   it('a unit the registry reports received at this store (received_here) is not flagged', () => {
     const verdict = { ...verdictOf('genuine', true, 'cn20', false), reason: 'received_here' };
     for (const mode of RECEIVING_MODES)
-      expect(decideLine(verdict, undefined, undefined, mode)).toEqual(decideLine(verdict));
+      expect(decideLine(verdict, undefined, { receiving: mode })).toEqual(decideLine(verdict));
   });
 
   it('check carries the received supplier and day, never the flag, for a received unit', () => {
-    const check = checkResponse(verdictOf('genuine', true, 'cn20', true), undefined, 'enforce');
+    const check = checkResponse(verdictOf('genuine', true, 'cn20', true), { receiving: 'enforce' });
     expect(check).toMatchObject({ decision: 'sellable', received: { supplier: '华东医药' } });
     expect(check.flag).toBeUndefined();
   });
