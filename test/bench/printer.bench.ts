@@ -53,7 +53,6 @@ function timeIt(iterations: number, fn: () => void): number[] {
   return times;
 }
 
-
 async function encodeBench(): Promise<void> {
   const doc = fortyLines();
   const profile = getProfile('epson-tm-t88');
