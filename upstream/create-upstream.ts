@@ -570,6 +570,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
       clearTimeout(retryTimer);
+      publisher.stop();
       transfers.stop();
       await settle();
       await ingestChain;

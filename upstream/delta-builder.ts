@@ -35,6 +35,13 @@ export interface DeltaBuilder {
     changes: UnitChange[];
     dir: string;
   }): undefined | 'empty' | Promise<undefined | 'empty'>;
+  /**
+   * Writes a snapshot of the scope at `version` (the version of its last delta, same content) into
+   * `dir`: what a terminal further behind than the announced deltas reach installs instead. The
+   * publisher asks for one every `snapshotEveryDeltas` versions (registry-publisher.ts). A builder
+   * without it (the unsigned JSON format) never makes one.
+   */
+  buildSnapshot?(input: { scope: string; version: number; dir: string }): Promise<void>;
 }
 
 /** Name of the delta document written by `jsonDeltaBuilder`. */

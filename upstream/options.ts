@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_CHUNK_BYTES } from './release-catalog.js';
+import { DEFAULT_CHUNK_BYTES, MAX_ANNOUNCED_DELTAS } from './release-catalog.js';
 
 /** Options of the reference upstream (`veriterm upstream`). */
 export const upstreamOptionsSchema = z.object({
@@ -46,6 +46,23 @@ export const upstreamOptionsSchema = z.object({
   chunkBytes: z.number().int().positive().default(DEFAULT_CHUNK_BYTES),
   /** Write-offs arriving within this window go into one delta. @default 50 */
   deltaDebounceMs: z.number().int().nonnegative().default(50),
+  /**
+   * Least time between two delta versions of one scope. Under load, sold units wait and go into
+   * the scope's next delta together; the first sale after a quiet spell still goes out after
+   * `deltaDebounceMs`. Every version is an announcement to every terminal of the scope and a
+   * fetch by each, and an announcement lists only the last 500 deltas: at 1 s a busy scope makes
+   * at most 86,400 versions a day and a kiosk may fall 500 s behind before it needs a snapshot,
+   * while a sale still reaches other stores' kiosks in about 1.5 s (docs/scaling.md).
+   * 0: a version per flush. @default 1000
+   */
+  minDeltaIntervalMs: z.number().int().nonnegative().max(600_000).default(1000),
+  /**
+   * A fresh snapshot of a scope after this many deltas since its last one, so that a terminal
+   * further behind than the announced deltas reach installs the snapshot and the deltas after it.
+   * At most the deltas an announcement lists (500), or the chain from the snapshot would not be
+   * announced whole. Needs the signed registry format (a release key). @default 250
+   */
+  snapshotEveryDeltas: z.number().int().min(1).max(MAX_ANNOUNCED_DELTAS).default(250),
   /** How often the release directory is rescanned for new releases. @default 5000 */
   rescanMs: z.number().int().positive().default(5000),
   signatureCheck: z.enum(['batch-tip', 'every']).default('batch-tip'),

@@ -1,8 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildDelta } from '../terminal/registry/build.js';
+import { buildDelta, buildSnapshot } from '../terminal/registry/build.js';
 import { importRelease } from '../terminal/registry/import.js';
 import type { SigningKey } from '../terminal/registry/keys.js';
+import { readRegistryContent } from '../terminal/registry/read-content.js';
 import type { RootMetadata } from '../terminal/registry/root.js';
 import { RegistryStore } from '../terminal/registry/store.js';
 import type { RegistryUnit } from '../terminal/registry/types.js';
@@ -122,6 +123,33 @@ export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilde
       );
       const applied = await importRelease(store, manifestFile, { scope });
       if (!applied.ok) throw new Error(`own delta refused: ${applied.code}: ${applied.message}`);
+    },
+    async buildSnapshot({ scope, version, dir }) {
+      const store = await storeFor(scope);
+      const content = readRegistryContent(store);
+      try {
+        if (content.state.version !== version)
+          throw new Error(`base registry ${scope} is at ${content.state.version}, expected ${version}`);
+        // Same version and content as the delta that made it: a terminal at `version` sees
+        // nothing new, one behind installs it and its content hash matches the chain's.
+        const files = await buildSnapshot(
+          {
+            scope,
+            version,
+            created: new Date().toISOString(),
+            expires: new Date(Date.now() + (options.expiresInMs ?? 30 * 86_400_000)).toISOString(),
+            products: content.products,
+            batches: content.batches,
+            units: content.units,
+          },
+          options.signingKeys,
+          join(dir, `${scope}-${version}.manifest.json`),
+        );
+        if (files.manifest.signed.content.hash !== content.state.contentHash)
+          throw new Error(`snapshot ${scope} v${version}: content hash differs from the registry's own`);
+      } finally {
+        content.close();
+      }
     },
   };
 }

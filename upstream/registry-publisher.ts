@@ -1,12 +1,28 @@
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../terminal/logger.js';
 import { type Announcement, encodeFrame, registryRequestSchema } from '../terminal/sync/protocol.js';
 import { registryTopics } from '../terminal/sync/topics.js';
 import type { DeltaBuilder, UnitChange } from './delta-builder.js';
-import type { UnitEvent } from './ingest-store.js';
-import type { ReleaseCatalog } from './release-catalog.js';
+import { foldUnitEvents } from './fold-unit-events.js';
+import { MAX_ANNOUNCED_DELTAS, type ReleaseCatalog } from './release-catalog.js';
 import type { IngestStorage } from './storage/contract.js';
+
+// Callers and tests import the fold from here, where it was first.
+export { foldUnitEvents } from './fold-unit-events.js';
+
+/** Time and timers, injected so tests drive the delta interval without waiting. */
+export interface PublisherClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realClock: PublisherClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export interface PublisherDeps {
   catalog: ReleaseCatalog;
@@ -25,27 +41,59 @@ export interface PublisherDeps {
     payload: Buffer | string,
     opts: { qos: 1; retain?: boolean; correlation?: Buffer },
   ) => Promise<void>;
+  /** @default Date.now and the global timers */
+  clock?: PublisherClock;
 }
+
+export interface PublisherOptions {
+  scopes?: string[] | undefined;
+  deltaDebounceMs: number;
+  /** Least time between two versions of one scope (options.ts). @default 0 */
+  minDeltaIntervalMs?: number;
+  /** A fresh snapshot after this many deltas since the scope's last one (options.ts). @default 250 */
+  snapshotEveryDeltas?: number;
+  publishRegistry: boolean;
+}
+
+/** Unit events read per flush; a full read schedules the next flush at once. */
+const EVENTS_PER_FLUSH = 50_000;
 
 /**
  * The registry side of the upstream: announces every scope's releases (retained), answers chunk
  * requests, and turns ingested write-offs/returns into deltas so every terminal of the scope
  * learns within seconds that a unit was sold, where and when.
+ *
+ * Pacing: a flush comes `deltaDebounceMs` after the first unit event, and a scope gets at most one
+ * version per `minDeltaIntervalMs`; a scope that is not due yet leaves its events unpublished and
+ * takes them all in its next delta. Events are marked published once every scope has taken them
+ * (kept in memory per scope until then: a restarted or new leader publishes them again, which
+ * ends in the same state). Every `snapshotEveryDeltas` versions the scope also gets a snapshot, so
+ * a terminal behind the announced deltas has the snapshot and the deltas after it to go by.
  */
 export class RegistryPublisher {
   private readonly announced = new Map<string, number>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly clock: PublisherClock;
+  private flushTimer: unknown;
+  /** When the armed flush fires (clock ms). */
+  private flushAt = Number.POSITIVE_INFINITY;
   private flushing: Promise<void> | undefined;
+  private stopped = false;
+  /** Scope → when its last delta version was built (clock ms). */
+  private readonly lastVersionAt = new Map<string, number>();
+  /** Scope → ids of unpublished events already in its deltas (or about none of its units). */
+  private readonly taken = new Map<string, Set<number>>();
+  /** Highest version this publisher built: what the events it marks are published by. */
+  private lastVersion = 0;
   chunkRequests = 0;
+  /** Delta versions and snapshots built since start (status, simulator). */
+  readonly built = { deltas: 0, snapshots: 0 };
 
   constructor(
     private readonly deps: PublisherDeps,
-    private readonly options: {
-      scopes?: string[] | undefined;
-      deltaDebounceMs: number;
-      publishRegistry: boolean;
-    },
-  ) {}
+    private readonly options: PublisherOptions,
+  ) {
+    this.clock = deps.clock ?? realClock;
+  }
 
   scopes(): string[] {
     return this.options.scopes ?? this.deps.catalog.scopes();
@@ -74,16 +122,54 @@ export class RegistryPublisher {
     this.deps.logger.info({ scope: ann.scope, version: ann.version }, 'registry release announced');
   }
 
-  /** Schedules a sold-units delta soon (write-offs just ingested). */
+  /**
+   * Schedules a sold-units delta (write-offs just ingested): after `deltaDebounceMs` when some
+   * scope may take a version by then, else when the first scope is due again.
+   */
   schedule(): void {
-    if (!this.options.publishRegistry || this.flushTimer) return;
+    if (!this.options.publishRegistry || this.stopped) return;
     if (this.deps.isLeader && !this.deps.isLeader()) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.flush().catch((error: unknown) =>
-        this.deps.logger.error({ err: error }, 'sold-units delta failed'),
-      );
-    }, this.options.deltaDebounceMs);
+    const now = this.clock.now();
+    const debounced = now + this.options.deltaDebounceMs;
+    const scopes = this.scopes();
+    const firstDue = scopes.length === 0 ? debounced : Math.min(...scopes.map((s) => this.dueAt(s)));
+    this.arm(Math.max(debounced, firstDue));
+  }
+
+  /** Cancels a pending flush; later `schedule()` calls do nothing (the unit events stay unpublished). */
+  stop(): void {
+    this.stopped = true;
+    if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushAt = Number.POSITIVE_INFINITY;
+  }
+
+  /** When `scope` may take its next version (clock ms). */
+  private dueAt(scope: string): number {
+    const last = this.lastVersionAt.get(scope);
+    return last === undefined ? Number.NEGATIVE_INFINITY : last + (this.options.minDeltaIntervalMs ?? 0);
+  }
+
+  /** Arms the flush timer for `at`, unless one fires sooner already. */
+  private arm(at: number): void {
+    if (this.stopped || (this.flushTimer !== undefined && this.flushAt <= at)) return;
+    if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
+    this.flushAt = at;
+    this.flushTimer = this.clock.setTimeout(
+      () => {
+        this.flushTimer = undefined;
+        this.flushAt = Number.POSITIVE_INFINITY;
+        this.flush().catch((error: unknown) =>
+          this.deps.logger.error({ err: error }, 'sold-units delta failed'),
+        );
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  /** Resolves when no flush is running (tests, status); an armed timer does not count. */
+  async idle(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
   async flush(): Promise<void> {
@@ -96,34 +182,114 @@ export class RegistryPublisher {
 
   private async flushOnce(): Promise<void> {
     // A worker that lost the lease meanwhile leaves the events to the new holder.
-    if (this.deps.isLeader && !this.deps.isLeader()) return;
-    if (this.deps.confirmLeader && !(await this.deps.confirmLeader())) return;
-    const events = await this.deps.store.unpublishedUnitEvents();
-    if (events.length === 0) return;
-    const changes = foldUnitEvents(events);
-    let version = 0;
-    for (const scope of this.scopes()) {
-      const from = this.deps.catalog.announcement(scope)?.version ?? 0;
-      const to = from + 1;
-      const dir = this.deps.catalog.scopeDir(scope);
-      const id = `delta-${from}-${to}`;
-      const temp = join(dir, `.${id}.tmp`);
-      rmSync(temp, { recursive: true, force: true });
-      mkdirSync(temp);
-      const built = await this.deps.builder.buildDelta({ scope, from, to, changes, dir: temp });
-      if (built === 'empty') {
-        rmSync(temp, { recursive: true, force: true });
+    if (
+      (this.deps.isLeader && !this.deps.isLeader()) ||
+      (this.deps.confirmLeader && !(await this.deps.confirmLeader()))
+    ) {
+      this.taken.clear();
+      return;
+    }
+    const events = await this.deps.store.unpublishedUnitEvents(EVENTS_PER_FLUSH);
+    if (events.length === 0) {
+      this.taken.clear();
+      return;
+    }
+    const now = this.clock.now();
+    const scopes = this.scopes();
+    let waitUntil = Number.POSITIVE_INFINITY;
+    for (const scope of scopes) {
+      const taken = this.taken.get(scope) ?? new Set<number>();
+      this.taken.set(scope, taken);
+      const fresh = events.filter((e) => !taken.has(e.id));
+      if (fresh.length === 0) continue;
+      const due = this.dueAt(scope);
+      if (due > now) {
+        waitUntil = Math.min(waitUntil, due);
         continue;
       }
-      renameSync(temp, join(dir, id)); // appears whole or not at all
-      version = Math.max(version, to);
-      const ann = this.deps.catalog.announcement(scope);
-      if (ann) await this.announce(ann);
+      if (await this.buildVersion(scope, foldUnitEvents(fresh))) this.lastVersionAt.set(scope, now);
+      for (const e of fresh) taken.add(e.id);
     }
-    await this.deps.store.markPublished(
-      events.map((e) => e.id),
-      version,
+    // Events every scope has taken are done; the others wait for the scopes not due yet.
+    const done = events.filter((e) => scopes.every((s) => this.taken.get(s)?.has(e.id)));
+    if (done.length > 0) {
+      await this.deps.store.markPublished(
+        done.map((e) => e.id),
+        this.lastVersion,
+      );
+      for (const set of this.taken.values()) for (const e of done) set.delete(e.id);
+    }
+    if (waitUntil < Number.POSITIVE_INFINITY) this.arm(waitUntil);
+    if (events.length === EVENTS_PER_FLUSH) this.arm(this.clock.now());
+  }
+
+  /** Builds, stores and announces the scope's next delta; false when no change is about its units. */
+  private async buildVersion(scope: string, changes: UnitChange[]): Promise<boolean> {
+    const before = this.deps.catalog.announcement(scope);
+    const from = before?.version ?? 0;
+    const to = from + 1;
+    const built = await this.writeRelease(scope, `delta-${from}-${to}`, (dir) =>
+      this.deps.builder.buildDelta({ scope, from, to, changes, dir }),
     );
+    if (!built) return false;
+    this.built.deltas++;
+    this.lastVersion = Math.max(this.lastVersion, to);
+    const since = to - (before?.snapshot?.version ?? 0);
+    const every = this.options.snapshotEveryDeltas ?? MAX_ANNOUNCED_DELTAS / 2;
+    const { builder } = this.deps;
+    if (builder.buildSnapshot && since >= every) {
+      await this.writeRelease(scope, `snapshot-${to}`, async (dir) => {
+        await builder.buildSnapshot?.({ scope, version: to, dir });
+        return undefined;
+      });
+      this.built.snapshots++;
+      this.retire(scope, to);
+    }
+    const ann = this.deps.catalog.announcement(scope);
+    if (ann) await this.announce(ann);
+    return true;
+  }
+
+  /** Writes one release into a temporary directory, then renames it: it appears whole or not at all. */
+  private async writeRelease(
+    scope: string,
+    id: string,
+    write: (dir: string) => Promise<undefined | 'empty'> | undefined | 'empty',
+  ): Promise<boolean> {
+    const dir = this.deps.catalog.scopeDir(scope);
+    const temp = join(dir, `.${id}.tmp`);
+    rmSync(temp, { recursive: true, force: true });
+    mkdirSync(temp);
+    try {
+      if ((await write(temp)) === 'empty') {
+        rmSync(temp, { recursive: true, force: true });
+        return false;
+      }
+    } catch (error) {
+      rmSync(temp, { recursive: true, force: true });
+      throw error;
+    }
+    renameSync(temp, join(dir, id));
+    return true;
+  }
+
+  /**
+   * After a snapshot at `version`: deletes the deltas no announcement lists any more and the
+   * snapshots before the previous one (kept for terminals still fetching it). A snapshot is the
+   * whole scope; one every few minutes kept forever would fill the disk.
+   */
+  private retire(scope: string, version: number): void {
+    const ids = readdirSync(this.deps.catalog.scopeDir(scope));
+    const snapshots = ids
+      .map((id) => /^snapshot-(\d+)$/.exec(id))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ id: m[0], version: Number(m[1]) }))
+      .sort((a, b) => b.version - a.version);
+    for (const old of snapshots.slice(2)) this.deps.catalog.remove(scope, old.id);
+    for (const id of ids) {
+      const m = /^delta-\d+-(\d+)$/.exec(id);
+      if (m && Number(m[1]) <= version - MAX_ANNOUNCED_DELTAS) this.deps.catalog.remove(scope, id);
+    }
   }
 
   /** Answers one registry request from a terminal; `replyTo` must be that terminal's response topic. */
@@ -158,50 +324,4 @@ export class RegistryPublisher {
         });
     await this.deps.publish(replyTo, frame, opts);
   }
-}
-
-/** The unit events a registry delta carries; the rest is stock at one store. */
-const PUBLISHED: ReadonlySet<string> = new Set(['sold', 'active', 'destroyed', 'returned_to_supplier']);
-
-/**
- * The unit events of one delta, oldest first, folded into one change per unit. A destruction is
- * final; otherwise later events win (a sale then a return leaves the unit active; a return then a
- * resale leaves it sold), except that a return undoes only a sale at its own store (DOMAIN.md: a
- * return is taken where the unit was sold): a return that meets a sale elsewhere in the same delta
- * is dropped, and one with no earlier event here carries its store (`returnedAt`) so the builder
- * checks it against the registry's own `soldAt`.
- */
-export function foldUnitEvents(events: readonly UnitEvent[]): UnitChange[] {
-  const latest = new Map<string, UnitChange>();
-  for (const e of events) {
-    // Stock at one store (checked in, transferred between stores, lost or found at a stocktake)
-    // changes nothing the registry publishes.
-    if (!PUBLISHED.has(e.status)) continue;
-    const before = latest.get(e.key);
-    // Destroyed is terminal (DOMAIN.md): nothing later in the same delta undoes it.
-    if (before?.status === 'destroyed') continue;
-    if (e.status === 'destroyed' || e.status === 'returned_to_supplier') {
-      latest.set(e.key, {
-        key: e.key,
-        status: e.status,
-        leftAt: { store: e.storeId, at: e.at, terminal: e.terminalId },
-      });
-      continue;
-    }
-    if (e.status === 'sold') {
-      latest.set(e.key, {
-        key: e.key,
-        status: 'sold',
-        soldAt: { store: e.storeId, at: e.at, terminal: e.terminalId },
-      });
-      continue;
-    }
-    if (before && (before.status !== 'sold' || before.soldAt?.store !== e.storeId)) continue;
-    latest.set(e.key, {
-      key: e.key,
-      status: 'active',
-      returnedAt: { store: e.storeId, at: e.at, terminal: e.terminalId },
-    });
-  }
-  return [...latest.values()];
 }

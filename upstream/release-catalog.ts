@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Announcement, FileRef, ReleaseRef } from '../terminal/sync/protocol.js';
 
@@ -97,6 +97,16 @@ export class ReleaseCatalog {
       closeSync(fd);
     }
     return { name, size, sha256: whole.digest('hex'), chunkSize: this.chunkBytes, chunks };
+  }
+
+  /**
+   * Deletes one release of a scope and its cached description (the publisher retires snapshots
+   * and deltas no announcement lists any more). A release id that is not one is refused.
+   */
+  remove(scope: string, id: string): void {
+    if (!RELEASE_DIR.test(id)) throw new Error(`not a release directory: ${id}`);
+    rmSync(join(this.root, scope, id), { recursive: true, force: true });
+    this.refs.delete(`${scope}/${id}`);
   }
 
   /** One chunk's bytes, or undefined when release, file or index do not exist. */

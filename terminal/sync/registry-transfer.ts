@@ -49,7 +49,13 @@ export interface TransferDeps {
   isConnected: () => boolean;
 }
 
-/** Steps that lead from `local` to the announced version: a delta chain if one exists, else a snapshot (+ deltas after it). */
+/**
+ * Steps that lead from `local` to the announced version: a delta chain if one exists, else the
+ * snapshot and the deltas after it. A terminal further behind than the announced deltas reach
+ * (an announcement lists the last 500; the publisher issues a snapshot well before its chain
+ * outgrows that) takes the snapshot. A snapshot no newer than `local` is no path: the registry
+ * would refuse it as a rollback.
+ */
 export function planUpdate(ann: Announcement, local: number | undefined): ReleaseRef[] | undefined {
   if (local !== undefined && local >= ann.version) return [];
   const byFrom = new Map(ann.deltas.map((d) => [d.from ?? -1, d]));
@@ -68,7 +74,7 @@ export function planUpdate(ann: Announcement, local: number | undefined): Releas
     const chain = chainFrom(local);
     if (chain) return chain;
   }
-  if (!ann.snapshot) return undefined;
+  if (!ann.snapshot || (local !== undefined && ann.snapshot.version <= local)) return undefined;
   const rest = chainFrom(ann.snapshot.version);
   return rest ? [ann.snapshot, ...rest] : undefined;
 }

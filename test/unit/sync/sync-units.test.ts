@@ -77,6 +77,11 @@ describe('planUpdate', () => {
     expect(planUpdate(ann, undefined)!.map((r) => r.id)).toEqual(['snapshot-5', 'delta-5-6', 'delta-6-7']);
     expect(planUpdate(ann, 2)!.map((r) => r.id)).toEqual(['snapshot-5', 'delta-5-6', 'delta-6-7']);
   });
+  it('takes no snapshot that is not newer than the installed version (the registry refuses a rollback)', () => {
+    const skipping = { ...ann, deltas: [ref('delta-5-7', 'delta', 7, 5)] };
+    expect(planUpdate(skipping, 4)!.map((r) => r.id)).toEqual(['snapshot-5', 'delta-5-7']);
+    expect(planUpdate(skipping, 6)).toBeUndefined();
+  });
   it('does nothing when up to date and reports no path when there is none', () => {
     expect(planUpdate(ann, 7)).toEqual([]);
     expect(

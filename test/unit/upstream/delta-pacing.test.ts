@@ -1,0 +1,206 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../terminal/logger.js';
+import type { DeltaBuilder, UnitChange } from '../../../upstream/delta-builder.js';
+import type { UnitEvent } from '../../../upstream/ingest-store.js';
+import { type PublisherClock, RegistryPublisher } from '../../../upstream/registry-publisher.js';
+import { ReleaseCatalog } from '../../../upstream/release-catalog.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+/** Timers that fire only when the test moves the clock. */
+class FakeClock implements PublisherClock {
+  ms = 0;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private nextId = 1;
+  now(): number {
+    return this.ms;
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.timers.push({ at: this.ms + ms, fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+  /** Moves to `to`, firing every timer due on the way in order. */
+  async advanceTo(to: number, publisher: RegistryPublisher): Promise<void> {
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= to).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.ms = next.at;
+      next.fn();
+      await publisher.idle();
+    }
+    this.ms = to;
+  }
+  pending(): number[] {
+    return this.timers.map((t) => t.at);
+  }
+}
+
+/** Unit events in memory, as IngestStore keeps them. */
+class FakeEvents {
+  events: (UnitEvent & { version?: number })[] = [];
+  private nextId = 1;
+  add(key: string, clock: FakeClock): void {
+    this.events.push({
+      id: this.nextId++,
+      key,
+      status: 'sold',
+      storeId: 'store-1',
+      terminalId: 't1',
+      at: new Date(clock.ms).toISOString(),
+    });
+  }
+  async unpublishedUnitEvents(limit = 50_000): Promise<UnitEvent[]> {
+    return this.events.filter((e) => e.version === undefined).slice(0, limit);
+  }
+  async markPublished(ids: readonly number[], version: number): Promise<void> {
+    for (const e of this.events) if (ids.includes(e.id)) e.version = version;
+  }
+  unpublished(): string[] {
+    return this.events.filter((e) => e.version === undefined).map((e) => e.key);
+  }
+}
+
+/** A builder that writes one file per release; units of scope `s` are keys starting with `s:`. */
+function fakeBuilder(calls: { scope: string; to: number; keys: string[] }[]): DeltaBuilder {
+  return {
+    buildDelta({ scope, to, changes, dir }) {
+      const mine = changes.filter((c: UnitChange) => c.key.startsWith(`${scope}:`));
+      if (mine.length === 0) return 'empty';
+      calls.push({ scope, to, keys: mine.map((c) => c.key) });
+      writeFileSync(join(dir, 'delta.json'), JSON.stringify(mine));
+      return undefined;
+    },
+    async buildSnapshot({ version, dir }) {
+      writeFileSync(join(dir, 'snapshot.json'), JSON.stringify({ version }));
+    },
+  };
+}
+
+describe('registry publisher pacing (injected clock)', () => {
+  let tmp: ReturnType<typeof makeTempDir>;
+  let clock: FakeClock;
+  let events: FakeEvents;
+  let calls: { scope: string; to: number; keys: string[] }[];
+  let catalog: ReleaseCatalog;
+
+  const publisherFor = (options: {
+    scopes: string[];
+    minDeltaIntervalMs: number;
+    snapshotEveryDeltas?: number;
+  }) =>
+    new RegistryPublisher(
+      {
+        catalog,
+        store: events,
+        builder: fakeBuilder(calls),
+        logger: silentLogger(),
+        publish: async () => undefined,
+        clock,
+      },
+      { deltaDebounceMs: 50, publishRegistry: true, ...options },
+    );
+  const sell = (p: RegistryPublisher, key: string) => {
+    events.add(key, clock);
+    p.schedule();
+  };
+
+  beforeEach(() => {
+    tmp = makeTempDir('vt-delta-pacing-');
+    for (const scope of ['a', 'b']) {
+      mkdirSync(join(tmp.dir, scope, 'snapshot-1'), { recursive: true });
+      writeFileSync(join(tmp.dir, scope, 'snapshot-1', 'snapshot.json'), '{}');
+    }
+    catalog = new ReleaseCatalog(tmp.dir);
+    clock = new FakeClock();
+    events = new FakeEvents();
+    calls = [];
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('coalesces sales under load into one version per interval; the first after a quiet spell goes out after the debounce', async () => {
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 1000 });
+    sell(p, 'a:1');
+    await clock.advanceTo(50, p);
+    expect(calls).toEqual([{ scope: 'a', to: 2, keys: ['a:1'] }]);
+
+    // A busy spell: 20 sales within the interval wait for the scope's next version.
+    for (let i = 2; i <= 21; i++) {
+      await clock.advanceTo(50 + 45 * i, p);
+      sell(p, `a:${i}`);
+    }
+    await clock.advanceTo(1049, p);
+    expect(calls).toHaveLength(1);
+    expect(events.unpublished()).toHaveLength(20);
+    await clock.advanceTo(1050, p);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toEqual({ scope: 'a', to: 3, keys: Array.from({ length: 20 }, (_, i) => `a:${i + 2}`) });
+    expect(events.unpublished()).toEqual([]);
+    expect(events.events.every((e) => e.version !== undefined)).toBe(true);
+
+    // Quiet, then one sale: out after the debounce, not after a full interval.
+    await clock.advanceTo(5000, p);
+    sell(p, 'a:22');
+    await clock.advanceTo(5050, p);
+    expect(calls.at(-1)).toEqual({ scope: 'a', to: 4, keys: ['a:22'] });
+    expect(catalog.announcement('a')!.version).toBe(4);
+  });
+
+  it('with no interval makes a version per flush, as before', async () => {
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 0 });
+    for (let i = 1; i <= 5; i++) {
+      sell(p, `a:${i}`);
+      await clock.advanceTo(clock.ms + 50, p);
+    }
+    expect(calls.map((c) => c.to)).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it('paces each scope by itself: a quiet scope is not held back by a busy one', async () => {
+    const p = publisherFor({ scopes: ['a', 'b'], minDeltaIntervalMs: 1000 });
+    sell(p, 'a:1');
+    await clock.advanceTo(50, p);
+    sell(p, 'a:2'); // scope a is not due before 1050
+    await clock.advanceTo(200, p);
+    sell(p, 'b:1');
+    await clock.advanceTo(250, p);
+    expect(calls).toEqual([
+      { scope: 'a', to: 2, keys: ['a:1'] },
+      { scope: 'b', to: 2, keys: ['b:1'] },
+    ]);
+    // a has not taken a:2 and b:1 yet: they stay unpublished until it has.
+    expect(events.unpublished()).toEqual(['a:2', 'b:1']);
+    expect(clock.pending()).toEqual([1050]);
+    await clock.advanceTo(1050, p);
+    expect(calls.at(-1)).toEqual({ scope: 'a', to: 3, keys: ['a:2'] });
+    expect(events.unpublished()).toEqual([]);
+  });
+
+  it('issues a snapshot every snapshotEveryDeltas versions and keeps only the two newest', async () => {
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 0, snapshotEveryDeltas: 3 });
+    for (let i = 1; i <= 9; i++) {
+      sell(p, `a:${i}`);
+      await clock.advanceTo(clock.ms + 50, p);
+    }
+    const ann = catalog.announcement('a')!;
+    expect(ann.version).toBe(10);
+    expect(ann.snapshot?.id).toBe('snapshot-10');
+    expect(p.built).toEqual({ deltas: 9, snapshots: 3 });
+    expect(existsSync(join(tmp.dir, 'a', 'snapshot-7'))).toBe(true);
+    expect(existsSync(join(tmp.dir, 'a', 'snapshot-4'))).toBe(false);
+    expect(existsSync(join(tmp.dir, 'a', 'snapshot-1'))).toBe(false);
+  });
+
+  it('after stop() arms nothing and leaves the events for the next start', async () => {
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 1000 });
+    sell(p, 'a:1');
+    p.stop();
+    sell(p, 'a:2');
+    expect(clock.pending()).toEqual([]);
+    expect(events.unpublished()).toEqual(['a:1', 'a:2']);
+  });
+});
