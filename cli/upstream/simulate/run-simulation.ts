@@ -7,8 +7,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../terminal/logger.js';
 import { startSimBroker } from './sim-broker.js';
-import { SimKiosk, simRegistryCode, writeSimRegistry } from './sim-kiosk.js';
-import { type FromTerminals, seededRandom, type TerminalHead, type ToTerminals } from './sim-protocol.js';
+import { SIM_SCOPE, SimKiosk, simRegistryCode, writeSimRegistry } from './sim-kiosk.js';
+import {
+  type FromTerminals,
+  SIM_UPSTREAM_OPTIONS,
+  seededRandom,
+  type TerminalHead,
+  type ToTerminals,
+  type UpstreamTick,
+} from './sim-protocol.js';
 import type { SimTerminalSpec } from './sim-terminal.js';
 
 export interface SimulationOptions {
@@ -33,6 +40,14 @@ export interface SimulationOptions {
   database?: string;
   /** Upstream worker processes (PostgreSQL only: shared subscriptions, one publisher). @default 1 */
   workers?: number;
+  /**
+   * Register every code the fleet sells in the scope (sim-kiosk.ts), so each sale is a unit of
+   * the scope and goes into its next delta: the busy-scope case. @default false (only the
+   * watched clone codes are registered)
+   */
+  registerSoldCodes?: boolean;
+  /** The upstream's `minDeltaIntervalMs`. @default the upstream's (options.ts) */
+  minDeltaIntervalMs?: number;
   /** Progress lines (one per few seconds). */
   progress?: (line: string) => void;
 }
@@ -78,6 +93,10 @@ export interface SimulationReport {
   cloneAlertMs: Percentiles;
   /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
   alreadySoldMs: Percentiles;
+  /** Units registered in the scope (watched codes, plus the fleet's with registerSoldCodes). */
+  registeredUnits: number;
+  /** Registry versions the publisher made per second while the fleet sold, and snapshots it issued. */
+  registry: { versionsPerSecond: number; versions: number; snapshots: number; lastVersion: number };
   /** CPU while the fleet sold, as a share of one core (1 = one core busy); upstream: its workers together. */
   cpu: { broker: number; upstream: number; terminals: number; database?: number };
   durationS: number;
@@ -245,10 +264,27 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     });
     const dataDir = join(dir, 'upstream');
     mkdirSync(dataDir);
+    // Each terminal's serials: its expected sales plus five standard deviations, times the lines.
+    const salesEach = (options.salesPerSecond * options.durationS) / options.terminals;
+    const fleetCodes = options.registerSoldCodes
+      ? {
+          terminals: options.terminals,
+          serialsPerTerminal: Math.ceil(salesEach + 5 * Math.sqrt(salesEach) + 5) * lines,
+        }
+      : undefined;
     const root = await writeSimRegistry(
       dataDir,
       pairs.map((p) => p.code),
+      fleetCodes,
     );
+    const registeredUnits =
+      pairs.length + (fleetCodes ? fleetCodes.terminals * fleetCodes.serialsPerTerminal : 0);
+    if (options.minDeltaIntervalMs !== undefined)
+      writeFileSync(
+        join(dataDir, SIM_UPSTREAM_OPTIONS),
+        JSON.stringify({ minDeltaIntervalMs: options.minDeltaIntervalMs }),
+      );
+    progress(`simulate: ${registeredUnits} units registered in scope ${SIM_SCOPE}`);
     writeFileSync(
       join(dataDir, 'terminals.json'),
       JSON.stringify(
@@ -301,10 +337,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       await sleep(100);
     progress(`simulate: ${kiosks.size} kiosks hold the registry`);
     // Each worker counts what it stored; the rate is the sum of the workers' rates.
-    const ingestedBy = upstreams.map(() => [] as { records: number; atMs: number }[]);
+    const ingestedBy = upstreams.map(() => [] as UpstreamTick[]);
     upstreams.forEach((u, i) => {
-      u.on('message', (m: { type: string; records: number; atMs: number }) => {
-        if (m.type === 'ingested') ingestedBy[i]!.push({ records: m.records, atMs: m.atMs });
+      u.on('message', (m: UpstreamTick) => {
+        if (m.type === 'ingested') ingestedBy[i]!.push(m);
       });
     });
     const ingestedSoFar = () => ingestedBy.reduce((n, samples) => n + (samples.at(-1)?.records ?? 0), 0);
@@ -463,6 +499,20 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       );
     }, 0);
     const windowMs = salesEndMs - startedMs;
+    // Versions and snapshots made while selling, by whichever worker published (the lease holder).
+    const registryTicks = ingestedBy.map((samples) => {
+      const inWindow = samples.filter((t) => t.atMs >= startedMs && t.atMs <= salesEndMs);
+      const first = inWindow[0];
+      const last = inWindow.at(-1);
+      return first && last && last.atMs > first.atMs
+        ? {
+            versions: last.deltas - first.deltas,
+            snapshots: last.snapshots - first.snapshots,
+            perSecond: ((last.deltas - first.deltas) * 1000) / (last.atMs - first.atMs),
+          }
+        : { versions: 0, snapshots: 0, perSecond: 0 };
+    });
+    const lastVersion = Math.max(0, ...ingestedBy.map((samples) => samples.at(-1)?.version ?? 0));
     const share = (end: number | undefined, start: number | undefined) =>
       end !== undefined && start !== undefined ? (end - start) / windowMs : Number.NaN;
     const cloneLatencies = [...cloneSigned].flatMap(([code, signedMs]) => {
@@ -496,6 +546,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       clonesAlerted: cloneLatencies.length,
       cloneAlertMs: percentiles(cloneLatencies),
       alreadySoldMs: percentiles(alreadySold),
+      registeredUnits,
+      registry: {
+        versionsPerSecond: Math.round(100 * registryTicks.reduce((n, t) => n + t.perSecond, 0)) / 100,
+        versions: registryTicks.reduce((n, t) => n + t.versions, 0),
+        snapshots: registryTicks.reduce((n, t) => n + t.snapshots, 0),
+        lastVersion,
+      },
       cpu: {
         broker: share(cpuEnd.broker, cpuStart.broker),
         upstream: share(cpuEnd.upstream, cpuStart.upstream),
@@ -548,6 +605,11 @@ export function reportLines(r: SimulationReport): string[] {
     `simulate clones_alerted ${r.clonesAlerted}/${r.clonesPlanned} n`,
     ...pct('clone_alert', r.cloneAlertMs),
     ...pct('already_sold_at_other_store', r.alreadySoldMs),
+    `simulate registered_units ${r.registeredUnits} n`,
+    `simulate registry_versions_rate ${r.registry.versionsPerSecond} versions/s`,
+    `simulate registry_versions ${r.registry.versions} n`,
+    `simulate registry_snapshots ${r.registry.snapshots} n`,
+    `simulate registry_last_version ${r.registry.lastVersion} n`,
     `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
     `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
     `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,

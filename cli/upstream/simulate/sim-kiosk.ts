@@ -18,12 +18,47 @@ export const SIM_SCOPE = 'sim';
 /** The registered product the watched codes belong to (a 7-digit product resource code). */
 const PRODUCT = '9900000';
 
+/** The fleet's own codes to register (sim-terminal.ts nextCode): serials 1…N of every terminal. */
+export interface SimFleetCodes {
+  terminals: number;
+  serialsPerTerminal: number;
+}
+
+/** Products the fleet's codes belong to (sim-terminal.ts nextCode: 1000000 + serial mod 1000). */
+const FLEET_PRODUCTS = 1000;
+
+/** The fleet's codes in key order (what a snapshot takes): by product, then terminal, then serial. */
+function* fleetUnits(fleet: SimFleetCodes) {
+  for (let p = 0; p < FLEET_PRODUCTS; p++) {
+    const product = String(1_000_000 + p);
+    for (let index = 0; index < fleet.terminals; index++) {
+      const prefix = `${product}${String(index).padStart(5, '0')}`;
+      for (
+        let serial = p === 0 ? FLEET_PRODUCTS : p;
+        serial <= fleet.serialsPerTerminal;
+        serial += FLEET_PRODUCTS
+      )
+        yield {
+          key: `${prefix}${String(serial).padStart(8, '0')}`,
+          status: 'active' as const,
+          productKey: product,
+        };
+    }
+  }
+}
+
 /**
  * A signed registry for the simulation: one covered product whose units are `codes`, as snapshot
  * 1 in the upstream's release directory, and the release key in `registry-keys/` so upstream signs
  * sold-unit deltas as it does in production (start-upstream.ts). Returns the root terminals pin.
+ * With `fleet`, the codes the fleet sells are registered too (1,000 products), so every sale is a
+ * unit of the scope and goes into its deltas, as in a chain whose scope covers what it sells.
  */
-export async function writeSimRegistry(dataDir: string, codes: readonly string[]): Promise<RootMetadata> {
+export async function writeSimRegistry(
+  dataDir: string,
+  codes: readonly string[],
+  fleet?: SimFleetCodes,
+): Promise<RootMetadata> {
   const now = new Date();
   const rootKey = generateSigningKey();
   const releaseKey = generateSigningKey();
@@ -48,6 +83,14 @@ export async function writeSimRegistry(dataDir: string, codes: readonly string[]
       created: now.toISOString(),
       expires: new Date(now.getTime() + 30 * 86_400_000).toISOString(),
       products: [
+        ...(fleet
+          ? Array.from({ length: FLEET_PRODUCTS }, (_, p) => ({
+              key: String(1_000_000 + p),
+              names: { 'zh-CN': `模拟商品 ${p}`, en: `Simulated product ${p}` },
+              manufacturer: 'veriterm simulator',
+              covered: true,
+            }))
+          : []),
         {
           key: PRODUCT,
           names: { 'zh-CN': '模拟药品', en: 'Simulated medicine' },
@@ -64,12 +107,12 @@ export async function writeSimRegistry(dataDir: string, codes: readonly string[]
           recalled: false,
         },
       ],
-      units: codes.map((key) => ({
-        key,
-        status: 'active' as const,
-        productKey: PRODUCT,
-        batchNumber: 'SIM1',
-      })),
+      units: (function* () {
+        if (fleet) yield* fleetUnits(fleet);
+        const watched = [...codes].sort();
+        for (const key of watched)
+          yield { key, status: 'active' as const, productKey: PRODUCT, batchNumber: 'SIM1' };
+      })(),
     },
     [releaseKey],
     join(snapshotDir, `${SIM_SCOPE}-1.manifest.json`),

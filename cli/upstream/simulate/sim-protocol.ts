@@ -41,3 +41,19 @@ export type FromTerminals =
       drops: number;
       cpuMs: number;
     };
+
+/** Upstream options a run sets, as JSON in the upstream's data directory (sim-upstream-child.ts reads it). */
+export const SIM_UPSTREAM_OPTIONS = 'sim-upstream-options.json';
+
+/** What an upstream process reports every second. */
+export interface UpstreamTick {
+  type: 'ingested';
+  /** Records it stored so far. */
+  records: number;
+  atMs: number;
+  /** Delta versions and snapshots its registry publisher built so far (0 unless it holds the lease). */
+  deltas: number;
+  snapshots: number;
+  /** The scope's announced version. */
+  version: number;
+}

@@ -6,12 +6,14 @@
  * tokenFile [databaseUrl clientId]: with a database, one of several workers on PostgreSQL sharing
  * the data directory (each its own broker client id, the ingest topics shared).
  */
-import { statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SqliteDatabase } from '../../../terminal/db/open-database.js';
 import { createLogger } from '../../../terminal/logger.js';
 import { startUpstream } from '../../../upstream/start-upstream.js';
 import type { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
+import { SIM_SCOPE } from './sim-kiosk.js';
+import { SIM_UPSTREAM_OPTIONS, type UpstreamTick } from './sim-protocol.js';
 
 const [dataDir, brokerUrl, tokenFile, database, clientId] = process.argv.slice(2) as [
   string,
@@ -22,10 +24,15 @@ const [dataDir, brokerUrl, tokenFile, database, clientId] = process.argv.slice(2
 ];
 const send = (message: unknown) => process.send?.(message);
 
+// Upstream options the run sets (run-simulation.ts writes them beside the registry).
+const optionsFile = join(dataDir, SIM_UPSTREAM_OPTIONS);
+const extra = existsSync(optionsFile)
+  ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as { minDeltaIntervalMs?: number })
+  : {};
 const started = await startUpstream({
   dataDir,
   logger: createLogger({ level: process.env.VERITERM_SIM_LOG ?? 'error', destination: process.stderr }),
-  options: { brokerUrl, protocol: '5', ...(clientId ? { clientId } : {}) },
+  options: { brokerUrl, protocol: '5', ...(clientId ? { clientId } : {}), ...extra },
   feed: { port: 0, tokenFile },
   database,
 });
@@ -36,7 +43,17 @@ started.upstream.events.on('ingested', (result) => {
 const announce = () => send({ type: 'ready', feedUrl: started.feedUrl });
 if (started.upstream.connected()) announce();
 else started.upstream.events.once('connected', announce);
-const ticker = setInterval(() => send({ type: 'ingested', records, atMs: Date.now() }), 1000);
+const ticker = setInterval(() => {
+  const { publisher } = started.upstream;
+  send({
+    type: 'ingested',
+    records,
+    atMs: Date.now(),
+    deltas: publisher.built.deltas,
+    snapshots: publisher.built.snapshots,
+    version: publisher.current(SIM_SCOPE)?.version ?? 0,
+  } satisfies UpstreamTick);
+}, 1000);
 
 process.on('message', (message: { type: string; terminals?: { storeId: string; terminalId: string }[] }) => {
   if (message.type === 'audit') {

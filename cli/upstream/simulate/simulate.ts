@@ -19,6 +19,12 @@ Options:
   --db URL          run the upstream on PostgreSQL (postgres://…): an EMPTY scratch database, the
                     simulator enrols its fleet there (one already holding records is refused)
   --workers N       upstream worker processes on --db, sharing the ingest subscriptions (default 1)
+  --register-sold-codes
+                    register every code the fleet sells in the scope (1,000 products), so every
+                    sale goes into the scope's next registry delta: the busy-scope case
+  --min-delta-interval-ms N
+                    the upstream's least time between two delta versions of the scope
+                    (upstream option minDeltaIntervalMs; default the upstream's, 1000; 0: one per flush)
   --json            print the report as JSON instead
 `;
 
@@ -34,6 +40,8 @@ const FLAGS = {
   seed: { type: 'string' },
   db: { type: 'string' },
   workers: { type: 'string' },
+  'register-sold-codes': { type: 'boolean' },
+  'min-delta-interval-ms': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -82,6 +90,7 @@ export const simulate: CommandModule = {
     const clones = numberFlag('clones', v.clones, 0, 10_000);
     const seed = numberFlag('seed', v.seed, 0, 2 ** 31);
     const workers = numberFlag('workers', v.workers, 1, 16);
+    const minDeltaIntervalMs = numberFlag('min-delta-interval-ms', v['min-delta-interval-ms'], 0, 600_000);
     if (v.db !== undefined && !/^postgres(ql)?:\/\//.test(v.db))
       throw new UsageError(
         `veriterm upstream simulate: --db expects a postgres:// URL, got "${v.db.split('@').at(-1)}"`,
@@ -102,6 +111,8 @@ export const simulate: CommandModule = {
       ...(seed !== undefined ? { seed } : {}),
       ...(v.db !== undefined ? { database: v.db } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      ...(v['register-sold-codes'] ? { registerSoldCodes: true } : {}),
+      ...(minDeltaIntervalMs !== undefined ? { minDeltaIntervalMs } : {}),
       progress: (line) => io.stderr.write(`${line}\n`),
     });
     io.stdout.write(v.json ? `${JSON.stringify(report, null, 2)}\n` : `${reportLines(report).join('\n')}\n`);

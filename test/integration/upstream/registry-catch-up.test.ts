@@ -21,7 +21,7 @@ const REPLY_TO = 'vt/store-9/kiosk-1/registry/res';
 // A kiosk switched off while its scope took 1,010 versions: more than an announcement lists
 // (MAX_ANNOUNCED_DELTAS), so no delta chain leads from its version. It must install the fresh
 // snapshot the publisher issued and the deltas after it, through the real transfer and verified
-// apply, and end with the publisher's content (docs/registry-format.md "Publishing").
+// apply, and end with the publisher's content (docs/registry-format.md "Publishing sold units").
 describe('a kiosk 1,000 versions behind', () => {
   const tmp = makeTempDir('vt-catch-up-');
   afterAll(() => tmp.cleanup());

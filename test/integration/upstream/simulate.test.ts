@@ -4,7 +4,8 @@ import { hasSystemTool } from '../../helpers/system-tools.js';
 
 // The fleet simulator at a small size, end to end: spawned mosquitto, the upstream in its own
 // process, 20 terminals in 2 processes with real ledgers, sessions, outboxes and acks; a fifth
-// drop and reconnect; two codes sold at two stores. Figures are printed, never asserted.
+// drop and reconnect; two codes sold at two stores; every sold code registered in the scope.
+// Figures are printed, never asserted.
 describe.skipIf(!hasSystemTool('mosquitto'))('veriterm upstream simulate (small)', () => {
   it('loses nothing, stores nothing twice, and alerts every cross-store clone in the feed', async () => {
     const report = await runSimulation({
@@ -15,6 +16,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('veriterm upstream simulate (small)
       processes: 2,
       dropShare: 0.2,
       clones: 2,
+      registerSoldCodes: true,
       progress: (line) => console.log(line),
     });
     console.log(JSON.stringify(report));
@@ -28,5 +30,10 @@ describe.skipIf(!hasSystemTool('mosquitto'))('veriterm upstream simulate (small)
     // The kiosk at the second store saw each first sale as already_sold (registry delta, real sync).
     expect(report.alreadySoldMs.count).toBe(2);
     expect(report.lagOnlineMs.count + report.lagOfflineMs.count).toBe(report.sales);
+    // Every sold code is a unit of the scope (100 units a second), yet the publisher makes at most
+    // one version per minDeltaIntervalMs (1 s by default): sales were coalesced, not one per flush.
+    expect(report.registeredUnits).toBeGreaterThan(report.sales);
+    expect(report.registry.versions).toBeGreaterThan(0);
+    expect(report.registry.versions).toBeLessThanOrEqual(report.durationS + 1);
   }, 240_000);
 });

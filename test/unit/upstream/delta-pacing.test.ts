@@ -89,16 +89,20 @@ describe('registry publisher pacing (injected clock)', () => {
   let calls: { scope: string; to: number; keys: string[] }[];
   let catalog: ReleaseCatalog;
 
-  const publisherFor = (options: {
+  const publisherFor = ({
+    builder,
+    ...options
+  }: {
     scopes: string[];
     minDeltaIntervalMs: number;
     snapshotEveryDeltas?: number;
+    builder?: DeltaBuilder;
   }) =>
     new RegistryPublisher(
       {
         catalog,
         store: events,
-        builder: fakeBuilder(calls),
+        builder: builder ?? fakeBuilder(calls),
         logger: silentLogger(),
         publish: async () => undefined,
         clock,
@@ -193,6 +197,26 @@ describe('registry publisher pacing (injected clock)', () => {
     expect(existsSync(join(tmp.dir, 'a', 'snapshot-7'))).toBe(true);
     expect(existsSync(join(tmp.dir, 'a', 'snapshot-4'))).toBe(false);
     expect(existsSync(join(tmp.dir, 'a', 'snapshot-1'))).toBe(false);
+  });
+
+  it('a failed snapshot leaves the delta published and is tried again with the next version', async () => {
+    const builder = fakeBuilder(calls);
+    const real = builder.buildSnapshot!;
+    let failures = 1;
+    builder.buildSnapshot = async (input) => {
+      if (failures-- > 0) throw new Error('disk full');
+      await real(input);
+    };
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 0, snapshotEveryDeltas: 2, builder });
+    for (let i = 1; i <= 3; i++) {
+      sell(p, `a:${i}`);
+      await clock.advanceTo(clock.ms + 50, p);
+    }
+    const ann = catalog.announcement('a')!;
+    expect(ann.version).toBe(4);
+    expect(ann.snapshot?.id).toBe('snapshot-4');
+    expect(existsSync(join(tmp.dir, 'a', '.snapshot-3.tmp'))).toBe(false);
+    expect(events.unpublished()).toEqual([]);
   });
 
   it('after stop() arms nothing and leaves the events for the next start', async () => {
