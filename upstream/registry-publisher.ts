@@ -321,7 +321,13 @@ export class RegistryPublisher {
       return;
     }
     this.chunkRequests++;
-    const chunk = this.deps.catalog.chunk(r.scope, r.release, r.file, r.index);
+    let chunk: Buffer | undefined;
+    try {
+      chunk = this.deps.catalog.chunk(r.scope, r.release, r.file, r.index);
+    } catch {
+      // Retired by the lease holder after this worker described it: gone, as for a bad name.
+      chunk = undefined;
+    }
     const frame = chunk
       ? encodeFrame({ correlation: r.correlation, status: 'ok' }, chunk)
       : encodeFrame({

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../terminal/logger.js';
+import { decodeFrame } from '../../../terminal/sync/protocol.js';
 import type { DeltaBuilder, UnitChange } from '../../../upstream/delta-builder.js';
 import type { UnitEvent } from '../../../upstream/ingest-store.js';
 import { type PublisherClock, RegistryPublisher } from '../../../upstream/registry-publisher.js';
@@ -217,6 +218,29 @@ describe('registry publisher pacing (injected clock)', () => {
     expect(ann.snapshot?.id).toBe('snapshot-4');
     expect(existsSync(join(tmp.dir, 'a', '.snapshot-3.tmp'))).toBe(false);
     expect(events.unpublished()).toEqual([]);
+  });
+
+  it('answers not_found for a chunk of a release another worker retired after this one described it', async () => {
+    const replies: Buffer[] = [];
+    const p = new RegistryPublisher(
+      {
+        catalog,
+        store: events,
+        builder: fakeBuilder(calls),
+        logger: silentLogger(),
+        publish: async (_topic, payload) => {
+          replies.push(payload as Buffer);
+        },
+        clock,
+      },
+      { scopes: ['a'], deltaDebounceMs: 50, publishRegistry: true },
+    );
+    const request = { v: 1, op: 'chunk', scope: 'a', release: 'snapshot-1', file: 'snapshot.json', index: 0 };
+    await p.answer({ ...request, correlation: 'c1', replyTo: 'r' }, 'r', undefined);
+    expect(decodeFrame(replies[0]!).header.status).toBe('ok');
+    rmSync(join(tmp.dir, 'a', 'snapshot-1'), { recursive: true });
+    await p.answer({ ...request, correlation: 'c2', replyTo: 'r' }, 'r', undefined);
+    expect(decodeFrame(replies[1]!).header).toMatchObject({ status: 'error', error: { code: 'not_found' } });
   });
 
   it('after stop() arms nothing and leaves the events for the next start', async () => {
