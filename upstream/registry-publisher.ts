@@ -197,6 +197,7 @@ export class RegistryPublisher {
     const now = this.clock.now();
     const scopes = this.scopes();
     let waitUntil = Number.POSITIVE_INFINITY;
+    let took = false;
     for (const scope of scopes) {
       const taken = this.taken.get(scope) ?? new Set<number>();
       this.taken.set(scope, taken);
@@ -209,6 +210,7 @@ export class RegistryPublisher {
       }
       if (await this.buildVersion(scope, foldUnitEvents(fresh))) this.lastVersionAt.set(scope, now);
       for (const e of fresh) taken.add(e.id);
+      took = true;
     }
     // Events every scope has taken are done; the others wait for the scopes not due yet.
     const done = events.filter((e) => scopes.every((s) => this.taken.get(s)?.has(e.id)));
@@ -220,7 +222,9 @@ export class RegistryPublisher {
       for (const set of this.taken.values()) for (const e of done) set.delete(e.id);
     }
     if (waitUntil < Number.POSITIVE_INFINITY) this.arm(waitUntil);
-    if (events.length === EVENTS_PER_FLUSH) this.arm(this.clock.now());
+    // A full page: more events wait behind it. Read on at once only if this flush got somewhere;
+    // a page that only scopes not yet due still hold is read again when the first is due.
+    if (events.length === EVENTS_PER_FLUSH && took) this.arm(this.clock.now());
   }
 
   /** Builds, stores and announces the scope's next delta; false when no change is about its units. */

@@ -27,7 +27,9 @@ class FakeClock implements PublisherClock {
   }
   /** Moves to `to`, firing every timer due on the way in order. */
   async advanceTo(to: number, publisher: RegistryPublisher): Promise<void> {
-    for (;;) {
+    for (let fired = 0; ; fired++) {
+      // A publisher that re-arms at the same instant for ever would hang the test instead.
+      if (fired > 1000) throw new Error(`timers keep firing at ${this.ms} ms`);
       const next = this.timers.filter((t) => t.at <= to).sort((a, b) => a.at - b.at)[0];
       if (!next) break;
       this.timers = this.timers.filter((t) => t !== next);
@@ -60,7 +62,8 @@ class FakeEvents {
     return this.events.filter((e) => e.version === undefined).slice(0, limit);
   }
   async markPublished(ids: readonly number[], version: number): Promise<void> {
-    for (const e of this.events) if (ids.includes(e.id)) e.version = version;
+    const marked = new Set(ids);
+    for (const e of this.events) if (marked.has(e.id)) e.version = version;
   }
   unpublished(): string[] {
     return this.events.filter((e) => e.version === undefined).map((e) => e.key);
@@ -182,6 +185,21 @@ describe('registry publisher pacing (injected clock)', () => {
     expect(clock.pending()).toEqual([1050]);
     await clock.advanceTo(1050, p);
     expect(calls.at(-1)).toEqual({ scope: 'a', to: 3, keys: ['a:2'] });
+    expect(events.unpublished()).toEqual([]);
+  });
+
+  it('does not spin on a full page of events that only a scope not yet due still holds', async () => {
+    const p = publisherFor({ scopes: ['a', 'b'], minDeltaIntervalMs: 1000 });
+    sell(p, 'a:0');
+    await clock.advanceTo(50, p);
+    for (let i = 1; i <= 50_000; i++) events.add(`a:${i}`, clock);
+    p.schedule();
+    await clock.advanceTo(1000, p);
+    // b took the page (none of its units), a waits for 1050: one timer, no busy loop.
+    expect(calls).toHaveLength(1);
+    expect(clock.pending()).toEqual([1050]);
+    await clock.advanceTo(1050, p);
+    expect(calls.at(-1)?.keys).toHaveLength(50_000);
     expect(events.unpublished()).toEqual([]);
   });
 
