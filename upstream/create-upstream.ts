@@ -228,8 +228,9 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     log.info({ engine: storage.engine }, 'this worker publishes registry deltas');
     publisher.schedule();
   };
-  // Ingest calls go to storage one after another, in arrival order: two transactions of this
-  // worker racing for one terminal's tip would make the later batch a gap.
+  // Ingest calls go to storage one after another, in arrival order (one flush runs at a time, see
+  // scheduleFlush): two transactions of this worker racing for one terminal's tip would make the
+  // later batch a gap. stop() waits for the last.
   let ingestChain: Promise<unknown> = Promise.resolve();
   const ingestInOrder = (batches: IngestBatch[]): Promise<IngestResult[]> => {
     const next = ingestChain.then(() => store.ingest(batches));
@@ -244,7 +245,17 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   // synchronous pass and die young, instead of surviving garbage collections while queued.
   const queued: { storeId: string; terminalId: string; payload: Buffer }[] = [];
   let flushScheduled = false;
+  // One flush between taking batches off the queue and its ingest's end. Batches arriving
+  // meanwhile wait for the next flush and so join one call: on PostgreSQL a call costs ~1.3 ms of
+  // CPU and round trips whatever it holds, and taking whatever was queued at each message made a
+  // busy fleet's one-sale batches into one call each (docs/scaling.md).
+  let flushRunning = false;
+  let flushWanted = false;
   const scheduleFlush = () => {
+    if (flushRunning) {
+      flushWanted = true;
+      return;
+    }
     if (flushScheduled) return;
     flushScheduled = true;
     setImmediate(() => {
@@ -289,8 +300,12 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     }, HELD_RETRY_MS);
   };
 
-  const flushRecords = async (): Promise<void> => {
-    flushScheduled = false;
+  /** Takes what is queued (and held batches due again), decodes and ingests it in one call. */
+  const takeAndIngest = async (): Promise<{
+    results: IngestResult[];
+    batches: (IngestBatch & { holdIfEarly: boolean })[];
+    pending: { batch: IngestBatch; since: number }[];
+  }> => {
     // At most FLUSH_BATCHES (or FLUSH_BYTES of small ones) per commit: acks then flow back while
     // later batches are still being ingested, so the terminal refills its window in parallel
     // instead of in lock-step.
@@ -311,12 +326,30 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       .map((batch) => ({ batch, since: now }));
     if (queued.length > 0) scheduleFlush();
     const pending = [...retried, ...fresh];
-    if (pending.length === 0) return;
+    if (pending.length === 0) return { results: [], batches: [], pending };
     const batches = pending.map(({ batch, since }) => ({
       ...batch,
       holdIfEarly: gapGraceMs > 0 && now - since < gapGraceMs && pending.length < MAX_HELD_BATCHES,
     }));
-    const results = await ingestInOrder(batches);
+    return { results: await ingestInOrder(batches), batches, pending };
+  };
+
+  const flushRecords = async (): Promise<void> => {
+    flushScheduled = false;
+    flushRunning = true;
+    let results: IngestResult[];
+    let batches: (IngestBatch & { holdIfEarly: boolean })[];
+    let pending: { batch: IngestBatch; since: number }[];
+    try {
+      ({ results, batches, pending } = await takeAndIngest());
+    } finally {
+      flushRunning = false;
+      if (flushWanted) {
+        flushWanted = false;
+        scheduleFlush();
+      }
+    }
+    if (pending.length === 0) return;
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
