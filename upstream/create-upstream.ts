@@ -18,6 +18,7 @@ import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../te
 import { DeliveryLog } from './delivery-log.js';
 import { DeliverySender } from './delivery-send.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
+import { IngestQueue } from './ingest-queue.js';
 import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
 import { answerLedgerRequest } from './ledger-recovery.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
@@ -100,7 +101,7 @@ export interface Upstream {
 }
 
 /**
- * Record batches per ingest transaction (see flushRecords): a third of a terminal's default
+ * Record batches per ingest transaction (upstream/ingest-queue.ts): a third of a terminal's default
  * in-flight window (`drain.maxInFlightBatches` 24). Each commit is an fsync that blocks this event
  * loop; in the sync bench 4 per commit spent ~0.4 s of a ~2 s drain waiting on the disk, 8 about
  * 0.15 s, and 12 was no faster than 8.
@@ -228,40 +229,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     log.info({ engine: storage.engine }, 'this worker publishes registry deltas');
     publisher.schedule();
   };
-  // Ingest calls go to storage one after another, in arrival order (one flush runs at a time, see
-  // scheduleFlush): two transactions of this worker racing for one terminal's tip would make the
-  // later batch a gap. stop() waits for the last.
-  let ingestChain: Promise<unknown> = Promise.resolve();
-  const ingestInOrder = (batches: IngestBatch[]): Promise<IngestResult[]> => {
-    const next = ingestChain.then(() => store.ingest(batches));
-    ingestChain = next.catch(() => undefined);
-    return next;
-  };
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
-
-  // Batches that arrive together are ingested in one transaction (one fsync), then acknowledged.
-  // They wait here as received and are decoded when ingested: the records then live for one
-  // synchronous pass and die young, instead of surviving garbage collections while queued.
-  const queued: { storeId: string; terminalId: string; payload: Buffer }[] = [];
-  let flushScheduled = false;
-  // One flush between taking batches off the queue and its ingest's end. Batches arriving
-  // meanwhile wait for the next flush and so join one call: on PostgreSQL a call costs ~1.3 ms of
-  // CPU and round trips whatever it holds, and taking whatever was queued at each message made a
-  // busy fleet's one-sale batches into one call each (docs/scaling.md).
-  let flushRunning = false;
-  let flushWanted = false;
-  const scheduleFlush = () => {
-    if (flushRunning) {
-      flushWanted = true;
-      return;
-    }
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      track(flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed')));
-    });
-  };
 
   // Work started for received messages (the broker counts them delivered once mqtt.js acks them):
   // stop() lets it finish, so a restart loses no record batch or request it had taken.
@@ -274,8 +243,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   // stays unacknowledged and is resent).
   const settle = async (maxMs = 5000): Promise<void> => {
     const deadline = Date.now() + maxMs;
-    while ((inflight.size > 0 || flushScheduled) && Date.now() < deadline) {
-      if (flushScheduled || inflight.size === 0) {
+    while ((inflight.size > 0 || !queue.idle) && Date.now() < deadline) {
+      if (!queue.idle || inflight.size === 0) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -288,77 +257,34 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     }
   };
 
-  // Batches that arrived before their predecessor was stored (another worker holds it): retried
-  // until gapGraceMs, then ingested as they are (a real gap is alerted as before). Bounded.
-  const gapGraceMs = options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0);
-  let held: { batch: IngestBatch; since: number }[] = [];
-  let retryTimer: NodeJS.Timeout | undefined;
-  const retryHeldSoon = () => {
-    retryTimer ??= setTimeout(() => {
-      retryTimer = undefined;
-      scheduleFlush();
-    }, HELD_RETRY_MS);
-  };
+  // Batches that arrive together are ingested in one call (one transaction, one fsync), then
+  // acknowledged (upstream/ingest-queue.ts). On PostgreSQL a batch that arrived before its
+  // predecessor was stored (another worker holds it) is held for up to gapGraceMs.
+  const queue = new IngestQueue({
+    decode: (storeId, terminalId, payload) => decodeBatch(storeId, terminalId, payload),
+    ingest: (batches) => store.ingest(batches),
+    ingested: (batches, results) => acknowledge(batches, results),
+    maxBatches: FLUSH_BATCHES,
+    maxBytes: FLUSH_BYTES,
+    maxCalls: storage.engine === 'postgres' ? 2 : 1,
+    gapGraceMs: options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0),
+    maxHeld: MAX_HELD_BATCHES,
+    heldRetryMs: HELD_RETRY_MS,
+    track: (work) => track(work),
+    onError: (error) => log.error({ err: error }, 'record ingest failed'),
+  });
 
-  /** Takes what is queued (and held batches due again), decodes and ingests it in one call. */
-  const takeAndIngest = async (): Promise<{
-    results: IngestResult[];
-    batches: (IngestBatch & { holdIfEarly: boolean })[];
-    pending: { batch: IngestBatch; since: number }[];
-  }> => {
-    // At most FLUSH_BATCHES (or FLUSH_BYTES of small ones) per commit: acks then flow back while
-    // later batches are still being ingested, so the terminal refills its window in parallel
-    // instead of in lock-step.
-    const now = Date.now();
-    const retried = held;
-    held = [];
-    let take = 0;
-    let bytes = 0;
-    while (
-      take < queued.length &&
-      (take < FLUSH_BATCHES || bytes + queued[take]!.payload.length <= FLUSH_BYTES)
-    )
-      bytes += queued[take++]!.payload.length;
-    const fresh = queued
-      .splice(0, take)
-      .map(({ storeId, terminalId, payload }) => decodeBatch(storeId, terminalId, payload))
-      .filter((b) => b !== undefined)
-      .map((batch) => ({ batch, since: now }));
-    if (queued.length > 0) scheduleFlush();
-    const pending = [...retried, ...fresh];
-    if (pending.length === 0) return { results: [], batches: [], pending };
-    const batches = pending.map(({ batch, since }) => ({
-      ...batch,
-      holdIfEarly: gapGraceMs > 0 && now - since < gapGraceMs && pending.length < MAX_HELD_BATCHES,
-    }));
-    return { results: await ingestInOrder(batches), batches, pending };
-  };
-
-  const flushRecords = async (): Promise<void> => {
-    flushScheduled = false;
-    flushRunning = true;
-    let results: IngestResult[];
-    let batches: (IngestBatch & { holdIfEarly: boolean })[];
-    let pending: { batch: IngestBatch; since: number }[];
-    try {
-      ({ results, batches, pending } = await takeAndIngest());
-    } finally {
-      flushRunning = false;
-      if (flushWanted) {
-        flushWanted = false;
-        scheduleFlush();
-      }
-    }
-    if (pending.length === 0) return;
+  /** After an ingest call: notes, events and one retained ack per terminal. */
+  const acknowledge = async (
+    batches: readonly IngestBatch[],
+    results: readonly IngestResult[],
+  ): Promise<void> => {
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
     results.forEach((result, i) => {
       const { storeId, terminalId } = batches[i]!;
-      if (result.held) {
-        held.push(pending[i]!);
-        return;
-      }
+      if (result.held) return; // back in the queue
       if (result.problem)
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
@@ -378,7 +304,6 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       events.emit('ingested', { storeId, terminalId, ...result });
     });
     if (soldUnits) publisher.schedule();
-    if (held.length > 0) retryHeldSoon();
     await Promise.all(
       [...acks.values()].map(({ storeId, terminalId, result }) => {
         const ack = {
@@ -425,8 +350,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   };
 
   const onRecords = (storeId: string, terminalId: string, payload: Buffer): void => {
-    queued.push({ storeId, terminalId, payload });
-    scheduleFlush();
+    queue.push(storeId, terminalId, payload);
   };
 
   const onMessage = async (
@@ -602,10 +526,9 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(rescan);
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
-      clearTimeout(retryTimer);
+      queue.stop();
       transfers.stop();
       await settle();
-      await ingestChain;
       await link.stop();
     },
   };
