@@ -71,7 +71,9 @@ describe.skipIf(!hasSystemTool('mosquitto'))('delivery outcomes with two upstrea
     expect(outcomes.map((o) => [o.deliveryId, o.status])).toEqual(
       Array.from({ length: 8 }, (_, i) => [`ASN-W-${i}`, 'accepted']),
     );
-    expect(sender.deliveries.log.list().notes.map((n) => n.status)).toEqual(Array(8).fill('accepted'));
-    expect(other.deliveries.log.list().notes).toEqual([]);
+    expect((await sender.deliveries.log.list()).notes.map((n) => n.status)).toEqual(
+      Array(8).fill('accepted'),
+    );
+    expect((await other.deliveries.log.list()).notes).toEqual([]);
   });
 });
