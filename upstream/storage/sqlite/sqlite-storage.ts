@@ -102,35 +102,27 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
 
 /**
  * Delivery notes on the file: the delivery log (delivery-log.ts) and the transfer queue, each with
- * its own migration module, created on first use (a storage opened only to revoke or enrol adds
- * no tables).
+ * its own migration module, migrated on open as IngestStore's tables are (a running upstream has
+ * them before `veriterm upstream deliveries` opens the file beside it).
  */
 function sqliteDeliveries(db: SqliteDatabase): DeliveryStorage {
-  let log: DeliveryLog | undefined;
-  let queue: SqliteTransferQueue | undefined;
-  const notes = () => {
-    log ??= new DeliveryLog(db);
-    return log;
-  };
-  const transfers = () => {
-    queue ??= new SqliteTransferQueue(db);
-    return queue;
-  };
+  const notes = new DeliveryLog(db);
+  const transfers = new SqliteTransferQueue(db);
   return {
-    recordSent: async (note) => notes().recordSent(note),
-    recordOutcome: async (s, t, outcome) => notes().recordOutcome(s, t, outcome),
-    note: async (id) => notes().note(id),
+    recordSent: async (note) => notes.recordSent(note),
+    recordOutcome: async (s, t, outcome) => notes.recordOutcome(s, t, outcome),
+    note: async (id) => notes.note(id),
     noteRecords: async (s, t, records) => {
-      if (hasDeliveryFacts(records)) notes().noteRecords(s, t, records);
+      if (hasDeliveryFacts(records)) notes.noteRecords(s, t, records);
     },
-    list: async (filter) => notes().list(filter),
+    list: async (filter) => notes.list(filter),
     transfers: {
-      add: async (note, refused) => transfers().add(note, refused),
-      get: async (id) => transfers().get(id),
-      pendingOf: async (toStore, deliveryId) => transfers().pendingOf(toStore, deliveryId),
-      claim: async (id, terminalId, at, sentBefore) => transfers().claim(id, terminalId, at, sentBefore),
-      settle: async (id, state, code, message) => transfers().settle(id, state, code, message),
-      list: async (filter) => transfers().list(filter),
+      add: async (note, refused) => transfers.add(note, refused),
+      get: async (id) => transfers.get(id),
+      pendingOf: async (toStore, deliveryId) => transfers.pendingOf(toStore, deliveryId),
+      claim: async (id, terminalId, at, sentBefore) => transfers.claim(id, terminalId, at, sentBefore),
+      settle: async (id, state, code, message) => transfers.settle(id, state, code, message),
+      list: async (filter) => transfers.list(filter),
     },
   };
 }
