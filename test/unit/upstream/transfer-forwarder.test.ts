@@ -9,6 +9,7 @@ import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { createLogger } from '../../../terminal/logger.js';
 import type { DeliveryOutcome } from '../../../terminal/sync/protocol.js';
 import type { DeliveryTarget, SendOptions } from '../../../upstream/delivery-send.js';
+import type { TransferQueueStorage } from '../../../upstream/storage/contract.js';
 import { SqliteUpstreamStorage } from '../../../upstream/storage/sqlite/sqlite-storage.js';
 import { TransferForwarder, type TransferOptions } from '../../../upstream/transfer-forwarder.js';
 import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
@@ -57,14 +58,22 @@ describe('TransferForwarder', () => {
     timeout: () => void;
   };
 
-  function rig(options: Partial<TransferOptions> = {}, dbFile?: string) {
-    const calls: Call[] = [];
+  /** A forwarder with a fake sender; `worker` of another rig: a second worker on the same storage and sender. */
+  function rig(
+    options: Partial<TransferOptions> = {},
+    dbFile?: string,
+    worker?: { calls: Call[]; store: TransferQueueStorage },
+  ) {
+    const calls: Call[] = worker?.calls ?? [];
     const statuses = new Map<string, unknown>();
+    const store =
+      worker?.store ??
+      new SqliteUpstreamStorage(
+        openDatabase(dbFile ?? join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`)),
+      ).deliveries.transfers;
     const forwarder = new TransferForwarder(
       {
-        store: new SqliteUpstreamStorage(
-          openDatabase(dbFile ?? join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`)),
-        ).deliveries.transfers,
+        store,
         logger,
         statuses: () => statuses,
         deliveries: {
@@ -94,7 +103,7 @@ describe('TransferForwarder', () => {
       statuses.set(`${storeId}/${terminalId}`, doc);
       forwarder.onStatus({ storeId, terminalId, doc });
     };
-    return { calls, statuses, forwarder, online };
+    return { calls, statuses, forwarder, online, store };
   }
 
   const settled = () => new Promise((resolve) => setTimeout(resolve, 5));
@@ -300,6 +309,47 @@ describe('TransferForwarder', () => {
     expect(receivingTerminals()).toEqual({});
     for (const bad of ['S2', 'S2=', '=T1', 'S2=T1=x', 'S/2=T1', 'S2=T#'])
       expect(() => receivingTerminals([bad])).toThrow(/--receiving-terminal .*expected STORE=TERMINAL/);
+  });
+
+  it('two workers on one storage: one of them sends the retry, and an outcome the other records settles the note', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { transfer, all } = shippedRecords();
+      const options = { receivingTerminals: { s2: 'T2' }, retryDelayMs: 10_000 };
+      const a = rig(options);
+      const b = rig(options, undefined, a);
+      await a.forwarder.noteAccepted('s1', 't1', all);
+      await b.forwarder.noteAccepted('s1', 't1', all);
+      expect(a.calls).toHaveLength(1);
+      a.calls[0]!.timeout();
+      await vi.advanceTimersByTimeAsync(10_000);
+      // Every worker sees the terminal's status; both retry at once, one sends.
+      a.online('s2', 'T2');
+      b.online('s2', 'T2');
+      await vi.advanceTimersByTimeAsync(10_001);
+      expect(a.calls).toHaveLength(2);
+      expect(await b.store.get(transfer.id)).toMatchObject({ state: 'pending', attempts: 2 });
+      // The outcome reaches worker b (the one that recorded it first): the one row is settled.
+      await b.forwarder.onOutcome({
+        storeId: 's2',
+        terminalId: 'T2',
+        v: 1,
+        id: 'x',
+        at: 'now',
+        status: 'accepted',
+        deliveryId: a.calls[0]!.body.deliveryId,
+      });
+      expect(await a.forwarder.list()).toEqual([
+        expect.objectContaining({ state: 'delivered', attempts: 2 }),
+      ]);
+      a.online('s2', 'T2');
+      await vi.advanceTimersByTimeAsync(10_001);
+      expect(a.calls).toHaveLength(2);
+      a.forwarder.stop();
+      b.forwarder.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('status republished while online: one retry per store at a time, a note sent within retryDelayMs waits', async () => {
