@@ -1,6 +1,5 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { signCommand } from '../terminal/sync/command-signing.js';
@@ -15,7 +14,6 @@ import {
   type SignedCommand,
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
-import { DeliveryLog } from './delivery-log.js';
 import { DeliverySender } from './delivery-send.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
 import { IngestQueue } from './ingest-queue.js';
@@ -44,11 +42,6 @@ export interface UpstreamDeps {
   deltaBuilder?: DeltaBuilder;
   /** Tells the broker about revoked terminals (mosquitto ACL/password files); without it only upstream refuses them. */
   brokerRevocation?: BrokerRevocation;
-  /**
-   * The delivery-note log (delivery-log.ts): an SQLite database local to this worker, since delivery
-   * notes are not in the storage contract yet. Without it the log is kept in memory.
-   */
-  deliveryDb?: SqliteDatabase;
 }
 
 export interface UpstreamEvents {
@@ -65,7 +58,7 @@ export interface Upstream {
   stop(): Promise<void>;
   readonly storage: UpstreamStorage;
   readonly publisher: RegistryPublisher;
-  /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` lists them. */
+  /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` (storage.deliveries) lists them. */
   readonly deliveries: DeliverySender;
   /** Transfer notes owed to receiving stores and their state (upstream/transfer-forwarder.ts). */
   readonly transfers: TransferForwarder;
@@ -140,7 +133,7 @@ export function createUpstream(
   const storage = new SqliteUpstreamStorage(db, {
     signatureCheck: upstreamOptionsSchema.parse(input).signatureCheck,
   });
-  return { ...createUpstreamOn({ ...rest, storage, deliveryDb: db }, input), store: storage.store };
+  return { ...createUpstreamOn({ ...rest, storage }, input), store: storage.store };
 }
 
 /** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
@@ -204,9 +197,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     },
     options,
   );
-  const deliveryLog = new DeliveryLog(deps.deliveryDb ?? new Database(':memory:'));
   const deliveries = new DeliverySender({
-    log: deliveryLog,
+    log: storage.deliveries,
     logger: log,
     ...(deps.commandKey ? { key: deps.commandKey } : {}),
     publish: (topic, payload, messageExpirySeconds) =>
@@ -215,11 +207,13 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   });
   // Transfers owe the receiving store a delivery note (docs/stock.md "Transfers end to end").
   const transfers = new TransferForwarder(
-    { db: deliveryLog.db, deliveries, logger: log, statuses: () => statuses },
+    { store: storage.deliveries.transfers, deliveries, logger: log, statuses: () => statuses },
     options.transfers,
   );
   events.on('status', transfers.onStatus);
-  events.on('deliveryOutcome', transfers.onOutcome);
+  events.on('deliveryOutcome', (o) => {
+    transfers.onOutcome(o).catch((error: unknown) => log.error({ err: error }, 'transfer note not settled'));
+  });
   let leaseTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   /** Takes the publisher lease when it is free; on taking it, publishes what the last holder left. */
@@ -282,9 +276,9 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
-    results.forEach((result, i) => {
+    for (const [i, result] of results.entries()) {
       const { storeId, terminalId } = batches[i]!;
-      if (result.held) return; // back in the queue
+      if (result.held) continue; // back in the queue
       if (result.problem)
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
@@ -292,17 +286,17 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       // After the ingest commit: a crash in between loses only this note of them (the records and
       // their `received` unit events are ingest's, committed).
       try {
-        deliveryLog.noteRecords(storeId, terminalId, result.accepted);
+        await storage.deliveries.noteRecords(storeId, terminalId, result.accepted);
       } catch (error) {
         log.error({ err: error, storeId, terminalId }, 'receipts and diversion alerts not noted');
       }
       try {
-        transfers.noteAccepted(storeId, terminalId, result.accepted);
+        await transfers.noteAccepted(storeId, terminalId, result.accepted);
       } catch (error) {
         log.error({ err: error, storeId, terminalId }, 'transfer notes not kept');
       }
       events.emit('ingested', { storeId, terminalId, ...result });
-    });
+    }
     if (soldUnits) publisher.schedule();
     await Promise.all(
       [...acks.values()].map(({ storeId, terminalId, result }) => {
