@@ -520,9 +520,10 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(rescan);
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
-      queue.stop();
       transfers.stop();
+      // Batches already received are still ingested and acknowledged (bounded by settle).
       await settle();
+      queue.stop();
       await link.stop();
     },
   };
