@@ -1,6 +1,5 @@
 import { type KeyObject, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { signCommand } from '../terminal/sync/command-signing.js';
@@ -15,9 +14,9 @@ import {
   type SignedCommand,
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
-import { DeliveryLog } from './delivery-log.js';
 import { DeliverySender } from './delivery-send.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
+import { IngestQueue } from './ingest-queue.js';
 import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
 import { answerLedgerRequest } from './ledger-recovery.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
@@ -43,11 +42,6 @@ export interface UpstreamDeps {
   deltaBuilder?: DeltaBuilder;
   /** Tells the broker about revoked terminals (mosquitto ACL/password files); without it only upstream refuses them. */
   brokerRevocation?: BrokerRevocation;
-  /**
-   * The delivery-note log (delivery-log.ts): an SQLite database local to this worker, since delivery
-   * notes are not in the storage contract yet. Without it the log is kept in memory.
-   */
-  deliveryDb?: SqliteDatabase;
 }
 
 export interface UpstreamEvents {
@@ -64,7 +58,7 @@ export interface Upstream {
   stop(): Promise<void>;
   readonly storage: UpstreamStorage;
   readonly publisher: RegistryPublisher;
-  /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` lists them. */
+  /** Delivery notes: `send` signs and publishes one and waits for the outcome; `log` (storage.deliveries) lists them. */
   readonly deliveries: DeliverySender;
   /** Transfer notes owed to receiving stores and their state (upstream/transfer-forwarder.ts). */
   readonly transfers: TransferForwarder;
@@ -100,7 +94,7 @@ export interface Upstream {
 }
 
 /**
- * Record batches per ingest transaction (see flushRecords): a third of a terminal's default
+ * Record batches per ingest transaction (upstream/ingest-queue.ts): a third of a terminal's default
  * in-flight window (`drain.maxInFlightBatches` 24). Each commit is an fsync that blocks this event
  * loop; in the sync bench 4 per commit spent ~0.4 s of a ~2 s drain waiting on the disk, 8 about
  * 0.15 s, and 12 was no faster than 8.
@@ -139,7 +133,7 @@ export function createUpstream(
   const storage = new SqliteUpstreamStorage(db, {
     signatureCheck: upstreamOptionsSchema.parse(input).signatureCheck,
   });
-  return { ...createUpstreamOn({ ...rest, storage, deliveryDb: db }, input), store: storage.store };
+  return { ...createUpstreamOn({ ...rest, storage }, input), store: storage.store };
 }
 
 /** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
@@ -203,9 +197,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     },
     options,
   );
-  const deliveryLog = new DeliveryLog(deps.deliveryDb ?? new Database(':memory:'));
   const deliveries = new DeliverySender({
-    log: deliveryLog,
+    log: storage.deliveries,
     logger: log,
     ...(deps.commandKey ? { key: deps.commandKey } : {}),
     publish: (topic, payload, messageExpirySeconds) =>
@@ -214,11 +207,13 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   });
   // Transfers owe the receiving store a delivery note (docs/stock.md "Transfers end to end").
   const transfers = new TransferForwarder(
-    { db: deliveryLog.db, deliveries, logger: log, statuses: () => statuses },
+    { store: storage.deliveries.transfers, deliveries, logger: log, statuses: () => statuses },
     options.transfers,
   );
   events.on('status', transfers.onStatus);
-  events.on('deliveryOutcome', transfers.onOutcome);
+  events.on('deliveryOutcome', (o) => {
+    transfers.onOutcome(o).catch((error: unknown) => log.error({ err: error }, 'transfer note not settled'));
+  });
   let leaseTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   /** Takes the publisher lease when it is free; on taking it, publishes what the last holder left. */
@@ -228,29 +223,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     log.info({ engine: storage.engine }, 'this worker publishes registry deltas');
     publisher.schedule();
   };
-  // Ingest calls go to storage one after another, in arrival order: two transactions of this
-  // worker racing for one terminal's tip would make the later batch a gap.
-  let ingestChain: Promise<unknown> = Promise.resolve();
-  const ingestInOrder = (batches: IngestBatch[]): Promise<IngestResult[]> => {
-    const next = ingestChain.then(() => store.ingest(batches));
-    ingestChain = next.catch(() => undefined);
-    return next;
-  };
   const waiting = new Map<string, (result: CommandResult) => void>();
   let rescan: NodeJS.Timeout | undefined;
-
-  // Batches that arrive together are ingested in one transaction (one fsync), then acknowledged.
-  // They wait here as received and are decoded when ingested: the records then live for one
-  // synchronous pass and die young, instead of surviving garbage collections while queued.
-  const queued: { storeId: string; terminalId: string; payload: Buffer }[] = [];
-  let flushScheduled = false;
-  const scheduleFlush = () => {
-    if (flushScheduled) return;
-    flushScheduled = true;
-    setImmediate(() => {
-      track(flushRecords().catch((error: unknown) => log.error({ err: error }, 'record ingest failed')));
-    });
-  };
 
   // Work started for received messages (the broker counts them delivered once mqtt.js acks them):
   // stop() lets it finish, so a restart loses no record batch or request it had taken.
@@ -263,8 +237,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   // stays unacknowledged and is resent).
   const settle = async (maxMs = 5000): Promise<void> => {
     const deadline = Date.now() + maxMs;
-    while ((inflight.size > 0 || flushScheduled) && Date.now() < deadline) {
-      if (flushScheduled || inflight.size === 0) {
+    while ((inflight.size > 0 || !queue.idle) && Date.now() < deadline) {
+      if (!queue.idle || inflight.size === 0) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -277,55 +251,34 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     }
   };
 
-  // Batches that arrived before their predecessor was stored (another worker holds it): retried
-  // until gapGraceMs, then ingested as they are (a real gap is alerted as before). Bounded.
-  const gapGraceMs = options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0);
-  let held: { batch: IngestBatch; since: number }[] = [];
-  let retryTimer: NodeJS.Timeout | undefined;
-  const retryHeldSoon = () => {
-    retryTimer ??= setTimeout(() => {
-      retryTimer = undefined;
-      scheduleFlush();
-    }, HELD_RETRY_MS);
-  };
+  // Batches that arrive together are ingested in one call (one transaction, one fsync), then
+  // acknowledged (upstream/ingest-queue.ts). On PostgreSQL a batch that arrived before its
+  // predecessor was stored (another worker holds it) is held for up to gapGraceMs.
+  const queue = new IngestQueue({
+    decode: (storeId, terminalId, payload) => decodeBatch(storeId, terminalId, payload),
+    ingest: (batches) => store.ingest(batches),
+    ingested: (batches, results) => acknowledge(batches, results),
+    maxBatches: FLUSH_BATCHES,
+    maxBytes: FLUSH_BYTES,
+    maxCalls: storage.engine === 'postgres' ? 2 : 1,
+    gapGraceMs: options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0),
+    maxHeld: MAX_HELD_BATCHES,
+    heldRetryMs: HELD_RETRY_MS,
+    track: (work) => track(work),
+    onError: (error) => log.error({ err: error }, 'record ingest failed'),
+  });
 
-  const flushRecords = async (): Promise<void> => {
-    flushScheduled = false;
-    // At most FLUSH_BATCHES (or FLUSH_BYTES of small ones) per commit: acks then flow back while
-    // later batches are still being ingested, so the terminal refills its window in parallel
-    // instead of in lock-step.
-    const now = Date.now();
-    const retried = held;
-    held = [];
-    let take = 0;
-    let bytes = 0;
-    while (
-      take < queued.length &&
-      (take < FLUSH_BATCHES || bytes + queued[take]!.payload.length <= FLUSH_BYTES)
-    )
-      bytes += queued[take++]!.payload.length;
-    const fresh = queued
-      .splice(0, take)
-      .map(({ storeId, terminalId, payload }) => decodeBatch(storeId, terminalId, payload))
-      .filter((b) => b !== undefined)
-      .map((batch) => ({ batch, since: now }));
-    if (queued.length > 0) scheduleFlush();
-    const pending = [...retried, ...fresh];
-    if (pending.length === 0) return;
-    const batches = pending.map(({ batch, since }) => ({
-      ...batch,
-      holdIfEarly: gapGraceMs > 0 && now - since < gapGraceMs && pending.length < MAX_HELD_BATCHES,
-    }));
-    const results = await ingestInOrder(batches);
+  /** After an ingest call: notes, events and one retained ack per terminal. */
+  const acknowledge = async (
+    batches: readonly IngestBatch[],
+    results: readonly IngestResult[],
+  ): Promise<void> => {
     // One ack per terminal: the last result carries its highest contiguous sequence.
     const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
     let soldUnits = false;
-    results.forEach((result, i) => {
+    for (const [i, result] of results.entries()) {
       const { storeId, terminalId } = batches[i]!;
-      if (result.held) {
-        held.push(pending[i]!);
-        return;
-      }
+      if (result.held) continue; // back in the queue
       if (result.problem)
         log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
       if (result.unitEvents > 0) soldUnits = true;
@@ -333,19 +286,18 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       // After the ingest commit: a crash in between loses only this note of them (the records and
       // their `received` unit events are ingest's, committed).
       try {
-        deliveryLog.noteRecords(storeId, terminalId, result.accepted);
+        await storage.deliveries.noteRecords(storeId, terminalId, result.accepted);
       } catch (error) {
         log.error({ err: error, storeId, terminalId }, 'receipts and diversion alerts not noted');
       }
       try {
-        transfers.noteAccepted(storeId, terminalId, result.accepted);
+        await transfers.noteAccepted(storeId, terminalId, result.accepted);
       } catch (error) {
         log.error({ err: error, storeId, terminalId }, 'transfer notes not kept');
       }
       events.emit('ingested', { storeId, terminalId, ...result });
-    });
+    }
     if (soldUnits) publisher.schedule();
-    if (held.length > 0) retryHeldSoon();
     await Promise.all(
       [...acks.values()].map(({ storeId, terminalId, result }) => {
         const ack = {
@@ -392,8 +344,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   };
 
   const onRecords = (storeId: string, terminalId: string, payload: Buffer): void => {
-    queued.push({ storeId, terminalId, payload });
-    scheduleFlush();
+    queue.push(storeId, terminalId, payload);
   };
 
   const onMessage = async (
@@ -569,11 +520,11 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(rescan);
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
-      clearTimeout(retryTimer);
       publisher.stop();
       transfers.stop();
+      // Batches already received are still ingested and acknowledged (bounded by settle).
       await settle();
-      await ingestChain;
+      queue.stop();
       await link.stop();
     },
   };

@@ -1,10 +1,27 @@
 import { migrate, type SqliteDatabase } from '../terminal/db/open-database.js';
-import { decodePayload } from '../terminal/ledger/record-decoders.js';
 import type { LedgerRecord } from '../terminal/ledger/types.js';
 import type { DeliveryOutcome } from '../terminal/sync/protocol.js';
+import {
+  type DeliveryListing,
+  type DiversionSeen,
+  deliveryFacts,
+  groupListing,
+  type NewSentNote,
+  type ReceiptSeen,
+  type SentNote,
+} from './storage/delivery-types.js';
+
+export type {
+  DeliveryListing,
+  DiversionSeen,
+  ReceiptSeen,
+  SentNote,
+  SentNoteStatus,
+} from './storage/delivery-types.js';
 
 /**
- * Upstream's own record of delivery notes (issue 18): the notes it sent and each terminal's
+ * The SQLite engine's record of delivery notes (issue 18; storage/contract.ts `DeliveryStorage`,
+ * which SqliteUpstreamStorage wraps around this): the notes upstream sent and each terminal's
  * outcome, the goods receipts (`receipt` records) and `diversion` alerts its ingest accepted.
  * Its own migration module (`upstream_deliveries`) and tables, read and written only here, so the
  * ingest store stays as it is. Receipts and alerts are noted from records ingest has committed
@@ -25,53 +42,6 @@ const STEPS = [
      record_id TEXT PRIMARY KEY, store_id TEXT NOT NULL, terminal_id TEXT NOT NULL, seq INTEGER NOT NULL,
      code_key TEXT, reason TEXT, at TEXT NOT NULL);`,
 ];
-
-export type SentNoteStatus = 'sent' | DeliveryOutcome['status'];
-
-export interface SentNote {
-  id: string;
-  deliveryId: string;
-  storeId: string;
-  terminalId: string;
-  units: number;
-  sentAt: string;
-  expiresAt: string;
-  status: SentNoteStatus;
-  code: string | null;
-  message: string | null;
-  outcomeAt: string | null;
-}
-
-export interface ReceiptSeen {
-  recordId: string;
-  storeId: string;
-  terminalId: string;
-  seq: number;
-  deliveryId: string;
-  outcome: 'complete' | 'partial';
-  expectedUnits: number;
-  acceptedUnits: number;
-  exceptions: number;
-  at: string;
-}
-
-export interface DiversionSeen {
-  recordId: string;
-  storeId: string;
-  terminalId: string;
-  seq: number;
-  codeKey: string | null;
-  reason: string | null;
-  at: string;
-}
-
-/** A delivery as `veriterm upstream deliveries` lists it: the note sent and its receipts. */
-export interface DeliveryListing {
-  notes: (SentNote & { receipts: ReceiptSeen[] })[];
-  /** Receipts of deliveries this upstream did not send (imported from a file at the store). */
-  otherReceipts: ReceiptSeen[];
-  diversions: DiversionSeen[];
-}
 
 export class DeliveryLog {
   private readonly q;
@@ -105,7 +75,7 @@ export class DeliveryLog {
     };
   }
 
-  recordSent(note: Omit<SentNote, 'status' | 'code' | 'message' | 'outcomeAt'>): void {
+  recordSent(note: NewSentNote): void {
     this.q.sent.run(
       note.id,
       note.deliveryId,
@@ -143,31 +113,24 @@ export class DeliveryLog {
    * skipped: ingest already raised its `undecodable_record` alert for them.
    */
   noteRecords(storeId: string, terminalId: string, records: readonly LedgerRecord[]): void {
-    const wanted = records.filter((r) => r.type === 'receipt' || r.type === 'alert');
-    if (wanted.length === 0) return;
+    const { receipts, diversions } = deliveryFacts(storeId, terminalId, records);
+    if (receipts.length === 0 && diversions.length === 0) return;
     this.db.transaction(() => {
-      for (const r of wanted) {
-        const decoded = decodePayload(r.type, r.payload);
-        if (!decoded.ok) continue;
-        if (decoded.type === 'receipt') {
-          const p = decoded.payload;
-          this.q.receipt.run(
-            r.id,
-            storeId,
-            terminalId,
-            r.seq,
-            p.deliveryId,
-            p.outcome,
-            p.expectedUnits,
-            decoded.unitChanges.length,
-            p.exceptions.length,
-            r.at,
-          );
-        } else if (decoded.type === 'alert' && decoded.payload.kind === 'diversion') {
-          const p = decoded.payload;
-          this.q.diversion.run(r.id, storeId, terminalId, r.seq, p.codeKey ?? null, p.reason ?? null, r.at);
-        }
-      }
+      for (const r of receipts)
+        this.q.receipt.run(
+          r.recordId,
+          r.storeId,
+          r.terminalId,
+          r.seq,
+          r.deliveryId,
+          r.outcome,
+          r.expectedUnits,
+          r.acceptedUnits,
+          r.exceptions,
+          r.at,
+        );
+      for (const d of diversions)
+        this.q.diversion.run(d.recordId, d.storeId, d.terminalId, d.seq, d.codeKey, d.reason, d.at);
     })();
   }
 
@@ -196,17 +159,6 @@ export class DeliveryLog {
          FROM up_diversion_alerts ${where} ORDER BY at, record_id`,
       )
       .all(params) as DiversionSeen[];
-    const key = (storeId: string, deliveryId: string) => `${storeId}\u0000${deliveryId}`;
-    const byDelivery = new Map<string, ReceiptSeen[]>();
-    for (const r of receipts) {
-      const k = key(r.storeId, r.deliveryId);
-      byDelivery.set(k, [...(byDelivery.get(k) ?? []), r]);
-    }
-    const sent = new Set(notes.map((n) => key(n.storeId, n.deliveryId)));
-    return {
-      notes: notes.map((n) => ({ ...n, receipts: byDelivery.get(key(n.storeId, n.deliveryId)) ?? [] })),
-      otherReceipts: receipts.filter((r) => !sent.has(key(r.storeId, r.deliveryId))),
-      diversions,
-    };
+    return groupListing(notes, receipts, diversions);
   }
 }

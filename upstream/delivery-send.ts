@@ -5,7 +5,7 @@ import { DELIVERY_NOTE_VERSION, deliveryNoteSchema } from '../terminal/receiving
 import { signCommand } from '../terminal/sync/command-signing.js';
 import { type DeliveryOutcome, decodeJson, deliveryOutcomeSchema } from '../terminal/sync/protocol.js';
 import { terminalTopics } from '../terminal/sync/topics.js';
-import type { DeliveryLog } from './delivery-log.js';
+import type { DeliveryStorage } from './storage/contract.js';
 
 export interface DeliveryTarget {
   storeId: string;
@@ -93,7 +93,8 @@ export function buildDeliveryNote(
 
 /**
  * Sends signed delivery notes to a terminal's `deliveries` topic and collects the outcomes
- * terminals report on `deliveries/result`, recording both in the delivery log.
+ * terminals report on `deliveries/result`, recording both in the storage's delivery notes (shared
+ * by every worker on one database: the outcome counts whichever worker receives it first).
  */
 export class DeliverySender {
   private readonly waiting = new Map<
@@ -103,7 +104,7 @@ export class DeliverySender {
 
   constructor(
     private readonly deps: {
-      log: DeliveryLog;
+      log: DeliveryStorage;
       logger: Logger;
       key?: KeyObject;
       publish: (topic: string, payload: string, messageExpirySeconds: number) => Promise<void>;
@@ -112,7 +113,7 @@ export class DeliverySender {
   ) {}
 
   /** The notes sent, their outcomes, receipts and diversion alerts (`veriterm upstream deliveries`). */
-  get log(): DeliveryLog {
+  get log(): DeliveryStorage {
     return this.deps.log;
   }
 
@@ -157,7 +158,8 @@ export class DeliverySender {
       });
     });
     outcome.catch(() => undefined);
-    this.deps.log.recordSent({
+    // Kept before publishing: the outcome may come back at once, to any worker on the database.
+    await this.deps.log.recordSent({
       id: doc.id,
       deliveryId,
       storeId: target.storeId,
@@ -176,7 +178,7 @@ export class DeliverySender {
   }
 
   /** A message on `vt/{store}/{terminal}/deliveries/result`; anything malformed is logged and dropped. */
-  onOutcome(target: DeliveryTarget, payload: Buffer): void {
+  async onOutcome(target: DeliveryTarget, payload: Buffer): Promise<void> {
     let parsed: ReturnType<typeof deliveryOutcomeSchema.safeParse>;
     try {
       parsed = deliveryOutcomeSchema.safeParse(decodeJson(payload, 64 * 1024));
@@ -192,9 +194,14 @@ export class DeliverySender {
       return;
     }
     const outcome = parsed.data;
-    // Only the addressed terminal's answer counts (recordOutcome checks the note's target).
-    if (this.deps.log.recordOutcome(target.storeId, target.terminalId, outcome))
-      this.deps.onOutcome?.(target, outcome);
+    // Only the addressed terminal's answer counts (recordOutcome checks the note's target). Recorded
+    // before `send` resolves, so its caller finds the outcome in the log.
+    try {
+      if (await this.deps.log.recordOutcome(target.storeId, target.terminalId, outcome))
+        this.deps.onOutcome?.(target, outcome);
+    } catch (error) {
+      this.deps.logger.error({ ...target, noteId: outcome.id, err: error }, 'delivery outcome not recorded');
+    }
     const waiter = this.waiting.get(outcome.id);
     if (waiter && waiter.target.storeId === target.storeId && waiter.target.terminalId === target.terminalId)
       waiter.settle(outcome);

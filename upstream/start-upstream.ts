@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openDatabase } from '../terminal/db/open-database.js';
+import { openDatabase, type SqliteDatabase } from '../terminal/db/open-database.js';
 import type { Logger } from '../terminal/logger.js';
 import { readSigningKey } from '../terminal/registry/keys.js';
 import { parseRoot } from '../terminal/registry/root.js';
@@ -139,11 +139,14 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
     input.database === undefined
       ? undefined
       : await openUpstreamStorage({ dataDir: input.dataDir, logger: input.logger, database: input.database });
-  // On PostgreSQL the file keeps only this worker's delivery-note log (not in the contract yet).
-  const db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
-  const upstream: Upstream = pgStorage
-    ? createUpstreamOn({ ...deps, storage: pgStorage, deliveryDb: db }, options)
-    : createUpstream({ ...deps, db }, options);
+  // On PostgreSQL everything the upstream keeps is in the database: no upstream.db is opened.
+  let db: SqliteDatabase | undefined;
+  let upstream: Upstream;
+  if (pgStorage) upstream = createUpstreamOn({ ...deps, storage: pgStorage }, options);
+  else {
+    db = openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db));
+    upstream = createUpstream({ ...deps, db }, options);
+  }
   const store = upstream.storage.ingest;
   const terminalsFile = join(input.dataDir, UPSTREAM_LAYOUT.terminals);
   const enrolled = [
@@ -209,7 +212,7 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
       await enrolment?.stop();
       await upstream.stop();
       await upstream.storage.close();
-      if (db.open) db.close();
+      if (db?.open) db.close();
     },
   };
 }

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError, VeritermError } from '../../terminal/errors.js';
+import { createLogger } from '../../terminal/logger.js';
 import { type CommandModule, parseCommandOrHelp } from '../args.js';
 import { CONNECTION_FLAGS, CONNECTION_OPTIONS, connection, oneOffUpstream } from './upstream.js';
 
-const SEND_HELP = `Usage: veriterm upstream delivery send --broker URL --data DIR --store S --terminal T FILE
+const SEND_HELP = `Usage: veriterm upstream delivery send --broker URL --data DIR --store S --terminal T [--db URL] FILE
 
 Signs the delivery note body in FILE (the "note" part of docs/receiving.md's format: deliveryId,
 supplier, expectedArrival, pallets/cases/units) with DIR/keys/command.key, sends it to terminal T's
@@ -17,15 +18,20 @@ ${CONNECTION_OPTIONS}
   --store ID, --terminal ID   the store and its receiving terminal (required)
   --expires-in HOURS     how long the note is valid and queued for an offline terminal (default 168)
   --wait SECONDS         how long to wait for the outcome (default 60)
+  --db URL               the upstream's PostgreSQL database (postgres://…; also env VERITERM_UPSTREAM_DB):
+                         the note is kept there, where every worker records its outcome
 `;
 
-const LIST_HELP = `Usage: veriterm upstream deliveries --data DIR [--store S] [--json]
+const LIST_HELP = `Usage: veriterm upstream deliveries --data DIR [--db URL] [--store S] [--json]
 
 The delivery notes this upstream sent (outcome per note) with the goods receipts the stores sent
 back (accepted units, exceptions), receipts of deliveries imported from a file at the store, and
 the diversion alerts (a unit sold where it was never checked in). Transfer notes (a store's
 transfer to another, docs/stock.md) are listed first with their state: delivered, pending
 (not answered yet, or no receiving terminal known) or refused.
+
+With --db postgres://… (or env VERITERM_UPSTREAM_DB) it reads the PostgreSQL database that every
+worker shares, instead of DIR/upstream.db.
 `;
 
 /** Largest note file read (a terminal's default sync.deliveries.maxNoteBytes). */
@@ -60,6 +66,7 @@ export const send: CommandModule = {
         terminal: { type: 'string' },
         'expires-in': { type: 'string' },
         wait: { type: 'string' },
+        db: { type: 'string' },
       },
       { usage: SEND_HELP, io },
     );
@@ -92,7 +99,8 @@ export const send: CommandModule = {
     } catch (error) {
       throw new UsageError(`veriterm upstream delivery send: ${file}: ${(error as Error).message}`);
     }
-    const started = await oneOffUpstream(dataDir, options, 'delivery');
+    const database = upstreamDatabase(values.db, 'veriterm upstream delivery send');
+    const started = await oneOffUpstream(dataDir, options, 'delivery', database);
     const target = { storeId: values.store, terminalId: values.terminal };
     try {
       if (!(await connectedWithin(started.upstream, 15_000))) {
@@ -132,23 +140,34 @@ export const list: CommandModule = {
     const parsed = parseCommandOrHelp(
       'upstream deliveries',
       argv,
-      { data: { type: 'string' }, store: { type: 'string' }, json: { type: 'boolean' } },
+      {
+        data: { type: 'string' },
+        db: { type: 'string' },
+        store: { type: 'string' },
+        json: { type: 'boolean' },
+      },
       { usage: LIST_HELP, io },
     );
     if (!parsed) return 0;
     const { values } = parsed;
     if (!values.data)
       throw new UsageError(`veriterm upstream deliveries: --data DIR is required\n\n${LIST_HELP}`);
-    const dbFile = join(resolve(values.data), 'upstream.db');
-    if (!existsSync(dbFile)) throw new UsageError(`veriterm upstream deliveries: no ${dbFile}`);
-    const { openDatabase } = await import('../../terminal/db/open-database.js');
-    const { DeliveryLog } = await import('../../upstream/delivery-log.js');
-    const { readTransferNotes, transferNoteLine } = await import('../../upstream/transfer-forwarder.js');
-    const db = openDatabase(dbFile);
+    const dataDir = resolve(values.data);
+    const database = upstreamDatabase(values.db, 'veriterm upstream deliveries');
+    const dbFile = join(dataDir, 'upstream.db');
+    if (database === undefined && !existsSync(dbFile))
+      throw new UsageError(`veriterm upstream deliveries: no ${dbFile}`);
+    const { openUpstreamStorage } = await import('../../upstream/start-upstream.js');
+    const { transferNoteLine } = await import('../../upstream/transfer-forwarder.js');
+    const storage = await openUpstreamStorage({
+      dataDir,
+      logger: createLogger({ level: 'warn' }),
+      database,
+    });
     try {
       const filter = values.store ? { storeId: values.store } : {};
-      const listing = new DeliveryLog(db).list(filter);
-      const transfers = readTransferNotes(db, filter);
+      const listing = await storage.deliveries.list(filter);
+      const transfers = await storage.deliveries.transfers.list(filter);
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ ...listing, transfers })}\n`);
         return 0;
@@ -184,7 +203,15 @@ export const list: CommandModule = {
         );
       return 0;
     } finally {
-      db.close();
+      await storage.close();
     }
   },
 };
+
+/** `--db URL`, else env VERITERM_UPSTREAM_DB: a postgres:// URL, or undefined (the data directory's file). */
+function upstreamDatabase(flag: string | undefined, command: string): string | undefined {
+  const database = flag ?? process.env.VERITERM_UPSTREAM_DB;
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
+    throw new UsageError(`${command}: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`);
+  return database;
+}

@@ -72,10 +72,12 @@ export async function oneOffUpstream(
   dataDir: string,
   options: ReturnType<typeof connection>['options'],
   purpose: string,
+  database?: string,
 ) {
   const { startUpstream } = await import('../../upstream/start-upstream.js');
   return startUpstream({
     dataDir,
+    database,
     logger: createLogger({ level: 'warn' }),
     options: {
       ...options,

@@ -95,9 +95,10 @@ export function upstreamSubscriptions(group: string | undefined): {
     ledgerRequests: share('vt/+/+/ledger/req'),
     // Not shared, as delivery results: only the worker that sent a command waits for its result.
     cmdResults: 'vt/+/+/cmd/result',
-    // Not shared: only the worker that sent a note waits for its outcome and holds its row in the
-    // delivery log (a local database); others ignore it. Shared, half the outcomes of two workers
-    // went to the one that did not send (send timed out, transfer notes stayed pending).
+    // Not shared: only the worker that sent a note waits for its outcome. Every worker records it
+    // in the upstream storage's delivery notes (the first wins; a worker on its own SQLite file
+    // has no row for another's note). Shared, half the outcomes of two workers went to the one
+    // that did not send (send timed out, transfer notes stayed pending).
     deliveryResults: 'vt/+/+/deliveries/result',
     // Status is retained and small: every worker keeps the whole picture, so it is not shared.
     status: 'vt/+/+/status',

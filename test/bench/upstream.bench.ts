@@ -11,7 +11,7 @@ import { payloadText } from '../../upstream/record-verify.js';
 import { PostgresUpstreamStorage } from '../../upstream/storage/postgres/pg-storage.js';
 import { createTestDatabase, hasPostgres } from '../helpers/postgres.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { nowMs, report, scaled } from './lib.js';
+import { median, nowMs, report, scaled } from './lib.js';
 import { smallBatches } from './upstream-small-batches.js';
 
 /**
@@ -30,6 +30,8 @@ const TERMINALS = 16;
 const BATCH_RECORDS = 200;
 /** Batches per ingest call: a loaded worker flushes up to 8 queued batches per transaction (create-upstream.ts). */
 const BATCHES_PER_CALL = 8;
+/** Alternated rounds of raw, 1 worker and 2 workers. */
+const ROUNDS = 3;
 
 /** Each terminal's public key (PEM) by terminal id. */
 const keys = new Map<string, string>();
@@ -116,7 +118,7 @@ export async function run(): Promise<void> {
     if (process.env.VT_BENCH_UPSTREAM === 'small') return;
     await storage.pool.query('TRUNCATE up_terminals, enf_unit_sales, enf_alerts');
     const perTerminal = scaled(12_500);
-    let t = nowMs();
+    const t = nowMs();
     const chains = Array.from({ length: TERMINALS }, (_, i) => chain(tmp.dir, `t${i}`, perTerminal));
     const files = chains.map((c, i) => {
       const file = join(tmp.dir, `t${i}.json`);
@@ -129,14 +131,13 @@ export async function run(): Promise<void> {
 
     const reset = async () => {
       await storage.pool.query(
-        'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, raw_records, raw_unit_events RESTART IDENTITY',
+        'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, enf_unit_sales, enf_alerts, raw_records, raw_unit_events RESTART IDENTITY',
       );
       for (const c of chains) await storage.ingest.enrol('s1', c[0]!.terminalId, keys.get(c[0]!.terminalId)!);
       await storage.pool.query('CHECKPOINT');
     };
 
     // Raw: one client, the same rows in as many statements and commits as the ingest calls.
-    await reset();
     const rows = chains.flatMap((c, terminal) => c.map((r) => ({ terminal: terminal + 1, r })));
     // Ordered as the workers send them: a batch of each terminal in turn.
     const ordered: (typeof rows)[] = [];
@@ -148,46 +149,78 @@ export async function run(): Promise<void> {
             terminal * perTerminal + Math.min(perTerminal, offset + BATCH_RECORDS),
           ),
         );
-    t = nowMs();
-    for (let i = 0; i < ordered.length; i += BATCHES_PER_CALL) {
-      const call = ordered.slice(i, i + BATCHES_PER_CALL).flat();
-      // The unit event of each write-off too: ingest stores it beside the record.
-      const sold = call.filter((x) => x.r.type === 'write_off');
-      await storage.pool.query(
-        `WITH r AS (INSERT INTO raw_records (terminal, seq, id, type, at, hash, signature, payload)
-           SELECT * FROM unnest($1::integer[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]))
-         INSERT INTO raw_unit_events (key, status, store_id, terminal_id, at, record_id)
-           SELECT key, 'sold', 's1', terminal_id, at, record_id FROM unnest($9::text[], $10::text[], $11::text[], $12::text[])
-             AS e(key, terminal_id, at, record_id)`,
-        [
-          call.map((x) => x.terminal),
-          call.map((x) => x.r.seq),
-          call.map((x) => x.r.id),
-          call.map((x) => x.r.type),
-          call.map((x) => x.r.at),
-          call.map((x) => x.r.hash),
-          call.map((x) => x.r.signature),
-          call.map((x) => payloadText(x.r.payload)),
-          sold.map((x) => x.r.payload.codeKey as string),
-          sold.map((x) => x.r.terminalId),
-          sold.map((x) => x.r.at),
-          sold.map((x) => x.r.id),
-        ],
-      );
-    }
-    const raw = records / ((nowMs() - t) / 1000);
-    report(BENCH, 'pg_raw_multirow_insert', Math.round(raw), 'records/s');
+    const rawInsert = async (): Promise<number> => {
+      const t = nowMs();
+      for (let i = 0; i < ordered.length; i += BATCHES_PER_CALL) {
+        const call = ordered.slice(i, i + BATCHES_PER_CALL).flat();
+        // The unit event of each write-off too: ingest stores it beside the record.
+        const sold = call.filter((x) => x.r.type === 'write_off');
+        await storage.pool.query(
+          `WITH r AS (INSERT INTO raw_records (terminal, seq, id, type, at, hash, signature, payload)
+             SELECT * FROM unnest($1::integer[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]))
+           INSERT INTO raw_unit_events (key, status, store_id, terminal_id, at, record_id)
+             SELECT key, 'sold', 's1', terminal_id, at, record_id FROM unnest($9::text[], $10::text[], $11::text[], $12::text[])
+               AS e(key, terminal_id, at, record_id)`,
+          [
+            call.map((x) => x.terminal),
+            call.map((x) => x.r.seq),
+            call.map((x) => x.r.id),
+            call.map((x) => x.r.type),
+            call.map((x) => x.r.at),
+            call.map((x) => x.r.hash),
+            call.map((x) => x.r.signature),
+            call.map((x) => payloadText(x.r.payload)),
+            sold.map((x) => x.r.payload.codeKey as string),
+            sold.map((x) => x.r.terminalId),
+            sold.map((x) => x.r.at),
+            sold.map((x) => x.r.id),
+          ],
+        );
+      }
+      return records / ((nowMs() - t) / 1000);
+    };
 
-    for (const workers of [1, 2]) {
+    // Rounds alternate the three (this VM's speed drifts): each ratio is against the raw run of its
+    // own round, and the median of the rounds is reported.
+    const kinds = ['raw', 'ingest_1_worker', 'ingest_2_workers'] as const;
+    const rates: Record<(typeof kinds)[number], number[]> = {
+      raw: [],
+      ingest_1_worker: [],
+      ingest_2_workers: [],
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let k = 0; k < kinds.length; k++) {
+        const kind = kinds[(k + round) % kinds.length]!;
+        await reset();
+        const workers = kind === 'ingest_1_worker' ? 1 : 2;
+        const rate =
+          kind === 'raw' ? await rawInsert() : await ingestWith(database.url, files, workers, records);
+        rates[kind].push(rate);
+        if (kind === 'raw') continue;
+        const { rows: check } = await storage.pool.query<{ n: number; events: number }>(
+          'SELECT (SELECT count(*)::int FROM up_records) AS n, (SELECT count(*)::int FROM up_unit_events) AS events',
+        );
+        if (check[0]!.n !== records) throw new Error(`stored ${check[0]!.n} of ${records} records`);
+        if (round === 0 && workers === 1) report(BENCH, 'pg_unit_events', check[0]!.events, 'events');
+      }
+      report(BENCH, `pg_round_${round + 1}`, Math.round(rates.raw[round]!), 'raw_records/s');
+      for (const kind of ['ingest_1_worker', 'ingest_2_workers'] as const)
+        report(BENCH, `pg_round_${round + 1}_${kind}_vs_raw`, rates[kind][round]! / rates.raw[round]!, 'x');
+    }
+    report(BENCH, 'pg_raw_multirow_insert', Math.round(median(rates.raw)), 'records/s');
+    for (const kind of ['ingest_1_worker', 'ingest_2_workers'] as const) {
+      report(BENCH, `pg_${kind}`, Math.round(median(rates[kind])), 'records/s');
+      const ratios = rates[kind].map((rate, r) => rate / rates.raw[r]!);
+      report(BENCH, `pg_${kind}_vs_raw`, median(ratios), 'x');
+      report(BENCH, `pg_${kind}_vs_raw_min`, Math.min(...ratios), 'x');
+    }
+    // Sizes of the tables as an ingest left them (the last round may end with the raw run).
+    const { rows: stored } = await storage.pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM up_records',
+    );
+    if (stored[0]!.n !== records) {
       await reset();
-      const rate = await ingestWith(database.url, files, workers, records);
-      report(BENCH, `pg_ingest_${workers}_worker${workers > 1 ? 's' : ''}`, Math.round(rate), 'records/s');
-      report(BENCH, `pg_ingest_${workers}_worker${workers > 1 ? 's' : ''}_vs_raw`, rate / raw, 'x');
-      const { rows: check } = await storage.pool.query<{ n: number; events: number }>(
-        'SELECT (SELECT count(*)::int FROM up_records) AS n, (SELECT count(*)::int FROM up_unit_events) AS events',
-      );
-      if (check[0]!.n !== records) throw new Error(`stored ${check[0]!.n} of ${records} records`);
-      if (workers === 1) report(BENCH, 'pg_unit_events', check[0]!.events, 'events');
+      await ingestWith(database.url, files, 1, records);
     }
     await storage.pool.query('VACUUM ANALYZE up_records');
     const { rows: size } = await storage.pool.query<{ bytes: number }>(

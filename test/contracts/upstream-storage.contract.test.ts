@@ -66,6 +66,51 @@ const batch = (rs: readonly LedgerRecord[], terminalId = 't1'): IngestBatch => (
   records: rs,
 });
 const forge = (r: LedgerRecord, change: Partial<LedgerRecord>) => ({ ...r, ...change }) as LedgerRecord;
+
+/** A record as ingest accepted it, for the delivery listing (which reads type, id, seq, at, payload only). */
+const accepted = (id: string, seq: number, type: LedgerRecord['type'], payload: unknown, at: string) =>
+  ({
+    id,
+    seq,
+    type,
+    payload,
+    at,
+    storeId: 's1',
+    terminalId: 't1',
+    prevHash: '',
+    hash: '',
+    signature: '',
+  }) as LedgerRecord;
+const goodsReceipt = (deliveryId: string, outcome: 'complete' | 'partial' = 'complete') => ({
+  deliveryId,
+  supplierId: 'SUP-1',
+  outcome,
+  ...(outcome === 'partial' ? { reason: 'one case short' } : {}),
+  expectedUnits: 3,
+  containers: [],
+  units: { '6900001': ['0000000010000', '0000000010001'] },
+  missing: { containers: [], units: {} },
+  exceptions: [{ key: '69000010000000019999', reason: 'foreign' }],
+});
+const sentNote = (id: string, storeId: string, deliveryId: string, sentAt: string) => ({
+  id,
+  deliveryId,
+  storeId,
+  terminalId: 't1',
+  units: 3,
+  sentAt,
+  expiresAt: '2026-12-14T10:00:00.000Z',
+});
+const transferNote = (recordId: string, toStore: string, createdAt: string) => ({
+  recordId,
+  deliveryId: `TR-${recordId}`,
+  fromStore: 's1',
+  fromTerminal: 't1',
+  toStore,
+  units: 2,
+  body: JSON.stringify({ deliveryId: `TR-${recordId}` }),
+  createdAt,
+});
 const kinds = async (s: IngestStorage) => (await s.alerts()).map((a) => [a.kind, a.seq]);
 
 let sqliteFiles = 0;
@@ -90,7 +135,9 @@ const postgres: Engine = {
     });
     opened.push(storage);
     await storage.pool.query(
-      'TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, up_revoke_nonces, enrol_codes, enrolled_terminals, enf_alerts, enf_unit_sales RESTART IDENTITY',
+      `TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, up_revoke_nonces, enrol_codes, enrolled_terminals,
+         enf_alerts, enf_unit_sales, up_delivery_notes, up_delivery_receipts, up_diversion_alerts, up_transfer_notes
+       RESTART IDENTITY`,
     );
     return storage;
   },
@@ -386,6 +433,210 @@ describe.each(ENGINES)('upstream storage contract: %s', (_name, engine, availabl
         publicKey: raw,
         keyId: expect.stringMatching(/^[0-9a-f]{16}$/),
       });
+    },
+  );
+
+  run(
+    'delivery notes: the first outcome of the addressed terminal wins; listed with their receipts, by store',
+    async () => {
+      const { deliveries } = await engine.fresh();
+      await deliveries.recordSent(sentNote('n2', 's2', 'D-2', '2026-12-07T10:00:02.000Z'));
+      await deliveries.recordSent(sentNote('n1', 's1', 'D-1', '2026-12-07T10:00:01.000Z'));
+      await deliveries.recordSent(sentNote('n1', 's1', 'D-1', '2026-12-07T10:00:09.000Z'));
+      expect(await deliveries.note('n1')).toEqual({
+        ...sentNote('n1', 's1', 'D-1', '2026-12-07T10:00:01.000Z'),
+        status: 'sent',
+        code: null,
+        message: null,
+        outcomeAt: null,
+      });
+      expect(await deliveries.note('n9')).toBeUndefined();
+      const outcome = { v: 1 as const, id: 'n1', at: '2026-12-07T10:00:05.000Z', deliveryId: 'D-1' };
+      // Another terminal cannot answer for it; the addressed one's first answer stays.
+      expect(
+        await deliveries.recordOutcome('s1', 't2', { ...outcome, status: 'refused', code: 'bad_signature' }),
+      ).toBe(false);
+      expect(await deliveries.recordOutcome('s1', 't1', { ...outcome, status: 'accepted', units: 3 })).toBe(
+        true,
+      );
+      expect(
+        await deliveries.recordOutcome('s1', 't1', { ...outcome, status: 'refused', code: 'replayed' }),
+      ).toBe(false);
+      expect(
+        await deliveries.recordOutcome('s2', 't1', {
+          ...outcome,
+          id: 'n2',
+          status: 'refused',
+          code: 'expired',
+          message: 'expired at 10:00',
+        }),
+      ).toBe(true);
+      expect(await deliveries.note('n1')).toMatchObject({
+        status: 'accepted',
+        code: null,
+        outcomeAt: '2026-12-07T10:00:05.000Z',
+      });
+      expect(await deliveries.note('n2')).toMatchObject({
+        status: 'refused',
+        code: 'expired',
+        message: 'expired at 10:00',
+      });
+
+      const receipt = accepted(
+        'r1',
+        5,
+        'receipt',
+        goodsReceipt('D-1', 'partial'),
+        '2026-12-07T11:00:00.000Z',
+      );
+      const imported = accepted('r2', 6, 'receipt', goodsReceipt('FILE-7'), '2026-12-07T11:30:00.000Z');
+      const diversion = accepted(
+        'r3',
+        7,
+        'alert',
+        { kind: 'diversion', codeKey: '69000010000000019998', reason: 'not received here' },
+        '2026-12-07T12:00:00.000Z',
+      );
+      const others = [
+        accepted(
+          'r4',
+          8,
+          'alert',
+          { kind: 'clone', codeKey: '69000010000000019997' },
+          '2026-12-07T12:01:00.000Z',
+        ),
+        accepted('r5', 9, 'receipt_printed', { saleId: 'sale-1' }, '2026-12-07T12:02:00.000Z'),
+        // Undecodable (ingest raised undecodable_record for it): skipped here.
+        accepted('r6', 10, 'receipt', { deliveryId: 'D-1' }, '2026-12-07T12:03:00.000Z'),
+      ];
+      await deliveries.noteRecords('s1', 't1', [receipt, imported, diversion, ...others]);
+      await deliveries.noteRecords('s1', 't1', [receipt, diversion]);
+      const all = await deliveries.list();
+      expect(all.notes.map((n) => [n.id, n.status])).toEqual([
+        ['n1', 'accepted'],
+        ['n2', 'refused'],
+      ]);
+      expect(all.notes[0]!.receipts).toEqual([
+        {
+          recordId: 'r1',
+          storeId: 's1',
+          terminalId: 't1',
+          seq: 5,
+          deliveryId: 'D-1',
+          outcome: 'partial',
+          expectedUnits: 3,
+          acceptedUnits: 2,
+          exceptions: 1,
+          at: '2026-12-07T11:00:00.000Z',
+        },
+      ]);
+      expect(all.notes[1]!.receipts).toEqual([]);
+      expect(all.otherReceipts.map((r) => [r.recordId, r.deliveryId, r.outcome])).toEqual([
+        ['r2', 'FILE-7', 'complete'],
+      ]);
+      expect(all.diversions).toEqual([
+        {
+          recordId: 'r3',
+          storeId: 's1',
+          terminalId: 't1',
+          seq: 7,
+          codeKey: '69000010000000019998',
+          reason: 'not received here',
+          at: '2026-12-07T12:00:00.000Z',
+        },
+      ]);
+      const s2 = await deliveries.list({ storeId: 's2' });
+      expect(s2).toEqual({ notes: [{ ...all.notes[1]!, receipts: [] }], otherReceipts: [], diversions: [] });
+      expect((await deliveries.list({ storeId: 's9' })).notes).toEqual([]);
+    },
+  );
+
+  run(
+    'delivery notes across workers: one outcome wins the one note row, a receipt is kept once',
+    async () => {
+      const first = await engine.fresh();
+      // SQLite: one process per file, so the "other worker" is the same storage.
+      const second = (await engine.sibling?.(first)) ?? first;
+      await first.deliveries.recordSent(sentNote('n1', 's1', 'D-1', '2026-12-07T10:00:01.000Z'));
+      const outcome = { v: 1 as const, id: 'n1', at: '2026-12-07T10:00:05.000Z', deliveryId: 'D-1' };
+      const won = await Promise.all([
+        first.deliveries.recordOutcome('s1', 't1', { ...outcome, status: 'accepted', units: 3 }),
+        second.deliveries.recordOutcome('s1', 't1', { ...outcome, status: 'already_imported' }),
+        second.deliveries.recordOutcome('s1', 't1', { ...outcome, status: 'refused', code: 'replayed' }),
+      ]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const status = (await first.deliveries.note('n1'))!.status;
+      expect(['accepted', 'already_imported', 'refused'][won.indexOf(true)]).toBe(status);
+      expect(await second.deliveries.note('n1')).toEqual(await first.deliveries.note('n1'));
+      const receipt = accepted('r1', 5, 'receipt', goodsReceipt('D-1'), '2026-12-07T11:00:00.000Z');
+      await Promise.all([
+        first.deliveries.noteRecords('s1', 't1', [receipt]),
+        second.deliveries.noteRecords('s1', 't1', [receipt]),
+      ]);
+      for (const s of [first, second])
+        expect(
+          (await s.deliveries.list()).notes.map((n) => [n.id, n.receipts.map((r) => r.recordId)]),
+        ).toEqual([['n1', ['r1']]]);
+    },
+  );
+
+  run(
+    'transfer notes: kept once per record, one claim per send across workers, final states stay',
+    async () => {
+      const first = await engine.fresh();
+      const second = (await engine.sibling?.(first)) ?? first;
+      const a = first.deliveries.transfers;
+      const b = second.deliveries.transfers;
+      expect(await a.add(transferNote('rec-1', 's2', '2026-12-07T10:00:00.000Z'))).toBe(true);
+      expect(await b.add(transferNote('rec-1', 's2', '2026-12-07T10:09:00.000Z'))).toBe(false);
+      expect(await a.add(transferNote('rec-2', 's2', '2026-12-07T10:01:00.000Z'))).toBe(true);
+      expect(
+        await a.add(transferNote('rec-3', 's1', '2026-12-07T10:02:00.000Z'), {
+          code: 'bad_transfer',
+          message: 'toStoreId s1 is the shipping store',
+        }),
+      ).toBe(true);
+      expect(await b.get('rec-1')).toEqual({
+        recordId: 'rec-1',
+        deliveryId: 'TR-rec-1',
+        fromStore: 's1',
+        fromTerminal: 't1',
+        toStore: 's2',
+        units: 2,
+        state: 'pending',
+        terminalId: null,
+        attempts: 0,
+        lastSentAt: null,
+        code: null,
+        message: null,
+        createdAt: '2026-12-07T10:00:00.000Z',
+        body: JSON.stringify({ deliveryId: 'TR-rec-1' }),
+      });
+      expect(await b.pendingOf('s2')).toEqual(['rec-1', 'rec-2']);
+      expect(await b.pendingOf('s2', 'TR-rec-2')).toEqual(['rec-2']);
+      expect(await b.pendingOf('s1')).toEqual([]);
+      // The first send; then two workers retry at once (sent before 10:05): one of them sends.
+      expect(await a.claim('rec-1', 'T2', '2026-12-07T10:00:01.000Z')).toBe(true);
+      const retries = await Promise.all([
+        a.claim('rec-1', 'T2', '2026-12-07T10:06:00.000Z', '2026-12-07T10:05:00.000Z'),
+        b.claim('rec-1', 'T2', '2026-12-07T10:06:00.001Z', '2026-12-07T10:05:00.000Z'),
+      ]);
+      expect(retries.filter(Boolean)).toHaveLength(1);
+      expect(await a.get('rec-1')).toMatchObject({ attempts: 2, terminalId: 'T2' });
+      expect(await a.claim('rec-3', 'T1', '2026-12-07T10:06:00.000Z')).toBe(false);
+      expect(await b.settle('rec-1', 'delivered', null, null)).toBe(true);
+      expect(await a.settle('rec-1', 'refused', 'wrong_store', 'no')).toBe(false);
+      expect(await a.claim('rec-1', 'T2', '2026-12-07T10:07:00.000Z')).toBe(false);
+      expect(await a.settle('rec-2', 'refused', 'wrong_store', 'note for another store')).toBe(true);
+      expect((await a.list()).map((t) => [t.recordId, t.state, t.code, t.attempts])).toEqual([
+        ['rec-1', 'delivered', null, 2],
+        ['rec-2', 'refused', 'wrong_store', 0],
+        ['rec-3', 'refused', 'bad_transfer', 0],
+      ]);
+      // By store: notes to it or from it.
+      expect((await b.list({ storeId: 's2' })).map((t) => t.recordId)).toEqual(['rec-1', 'rec-2']);
+      expect((await b.list({ storeId: 's9' })).map((t) => t.recordId)).toEqual([]);
+      expect(await b.pendingOf('s2')).toEqual([]);
     },
   );
 

@@ -98,7 +98,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
         ).n;
       await until(() => received() === accepted, 'received unit events upstream', { timeoutMs: 30_000 });
       expect(receipts()).toBe(1);
-      const [listed] = stack.upstream.deliveries.log.list({ storeId: 'S1' }).notes;
+      const [listed] = (await stack.upstream.deliveries.log.list({ storeId: 'S1' })).notes;
       expect(listed).toMatchObject({ deliveryId: 'ASN-PROC-1', status: 'accepted', units: 33 });
       expect(listed!.receipts.map((r) => [r.outcome, r.acceptedUnits, r.expectedUnits])).toEqual([
         ['partial', accepted, 33],

@@ -136,7 +136,9 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('chromium', CHROMI
       await s1('POST', `/api/v1/shipments/${shipment.id}/close`);
       const deliveryId = `TR-${shipment.id}`;
       await until(
-        () => stack.upstream.transfers.list().find((t) => t.deliveryId === deliveryId)?.state === 'delivered',
+        async () =>
+          (await stack.upstream.transfers.list()).find((t) => t.deliveryId === deliveryId)?.state ===
+          'delivered',
         'the transfer note delivered to S2',
         { state: () => stack.upstream.transfers.list() },
       );
@@ -187,9 +189,8 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('chromium', CHROMI
       await atS2.click('button.co-complete');
       await atS2.waitForSelector('.co-receipt');
       await stack.settle();
-      const receipts = stack.upstream.deliveries.log
-        .list({ storeId: 'S2' })
-        .notes.filter((n) => n.deliveryId === deliveryId)
+      const receipts = (await stack.upstream.deliveries.log.list({ storeId: 'S2' })).notes
+        .filter((n) => n.deliveryId === deliveryId)
         .flatMap((n) => n.receipts);
       expect(receipts).toEqual([expect.objectContaining({ outcome: 'complete', acceptedUnits: 3 })]);
     });

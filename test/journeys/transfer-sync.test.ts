@@ -80,12 +80,11 @@ describe.skipIf(!hasSystemTool('mosquitto'))('a transfer from store S1 received 
   }
   const stockState = async (storeId: string, unit: string) =>
     (await call<{ state: string; onHand: boolean }>(storeId, 'GET', `/api/v1/stock/units/${unit}`)).state;
-  const transferRow = (deliveryId: string) =>
-    stack.upstream.transfers.list().find((t) => t.deliveryId === deliveryId);
-  const receiptsOf = (deliveryId: string) =>
-    stack.upstream.deliveries.log
-      .list({ storeId: 'S2' })
-      .notes.filter((n) => n.deliveryId === deliveryId)
+  const transferRow = async (deliveryId: string) =>
+    (await stack.upstream.transfers.list()).find((t) => t.deliveryId === deliveryId);
+  const receiptsOf = async (deliveryId: string) =>
+    (await stack.upstream.deliveries.log.list({ storeId: 'S2' })).notes
+      .filter((n) => n.deliveryId === deliveryId)
       .flatMap((n) => n.receipts)
       .filter((r, i, all) => all.findIndex((x) => x.recordId === r.recordId) === i);
   const receivedEvents = (unit: string) =>
@@ -117,10 +116,22 @@ describe.skipIf(!hasSystemTool('mosquitto'))('a transfer from store S1 received 
     const deliveryId = await transfer([key('a1'), key('a2')]);
     expect(await stockState('S1', key('a1'))).toBe('transferred');
     // The record syncs; upstream sends the note to S2's only terminal, which accepts it.
-    await until(() => transferRow(deliveryId)?.state === 'delivered', 'the transfer note delivered to S2', {
-      state: () => ({ transfers: stack.upstream.transfers.list(), log: stack.upstreamLogTail() }),
+    await until(
+      async () => (await transferRow(deliveryId))?.state === 'delivered',
+      'the transfer note delivered to S2',
+      {
+        state: async () => ({
+          transfers: await stack.upstream.transfers.list(),
+          log: stack.upstreamLogTail(),
+        }),
+      },
+    );
+    expect(await transferRow(deliveryId)).toMatchObject({
+      toStore: 'S2',
+      terminalId: 'T2',
+      units: 2,
+      attempts: 1,
     });
-    expect(transferRow(deliveryId)).toMatchObject({ toStore: 'S2', terminalId: 'T2', units: 2, attempts: 1 });
     const atS2 = await call<{ deliveryId: string; supplierName?: string }[]>(
       'S2',
       'GET',
@@ -151,8 +162,8 @@ describe.skipIf(!hasSystemTool('mosquitto'))('a transfer from store S1 received 
     expect(s2Sale.body).toMatchObject({ status: 'ok', data: { writeOffs: [{ codeKey: key('a1') }] } });
 
     await stack.settle();
-    expect(receiptsOf(deliveryId)).toHaveLength(1);
-    expect(receiptsOf(deliveryId)[0]).toMatchObject({ outcome: 'complete', acceptedUnits: 2 });
+    expect(await receiptsOf(deliveryId)).toHaveLength(1);
+    expect((await receiptsOf(deliveryId))[0]).toMatchObject({ outcome: 'complete', acceptedUnits: 2 });
     expect(receivedEvents(key('a1')).sort()).toEqual(['S1', 'S2']);
   });
 
@@ -160,25 +171,35 @@ describe.skipIf(!hasSystemTool('mosquitto'))('a transfer from store S1 received 
     stack.setLink('S2', false);
     const deliveryId = await transfer([key('a3'), key('a4')]);
     // S1's record is ingested and the note sent while S2 is away: no outcome yet.
-    await until(() => transferRow(deliveryId)?.attempts === 1, 'the note sent to S2 while offline');
-    expect(transferRow(deliveryId)).toMatchObject({ state: 'pending', terminalId: 'T2' });
+    await until(
+      async () => (await transferRow(deliveryId))?.attempts === 1,
+      'the note sent to S2 while offline',
+    );
+    expect(await transferRow(deliveryId)).toMatchObject({ state: 'pending', terminalId: 'T2' });
     const before = await call<unknown[]>('S2', 'GET', '/api/v1/receiving/deliveries');
     expect(JSON.stringify(before)).not.toContain(deliveryId);
 
     stack.setLink('S2', true);
-    await until(() => transferRow(deliveryId)?.state === 'delivered', 'the queued note delivered on return', {
-      state: () => ({ transfers: stack.upstream.transfers.list(), log: stack.upstreamLogTail() }),
-    });
+    await until(
+      async () => (await transferRow(deliveryId))?.state === 'delivered',
+      'the queued note delivered on return',
+      {
+        state: async () => ({
+          transfers: await stack.upstream.transfers.list(),
+          log: stack.upstreamLogTail(),
+        }),
+      },
+    );
     // One send: the broker's persistent session delivered it (upstream's resend was held off).
-    expect(transferRow(deliveryId)?.attempts).toBe(1);
+    expect((await transferRow(deliveryId))?.attempts).toBe(1);
     await checkIn('S2', deliveryId, [key('a3'), key('a4')]);
     await stack.settle();
-    expect(receiptsOf(deliveryId)).toHaveLength(1);
+    expect(await receiptsOf(deliveryId)).toHaveLength(1);
     expect(receivedEvents(key('a3')).sort()).toEqual(['S1', 'S2']);
     expect(await stockState('S2', key('a3'))).toBe('on_hand');
     expect((await terminal('S1').check(key('a4'))).body).toMatchObject({ data: { reason: 'shipped_out' } });
     // Every transfer note answered once: no second note for either record.
-    expect(stack.upstream.deliveries.log.list({ storeId: 'S2' }).notes.map((n) => n.status)).toEqual([
+    expect((await stack.upstream.deliveries.log.list({ storeId: 'S2' })).notes.map((n) => n.status)).toEqual([
       'accepted',
       'accepted',
     ]);

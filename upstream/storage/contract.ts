@@ -1,5 +1,15 @@
+import type { LedgerRecord } from '../../terminal/ledger/types.js';
 import type { LedgerTip, WriteOffPage } from '../../terminal/sync/ledger-protocol.js';
+import type { DeliveryOutcome } from '../../terminal/sync/protocol.js';
 import type { PendingCode } from '../enrolment-store.js';
+import type {
+  DeliveryListing,
+  NewSentNote,
+  NewTransferNote,
+  SentNote,
+  TransferNoteRow,
+  TransferNoteState,
+} from './delivery-types.js';
 import type { IngestBatch, IngestResult, UnitEvent } from './ingest-types.js';
 
 /**
@@ -17,12 +27,17 @@ import type { IngestBatch, IngestResult, UnitEvent } from './ingest-types.js';
  *   terminal's chain tip is locked for the transaction, so a record is stored exactly once, in
  *   chain order, whoever ingests it.
  * - Alerts are unique per (store, terminal, kind, seq): the same fault resent raises one alert.
+ * - Delivery notes are shared by every worker on the database: a note sent by one worker takes
+ *   the first outcome whichever worker records it, a receipt or diversion alert is kept once per
+ *   record id, a transfer note once per record and sent by one worker at a time.
  */
 export interface UpstreamStorage {
   /** `sqlite` or `postgres`: for logs and `doctor`. */
   readonly engine: 'sqlite' | 'postgres';
   readonly ingest: IngestStorage;
   readonly enrolment: EnrolmentStorage;
+  /** Delivery notes sent and their outcomes, receipts, diversion alerts, transfer notes owed. */
+  readonly deliveries: DeliveryStorage;
   /** Which worker publishes registry deltas (one at a time across every worker). */
   readonly publisherLease: PublisherLease;
   /** Releases what the storage holds (connections, file handles). Idempotent. */
@@ -118,6 +133,54 @@ export interface EnrolmentStorage {
     storeId: string,
     terminalId: string,
   ): Promise<{ role: string; publicKey: string; keyId: string } | undefined>;
+}
+
+/**
+ * Delivery notes (docs/receiving.md "Sending notes"): what `DeliverySender` sent and each note's
+ * outcome, the goods receipts and diversion alerts ingest accepted, for `veriterm upstream deliveries`.
+ */
+export interface DeliveryStorage {
+  /** Keeps a note about to be published (idempotent per note id): before publishing, so any worker can record its outcome. */
+  recordSent(note: NewSentNote): Promise<void>;
+  /**
+   * Records a note's outcome: true when it was the note's first outcome and the note was addressed
+   * to this terminal. The first wins across workers (a QoS 1 redelivery answered `replayed` must
+   * not overwrite the `accepted` before it; every worker receives every outcome).
+   */
+  recordOutcome(storeId: string, terminalId: string, outcome: DeliveryOutcome): Promise<boolean>;
+  note(id: string): Promise<SentNote | undefined>;
+  /**
+   * Keeps the receipts and diversion alerts among records ingest accepted (idempotent per record
+   * id: a re-ingest or another worker adds nothing); other records are skipped without a query.
+   */
+  noteRecords(storeId: string, terminalId: string, records: readonly LedgerRecord[]): Promise<void>;
+  /** Notes (oldest first) with their receipts, other receipts, diversion alerts; of one store when given. */
+  list(filter?: { storeId?: string }): Promise<DeliveryListing>;
+  readonly transfers: TransferQueueStorage;
+}
+
+/** Transfer notes owed to receiving stores (upstream/transfer-forwarder.ts), keyed by the `stock_out` record id. */
+export interface TransferQueueStorage {
+  /** Keeps a note (`pending`, or `refused` with a code when it must never be sent); false when kept before. */
+  add(note: NewTransferNote, refused?: { code: string; message: string }): Promise<boolean>;
+  get(recordId: string): Promise<(TransferNoteRow & { body: string }) | undefined>;
+  /** Record ids of the pending notes to `toStore` (of one delivery id when given), oldest first. */
+  pendingOf(toStore: string, deliveryId?: string): Promise<string[]>;
+  /**
+   * Takes a pending note for one send to `terminalId` (attempts + 1, last sent `at`): false when it
+   * is no longer pending, or when `sentBefore` is given and it was sent after that (another worker
+   * just sent it). One row update, so two workers never both take the same retry.
+   */
+  claim(recordId: string, terminalId: string, at: string, sentBefore?: string): Promise<boolean>;
+  /** Ends a pending note as delivered or refused; false when it was no longer pending. */
+  settle(
+    recordId: string,
+    state: Exclude<TransferNoteState, 'pending'>,
+    code: string | null,
+    message: string | null,
+  ): Promise<boolean>;
+  /** Every note (oldest first); those to or from `storeId` when given. */
+  list(filter?: { storeId?: string }): Promise<TransferNoteRow[]>;
 }
 
 /**

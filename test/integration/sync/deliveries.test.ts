@@ -135,7 +135,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('delivery notes over MQTT', () => {
     });
     expect(outcome).toMatchObject({ status: 'accepted', deliveryId: 'ASN-1', units: 7 });
     expect(readNotes(t.db).map((n) => [n.deliveryId, n.units, n.state])).toEqual([['ASN-1', 7, 'open']]);
-    expect(up.upstream.deliveries.log.note(outcome.id)).toMatchObject({
+    expect(await up.upstream.deliveries.log.note(outcome.id)).toMatchObject({
       status: 'accepted',
       deliveryId: 'ASN-1',
       units: 7,
@@ -213,7 +213,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('delivery notes over MQTT', () => {
       code: 'unit_in_two_places',
       deliveryId: 'ASN-TWICE-2',
     });
-    expect(up.upstream.deliveries.log.note(outcome.id)).toMatchObject({
+    expect(await up.upstream.deliveries.log.note(outcome.id)).toMatchObject({
       status: 'refused',
       code: 'unit_in_two_places',
     });

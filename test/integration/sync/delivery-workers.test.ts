@@ -1,10 +1,11 @@
 /**
  * Two upstream workers in one shared-subscription group (issue 20's horizontal ingest) on a spawned
  * mosquitto, one receiving terminal: every delivery note's outcome must reach the worker that sent
- * it, since only that worker waits for it and holds the note in its own delivery log (a local
- * database). With `deliveries/result` shared, the broker handed about half the outcomes to the
- * other worker: `send` timed out and transfer notes stayed pending (docs/stock.md). The other worker
- * ignores an outcome of a note it did not send.
+ * it, since only that worker waits for it. With `deliveries/result` shared, the broker handed about
+ * half the outcomes to the other worker: `send` timed out and transfer notes stayed pending
+ * (docs/stock.md). Here each worker has its own SQLite file, so the other one has no row for the
+ * note and records nothing (on one PostgreSQL database both see it:
+ * test/integration/upstream/pg-deliveries.test.ts).
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -71,7 +72,9 @@ describe.skipIf(!hasSystemTool('mosquitto'))('delivery outcomes with two upstrea
     expect(outcomes.map((o) => [o.deliveryId, o.status])).toEqual(
       Array.from({ length: 8 }, (_, i) => [`ASN-W-${i}`, 'accepted']),
     );
-    expect(sender.deliveries.log.list().notes.map((n) => n.status)).toEqual(Array(8).fill('accepted'));
-    expect(other.deliveries.log.list().notes).toEqual([]);
+    expect((await sender.deliveries.log.list()).notes.map((n) => n.status)).toEqual(
+      Array(8).fill('accepted'),
+    );
+    expect((await other.deliveries.log.list()).notes).toEqual([]);
   });
 });

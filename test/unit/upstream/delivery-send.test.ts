@@ -6,8 +6,8 @@ import { createLogger } from '../../../terminal/logger.js';
 import { verifyCommandSignature } from '../../../terminal/sync/command-signing.js';
 import { DownlinkBudget } from '../../../terminal/sync/delivery-downlink.js';
 import type { DeliveryOutcome } from '../../../terminal/sync/protocol.js';
-import { DeliveryLog } from '../../../upstream/delivery-log.js';
 import { buildDeliveryNote, DeliverySender } from '../../../upstream/delivery-send.js';
+import { SqliteUpstreamStorage } from '../../../upstream/storage/sqlite/sqlite-storage.js';
 import { cn20, noteOf, pallet } from '../../helpers/receiving-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -42,14 +42,14 @@ describe('buildDeliveryNote', () => {
   });
 });
 
-describe('DeliverySender and DeliveryLog', () => {
+describe("DeliverySender and the SQLite engine's delivery notes", () => {
   const tmp = makeTempDir('vt-delivery-send-');
   afterAll(() => tmp.cleanup());
   const logger = createLogger({ level: 'silent' });
 
   function rig() {
     const db = openDatabase(join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`));
-    const log = new DeliveryLog(db);
+    const log = new SqliteUpstreamStorage(db).deliveries;
     const published: { topic: string; payload: string; expiry: number }[] = [];
     const sender = new DeliverySender({
       log,
@@ -77,19 +77,22 @@ describe('DeliverySender and DeliveryLog', () => {
     expect(published[0]!.topic).toBe('vt/s1/t1/deliveries');
     expect(published[0]!.expiry).toBe(7200);
     const id = (JSON.parse(published[0]!.payload) as { id: string }).id;
-    expect(log.note(id)).toMatchObject({ status: 'sent', units: 1 });
+    expect(await log.note(id)).toMatchObject({ status: 'sent', units: 1 });
     // Another terminal cannot answer for it.
-    sender.onOutcome({ storeId: 's1', terminalId: 't2' }, outcome(id, 'refused', { code: 'bad_signature' }));
-    expect(log.note(id)?.status).toBe('sent');
-    sender.onOutcome(target, outcome(id, 'accepted', { deliveryId: 'ASN-2', units: 1 }));
+    await sender.onOutcome(
+      { storeId: 's1', terminalId: 't2' },
+      outcome(id, 'refused', { code: 'bad_signature' }),
+    );
+    expect((await log.note(id))?.status).toBe('sent');
+    await sender.onOutcome(target, outcome(id, 'accepted', { deliveryId: 'ASN-2', units: 1 }));
     await expect(pending).resolves.toMatchObject({ status: 'accepted', units: 1 });
     // A QoS 1 redelivery refused as replayed does not overwrite the first answer.
-    sender.onOutcome(target, outcome(id, 'refused', { code: 'replayed' }));
-    expect(log.note(id)).toMatchObject({ status: 'accepted', code: null });
+    await sender.onOutcome(target, outcome(id, 'refused', { code: 'replayed' }));
+    expect(await log.note(id)).toMatchObject({ status: 'accepted', code: null });
     // Malformed reports are dropped.
-    sender.onOutcome(target, Buffer.from('not json'));
-    sender.onOutcome(target, Buffer.from(JSON.stringify({ v: 1, id, status: 'maybe' })));
-    expect(log.note(id)?.status).toBe('accepted');
+    await sender.onOutcome(target, Buffer.from('not json'));
+    await sender.onOutcome(target, Buffer.from(JSON.stringify({ v: 1, id, status: 'maybe' })));
+    expect((await log.note(id))?.status).toBe('accepted');
   });
 
   it('times out with delivery_timeout naming the delivery; a later outcome is still logged', async () => {
@@ -99,8 +102,8 @@ describe('DeliverySender and DeliveryLog', () => {
       sender.send(target, noteOf({ deliveryId: 'ASN-3', units: [cn20(2)] }), { timeoutMs: 50 }),
     ).rejects.toMatchObject({ code: 'delivery_timeout', message: expect.stringContaining('ASN-3') });
     const id = (JSON.parse(published[0]!.payload) as { id: string }).id;
-    sender.onOutcome(target, outcome(id, 'refused', { code: 'expired', message: 'expired at …' }));
-    expect(log.note(id)).toMatchObject({ status: 'refused', code: 'expired', message: 'expired at …' });
+    await sender.onOutcome(target, outcome(id, 'refused', { code: 'expired', message: 'expired at …' }));
+    expect(await log.note(id)).toMatchObject({ status: 'refused', code: 'expired', message: 'expired at …' });
   });
 
   it('refuses to send a note larger than a terminal reads', async () => {

@@ -7,6 +7,7 @@ import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { createLogger } from '../../../terminal/logger.js';
 import type { DeliveryOutcome } from '../../../terminal/sync/protocol.js';
 import type { DeliveryTarget } from '../../../upstream/delivery-send.js';
+import { SqliteUpstreamStorage } from '../../../upstream/storage/sqlite/sqlite-storage.js';
 import { TransferForwarder } from '../../../upstream/transfer-forwarder.js';
 import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
@@ -103,7 +104,7 @@ describe('TransferForwarder model', () => {
           store === 's2' ? 'T2' : s3Terminals().length === 1 ? s3Terminals()[0] : undefined;
         const forwarder = new TransferForwarder(
           {
-            db: new Database(':memory:'),
+            store: new SqliteUpstreamStorage(new Database(':memory:')).deliveries.transfers,
             logger: createLogger({ level: 'silent' }),
             statuses: () => statuses,
             deliveries: {
@@ -158,7 +159,7 @@ describe('TransferForwarder model', () => {
                 model.set(i, 'pending');
                 fresh.add(i);
               }
-            forwarder.noteAccepted(
+            await forwarder.noteAccepted(
               's1',
               't1',
               o.which.map((i) => all[i]!),
@@ -177,7 +178,7 @@ describe('TransferForwarder model', () => {
           } else {
             const r = all[o.record]!;
             const deliveryId = `TR-${(r.payload as { shipmentId: string }).shipmentId}`;
-            forwarder.onOutcome({
+            await forwarder.onOutcome({
               storeId: storeOf(o.record),
               terminalId: 'T2',
               v: 1,
@@ -189,7 +190,7 @@ describe('TransferForwarder model', () => {
             settleModel(o.record, 'accepted');
           }
           await flush();
-          const rows = forwarder.list();
+          const rows = await forwarder.list();
           expect(violations).toEqual([]);
           expect(rows.map((r) => r.recordId).sort()).toEqual([...model.keys()].sort().map((i) => `rec-${i}`));
           for (const r of rows)

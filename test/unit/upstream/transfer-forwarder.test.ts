@@ -9,6 +9,8 @@ import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { createLogger } from '../../../terminal/logger.js';
 import type { DeliveryOutcome } from '../../../terminal/sync/protocol.js';
 import type { DeliveryTarget, SendOptions } from '../../../upstream/delivery-send.js';
+import type { TransferQueueStorage } from '../../../upstream/storage/contract.js';
+import { SqliteUpstreamStorage } from '../../../upstream/storage/sqlite/sqlite-storage.js';
 import { TransferForwarder, type TransferOptions } from '../../../upstream/transfer-forwarder.js';
 import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
@@ -56,12 +58,22 @@ describe('TransferForwarder', () => {
     timeout: () => void;
   };
 
-  function rig(options: Partial<TransferOptions> = {}, dbFile?: string) {
-    const calls: Call[] = [];
+  /** A forwarder with a fake sender; `worker` of another rig: a second worker on the same storage and sender. */
+  function rig(
+    options: Partial<TransferOptions> = {},
+    dbFile?: string,
+    worker?: { calls: Call[]; store: TransferQueueStorage },
+  ) {
+    const calls: Call[] = worker?.calls ?? [];
     const statuses = new Map<string, unknown>();
+    const store =
+      worker?.store ??
+      new SqliteUpstreamStorage(
+        openDatabase(dbFile ?? join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`)),
+      ).deliveries.transfers;
     const forwarder = new TransferForwarder(
       {
-        db: openDatabase(dbFile ?? join(tmp.dir, `${Math.random().toString(36).slice(2)}.db`)),
+        store,
         logger,
         statuses: () => statuses,
         deliveries: {
@@ -91,14 +103,14 @@ describe('TransferForwarder', () => {
       statuses.set(`${storeId}/${terminalId}`, doc);
       forwarder.onStatus({ storeId, terminalId, doc });
     };
-    return { calls, statuses, forwarder, online };
+    return { calls, statuses, forwarder, online, store };
   }
 
   const settled = () => new Promise((resolve) => setTimeout(resolve, 5));
   /** Polls until `check` holds (timers and promise callbacks run in between); no fixed sleep. */
-  async function until(check: () => boolean, what: string): Promise<void> {
+  async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
     const deadline = Date.now() + 10_000;
-    while (!check()) {
+    while (!(await check())) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await settled();
     }
@@ -107,9 +119,9 @@ describe('TransferForwarder', () => {
   it('sends one note per transfer to the configured receiving terminal; re-ingesting sends nothing more', async () => {
     const { transfer, all } = shippedRecords();
     const { calls, forwarder } = rig({ receivingTerminals: { s2: 'back-door' } });
-    forwarder.noteAccepted('s1', 't1', all);
-    forwarder.noteAccepted('s1', 't1', all);
-    forwarder.noteAccepted('s1', 't1', [transfer]);
+    await forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', [transfer]);
     expect(calls).toHaveLength(1);
     const shipmentId = (transfer.payload as { shipmentId: string }).shipmentId;
     expect(calls[0]).toMatchObject({
@@ -118,8 +130,8 @@ describe('TransferForwarder', () => {
       opts: { ttlMs: 3_600_000, timeoutMs: 1000 },
     });
     calls[0]!.answer({ status: 'accepted', units: 2 });
-    await until(() => forwarder.list()[0]?.state === 'delivered', 'delivered');
-    expect(forwarder.list()).toEqual([
+    await until(async () => (await forwarder.list())[0]?.state === 'delivered', 'delivered');
+    expect(await forwarder.list()).toEqual([
       expect.objectContaining({
         recordId: transfer.id,
         toStore: 's2',
@@ -133,9 +145,9 @@ describe('TransferForwarder', () => {
   it('waits for a receiving terminal: the store’s only terminal once its status is known', async () => {
     const { all } = shippedRecords();
     const { calls, forwarder, online, statuses } = rig();
-    forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', all);
     expect(calls).toHaveLength(0);
-    expect(forwarder.list()[0]).toMatchObject({ state: 'pending', attempts: 0 });
+    expect((await forwarder.list())[0]).toMatchObject({ state: 'pending', attempts: 0 });
     // Another store's terminal coming online changes nothing.
     online('s3', 'T1');
     await settled();
@@ -151,10 +163,10 @@ describe('TransferForwarder', () => {
   it('a note not answered in time is sent again when the terminal comes online; the late outcome settles it', async () => {
     const { transfer, all } = shippedRecords();
     const { calls, forwarder, online } = rig({ receivingTerminals: { s2: 'T2' } });
-    forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', all);
     calls[0]!.timeout();
     await settled();
-    expect(forwarder.list()[0]).toMatchObject({ state: 'pending', attempts: 1 });
+    expect((await forwarder.list())[0]).toMatchObject({ state: 'pending', attempts: 1 });
     // An online status of another terminal of the store is not the receiving one.
     online('s2', 'T1');
     await settled();
@@ -165,7 +177,7 @@ describe('TransferForwarder', () => {
     expect(calls[1]!.body).toEqual(calls[0]!.body);
     const deliveryId = calls[0]!.body.deliveryId;
     // The first note's outcome arrives late (the broker queued it): upstream's deliveryOutcome event.
-    forwarder.onOutcome({
+    await forwarder.onOutcome({
       storeId: 's2',
       terminalId: 'T2',
       v: 1,
@@ -174,7 +186,11 @@ describe('TransferForwarder', () => {
       status: 'accepted',
       deliveryId,
     });
-    expect(forwarder.list()[0]).toMatchObject({ recordId: transfer.id, state: 'delivered', attempts: 2 });
+    expect((await forwarder.list())[0]).toMatchObject({
+      recordId: transfer.id,
+      state: 'delivered',
+      attempts: 2,
+    });
     calls[1]!.answer({ status: 'already_imported', deliveryId });
     online('s2', 'T2');
     await settled();
@@ -184,15 +200,18 @@ describe('TransferForwarder', () => {
   it('a refusal stops the note (named code); a storage fault or a replay leaves it pending', async () => {
     const { all } = shippedRecords();
     const { calls, forwarder, online } = rig({ receivingTerminals: { s2: 'T2' } });
-    forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', all);
     calls[0]!.answer({ status: 'refused', code: 'store_failed', message: 'disk full' });
     await settled();
-    expect(forwarder.list()[0]).toMatchObject({ state: 'pending' });
+    expect((await forwarder.list())[0]).toMatchObject({ state: 'pending' });
     online('s2', 'T2');
     await until(() => calls.length === 2, 'sent again');
     calls[1]!.answer({ status: 'refused', code: 'wrong_store', message: 'note for another store' });
-    await until(() => forwarder.list()[0]?.state === 'refused', 'refused');
-    expect(forwarder.list()[0]).toMatchObject({ code: 'wrong_store', message: 'note for another store' });
+    await until(async () => (await forwarder.list())[0]?.state === 'refused', 'refused');
+    expect((await forwarder.list())[0]).toMatchObject({
+      code: 'wrong_store',
+      message: 'note for another store',
+    });
     online('s2', 'T2');
     await settled();
     expect(calls).toHaveLength(2);
@@ -201,9 +220,9 @@ describe('TransferForwarder', () => {
   it('outcomes of other deliveries or stores do not touch a transfer note', async () => {
     const { all } = shippedRecords();
     const { calls, forwarder } = rig({ receivingTerminals: { s2: 'T2' } });
-    forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', all);
     const deliveryId = calls[0]!.body.deliveryId;
-    forwarder.onOutcome({
+    await forwarder.onOutcome({
       storeId: 's9',
       terminalId: 'T2',
       v: 1,
@@ -212,7 +231,7 @@ describe('TransferForwarder', () => {
       status: 'accepted',
       deliveryId,
     });
-    forwarder.onOutcome({
+    await forwarder.onOutcome({
       storeId: 's2',
       terminalId: 'T2',
       v: 1,
@@ -221,7 +240,7 @@ describe('TransferForwarder', () => {
       status: 'accepted',
       deliveryId: 'ASN-1',
     });
-    expect(forwarder.list()[0]).toMatchObject({ state: 'pending' });
+    expect((await forwarder.list())[0]).toMatchObject({ state: 'pending' });
   });
 
   it('`veriterm upstream deliveries` lists transfer notes with their state (text and JSON, by store)', async () => {
@@ -229,16 +248,16 @@ describe('TransferForwarder', () => {
     const { all } = shippedRecords();
     const first = shippedRecords();
     const { calls, forwarder } = rig({ receivingTerminals: { s2: 'T2' } }, join(dir, 'upstream.db'));
-    forwarder.noteAccepted('s1', 't1', all);
+    await forwarder.noteAccepted('s1', 't1', all);
     calls[0]!.answer({ status: 'accepted' });
-    await until(() => forwarder.list()[0]?.state === 'delivered', 'delivered');
+    await until(async () => (await forwarder.list())[0]?.state === 'delivered', 'delivered');
     // A second shop's transfer to a store without a known terminal.
     const other = {
       ...first.transfer,
       id: 'rec-other',
       payload: { ...first.transfer.payload, toStoreId: 's7' },
     };
-    forwarder.noteAccepted('s1', 't1', [other]);
+    await forwarder.noteAccepted('s1', 't1', [other]);
     const run = async (argv: string[]) => {
       const stdout = new PassThrough();
       let out = '';
@@ -262,7 +281,7 @@ describe('TransferForwarder', () => {
     expect(json.transfers.map((t) => t.toStore)).toEqual(['s7']);
   });
 
-  it('a transfer to a store id that is no topic level, or to the shipping store, is kept refused and never sent', () => {
+  it('a transfer to a store id that is no topic level, or to the shipping store, is kept refused and never sent', async () => {
     const { transfer } = shippedRecords();
     const { calls, forwarder } = rig({ receivingTerminals: { 's2/T2/cmd': 'T2', s1: 'T1' } });
     const to = (id: string, toStoreId: string) => ({
@@ -270,9 +289,13 @@ describe('TransferForwarder', () => {
       id,
       payload: { ...transfer.payload, toStoreId },
     });
-    forwarder.noteAccepted('s1', 't1', [to('r-topic', 's2/T2/cmd'), to('r-wild', '#'), to('r-self', 's1')]);
+    await forwarder.noteAccepted('s1', 't1', [
+      to('r-topic', 's2/T2/cmd'),
+      to('r-wild', '#'),
+      to('r-self', 's1'),
+    ]);
     expect(calls).toEqual([]);
-    expect(forwarder.list().map((t) => [t.recordId, t.state, t.code])).toEqual(
+    expect((await forwarder.list()).map((t) => [t.recordId, t.state, t.code])).toEqual(
       expect.arrayContaining([
         ['r-topic', 'refused', 'bad_transfer'],
         ['r-wild', 'refused', 'bad_transfer'],
@@ -288,19 +311,60 @@ describe('TransferForwarder', () => {
       expect(() => receivingTerminals([bad])).toThrow(/--receiving-terminal .*expected STORE=TERMINAL/);
   });
 
+  it('two workers on one storage: one of them sends the retry, and an outcome the other records settles the note', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { transfer, all } = shippedRecords();
+      const options = { receivingTerminals: { s2: 'T2' }, retryDelayMs: 10_000 };
+      const a = rig(options);
+      const b = rig(options, undefined, a);
+      await a.forwarder.noteAccepted('s1', 't1', all);
+      await b.forwarder.noteAccepted('s1', 't1', all);
+      expect(a.calls).toHaveLength(1);
+      a.calls[0]!.timeout();
+      await vi.advanceTimersByTimeAsync(10_000);
+      // Every worker sees the terminal's status; both retry at once, one sends.
+      a.online('s2', 'T2');
+      b.online('s2', 'T2');
+      await vi.advanceTimersByTimeAsync(10_001);
+      expect(a.calls).toHaveLength(2);
+      expect(await b.store.get(transfer.id)).toMatchObject({ state: 'pending', attempts: 2 });
+      // The outcome reaches worker b (the one that recorded it first): the one row is settled.
+      await b.forwarder.onOutcome({
+        storeId: 's2',
+        terminalId: 'T2',
+        v: 1,
+        id: 'x',
+        at: 'now',
+        status: 'accepted',
+        deliveryId: a.calls[0]!.body.deliveryId,
+      });
+      expect(await a.forwarder.list()).toEqual([
+        expect.objectContaining({ state: 'delivered', attempts: 2 }),
+      ]);
+      a.online('s2', 'T2');
+      await vi.advanceTimersByTimeAsync(10_001);
+      expect(a.calls).toHaveLength(2);
+      a.forwarder.stop();
+      b.forwarder.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('status republished while online: one retry per store at a time, a note sent within retryDelayMs waits', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     try {
       const { all } = shippedRecords();
       const second = shippedRecords();
       const { calls, forwarder, online } = rig({ receivingTerminals: { s2: 'T2' }, retryDelayMs: 10_000 });
-      forwarder.noteAccepted('s1', 't1', all);
+      await forwarder.noteAccepted('s1', 't1', all);
       calls[0]!.timeout();
       await vi.advanceTimersByTimeAsync(1);
       for (let i = 0; i < 5; i++) online('s2', 'T2');
       await vi.advanceTimersByTimeAsync(4_000);
       // A second transfer arrives and is sent (no answer yet) before the retry fires.
-      forwarder.noteAccepted('s1', 't1', [second.transfer]);
+      await forwarder.noteAccepted('s1', 't1', [second.transfer]);
       calls[1]!.timeout();
       await vi.advanceTimersByTimeAsync(6_000);
       // One retry for the five statuses, of the first note only (the second was sent 6 s ago).

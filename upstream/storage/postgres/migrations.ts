@@ -63,6 +63,30 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE TABLE enf_unit_sales (
      key text PRIMARY KEY, store_id text NOT NULL, terminal_id text NOT NULL, seq bigint NOT NULL,
      record_id text NOT NULL, at text NOT NULL, returned integer NOT NULL DEFAULT 0);`,
+  // Delivery notes (pg-deliveries.ts, as the SQLite engine's delivery-log.ts and
+  // sqlite/sqlite-transfers.ts): notes sent and their first outcome, receipts and diversion alerts
+  // kept once per record id, transfer notes owed to receiving stores. Times as ISO text, as sent.
+  `CREATE TABLE up_delivery_notes (
+     id text PRIMARY KEY, delivery_id text NOT NULL, store_id text NOT NULL, terminal_id text NOT NULL,
+     units integer NOT NULL, sent_at text NOT NULL, expires_at text NOT NULL,
+     status text NOT NULL DEFAULT 'sent', code text, message text, outcome_at text);
+   CREATE INDEX up_delivery_notes_store ON up_delivery_notes (store_id, sent_at);
+   CREATE TABLE up_delivery_receipts (
+     record_id text PRIMARY KEY, store_id text NOT NULL, terminal_id text NOT NULL, seq bigint NOT NULL,
+     delivery_id text NOT NULL, outcome text NOT NULL, expected_units integer NOT NULL,
+     accepted_units integer NOT NULL, exceptions integer NOT NULL, at text NOT NULL);
+   CREATE INDEX up_delivery_receipts_delivery ON up_delivery_receipts (store_id, delivery_id);
+   CREATE TABLE up_diversion_alerts (
+     record_id text PRIMARY KEY, store_id text NOT NULL, terminal_id text NOT NULL, seq bigint NOT NULL,
+     code_key text, reason text, at text NOT NULL);
+   CREATE TABLE up_transfer_notes (
+     record_id text PRIMARY KEY, delivery_id text NOT NULL, from_store text NOT NULL,
+     from_terminal text NOT NULL, to_store text NOT NULL, units integer NOT NULL, body text NOT NULL,
+     state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'refused')),
+     terminal_id text, attempts integer NOT NULL DEFAULT 0, last_sent_at text,
+     code text, message text, created_at text NOT NULL);
+   CREATE INDEX up_transfer_notes_pending ON up_transfer_notes (to_store) WHERE state = 'pending';
+   CREATE INDEX up_transfer_notes_delivery ON up_transfer_notes (to_store, delivery_id);`,
 ];
 
 /** Advisory lock key (pg_advisory_xact_lock) serialising schema upgrades of workers starting together. */

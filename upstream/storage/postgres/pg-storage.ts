@@ -7,8 +7,15 @@ import { EnforcementRecorder } from '../../enforcement/enforcement-recorder.js';
 import { MAX_CODE_FAILURES, type PendingCode } from '../../enrolment-store.js';
 import { GENESIS_HASH } from '../../record-verify.js';
 import { returnedWriteOffSeqs } from '../chain-check.js';
-import type { EnrolmentStorage, IngestStorage, PublisherLease, UpstreamStorage } from '../contract.js';
+import type {
+  DeliveryStorage,
+  EnrolmentStorage,
+  IngestStorage,
+  PublisherLease,
+  UpstreamStorage,
+} from '../contract.js';
 import { migratePostgres } from './migrations.js';
+import { postgresDeliveries } from './pg-deliveries.js';
 import { enforceInTransaction } from './pg-enforcement.js';
 import { ingestInTransaction, insertAlerts, KeyCache } from './pg-ingest.js';
 import { advisoryLease } from './publisher-lease.js';
@@ -41,6 +48,7 @@ export class PostgresUpstreamStorage implements UpstreamStorage {
   readonly engine = 'postgres' as const;
   readonly ingest: IngestStorage;
   readonly enrolment: EnrolmentStorage;
+  readonly deliveries: DeliveryStorage;
   readonly publisherLease: PublisherLease;
   private closed = false;
 
@@ -165,6 +173,7 @@ export class PostgresUpstreamStorage implements UpstreamStorage {
       },
     };
     this.enrolment = enrolmentOn(pool, (fn) => this.transaction(fn));
+    this.deliveries = postgresDeliveries(pool);
     this.publisherLease = advisoryLease(options.url, log, types);
     pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
   }

@@ -1,8 +1,17 @@
 import { migrate, type SqliteDatabase } from '../../../terminal/db/open-database.js';
+import { DeliveryLog } from '../../delivery-log.js';
 import { EnrolmentStore } from '../../enrolment-store.js';
 import { type IngestOptions, IngestStore } from '../../ingest-store.js';
 import { activeWriteOffs, ingestWithRecoveryAlerts, ledgerTip } from '../../ledger-recovery.js';
-import type { EnrolmentStorage, IngestStorage, PublisherLease, UpstreamStorage } from '../contract.js';
+import type {
+  DeliveryStorage,
+  EnrolmentStorage,
+  IngestStorage,
+  PublisherLease,
+  UpstreamStorage,
+} from '../contract.js';
+import { hasDeliveryFacts } from '../delivery-types.js';
+import { SqliteTransferQueue } from './sqlite-transfers.js';
 
 /** Replay protection of signed revocation requests (upstream/revocation.ts); append-only steps. */
 const NONCE_MIGRATIONS = [
@@ -20,6 +29,7 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
   readonly store: IngestStore;
   readonly ingest: IngestStorage;
   readonly enrolment: EnrolmentStorage;
+  readonly deliveries: DeliveryStorage;
   readonly publisherLease: PublisherLease;
 
   constructor(
@@ -65,6 +75,7 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
       recordTerminal: async (t) => codes.recordTerminal(t),
       terminal: async (s, t) => codes.terminal(s, t),
     };
+    this.deliveries = sqliteDeliveries(db);
     // One process per file publishes (a second process on the same file is told by config,
     // `publishRegistry: false`), so the lease is always ours.
     let held = true;
@@ -87,4 +98,31 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
   async close(): Promise<void> {
     if (this.closeDb && this.db.open) this.db.close();
   }
+}
+
+/**
+ * Delivery notes on the file: the delivery log (delivery-log.ts) and the transfer queue, each with
+ * its own migration module, migrated on open as IngestStore's tables are (a running upstream has
+ * them before `veriterm upstream deliveries` opens the file beside it).
+ */
+function sqliteDeliveries(db: SqliteDatabase): DeliveryStorage {
+  const notes = new DeliveryLog(db);
+  const transfers = new SqliteTransferQueue(db);
+  return {
+    recordSent: async (note) => notes.recordSent(note),
+    recordOutcome: async (s, t, outcome) => notes.recordOutcome(s, t, outcome),
+    note: async (id) => notes.note(id),
+    noteRecords: async (s, t, records) => {
+      if (hasDeliveryFacts(records)) notes.noteRecords(s, t, records);
+    },
+    list: async (filter) => notes.list(filter),
+    transfers: {
+      add: async (note, refused) => transfers.add(note, refused),
+      get: async (id) => transfers.get(id),
+      pendingOf: async (toStore, deliveryId) => transfers.pendingOf(toStore, deliveryId),
+      claim: async (id, terminalId, at, sentBefore) => transfers.claim(id, terminalId, at, sentBefore),
+      settle: async (id, state, code, message) => transfers.settle(id, state, code, message),
+      list: async (filter) => transfers.list(filter),
+    },
+  };
 }
