@@ -22,7 +22,7 @@ import { answerLedgerRequest } from './ledger-recovery.js';
 import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
-import { ReleaseCatalog } from './release-catalog.js';
+import { ReleaseInbox } from './release-inbox.js';
 import { RequestLimiter } from './request-limiter.js';
 import { type BrokerRevocation, handleRevocationRequest, revokeTerminal } from './revocation.js';
 import { revocationSubscription } from './revocation-protocol.js';
@@ -34,7 +34,11 @@ export interface UpstreamDeps {
   /** Where records, alerts, unit events and enrolments live (storage/contract.ts). */
   storage: UpstreamStorage;
   logger: Logger;
-  /** Root of the release directories: `{releasesDir}/{scope}/snapshot-N|delta-A-B/…`. */
+  /**
+   * Root of the release directories operators publish into: `{releasesDir}/{scope}/snapshot-N|delta-A-B/…`.
+   * The SQLite engine serves releases from there; on PostgreSQL each worker adds new ones from
+   * there to the database (release-inbox.ts), which is what every worker serves.
+   */
   releasesDir: string;
   /** Signs commands to terminals (Ed25519 private key). Without it, sendCommand throws. */
   commandKey?: KeyObject;
@@ -130,8 +134,11 @@ export function createUpstream(
   input: UpstreamOptionsInput,
 ): SqliteUpstream {
   const { db, ...rest } = deps;
+  const { signatureCheck, chunkBytes } = upstreamOptionsSchema.parse(input);
   const storage = new SqliteUpstreamStorage(db, {
-    signatureCheck: upstreamOptionsSchema.parse(input).signatureCheck,
+    signatureCheck,
+    releasesDir: rest.releasesDir,
+    chunkBytes,
   });
   return { ...createUpstreamOn({ ...rest, storage }, input), store: storage.store };
 }
@@ -143,7 +150,11 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   const requests = new RequestLimiter(options.requestLimit);
   const { storage } = deps;
   const store = storage.ingest;
-  const catalog = new ReleaseCatalog(deps.releasesDir, options.chunkBytes);
+  // The embedded engine serves the release directory itself; elsewhere it is an inbox.
+  const inbox =
+    storage.engine === 'sqlite' ? undefined : new ReleaseInbox(deps.releasesDir, storage.releases, log);
+  const scanInbox = () =>
+    inbox?.scan().catch((error: unknown) => log.warn({ err: error }, 'release directory not read'));
   const events = new EventEmitter<UpstreamEvents>();
   const statuses = new Map<string, unknown>();
   const subs = upstreamSubscriptions(options.shareGroup || undefined);
@@ -187,7 +198,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     });
   const publisher = new RegistryPublisher(
     {
-      catalog,
+      releases: storage.releases,
       store,
       builder: deps.deltaBuilder ?? jsonDeltaBuilder(),
       logger: log,
@@ -499,6 +510,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       return result;
     },
     async start() {
+      await scanInbox();
       link.start();
       if (options.publishRegistry) {
         await tryLease().catch((error: unknown) => log.warn({ err: error }, 'publisher lease not taken'));
@@ -513,7 +525,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
           }, LEADER_POLL_MS);
       }
       rescan = setInterval(() => {
-        if (link.connected) publisher.announceAll().catch(() => undefined);
+        if (!link.connected) return;
+        void Promise.resolve(scanInbox()).then(() => publisher.announceAll().catch(() => undefined));
       }, options.rescanMs);
     },
     async stop() {

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDelta, buildSnapshot } from '../terminal/registry/build.js';
 import { importRelease } from '../terminal/registry/import.js';
@@ -8,11 +9,11 @@ import type { RootMetadata } from '../terminal/registry/root.js';
 import { RegistryStore } from '../terminal/registry/store.js';
 import type { RegistryUnit } from '../terminal/registry/types.js';
 import type { DeltaBuilder, UnitChange } from './delta-builder.js';
-import { ReleaseCatalog } from './release-catalog.js';
+import type { ReleaseStorage } from './storage/contract.js';
 
 export interface RegistryDeltaOptions {
-  /** The upstream's release directory (same as `UpstreamDeps.releasesDir`). */
-  releasesDir: string;
+  /** The published releases (the upstream storage's `releases`): what the base copy follows. */
+  releases: ReleaseStorage;
   /** Upstream's own copy of each scope's registry: `{stateDir}/{scope}.registry.db`. */
   stateDir: string;
   root: RootMetadata;
@@ -21,14 +22,18 @@ export interface RegistryDeltaOptions {
   expiresInMs?: number;
 }
 
-/** Imports every published release the base copy lacks (snapshot first, then the delta chain). */
+/**
+ * Imports every published release the base copy lacks (snapshot first, then the delta chain),
+ * copied out of the release storage into a scratch directory under `stateDir`.
+ */
 async function catchUp(
   store: RegistryStore,
-  catalog: ReleaseCatalog,
+  releases: ReleaseStorage,
   scope: string,
   root: RootMetadata,
+  stateDir: string,
 ): Promise<void> {
-  const ann = catalog.announcement(scope);
+  const ann = await releases.announcement(scope);
   if (!ann) return;
   const steps = [];
   const current = store.state()?.version;
@@ -40,12 +45,22 @@ async function catchUp(
     at = d.version;
   }
   for (const step of steps) {
-    const dir = join(catalog.root, scope, step.id);
-    const manifest = readdirSync(dir).find((f) => f.endsWith('.manifest.json'));
+    const manifest = step.files.find((f) => f.name.endsWith('.manifest.json'));
     if (!manifest) continue;
-    const result = await importRelease(store, join(dir, manifest), { pinnedRoot: root, scope });
-    if (!result.ok && result.code !== 'rollback')
-      throw new Error(`base registry ${scope}: ${result.code}: ${result.message}`);
+    const dir = mkdtempSync(join(stateDir, `.${scope}-${step.id}-`));
+    try {
+      for (const f of step.files) {
+        const bytes = await releases.file(scope, step.id, f.name);
+        if (!bytes)
+          throw new Error(`base registry ${scope}: ${step.id}/${f.name} is not in the release storage`);
+        writeFileSync(join(dir, f.name), bytes);
+      }
+      const result = await importRelease(store, join(dir, manifest.name), { pinnedRoot: root, scope });
+      if (!result.ok && result.code !== 'rollback')
+        throw new Error(`base registry ${scope}: ${result.code}: ${result.message}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 
@@ -83,22 +98,45 @@ export function unitAfter(unit: RegistryUnit, change: UnitChange): RegistryUnit 
  * Sold-unit deltas in the registry's own signed format (terminal/registry buildDelta): the unit
  * keeps its product and batch, gets status `sold` and `soldAt` (store, time); a return makes it
  * `active` again. Upstream keeps a copy of each scope's registry to build onto and advances it.
+ *
+ * The copy follows the published chain: a delta it built but that was not published as built (a
+ * second publisher appended that version first, or the worker died before appending) leaves the
+ * copy ahead of, or beside, the chain; it is then dropped and rebuilt from the published releases.
  */
 export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilder {
   const stores = new Map<string, RegistryStore>();
-  const catalog = new ReleaseCatalog(options.releasesDir);
+  /** Per scope, the last delta built onto the copy: its id and its manifest's SHA-256. */
+  const built = new Map<string, { id: string; manifest: string; sha256: string }>();
+  const fileOf = (scope: string) => join(options.stateDir, `${scope}.registry.db`);
+  const drop = (scope: string) => {
+    stores.get(scope)?.close();
+    stores.delete(scope);
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${fileOf(scope)}${suffix}`, { force: true });
+  };
   const storeFor = async (scope: string) => {
+    const mine = built.get(scope);
+    built.delete(scope);
+    if (mine) {
+      const published = (await options.releases.release(scope, mine.id))?.files.find(
+        (f) => f.name === mine.manifest,
+      );
+      if (published?.sha256 !== mine.sha256) drop(scope);
+    }
     let store = stores.get(scope);
     if (!store) {
-      store = RegistryStore.open(join(options.stateDir, `${scope}.registry.db`));
+      store = RegistryStore.open(fileOf(scope));
       stores.set(scope, store);
     }
-    await catchUp(store, catalog, scope, options.root);
+    await catchUp(store, options.releases, scope, options.root, options.stateDir);
     return store;
   };
   return {
     async buildDelta({ scope, from, to, changes, dir }) {
-      const store = await storeFor(scope);
+      let store = await storeFor(scope);
+      if (store.state()?.version !== from) {
+        drop(scope); // left ahead by a delta never published (a restart forgets which)
+        store = await storeFor(scope);
+      }
       const base = store.state()?.version;
       if (base !== from) throw new Error(`base registry ${scope} is at ${base ?? 'none'}, expected ${from}`);
       const units: RegistryUnit[] = [];
@@ -127,6 +165,11 @@ export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilde
       );
       const applied = await importRelease(store, manifestFile, { scope });
       if (!applied.ok) throw new Error(`own delta refused: ${applied.code}: ${applied.message}`);
+      built.set(scope, {
+        id: `delta-${from}-${to}`,
+        manifest: `${scope}-${to}.manifest.json`,
+        sha256: createHash('sha256').update(readFileSync(manifestFile)).digest('hex'),
+      });
     },
     async buildSnapshot({ scope, version, dir }) {
       const store = await storeFor(scope);

@@ -1,12 +1,15 @@
-import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../terminal/logger.js';
 import { type Announcement, encodeFrame, registryRequestSchema } from '../terminal/sync/protocol.js';
 import { registryTopics } from '../terminal/sync/topics.js';
 import type { DeltaBuilder, UnitChange } from './delta-builder.js';
 import { foldUnitEvents } from './fold-unit-events.js';
-import { MAX_ANNOUNCED_DELTAS, type ReleaseCatalog } from './release-catalog.js';
-import type { IngestStorage } from './storage/contract.js';
+import { MAX_ANNOUNCED_DELTAS } from './release-catalog.js';
+import { parseReleaseId } from './release-inbox.js';
+import type { IngestStorage, ReleaseStorage } from './storage/contract.js';
+import { readReleaseDir } from './storage/release-files.js';
 
 // Callers and tests import the fold from here, where it was first.
 export { foldUnitEvents } from './fold-unit-events.js';
@@ -25,7 +28,8 @@ const realClock: PublisherClock = {
 };
 
 export interface PublisherDeps {
-  catalog: ReleaseCatalog;
+  /** Where releases are announced from and added to (storage/contract.ts ReleaseStorage). */
+  releases: ReleaseStorage;
   store: Pick<IngestStorage, 'unpublishedUnitEvents' | 'markPublished'>;
   /**
    * Whether this worker holds the publisher lease (storage/contract.ts PublisherLease): only the
@@ -77,6 +81,8 @@ export class RegistryPublisher {
   /** When the armed flush fires (clock ms). */
   private flushAt = Number.POSITIVE_INFINITY;
   private flushing: Promise<void> | undefined;
+  /** The scopes as the release storage last listed them. */
+  private knownScopes: string[] = [];
   private stopped = false;
   /** Scope → when its last delta version was built (clock ms). */
   private readonly lastVersionAt = new Map<string, number>();
@@ -95,22 +101,23 @@ export class RegistryPublisher {
     this.clock = deps.clock ?? realClock;
   }
 
-  scopes(): string[] {
-    return this.options.scopes ?? this.deps.catalog.scopes();
+  async scopes(): Promise<string[]> {
+    this.knownScopes = this.options.scopes ?? (await this.deps.releases.scopes());
+    return this.knownScopes;
   }
 
   /** Publishes the retained announcement of every scope whose version changed (or all with `force`). */
   async announceAll(force = false): Promise<void> {
-    for (const scope of this.scopes()) {
-      const ann = this.deps.catalog.announcement(scope);
+    for (const scope of await this.scopes()) {
+      const ann = await this.deps.releases.announcement(scope);
       if (!ann) continue;
       if (!force && this.announced.get(scope) === ann.version) continue;
       await this.announce(ann);
     }
   }
 
-  current(scope: string): Announcement | undefined {
-    return this.deps.catalog.announcement(scope);
+  current(scope: string): Promise<Announcement | undefined> {
+    return this.deps.releases.announcement(scope);
   }
 
   private async announce(ann: Announcement): Promise<void> {
@@ -131,7 +138,8 @@ export class RegistryPublisher {
     if (this.deps.isLeader && !this.deps.isLeader()) return;
     const now = this.clock.now();
     const debounced = now + this.options.deltaDebounceMs;
-    const scopes = this.scopes();
+    // As last read (schedule() is synchronous): flushOnce reads them afresh.
+    const scopes = this.knownScopes;
     const firstDue = scopes.length === 0 ? debounced : Math.min(...scopes.map((s) => this.dueAt(s)));
     this.arm(Math.max(debounced, firstDue));
   }
@@ -195,7 +203,7 @@ export class RegistryPublisher {
       return;
     }
     const now = this.clock.now();
-    const scopes = this.scopes();
+    const scopes = await this.scopes();
     let waitUntil = Number.POSITIVE_INFINITY;
     let took = false;
     for (const scope of scopes) {
@@ -229,7 +237,7 @@ export class RegistryPublisher {
 
   /** Builds, stores and announces the scope's next delta; false when no change is about its units. */
   private async buildVersion(scope: string, changes: UnitChange[]): Promise<boolean> {
-    const before = this.deps.catalog.announcement(scope);
+    const before = await this.deps.releases.announcement(scope);
     const from = before?.version ?? 0;
     const to = from + 1;
     const built = await this.writeRelease(scope, `delta-${from}-${to}`, (dir) =>
@@ -251,37 +259,36 @@ export class RegistryPublisher {
           return undefined;
         });
         this.built.snapshots++;
-        this.retire(scope, to);
+        await this.retire(scope, to);
       } catch (error) {
         this.deps.logger.error({ err: error, scope, version: to }, 'registry snapshot failed');
       }
     }
-    const ann = this.deps.catalog.announcement(scope);
+    const ann = await this.deps.releases.announcement(scope);
     if (ann) await this.announce(ann);
     return true;
   }
 
-  /** Writes one release into a temporary directory, then renames it: it appears whole or not at all. */
+  /**
+   * Writes one release into a scratch directory, then adds it to the release storage: it appears
+   * whole or not at all. Another publisher that added the version first makes this reject
+   * (ReleaseConflictError) and the events stay unpublished for the holder of the lease.
+   */
   private async writeRelease(
     scope: string,
     id: string,
     write: (dir: string) => Promise<undefined | 'empty'> | undefined | 'empty',
   ): Promise<boolean> {
-    const dir = this.deps.catalog.scopeDir(scope);
-    const temp = join(dir, `.${id}.tmp`);
-    rmSync(temp, { recursive: true, force: true });
-    mkdirSync(temp);
+    const release = parseReleaseId(id);
+    if (!release) throw new Error(`not a release id: ${id}`);
+    const temp = mkdtempSync(join(tmpdir(), `vt-${id}-`));
     try {
-      if ((await write(temp)) === 'empty') {
-        rmSync(temp, { recursive: true, force: true });
-        return false;
-      }
-    } catch (error) {
+      if ((await write(temp)) === 'empty') return false;
+      await this.deps.releases.add(scope, release, readReleaseDir(temp));
+      return true;
+    } finally {
       rmSync(temp, { recursive: true, force: true });
-      throw error;
     }
-    renameSync(temp, join(dir, id));
-    return true;
   }
 
   /**
@@ -289,17 +296,17 @@ export class RegistryPublisher {
    * snapshots before the previous one (kept for terminals still fetching it). A snapshot is the
    * whole scope; one every few minutes kept forever would fill the disk.
    */
-  private retire(scope: string, version: number): void {
-    const ids = readdirSync(this.deps.catalog.scopeDir(scope));
+  private async retire(scope: string, version: number): Promise<void> {
+    const ids = await this.deps.releases.list(scope);
     const snapshots = ids
       .map((id) => /^snapshot-(\d+)$/.exec(id))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ id: m[0], version: Number(m[1]) }))
       .sort((a, b) => b.version - a.version);
-    for (const old of snapshots.slice(2)) this.deps.catalog.remove(scope, old.id);
+    for (const old of snapshots.slice(2)) await this.deps.releases.remove(scope, old.id);
     for (const id of ids) {
       const m = /^delta-\d+-(\d+)$/.exec(id);
-      if (m && Number(m[1]) <= version - MAX_ANNOUNCED_DELTAS) this.deps.catalog.remove(scope, id);
+      if (m && Number(m[1]) <= version - MAX_ANNOUNCED_DELTAS) await this.deps.releases.remove(scope, id);
     }
   }
 
@@ -313,7 +320,7 @@ export class RegistryPublisher {
     const r = req.data;
     const opts = { qos: 1 as const, ...(correlation ? { correlation } : {}) };
     if (r.op === 'announcement') {
-      const ann = this.current(r.scope);
+      const ann = await this.current(r.scope);
       const frame = ann
         ? encodeFrame({ correlation: r.correlation, status: 'ok' }, Buffer.from(JSON.stringify(ann)))
         : encodeFrame({
@@ -327,7 +334,7 @@ export class RegistryPublisher {
     this.chunkRequests++;
     let chunk: Buffer | undefined;
     try {
-      chunk = this.deps.catalog.chunk(r.scope, r.release, r.file, r.index);
+      chunk = await this.deps.releases.chunk(r.scope, r.release, r.file, r.index);
     } catch {
       // Retired by the lease holder after this worker described it: gone, as for a bad name.
       chunk = undefined;

@@ -15,16 +15,19 @@ import { startEnrolment } from './enrolment-start.js';
 import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
 import { brokerRevocationFor } from './revocation.js';
-import type { UpstreamStorage } from './storage/contract.js';
+import type { ReleaseStorage, UpstreamStorage } from './storage/contract.js';
 import { postgresFeedReader } from './storage/postgres/pg-feed.js';
 import { PostgresUpstreamStorage } from './storage/postgres/pg-storage.js';
+import { FileReleaseStorage } from './storage/sqlite/file-releases.js';
 import { SqliteUpstreamStorage } from './storage/sqlite/sqlite-storage.js';
 
 /**
  * The upstream's data directory:
  * - `upstream.db`                       ingested records, alerts, unit events (SQLite)
  * - `registry/{scope}/snapshot-N/…`     signed releases to publish (as written by `veriterm registry build`)
- * - `registry/{scope}/delta-A-B/…`      signed deltas (also the ones upstream builds from write-offs)
+ * - `registry/{scope}/delta-A-B/…`      signed deltas (on SQLite also the ones upstream builds from
+ *                                        write-offs; on PostgreSQL releases live in the database and
+ *                                        this directory is where operators drop new ones)
  * - `registry-keys/root.json`, `registry-keys/release.key`   to sign sold-unit deltas (registry format)
  * - `keys/command.key` (0600), `keys/command.pub.pem`        upstream command key; terminals pin the .pub
  * - `terminals.json`                     `[{ "storeId", "terminalId", "publicKey" }]` enrolled terminal keys
@@ -63,13 +66,13 @@ export function loadOrCreateCommandKey(dataDir: string): KeyObject {
   return privateKey;
 }
 
-function deltaBuilderFor(dataDir: string, logger: Logger): DeltaBuilder {
+function deltaBuilderFor(dataDir: string, logger: Logger, releases: ReleaseStorage): DeltaBuilder {
   const keysDir = join(dataDir, UPSTREAM_LAYOUT.registryKeys);
   const rootFile = join(keysDir, 'root.json');
   const keyFile = join(keysDir, 'release.key');
   if (existsSync(rootFile) && existsSync(keyFile)) {
     return registryDeltaBuilder({
-      releasesDir: join(dataDir, UPSTREAM_LAYOUT.releases),
+      releases,
       stateDir: dataDir,
       root: parseRoot(readFileSync(rootFile, 'utf8')),
       signingKeys: [readSigningKey(keyFile)],
@@ -102,6 +105,8 @@ export async function openUpstreamStorage(input: {
   logger: Logger;
   database?: string | undefined;
   signatureCheck?: 'batch-tip' | 'every';
+  /** Chunk size of releases added through this storage. @default 262144 */
+  chunkBytes?: number | undefined;
 }): Promise<UpstreamStorage> {
   if (input.database !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(input.database))
@@ -112,10 +117,13 @@ export async function openUpstreamStorage(input: {
       url: input.database,
       logger: input.logger,
       ...(input.signatureCheck ? { signatureCheck: input.signatureCheck } : {}),
+      releases: { chunkBytes: input.chunkBytes },
     });
   }
   return new SqliteUpstreamStorage(openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db)), {
     closeDb: true,
+    releasesDir: join(input.dataDir, UPSTREAM_LAYOUT.releases),
+    chunkBytes: input.chunkBytes,
     ...(input.signatureCheck ? { signatureCheck: input.signatureCheck } : {}),
   });
 }
@@ -127,18 +135,26 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
   mkdirSync(input.dataDir, { recursive: true });
   const commandKey = loadOrCreateCommandKey(input.dataDir);
   const brokerRevocation = brokerRevocationFor(input.dataDir);
-  const deps = {
-    logger: input.logger,
-    releasesDir: join(input.dataDir, UPSTREAM_LAYOUT.releases),
-    commandKey,
-    deltaBuilder: deltaBuilderFor(input.dataDir, input.logger),
-    ...(brokerRevocation ? { brokerRevocation } : {}),
-  };
+  const releasesDir = join(input.dataDir, UPSTREAM_LAYOUT.releases);
   const options = { clientId: upstreamClientId(hostname(), resolve(input.dataDir)), ...input.options };
   const pgStorage =
     input.database === undefined
       ? undefined
-      : await openUpstreamStorage({ dataDir: input.dataDir, logger: input.logger, database: input.database });
+      : await openUpstreamStorage({
+          dataDir: input.dataDir,
+          logger: input.logger,
+          database: input.database,
+          chunkBytes: options.chunkBytes,
+        });
+  // The builder reads the published releases its base copy follows: the database's, or the directory.
+  const releases = pgStorage?.releases ?? new FileReleaseStorage(releasesDir, options.chunkBytes);
+  const deps = {
+    logger: input.logger,
+    releasesDir,
+    commandKey,
+    deltaBuilder: deltaBuilderFor(input.dataDir, input.logger, releases),
+    ...(brokerRevocation ? { brokerRevocation } : {}),
+  };
   // On PostgreSQL everything the upstream keeps is in the database: no upstream.db is opened.
   let db: SqliteDatabase | undefined;
   let upstream: Upstream;

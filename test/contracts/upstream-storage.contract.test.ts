@@ -12,10 +12,12 @@ import { revokeInDataDir } from '../../upstream/revocation.js';
 import type { IngestStorage, UpstreamStorage } from '../../upstream/storage/contract.js';
 import type { IngestBatch } from '../../upstream/storage/ingest-types.js';
 import { PostgresUpstreamStorage } from '../../upstream/storage/postgres/pg-storage.js';
+import { PUBLISHER_LOCK } from '../../upstream/storage/postgres/publisher-lease.js';
 import { SqliteUpstreamStorage } from '../../upstream/storage/sqlite/sqlite-storage.js';
 import { receiptPrinted } from '../helpers/ledger-payloads.js';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../helpers/postgres.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { CHUNK_BYTES, releaseCases } from './upstream-releases.cases.js';
 
 /**
  * One contract for every upstream storage engine (upstream/storage/contract.ts): the SQLite file of
@@ -116,8 +118,11 @@ const kinds = async (s: IngestStorage) => (await s.alerts()).map((a) => [a.kind,
 let sqliteFiles = 0;
 const sqlite: Engine = {
   async fresh(signatureCheck) {
-    return new SqliteUpstreamStorage(openDatabase(join(tmp.dir, `up-${sqliteFiles++}.db`)), {
+    const n = sqliteFiles++;
+    return new SqliteUpstreamStorage(openDatabase(join(tmp.dir, `up-${n}.db`)), {
       closeDb: true,
+      releasesDir: join(tmp.dir, `releases-${n}`),
+      chunkBytes: CHUNK_BYTES,
       ...(signatureCheck ? { signatureCheck } : {}),
     });
   },
@@ -132,17 +137,23 @@ const postgres: Engine = {
       url: database!.url,
       logger: silentLogger(),
       ...(signatureCheck ? { signatureCheck } : {}),
+      releases: { chunkBytes: CHUNK_BYTES },
     });
     opened.push(storage);
     await storage.pool.query(
       `TRUNCATE up_terminals, up_records, up_alerts, up_unit_events, up_revoke_nonces, enrol_codes, enrolled_terminals,
-         enf_alerts, enf_unit_sales, up_delivery_notes, up_delivery_receipts, up_diversion_alerts, up_transfer_notes
+         enf_alerts, enf_unit_sales, up_delivery_notes, up_delivery_receipts, up_diversion_alerts, up_transfer_notes,
+         up_releases, up_release_heads, up_release_chunks
        RESTART IDENTITY`,
     );
     return storage;
   },
   async sibling() {
-    const storage = await PostgresUpstreamStorage.open({ url: database!.url, logger: silentLogger() });
+    const storage = await PostgresUpstreamStorage.open({
+      url: database!.url,
+      logger: silentLogger(),
+      releases: { chunkBytes: CHUNK_BYTES },
+    });
     opened.push(storage);
     return storage;
   },
@@ -640,6 +651,8 @@ describe.each(ENGINES)('upstream storage contract: %s', (_name, engine, availabl
     },
   );
 
+  releaseCases(run, engine);
+
   run('the publisher lease has one holder; another worker takes it when the holder lets go', async () => {
     const first = await engine.fresh();
     expect(await first.publisherLease.tryAcquire()).toBe(true);
@@ -659,6 +672,16 @@ describe.each(ENGINES)('upstream storage contract: %s', (_name, engine, availabl
     await (first as PostgresUpstreamStorage).pool.query(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'veriterm-publisher' AND datname = current_database()",
     );
+    // pg_terminate_backend only signals the backend: the lock is free once it has exited.
+    const pool = (first as PostgresUpstreamStorage).pool;
+    const gone = async () =>
+      (
+        await pool.query(
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1",
+          [PUBLISHER_LOCK],
+        )
+      ).rows[0].n === 0;
+    for (let i = 0; i < 500 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 10));
     const third = await engine.sibling!(first);
     expect(await third.publisherLease.tryAcquire()).toBe(true);
     expect(await first.publisherLease.confirm()).toBe(false);

@@ -1,6 +1,6 @@
 import type { LedgerRecord } from '../../terminal/ledger/types.js';
 import type { LedgerTip, WriteOffPage } from '../../terminal/sync/ledger-protocol.js';
-import type { DeliveryOutcome } from '../../terminal/sync/protocol.js';
+import type { Announcement, DeliveryOutcome, ReleaseRef } from '../../terminal/sync/protocol.js';
 import type { PendingCode } from '../enrolment-store.js';
 import type {
   DeliveryListing,
@@ -40,6 +40,8 @@ export interface UpstreamStorage {
   readonly deliveries: DeliveryStorage;
   /** Which worker publishes registry deltas (one at a time across every worker). */
   readonly publisherLease: PublisherLease;
+  /** The signed registry releases (snapshots and deltas) announced and served to terminals. */
+  readonly releases: ReleaseStorage;
   /** Releases what the storage holds (connections, file handles). Idempotent. */
   close(): Promise<void>;
 }
@@ -200,4 +202,53 @@ export interface PublisherLease {
   confirm(): Promise<boolean>;
   /** Gives it up (idempotent). */
   release(): Promise<void>;
+}
+
+/** A release to add: a snapshot of `version`, or a delta `from` → `version`. */
+export type NewRelease =
+  | { kind: 'snapshot'; version: number }
+  | { kind: 'delta'; from: number; version: number };
+
+/** One file of a release, byte for byte (the registry module signs and verifies them; here they are opaque). */
+export interface ReleaseFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * The registry releases of every scope (SQLite engine: files under `{data}/registry/`, as
+ * `veriterm registry build|delta` writes them; PostgreSQL: rows every worker reads). Releases are
+ * immutable once added: a worker may cache what it read of them.
+ *
+ * Guarantees every engine keeps:
+ * - a scope's version is the highest version of any of its releases; a delta is added only onto
+ *   it (`from` = the current version, or 0 for a scope without releases), so two publishers
+ *   racing to append the next delta cannot fork the chain: one wins, the other's `add` rejects
+ *   with a `ReleaseConflictError` (`version_taken`) and nothing of it is stored;
+ * - a release appears whole or not at all; adding an id that exists rejects (`release_exists`);
+ * - the announcement lists the newest snapshot and the last `MAX_ANNOUNCED_DELTAS` deltas by
+ *   `from`, each file described with its size, SHA-256 and the SHA-256 of every chunk.
+ */
+export interface ReleaseStorage {
+  /** Scopes that have releases (the SQLite engine: every directory under `{data}/registry/`). */
+  scopes(): Promise<string[]>;
+  /** The scope's current version, or undefined when it has no release. */
+  version(scope: string): Promise<number | undefined>;
+  /** What to retain on `vt/registry/{scope}/manifest`, or undefined when the scope has no release. */
+  announcement(scope: string): Promise<Announcement | undefined>;
+  /** One release's description, or undefined when it does not exist. */
+  release(scope: string, id: string): Promise<ReleaseRef | undefined>;
+  /** One chunk's bytes, or undefined when scope, release, file or index do not exist (or are malformed). */
+  chunk(scope: string, releaseId: string, fileName: string, index: number): Promise<Buffer | undefined>;
+  /** One whole file, or undefined when it does not exist. */
+  file(scope: string, releaseId: string, fileName: string): Promise<Buffer | undefined>;
+  /** Adds a release atomically and describes it; rejects as described above (nothing stored then). */
+  add(scope: string, release: NewRelease, files: readonly ReleaseFile[]): Promise<ReleaseRef>;
+  /** Every release id of a scope, announced or not. */
+  list(scope: string): Promise<string[]>;
+  /**
+   * Deletes a release (the publisher retires snapshots and deltas no announcement lists any more).
+   * The scope's version stays. Workers that cached its chunks may still serve them (they were true).
+   */
+  remove(scope: string, id: string): Promise<void>;
 }

@@ -45,14 +45,18 @@ if (started.upstream.connected()) announce();
 else started.upstream.events.once('connected', announce);
 const ticker = setInterval(() => {
   const { publisher } = started.upstream;
-  send({
-    type: 'ingested',
-    records,
-    atMs: Date.now(),
-    deltas: publisher.built.deltas,
-    snapshots: publisher.built.snapshots,
-    version: publisher.current(SIM_SCOPE)?.version ?? 0,
-  } satisfies UpstreamTick);
+  void publisher.current(SIM_SCOPE).then(
+    (ann) =>
+      send({
+        type: 'ingested',
+        records,
+        atMs: Date.now(),
+        deltas: publisher.built.deltas,
+        snapshots: publisher.built.snapshots,
+        version: ann?.version ?? 0,
+      } satisfies UpstreamTick),
+    () => undefined,
+  );
 }, 1000);
 
 process.on('message', (message: { type: string; terminals?: { storeId: string; terminalId: string }[] }) => {

@@ -9,6 +9,7 @@ import { RegistryStore } from '../../../terminal/registry/store.js';
 import { registryStoreApplier } from '../../../terminal/sync/registry-applier.js';
 import { decideVerdict, policyMoment } from '../../../terminal/verify/policy.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
+import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -58,7 +59,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
         { brokerUrl: broker.url, chunkBytes: 64, deltaDebounceMs: 20 },
         {
           deltaBuilder: registryDeltaBuilder({
-            releasesDir: join(tmp.dir, 'up', 'registry'),
+            releases: new FileReleaseStorage(join(tmp.dir, 'up', 'registry')),
             stateDir: join(tmp.dir, 'up'),
             root: demo.root,
             signingKeys: [readSigningKey(join(demo.dir, 'release.key'))],
@@ -111,9 +112,10 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
     });
 
     it('fetches the chunked snapshot, checks every chunk, and resumes after a network cut', async () => {
-      const total = up.upstream.publisher
-        .current(SCOPE)!
-        .snapshot!.files.reduce((n, f) => n + f.chunks.length, 0);
+      const total = (await up.upstream.publisher.current(SCOPE))!.snapshot!.files.reduce(
+        (n, f) => n + f.chunks.length,
+        0,
+      );
       expect(total).toBeGreaterThan(16);
       const cutDown = new Promise((resolve) => b.sync.events.once('disconnected', resolve));
       await b.sync.start();
@@ -167,7 +169,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
       const sold2 = a.ledger.append('write_off', { codeKey: second.key, saleId: 'sale-2', line: 0 });
       a.sync.kick();
       await until(
-        () => (up.upstream.publisher.current(SCOPE)?.version ?? 0) >= snapshotVersion + 2,
+        async () => ((await up.upstream.publisher.current(SCOPE))?.version ?? 0) >= snapshotVersion + 2,
         'upstream published the second sale',
       );
       expect(verdictAtB(second.scan).verdict).toBe('genuine');
@@ -178,7 +180,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))(
         5000,
       );
       expect(verdictAtB(second.scan).sold).toMatchObject({ storeId: 'store-a', at: sold2.at });
-      expect(b.store.state()?.version).toBe(up.upstream.publisher.current(SCOPE)?.version);
+      expect(b.store.state()?.version).toBe((await up.upstream.publisher.current(SCOPE))?.version);
     });
   },
 );

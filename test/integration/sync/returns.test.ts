@@ -12,6 +12,7 @@ import { registryStoreApplier } from '../../../terminal/sync/registry-applier.js
 import { QueryLog, Verifier } from '../../../terminal/verify/index.js';
 import { UNDECODABLE_RECORD } from '../../../upstream/ingest-store.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
+import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -64,7 +65,7 @@ describe.skipIf(!hasSystemTool('mosquitto'))('a return makes a unit sellable aga
       { brokerUrl: broker.url, deltaDebounceMs: 20 },
       {
         deltaBuilder: registryDeltaBuilder({
-          releasesDir: join(tmp.dir, 'up', 'registry'),
+          releases: new FileReleaseStorage(join(tmp.dir, 'up', 'registry')),
           stateDir: join(tmp.dir, 'up'),
           root: demo.root,
           signingKeys: [readSigningKey(join(demo.dir, 'release.key'))],

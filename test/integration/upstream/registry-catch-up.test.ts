@@ -12,7 +12,8 @@ import { RequestClient } from '../../../terminal/sync/request-client.js';
 import type { UnitEvent } from '../../../upstream/ingest-store.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
 import { RegistryPublisher } from '../../../upstream/registry-publisher.js';
-import { MAX_ANNOUNCED_DELTAS, ReleaseCatalog } from '../../../upstream/release-catalog.js';
+import { MAX_ANNOUNCED_DELTAS } from '../../../upstream/release-catalog.js';
+import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const SOLD = 1010;
@@ -31,14 +32,15 @@ describe('a kiosk 1,000 versions behind', () => {
     const codes = Array.from({ length: SOLD }, (_, k) => simRegistryCode(k));
     const root = await writeSimRegistry(upstreamDir, codes);
     const releasesDir = join(upstreamDir, 'registry');
-    const catalog = new ReleaseCatalog(releasesDir, 4096);
+    const releases = new FileReleaseStorage(releasesDir, 4096);
+    const catalog = releases.catalog;
     const events: UnitEvent[] = [];
     const published = new Set<number>();
     let latest: Announcement | undefined;
     let requests: RequestClient | undefined;
     const publisher = new RegistryPublisher(
       {
-        catalog,
+        releases,
         store: {
           unpublishedUnitEvents: async () => events.filter((e) => !published.has(e.id)),
           markPublished: async (ids) => {
@@ -46,7 +48,7 @@ describe('a kiosk 1,000 versions behind', () => {
           },
         },
         builder: registryDeltaBuilder({
-          releasesDir,
+          releases: new FileReleaseStorage(releasesDir),
           stateDir: upstreamDir,
           root,
           signingKeys: [readSigningKey(join(upstreamDir, 'registry-keys', 'release.key'))],

@@ -15,6 +15,7 @@ import { pinRoot } from '../../../terminal/registry/pin.js';
 import { createUpstream, type SqliteUpstream } from '../../../upstream/create-upstream.js';
 import type { UpstreamOptionsInput } from '../../../upstream/options.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
+import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { freePort } from '../../helpers/free-port.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { startTcpProxy, type TcpProxy } from '../../integration/sync/tcp-proxy.js';
@@ -130,7 +131,7 @@ export class StoreDayStack {
         releasesDir,
         commandKey: this.commandKey.privateKey,
         deltaBuilder: registryDeltaBuilder({
-          releasesDir,
+          releases: new FileReleaseStorage(releasesDir),
           stateDir: upDir,
           root: this.registry.root,
           signingKeys: [this.registry.releaseKey],
@@ -207,8 +208,8 @@ export class StoreDayStack {
   }
 
   /** Upstream's latest registry version. */
-  registryVersion(): number {
-    return this.upstream.publisher.current(SCOPE)?.version ?? 0;
+  async registryVersion(): Promise<number> {
+    return (await this.upstream.publisher.current(SCOPE))?.version ?? 0;
   }
 
   /**
@@ -234,12 +235,12 @@ export class StoreDayStack {
         state,
       },
     );
-    await this.registryAt(this.registryVersion(), this.stores, state);
+    await this.registryAt(await this.registryVersion(), this.stores, state);
   }
 
   /** Publishes a registry delta; waits until every store whose link is up holds it. */
   async publish(change: RegistryChange): Promise<number> {
-    const version = await this.desk.publish(change, this.upstream.publisher.current(SCOPE)!);
+    const version = await this.desk.publish(change, (await this.upstream.publisher.current(SCOPE))!);
     await this.upstream.publisher.announceAll();
     const online = this.stores.filter((s) => !this.cut.has(s.storeId));
     await this.registryAt(version, online, () => this.syncState());
@@ -262,7 +263,7 @@ export class StoreDayStack {
   /** What settle waits for, for its timeout message. */
   async syncState(): Promise<unknown> {
     return {
-      upstreamVersion: this.registryVersion(),
+      upstreamVersion: await this.registryVersion(),
       unpublished: this.upstream.store.unpublishedUnitEvents(5).length,
       terminals: await Promise.all(
         this.stores.map(async (s) => ({

@@ -6,7 +6,8 @@ import { decodeFrame } from '../../../terminal/sync/protocol.js';
 import type { DeltaBuilder, UnitChange } from '../../../upstream/delta-builder.js';
 import type { UnitEvent } from '../../../upstream/ingest-store.js';
 import { type PublisherClock, RegistryPublisher } from '../../../upstream/registry-publisher.js';
-import { ReleaseCatalog } from '../../../upstream/release-catalog.js';
+import type { ReleaseCatalog } from '../../../upstream/release-catalog.js';
+import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /** Timers that fire only when the test moves the clock. */
@@ -92,6 +93,7 @@ describe('registry publisher pacing (injected clock)', () => {
   let events: FakeEvents;
   let calls: { scope: string; to: number; keys: string[] }[];
   let catalog: ReleaseCatalog;
+  let releases: FileReleaseStorage;
 
   const publisherFor = ({
     builder,
@@ -104,7 +106,7 @@ describe('registry publisher pacing (injected clock)', () => {
   }) =>
     new RegistryPublisher(
       {
-        catalog,
+        releases,
         store: events,
         builder: builder ?? fakeBuilder(calls),
         logger: silentLogger(),
@@ -124,7 +126,8 @@ describe('registry publisher pacing (injected clock)', () => {
       mkdirSync(join(tmp.dir, scope, 'snapshot-1'), { recursive: true });
       writeFileSync(join(tmp.dir, scope, 'snapshot-1', 'snapshot.json'), '{}');
     }
-    catalog = new ReleaseCatalog(tmp.dir);
+    releases = new FileReleaseStorage(tmp.dir);
+    catalog = releases.catalog;
     clock = new FakeClock();
     events = new FakeEvents();
     calls = [];
@@ -242,7 +245,7 @@ describe('registry publisher pacing (injected clock)', () => {
     const replies: Buffer[] = [];
     const p = new RegistryPublisher(
       {
-        catalog,
+        releases,
         store: events,
         builder: fakeBuilder(calls),
         logger: silentLogger(),

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SIM_SCOPE, simRegistryCode, writeSimRegistry } from '../../../cli/upstream/simulate/sim-kiosk.js';
 import { readSigningKey } from '../../../terminal/registry/keys.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
+import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 // A fleet selling units of other scopes made the publisher sign one empty delta per flush, and
@@ -15,7 +16,7 @@ describe('sold-unit deltas in the registry format', () => {
   it("answers 'empty' and writes nothing when no change is about a unit of the scope; builds one otherwise", async () => {
     const root = await writeSimRegistry(tmp.dir, [simRegistryCode(0), simRegistryCode(1)]);
     const builder = registryDeltaBuilder({
-      releasesDir: join(tmp.dir, 'registry'),
+      releases: new FileReleaseStorage(join(tmp.dir, 'registry')),
       stateDir: tmp.dir,
       root,
       signingKeys: [readSigningKey(join(tmp.dir, 'registry-keys', 'release.key'))],

@@ -87,6 +87,26 @@ export const PG_MIGRATIONS: readonly string[] = [
      code text, message text, created_at text NOT NULL);
    CREATE INDEX up_transfer_notes_pending ON up_transfer_notes (to_store) WHERE state = 'pending';
    CREATE INDEX up_transfer_notes_delivery ON up_transfer_notes (to_store, delivery_id);`,
+  // The registry releases (pg-releases.ts), so any worker announces and serves them without a shared
+  // filesystem: one row per release with its description as announced (JSON text, written once by
+  // the worker that added it), its bodies as chunks of that description's size (bytea rows: a
+  // chunk request reads one by primary key), and each scope's head version, the row a delta's
+  // append compares and sets (two publishers racing: the second finds the head moved).
+  // Bodies are deflated already: EXTERNAL keeps PostgreSQL from compressing them again.
+  `CREATE TABLE up_releases (
+     scope text NOT NULL, id text NOT NULL, kind text NOT NULL CHECK (kind IN ('snapshot', 'delta')),
+     from_version bigint, version bigint NOT NULL, files text NOT NULL,
+     added_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (scope, id));
+   CREATE INDEX up_releases_deltas ON up_releases (scope, from_version DESC) WHERE kind = 'delta';
+   CREATE INDEX up_releases_snapshots ON up_releases (scope, version DESC) WHERE kind = 'snapshot';
+   CREATE TABLE up_release_heads (scope text PRIMARY KEY, version bigint NOT NULL);
+   CREATE TABLE up_release_chunks (
+     scope text NOT NULL, release_id text NOT NULL, file text NOT NULL, n integer NOT NULL,
+     bytes bytea NOT NULL,
+     PRIMARY KEY (scope, release_id, file, n),
+     FOREIGN KEY (scope, release_id) REFERENCES up_releases (scope, id));
+   ALTER TABLE up_release_chunks ALTER COLUMN bytes SET STORAGE EXTERNAL;`,
 ];
 
 /** Advisory lock key (pg_advisory_xact_lock) serialising schema upgrades of workers starting together. */

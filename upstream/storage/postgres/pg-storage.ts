@@ -18,6 +18,7 @@ import { migratePostgres } from './migrations.js';
 import { postgresDeliveries } from './pg-deliveries.js';
 import { enforceInTransaction } from './pg-enforcement.js';
 import { ingestInTransaction, insertAlerts, KeyCache } from './pg-ingest.js';
+import { type PgReleaseOptions, PgReleaseStorage } from './pg-releases.js';
 import { advisoryLease } from './publisher-lease.js';
 
 /** SQLSTATEs worth one more try of the whole transaction: deadlock_detected, serialization_failure. */
@@ -37,6 +38,8 @@ export interface PostgresStorageOptions {
   signatureCheck?: 'batch-tip' | 'every';
   /** Pooled connections of this worker (ingest, reads). @default 4 */
   poolSize?: number;
+  /** Chunk size of releases this worker adds, and its memory for release chunks (pg-releases.ts). */
+  releases?: PgReleaseOptions;
 }
 
 /**
@@ -50,6 +53,7 @@ export class PostgresUpstreamStorage implements UpstreamStorage {
   readonly enrolment: EnrolmentStorage;
   readonly deliveries: DeliveryStorage;
   readonly publisherLease: PublisherLease;
+  readonly releases: PgReleaseStorage;
   private closed = false;
 
   private constructor(
@@ -175,6 +179,7 @@ export class PostgresUpstreamStorage implements UpstreamStorage {
     this.enrolment = enrolmentOn(pool, (fn) => this.transaction(fn));
     this.deliveries = postgresDeliveries(pool);
     this.publisherLease = advisoryLease(options.url, log, types);
+    this.releases = new PgReleaseStorage(pool, (fn) => this.transaction(fn), options.releases);
     pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
   }
 

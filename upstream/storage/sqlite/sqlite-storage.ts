@@ -8,9 +8,11 @@ import type {
   EnrolmentStorage,
   IngestStorage,
   PublisherLease,
+  ReleaseStorage,
   UpstreamStorage,
 } from '../contract.js';
 import { hasDeliveryFacts } from '../delivery-types.js';
+import { FileReleaseStorage, NO_RELEASES } from './file-releases.js';
 import { SqliteTransferQueue } from './sqlite-transfers.js';
 
 /** Replay protection of signed revocation requests (upstream/revocation.ts); append-only steps. */
@@ -31,10 +33,17 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
   readonly enrolment: EnrolmentStorage;
   readonly deliveries: DeliveryStorage;
   readonly publisherLease: PublisherLease;
+  readonly releases: ReleaseStorage;
 
   constructor(
     readonly db: SqliteDatabase,
-    options: IngestOptions & { closeDb?: boolean } = {},
+    options: IngestOptions & {
+      closeDb?: boolean;
+      /** `{data}/registry`: the release directories. Without it, no releases (and none may be added). */
+      releasesDir?: string | undefined;
+      /** Chunk size of the releases' transfers. @default 262144 */
+      chunkBytes?: number | undefined;
+    } = {},
   ) {
     const store = new IngestStore(db, options);
     this.store = store;
@@ -90,6 +99,9 @@ export class SqliteUpstreamStorage implements UpstreamStorage {
         held = false;
       },
     };
+    this.releases = options.releasesDir
+      ? new FileReleaseStorage(options.releasesDir, options.chunkBytes)
+      : NO_RELEASES;
     this.closeDb = options.closeDb ?? false;
   }
 
