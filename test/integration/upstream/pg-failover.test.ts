@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,8 +99,10 @@ describe.skipIf(!ready)('two upstream workers on PostgreSQL, one killed with SIG
     broker = await startMosquitto({ dir: tmp.dir });
     database = await createTestDatabase('vt_failover');
     storage = await PostgresUpstreamStorage.open({ url: database.url, logger: silentLogger() });
-    // One registry scope, so the publisher writes sold-unit deltas (JSON: no signing key here).
-    mkdirSync(join(dataDir, 'registry', 'cn'), { recursive: true });
+    // One registry scope, so the publisher writes sold-unit deltas (JSON: no signing key here):
+    // its first release dropped into the release directory, which a worker adds to the database.
+    mkdirSync(join(dataDir, 'registry', 'cn', 'snapshot-0'), { recursive: true });
+    writeFileSync(join(dataDir, 'registry', 'cn', 'snapshot-0', 'units.json'), '[]');
     loadOrCreateCommandKey(dataDir); // both workers share the data directory: create it once
   });
   afterAll(async () => {
@@ -247,7 +249,14 @@ describe.skipIf(!ready)('two upstream workers on PostgreSQL, one killed with SIG
         await t.sync.stop();
         t.db.close();
       }
-      console.log(`pg failover: ${RUNS} runs; ${report()}`);
+      // Publishers died mid-flush and were replaced: the delta chain stayed one chain, no version twice.
+      const { rows: chain } = await storage.pool.query<{ from_version: number; version: number }>(
+        "SELECT from_version, version FROM up_releases WHERE scope = 'cn' AND kind = 'delta' ORDER BY from_version",
+      );
+      expect(chain.length).toBeGreaterThanOrEqual(RUNS);
+      expect(chain).toEqual(chain.map((_, i) => ({ from_version: i, version: i + 1 })));
+      expect(await storage.releases.version('cn')).toBe(chain.length);
+      console.log(`pg failover: ${RUNS} runs, ${chain.length} deltas; ${report()}`);
     },
     120_000 + RUNS * 60_000,
   );

@@ -2,8 +2,11 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIM_SCOPE, simRegistryCode, writeSimRegistry } from '../../../cli/upstream/simulate/sim-kiosk.js';
+import { importRelease } from '../../../terminal/registry/import.js';
 import { readSigningKey } from '../../../terminal/registry/keys.js';
+import { RegistryStore } from '../../../terminal/registry/store.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
+import { readReleaseDir } from '../../../upstream/storage/release-files.js';
 import { FileReleaseStorage } from '../../../upstream/storage/sqlite/file-releases.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -47,5 +50,66 @@ describe('sold-unit deltas in the registry format', () => {
     });
     expect(some).toBeUndefined();
     expect(readdirSync(built)).toContain(`${SIM_SCOPE}-2.manifest.json`);
+  });
+
+  it('a publisher whose delta lost the race builds its next one onto the published chain', async () => {
+    const dir = join(tmp.dir, 'race');
+    const codes = [0, 1, 2].map(simRegistryCode);
+    const root = await writeSimRegistry(dir, codes);
+    const releases = new FileReleaseStorage(join(dir, 'registry'));
+    const publisher = (name: string) => {
+      mkdirSync(join(dir, name));
+      return registryDeltaBuilder({
+        releases,
+        stateDir: join(dir, name),
+        root,
+        signingKeys: [readSigningKey(join(dir, 'registry-keys', 'release.key'))],
+      });
+    };
+    const [a, b] = [publisher('a'), publisher('b')];
+    const soldAt = (store: string) => ({ store, at: new Date().toISOString() });
+    const build = async (builder: typeof a, from: number, key: string, store: string) => {
+      const out = join(dir, `${store}-${from}`);
+      mkdirSync(out);
+      await builder.buildDelta({
+        scope: SIM_SCOPE,
+        from,
+        to: from + 1,
+        changes: [{ key, status: 'sold', soldAt: soldAt(store) }],
+        dir: out,
+      });
+      return readReleaseDir(out);
+    };
+    // Both hold the lease as far as they know and build 1 → 2; b appends first.
+    const fromA = await build(a, 1, codes[0]!, 'store-a');
+    await releases.add(
+      SIM_SCOPE,
+      { kind: 'delta', from: 1, version: 2 },
+      await build(b, 1, codes[1]!, 'store-b'),
+    );
+    await expect(
+      releases.add(SIM_SCOPE, { kind: 'delta', from: 1, version: 2 }, fromA),
+    ).rejects.toMatchObject({
+      code: 'version_taken',
+    });
+    // a's next delta goes onto b's version 2, not onto its own unpublished one.
+    await releases.add(
+      SIM_SCOPE,
+      { kind: 'delta', from: 2, version: 3 },
+      await build(a, 2, codes[2]!, 'store-a'),
+    );
+    const kiosk = RegistryStore.open(join(dir, 'kiosk.db'));
+    for (const id of ['snapshot-1', 'delta-1-2', 'delta-2-3']) {
+      const manifest = readdirSync(join(dir, 'registry', SIM_SCOPE, id)).find((f) =>
+        f.endsWith('.manifest.json'),
+      )!;
+      const result = await importRelease(kiosk, join(dir, 'registry', SIM_SCOPE, id, manifest), {
+        pinnedRoot: root,
+        scope: SIM_SCOPE,
+      });
+      expect(result, id).toMatchObject({ ok: true });
+    }
+    expect(codes.map((c) => kiosk.lookup(c).unit?.status)).toEqual(['active', 'sold', 'sold']);
+    kiosk.close();
   });
 });
