@@ -40,7 +40,10 @@ export const upstreamOptionsSchema = z.object({
   shareGroup: z.string().default('veriterm-ingest'),
   /** Whether this worker turns write-offs into registry deltas (exactly one worker should). @default true */
   publishRegistry: z.boolean().default(true),
-  /** Scopes to announce and to publish sold-unit deltas to. @default every directory under {data}/registry */
+  /**
+   * Scopes to announce and to publish sold-unit deltas to.
+   * @default every directory under {data}/registry (SQLite), every scope with releases in the database (PostgreSQL)
+   */
   scopes: z.array(z.string()).optional(),
   /** @default 262144 */
   chunkBytes: z.number().int().positive().default(DEFAULT_CHUNK_BYTES),

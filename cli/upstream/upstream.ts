@@ -31,6 +31,7 @@ ${CONNECTION_OPTIONS}
                          store's only terminal known by its status; docs/stock.md "Transfers end to end")
   --db URL               postgres://user@host:5432/db: store on PostgreSQL (several workers on several
                          machines share it; schema migrated on start) instead of DIR/upstream.db;
+                         registry releases live there too (DIR/registry/ only feeds new ones in);
                          also env VERITERM_UPSTREAM_DB; the password from PGPASSWORD
   --feed-port N          serve the enforcement feed (read-only HTTP, docs/enforcement.md) on port N
   --feed-host HOST       address the feed listens on (default 127.0.0.1)
