@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { VeritermError } from '../terminal/errors.js';
 import type { Logger } from '../terminal/logger.js';
 import type { NewRelease, ReleaseStorage } from './storage/contract.js';
 import { RELEASE_ID, ReleaseConflictError, readReleaseDir, SCOPE_NAME } from './storage/release-files.js';
@@ -18,7 +19,8 @@ export function parseReleaseId(id: string): NewRelease | undefined {
  * (as `veriterm registry build|delta` writes them). Where the storage does not serve that directory
  * itself (PostgreSQL), each worker adds what it finds there and the storage lacks, in the order they
  * chain. What the storage already has, or refuses (a delta that does not extend the
- * scope's version: logged), is not tried again by this worker.
+ * scope's version: logged), is not tried again by this worker. A folder is read as it is when
+ * first seen: operators move a release in whole (write it elsewhere, then rename it into place).
  */
 export class ReleaseInbox {
   private readonly seen = new Set<string>();
@@ -39,7 +41,7 @@ export class ReleaseInbox {
         .filter((d) => d.isDirectory() && !this.seen.has(`${scope.name}/${d.name}`))
         .map((d) => ({ id: d.name, release: parseReleaseId(d.name) }))
         .filter((r): r is { id: string; release: NewRelease } => r.release !== undefined)
-        .sort((a, b) => order(a.release) - order(b.release));
+        .sort((a, b) => order(a.release) - order(b.release) || a.release.version - b.release.version);
       for (const { id, release } of found) {
         const key = `${scope.name}/${id}`;
         this.seen.add(key);
@@ -50,6 +52,9 @@ export class ReleaseInbox {
           this.logger.info({ scope: scope.name, release: id }, 'release added from the release directory');
         } catch (error) {
           if (error instanceof ReleaseConflictError && error.code === 'release_exists') continue;
+          // Refused for what it is (a conflict, bad files): not tried again. Anything else (the
+          // database away): tried again at the next scan.
+          if (!(error instanceof VeritermError)) this.seen.delete(key);
           this.logger.warn(
             { err: error, scope: scope.name, release: id, dir: this.dir },
             'release in the release directory not added',
