@@ -100,15 +100,20 @@ describe.skipIf(!ready)('registry releases on PostgreSQL, served by a worker wit
       seller.ledger.append('write_off', { codeKey: codes[k]!, saleId: `sale-${k}`, line: 0 });
       seller.sync.kick();
     };
+    // Published: the delta is in and the sale marked (a stop in between leaves the sale to the next
+    // publisher, which publishes it again in its own delta).
+    const published = async (version: number) =>
+      (await releases.version(SIM_SCOPE)) === version &&
+      (await b!.upstream.storage.ingest.unpublishedUnitEvents()).length === 0;
     sell(0);
-    await until(async () => (await releases.version(SIM_SCOPE)) === 2, 'A published delta 1→2', 20_000);
+    await until(() => published(2), 'A published delta 1→2', 30_000);
 
     // A goes away; B takes the lease and publishes the next sale onto a base from the database.
     await a.stop();
     a = undefined;
     await until(() => b!.upstream.publishing(), 'B publishes', 10_000);
     sell(1);
-    await until(async () => (await releases.version(SIM_SCOPE)) === 3, 'B published delta 2→3', 20_000);
+    await until(() => published(3), 'B published delta 2→3', 30_000);
     expect(existsSync(join(dataB, 'registry'))).toBe(false);
 
     const kioskDir = join(tmp.dir, 'kiosk');
