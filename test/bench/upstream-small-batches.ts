@@ -11,7 +11,7 @@ import { processCpuMs, report, scaled } from './lib.js';
 /**
  * The fleet's shape on PostgreSQL, without MQTT (part of `npm run bench -- upstream`): calls of
  * 64 one-sale batches (10 write-offs and a receipt each) from 64 terminals, what a worker flushes
- * per transaction from a 1,000-terminal fleet (create-upstream.ts flushRecords). Reports CPU per
+ * per transaction from a 1,000-terminal fleet (upstream/ingest-queue.ts). Reports CPU per
  * record of this process (process.cpuUsage: hashing, signatures, the pg driver) and of the
  * database backends (/proc of the pool's backend pids; the server runs on this machine), beside
  * the same figures for 200-record batches (8 per call) and for the raw baseline: the small
