@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as deliveries } from '../../../cli/receiving/deliveries-command.js';
 import { run as stock } from '../../../cli/receiving/stock-command.js';
 import { loadOrCreateTerminalKey } from '../../../terminal/identity/terminal-key.js';
+import { runCaptured } from '../../helpers/captured-io.js';
 import {
   cn20,
   noteOf,
@@ -16,21 +16,7 @@ import {
 } from '../../helpers/receiving-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-/** Runs a command module with captured output. */
-async function cli(run: typeof stock, argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await run(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+const cli = (run: typeof stock, argv: string[]) => runCaptured(run, argv);
 
 describe('veriterm deliveries / stock', () => {
   const tmp = makeTempDir('vt-receiving-cli-');

@@ -1,27 +1,19 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run as stock } from '../../../cli/receiving/stock-command.js';
 import { run as stocktake } from '../../../cli/receiving/stocktake-command.js';
+import { capturedIo } from '../../helpers/captured-io.js';
 import { cn20, noteOf, signNote } from '../../helpers/receiving-fixture.js';
 import { StockRig } from '../../helpers/stock-fixture.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 async function cli(run: typeof stock, argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await run(argv, { stdout, stderr, stdin: new PassThrough() }).catch((e: Error) => {
-    err += e.message;
+  const { io, out, err } = capturedIo();
+  let thrown = '';
+  const code = await run(argv, io).catch((e: Error) => {
+    thrown = e.message;
     return 2;
   });
-  return { code, out, err };
+  return { code, out: out(), err: err() + thrown };
 }
 
 describe('veriterm stocktake / stock', () => {

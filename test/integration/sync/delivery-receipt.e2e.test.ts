@@ -7,7 +7,6 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { list as deliveriesList, send as deliverySend } from '../../../cli/upstream/delivery.js';
 import { ReceivingSession } from '../../../terminal/receiving/checkin-service.js';
@@ -15,6 +14,7 @@ import { ReceivingStore, readNotes } from '../../../terminal/receiving/receiving
 import { MemoryRegistry } from '../../../terminal/registry/testing/memory-registry.js';
 import type { SyncOptionsInput } from '../../../terminal/sync/options.js';
 import { loadOrCreateCommandKey } from '../../../upstream/start-upstream.js';
+import { runCaptured } from '../../helpers/captured-io.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { cn20, noteOf, pallet } from '../../helpers/receiving-fixture.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
@@ -32,20 +32,7 @@ import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 const STORE = 'store-r';
 const TERMINAL = 'recv1';
 
-async function cli(module: typeof deliverySend, argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await module.run(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+const cli = (module: typeof deliverySend, argv: string[]) => runCaptured(module.run, argv);
 
 describe.skipIf(!hasSystemTool('mosquitto'))(
   'delivery note sent, checked in offline, receipt upstream once after the link returns',

@@ -9,7 +9,6 @@
 import { createPublicKey } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandModule } from '../../../cli/args.js';
 import { list as deliveriesList, send as deliverySend } from '../../../cli/upstream/delivery.js';
@@ -25,6 +24,7 @@ import {
   startUpstream,
 } from '../../../upstream/start-upstream.js';
 import { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
+import { runCaptured } from '../../helpers/captured-io.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../../helpers/postgres.js';
 import { cn20, noteOf } from '../../helpers/receiving-fixture.js';
@@ -37,20 +37,7 @@ const STORE = 'store-p';
 const TERMINAL = 'recv1';
 const target = { storeId: STORE, terminalId: TERMINAL };
 
-async function cli(module: CommandModule, argv: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const code = await module.run(argv, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+const cli = (module: CommandModule, argv: string[]) => runCaptured(module.run, argv);
 
 const ready = hasSystemTool('mosquitto') && (await hasPostgres());
 

@@ -1,23 +1,11 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../../cli/terminal/devices.js';
 import { FakeClock, FakeHidBus, FakeHidDevice } from '../../../drivers/scanner/testing/fake-hid.js';
+import { capturedIo } from '../../helpers/captured-io.js';
 import { loadFixtures, type ScannerFixture } from './device-fixtures.js';
 import { until } from './scanner-contract.js';
 
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  return { io: { stdout, stderr, stdin: new PassThrough() }, out: () => out, err: () => err };
-}
+const io = capturedIo;
 
 const fixture = (file: string) => loadFixtures<ScannerFixture>('scanner').find((f) => f.file === file)!;
 
