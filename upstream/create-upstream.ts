@@ -533,7 +533,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(rescan);
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
-      publisher.stop();
+      // A delta being published is finished (bounded), so its sales are marked before we go.
+      await publisher.stop();
       transfers.stop();
       // Batches already received are still ingested and acknowledged (bounded by settle).
       await settle();
