@@ -19,7 +19,7 @@ import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
 import { IngestQueue } from './ingest-queue.js';
 import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
 import { answerLedgerRequest } from './ledger-recovery.js';
-import { type UpstreamOptions, type UpstreamOptionsInput, upstreamOptionsSchema } from './options.js';
+import { parseUpstreamOptions, type UpstreamOptions, type UpstreamOptionsInput } from './options.js';
 import { recordsFromCompact } from './record-verify.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseInbox } from './release-inbox.js';
@@ -134,7 +134,7 @@ export function createUpstream(
   input: UpstreamOptionsInput,
 ): SqliteUpstream {
   const { db, ...rest } = deps;
-  const { signatureCheck, chunkBytes } = upstreamOptionsSchema.parse(input);
+  const { signatureCheck, chunkBytes } = parseUpstreamOptions(input);
   const storage = new SqliteUpstreamStorage(db, {
     signatureCheck,
     releasesDir: rest.releasesDir,
@@ -145,7 +145,7 @@ export function createUpstream(
 
 /** The reference upstream: record ingest with acks, registry publication, chunk answers, signed commands. */
 export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput): Upstream {
-  const options = upstreamOptionsSchema.parse(input);
+  const options = parseUpstreamOptions(input);
   const log = deps.logger.child({ module: 'upstream' });
   const requests = new RequestLimiter(options.requestLimit);
   const { storage } = deps;
@@ -533,7 +533,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       clearInterval(rescan);
       clearInterval(leaseTimer);
       clearInterval(pollTimer);
-      publisher.stop();
+      // A delta being published is finished (bounded), so its sales are marked before we go.
+      await publisher.stop();
       transfers.stop();
       // Batches already received are still ingested and acknowledged (bounded by settle).
       await settle();

@@ -46,7 +46,11 @@ export async function issueEnrolmentInPostgres(input: {
   rootFile: string;
   storeId: string;
   terminalId: string;
-  scope: string;
+  /**
+   * The registry scope the terminal follows; a function picks it from the scopes with releases in
+   * the database (the workers' releases live there, not in a local `registry/` directory).
+   */
+  scope: string | ((scopes: string[]) => string);
   ttlMs?: number;
 }): Promise<IssuedEnrolment> {
   const root = parseRoot(readFileSync(input.rootFile, 'utf8'));
@@ -56,11 +60,13 @@ export async function issueEnrolmentInPostgres(input: {
     poolSize: 1,
   });
   try {
+    const scope =
+      typeof input.scope === 'string' ? input.scope : input.scope(await storage.releases.scopes());
     const row = await storage.enrolment.issue({
       code: newEnrolmentCode(),
       storeId: input.storeId,
       terminalId: input.terminalId,
-      scope: input.scope,
+      scope,
       ttlMs: input.ttlMs ?? 30 * 60_000,
     });
     return { code: row.code, expiresAt: row.expiresAt, fingerprint: rootFingerprint(root) };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { VeritermError } from '../terminal/errors.js';
 import { DEFAULT_CHUNK_BYTES, MAX_ANNOUNCED_DELTAS } from './release-catalog.js';
 
 /** Options of the reference upstream (`veriterm upstream`). */
@@ -47,6 +48,18 @@ export const upstreamOptionsSchema = z.object({
   scopes: z.array(z.string()).optional(),
   /** @default 262144 */
   chunkBytes: z.number().int().positive().default(DEFAULT_CHUNK_BYTES),
+  /**
+   * Release chunks each worker on PostgreSQL keeps in memory, in MiB (storage/postgres/pg-releases.ts):
+   * every kiosk of a scope fetches a new delta's chunks at once, and a cached chunk is read from the
+   * database once per worker. 0 keeps none (each request reads the database). The SQLite engine reads
+   * its release files through the operating system's page cache and ignores it. @default 64
+   */
+  releaseCacheMib: z
+    .number()
+    .int('Expected a whole number of MiB')
+    .min(0, 'Expected 0 or more MiB')
+    .max(65_536, 'Expected at most 65536 MiB (64 GiB)')
+    .default(64),
   /** Write-offs arriving within this window go into one delta. @default 50 */
   deltaDebounceMs: z.number().int().nonnegative().default(50),
   /**
@@ -125,6 +138,24 @@ export const upstreamOptionsSchema = z.object({
 export function upstreamClientId(host: string, dataDir: string): string {
   const tag = createHash('sha256').update(dataDir).digest('hex').slice(0, 8);
   return `vt-upstream-${host.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64)}-${tag}`;
+}
+
+/**
+ * Parses the upstream's options, reporting every bad one at once: "releaseCacheMib: Expected …, got -1".
+ * @throws VeritermError `bad_options`
+ */
+export function parseUpstreamOptions(input: unknown): UpstreamOptions {
+  const result = upstreamOptionsSchema.safeParse(input);
+  if (result.success) return result.data;
+  const got = (path: PropertyKey[]) => {
+    let value: unknown = input;
+    for (const key of path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key];
+    return value === undefined ? 'nothing' : JSON.stringify(value);
+  };
+  const lines = result.error.issues.map(
+    (i) => `${i.path.map(String).join('.') || '(options)'}: ${i.message}, got ${got(i.path)}`,
+  );
+  throw new VeritermError('bad_options', `upstream options: ${lines.join('; ')}`);
 }
 
 export type UpstreamOptionsInput = z.input<typeof upstreamOptionsSchema>;

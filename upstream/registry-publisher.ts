@@ -59,6 +59,12 @@ export interface PublisherOptions {
   publishRegistry: boolean;
 }
 
+/**
+ * How long stop() waits for a flush in progress: a delta and, every few hundred versions, a
+ * snapshot (~5 µs of CPU per unit, docs/scaling.md); past it the sales stay for the next publisher.
+ */
+const STOP_WAIT_MS = 30_000;
+
 /** Unit events read per flush; a full read schedules the next flush at once. */
 const EVENTS_PER_FLUSH = 50_000;
 
@@ -144,12 +150,24 @@ export class RegistryPublisher {
     this.arm(Math.max(debounced, firstDue));
   }
 
-  /** Cancels a pending flush; later `schedule()` calls do nothing (the unit events stay unpublished). */
-  stop(): void {
+  /**
+   * Cancels a pending flush and waits, at most `maxWaitMs`, for the one in progress: stopped between
+   * adding a delta and marking its sales published, it left them for the next publisher, which
+   * built them into a second delta. Later `schedule()` calls do nothing (the unit events stay
+   * unpublished). Resolves, never rejects (a failed flush is logged where it runs).
+   */
+  async stop(maxWaitMs = STOP_WAIT_MS): Promise<void> {
     this.stopped = true;
     if (this.flushTimer !== undefined) this.clock.clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.flushAt = Number.POSITIVE_INFINITY;
+    if (!this.flushing) return;
+    let timer: unknown;
+    const late = new Promise<void>((resolve) => {
+      timer = this.clock.setTimeout(resolve, maxWaitMs);
+    });
+    await Promise.race([this.idle().catch(() => undefined), late]);
+    this.clock.clearTimeout(timer);
   }
 
   /** When `scope` may take its next version (clock ms). */

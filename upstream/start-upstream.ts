@@ -12,7 +12,7 @@ import { jsonDeltaBuilder } from './delta-builder.js';
 import { type FeedReader, sqliteFeedReader } from './enforcement/feed-query.js';
 import { type FeedServer, readFeedToken, startFeedServer } from './enforcement/feed-server.js';
 import { startEnrolment } from './enrolment-start.js';
-import { type UpstreamOptionsInput, upstreamClientId } from './options.js';
+import { parseUpstreamOptions, type UpstreamOptionsInput, upstreamClientId } from './options.js';
 import { registryDeltaBuilder } from './registry-delta-builder.js';
 import { brokerRevocationFor } from './revocation.js';
 import type { ReleaseStorage, UpstreamStorage } from './storage/contract.js';
@@ -107,6 +107,8 @@ export async function openUpstreamStorage(input: {
   signatureCheck?: 'batch-tip' | 'every';
   /** Chunk size of releases added through this storage. @default 262144 */
   chunkBytes?: number | undefined;
+  /** Release chunks kept in memory on PostgreSQL (options.ts `releaseCacheMib`). @default 64 MiB */
+  releaseCacheBytes?: number | undefined;
 }): Promise<UpstreamStorage> {
   if (input.database !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(input.database))
@@ -117,7 +119,7 @@ export async function openUpstreamStorage(input: {
       url: input.database,
       logger: input.logger,
       ...(input.signatureCheck ? { signatureCheck: input.signatureCheck } : {}),
-      releases: { chunkBytes: input.chunkBytes },
+      releases: { chunkBytes: input.chunkBytes, cacheBytes: input.releaseCacheBytes },
     });
   }
   return new SqliteUpstreamStorage(openDatabase(join(input.dataDir, UPSTREAM_LAYOUT.db)), {
@@ -137,6 +139,8 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
   const brokerRevocation = brokerRevocationFor(input.dataDir);
   const releasesDir = join(input.dataDir, UPSTREAM_LAYOUT.releases);
   const options = { clientId: upstreamClientId(hostname(), resolve(input.dataDir)), ...input.options };
+  // Every bad option is reported before anything is opened.
+  const parsed = parseUpstreamOptions(options);
   const pgStorage =
     input.database === undefined
       ? undefined
@@ -144,10 +148,11 @@ export async function startUpstream(input: StartInput): Promise<StartedUpstream<
           dataDir: input.dataDir,
           logger: input.logger,
           database: input.database,
-          chunkBytes: options.chunkBytes,
+          chunkBytes: parsed.chunkBytes,
+          releaseCacheBytes: parsed.releaseCacheMib * 2 ** 20,
         });
   // The builder reads the published releases its base copy follows: the database's, or the directory.
-  const releases = pgStorage?.releases ?? new FileReleaseStorage(releasesDir, options.chunkBytes);
+  const releases = pgStorage?.releases ?? new FileReleaseStorage(releasesDir, parsed.chunkBytes);
   const deps = {
     logger: input.logger,
     releasesDir,

@@ -26,7 +26,20 @@ export const upstreamCommands: CommandEntry[] = [
   {
     name: 'deliveries',
     summary: 'list the delivery notes sent, their outcomes, receipts and diversion alerts',
-    load: async () => (await import('./delivery.js')).list,
+    // `veriterm upstream deliveries --data DIR` lists, as before the group existed.
+    default: 'list',
+    commands: [
+      {
+        name: 'list',
+        summary: 'list the delivery notes sent, their outcomes, receipts and diversion alerts (the default)',
+        load: async () => (await import('./delivery.js')).list,
+      },
+      {
+        name: 'import-local',
+        summary: "once, moving to PostgreSQL: copy a worker's delivery notes from DIR/upstream.db into --db",
+        load: async () => (await import('./deliveries-import.js')).importLocal,
+      },
+    ],
   },
   {
     name: 'acl',

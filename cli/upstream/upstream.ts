@@ -33,6 +33,8 @@ ${CONNECTION_OPTIONS}
                          machines share it; schema migrated on start) instead of DIR/upstream.db;
                          registry releases live there too (DIR/registry/ only feeds new ones in);
                          also env VERITERM_UPSTREAM_DB; the password from PGPASSWORD
+  --release-cache-mib N  with --db: registry release chunks this worker keeps in memory, in MiB
+                         (default 64; 0 keeps none; docs/scaling.md "Registry releases")
   --feed-port N          serve the enforcement feed (read-only HTTP, docs/enforcement.md) on port N
   --feed-host HOST       address the feed listens on (default 127.0.0.1)
   --feed-token-file FILE bearer token clients of the feed must present (one line, 32+ characters)
@@ -146,6 +148,7 @@ const RUN_FLAGS = {
   'no-publish-registry': { type: 'boolean' },
   'embedded-broker': { type: 'boolean' },
   db: { type: 'string' },
+  'release-cache-mib': { type: 'string' },
   'feed-port': { type: 'string' },
   'feed-host': { type: 'string' },
   'feed-token-file': { type: 'string' },
@@ -170,6 +173,20 @@ function feedOptions(values: Record<string, string | string[] | boolean | undefi
     tokenFile,
     ...(values['feed-host'] ? { host: values['feed-host'] as string } : {}),
   };
+}
+
+/** `--release-cache-mib N`: a whole number of MiB, for a worker on PostgreSQL (SQLite has no such cache). */
+export function releaseCacheMib(flag: string | undefined, database: string | undefined): number | undefined {
+  if (flag === undefined) return undefined;
+  if (database === undefined)
+    throw new UsageError(
+      'veriterm upstream: --release-cache-mib applies to workers on PostgreSQL (--db postgres://…); the SQLite engine reads releases through the page cache',
+    );
+  if (!/^\d{1,5}$/.test(flag) || Number(flag) > 65_536)
+    throw new UsageError(
+      `veriterm upstream: --release-cache-mib expected a whole number of MiB from 0 to 65536, got '${flag}'`,
+    );
+  return Number(flag);
 }
 
 /** `veriterm upstream acl`: the broker's ACL file. */
@@ -277,6 +294,13 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parsed;
   const { dataDir, options } = connection(values, RUN_HELP);
   const feed = feedOptions(values);
+  const database = values.db ?? process.env.VERITERM_UPSTREAM_DB;
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
+    throw new UsageError(
+      `veriterm upstream: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`,
+    );
+  const cacheMib = releaseCacheMib(values['release-cache-mib'] as string | undefined, database);
+  if (cacheMib !== undefined) Object.assign(options, { releaseCacheMib: cacheMib });
   const logger = createLogger();
   const { startUpstream } = await import('../../upstream/start-upstream.js');
   let stopBroker: (() => Promise<void>) | undefined;
@@ -299,11 +323,6 @@ export async function run(argv: string[], io: CommandIo): Promise<number> {
     logger.info({ url: broker.url, logins: logins.dir }, 'embedded broker listening');
     io.stdout.write(`embedded broker logins (terminal sync.credentialsFile): ${logins.dir}\n`);
   }
-  const database = values.db ?? process.env.VERITERM_UPSTREAM_DB;
-  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database))
-    throw new UsageError(
-      `veriterm upstream: --db expects a postgres:// URL, got "${database.split('@').at(-1)}"`,
-    );
   const started = await startUpstream({ dataDir, logger, options, database, ...(feed ? { feed } : {}) });
   io.stdout.write(`upstream running on ${options.brokerUrl}; data in ${dataDir}. Ctrl+C stops.\n`);
   if (started.feedUrl) io.stdout.write(`enforcement feed on ${started.feedUrl}/v1/alerts\n`);

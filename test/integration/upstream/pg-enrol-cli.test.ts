@@ -39,7 +39,10 @@ describe.skipIf(!(await hasPostgres()))('veriterm upstream enrol --db postgres:/
   it('writes the code to PostgreSQL (single use there), replaces an open one, and leaves no SQLite file', async () => {
     const data = join(tmp.dir, 'up');
     mkdirSync(join(data, 'registry-keys'), { recursive: true });
-    mkdirSync(join(data, 'registry', 'cn-east'), { recursive: true });
+    // A leftover local scope the workers do not serve: with --db the scope comes from the database.
+    mkdirSync(join(data, 'registry', 'local-only'), { recursive: true });
+    const snapshot = (version: number) => [{ name: 'manifest.json', bytes: Buffer.from(`{"v":${version}}`) }];
+    await storage.releases.add('cn-east', { kind: 'snapshot', version: 1 }, snapshot(1));
     const k = generateSigningKey();
     const root = createRoot({ rootKeys: [k], releaseKeys: [k] }, [k]);
     writeFileSync(join(data, 'registry-keys', 'root.json'), JSON.stringify(root));
@@ -92,5 +95,17 @@ describe.skipIf(!(await hasPostgres()))('veriterm upstream enrol --db postgres:/
     ]);
     expect(bad.code).not.toBe(0);
     expect(bad.text).not.toContain('Enrolment code');
+
+    // Two scopes in the database: no guess; the error names both, and nothing is issued.
+    await storage.releases.add('cn-west', { kind: 'snapshot', version: 1 }, snapshot(1));
+    const t3 = argv.map((a) => (a === 'T1' ? 'T3' : a));
+    const ambiguous = await run(t3);
+    expect(ambiguous.code).not.toBe(0);
+    expect(ambiguous.text).toContain('2 registry scopes with releases in the database (cn-east, cn-west)');
+    expect(ambiguous.text).toContain('--scope');
+    expect(await storage.enrolment.latest('S1', 'T3')).toBeUndefined();
+    const chosen = await run([...t3, '--scope', 'cn-west']);
+    expect(chosen.code).toBe(0);
+    expect(await storage.enrolment.latest('S1', 'T3')).toMatchObject({ scope: 'cn-west' });
   }, 60_000);
 });

@@ -41,6 +41,22 @@ describe('veriterm upstream enrol', () => {
     db.close();
   });
 
+  test('several scopes under DIR/registry and no --scope: a usage error naming them, nothing issued', async () => {
+    const data = join(tmp.dir, 'two');
+    mkdirSync(join(data, 'registry-keys'), { recursive: true });
+    for (const scope of ['cn-west', 'cn-east']) mkdirSync(join(data, 'registry', scope), { recursive: true });
+    const k = generateSigningKey();
+    writeFileSync(
+      join(data, 'registry-keys', 'root.json'),
+      JSON.stringify(createRoot({ rootKeys: [k], releaseKeys: [k] }, [k])),
+    );
+    const r = await run(['upstream', 'enrol', '--data', data, '--store', 'S1', '--terminal', 'T1']);
+    expect(r.code).toBe(2);
+    expect(r.text).toContain('2 registry scopes under');
+    expect(r.text).toContain('(cn-east, cn-west); pass --scope');
+    expect(r.text).not.toContain('Enrolment code');
+  });
+
   test('missing flags are a usage error naming them', async () => {
     const r = await run(['upstream', 'enrol', '--data', tmp.dir, '--store', 'S1']);
     expect(r.code).toBe(2);

@@ -26,8 +26,8 @@ class FakeClock implements PublisherClock {
   clearTimeout(handle: unknown): void {
     this.timers = this.timers.filter((t) => t.id !== handle);
   }
-  /** Moves to `to`, firing every timer due on the way in order. */
-  async advanceTo(to: number, publisher: RegistryPublisher): Promise<void> {
+  /** Moves to `to`, firing every timer due on the way in order (each flush awaited when `publisher` is given). */
+  async advanceTo(to: number, publisher?: RegistryPublisher): Promise<void> {
     for (let fired = 0; ; fired++) {
       // A publisher that re-arms at the same instant for ever would hang the test instead.
       if (fired > 1000) throw new Error(`timers keep firing at ${this.ms} ms`);
@@ -36,7 +36,7 @@ class FakeClock implements PublisherClock {
       this.timers = this.timers.filter((t) => t !== next);
       this.ms = next.at;
       next.fn();
-      await publisher.idle();
+      await publisher?.idle();
     }
     this.ms = to;
   }
@@ -267,9 +267,75 @@ describe('registry publisher pacing (injected clock)', () => {
   it('after stop() arms nothing and leaves the events for the next start', async () => {
     const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 1000 });
     sell(p, 'a:1');
-    p.stop();
+    await p.stop();
     sell(p, 'a:2');
     expect(clock.pending()).toEqual([]);
     expect(events.unpublished()).toEqual(['a:1', 'a:2']);
+  });
+
+  /** Holds markPublished (after the delta was added) until `release()`; `entered` resolves when it is reached. */
+  const holdMarking = () => {
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const entered = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    const mark = events.markPublished.bind(events);
+    events.markPublished = async (ids, version) => {
+      reached();
+      await gate;
+      await mark(ids, version);
+    };
+    return { release, entered };
+  };
+
+  it('stop() waits for the delta being published to mark its sales: the next publisher builds no duplicate', async () => {
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 0 });
+    events.add('a:1', clock);
+    const marking = holdMarking();
+    const flushing = p.flush();
+    await marking.entered;
+    expect(calls).toEqual([{ scope: 'a', to: 2, keys: ['a:1'] }]);
+
+    let stopped = false;
+    const stopping = p.stop().then(() => {
+      stopped = true;
+    });
+    // Everything already settled has run by the next turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    marking.release();
+    await stopping;
+    await flushing;
+    expect(events.unpublished()).toEqual([]);
+
+    // The next publisher (a restart, or another worker taking the lease) finds nothing to build.
+    const next = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 0 });
+    await next.flush();
+    expect(calls).toHaveLength(1);
+    expect(catalog.announcement('a')!.version).toBe(2);
+  });
+
+  it('stop() waits for a stuck flush only so long, then leaves its sales for the next publisher', async () => {
+    const p = publisherFor({ scopes: ['a'], minDeltaIntervalMs: 0 });
+    events.add('a:1', clock);
+    const marking = holdMarking();
+    const flushing = p.flush();
+    await marking.entered;
+    let stopped = false;
+    const stopping = p.stop(5000).then(() => {
+      stopped = true;
+    });
+    await clock.advanceTo(4999);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    await clock.advanceTo(5000);
+    await stopping;
+    expect(events.unpublished()).toEqual(['a:1']);
+    marking.release();
+    await flushing;
   });
 });
