@@ -1,13 +1,14 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../../terminal/logger.js';
 import { startSimBroker } from './sim-broker.js';
 import { SIM_SCOPE, SimKiosk, simRegistryCode, writeSimRegistry } from './sim-kiosk.js';
+import { backendCpuMs, databaseName, procCpuMs } from './sim-proc-cpu.js';
 import {
   type FromTerminals,
   SIM_UPSTREAM_OPTIONS,
@@ -16,6 +17,7 @@ import {
   type ToTerminals,
   type UpstreamTick,
 } from './sim-protocol.js';
+import { percentiles, type SimulationReport } from './sim-report.js';
 import type { SimTerminalSpec } from './sim-terminal.js';
 
 export interface SimulationOptions {
@@ -50,108 +52,6 @@ export interface SimulationOptions {
   minDeltaIntervalMs?: number;
   /** Progress lines (one per few seconds). */
   progress?: (line: string) => void;
-}
-
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-export interface SimulationReport {
-  terminals: number;
-  stores: number;
-  processes: number;
-  /** `sqlite`, or `postgres` with the number of upstream workers. */
-  engine: string;
-  workers: number;
-  /** Records each upstream worker stored (shared subscriptions spread the batches). */
-  recordsPerWorker: number[];
-  seed: number;
-  sales: number;
-  records: number;
-  /** Records upstream ingested per second while the fleet was selling. */
-  ingestRecordsPerSecond: number;
-  /** Sale signed → upstream's ack, for sales signed while the terminal was connected (ms). */
-  lagOnlineMs: Percentiles;
-  /** The same for sales signed while the link was down (the outage is most of it). */
-  lagOfflineMs: Percentiles;
-  drops: number;
-  /** Records the terminals hold that upstream does not (must be 0), and records upstream holds twice (must be 0). */
-  lost: number;
-  /** Records still in terminals' outboxes when the drain wait ended (late, not lost; 0 when all drained). */
-  unacknowledged: number;
-  duplicated: number;
-  /** A sample of 50 terminals whose stored sequences are not exactly 1..n in order (must be false). */
-  outOfOrder: boolean;
-  /** upstream.db (with its WAL checkpointed), or PostgreSQL's tables and indexes after VACUUM, per stored record, records and alerts included. */
-  dbBytesPerRecord: number;
-  clonesPlanned: number;
-  clonesAlerted: number;
-  /** Later sale of a cloned code signed → its clone alert in the enforcement feed (ms). */
-  cloneAlertMs: Percentiles;
-  /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
-  alreadySoldMs: Percentiles;
-  /** Units registered in the scope (watched codes, plus the fleet's with registerSoldCodes). */
-  registeredUnits: number;
-  /** Registry versions the publisher made per second while the fleet sold, and snapshots it issued. */
-  registry: { versionsPerSecond: number; versions: number; snapshots: number; lastVersion: number };
-  /** CPU while the fleet sold, as a share of one core (1 = one core busy); upstream: its workers together. */
-  cpu: { broker: number; upstream: number; terminals: number; database?: number };
-  durationS: number;
-}
-
-export function percentiles(values: readonly number[]): Percentiles {
-  if (values.length === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
-}
-
-/** CPU time (ms) a process has used, from /proc (Linux); undefined elsewhere or when it is gone. */
-function procCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of proc(5) (utime, stime) in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The database name of a postgres:// URL. */
-function databaseName(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.slice(1));
-}
-
-/**
- * CPU (ms) of the PostgreSQL backends serving one database on this machine, by pid: a backend's
- * process title is `postgres: … USER DATABASE HOST(PORT) STATE`. The server's shared background
- * processes (WAL writer, checkpointer) serve every database and are not counted.
- */
-function backendCpuMs(database: string): Map<number, number> {
-  const out = new Map<number, number>();
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    let title: string;
-    try {
-      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!title.startsWith('postgres:') || !title.includes(` ${database} `)) continue;
-    const ms = procCpuMs(Number(pid));
-    if (ms !== undefined) out.set(Number(pid), ms);
-  }
-  return out;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -572,50 +472,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The report as `simulate <metric> <value> <unit>` lines (the bench format). */
-export function reportLines(r: SimulationReport): string[] {
-  const pct = (name: string, p: Percentiles, unit = 'ms') => [
-    `simulate ${name}_p50 ${p.p50} ${unit}`,
-    `simulate ${name}_p99 ${p.p99} ${unit}`,
-    `simulate ${name}_max ${p.max} ${unit}`,
-    `simulate ${name}_count ${p.count} n`,
-  ];
-  const cores = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
-  return [
-    `simulate terminals ${r.terminals} n`,
-    `simulate stores ${r.stores} n`,
-    `simulate processes ${r.processes} n`,
-    `simulate engine ${r.engine} -`,
-    `simulate upstream_workers ${r.workers} n`,
-    `simulate records_per_worker ${r.recordsPerWorker.join('/')} records`,
-    `simulate duration ${r.durationS} s`,
-    `simulate sales ${r.sales} n`,
-    `simulate records ${r.records} n`,
-    `simulate ingest_rate ${r.ingestRecordsPerSecond} records/s`,
-    ...pct('lag_online', r.lagOnlineMs),
-    ...pct('lag_offline', r.lagOfflineMs),
-    `simulate drops ${r.drops} n`,
-    `simulate lost ${r.lost} records`,
-    `simulate unacknowledged ${r.unacknowledged} records`,
-    `simulate duplicated ${r.duplicated} records`,
-    `simulate out_of_order ${r.outOfOrder ? 1 : 0} -`,
-    `simulate db_bytes_per_record ${r.dbBytesPerRecord} B`,
-    `simulate clones_alerted ${r.clonesAlerted}/${r.clonesPlanned} n`,
-    ...pct('clone_alert', r.cloneAlertMs),
-    ...pct('already_sold_at_other_store', r.alreadySoldMs),
-    `simulate registered_units ${r.registeredUnits} n`,
-    `simulate registry_versions_rate ${r.registry.versionsPerSecond} versions/s`,
-    `simulate registry_versions ${r.registry.versions} n`,
-    `simulate registry_snapshots ${r.registry.snapshots} n`,
-    `simulate registry_last_version ${r.registry.lastVersion} n`,
-    `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
-    `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
-    `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,
-    ...(r.cpu.database === undefined ? [] : [`simulate cpu_database ${cores(r.cpu.database)} cores`]),
-    `simulate seed ${r.seed} -`,
-  ];
 }
 
 /** The simulator enrols its own fleet: a database already holding records is someone's, not a scratch one. */
