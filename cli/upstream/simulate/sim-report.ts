@@ -1,3 +1,5 @@
+import type { UpstreamTick } from './sim-protocol.js';
+
 // What a fleet simulation found, and its figures as the bench prints them.
 
 export interface Percentiles {
@@ -55,6 +57,41 @@ export function percentiles(values: readonly number[]): Percentiles {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
+}
+
+/**
+ * The upstream's figures from each worker's ticks: the ingest rate over the selling window (the
+ * sum of the workers' rates), and the registry versions and snapshots made in it, by whichever
+ * worker published (the lease holder).
+ */
+export function upstreamFigures(
+  ticksByWorker: readonly (readonly UpstreamTick[])[],
+  window: { startMs: number; endMs: number },
+): Pick<SimulationReport, 'recordsPerWorker' | 'ingestRecordsPerSecond' | 'registry'> {
+  const spans = ticksByWorker.map((ticks) => {
+    const inWindow = ticks.filter((t) => t.atMs >= window.startMs && t.atMs <= window.endMs);
+    const first = inWindow[0];
+    const last = inWindow.at(-1);
+    return first && last && last.atMs > first.atMs
+      ? {
+          recordsPerSecond: ((last.records - first.records) * 1000) / (last.atMs - first.atMs),
+          versions: last.deltas - first.deltas,
+          snapshots: last.snapshots - first.snapshots,
+          versionsPerSecond: ((last.deltas - first.deltas) * 1000) / (last.atMs - first.atMs),
+        }
+      : { recordsPerSecond: 0, versions: 0, snapshots: 0, versionsPerSecond: 0 };
+  });
+  const sum = (of: (span: (typeof spans)[number]) => number) => spans.reduce((n, s) => n + of(s), 0);
+  return {
+    recordsPerWorker: ticksByWorker.map((ticks) => ticks.at(-1)?.records ?? 0),
+    ingestRecordsPerSecond: Math.round(sum((s) => s.recordsPerSecond)),
+    registry: {
+      versionsPerSecond: Math.round(100 * sum((s) => s.versionsPerSecond)) / 100,
+      versions: sum((s) => s.versions),
+      snapshots: sum((s) => s.snapshots),
+      lastVersion: Math.max(0, ...ticksByWorker.map((ticks) => ticks.at(-1)?.version ?? 0)),
+    },
+  };
 }
 
 /** The report as `simulate <metric> <value> <unit>` lines (the bench format). */
