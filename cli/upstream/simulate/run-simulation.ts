@@ -7,9 +7,9 @@ import { SimChildren } from './sim-children.js';
 import { SimCloneWatch } from './sim-clone-watch.js';
 import { planFleet } from './sim-fleet-plan.js';
 import { SIM_SCOPE } from './sim-kiosk.js';
-import { backendCpuMs, databaseName, procCpuMs } from './sim-proc-cpu.js';
+import { backendCpuMs, type CpuSample, databaseName, procCpuMs } from './sim-proc-cpu.js';
 import { seededRandom } from './sim-protocol.js';
-import { percentiles, type SimulationReport, upstreamFigures } from './sim-report.js';
+import { type SimulationReport, simulationReport } from './sim-report.js';
 import { startTerminalProcesses } from './sim-terminal-processes.js';
 import { startSimUpstreams, writeUpstreamDir } from './sim-upstreams.js';
 
@@ -122,10 +122,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       `simulate: ${terminals.connected}/${options.terminals} terminals connected in ${processes} processes`,
     );
 
-    // CPU is measured over the selling window: the fleet's setup and drain are not in it.
+    // Broker, upstream and database CPU over the selling window: setup and drain left out.
     const dbName = options.database === undefined ? undefined : databaseName(options.database);
-    const dbCpuStart = dbName === undefined ? undefined : backendCpuMs(dbName);
-    const cpuStart = { broker: procCpuMs(broker.pid), upstream: upstreams.cpuMs() };
+    const sampleCpu = (): CpuSample => ({
+      broker: procCpuMs(broker.pid),
+      upstream: upstreams.cpuMs(),
+      database: dbName === undefined ? undefined : backendCpuMs(dbName),
+    });
+    const cpuStart = sampleCpu();
     const startedMs = Date.now();
     terminals.startSales();
     clones.begin({ durationMs, sell: terminals.sell });
@@ -141,71 +145,34 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
     terminals.stopSales();
     const salesEndMs = Date.now();
-    const cpuEnd = { broker: procCpuMs(broker.pid), upstream: upstreams.cpuMs() };
-    const dbCpuEnd = dbName === undefined ? undefined : backendCpuMs(dbName);
+    const cpuEnd = sampleCpu();
 
     await clones.endSales();
     const reports = await terminals.finish();
     await clones.awaitAlerts(10_000);
-    const heads = reports.flatMap((r) => r.heads);
-    const { storedRecords, lastSeqs, dbBytes, sequencesInOrder } = await upstreams.audit(heads);
-    const records = heads.reduce((n, h) => n + h.head, 0);
-    // Lost: acknowledged to a terminal (so gone from its outbox) but not stored upstream.
-    const lost = heads.reduce(
-      (n, h, i) => n + Math.max(0, Math.min(h.acked, h.head) - (lastSeqs[i] ?? 0)),
-      0,
-    );
-    const unacknowledged = heads.reduce((n, h) => n + (h.head - h.acked), 0);
-    const windowMs = salesEndMs - startedMs;
-    const share = (end: number | undefined, start: number | undefined) =>
-      end !== undefined && start !== undefined ? (end - start) / windowMs : Number.NaN;
-    const { cloneAlertMs, alreadySoldMs } = clones.latencies();
-    const { recordsPerWorker, ingestRecordsPerSecond, registry } = upstreamFigures(upstreams.ticks, {
-      startMs: startedMs,
-      endMs: salesEndMs,
+    const audit = await upstreams.audit(reports.flatMap((r) => r.heads));
+    const report = simulationReport({
+      setup: {
+        terminals: options.terminals,
+        stores: options.stores,
+        processes,
+        engine: options.database === undefined ? 'sqlite' : 'postgres',
+        workers: workerCount,
+        seed,
+        durationS: options.durationS,
+        clonesPlanned: pairs.length,
+        registeredUnits,
+      },
+      window: { startMs: startedMs, endMs: salesEndMs },
+      terminals: reports,
+      audit,
+      ticks: upstreams.ticks,
+      clones: clones.latencies(),
+      cpu: { start: cpuStart, end: cpuEnd },
     });
-
     await clones.stop();
     await upstreams.stop();
-    return {
-      terminals: options.terminals,
-      stores: options.stores,
-      processes,
-      engine: options.database === undefined ? 'sqlite' : 'postgres',
-      workers: workerCount,
-      recordsPerWorker,
-      seed,
-      sales: reports.reduce((n, r) => n + r.sales, 0),
-      records,
-      ingestRecordsPerSecond,
-      lagOnlineMs: percentiles(reports.flatMap((r) => r.lagsOnline)),
-      lagOfflineMs: percentiles(reports.flatMap((r) => r.lagsOffline)),
-      drops: reports.reduce((n, r) => n + r.drops, 0),
-      lost,
-      unacknowledged,
-      duplicated: Math.max(0, storedRecords - records),
-      outOfOrder: !sequencesInOrder,
-      dbBytesPerRecord: records > 0 ? Math.round(dbBytes / records) : 0,
-      clonesPlanned: pairs.length,
-      clonesAlerted: cloneAlertMs.length,
-      cloneAlertMs: percentiles(cloneAlertMs),
-      alreadySoldMs: percentiles(alreadySoldMs),
-      registeredUnits,
-      registry,
-      cpu: {
-        broker: share(cpuEnd.broker, cpuStart.broker),
-        upstream: share(cpuEnd.upstream, cpuStart.upstream),
-        // Terminal processes report their whole run (connect included): an upper bound.
-        terminals: reports.reduce((n, r) => n + r.cpuMs, 0) / windowMs,
-        ...(dbCpuStart && dbCpuEnd
-          ? {
-              database:
-                [...dbCpuEnd].reduce((n, [pid, ms]) => n + ms - (dbCpuStart.get(pid) ?? 0), 0) / windowMs,
-            }
-          : {}),
-      },
-      durationS: options.durationS,
-    };
+    return report;
   } finally {
     children.killRemaining();
     await broker.stop();

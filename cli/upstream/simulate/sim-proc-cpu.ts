@@ -2,6 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 // CPU time of the simulation's processes, read from /proc (Linux): what each part of the run cost.
 
+/** CPU (ms) the run's parts had used at one moment; undefined where it could not be read. */
+export interface CpuSample {
+  broker: number | undefined;
+  /** The upstream's workers together. */
+  upstream: number | undefined;
+  /** PostgreSQL's backends serving the run's database, by pid (with --db). */
+  database: Map<number, number> | undefined;
+}
+
 /** CPU time (ms) a process has used, from /proc (Linux); undefined elsewhere or when it is gone. */
 export function procCpuMs(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

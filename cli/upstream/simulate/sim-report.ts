@@ -1,4 +1,5 @@
-import type { UpstreamTick } from './sim-protocol.js';
+import type { CpuSample } from './sim-proc-cpu.js';
+import type { TerminalsReport, UpstreamAudit, UpstreamTick } from './sim-protocol.js';
 
 // What a fleet simulation found, and its figures as the bench prints them.
 
@@ -59,12 +60,93 @@ export function percentiles(values: readonly number[]): Percentiles {
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
 }
 
+/** What a run observed, raw: the report is derived from it alone. */
+export interface RunObservations {
+  setup: Pick<
+    SimulationReport,
+    | 'terminals'
+    | 'stores'
+    | 'processes'
+    | 'engine'
+    | 'workers'
+    | 'seed'
+    | 'durationS'
+    | 'clonesPlanned'
+    | 'registeredUnits'
+  >;
+  /** The selling window: from the start of sales to their stop (ms since the epoch). */
+  window: { startMs: number; endMs: number };
+  /** Each terminal process's report, after its outboxes drained. */
+  terminals: readonly TerminalsReport[];
+  /** What upstream stored, for the terminals in the order their processes reported them. */
+  audit: UpstreamAudit;
+  /** Each upstream worker's ticks. */
+  ticks: readonly (readonly UpstreamTick[])[];
+  clones: { cloneAlertMs: readonly number[]; alreadySoldMs: readonly number[] };
+  /** CPU at the start and the end of the selling window. */
+  cpu: { start: CpuSample; end: CpuSample };
+}
+
+/** The report of a run: what the terminals hold against what upstream stored, rates and CPU over the selling window. */
+export function simulationReport(observed: RunObservations): SimulationReport {
+  const { setup, terminals, audit, clones, cpu } = observed;
+  const heads = terminals.flatMap((r) => r.heads);
+  const records = heads.reduce((n, h) => n + h.head, 0);
+  // Lost: acknowledged to a terminal (so gone from its outbox) but not stored upstream.
+  const lost = heads.reduce(
+    (n, h, i) => n + Math.max(0, Math.min(h.acked, h.head) - (audit.lastSeqs[i] ?? 0)),
+    0,
+  );
+  const upstream = upstreamFigures(observed.ticks, observed.window);
+  const windowMs = observed.window.endMs - observed.window.startMs;
+  const share = (end: number | undefined, start: number | undefined) =>
+    end !== undefined && start !== undefined ? (end - start) / windowMs : Number.NaN;
+  const { database: dbStart } = cpu.start;
+  const { database: dbEnd } = cpu.end;
+  return {
+    terminals: setup.terminals,
+    stores: setup.stores,
+    processes: setup.processes,
+    engine: setup.engine,
+    workers: setup.workers,
+    recordsPerWorker: upstream.recordsPerWorker,
+    seed: setup.seed,
+    sales: terminals.reduce((n, r) => n + r.sales, 0),
+    records,
+    ingestRecordsPerSecond: upstream.ingestRecordsPerSecond,
+    lagOnlineMs: percentiles(terminals.flatMap((r) => r.lagsOnline)),
+    lagOfflineMs: percentiles(terminals.flatMap((r) => r.lagsOffline)),
+    drops: terminals.reduce((n, r) => n + r.drops, 0),
+    lost,
+    unacknowledged: heads.reduce((n, h) => n + (h.head - h.acked), 0),
+    duplicated: Math.max(0, audit.storedRecords - records),
+    outOfOrder: !audit.sequencesInOrder,
+    dbBytesPerRecord: records > 0 ? Math.round(audit.dbBytes / records) : 0,
+    clonesPlanned: setup.clonesPlanned,
+    clonesAlerted: clones.cloneAlertMs.length,
+    cloneAlertMs: percentiles(clones.cloneAlertMs),
+    alreadySoldMs: percentiles(clones.alreadySoldMs),
+    registeredUnits: setup.registeredUnits,
+    registry: upstream.registry,
+    cpu: {
+      broker: share(cpu.end.broker, cpu.start.broker),
+      upstream: share(cpu.end.upstream, cpu.start.upstream),
+      // Terminal processes report their whole run (connect included): an upper bound.
+      terminals: terminals.reduce((n, r) => n + r.cpuMs, 0) / windowMs,
+      ...(dbStart && dbEnd
+        ? { database: [...dbEnd].reduce((n, [pid, ms]) => n + ms - (dbStart.get(pid) ?? 0), 0) / windowMs }
+        : {}),
+    },
+    durationS: setup.durationS,
+  };
+}
+
 /**
  * The upstream's figures from each worker's ticks: the ingest rate over the selling window (the
  * sum of the workers' rates), and the registry versions and snapshots made in it, by whichever
  * worker published (the lease holder).
  */
-export function upstreamFigures(
+function upstreamFigures(
   ticksByWorker: readonly (readonly UpstreamTick[])[],
   window: { startMs: number; endMs: number },
 ): Pick<SimulationReport, 'recordsPerWorker' | 'ingestRecordsPerSecond' | 'registry'> {

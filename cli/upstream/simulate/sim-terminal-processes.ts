@@ -1,9 +1,6 @@
 import { nextMessage, type SimChildren } from './sim-children.js';
 import type { FleetPlan } from './sim-fleet-plan.js';
-import type { FromTerminals, ToTerminals } from './sim-protocol.js';
-
-/** What a terminal process reports when it has finished (sim-terminals-child.ts). */
-export type TerminalsReport = Extract<FromTerminals, { type: 'report' }>;
+import type { FromTerminals, TerminalsReport, ToTerminals } from './sim-protocol.js';
 
 /** The fleet's terminal processes, each driving its slice of the terminals. */
 export interface SimTerminalProcesses {

@@ -8,7 +8,7 @@ import { nextMessage, type SimChild, type SimChildren } from './sim-children.js'
 import type { EnrolledDevice } from './sim-fleet-plan.js';
 import { type SimFleetCodes, writeSimRegistry } from './sim-kiosk.js';
 import { procCpuMs } from './sim-proc-cpu.js';
-import { SIM_UPSTREAM_OPTIONS, type UpstreamTick } from './sim-protocol.js';
+import { SIM_UPSTREAM_OPTIONS, type UpstreamAudit, type UpstreamTick } from './sim-protocol.js';
 
 /** The upstream's data directory, as the run prepared it. */
 export interface UpstreamDir {
@@ -58,16 +58,6 @@ export async function writeUpstreamDir(
   const tokenFile = join(dir, 'feed-token');
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
   return { dataDir, root, token, tokenFile };
-}
-
-/** What the first upstream worker answers to `audit` (sim-upstream-child.ts). */
-export interface UpstreamAudit {
-  type: 'audit';
-  storedRecords: number;
-  dbBytes: number;
-  /** Each audited terminal's last stored sequence, in the order asked. */
-  lastSeqs: number[];
-  sequencesInOrder: boolean;
 }
 
 /** The reference upstream's worker processes, running. */
