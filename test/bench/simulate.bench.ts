@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { reportLines, runSimulation } from '../../cli/upstream/simulate/run-simulation.js';
+import { runSimulation } from '../../cli/upstream/simulate/run-simulation.js';
+import { reportLines } from '../../cli/upstream/simulate/sim-report.js';
 import { openDatabase } from '../../terminal/db/open-database.js';
 import { identityFromPrivateKey } from '../../terminal/identity/terminal-key.js';
 import { Ledger } from '../../terminal/ledger/ledger.js';

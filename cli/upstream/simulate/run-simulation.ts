@@ -1,22 +1,17 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../../../terminal/logger.js';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startSimBroker } from './sim-broker.js';
-import { SIM_SCOPE, SimKiosk, simRegistryCode, writeSimRegistry } from './sim-kiosk.js';
-import {
-  type FromTerminals,
-  SIM_UPSTREAM_OPTIONS,
-  seededRandom,
-  type TerminalHead,
-  type ToTerminals,
-  type UpstreamTick,
-} from './sim-protocol.js';
-import type { SimTerminalSpec } from './sim-terminal.js';
+import { SimChildren } from './sim-children.js';
+import { SimCloneWatch } from './sim-clone-watch.js';
+import { planFleet } from './sim-fleet-plan.js';
+import { SIM_SCOPE } from './sim-kiosk.js';
+import { backendCpuMs, type CpuSample, databaseName, procCpuMs } from './sim-proc-cpu.js';
+import { seededRandom } from './sim-protocol.js';
+import { type SimulationReport, simulationReport } from './sim-report.js';
+import { startTerminalProcesses } from './sim-terminal-processes.js';
+import { startSimUpstreams, writeUpstreamDir } from './sim-upstreams.js';
 
 export interface SimulationOptions {
   terminals: number;
@@ -52,157 +47,6 @@ export interface SimulationOptions {
   progress?: (line: string) => void;
 }
 
-export interface Percentiles {
-  count: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-export interface SimulationReport {
-  terminals: number;
-  stores: number;
-  processes: number;
-  /** `sqlite`, or `postgres` with the number of upstream workers. */
-  engine: string;
-  workers: number;
-  /** Records each upstream worker stored (shared subscriptions spread the batches). */
-  recordsPerWorker: number[];
-  seed: number;
-  sales: number;
-  records: number;
-  /** Records upstream ingested per second while the fleet was selling. */
-  ingestRecordsPerSecond: number;
-  /** Sale signed → upstream's ack, for sales signed while the terminal was connected (ms). */
-  lagOnlineMs: Percentiles;
-  /** The same for sales signed while the link was down (the outage is most of it). */
-  lagOfflineMs: Percentiles;
-  drops: number;
-  /** Records the terminals hold that upstream does not (must be 0), and records upstream holds twice (must be 0). */
-  lost: number;
-  /** Records still in terminals' outboxes when the drain wait ended (late, not lost; 0 when all drained). */
-  unacknowledged: number;
-  duplicated: number;
-  /** A sample of 50 terminals whose stored sequences are not exactly 1..n in order (must be false). */
-  outOfOrder: boolean;
-  /** upstream.db (with its WAL checkpointed), or PostgreSQL's tables and indexes after VACUUM, per stored record, records and alerts included. */
-  dbBytesPerRecord: number;
-  clonesPlanned: number;
-  clonesAlerted: number;
-  /** Later sale of a cloned code signed → its clone alert in the enforcement feed (ms). */
-  cloneAlertMs: Percentiles;
-  /** First sale of a cloned code signed → the kiosk at the other store says already_sold (ms). */
-  alreadySoldMs: Percentiles;
-  /** Units registered in the scope (watched codes, plus the fleet's with registerSoldCodes). */
-  registeredUnits: number;
-  /** Registry versions the publisher made per second while the fleet sold, and snapshots it issued. */
-  registry: { versionsPerSecond: number; versions: number; snapshots: number; lastVersion: number };
-  /** CPU while the fleet sold, as a share of one core (1 = one core busy); upstream: its workers together. */
-  cpu: { broker: number; upstream: number; terminals: number; database?: number };
-  durationS: number;
-}
-
-export function percentiles(values: readonly number[]): Percentiles {
-  if (values.length === 0) return { count: 0, p50: 0, p99: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted.at(-1)! };
-}
-
-/** CPU time (ms) a process has used, from /proc (Linux); undefined elsewhere or when it is gone. */
-function procCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of proc(5) (utime, stime) in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The database name of a postgres:// URL. */
-function databaseName(url: string): string {
-  return decodeURIComponent(new URL(url).pathname.slice(1));
-}
-
-/**
- * CPU (ms) of the PostgreSQL backends serving one database on this machine, by pid: a backend's
- * process title is `postgres: … USER DATABASE HOST(PORT) STATE`. The server's shared background
- * processes (WAL writer, checkpointer) serve every database and are not counted.
- */
-function backendCpuMs(database: string): Map<number, number> {
-  const out = new Map<number, number>();
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return out;
-  }
-  for (const pid of pids) {
-    let title: string;
-    try {
-      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!title.startsWith('postgres:') || !title.includes(` ${database} `)) continue;
-    const ms = procCpuMs(Number(pid));
-    if (ms !== undefined) out.set(Number(pid), ms);
-  }
-  return out;
-}
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** Forks a sibling module: the .ts source under tsx (tests, `npx tsx`), the compiled .js otherwise. */
-function forkSibling(name: string, args: string[]): ChildProcess & { stderrTail: () => string } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const child = fork(join(here, `${name}${fromSource ? '.ts' : '.js'}`), args, {
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let tail = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    tail = (tail + d.toString()).slice(-4000);
-  });
-  return Object.assign(child, { stderrTail: () => tail });
-}
-
-function nextMessage<T extends { type: string }>(
-  child: ChildProcess & { stderrTail: () => string },
-  type: T['type'],
-  timeoutMs: number,
-): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new Error(`no '${type}' from a simulation process within ${timeoutMs} ms: ${child.stderrTail()}`),
-      );
-    }, timeoutMs);
-    const onMessage = (m: T) => {
-      if (m.type !== type) return;
-      cleanup();
-      resolve(m);
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`a simulation process exited (${code}) before '${type}': ${child.stderrTail()}`));
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Runs the fleet simulation end to end on this machine: a spawned mosquitto, the reference
  * upstream in its own process (SQLite, enforcement feed on), and `terminals` lightweight terminals
@@ -213,57 +57,22 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const lines = options.lines ?? 10;
   const processes = options.processes ?? Math.min(4, Math.max(1, Math.ceil(options.terminals / 250)));
   const seed = options.seed ?? Date.now() % 1_000_000;
-  const random = seededRandom(seed);
   const durationMs = options.durationS * 1000;
   const progress = options.progress ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'vt-simulate-'));
-  const children: (ChildProcess & { stderrTail: () => string })[] = [];
+  const children = new SimChildren();
   const broker = await startSimBroker(dir);
   try {
-    // The fleet: terminal i at store i mod stores, each its own key, enrolled upstream.
-    const fleet: (SimTerminalSpec & { index: number; publicKeyPem: string })[] = [];
-    for (let index = 0; index < options.terminals; index++) {
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      fleet.push({
-        index,
-        storeId: `store-${String(index % options.stores).padStart(5, '0')}`,
-        terminalId: `till-${String(index).padStart(5, '0')}`,
-        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-      });
-    }
-    const drops = fleet
-      .filter(() => random() < (options.dropShare ?? 0.1))
-      .map((t) => ({
-        index: t.index,
-        atMs: Math.round(durationMs * (0.1 + 0.6 * random())),
-        forMs: Math.round(2000 + 8000 * random()),
-      }));
-    // Clone pairs: a registered code sold at store X, seen as already_sold by the kiosk at
-    // store Y, then sold at Y too. From terminals that stay connected: the latencies measured are
-    // propagation's and detection's, not an outage's.
-    const clonesPlanned = options.clones ?? 5;
-    const dropped = new Set(drops.map((d) => d.index));
-    const steady = fleet.filter((t) => !dropped.has(t.index));
-    const pick = () => steady[Math.floor(random() * steady.length)] ?? fleet[0]!;
-    const pairs = Array.from({ length: clonesPlanned }, (_, k) => {
-      const x = pick();
-      let y = pick();
-      for (let tries = 0; tries < 1000 && y.storeId === x.storeId; tries++) y = pick();
-      return { code: simRegistryCode(k), x, y };
-    });
-    const kioskStores = [...new Set(pairs.map((p) => p.y.storeId))];
-    const kioskKeys = kioskStores.map((storeId) => {
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      return {
-        storeId,
-        terminalId: 'kiosk-1',
-        privateKeyPem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-        publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-      };
-    });
-    const dataDir = join(dir, 'upstream');
-    mkdirSync(dataDir);
+    const { fleet, drops, pairs, kioskKeys } = planFleet(
+      {
+        terminals: options.terminals,
+        stores: options.stores,
+        durationMs,
+        dropShare: options.dropShare ?? 0.1,
+        clones: options.clones ?? 5,
+      },
+      seededRandom(seed),
+    );
     // Each terminal's serials: its expected sales plus five standard deviations, times the lines.
     const salesEach = (options.salesPerSecond * options.durationS) / options.terminals;
     const fleetCodes = options.registerSoldCodes
@@ -272,370 +81,101 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
           serialsPerTerminal: Math.ceil(salesEach + 5 * Math.sqrt(salesEach) + 5) * lines,
         }
       : undefined;
-    const root = await writeSimRegistry(
-      dataDir,
-      pairs.map((p) => p.code),
+    const upstreamDir = await writeUpstreamDir(dir, {
+      watchedCodes: pairs.map((p) => p.code),
       fleetCodes,
-    );
+      minDeltaIntervalMs: options.minDeltaIntervalMs,
+      enrolled: [...fleet, ...kioskKeys],
+    });
     const registeredUnits =
       pairs.length + (fleetCodes ? fleetCodes.terminals * fleetCodes.serialsPerTerminal : 0);
-    if (options.minDeltaIntervalMs !== undefined)
-      writeFileSync(
-        join(dataDir, SIM_UPSTREAM_OPTIONS),
-        JSON.stringify({ minDeltaIntervalMs: options.minDeltaIntervalMs }),
-      );
     progress(`simulate: ${registeredUnits} units registered in scope ${SIM_SCOPE}`);
-    writeFileSync(
-      join(dataDir, 'terminals.json'),
-      JSON.stringify(
-        [...fleet, ...kioskKeys].map((t) => ({
-          storeId: t.storeId,
-          terminalId: t.terminalId,
-          publicKey: t.publicKeyPem,
-        })),
-      ),
-    );
-    const token = Buffer.from(
-      generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }),
-    )
-      .toString('hex')
-      .slice(-64);
-    writeFileSync(join(dir, 'feed-token'), `${token}\n`, { mode: 0o600 });
 
     const workerCount = options.database === undefined ? 1 : (options.workers ?? 1);
-    if (options.database !== undefined) await refuseUsedDatabase(options.database);
-    // Several workers share the data directory (registry, command key, the SQLite file of their
-    // delivery log) and the database; each its own broker client id. Started one after the other:
-    // the first creates the files. The first is asked for the audit and serves the feed polled.
-    const upstreams: (ChildProcess & { stderrTail: () => string })[] = [];
-    let feedUrl = '';
-    for (let i = 0; i < workerCount; i++) {
-      const u = forkSibling('sim-upstream-child', [
-        dataDir,
-        broker.url,
-        join(dir, 'feed-token'),
-        ...(options.database === undefined ? [] : [options.database, `vt-sim-upstream-${i}`]),
-      ]);
-      children.push(u);
-      upstreams.push(u);
-      const ready = await nextMessage<{ type: 'ready'; feedUrl: string }>(u, 'ready', 120_000);
-      if (i === 0) feedUrl = ready.feedUrl;
-    }
-    const upstream = upstreams[0]!;
-    const kiosks = new Map(
-      kioskKeys.map((k) => [
-        k.storeId,
-        new SimKiosk(
-          { ...k, brokerUrl: broker.url, dir: join(dir, 'kiosks', k.storeId), root },
-          silentLogger(),
-        ),
-      ]),
-    );
-    await Promise.all([...kiosks.values()].map((k) => k.start()));
-    const kioskDeadline = Date.now() + 120_000;
-    while ([...kiosks.values()].some((k) => k.version() === undefined) && Date.now() < kioskDeadline)
-      await sleep(100);
-    progress(`simulate: ${kiosks.size} kiosks hold the registry`);
-    // Each worker counts what it stored; the rate is the sum of the workers' rates.
-    const ingestedBy = upstreams.map(() => [] as UpstreamTick[]);
-    upstreams.forEach((u, i) => {
-      u.on('message', (m: UpstreamTick) => {
-        if (m.type === 'ingested') ingestedBy[i]!.push(m);
-      });
+    const upstreams = await startSimUpstreams(children, {
+      upstreamDir,
+      brokerUrl: broker.url,
+      database: options.database,
+      workers: workerCount,
     });
-    const ingestedSoFar = () => ingestedBy.reduce((n, samples) => n + (samples.at(-1)?.records ?? 0), 0);
-    const upstreamCpuMs = () => {
-      const each = upstreams.map((u) => procCpuMs(u.pid));
-      return each.some((v) => v === undefined) ? undefined : each.reduce((a, b) => a! + b!, 0);
-    };
+    const clones = await SimCloneWatch.start({
+      pairs,
+      kioskKeys,
+      brokerUrl: broker.url,
+      dir,
+      root: upstreamDir.root,
+      feed: { url: upstreams.feedUrl, token: upstreamDir.token },
+    });
+    progress(`simulate: ${clones.kioskCount} kiosks hold the registry`);
 
     // Terminal processes, each with a slice of the fleet and its share of the rate.
-    const workers = Array.from({ length: processes }, () => forkSibling('sim-terminals-child', []));
-    children.push(...workers);
-    const workerOf = (index: number) => workers[index % processes]!;
-    const readyAll = workers.map((w) =>
-      nextMessage<{ type: 'ready'; connected: number }>(w, 'ready', 180_000),
+    const terminals = await startTerminalProcesses(children, {
+      fleet,
+      drops,
+      processes,
+      brokerUrl: broker.url,
+      salesPerSecond: options.salesPerSecond,
+      lines,
+      seed,
+    });
+    progress(
+      `simulate: ${terminals.connected}/${options.terminals} terminals connected in ${processes} processes`,
     );
-    workers.forEach((w, p) => {
-      const mine = fleet.filter((t) => t.index % processes === p);
-      w.send({
-        type: 'init',
-        brokerUrl: broker.url,
-        terminals: mine.map(({ publicKeyPem: _public, ...spec }) => spec),
-        salesPerSecond: (options.salesPerSecond * mine.length) / options.terminals,
-        lines,
-        drops: drops.filter((d) => d.index % processes === p),
-        seed: seed + p,
-      } satisfies ToTerminals);
-    });
-    const connected = (await Promise.all(readyAll)).reduce((n, r) => n + r.connected, 0);
-    progress(`simulate: ${connected}/${options.terminals} terminals connected in ${processes} processes`);
 
-    const cloneSigned = new Map<string, number>();
-    const alreadySold: number[] = [];
-    const cloneTimers: NodeJS.Timeout[] = [];
-    const sold = new Map<string, (m: { signedMs: number }) => void>();
-    for (const w of workers)
-      w.on('message', (m: FromTerminals) => {
-        if (m.type === 'sold') sold.get(m.tag)?.(m);
-      });
-    const sellVia = (index: number, code: string, tag: string) =>
-      new Promise<{ signedMs: number }>((resolve, reject) => {
-        const worker = workerOf(index);
-        if (!worker.connected) return reject(new Error('terminal process already finished'));
-        sold.set(tag, resolve);
-        worker.send({ type: 'sell', index, codes: [code], tag } satisfies ToTerminals);
-      });
-    // Clone flows still running (watching a kiosk): the fleet is not finished under them.
-    const flows = new Set<Promise<unknown>>();
-
+    // Broker, upstream and database CPU over the selling window: setup and drain left out.
     const dbName = options.database === undefined ? undefined : databaseName(options.database);
-    const dbCpuStart = dbName === undefined ? undefined : backendCpuMs(dbName);
-    const cpuStart = { broker: procCpuMs(broker.pid), upstream: upstreamCpuMs() };
-    const startedMs = Date.now();
-    for (const w of workers) w.send({ type: 'start' } satisfies ToTerminals);
-    pairs.forEach((pair, k) => {
-      const atMs = durationMs * (0.2 + (0.6 * k) / Math.max(1, pairs.length));
-      cloneTimers.push(
-        setTimeout(() => {
-          const flow = sellVia(pair.x.index, pair.code, `${pair.code}-x`)
-            .then(async ({ signedMs }) => {
-              // A shopper at store Y scans the pack: how soon does the kiosk there say already_sold?
-              const kiosk = kiosks.get(pair.y.storeId)!;
-              const until = Date.now() + 60_000;
-              while (kiosk.verdict(pair.code) !== 'already_sold' && Date.now() < until) await sleep(20);
-              if (kiosk.verdict(pair.code) === 'already_sold') alreadySold.push(Date.now() - signedMs);
-            })
-            .then(() => sellVia(pair.y.index, pair.code, `${pair.code}-y`))
-            .then(({ signedMs }) => cloneSigned.set(pair.code, signedMs))
-            .catch(() => undefined);
-          flows.add(flow);
-          void flow.finally(() => flows.delete(flow));
-        }, atMs),
-      );
+    const sampleCpu = (): CpuSample => ({
+      broker: procCpuMs(broker.pid),
+      upstream: upstreams.cpuMs(),
+      database: dbName === undefined ? undefined : backendCpuMs(dbName),
     });
-
-    // The clone alerts, as a brand-protection team would read them: the HTTP feed.
-    const cloneAlerted = new Map<string, number>();
-    let cursor = 0;
-    const pollFeed = async () => {
-      const res = await fetch(`${feedUrl}/v1/alerts?kind=clone&source=upstream&after=${cursor}`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
-      const body = (await res.json()) as {
-        data: { alerts: { id: number; codes: string[]; detectedAt: string }[]; next: number | null };
-      };
-      for (const alert of body.data.alerts) {
-        cursor = Math.max(cursor, alert.id);
-        for (const code of alert.codes) cloneAlerted.set(code, Date.parse(alert.detectedAt));
-      }
-    };
-    const feedTimer = setInterval(() => {
-      pollFeed().catch(() => undefined);
-    }, 250);
-
+    const cpuStart = sampleCpu();
+    const startedMs = Date.now();
+    terminals.startSales();
+    clones.begin({ durationMs, sell: terminals.sell });
     let lastReport = Date.now();
     while (Date.now() - startedMs < durationMs) {
       await sleep(250);
       if (Date.now() - lastReport >= 10_000) {
         lastReport = Date.now();
         progress(
-          `simulate: ${Math.round((Date.now() - startedMs) / 1000)} s, ${ingestedSoFar()} records ingested, ${cloneAlerted.size}/${clonesPlanned} clones alerted`,
+          `simulate: ${Math.round((Date.now() - startedMs) / 1000)} s, ${upstreams.ingested()} records ingested, ${clones.alertedCount}/${pairs.length} clones alerted`,
         );
       }
     }
-    for (const w of workers) w.send({ type: 'stopSales' } satisfies ToTerminals);
+    terminals.stopSales();
     const salesEndMs = Date.now();
-    const cpuEnd = { broker: procCpuMs(broker.pid), upstream: upstreamCpuMs() };
-    const dbCpuEnd = dbName === undefined ? undefined : backendCpuMs(dbName);
-    // Clone pairs not started yet are dropped; those started finish (each watch is bounded).
-    for (const t of cloneTimers) clearTimeout(t);
-    await Promise.all([...flows]);
-    const reports = await Promise.all(
-      workers.map((w) => {
-        const report = nextMessage<Extract<FromTerminals, { type: 'report' }>>(w, 'report', 180_000);
-        w.send({ type: 'finish', timeoutMs: 120_000 } satisfies ToTerminals);
-        return report;
-      }),
-    );
-    const cloneDeadline = Date.now() + 10_000;
-    while (cloneAlerted.size < cloneSigned.size && Date.now() < cloneDeadline) {
-      await pollFeed().catch(() => undefined);
-      await sleep(250);
-    }
-    clearInterval(feedTimer);
+    const cpuEnd = sampleCpu();
 
-    const heads: TerminalHead[] = reports.flatMap((r) => r.heads);
-    const audit = nextMessage<{
-      type: 'audit';
-      storedRecords: number;
-      dbBytes: number;
-      lastSeqs: number[];
-      sequencesInOrder: boolean;
-    }>(upstream, 'audit', 60_000);
-    upstream.send({
-      type: 'audit',
-      terminals: heads.map((h) => ({ storeId: h.storeId, terminalId: h.terminalId })),
-    });
-    const { storedRecords, lastSeqs, dbBytes, sequencesInOrder } = await audit;
-    const records = heads.reduce((n, h) => n + h.head, 0);
-    // Lost: acknowledged to a terminal (so gone from its outbox) but not stored upstream.
-    const lost = heads.reduce(
-      (n, h, i) => n + Math.max(0, Math.min(h.acked, h.head) - (lastSeqs[i] ?? 0)),
-      0,
-    );
-    const unacknowledged = heads.reduce((n, h) => n + (h.head - h.acked), 0);
-
-    // Ingest rate over the selling window (the upstream process counts what it stored).
-    const ingestRecordsPerSecond = ingestedBy.reduce((sum, samples) => {
-      const inWindow = samples.filter((s) => s.atMs >= startedMs && s.atMs <= salesEndMs);
-      const first = inWindow[0];
-      const last = inWindow.at(-1);
-      return (
-        sum +
-        (first && last && last.atMs > first.atMs
-          ? ((last.records - first.records) * 1000) / (last.atMs - first.atMs)
-          : 0)
-      );
-    }, 0);
-    const windowMs = salesEndMs - startedMs;
-    // Versions and snapshots made while selling, by whichever worker published (the lease holder).
-    const registryTicks = ingestedBy.map((samples) => {
-      const inWindow = samples.filter((t) => t.atMs >= startedMs && t.atMs <= salesEndMs);
-      const first = inWindow[0];
-      const last = inWindow.at(-1);
-      return first && last && last.atMs > first.atMs
-        ? {
-            versions: last.deltas - first.deltas,
-            snapshots: last.snapshots - first.snapshots,
-            perSecond: ((last.deltas - first.deltas) * 1000) / (last.atMs - first.atMs),
-          }
-        : { versions: 0, snapshots: 0, perSecond: 0 };
-    });
-    const lastVersion = Math.max(0, ...ingestedBy.map((samples) => samples.at(-1)?.version ?? 0));
-    const share = (end: number | undefined, start: number | undefined) =>
-      end !== undefined && start !== undefined ? (end - start) / windowMs : Number.NaN;
-    const cloneLatencies = [...cloneSigned].flatMap(([code, signedMs]) => {
-      const at = cloneAlerted.get(code);
-      return at === undefined ? [] : [Math.max(0, at - signedMs)];
-    });
-
-    await Promise.all([...kiosks.values()].map((k) => k.stop()));
-    for (const u of upstreams) u.send({ type: 'stop' });
-    await Promise.race([Promise.all(upstreams.map((u) => once(u, 'exit'))), sleep(15_000)]);
-    return {
-      terminals: options.terminals,
-      stores: options.stores,
-      processes,
-      engine: options.database === undefined ? 'sqlite' : 'postgres',
-      workers: workerCount,
-      recordsPerWorker: ingestedBy.map((samples) => samples.at(-1)?.records ?? 0),
-      seed,
-      sales: reports.reduce((n, r) => n + r.sales, 0),
-      records,
-      ingestRecordsPerSecond: Math.round(ingestRecordsPerSecond),
-      lagOnlineMs: percentiles(reports.flatMap((r) => r.lagsOnline)),
-      lagOfflineMs: percentiles(reports.flatMap((r) => r.lagsOffline)),
-      drops: reports.reduce((n, r) => n + r.drops, 0),
-      lost,
-      unacknowledged,
-      duplicated: Math.max(0, storedRecords - records),
-      outOfOrder: !sequencesInOrder,
-      dbBytesPerRecord: records > 0 ? Math.round(dbBytes / records) : 0,
-      clonesPlanned,
-      clonesAlerted: cloneLatencies.length,
-      cloneAlertMs: percentiles(cloneLatencies),
-      alreadySoldMs: percentiles(alreadySold),
-      registeredUnits,
-      registry: {
-        versionsPerSecond: Math.round(100 * registryTicks.reduce((n, t) => n + t.perSecond, 0)) / 100,
-        versions: registryTicks.reduce((n, t) => n + t.versions, 0),
-        snapshots: registryTicks.reduce((n, t) => n + t.snapshots, 0),
-        lastVersion,
+    await clones.endSales();
+    const reports = await terminals.finish();
+    await clones.awaitAlerts(10_000);
+    const audit = await upstreams.audit(reports.flatMap((r) => r.heads));
+    const report = simulationReport({
+      setup: {
+        terminals: options.terminals,
+        stores: options.stores,
+        processes,
+        engine: options.database === undefined ? 'sqlite' : 'postgres',
+        workers: workerCount,
+        seed,
+        durationS: options.durationS,
+        clonesPlanned: pairs.length,
+        registeredUnits,
       },
-      cpu: {
-        broker: share(cpuEnd.broker, cpuStart.broker),
-        upstream: share(cpuEnd.upstream, cpuStart.upstream),
-        // Terminal processes report their whole run (connect included): an upper bound.
-        terminals: reports.reduce((n, r) => n + r.cpuMs, 0) / windowMs,
-        ...(dbCpuStart && dbCpuEnd
-          ? {
-              database:
-                [...dbCpuEnd].reduce((n, [pid, ms]) => n + ms - (dbCpuStart.get(pid) ?? 0), 0) / windowMs,
-            }
-          : {}),
-      },
-      durationS: options.durationS,
-    };
+      window: { startMs: startedMs, endMs: salesEndMs },
+      terminals: reports,
+      audit,
+      ticks: upstreams.ticks,
+      clones: clones.latencies(),
+      cpu: { start: cpuStart, end: cpuEnd },
+    });
+    await clones.stop();
+    await upstreams.stop();
+    return report;
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    children.killRemaining();
     await broker.stop();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The report as `simulate <metric> <value> <unit>` lines (the bench format). */
-export function reportLines(r: SimulationReport): string[] {
-  const pct = (name: string, p: Percentiles, unit = 'ms') => [
-    `simulate ${name}_p50 ${p.p50} ${unit}`,
-    `simulate ${name}_p99 ${p.p99} ${unit}`,
-    `simulate ${name}_max ${p.max} ${unit}`,
-    `simulate ${name}_count ${p.count} n`,
-  ];
-  const cores = (v: number) => (Number.isNaN(v) ? 'n/a' : v.toFixed(2));
-  return [
-    `simulate terminals ${r.terminals} n`,
-    `simulate stores ${r.stores} n`,
-    `simulate processes ${r.processes} n`,
-    `simulate engine ${r.engine} -`,
-    `simulate upstream_workers ${r.workers} n`,
-    `simulate records_per_worker ${r.recordsPerWorker.join('/')} records`,
-    `simulate duration ${r.durationS} s`,
-    `simulate sales ${r.sales} n`,
-    `simulate records ${r.records} n`,
-    `simulate ingest_rate ${r.ingestRecordsPerSecond} records/s`,
-    ...pct('lag_online', r.lagOnlineMs),
-    ...pct('lag_offline', r.lagOfflineMs),
-    `simulate drops ${r.drops} n`,
-    `simulate lost ${r.lost} records`,
-    `simulate unacknowledged ${r.unacknowledged} records`,
-    `simulate duplicated ${r.duplicated} records`,
-    `simulate out_of_order ${r.outOfOrder ? 1 : 0} -`,
-    `simulate db_bytes_per_record ${r.dbBytesPerRecord} B`,
-    `simulate clones_alerted ${r.clonesAlerted}/${r.clonesPlanned} n`,
-    ...pct('clone_alert', r.cloneAlertMs),
-    ...pct('already_sold_at_other_store', r.alreadySoldMs),
-    `simulate registered_units ${r.registeredUnits} n`,
-    `simulate registry_versions_rate ${r.registry.versionsPerSecond} versions/s`,
-    `simulate registry_versions ${r.registry.versions} n`,
-    `simulate registry_snapshots ${r.registry.snapshots} n`,
-    `simulate registry_last_version ${r.registry.lastVersion} n`,
-    `simulate cpu_broker ${cores(r.cpu.broker)} cores`,
-    `simulate cpu_upstream ${cores(r.cpu.upstream)} cores`,
-    `simulate cpu_terminals ${cores(r.cpu.terminals)} cores`,
-    ...(r.cpu.database === undefined ? [] : [`simulate cpu_database ${cores(r.cpu.database)} cores`]),
-    `simulate seed ${r.seed} -`,
-  ];
-}
-
-/** The simulator enrols its own fleet: a database already holding records is someone's, not a scratch one. */
-async function refuseUsedDatabase(url: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ used: boolean }>(
-      "SELECT to_regclass('up_records') IS NOT NULL AND EXISTS (SELECT 1 FROM up_records) AS used",
-    );
-    if (rows[0]?.used)
-      throw new Error(
-        `simulate: the database ${url.split('@').at(-1)} already holds upstream records; give an empty scratch database`,
-      );
-  } catch (error) {
-    // to_regclass is NULL on an empty database, and the EXISTS is then not evaluated.
-    if ((error as { code?: string }).code === '42P01') return;
-    throw error;
-  } finally {
-    await client.end();
   }
 }

@@ -42,6 +42,9 @@ export type FromTerminals =
       cpuMs: number;
     };
 
+/** What a terminal process reports when it has finished. */
+export type TerminalsReport = Extract<FromTerminals, { type: 'report' }>;
+
 /** Upstream options a run sets, as JSON in the upstream's data directory (sim-upstream-child.ts reads it). */
 export const SIM_UPSTREAM_OPTIONS = 'sim-upstream-options.json';
 
@@ -56,4 +59,14 @@ export interface UpstreamTick {
   snapshots: number;
   /** The scope's announced version. */
   version: number;
+}
+
+/** What an upstream process answers to `audit`: what it stored, for the terminals asked about. */
+export interface UpstreamAudit {
+  type: 'audit';
+  storedRecords: number;
+  dbBytes: number;
+  /** Each audited terminal's last stored sequence, in the order asked. */
+  lastSeqs: number[];
+  sequencesInOrder: boolean;
 }

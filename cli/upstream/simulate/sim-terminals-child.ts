@@ -1,7 +1,7 @@
 /**
  * One process of the fleet simulator: hosts a share of the simulated terminals (sim-terminal.ts),
  * sells at its share of the fleet's rate, drops the links it is told to, and reports heads and
- * lags. Driven by the parent (run-simulation.ts) over the fork IPC channel (sim-protocol.ts).
+ * lags. Driven by the parent (sim-terminal-processes.ts) over the fork IPC channel (sim-protocol.ts).
  */
 import { createLogger } from '../../../terminal/logger.js';
 import { type FromTerminals, seededRandom, type ToTerminals } from './sim-protocol.js';

@@ -24,7 +24,7 @@ const [dataDir, brokerUrl, tokenFile, database, clientId] = process.argv.slice(2
 ];
 const send = (message: unknown) => process.send?.(message);
 
-// Upstream options the run sets (run-simulation.ts writes them beside the registry).
+// Upstream options the run sets (sim-upstreams.ts writes them beside the registry).
 const optionsFile = join(dataDir, SIM_UPSTREAM_OPTIONS);
 const extra = existsSync(optionsFile)
   ? (JSON.parse(readFileSync(optionsFile, 'utf8')) as { minDeltaIntervalMs?: number })

@@ -1,5 +1,6 @@
 import { UsageError } from '../../../terminal/errors.js';
 import { type CommandModule, parseCommandOrHelp } from '../../args.js';
+import { reportLines } from './sim-report.js';
 
 const HELP = `Usage: veriterm upstream simulate --terminals N --stores M --sales-per-s R --duration S [options]
 
@@ -83,7 +84,7 @@ export const simulate: CommandModule = {
       throw new UsageError(
         `veriterm upstream simulate: --stores ${stores} is more than --terminals ${terminals}`,
       );
-    const { runSimulation, reportLines } = await import('./run-simulation.js');
+    const { runSimulation } = await import('./run-simulation.js');
     const lines = numberFlag('lines', v.lines, 1, 1000);
     const processes = numberFlag('processes', v.processes, 1, 64);
     const dropShare = numberFlag('drop-share', v['drop-share'], 0, 1, false);
