@@ -49,10 +49,16 @@ export function nextMessage<T extends { type: string }>(
         new Error(`no '${type}' from a simulation process within ${timeoutMs} ms: ${child.stderrTail()}`),
       );
     }, timeoutMs);
-    const onMessage = (m: T) => {
+    const onMessage = (m: T | { type: string; message?: string }) => {
+      // A process that cannot answer says so (`<type>-failed`) instead of leaving us to time out.
+      if (m.type === `${type}-failed`) {
+        cleanup();
+        reject(new Error(`a simulation process failed '${type}': ${'message' in m ? m.message : ''}`));
+        return;
+      }
       if (m.type !== type) return;
       cleanup();
-      resolve(m);
+      resolve(m as T);
     };
     const onExit = (code: number | null) => {
       cleanup();
