@@ -10,17 +10,15 @@ import {
   type DeliveryOutcome,
   decodeJson,
   PROTOCOL_VERSION,
-  parseRecordBatch,
   type SignedCommand,
 } from '../terminal/sync/protocol.js';
 import { parseTerminalTopic, terminalTopics, upstreamSubscriptions } from '../terminal/sync/topics.js';
 import { DeliverySender } from './delivery-send.js';
 import { type DeltaBuilder, jsonDeltaBuilder } from './delta-builder.js';
-import { IngestQueue } from './ingest-queue.js';
-import type { IngestBatch, IngestResult, IngestStore } from './ingest-store.js';
+import type { IngestResult, IngestStore } from './ingest-store.js';
 import { answerLedgerRequest } from './ledger-recovery.js';
 import { parseUpstreamOptions, type UpstreamOptions, type UpstreamOptionsInput } from './options.js';
-import { recordsFromCompact } from './record-verify.js';
+import { createRecordIntake } from './record-intake.js';
 import { RegistryPublisher } from './registry-publisher.js';
 import { ReleaseInbox } from './release-inbox.js';
 import { RequestLimiter } from './request-limiter.js';
@@ -97,21 +95,6 @@ export interface Upstream {
   revoke(target: { storeId: string; terminalId: string }): Promise<{ revokedAt: string; broker: string }>;
 }
 
-/**
- * Record batches per ingest transaction (upstream/ingest-queue.ts): a third of a terminal's default
- * in-flight window (`drain.maxInFlightBatches` 24). Each commit is an fsync that blocks this event
- * loop; in the sync bench 4 per commit spent ~0.4 s of a ~2 s drain waiting on the disk, 8 about
- * 0.15 s, and 12 was no faster than 8.
- */
-const FLUSH_BATCHES = 8;
-/**
- * Beyond FLUSH_BATCHES, batches keep joining one commit while they add up to no more than 8
- * full-size batches (a terminal's drain.maxBatchBytes, 120 KiB): a fleet's batches are small (a
- * sale or two each), and at 8 per commit the fsync per commit, not the work, capped ingest (the
- * fleet simulator: ~1,100 records/s from 1,000 terminals, upstream 10 % busy).
- */
-const FLUSH_BYTES = FLUSH_BATCHES * 120 * 1024;
-
 /** The embedded engine's upstream: its synchronous SQLite store stays at hand for tests and tools. */
 export interface SqliteUpstream extends Upstream {
   readonly store: IngestStore;
@@ -122,11 +105,6 @@ const LEASE_RETRY_MS = 2000;
 
 /** How often the publisher looks for unit events other workers ingested (PostgreSQL). */
 const LEADER_POLL_MS = 500;
-
-/** How soon a held batch (see `gapGraceMs`) is tried again. */
-const HELD_RETRY_MS = 50;
-/** Above this many batches waiting at once, nothing more is held (each is ingested as it is). */
-const MAX_HELD_BATCHES = 2000;
 
 /** The reference upstream on an SQLite database (the embedded default). */
 export function createUpstream(
@@ -248,8 +226,8 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
   // stays unacknowledged and is resent).
   const settle = async (maxMs = 5000): Promise<void> => {
     const deadline = Date.now() + maxMs;
-    while ((inflight.size > 0 || !queue.idle) && Date.now() < deadline) {
-      if (!queue.idle || inflight.size === 0) {
+    while ((inflight.size > 0 || !intake.idle) && Date.now() < deadline) {
+      if (!intake.idle || inflight.size === 0) {
         await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
@@ -262,101 +240,20 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
     }
   };
 
-  // Batches that arrive together are ingested in one call (one transaction, one fsync), then
-  // acknowledged (upstream/ingest-queue.ts). On PostgreSQL a batch that arrived before its
-  // predecessor was stored (another worker holds it) is held for up to gapGraceMs.
-  const queue = new IngestQueue({
-    decode: (storeId, terminalId, payload) => decodeBatch(storeId, terminalId, payload),
-    ingest: (batches) => store.ingest(batches),
-    ingested: (batches, results) => acknowledge(batches, results),
-    maxBatches: FLUSH_BATCHES,
-    maxBytes: FLUSH_BYTES,
-    maxCalls: storage.engine === 'postgres' ? 2 : 1,
-    gapGraceMs: options.gapGraceMs ?? (storage.engine === 'postgres' ? 1000 : 0),
-    maxHeld: MAX_HELD_BATCHES,
-    heldRetryMs: HELD_RETRY_MS,
-    track: (work) => track(work),
-    onError: (error) => log.error({ err: error }, 'record ingest failed'),
+  // Received record batches: ingested in calls, then acknowledged (upstream/record-intake.ts).
+  const intake = createRecordIntake({
+    storage,
+    options,
+    log,
+    publish,
+    track,
+    transfers,
+    onIngested: (event) => events.emit('ingested', event),
+    onSoldUnits: () => publisher.schedule(),
   });
 
-  /** After an ingest call: notes, events and one retained ack per terminal. */
-  const acknowledge = async (
-    batches: readonly IngestBatch[],
-    results: readonly IngestResult[],
-  ): Promise<void> => {
-    // One ack per terminal: the last result carries its highest contiguous sequence.
-    const acks = new Map<string, { storeId: string; terminalId: string; result: IngestResult }>();
-    let soldUnits = false;
-    for (const [i, result] of results.entries()) {
-      const { storeId, terminalId } = batches[i]!;
-      if (result.held) continue; // back in the queue
-      if (result.problem)
-        log.warn({ storeId, terminalId, problem: result.problem }, 'record batch not fully ingested');
-      if (result.unitEvents > 0) soldUnits = true;
-      acks.set(`${storeId}/${terminalId}`, { storeId, terminalId, result });
-      // After the ingest commit: a crash in between loses only this note of them (the records and
-      // their `received` unit events are ingest's, committed).
-      try {
-        await storage.deliveries.noteRecords(storeId, terminalId, result.accepted);
-      } catch (error) {
-        log.error({ err: error, storeId, terminalId }, 'receipts and diversion alerts not noted');
-      }
-      try {
-        await transfers.noteAccepted(storeId, terminalId, result.accepted);
-      } catch (error) {
-        log.error({ err: error, storeId, terminalId }, 'transfer notes not kept');
-      }
-      events.emit('ingested', { storeId, terminalId, ...result });
-    }
-    if (soldUnits) publisher.schedule();
-    await Promise.all(
-      [...acks.values()].map(({ storeId, terminalId, result }) => {
-        const ack = {
-          v: PROTOCOL_VERSION,
-          ackSeq: result.ackSeq,
-          ...(result.problem ? { problem: { code: result.problem.code, seq: result.problem.seq } } : {}),
-          // Our clock, so terminals can measure their skew on every live ack (not only on commands).
-          at: new Date().toISOString(),
-        };
-        // Retained, so a terminal that (re)connects learns at once how far upstream got.
-        return publish(terminalTopics(storeId, terminalId).acks, JSON.stringify(ack), {
-          qos: 1,
-          retain: true,
-        });
-      }),
-    );
-  };
-
-  /** The batch to ingest, or undefined (logged, or an alert) when it cannot be. */
-  const decodeBatch = (storeId: string, terminalId: string, payload: Buffer): IngestBatch | undefined => {
-    let parsed: ReturnType<typeof parseRecordBatch>;
-    try {
-      parsed = parseRecordBatch(decodeJson(payload, options.maxBatchBytes));
-    } catch (error) {
-      parsed = { ok: false, error: `not JSON (or deflated JSON): ${(error as Error).message}` };
-    }
-    if (!parsed.ok) {
-      log.warn({ storeId, terminalId, issue: parsed.error }, 'malformed record batch refused');
-      return undefined;
-    }
-    const batch = parsed.batch;
-    if (batch.storeId !== storeId || batch.terminalId !== terminalId) {
-      track(
-        store
-          .alert(storeId, terminalId, 'wrong_terminal', null, 'batch names another terminal than its topic')
-          .catch((error: unknown) => log.error({ err: error }, 'alert not stored')),
-      );
-      return undefined;
-    }
-    // Version 2 (columns): hashes and chain links are derived here, then checked at ingest.
-    return batch.v === 2
-      ? { storeId, terminalId, ...recordsFromCompact(batch) }
-      : { storeId, terminalId, records: batch.records };
-  };
-
-  const onRecords = (storeId: string, terminalId: string, payload: Buffer): void => {
-    queue.push(storeId, terminalId, payload);
-  };
+  const onRecords = (storeId: string, terminalId: string, payload: Buffer): void =>
+    intake.push(storeId, terminalId, payload);
 
   const onMessage = async (
     topic: string,
@@ -538,7 +435,7 @@ export function createUpstreamOn(deps: UpstreamDeps, input: UpstreamOptionsInput
       transfers.stop();
       // Batches already received are still ingested and acknowledged (bounded by settle).
       await settle();
-      queue.stop();
+      intake.stop();
       await link.stop();
     },
   };
