@@ -4,9 +4,9 @@ import { VeritermError } from '../errors.js';
 import { DeltaApplier } from './apply-delta.js';
 import { batchLine, escapeField, productLine, unitLine } from './body-format.js';
 import { RegistryError } from './errors.js';
-import { readState } from './import.js';
+import { readState, writeState } from './import.js';
 import type { SigningKey } from './keys.js';
-import type { ManifestSigned } from './manifest.js';
+import { type ManifestSigned, parseManifest } from './manifest.js';
 import type { RegistryStore } from './store.js';
 import type { RegistryBatch, RegistryProduct, RegistryUnit } from './types.js';
 import {
@@ -72,12 +72,19 @@ export interface DeltaInput extends Omit<ReleaseHeader, 'version'> {
     batches?: Many<{ productKey: string; number: string }>;
     units?: Many<string>;
   };
+  /**
+   * Keep the applied delta in `base` and record it as installed (the state `importRelease` of
+   * this delta would commit; the stored root and trust are left as they are), instead of rolling
+   * it back: a publisher advancing its own copy applies each delta once. @default false
+   */
+  commit?: boolean;
 }
 
 /**
  * Writes a signed delta from the base registry's current version. The resulting content hash
- * is computed by applying the delta to the base inside a transaction that is rolled back: the
- * same code path a terminal runs, so publisher and terminal agree by construction.
+ * is computed by applying the delta to the base inside a transaction (the same code path a
+ * terminal runs, so publisher and terminal agree by construction), which is rolled back, or
+ * committed with `commit` once the files are written.
  */
 export async function buildDelta(
   input: DeltaInput,
@@ -138,6 +145,11 @@ export async function buildDelta(
       records: body.records,
     };
     const manifest = writeManifest(outFile, signed, { signingKeys, ...options });
+    if (input.commit) {
+      // Stored as an import stores it: the manifest as parsed (schema key order), its signatures.
+      writeState(db, parseManifest(manifest), totals, new Date());
+      db.exec('COMMIT');
+    }
     return { manifestFile: outFile, bodyFile: body.bodyFile, manifest };
   } finally {
     if (db.inTransaction) db.exec('ROLLBACK');
