@@ -93,6 +93,8 @@ export async function buildDelta(
   options: BuildOptions = {},
 ): Promise<ReleaseFiles> {
   const db = openDatabase(typeof input.base === 'string' ? input.base : input.base.file);
+  let body: BodyStream | undefined;
+  let written = false;
   try {
     db.exec('BEGIN IMMEDIATE');
     const base = readState(db);
@@ -103,7 +105,8 @@ export async function buildDelta(
     if (version <= base.version)
       throw new VeritermError('bad_input', `delta version ${version} must exceed base ${base.version}`);
     const applier = new DeltaApplier(db, base);
-    const body = new BodyStream(bodyFileFor(outFile), options.level);
+    const out = new BodyStream(bodyFileFor(outFile), options.level);
+    body = out;
     const emit = async (line: string, type: string) => {
       try {
         applier.line(line);
@@ -112,7 +115,7 @@ export async function buildDelta(
           throw new VeritermError('bad_input', error.message, { cause: error });
         throw error;
       }
-      await body.line(line, type);
+      await out.line(line, type);
     };
     for await (const p of input.upsert?.products ?? []) await emit(productLine(p), 'P');
     for await (const b of input.upsert?.batches ?? []) await emit(batchLine(b), 'B');
@@ -129,7 +132,8 @@ export async function buildDelta(
         throw new VeritermError('bad_input', error.message, { cause: error });
       throw error;
     }
-    const files = await body.finish();
+    const files = await out.finish();
+    written = true;
     const signed: ManifestSigned = {
       _type: 'veriterm-release',
       specVersion: 1,
@@ -140,9 +144,9 @@ export async function buildDelta(
       created: input.created ?? new Date().toISOString(),
       expires: input.expires,
       rootVersion: rootVersionOf(input as ReleaseHeader, { signingKeys, ...options }),
-      body: { file: basename(body.bodyFile), compression: 'deflate', ...files },
+      body: { file: basename(out.bodyFile), compression: 'deflate', ...files },
       content: totals,
-      records: body.records,
+      records: out.records,
     };
     const manifest = writeManifest(outFile, signed, { signingKeys, ...options });
     if (input.commit) {
@@ -150,8 +154,9 @@ export async function buildDelta(
       writeState(db, parseManifest(manifest), totals, new Date());
       db.exec('COMMIT');
     }
-    return { manifestFile: outFile, bodyFile: body.bodyFile, manifest };
+    return { manifestFile: outFile, bodyFile: out.bodyFile, manifest };
   } finally {
+    if (body && !written) await body.abort();
     if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
   }
