@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDelta, buildSnapshot } from '../terminal/registry/build.js';
-import { importRelease } from '../terminal/registry/import.js';
+import { importRelease, readTrust } from '../terminal/registry/import.js';
 import type { SigningKey } from '../terminal/registry/keys.js';
 import { readRegistryContent } from '../terminal/registry/read-content.js';
 import type { RootMetadata } from '../terminal/registry/root.js';
+import { requireThreshold } from '../terminal/registry/signed.js';
 import { RegistryStore } from '../terminal/registry/store.js';
 import type { RegistryUnit } from '../terminal/registry/types.js';
 import type { DeltaBuilder, UnitChange } from './delta-builder.js';
@@ -152,19 +153,35 @@ export function registryDeltaBuilder(options: RegistryDeltaOptions): DeltaBuilde
       });
       if (units.length === 0) return 'empty';
       const manifestFile = join(dir, `${scope}-${to}.manifest.json`);
-      await buildDelta(
+      // Applied to the copy once: the build commits what it applied to compute the content hash
+      // (importing the delta afterwards applied it a second time; docs/scaling.md, "A busy scope").
+      const files = await buildDelta(
         {
           scope,
           base: store,
           version: to,
           expires: new Date(Date.now() + (options.expiresInMs ?? 30 * 86_400_000)).toISOString(),
           upsert: { units },
+          commit: true,
         },
         options.signingKeys,
         manifestFile,
       );
-      const applied = await importRelease(store, manifestFile, { scope });
-      if (!applied.ok) throw new Error(`own delta refused: ${applied.code}: ${applied.message}`);
+      // What the import also checked: keys the copy's root does not trust make a delta every
+      // terminal refuses. Not published then, and the copy is rebuilt from the published chain.
+      const root = readTrust(store.db)?.root;
+      try {
+        if (!root) throw new Error('no root is pinned in the copy');
+        requireThreshold(
+          files.manifest,
+          root.signed.keys,
+          root.signed.roles.release,
+          `delta ${scope} v${to}`,
+        );
+      } catch (error) {
+        drop(scope);
+        throw new Error(`own delta refused: ${(error as Error).message}`, { cause: error });
+      }
       built.set(scope, {
         id: `delta-${from}-${to}`,
         manifest: `${scope}-${to}.manifest.json`,

@@ -4,9 +4,9 @@ import { VeritermError } from '../errors.js';
 import { DeltaApplier } from './apply-delta.js';
 import { batchLine, escapeField, productLine, unitLine } from './body-format.js';
 import { RegistryError } from './errors.js';
-import { readState } from './import.js';
+import { readState, writeState } from './import.js';
 import type { SigningKey } from './keys.js';
-import type { ManifestSigned } from './manifest.js';
+import { type ManifestSigned, parseManifest } from './manifest.js';
 import type { RegistryStore } from './store.js';
 import type { RegistryBatch, RegistryProduct, RegistryUnit } from './types.js';
 import {
@@ -72,12 +72,19 @@ export interface DeltaInput extends Omit<ReleaseHeader, 'version'> {
     batches?: Many<{ productKey: string; number: string }>;
     units?: Many<string>;
   };
+  /**
+   * Keep the applied delta in `base` and record it as installed (the state `importRelease` of
+   * this delta would commit; the stored root and trust are left as they are), instead of rolling
+   * it back: a publisher advancing its own copy applies each delta once. @default false
+   */
+  commit?: boolean;
 }
 
 /**
  * Writes a signed delta from the base registry's current version. The resulting content hash
- * is computed by applying the delta to the base inside a transaction that is rolled back: the
- * same code path a terminal runs, so publisher and terminal agree by construction.
+ * is computed by applying the delta to the base inside a transaction (the same code path a
+ * terminal runs, so publisher and terminal agree by construction), which is rolled back, or
+ * committed with `commit` once the files are written.
  */
 export async function buildDelta(
   input: DeltaInput,
@@ -86,6 +93,8 @@ export async function buildDelta(
   options: BuildOptions = {},
 ): Promise<ReleaseFiles> {
   const db = openDatabase(typeof input.base === 'string' ? input.base : input.base.file);
+  let body: BodyStream | undefined;
+  let written = false;
   try {
     db.exec('BEGIN IMMEDIATE');
     const base = readState(db);
@@ -96,7 +105,8 @@ export async function buildDelta(
     if (version <= base.version)
       throw new VeritermError('bad_input', `delta version ${version} must exceed base ${base.version}`);
     const applier = new DeltaApplier(db, base);
-    const body = new BodyStream(bodyFileFor(outFile), options.level);
+    const out = new BodyStream(bodyFileFor(outFile), options.level);
+    body = out;
     const emit = async (line: string, type: string) => {
       try {
         applier.line(line);
@@ -105,7 +115,7 @@ export async function buildDelta(
           throw new VeritermError('bad_input', error.message, { cause: error });
         throw error;
       }
-      await body.line(line, type);
+      await out.line(line, type);
     };
     for await (const p of input.upsert?.products ?? []) await emit(productLine(p), 'P');
     for await (const b of input.upsert?.batches ?? []) await emit(batchLine(b), 'B');
@@ -122,7 +132,8 @@ export async function buildDelta(
         throw new VeritermError('bad_input', error.message, { cause: error });
       throw error;
     }
-    const files = await body.finish();
+    const files = await out.finish();
+    written = true;
     const signed: ManifestSigned = {
       _type: 'veriterm-release',
       specVersion: 1,
@@ -133,13 +144,19 @@ export async function buildDelta(
       created: input.created ?? new Date().toISOString(),
       expires: input.expires,
       rootVersion: rootVersionOf(input as ReleaseHeader, { signingKeys, ...options }),
-      body: { file: basename(body.bodyFile), compression: 'deflate', ...files },
+      body: { file: basename(out.bodyFile), compression: 'deflate', ...files },
       content: totals,
-      records: body.records,
+      records: out.records,
     };
     const manifest = writeManifest(outFile, signed, { signingKeys, ...options });
-    return { manifestFile: outFile, bodyFile: body.bodyFile, manifest };
+    if (input.commit) {
+      // Stored as an import stores it: the manifest as parsed (schema key order), its signatures.
+      writeState(db, parseManifest(manifest), totals, new Date());
+      db.exec('COMMIT');
+    }
+    return { manifestFile: outFile, bodyFile: out.bodyFile, manifest };
   } finally {
+    if (body && !written) await body.abort();
     if (db.inTransaction) db.exec('ROLLBACK');
     db.close();
   }

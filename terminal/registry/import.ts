@@ -79,7 +79,7 @@ function loadSource(source: ReleaseSource, maxBytes: number): Loaded {
   return { manifest, bodyFile: join(dirname(file), manifest.signed.body.file) };
 }
 
-function readTrust(db: SqliteDatabase): { root: RootMetadata; scope: string | null } | undefined {
+export function readTrust(db: SqliteDatabase): { root: RootMetadata; scope: string | null } | undefined {
   const row = db.prepare('SELECT root, scope FROM registry_trust WHERE id = 1').get() as
     | { root: string; scope: string | null }
     | undefined;
@@ -120,6 +120,37 @@ export function writeTrust(db: SqliteDatabase, root: RootMetadata, scope: string
      ON CONFLICT (id) DO UPDATE SET root = excluded.root, root_version = excluded.root_version, scope = excluded.scope,
        pinned_at = CASE WHEN registry_trust.root_version = excluded.root_version THEN registry_trust.pinned_at ELSE excluded.pinned_at END`,
   ).run(JSON.stringify(root), root.signed.version, scope, now.toISOString());
+}
+
+/**
+ * Records `manifest` as the installed release with the content it leaves (inside the caller's
+ * transaction): what `importRelease` commits, and `buildDelta` with `commit` on the builder's copy.
+ */
+export function writeState(
+  db: SqliteDatabase,
+  manifest: ReleaseManifest,
+  totals: ContentTotals,
+  now: Date,
+): void {
+  const m = manifest.signed;
+  db.prepare(
+    `INSERT INTO registry_state (id, scope, version, created, expires, content_hash, products, batches, units, manifest, imported_at)
+     VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, version = excluded.version, created = excluded.created,
+       expires = excluded.expires, content_hash = excluded.content_hash, products = excluded.products,
+       batches = excluded.batches, units = excluded.units, manifest = excluded.manifest, imported_at = excluded.imported_at`,
+  ).run(
+    m.scope,
+    m.version,
+    m.created,
+    m.expires,
+    totals.hash,
+    totals.products,
+    totals.batches,
+    totals.units,
+    JSON.stringify({ signed: m, signatures: manifest.signatures }),
+    now.toISOString(),
+  );
 }
 
 /**
@@ -228,24 +259,7 @@ export async function importRelease(
         `content after ${m.kind} v${m.version} is ${totals.hash} (${totals.units} units), the manifest signs ${expected.hash} (${expected.units} units)`,
       );
     }
-    db.prepare(
-      `INSERT INTO registry_state (id, scope, version, created, expires, content_hash, products, batches, units, manifest, imported_at)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET scope = excluded.scope, version = excluded.version, created = excluded.created,
-         expires = excluded.expires, content_hash = excluded.content_hash, products = excluded.products,
-         batches = excluded.batches, units = excluded.units, manifest = excluded.manifest, imported_at = excluded.imported_at`,
-    ).run(
-      m.scope,
-      m.version,
-      m.created,
-      m.expires,
-      totals.hash,
-      totals.products,
-      totals.batches,
-      totals.units,
-      JSON.stringify({ signed: m, signatures: manifest.signatures }),
-      now.toISOString(),
-    );
+    writeState(db, manifest, totals, now);
     writeTrust(db, root, m.scope, now);
     if (trust.dryRun) {
       const state = readState(db)!;

@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, createWriteStream, fsyncSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { createDeflate } from 'node:zlib';
 import { VeritermError } from '../errors.js';
 import { batchLine, productKeysOfUnit, productLine, unitLine } from './body-format.js';
@@ -57,6 +66,7 @@ export class BodyStream {
   private pending: string[] = [];
   private pendingChars = 0;
   private readonly done: Promise<void>;
+  private readonly out: ReturnType<typeof createWriteStream>;
   readonly records: Record<string, number> = {};
 
   constructor(
@@ -65,6 +75,7 @@ export class BodyStream {
   ) {
     this.deflate = createDeflate({ level });
     const out = createWriteStream(`${bodyFile}.tmp`);
+    this.out = out;
     this.deflate.on('data', (chunk: Buffer) => {
       this.sha.update(chunk);
       this.length += chunk.length;
@@ -95,6 +106,18 @@ export class BodyStream {
     this.pendingChars = 0;
     this.rawLength += buf.length;
     if (!this.deflate.write(buf)) await once(this.deflate, 'drain');
+  }
+
+  /**
+   * Drops a body whose release failed half-way: closes the streams and deletes the temporary file,
+   * so no write reaches a directory the caller removes next (ENOENT as an unhandled rejection).
+   */
+  async abort(): Promise<void> {
+    this.done.catch(() => undefined); // the failure that made the caller abort is the one reported
+    this.deflate.destroy();
+    this.out.destroy();
+    await finished(this.out).catch(() => undefined);
+    rmSync(`${this.bodyFile}.tmp`, { force: true });
   }
 
   async finish(): Promise<{ length: number; rawLength: number; sha256: string }> {

@@ -25,6 +25,54 @@ describe('registry import (snapshot, delta, lookup)', () => {
     tmp.cleanup();
   });
 
+  it('buildDelta with commit leaves the base as an import of that delta does; a refused build leaves it as it was', async () => {
+    const units = makeUnits(12);
+    const files = await snapshot(tmp.dir, a, 1, units);
+    const kiosk = RegistryStore.open(join(tmp.dir, 'kiosk.db'));
+    for (const s of [store, kiosk])
+      expect((await importRelease(s, files.manifestFile, { pinnedRoot: a.root })).ok).toBe(true);
+    const soldAt = { store: 'S1', at: '2026-12-07T12:00:00.000Z' };
+    const sold = units.slice(0, 4).map((u) => ({ ...u, status: 'sold' as const, soldAt }));
+    const d = await delta(
+      tmp.dir,
+      a,
+      { base: store, upsert: { units: sold }, delete: { units: [units[5]!.key] }, commit: true },
+      'delta-2',
+    );
+    expect(await importRelease(kiosk, d.manifestFile)).toMatchObject({ ok: true, applied: true });
+    const row = (s: RegistryStore) =>
+      s.db
+        .prepare(
+          'SELECT scope, version, created, expires, content_hash, products, batches, units, manifest FROM registry_state',
+        )
+        .get();
+    expect(store.state()).toEqual(kiosk.state());
+    expect(store.state()).toMatchObject({
+      version: 2,
+      units: 11,
+      contentHash: d.manifest.signed.content.hash,
+    });
+    expect(row(store)).toEqual(row(kiosk));
+    expect(units.map((u) => store.lookup(u.key).unit)).toEqual(units.map((u) => kiosk.lookup(u.key).unit));
+    // A delete of a unit the registry lacks is refused mid-build: nothing of it is kept.
+    await expect(
+      delta(
+        tmp.dir,
+        a,
+        {
+          base: store,
+          upsert: { units: [{ ...units[6]!, status: 'sold', soldAt }] },
+          delete: { units: ['69012349999999991234'] },
+          commit: true,
+        },
+        'delta-3',
+      ),
+    ).rejects.toThrow(/not in the registry/);
+    expect(store.state()).toEqual(kiosk.state());
+    expect(store.lookup(units[6]!.key).unit?.status).toBe('active');
+    kiosk.close();
+  });
+
   it('reading() answers several lookups from one snapshot, as lookups one by one do', async () => {
     const units = makeUnits(12);
     const files = await snapshot(tmp.dir, a, 1, units);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SIM_SCOPE, simRegistryCode, writeSimRegistry } from '../../../cli/upstream/simulate/sim-kiosk.js';
 import { importRelease } from '../../../terminal/registry/import.js';
-import { readSigningKey } from '../../../terminal/registry/keys.js';
+import { generateSigningKey, readSigningKey, type SigningKey } from '../../../terminal/registry/keys.js';
 import { RegistryStore } from '../../../terminal/registry/store.js';
 import { registryDeltaBuilder } from '../../../upstream/registry-delta-builder.js';
 import { readReleaseDir } from '../../../upstream/storage/release-files.js';
@@ -110,6 +110,48 @@ describe('sold-unit deltas in the registry format', () => {
       expect(result, id).toMatchObject({ ok: true });
     }
     expect(codes.map((c) => kiosk.lookup(c).unit?.status)).toEqual(['active', 'sold', 'sold']);
+    // a's copy, advanced by its builds alone (each delta applied once), holds what the kiosk's
+    // verified imports installed: same version, content hash, counts and recorded manifest.
+    const copy = RegistryStore.open(join(dir, 'a', `${SIM_SCOPE}.registry.db`), { readonly: true });
+    const row = (store: RegistryStore) =>
+      store.db
+        .prepare('SELECT version, content_hash, products, batches, units, manifest FROM registry_state')
+        .get();
+    expect(copy.state()).toEqual(kiosk.state());
+    expect(row(copy)).toEqual(row(kiosk));
+    expect(codes.map((c) => copy.lookup(c).unit?.status)).toEqual(['active', 'sold', 'sold']);
+    copy.close();
+    kiosk.close();
+  });
+
+  it('refuses a delta signed by a key the root does not trust, and builds the next one with a trusted key', async () => {
+    const dir = join(tmp.dir, 'untrusted');
+    const code = simRegistryCode(0);
+    const root = await writeSimRegistry(dir, [code]);
+    const releases = new FileReleaseStorage(join(dir, 'registry'));
+    const builder = (key: SigningKey) =>
+      registryDeltaBuilder({ releases, stateDir: dir, root, signingKeys: [key] });
+    const soldAt = { store: 'store-a', at: new Date().toISOString() };
+    const delta = async (b: ReturnType<typeof builder>, name: string) => {
+      const out = join(dir, name);
+      mkdirSync(out);
+      await b.buildDelta({
+        scope: SIM_SCOPE,
+        from: 1,
+        to: 2,
+        changes: [{ key: code, status: 'sold', soldAt }],
+        dir: out,
+      });
+      return out;
+    };
+    await expect(delta(builder(generateSigningKey()), 'stranger')).rejects.toThrow(/own delta refused/);
+    const out = await delta(builder(readSigningKey(join(dir, 'registry-keys', 'release.key'))), 'trusted');
+    const kiosk = RegistryStore.open(join(dir, 'kiosk.db'));
+    for (const source of [join(dir, 'registry', SIM_SCOPE, 'snapshot-1'), out]) {
+      const result = await importRelease(kiosk, source, { pinnedRoot: root, scope: SIM_SCOPE });
+      expect(result).toMatchObject({ ok: true });
+    }
+    expect(kiosk.lookup(code).unit?.status).toBe('sold');
     kiosk.close();
   });
 });
