@@ -3,7 +3,6 @@ import type { ContentTotals } from './apply-snapshot.js';
 import {
   batchLine,
   parseLine,
-  parseSplitField,
   productKeysOfUnit,
   productLine,
   STATUS_CODE,
@@ -13,8 +12,9 @@ import {
   unitLine,
 } from './body-format.js';
 import { ContentHash } from './content-hash.js';
+import { batchFromRow, productFromRow } from './content-rows.js';
 import { RegistryError } from './errors.js';
-import type { RegistryBatch, RegistryProduct, RegistryUnit } from './types.js';
+import type { RegistryUnit } from './types.js';
 
 type Row = Record<string, unknown>;
 
@@ -90,27 +90,6 @@ export class DeltaApplier {
     return row;
   }
 
-  private static productOf(row: Row): RegistryProduct {
-    const p: RegistryProduct = {
-      key: row.key as string,
-      names: { 'zh-CN': row.name_zh as string, en: row.name_en as string },
-      manufacturer: row.manufacturer as string,
-      covered: row.covered === 1,
-    };
-    if (row.spec !== null) p.spec = row.spec as string;
-    if (row.withdrawn === 1) p.withdrawn = true;
-    if (typeof row.split === 'string') p.split = parseSplitField(row.split);
-    return p;
-  }
-
-  private static batchOf(row: Row, productKey: string): RegistryBatch {
-    const b: RegistryBatch = { productKey, number: row.number as string, recalled: row.recalled === 1 };
-    if (row.production_date !== null) b.productionDate = row.production_date as string;
-    if (row.expiry_date !== null) b.expiryDate = row.expiry_date as string;
-    if (row.recall_reason !== null) b.recallReason = row.recall_reason as string;
-    return b;
-  }
-
   private unitOf(row: Row, key: string, productKey: string): RegistryUnit {
     const u: RegistryUnit = { key, status: UNIT_STATUSES[row.status as number]!, productKey };
     if (row.bid !== null) {
@@ -159,7 +138,7 @@ export class DeltaApplier {
           p.split ? splitField(p.split) : null,
         ];
         if (old) {
-          this.hash.remove(productLine(DeltaApplier.productOf(old)));
+          this.hash.remove(productLine(productFromRow(old)));
           this.s.updateProduct.run(...values, old.pid);
         } else {
           this.s.insertProduct.run(p.key, ...values);
@@ -181,7 +160,7 @@ export class DeltaApplier {
           b.recallReason ?? null,
         ];
         if (old) {
-          this.hash.remove(batchLine(DeltaApplier.batchOf(old, b.productKey)));
+          this.hash.remove(batchLine(batchFromRow(old, b.productKey)));
           this.s.updateBatch.run(...values, old.bid);
         } else {
           this.s.insertBatch.run(product.pid, b.number, ...values);
@@ -236,7 +215,7 @@ export class DeltaApplier {
         const old = product && (this.s.batchByNumber.get(product.pid, record.number) as Row | undefined);
         if (!product || !old)
           this.fail(`delete of batch ${record.number} of ${record.productKey}, which is not in the registry`);
-        this.hash.remove(batchLine(DeltaApplier.batchOf(old, record.productKey)));
+        this.hash.remove(batchLine(batchFromRow(old, record.productKey)));
         this.deletedBatches.push({
           pid: product.pid as number,
           bid: old.bid as number,
@@ -248,7 +227,7 @@ export class DeltaApplier {
       case '-P': {
         const old = this.productRow(record.key);
         if (!old) this.fail(`delete of product ${record.key}, which is not in the registry`);
-        this.hash.remove(productLine(DeltaApplier.productOf(old)));
+        this.hash.remove(productLine(productFromRow(old)));
         this.deletedProducts.push({ pid: old.pid as number, key: record.key });
         this.products--;
         return;

@@ -1,5 +1,6 @@
 import { openDatabase } from '../db/open-database.js';
-import { parseSplitField, UNIT_STATUSES, unitKeyOf } from './body-format.js';
+import { UNIT_STATUSES, unitKeyOf } from './body-format.js';
+import { batchFromRow, productFromRow } from './content-rows.js';
 import type { RegistryStore } from './store.js';
 import type { RegistryBatch, RegistryProduct, RegistryState, RegistryUnit } from './types.js';
 
@@ -56,16 +57,7 @@ export function readRegistryContent(store: RegistryStore | string): RegistryCont
       for (const row of db
         .prepare('SELECT * FROM registry_products ORDER BY key')
         .iterate() as Iterable<Row>) {
-        const p: RegistryProduct = {
-          key: row.key as string,
-          names: { 'zh-CN': row.name_zh as string, en: row.name_en as string },
-          manufacturer: row.manufacturer as string,
-          covered: row.covered === 1,
-        };
-        if (row.spec !== null) p.spec = row.spec as string;
-        if (row.withdrawn === 1) p.withdrawn = true;
-        if (typeof row.split === 'string') p.split = parseSplitField(row.split);
-        yield p;
+        yield productFromRow(row);
       }
     };
     const batches = function* () {
@@ -76,15 +68,7 @@ export function readRegistryContent(store: RegistryStore | string): RegistryCont
         )
         .iterate() as Iterable<Row>;
       for (const row of rows) {
-        const b: RegistryBatch = {
-          productKey: row.productKey as string,
-          number: row.number as string,
-          recalled: row.recalled === 1,
-        };
-        if (row.production_date !== null) b.productionDate = row.production_date as string;
-        if (row.expiry_date !== null) b.expiryDate = row.expiry_date as string;
-        if (row.recall_reason !== null) b.recallReason = row.recall_reason as string;
-        yield b;
+        yield batchFromRow(row, row.productKey as string);
       }
     };
     const units = function* () {
