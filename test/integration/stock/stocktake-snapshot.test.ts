@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { UnitKeysByProduct } from '../../../terminal/ledger/payloads.js';
+import { seededRandom } from '../../../terminal/seeded-random.js';
 import { StockReads } from '../../../terminal/stock/stock-reads.js';
 import { type StocktakeReport, StocktakeService } from '../../../terminal/stock/stocktake-service.js';
 import { cn20, noteOf, pallet, signNote, sscc } from '../../helpers/receiving-fixture.js';
@@ -38,16 +39,7 @@ function norm(r: StocktakeReport) {
   };
 }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Two notes: D-0 checked in before the count, D-1 checked in during it. */
 function stocked(dir: string) {

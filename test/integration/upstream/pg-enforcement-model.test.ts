@@ -9,6 +9,7 @@ import { identityFromPrivateKey } from '../../../terminal/identity/terminal-key.
 import { Ledger } from '../../../terminal/ledger/ledger.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import { silentLogger } from '../../../terminal/logger.js';
+import { seededRandom } from '../../../terminal/seeded-random.js';
 import { verifyAlert } from '../../../upstream/enforcement/evidence-file.js';
 import type { FeedAlert } from '../../../upstream/enforcement/feed-alert.js';
 import { type FeedReader, sqliteFeedReader } from '../../../upstream/enforcement/feed-query.js';
@@ -37,16 +38,7 @@ const TERMINALS = [
 const RUNS = Number(process.env.VERITERM_MODEL_RUNS ?? 4);
 const OPS = 40;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const tmp = makeTempDir('vt-pg-enf-model-');
 const keys = generateKeyPairSync('ed25519');
