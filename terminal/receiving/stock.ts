@@ -1,26 +1,16 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/open-database.js';
+import type { ProductStockView } from '../stock/stock-wire.js';
 import { OUT_MOVES, type StockMove, stateOf, type UnitFacts } from '../stock/unit-state.js';
 import { unitKeyOf } from './unit-key.js';
 
 /**
  * Per product, units by their one current state (terminal/stock/unit-state.ts): on hand =
  * received + foundIn − sold − returnedToSupplier − transferred − destroyed − lost. A return
- * takes a sale back (the unit counts again), so "sold" is the active write-offs.
+ * takes a sale back (the unit counts again), so "sold" is the active write-offs. The same shape
+ * goes over the wire as it is (stock-wire.ts ProductStockView).
  */
-export interface ProductStock {
-  productKey: string;
-  received: number;
-  /** Entered stock by a stocktake adjustment without being received here. */
-  foundIn: number;
-  sold: number;
-  returnedToSupplier: number;
-  transferred: number;
-  destroyed: number;
-  /** Written off by a stocktake adjustment (missing on the shelf). */
-  lost: number;
-  onHand: number;
-}
+export type ProductStock = ProductStockView;
 
 export type UnitStockState =
   | 'not_received'

@@ -85,11 +85,13 @@ export interface StocktakeRecordsView {
 export interface ProductStockView {
   productKey: string;
   received: number;
+  /** Entered stock by a stocktake adjustment without being received here. */
   foundIn: number;
   sold: number;
   returnedToSupplier: number;
   transferred: number;
   destroyed: number;
+  /** Written off by a stocktake adjustment (missing on the shelf). */
   lost: number;
   onHand: number;
 }
