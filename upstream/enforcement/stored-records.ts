@@ -2,7 +2,8 @@ import type { SqliteDatabase } from '../../terminal/db/open-database.js';
 import { GENESIS_HASH } from '../../terminal/ledger/canonical.js';
 import type { LedgerRecord, RecordType } from '../../terminal/ledger/types.js';
 
-interface Row {
+/** A stored record's own columns (both engines keep these as text). */
+export interface StoredRecordRow {
   id: string;
   type: string;
   at: string;
@@ -24,11 +25,11 @@ export class StoredRecords {
       num: db.prepare<[string, string], { num: number }>(
         'SELECT num FROM up_terminals WHERE store_id = ? AND terminal_id = ?',
       ),
-      row: db.prepare<{ terminal: number; seq: number }, Row>(
+      row: db.prepare<{ terminal: number; seq: number }, StoredRecordRow>(
         'SELECT id, type, at, signature, payload, hash FROM up_record_rows WHERE terminal = :terminal AND seq = :seq',
       ),
       // A JS number is bound as a REAL: the index is cast, or the JSON path reads '$[2.0]'.
-      batch: db.prepare<{ terminal: number; seq: number }, Row>(
+      batch: db.prepare<{ terminal: number; seq: number }, StoredRecordRow>(
         `SELECT json_extract(ids, '$[' || CAST(:seq - first_seq AS INTEGER) || ']') AS id,
            json_extract(types, '$[' || CAST(:seq - first_seq AS INTEGER) || ']') AS type,
            json_extract(ats, '$[' || CAST(:seq - first_seq AS INTEGER) || ']') AS at,
@@ -49,21 +50,29 @@ export class StoredRecords {
     if (!row) return undefined;
     const prevHash = seq === 1 ? GENESIS_HASH : this.rowAt(terminal, seq - 1)?.hash;
     if (prevHash === undefined) return undefined;
-    return {
-      id: row.id,
-      seq,
-      type: row.type as RecordType,
-      at: row.at,
-      storeId,
-      terminalId,
-      payload: JSON.parse(row.payload) as Record<string, unknown>,
-      prevHash,
-      hash: row.hash,
-      signature: row.signature,
-    };
+    return recordFromRow(row, { storeId, terminalId, seq, prevHash });
   }
 
-  private rowAt(terminal: number, seq: number): Row | undefined {
+  private rowAt(terminal: number, seq: number): StoredRecordRow | undefined {
     return this.q.row.get({ terminal, seq }) ?? this.q.batch.get({ terminal, seq });
   }
+}
+
+/** A stored row back as the ledger record it was, with what the row does not keep. */
+export function recordFromRow(
+  row: StoredRecordRow,
+  at: { storeId: string; terminalId: string; seq: number; prevHash: string },
+): LedgerRecord {
+  return {
+    id: row.id,
+    seq: at.seq,
+    type: row.type as RecordType,
+    at: row.at,
+    storeId: at.storeId,
+    terminalId: at.terminalId,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    prevHash: at.prevHash,
+    hash: row.hash,
+    signature: row.signature,
+  };
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { GENESIS_HASH } from '../../../terminal/ledger/canonical.js';
 import { decodePayload } from '../../../terminal/ledger/record-decoders.js';
-import type { LedgerRecord, RecordType } from '../../../terminal/ledger/types.js';
+import type { LedgerRecord } from '../../../terminal/ledger/types.js';
 import type {
   EnforcementPort,
   EnforcementRecorder,
@@ -10,6 +10,7 @@ import type {
   IngestOutcome,
   UnitSale,
 } from '../../enforcement/enforcement-recorder.js';
+import { recordFromRow } from '../../enforcement/stored-records.js';
 import { insertAlerts } from './pg-ingest.js';
 
 type Alert = [storeId: string, terminalId: string, kind: string, seq: number | null, message: string];
@@ -197,20 +198,7 @@ class Fetched {
       const prevHash = s === 1 ? GENESIS_HASH : bySeq.get(s - 1)?.hash;
       this.records.set(
         `${prefix}\u0000${s}`,
-        row && prevHash !== undefined
-          ? {
-              id: row.id,
-              seq: s,
-              type: row.type as RecordType,
-              at: row.at,
-              storeId,
-              terminalId,
-              payload: JSON.parse(row.payload) as Record<string, unknown>,
-              prevHash,
-              hash: row.hash,
-              signature: row.signature,
-            }
-          : null,
+        row && prevHash !== undefined ? recordFromRow(row, { storeId, terminalId, seq: s, prevHash }) : null,
       );
     }
   }
