@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiFailure, api, getToken, setToken } from '../shell/api.js';
-import { LOCALES, translator, useLocale } from '../shell/i18n.js';
+import { ApiFailure, getToken, setToken } from '../shell/api.js';
+import { HandheldHeader } from '../shell/HandheldHeader.js';
+import { translator, useLocale } from '../shell/i18n.js';
 import { SignIn } from '../shell/SignIn.js';
 import '../receiving/receiving.css';
 import { stockMessages } from './messages.js';
@@ -47,27 +48,16 @@ export default function StockPage() {
         else ended();
       }, failed);
   }, [signedIn]);
-  const signOut = async () => {
-    await api('/api/v1/auth/sign-out', { body: {} }).catch(() => undefined);
-    ended();
-  };
   return (
     <main class="rc-page st-page" data-role={role ?? ''}>
-      <header class="rc-header">
-        <h1>{t('title')}</h1>
-        <div class="rc-lang">
-          {LOCALES.map((l) => (
-            <button type="button" key={l} lang={l} aria-pressed={l === locale} onClick={() => setLocale(l)}>
-              {l === 'zh-CN' ? '中文' : 'EN'}
-            </button>
-          ))}
-          {signedIn && (
-            <button type="button" class="rc-signout" onClick={() => void signOut()}>
-              {t('signOut')}
-            </button>
-          )}
-        </div>
-      </header>
+      <HandheldHeader
+        title={t('title')}
+        locale={locale}
+        setLocale={setLocale}
+        signedIn={signedIn}
+        signOutLabel={t('signOut')}
+        onSignedOut={ended}
+      />
       {!signedIn ? (
         <SignIn
           locale={locale}
