@@ -25,3 +25,17 @@ export async function runCaptured(
   const code = await run(argv, io);
   return { code, out: out(), err: err() };
 }
+
+/** Runs a command with stdout and stderr into one text, in the order written. */
+export async function runMerged(
+  run: (argv: string[], io: CommandIo) => Promise<number>,
+  argv: string[],
+): Promise<{ code: number; text: string }> {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (d: Buffer) => {
+    text += d.toString();
+  });
+  const code = await run(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
+  return { code, text };
+}

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import type { LedgerRecord } from '../../../terminal/ledger/types.js';
@@ -8,18 +7,11 @@ import { silentLogger } from '../../../terminal/logger.js';
 import { openUpstreamStorage } from '../../../upstream/start-upstream.js';
 import type { UpstreamStorage } from '../../../upstream/storage/contract.js';
 import { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
+import { runMerged } from '../../helpers/captured-io.js';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../../helpers/postgres.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  const code = await main(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
-  return { code, text };
-}
+const run = (argv: string[]) => runMerged(main, argv);
 
 /** A record as ingest accepted it (the delivery storage reads type, id, seq, at and payload). */
 const accepted = (id: string, seq: number, type: LedgerRecord['type'], payload: unknown, at: string) =>

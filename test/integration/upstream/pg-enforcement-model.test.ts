@@ -1,7 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
@@ -18,6 +17,7 @@ import type { IngestBatch } from '../../../upstream/storage/ingest-types.js';
 import { postgresFeedReader } from '../../../upstream/storage/postgres/pg-feed.js';
 import { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
 import { SqliteUpstreamStorage } from '../../../upstream/storage/sqlite/sqlite-storage.js';
+import { capturedIo } from '../../helpers/captured-io.js';
 import { receiptPrinted } from '../../helpers/ledger-payloads.js';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../../helpers/postgres.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -118,19 +118,7 @@ async function wholeFeed(reader: FeedReader): Promise<FeedAlert[]> {
   }
 }
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => {
-    out += c;
-  });
-  stderr.on('data', (c) => {
-    err += c;
-  });
-  return { io: { stdout, stderr, stdin: new PassThrough() }, out: () => out, err: () => err };
-}
+const capture = capturedIo;
 
 const pgUp = await hasPostgres();
 

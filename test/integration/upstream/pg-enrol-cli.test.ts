@@ -1,24 +1,16 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { silentLogger } from '../../../terminal/logger.js';
 import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
 import { rootFingerprint } from '../../../upstream/enrolment-protocol.js';
 import { PostgresUpstreamStorage } from '../../../upstream/storage/postgres/pg-storage.js';
+import { runMerged } from '../../helpers/captured-io.js';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../../helpers/postgres.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  const code = await main(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
-  return { code, text };
-}
+const run = (argv: string[]) => runMerged(main, argv);
 
 // `veriterm upstream enrol --db postgres://…`: the one-time code goes into the database the
 // PostgreSQL workers answer enrolments from, not into a SQLite file they never read.

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { silentLogger } from '../../../terminal/logger.js';
@@ -9,20 +8,13 @@ import { parseUpstreamOptions } from '../../../upstream/options.js';
 import { DEFAULT_CHUNK_BYTES } from '../../../upstream/release-catalog.js';
 import { type StartedUpstream, startUpstream } from '../../../upstream/start-upstream.js';
 import type { PgReleaseStorage } from '../../../upstream/storage/postgres/pg-releases.js';
+import { runMerged } from '../../helpers/captured-io.js';
 import { type MosquittoBroker, startMosquitto } from '../../helpers/mosquitto.js';
 import { createTestDatabase, hasPostgres, type TestDatabase } from '../../helpers/postgres.js';
 import { hasSystemTool } from '../../helpers/system-tools.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  const code = await main(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
-  return { code, text };
-}
+const run = (argv: string[]) => runMerged(main, argv);
 
 describe('--release-cache-mib and the releaseCacheMib option: bad values are named', () => {
   const base = ['upstream', 'run', '--broker', 'mqtt://127.0.0.1:1', '--data', '/nonexistent-vt'];

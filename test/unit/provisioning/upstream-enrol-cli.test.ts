@@ -1,26 +1,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
 import { createRoot, generateSigningKey } from '../../../terminal/registry/index.js';
 import { rootFingerprint } from '../../../upstream/enrolment-protocol.js';
 import { EnrolmentStore } from '../../../upstream/enrolment-store.js';
+import { runMerged } from '../../helpers/captured-io.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const tmp = makeTempDir('vt-enrol-cli-');
 afterAll(() => tmp.cleanup());
 
-async function run(argv: string[]) {
-  const out = new PassThrough();
-  let text = '';
-  out.on('data', (d: Buffer) => {
-    text += d.toString();
-  });
-  const code = await main(argv, { stdout: out, stderr: out, stdin: new PassThrough() });
-  return { code, text };
-}
+const run = (argv: string[]) => runMerged(main, argv);
 
 describe('veriterm upstream enrol', () => {
   test('prints a one-time code and the root fingerprint; the scope defaults to the only one published', async () => {

@@ -1,6 +1,5 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../cli/main.js';
 import { openDatabase } from '../../../terminal/db/open-database.js';
@@ -14,24 +13,13 @@ import {
   startFeedServer,
 } from '../../../upstream/enforcement/feed-server.js';
 import { IngestStore } from '../../../upstream/ingest-store.js';
+import { capturedIo } from '../../helpers/captured-io.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { testTerminal } from './enforcement-fixture.js';
 
 const CODES = ['01095012345678902110000000001', '01095012345678902110000000002', '12345670000000010000'];
 
-function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => {
-    out += c;
-  });
-  stderr.on('data', (c) => {
-    err += c;
-  });
-  return { io: { stdout, stderr, stdin: new PassThrough() }, out: () => out, err: () => err };
-}
+const capture = capturedIo;
 
 describe('the enforcement feed: queries, CLI, HTTP', () => {
   const tmp = makeTempDir('vt-feed-');
