@@ -53,3 +53,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+/** Builds the pages (kiosk-ui, Vite) into `outDir` for a test's terminal to serve; returns it. */
+export async function buildPages(outDir: string): Promise<string> {
+  const { build } = await import('vite');
+  await build({
+    configFile: join(import.meta.dirname, '..', '..', 'kiosk-ui', 'vite.config.ts'),
+    logLevel: 'silent',
+    build: { outDir, emptyOutDir: true },
+  });
+  return outDir;
+}

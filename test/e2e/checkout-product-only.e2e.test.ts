@@ -1,15 +1,14 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SalePayload } from '../../terminal/ledger/payloads.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { code, gs1Code, PRODUCT_ONLY, PRODUCT_ONLY_KEY } from '../integration/checkout/checkout-fixture.js';
 import { PINS, startCheckoutServer } from '../integration/checkout/http-fixture.js';
-import { type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
+import { type Browser, buildPages, CHROMIUM, launchBrowser, screenshot } from './browser.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const _ROOT = join(import.meta.dirname, '..', '..');
 
 /**
  * Issue 16 item 2 at the lane (cashier page in Chromium, real HTTP server, ledger and policy):
@@ -25,11 +24,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('checkout: product-only pa
   beforeAll(async () => {
     tmp = makeTempDir('veriterm-e2e-ean-');
     const staticDir = join(tmp.dir, 'ui');
-    await build({
-      configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-      logLevel: 'silent',
-      build: { outDir: staticDir, emptyOutDir: true },
-    });
+    await buildPages(staticDir);
     server = await startCheckoutServer({ dir: join(tmp.dir, 'terminal'), staticDir });
     browser = await launchBrowser({ width: 1280, height: 900 });
     page = browser.page;

@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { code, SPLIT } from '../integration/checkout/checkout-fixture.js';
 import { PINS, startCheckoutServer } from '../integration/checkout/http-fixture.js';
-import { type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
+import { type Browser, buildPages, CHROMIUM, launchBrowser, screenshot } from './browser.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const _ROOT = join(import.meta.dirname, '..', '..');
 const PACK = code(42, SPLIT);
 
 /**
@@ -27,11 +26,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))(
     beforeAll(async () => {
       tmp = makeTempDir('veriterm-e2e-split-');
       const staticDir = join(tmp.dir, 'ui');
-      await build({
-        configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-        logLevel: 'silent',
-        build: { outDir: staticDir, emptyOutDir: true },
-      });
+      await buildPages(staticDir);
       server = await startCheckoutServer({ dir: join(tmp.dir, 'terminal'), staticDir });
       browser = await launchBrowser({ width: 1280, height: 800 });
       page = browser.page;

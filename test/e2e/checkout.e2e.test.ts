@@ -1,14 +1,13 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { code, NOT_COVERED } from '../integration/checkout/checkout-fixture.js';
 import { PINS, startCheckoutServer } from '../integration/checkout/http-fixture.js';
-import { type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
+import { type Browser, buildPages, CHROMIUM, launchBrowser, screenshot } from './browser.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const _ROOT = join(import.meta.dirname, '..', '..');
 
 /**
  * The cashier page in headless Chromium against the real HTTP server, ledger and verification
@@ -23,11 +22,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))('checkout page (Chromium)'
   beforeAll(async () => {
     tmp = makeTempDir('veriterm-e2e-checkout-');
     const staticDir = join(tmp.dir, 'ui');
-    await build({
-      configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-      logLevel: 'silent',
-      build: { outDir: staticDir, emptyOutDir: true },
-    });
+    await buildPages(staticDir);
     server = await startCheckoutServer({ dir: join(tmp.dir, 'terminal'), staticDir });
     browser = await launchBrowser({ width: 1280, height: 900 });
     page = browser.page;

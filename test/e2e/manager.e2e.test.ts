@@ -2,16 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REASON_CODES, REASON_PARAMS, type ReasonCode } from '../../terminal/health/reason-codes.js';
 import { type MosquittoBroker, startMosquitto } from '../helpers/mosquitto.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { ARTIFACTS, type Browser, CHROMIUM, launchBrowser, screenshot } from './browser.js';
+import { ARTIFACTS, type Browser, buildPages, CHROMIUM, launchBrowser, screenshot } from './browser.js';
 import { MANAGER, type ManagerRig, startManagerRig } from './manager-fixture.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const _ROOT = join(import.meta.dirname, '..', '..');
 /** The issue's promise: a tile follows a change within 2 s (status poll 200 ms + WebSocket push). */
 const TILE_MS = 2_000;
 /** Lists (alerts, receipts) follow a health push by one overview re-read: well inside the 10 s poll. */
@@ -36,11 +35,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM) || !hasSystemTool('mosquitt
     beforeAll(async () => {
       tmp = makeTempDir('veriterm-e2e-manager-');
       const staticDir = join(tmp.dir, 'ui');
-      await build({
-        configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-        logLevel: 'silent',
-        build: { outDir: staticDir, emptyOutDir: true },
-      });
+      await buildPages(staticDir);
       broker = await startMosquitto({ dir: tmp.dir, allowAnonymous: true });
       rig = await startManagerRig({ dir: join(tmp.dir, 'terminal'), staticDir, brokerUrl: broker.url });
       browser = await launchBrowser({ width: 1280, height: 1000 });

@@ -1,7 +1,6 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reasonText } from '../../kiosk-ui/src/checkout/messages.js';
 import { kioskMessages } from '../../kiosk-ui/src/kiosk/messages.js';
@@ -9,7 +8,7 @@ import { receivingMessages } from '../../kiosk-ui/src/manager/receiving-messages
 import { stockDemoDeliveries } from '../helpers/demo-deliveries.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { ARTIFACTS, type Browser, CHROMIUM, launchBrowser } from './browser.js';
+import { ARTIFACTS, type Browser, buildPages, CHROMIUM, launchBrowser } from './browser.js';
 import { CASHIER, MANAGER, type ManagerRig, startManagerRig } from './manager-fixture.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -42,11 +41,7 @@ describe.skipIf(!hasSystemTool('chromium', CHROMIUM))(
     beforeAll(async () => {
       tmp = makeTempDir('veriterm-e2e-receiving-');
       const staticDir = join(tmp.dir, 'ui');
-      await build({
-        configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-        logLevel: 'silent',
-        build: { outDir: staticDir, emptyOutDir: true },
-      });
+      await buildPages(staticDir);
       rig = await startManagerRig({ dir: join(tmp.dir, 'terminal'), staticDir, receivingMode: 'warn' });
       stock = stockDemoDeliveries(rig.terminal, rig.codes);
       browser = await launchBrowser({ width: 1280, height: 900 });

@@ -6,9 +6,8 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, CHROMIUM, launchBrowser, screenshot } from '../e2e/browser.js';
+import { type Browser, buildPages, CHROMIUM, launchBrowser, screenshot } from '../e2e/browser.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { describeRecord } from './lib/checks.js';
@@ -16,7 +15,7 @@ import { CODE_BY_NAME } from './lib/registry-fixture.js';
 import { StoreDayStack } from './lib/stack.js';
 import { PINS } from './lib/terminal-process.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
+const _ROOT = join(import.meta.dirname, '..', '..');
 const unit = CODE_BY_NAME.get('a1')!;
 
 describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('chromium', CHROMIUM))(
@@ -30,11 +29,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('chromium', CHROMI
     beforeAll(async () => {
       tmp = makeTempDir('vt-journey-e2e-');
       const staticDir = join(tmp.dir, 'ui');
-      await build({
-        configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-        logLevel: 'silent',
-        build: { outDir: staticDir, emptyOutDir: true },
-      });
+      await buildPages(staticDir);
       stack = await StoreDayStack.start(join(tmp.dir, 'stack'), ['S1', 'S2'], { staticDir });
       browser = await launchBrowser({ width: 1280, height: 900 });
       for (const s of stack.stores) {

@@ -9,9 +9,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, CHROMIUM, launchBrowser, screenshot } from '../e2e/browser.js';
+import { type Browser, buildPages, CHROMIUM, launchBrowser, screenshot } from '../e2e/browser.js';
 import { hasSystemTool } from '../helpers/system-tools.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { CODE_BY_NAME } from './lib/registry-fixture.js';
@@ -33,11 +32,7 @@ describe.skipIf(!hasSystemTool('mosquitto') || !hasSystemTool('chromium', CHROMI
     beforeAll(async () => {
       tmp = makeTempDir('vt-journey-transfer-e2e-');
       const staticDir = join(tmp.dir, 'ui');
-      await build({
-        configFile: join(ROOT, 'kiosk-ui', 'vite.config.ts'),
-        logLevel: 'silent',
-        build: { outDir: staticDir, emptyOutDir: true },
-      });
+      await buildPages(staticDir);
       stack = await StoreDayStack.start(join(tmp.dir, 'stack'), ['S1', 'S2'], { staticDir });
       browser = await launchBrowser({ width: 360, height: 640 });
       const signIn = await stack
