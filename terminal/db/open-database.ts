@@ -62,6 +62,14 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): S
  * steps are append-only: never edit a step that has shipped.
  */
 export function migrate(db: SqliteDatabase, module: string, steps: readonly string[]): void {
+  // Several stores and readers open the same module's tables on one handle at start-up (each
+  // constructor migrates what it uses): once a handle has brought a module up to date, it stays so.
+  let known = migrated.get(db);
+  if (!known) {
+    known = new Map();
+    migrated.set(db, known);
+  }
+  if ((known.get(module) ?? -1) >= steps.length) return;
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (module TEXT NOT NULL, step INTEGER NOT NULL, PRIMARY KEY (module, step))',
   );
@@ -75,4 +83,8 @@ export function migrate(db: SqliteDatabase, module: string, steps: readonly stri
       record.run(module, step);
     })();
   }
+  known.set(module, steps.length);
 }
+
+/** Per database handle, the modules migrate() brought up to date and to how many steps. */
+const migrated = new WeakMap<SqliteDatabase, Map<string, number>>();
